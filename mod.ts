@@ -1,0 +1,23 @@
+/**
+ * DiskCache: a disk- and file-backed cache for Deno, Bun and Node, on SQLite,
+ * in python-diskcache's on-disk format. Many processes may share one cache
+ * directory; values survive restarts; large values live in their own files.
+ *
+ * @example Memoize by hand
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache } from "./mod.ts";
+ * using cache = new DiskCache();
+ * cache.set("answer", 42, { ttl: 60_000 });
+ * assert.equal(cache.get("answer"), 42);
+ * ```
+ *
+ * @module
+ */
+import "./runtimes/auto.ts";
+
+export { DiskCache, type DiskCacheOptions, type Entry, type Key, type SetOptions, type Tag } from "./src/disk_cache.ts";
+export { DiskCacheError, Timeout } from "./src/errors.ts";
+export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
+export { EVICTION_POLICIES, type EvictionPolicy } from "./src/eviction.ts";
+export type { SqliteDatabase, SqliteDriver, SqliteOpenOptions, SqliteStatement, SqliteValue } from "./src/driver.ts";

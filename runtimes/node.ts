@@ -1,0 +1,122 @@
+/**
+ * SQLite drivers for Node.js (and Deno, which implements `node:sqlite` too).
+ *
+ * - {@linkcode nodeSqliteDriver}: the built-in `node:sqlite` (Node >= 22.13,
+ *   Deno 2.2+). Nothing to install.
+ * - {@linkcode betterSqlite3Driver}: the `better-sqlite3` package, for Node 20
+ *   and older Node 22 (`npm install better-sqlite3@12`).
+ * - {@linkcode nodeDriver}: the first of the two that loads.
+ *
+ * Modules are reached with `process.getBuiltinModule`, so importing this file
+ * never fails on a runtime that lacks one of them, and nothing here needs a
+ * top-level await.
+ *
+ * @module
+ */
+import {
+  type SqliteDatabase,
+  type SqliteDriver,
+  sqliteErrorCode,
+  type SqliteOpenOptions,
+} from "../src/driver.ts";
+
+interface NodeSqliteModule {
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => SqliteDatabase;
+}
+type BetterSqlite3 = new (path: string, options?: { readonly?: boolean }) => SqliteDatabase;
+
+// deno-lint-ignore no-explicit-any
+const proc = (globalThis as any).process as
+  | { getBuiltinModule?: (id: string) => unknown; version?: string }
+  | undefined;
+
+function builtin<T>(id: string): T | undefined {
+  return proc?.getBuiltinModule?.(id) as T | undefined;
+}
+
+/**
+ * A driver over the built-in `node:sqlite` module.
+ *
+ * @returns The driver.
+ * @throws {Error} When this runtime has no `node:sqlite` (Node < 22.13).
+ *
+ * @example Open a cache on node:sqlite explicitly
+ * ```ts ignore
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * using cache = new DiskCache(undefined, { driver: nodeSqliteDriver() });
+ * ```
+ */
+export function nodeSqliteDriver(): SqliteDriver {
+  const mod = builtin<NodeSqliteModule>("node:sqlite");
+  if (mod === undefined) {
+    throw new Error(
+      `Cannot load node:sqlite: this runtime (Node ${proc?.version ?? "unknown"}) does not provide it; use Node >= 22.13 or install better-sqlite3@12`,
+    );
+  }
+  return {
+    name: "node:sqlite",
+    open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
+      return new mod.DatabaseSync(path, { readOnly: options?.readonly ?? false });
+    },
+    errorCode: sqliteErrorCode,
+  };
+}
+
+/**
+ * A driver over the `better-sqlite3` package (major 12 on Node 20).
+ *
+ * @returns The driver.
+ * @throws {Error} When `better-sqlite3` cannot be loaded.
+ *
+ * @example Open a cache on better-sqlite3 explicitly
+ * ```ts ignore
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { betterSqlite3Driver } from "@diskcache/diskcache/node";
+ * using cache = new DiskCache(undefined, { driver: betterSqlite3Driver() });
+ * ```
+ */
+export function betterSqlite3Driver(): SqliteDriver {
+  const mod = builtin<{ createRequire(url: string): (id: string) => unknown }>("node:module");
+  let Database: BetterSqlite3;
+  try {
+    if (mod === undefined) throw new Error("node:module is not available");
+    Database = mod.createRequire(import.meta.url)("better-sqlite3") as BetterSqlite3;
+  } catch (cause) {
+    throw new Error(
+      "Cannot load better-sqlite3: it is not installed or failed to build; run `npm install better-sqlite3@12`",
+      { cause },
+    );
+  }
+  return {
+    name: "better-sqlite3",
+    open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
+      return new Database(path, { readonly: options?.readonly ?? false });
+    },
+    errorCode: sqliteErrorCode,
+  };
+}
+
+/**
+ * The best driver this Node.js offers: `node:sqlite`, else `better-sqlite3`.
+ *
+ * @returns The driver.
+ * @throws {Error} When neither is available, naming both ways to fix it.
+ *
+ * @example Pick the Node driver
+ * ```ts ignore
+ * import { nodeDriver } from "@diskcache/diskcache/node";
+ * nodeDriver().name; // "node:sqlite" on Node 24, "better-sqlite3" on Node 20
+ * ```
+ */
+export function nodeDriver(): SqliteDriver {
+  if (builtin("node:sqlite") !== undefined) return nodeSqliteDriver();
+  try {
+    return betterSqlite3Driver();
+  } catch (cause) {
+    throw new Error(
+      `Cannot open cache: Node ${proc?.version ?? "(unknown version)"} has no built-in node:sqlite and better-sqlite3 is not installed; either upgrade to Node >= 22.13 or run \`npm install better-sqlite3@12\``,
+      { cause },
+    );
+  }
+}

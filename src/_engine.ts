@@ -1,0 +1,334 @@
+/**
+ * The engine under the public facade: one connection, its cached prepared
+ * statements, write transactions with deferred file removal, the settings in
+ * force, and opening (schema, pragmas, settings resolution).
+ *
+ * Operations (`_ops.ts`) are functions over an engine; the facade
+ * (`disk_cache.ts`) only validates arguments and calls them.
+ *
+ * @module
+ */
+import { mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  SQLITE_BUSY,
+  SQLITE_CANTOPEN,
+  SQLITE_CORRUPT,
+  SQLITE_FULL,
+  SQLITE_LOCKED,
+  SQLITE_NOTADB,
+  SQLITE_READONLY,
+  type SqliteDatabase,
+  type SqliteDriver,
+  type SqliteStatement,
+  type SqliteValue,
+} from "./driver.ts";
+import { DiskCacheError, describe, Timeout } from "./errors.ts";
+import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
+import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
+import {
+  DEFAULT_SETTINGS,
+  type DiskCacheSettings,
+  fromStored,
+  METADATA_ROWS,
+  SETTING_COLUMNS,
+  toStored,
+} from "./settings.ts";
+import { removeValueFile } from "./disk.ts";
+
+/** What the engine needs to open. */
+export interface EngineOptions {
+  directory: string | undefined;
+  driver: SqliteDriver;
+  timeout: number;
+  clock: () => number;
+  settings: Partial<DiskCacheSettings>;
+}
+
+/** The connection and everything tied to it. */
+export class Engine {
+  readonly directory: string;
+  readonly dbPath: string;
+  readonly driver: SqliteDriver;
+  readonly timeout: number;
+  readonly clock: () => number;
+  settings: DiskCacheSettings;
+  policy: EvictionPolicySql;
+  pageSize = 4096;
+  #db: SqliteDatabase | undefined;
+  #statements = new Map<string, SqliteStatement>();
+  #depth = 0;
+  /** Files to remove once the current transaction commits. */
+  #removeOnCommit: string[] = [];
+  /** Files written for the current transaction, removed if it rolls back. */
+  #removeOnRollback: string[] = [];
+  #begin!: SqliteStatement;
+  #commit!: SqliteStatement;
+  #rollback!: SqliteStatement;
+
+  constructor(options: EngineOptions) {
+    this.driver = options.driver;
+    this.timeout = options.timeout;
+    this.clock = options.clock;
+    this.directory = openDirectory(options.directory);
+    this.dbPath = join(this.directory, "cache.db");
+    try {
+      this.#db = this.driver.open(this.dbPath);
+    } catch (error) {
+      throw this.translate(error, "open cache");
+    }
+    try {
+      this.settings = this.#init(options.settings);
+    } catch (error) {
+      this.#db.close();
+      this.#db = undefined;
+      throw this.translate(error, "open cache");
+    }
+    this.policy = EVICTION_POLICIES[this.settings.evictionPolicy];
+    this.#begin = this.prepare("BEGIN IMMEDIATE");
+    this.#commit = this.prepare("COMMIT");
+    this.#rollback = this.prepare("ROLLBACK");
+  }
+
+  /** Whether `close()` ran. */
+  get closed(): boolean {
+    return this.#db === undefined;
+  }
+
+  /** The open connection, or a clear error after `close()`. */
+  db(op: string): SqliteDatabase {
+    if (this.#db === undefined) {
+      throw new DiskCacheError(`Cannot ${op}: the cache at "${this.directory}" is closed; open a new DiskCache`);
+    }
+    return this.#db;
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db("prepare a statement").prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Current time in seconds, as stored in the database. */
+  now(): number {
+    return this.clock() / 1000;
+  }
+
+  /** Removes `filename` after the current transaction commits. */
+  removeLater(filename: string): void {
+    this.#removeOnCommit.push(filename);
+  }
+
+  /**
+   * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
+   * progress, if any). `newFile`, a value file written for this write, is
+   * removed if the transaction cannot start or rolls back.
+   */
+  write<T>(op: string, fn: () => T, newFile?: string | null): T {
+    if (newFile) this.#removeOnRollback.push(newFile);
+    if (this.#depth > 0) return fn();
+    this.db(op);
+    try {
+      this.#begin.run();
+    } catch (error) {
+      this.#discard();
+      throw this.translate(error, op);
+    }
+    this.#depth = 1;
+    let result: T;
+    try {
+      result = fn();
+      this.#commit.run();
+    } catch (error) {
+      this.#depth = 0;
+      try {
+        this.#rollback.run();
+      } catch { /* already rolled back by SQLite */ }
+      this.#discard();
+      throw this.translate(error, op);
+    }
+    this.#depth = 0;
+    this.#removeOnRollback.length = 0;
+    const done = this.#removeOnCommit;
+    if (done.length > 0) {
+      this.#removeOnCommit = [];
+      for (const name of done) removeValueFile(this.directory, name);
+    }
+    return result;
+  }
+
+  #discard(): void {
+    for (const name of this.#removeOnRollback) removeValueFile(this.directory, name);
+    this.#removeOnRollback.length = 0;
+    this.#removeOnCommit.length = 0;
+  }
+
+  /** Turns a binding error into one of ours (Timeout, DiskCacheError) or passes it on. */
+  translate(error: unknown, op: string): unknown {
+    if (error instanceof DiskCacheError || error instanceof TypeError || error instanceof RangeError) return error;
+    const code = this.driver.errorCode(error);
+    if (code === undefined) return error;
+    const msg = (error as Error).message;
+    switch (code) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return new Timeout(
+          `Cannot ${op}: the database "${this.dbPath}" stayed locked by another connection for more than ${this.timeout} ms; retry, raise the "timeout" option, or spread writers over a FanoutCache`,
+          { cause: error },
+        );
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+        return new DiskCacheError(
+          `Cannot ${op}: the database "${this.dbPath}" is corrupt (${msg}); move the directory aside and open a fresh cache (a cache's data is disposable)`,
+          { cause: error },
+        );
+      case SQLITE_FULL:
+        return new DiskCacheError(`Cannot ${op}: the disk holding "${this.directory}" is full; free space and retry`, { cause: error });
+      case SQLITE_READONLY:
+      case SQLITE_CANTOPEN:
+        return new DiskCacheError(
+          `Cannot ${op}: the database "${this.dbPath}" cannot be written or opened (${msg}); check the directory's permissions`,
+          { cause: error },
+        );
+      default:
+        return new DiskCacheError(`Cannot ${op}: SQLite failed on "${this.dbPath}": ${msg}`, { cause: error });
+    }
+  }
+
+  /** Reads one Settings row. */
+  readSetting(key: string): SqliteValue | undefined {
+    const row = this.prepare("SELECT value FROM Settings WHERE key = ?").get(key) as { value: SqliteValue } | null | undefined;
+    return row?.value ?? undefined;
+  }
+
+  /** Closes the connection; later calls throw. */
+  close(): void {
+    const db = this.#db;
+    if (db === undefined) return;
+    this.#db = undefined;
+    this.#statements.clear();
+    db.close();
+  }
+
+  /** Pragmas, schema and settings; retried while another process initializes. */
+  #init(options: Partial<DiskCacheSettings>): DiskCacheSettings {
+    const db = this.#db!;
+    db.exec(`PRAGMA busy_timeout = ${Math.min(Math.round(this.timeout), 2 ** 31 - 1)}`);
+    const deadline = Date.now() + this.timeout;
+    for (;;) {
+      try {
+        return this.#initOnce(db, options);
+      } catch (error) {
+        const code = this.driver.errorCode(error);
+        if ((code === SQLITE_BUSY || code === SQLITE_LOCKED) && Date.now() < deadline) {
+          try {
+            db.exec("ROLLBACK");
+          } catch { /* no transaction open */ }
+          sleepSync(1 + Math.random() * 5);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  #initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): DiskCacheSettings {
+    const hasTables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as { n: number };
+    const stored = new Map<string, SqliteValue>();
+    if (hasTables.n === 2) {
+      for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
+        stored.set(row.key, row.value);
+      }
+    }
+    const settings = { ...DEFAULT_SETTINGS } as DiskCacheSettings;
+    const changed: (keyof DiskCacheSettings)[] = [];
+    for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
+      const column = SETTING_COLUMNS[name];
+      const fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+      const wanted = options[name] ?? fromDb ?? DEFAULT_SETTINGS[name];
+      (settings as unknown as Record<string, unknown>)[name] = wanted;
+      if (fromDb === undefined || fromDb !== wanted) changed.push(name);
+    }
+    if (hasTables.n < 2) {
+      // auto_vacuum only takes effect before the first table exists.
+      db.exec(`PRAGMA auto_vacuum = ${settings.sqliteAutoVacuum}`);
+    }
+    const mode = (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode;
+    if (mode.toLowerCase() !== settings.sqliteJournalMode) {
+      db.prepare(`PRAGMA journal_mode = ${settings.sqliteJournalMode}`).get();
+    }
+    db.exec(`PRAGMA synchronous = ${settings.sqliteSynchronous}`);
+    db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
+    db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
+    this.pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
+    const policy = EVICTION_POLICIES[settings.evictionPolicy];
+    const metadataMissing = METADATA_ROWS.some((key) => !stored.has(key));
+    const needIndexWork = policy.init !== null || settings.tagIndex || stored.get("tag_index") !== undefined;
+    if (hasTables.n === 2 && changed.length === 0 && !metadataMissing && !needsSchemaWork(db, settings, needIndexWork)) {
+      return settings;
+    }
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const sql of SCHEMA_SQL) db.exec(sql);
+      if (policy.init !== null) db.exec(policy.init);
+      db.exec(settings.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
+      const put = db.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
+      for (const name of changed) put.run(SETTING_COLUMNS[name], toStored(settings[name]));
+      const meta = db.prepare("INSERT OR IGNORE INTO Settings VALUES (?, 0)");
+      for (const key of METADATA_ROWS) meta.run(key);
+      db.exec("COMMIT");
+    } catch (error) {
+      try {
+        db.exec("ROLLBACK");
+      } catch { /* nothing to roll back */ }
+      throw error;
+    }
+    return settings;
+  }
+}
+
+/** True when an index the settings want is missing or one they do not want exists. */
+function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings, check: boolean): boolean {
+  if (!check) return false;
+  const names = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name),
+  );
+  const policy = EVICTION_POLICIES[settings.evictionPolicy];
+  const policyIndex = policy.init?.match(/EXISTS (\w+)/)?.[1];
+  if (policyIndex !== undefined && !names.has(policyIndex)) return true;
+  return settings.tagIndex !== names.has("Cache_tag_rowid");
+}
+
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepBuffer, 0, 0, ms);
+}
+
+function openDirectory(directory: string | undefined): string {
+  if (directory === undefined) return mkdtempSync(join(tmpdir(), "diskcache-"));
+  const full = resolve(directory);
+  try {
+    mkdirSync(full, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new DiskCacheError(
+        `Cannot open cache: "directory" must be a directory, but ${describe(directory)} (or one of its parents) is a file`,
+        { cause: error },
+      );
+    }
+    throw new DiskCacheError(
+      `Cannot open cache: directory ${describe(directory)} cannot be created (${code ?? (error as Error).message}); check the path and its permissions`,
+      { cause: error },
+    );
+  }
+  if (!statSync(full).isDirectory()) {
+    throw new DiskCacheError(`Cannot open cache: "directory" must be a directory, but ${describe(directory)} is a file`);
+  }
+  return full;
+}

@@ -1,0 +1,279 @@
+/**
+ * Reads and writes of single items, as functions over an {@linkcode Engine}.
+ * Every write is one `BEGIN IMMEDIATE` transaction; value files are written
+ * before it and old ones removed after it commits.
+ *
+ * @module
+ */
+import type { SqliteValue } from "./driver.ts";
+import type { Engine } from "./_engine.ts";
+import { DiskCacheError, describe } from "./errors.ts";
+import { bigFlag, MODE_RAW, safeInt } from "./schema.ts";
+import { removeValueFile, writeValueFile } from "./disk.ts";
+import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
+
+/** A row located by key. */
+interface Located extends ValueRow {
+  rowid: number;
+  expire_time: number | null;
+  tag: SqliteValue;
+  tag_big: number;
+}
+
+const LIVE = "(expire_time IS NULL OR expire_time > ?)";
+const ROW_COLUMNS =
+  `rowid, mode, filename, size, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
+
+const SQL = {
+  getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
+  has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  insert:
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+  update:
+    "UPDATE Cache SET store_time = ?, expire_time = ?, access_time = ?, access_count = 0, tag = ?, size = ?, mode = ?, filename = ?, value = ? WHERE rowid = ?",
+  deleteLive: `DELETE FROM Cache WHERE key = ? AND raw = ? AND ${LIVE} RETURNING filename`,
+  deleteRow: "DELETE FROM Cache WHERE rowid = ?",
+  touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
+  count: "SELECT value FROM Settings WHERE key = 'count'",
+  expiredVictims:
+    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?) RETURNING filename",
+  volume: "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
+} as const;
+
+/** What `set`, `add` and `incr` write. */
+interface Write {
+  key: SqliteValue;
+  raw: number;
+  mode: number;
+  inline: SqliteValue;
+  filename: string | null;
+  size: number;
+  expire: number | null;
+  tag: SqliteValue;
+}
+
+/** The item a read found: its value, expiry (seconds) and tag. */
+export interface Found {
+  value: unknown;
+  expireTime: number | null;
+  tag: SqliteValue;
+}
+
+function hit(engine: Engine, rowid: number, op: string): void {
+  const onHit = engine.policy.onHit;
+  if (onHit === null) return;
+  const now = engine.now();
+  engine.write(op, () => {
+    const stmt = engine.prepare(`UPDATE Cache SET ${onHit} WHERE rowid = ?`);
+    if (onHit.includes("?")) stmt.run(now, rowid);
+    else stmt.run(rowid);
+  });
+}
+
+/**
+ * Looks up a live item; `undefined` on a miss (absent, expired, or its value
+ * file gone).
+ */
+export function find(engine: Engine, key: SqliteValue, raw: number, original: unknown): Found | undefined {
+  const op = "get";
+  engine.db(op);
+  let row: Located | null | undefined;
+  try {
+    row = engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined;
+  } catch (error) {
+    throw engine.translate(error, op);
+  }
+  if (row == null) return undefined;
+  const value = fetchValue(engine.directory, row, original);
+  if (value === MISSING) return undefined;
+  hit(engine, row.rowid, op);
+  return {
+    value,
+    expireTime: row.expire_time,
+    tag: row.tag === null ? null : readColumn(row.tag, row.tag_big),
+  };
+}
+
+/** Whether a live item exists (its value file is not read). */
+export function has(engine: Engine, key: SqliteValue, raw: number): boolean {
+  engine.db("has");
+  try {
+    return engine.prepare(SQL.has).get(key, raw, engine.now()) != null;
+  } catch (error) {
+    throw engine.translate(error, "has");
+  }
+}
+
+/** Writes `value` to a file when it is large; returns the row's columns. */
+function prepareWrite(
+  engine: Engine,
+  key: SqliteValue,
+  raw: number,
+  value: unknown,
+  ttl: number | undefined,
+  tag: SqliteValue,
+): Write {
+  const stored = storeValue(value, engine.settings.minFileSize);
+  engine.db("set");
+  const filename = stored.file === null ? null : writeValueFile(engine.directory, stored.file);
+  return {
+    key,
+    raw,
+    mode: stored.mode,
+    inline: stored.inline,
+    filename,
+    size: stored.file === null ? 0 : stored.file.length,
+    expire: ttl === undefined ? null : engine.now() + ttl / 1000,
+    tag,
+  };
+}
+
+/** Inserts or replaces the row of `w.key` inside the current transaction. */
+function put(engine: Engine, w: Write, existing: { rowid: number; filename: string | null } | null | undefined, now: number): void {
+  if (existing != null) {
+    engine.prepare(SQL.update).run(now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline, existing.rowid);
+    if (existing.filename !== null) engine.removeLater(existing.filename);
+  } else {
+    engine.prepare(SQL.insert).run(w.key, w.raw, now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline);
+  }
+  cullOnWrite(engine, now);
+}
+
+/**
+ * Bounded culling after a write, as python-diskcache does: up to `cullLimit`
+ * expired items, then, while `volume()` is at or over `sizeLimit`, the rest
+ * of that budget in policy order.
+ */
+function cullOnWrite(engine: Engine, now: number): void {
+  let limit = engine.settings.cullLimit;
+  if (limit === 0) return;
+  const expired = engine.prepare(SQL.expiredVictims).all(now, BigInt(limit)) as { filename: string | null }[];
+  for (const row of expired) if (row.filename !== null) engine.removeLater(row.filename);
+  limit -= expired.length;
+  const order = engine.policy.order;
+  if (limit <= 0 || order === null || volume(engine) < engine.settings.sizeLimit) return;
+  const victims = engine.prepare(
+    `DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY ${order} LIMIT ?) RETURNING filename`,
+  ).all(BigInt(limit)) as { filename: string | null }[];
+  for (const row of victims) if (row.filename !== null) engine.removeLater(row.filename);
+}
+
+/** Estimated bytes on disk: database pages plus value files (python-diskcache's `volume()`). */
+export function volume(engine: Engine): number {
+  const row = engine.prepare(SQL.volume).get() as { pages: number; size: number | null };
+  return row.pages * engine.pageSize + Number(row.size ?? 0);
+}
+
+/** Stores `value` under the key, replacing what was there. */
+export function set(engine: Engine, key: SqliteValue, raw: number, value: unknown, ttl: number | undefined, tag: SqliteValue): void {
+  const w = prepareWrite(engine, key, raw, value, ttl, tag);
+  engine.write("set", () => {
+    const now = engine.now();
+    put(engine, w, engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined, now);
+  }, w.filename);
+}
+
+/** Stores `value` only if the key is absent or expired; true when stored. */
+export function add(engine: Engine, key: SqliteValue, raw: number, value: unknown, ttl: number | undefined, tag: SqliteValue): boolean {
+  const w = prepareWrite(engine, key, raw, value, ttl, tag);
+  return engine.write("add", () => {
+    const now = engine.now();
+    const row = engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined;
+    if (row != null && (row.expire_time === null || row.expire_time > now)) {
+      if (w.filename !== null) engine.removeLater(w.filename);
+      return false;
+    }
+    put(engine, w, row, now);
+    return true;
+  }, w.filename);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Adds `delta` to an integer value (starting from `initial`); returns the result. */
+export function incr(
+  engine: Engine,
+  key: SqliteValue,
+  raw: number,
+  original: unknown,
+  delta: number | bigint,
+  initial: number | bigint,
+): number | bigint {
+  return engine.write("incr", () => {
+    const now = engine.now();
+    const row = engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined;
+    const live = row != null && (row.expire_time === null || row.expire_time > now);
+    let current: number | bigint = initial;
+    if (live) {
+      const stored = readColumn(row.value, row.big);
+      if (row.mode !== MODE_RAW || !(typeof stored === "bigint" || (typeof stored === "number" && Number.isInteger(stored)))) {
+        throw new TypeError(`Cannot incr key ${describe(original)}: its value is not an integer: received ${describe(stored)}`);
+      }
+      current = stored as number | bigint;
+    }
+    const sum = BigInt(current) + BigInt(delta);
+    if (sum < INT64_MIN || sum > INT64_MAX) {
+      throw new RangeError(`Cannot incr key ${describe(original)}: the result ${sum} does not fit in a signed 64-bit integer`);
+    }
+    if (live) {
+      const onHit = engine.policy.onHit;
+      const extra = onHit === null ? "" : `, ${onHit}`;
+      const stmt = engine.prepare(`UPDATE Cache SET value = ?, store_time = ?${extra} WHERE rowid = ?`);
+      if (onHit?.includes("?")) stmt.run(sum, now, now, row.rowid);
+      else stmt.run(sum, now, row.rowid);
+    } else {
+      put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, row, now);
+    }
+    return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
+  });
+}
+
+/** Removes a live item; true when one was removed. */
+export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
+  return engine.write("delete", () => {
+    const row = engine.prepare(SQL.deleteLive).get(key, raw, engine.now()) as { filename: string | null } | null | undefined;
+    if (row == null) return false;
+    if (row.filename !== null) engine.removeLater(row.filename);
+    return true;
+  });
+}
+
+/** Removes a live item and returns it; `undefined` on a miss. */
+export function pop(engine: Engine, key: SqliteValue, raw: number, original: unknown): Found | undefined {
+  const row = engine.write("pop", () => {
+    const found = engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined;
+    if (found == null) return undefined;
+    engine.prepare(SQL.deleteRow).run(found.rowid);
+    return found;
+  });
+  if (row === undefined) return undefined;
+  // The file is read after the commit, then removed: no other row names it.
+  let value: unknown;
+  try {
+    value = fetchValue(engine.directory, row, original);
+  } finally {
+    if (row.filename !== null) removeValueFile(engine.directory, row.filename);
+  }
+  if (value === MISSING) return undefined;
+  return { value, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
+}
+
+/** Sets a new expiry on a live item; true when it exists. */
+export function touch(engine: Engine, key: SqliteValue, raw: number, ttl: number | undefined): boolean {
+  return engine.write("touch", () => {
+    const now = engine.now();
+    const expire = ttl === undefined ? null : now + ttl / 1000;
+    const result = engine.prepare(SQL.touch).run(expire, key, raw, now);
+    return Number(result.changes) > 0;
+  });
+}
+
+/** Number of items, expired ones included (the Settings `count`). */
+export function count(engine: Engine): number {
+  engine.db("count");
+  const row = engine.prepare(SQL.count).get() as { value: number } | null | undefined;
+  if (row == null) throw new DiskCacheError(`Cannot count items: the Settings table of "${engine.dbPath}" has no "count" row; run check({ fix: true })`);
+  return Number(row.value);
+}

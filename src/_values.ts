@@ -1,0 +1,169 @@
+/**
+ * How keys, values and tags become row columns and back (python-diskcache's
+ * `Disk.put`/`Disk.store`/`Disk.fetch`, for JavaScript types).
+ *
+ * @module
+ */
+import type { SqliteValue } from "./driver.ts";
+import { decodeStructured, encodeStructured } from "./codec.ts";
+import { DiskCacheError, describe } from "./errors.ts";
+import { MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT } from "./schema.ts";
+import { readValueFile } from "./disk.ts";
+
+/**
+ * Keys: strings, numbers and bigints (64-bit) and `Uint8Array` are stored
+ * natively, as Python stores str, int, float and bytes; anything else the
+ * codec supports (arrays, plain objects, booleans, null...) canonically.
+ */
+export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean | null | readonly unknown[] | object;
+
+/** A tag stored beside an item. */
+export type Tag = string | number | bigint | Uint8Array;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** Whether `key` is stored natively (`raw = 1`). */
+export function isRawKey(key: unknown): boolean {
+  switch (typeof key) {
+    case "string":
+      return true;
+    case "number":
+      return Number.isFinite(key);
+    case "bigint":
+      return key >= INT64_MIN && key <= INT64_MAX;
+    case "object":
+      return key instanceof Uint8Array || key instanceof ArrayBuffer;
+    default:
+      return false;
+  }
+}
+
+/** The column value of a raw key (see {@linkcode isRawKey}). */
+export function rawKeyValue(key: string | number | bigint | Uint8Array | ArrayBuffer): SqliteValue {
+  if (typeof key === "number") return Number.isSafeInteger(key) ? BigInt(key) : key;
+  if (key instanceof ArrayBuffer) return new Uint8Array(key);
+  return key;
+}
+
+/** The column value of a structured key: canonical CBOR bytes. */
+export function structuredKeyValue(key: unknown): Uint8Array {
+  if (key === undefined || typeof key === "function" || typeof key === "symbol") {
+    throw new TypeError(`Cannot use key: expected a string, number, bigint, Uint8Array, array or plain object: received ${describe(key)}`);
+  }
+  return encodeStructured(key, "key", true);
+}
+
+/** Turns a stored key back into a JavaScript key. */
+export function decodeKey(dbKey: SqliteValue, raw: number, big: number): unknown {
+  if (raw) return readColumn(dbKey, big);
+  return decodeStructured(dbKey as Uint8Array);
+}
+
+/** Validates a tag and returns its column value. */
+export function tagValue(tag: unknown): SqliteValue {
+  if (tag === undefined || tag === null) return null;
+  if (typeof tag === "string" || tag instanceof Uint8Array) return tag;
+  if (typeof tag === "number" && Number.isFinite(tag)) return Number.isSafeInteger(tag) ? BigInt(tag) : tag;
+  if (typeof tag === "bigint" && tag >= INT64_MIN && tag <= INT64_MAX) return tag;
+  throw new TypeError(`Cannot use option "tag": expected a string, finite number, 64-bit bigint or Uint8Array: received ${describe(tag)}`);
+}
+
+/** Normalizes a column read: big integers (sent as TEXT) to bigint, Buffer to Uint8Array. */
+export function readColumn(value: SqliteValue, big: number): SqliteValue {
+  if (big) return BigInt(value as string);
+  if (value instanceof Uint8Array && value.constructor !== Uint8Array) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return value;
+}
+
+/** How a value is stored: mode, inline column and the bytes of a value file. */
+export interface StoredValue {
+  mode: number;
+  inline: SqliteValue;
+  file: Uint8Array | null;
+}
+
+/**
+ * Decides how `value` is stored (python-diskcache's rules for the types both
+ * share): strings, numbers and bytes inline below `minFileSize` and in value
+ * files from it; everything else through the CBOR codec (mode 5).
+ */
+export function storeValue(value: unknown, minFileSize: number): StoredValue {
+  switch (typeof value) {
+    case "string":
+      if (value.length < minFileSize) return { mode: MODE_RAW, inline: value, file: null };
+      return { mode: MODE_TEXT, inline: null, file: utf8.encode(value) };
+    case "number":
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: BigInt(value), file: null };
+      if (Number.isFinite(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: value, file: null };
+      break;
+    case "bigint":
+      if (value >= INT64_MIN && value <= INT64_MAX) return { mode: MODE_RAW, inline: value, file: null };
+      break;
+    case "undefined":
+      throw new TypeError(
+        "Cannot store value: undefined is not storable (get() returns undefined for a miss); use null, or delete() the key",
+      );
+    case "object":
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+        const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+        if (bytes.length < minFileSize) return { mode: MODE_RAW, inline: bytes, file: null };
+        return { mode: MODE_BINARY, inline: null, file: bytes };
+      }
+      break;
+  }
+  const encoded = encodeStructured(value, "value", false);
+  if (encoded.length < minFileSize) return { mode: MODE_CBOR, inline: encoded, file: null };
+  return { mode: MODE_CBOR, inline: null, file: encoded };
+}
+
+/** The columns a read needs to rebuild a value. */
+export interface ValueRow {
+  mode: number;
+  filename: string | null;
+  size: number;
+  value: SqliteValue;
+  big: number;
+}
+
+/** Marks a value whose file is gone (a miss, not an error). */
+export const MISSING: unique symbol = Symbol("missing");
+
+/**
+ * Rebuilds a value from its row, reading its file if it has one. Returns
+ * {@linkcode MISSING} when the file was removed or truncated behind the
+ * cache's back.
+ */
+export function fetchValue(directory: string, row: ValueRow, key: unknown): unknown {
+  const mode = row.mode;
+  if (mode === MODE_RAW) return readColumn(row.value, row.big);
+  let bytes: Uint8Array | undefined;
+  if (row.filename !== null) {
+    bytes = readValueFile(directory, row.filename, row.size);
+    if (bytes === undefined) return MISSING;
+  } else {
+    bytes = readColumn(row.value, 0) as Uint8Array;
+  }
+  switch (mode) {
+    case MODE_BINARY:
+      return bytes;
+    case MODE_TEXT:
+      return utf8Decoder.decode(bytes);
+    case MODE_CBOR:
+      try {
+        return decodeStructured(bytes);
+      } catch (cause) {
+        throw new DiskCacheError(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
+      }
+    case MODE_PICKLE:
+      throw new DiskCacheError(
+        `Cannot read key ${describe(key)}: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
+      );
+    default:
+      throw new DiskCacheError(`Cannot read key ${describe(key)}: unknown value mode ${mode}; it was written by a newer or foreign library`);
+  }
+}

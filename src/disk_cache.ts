@@ -1,0 +1,513 @@
+/**
+ * `DiskCache`: a persistent, process-safe cache in one directory (Python
+ * diskcache's `Cache`). A thin facade: it validates arguments and calls the
+ * operations in `_ops.ts` over the engine in `_engine.ts`.
+ *
+ * @module
+ */
+import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
+import { describe } from "./errors.ts";
+import { Engine } from "./_engine.ts";
+import * as ops from "./_ops.ts";
+import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
+import type { EvictionPolicy } from "./eviction.ts";
+import { isRawKey, type Key, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
+
+export type { Key, Tag };
+
+/** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
+export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
+  /**
+   * Milliseconds a write may wait for another connection's lock before
+   * throwing `Timeout`.
+   *
+   * @default {60000}
+   */
+  timeout?: number;
+  /**
+   * The SQLite binding. By default the runtime's own: `bun:sqlite` on Bun,
+   * `node:sqlite` on Deno and Node >= 22.13, `better-sqlite3` on older Node.
+   */
+  driver?: SqliteDriver;
+  /**
+   * The clock, in epoch milliseconds. All expiry uses it; tests pass a fake.
+   *
+   * @default {Date.now}
+   */
+  clock?: () => number;
+}
+
+/** Options of writes. */
+export interface SetOptions {
+  /** Milliseconds until the item expires; omitted means never. */
+  ttl?: number | undefined;
+  /** A tag stored with the item (see `getEntry`). */
+  tag?: Tag | null | undefined;
+}
+
+/** What {@linkcode DiskCache.getEntry} returns. */
+export interface Entry<V = unknown> {
+  /** The value. */
+  value: V;
+  /** When the item expires, in epoch milliseconds, or `null` for never. */
+  expireTime: number | null;
+  /** The item's tag, or `null`. */
+  tag: Tag | null;
+}
+
+const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock"]);
+
+function checkTtl(ttl: unknown, op: string): number | undefined {
+  if (ttl === undefined || ttl === null) return undefined;
+  if (typeof ttl !== "number") {
+    throw new TypeError(`Cannot ${op}: "ttl" must be a number of milliseconds: received ${describe(ttl)}`);
+  }
+  if (!Number.isFinite(ttl) || ttl < 0) {
+    throw new RangeError(
+      `Cannot ${op}: "ttl" must be a finite, non-negative number of milliseconds (omit it for no expiry): received ${ttl}`,
+    );
+  }
+  return ttl;
+}
+
+function checkWriteOptions(options: SetOptions | undefined, op: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${op}: options must be an object: received ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== "ttl" && name !== "tag") {
+      throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}; expected "ttl" or "tag"`);
+    }
+  }
+}
+
+function checkInteger(value: unknown, name: string, op: string): number | bigint {
+  if (typeof value === "bigint" || (typeof value === "number" && Number.isSafeInteger(value))) return value;
+  throw new TypeError(`Cannot ${op}: "${name}" must be a safe integer or a bigint: received ${describe(value)}`);
+}
+
+/**
+ * A persistent cache in a directory: SQLite holds the index and small values,
+ * large values live in their own files. Many processes (of Deno, Bun and
+ * Node alike) and threads may share one directory; every write is atomic.
+ * The on-disk format is python-diskcache 5.x's, so Python reads and writes
+ * the same directory for str, bytes, int and float keys and values.
+ *
+ * Keys: strings, numbers, bigints and `Uint8Array` natively; arrays, plain
+ * objects and other structured keys by a canonical encoding (equal structure,
+ * equal key). Values: strings, numbers, bigints, `Uint8Array`/`ArrayBuffer`
+ * (read back as `Uint8Array`), and structured values (objects, arrays, Map,
+ * Set, Date, typed arrays, booleans, null) through a portable CBOR codec.
+ * Integers read back as `number` within the safe range, `bigint` beyond it.
+ *
+ * @example Store, read and expire
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache } from "../mod.ts";
+ * using cache = new DiskCache();
+ * cache.set("user:1", { name: "Ada", roles: ["admin"] }, { ttl: 60_000 });
+ * assert.deepEqual(cache.get("user:1"), { name: "Ada", roles: ["admin"] });
+ * assert.equal(cache.get("missing"), undefined);
+ * assert.equal(cache.incr("hits"), 1);
+ * ```
+ */
+export class DiskCache {
+  #engine: Engine;
+
+  /**
+   * Opens (creating if needed) the cache in `directory`.
+   *
+   * @param directory Where the cache lives; omitted means a fresh temporary
+   * directory (see {@linkcode DiskCache.directory}).
+   * @param options Settings (persisted) and per-instance options.
+   * @throws {TypeError} For an unknown option or an option of the wrong type.
+   * @throws {RangeError} For an option out of range.
+   * @throws {DiskCacheError} When the directory cannot be used or the database is corrupt.
+   *
+   * @example Open a cache with a size limit
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { sizeLimit: 100 * 2 ** 20 });
+   * assert.equal(cache.sizeLimit, 100 * 2 ** 20);
+   * ```
+   */
+  constructor(directory?: string, options: DiskCacheOptions = {}) {
+    if (directory !== undefined && (typeof directory !== "string" || directory.length === 0)) {
+      throw new TypeError(`Cannot open cache: "directory" must be a non-empty string path: received ${describe(directory)}`);
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot open cache: "options" must be an object: received ${describe(options)}`);
+    }
+    const settings: Partial<Record<keyof DiskCacheSettings, unknown>> = {};
+    for (const [name, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      if (Object.hasOwn(SETTING_COLUMNS, name)) {
+        settings[name as keyof DiskCacheSettings] = validateSetting(name as keyof DiskCacheSettings, value);
+      } else if (!INSTANCE_OPTIONS.has(name)) {
+        throw new TypeError(
+          `Cannot open cache: unknown option ${JSON.stringify(name)}; known options are ${[...INSTANCE_OPTIONS, ...Object.keys(SETTING_COLUMNS)].join(", ")}`,
+        );
+      }
+    }
+    const timeout = options.timeout ?? 60_000;
+    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
+      throw new RangeError(`Cannot open cache: "timeout" must be a finite, non-negative number of milliseconds: received ${describe(timeout)}`);
+    }
+    const clock = options.clock ?? Date.now;
+    if (typeof clock !== "function") {
+      throw new TypeError(`Cannot open cache: "clock" must be a function returning epoch milliseconds: received ${describe(clock)}`);
+    }
+    const driver = options.driver ?? getDefaultDriver();
+    if (typeof driver !== "object" || driver === null || typeof driver.open !== "function" || typeof driver.errorCode !== "function") {
+      throw new TypeError(`Cannot open cache: "driver" must be a SqliteDriver (with open and errorCode): received ${describe(driver)}`);
+    }
+    this.#engine = new Engine({ directory, driver, timeout, clock, settings: settings as Partial<DiskCacheSettings> });
+  }
+
+  /** The cache directory (absolute). */
+  get directory(): string {
+    return this.#engine.directory;
+  }
+  /** Milliseconds a write waits for a lock before `Timeout`. */
+  get timeout(): number {
+    return this.#engine.timeout;
+  }
+  /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
+  get driverName(): string {
+    return this.#engine.driver.name;
+  }
+  /** Soft cap on `volume()` in bytes. */
+  get sizeLimit(): number {
+    return this.#engine.settings.sizeLimit;
+  }
+  /** Most items one write culls. */
+  get cullLimit(): number {
+    return this.#engine.settings.cullLimit;
+  }
+  /** The eviction policy. */
+  get evictionPolicy(): EvictionPolicy {
+    return this.#engine.settings.evictionPolicy;
+  }
+  /** Whether hits and misses are counted. */
+  get statistics(): boolean {
+    return this.#engine.settings.statistics;
+  }
+  /** Whether the tag index exists. */
+  get tagIndex(): boolean {
+    return this.#engine.settings.tagIndex;
+  }
+  /** Values of at least this many bytes (characters for strings) go to files. */
+  get minFileSize(): number {
+    return this.#engine.settings.minFileSize;
+  }
+  /** All persisted settings in force. */
+  get settings(): Readonly<DiskCacheSettings> {
+    return { ...this.#engine.settings };
+  }
+
+  /**
+   * Number of items, expired ones included until they are culled (as in
+   * python-diskcache: kept by triggers, so it costs one lookup).
+   *
+   * @example Count items
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.equal(cache.length, 1);
+   * ```
+   */
+  get length(): number {
+    return ops.count(this.#engine);
+  }
+
+  /**
+   * Stores `value` under `key`, replacing any previous value, in one atomic
+   * transaction.
+   *
+   * @param key The key.
+   * @param value The value (see the class doc for supported types).
+   * @param options `ttl` in milliseconds, `tag`.
+   * @returns `true`.
+   * @throws {TypeError} For an unsupported key or value.
+   * @throws {RangeError} For a negative or non-finite `ttl`.
+   * @throws {Timeout} When the database stays locked past `timeout`.
+   *
+   * @example Store with a ttl and a tag
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set(["user", 1], new Uint8Array([1, 2]), { ttl: 1000, tag: "users" });
+   * assert.deepEqual(cache.get(["user", 1]), new Uint8Array([1, 2]));
+   * ```
+   */
+  set(key: Key, value: unknown, options?: SetOptions): boolean {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    checkWriteOptions(options, "set");
+    const ttl = checkTtl(options?.ttl, "set");
+    ops.set(this.#engine, k, raw ? 1 : 0, value, ttl, tagValue(options?.tag));
+    return true;
+  }
+
+  /**
+   * The value stored under `key`, or `undefined` when it is absent, expired,
+   * or its value file was removed behind the cache's back.
+   *
+   * @typeParam V The type you stored.
+   * @param key The key.
+   * @returns The value, or `undefined`.
+   *
+   * @example Read a value
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set(42, "answer");
+   * assert.equal(cache.get<string>(42), "answer");
+   * ```
+   */
+  get<V = unknown>(key: Key): V | undefined {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    return ops.find(this.#engine, k, raw ? 1 : 0, key)?.value as V | undefined;
+  }
+
+  /**
+   * The value of `key` with its expiry time and tag, or `undefined` on a miss.
+   *
+   * @typeParam V The type you stored.
+   * @param key The key.
+   * @returns `{ value, expireTime, tag }` or `undefined`.
+   *
+   * @example Read an entry
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { clock: () => 1_000 });
+   * cache.set("k", "v", { ttl: 500, tag: "t" });
+   * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, tag: "t" });
+   * ```
+   */
+  getEntry<V = unknown>(key: Key): Entry<V> | undefined {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const found = ops.find(this.#engine, k, raw ? 1 : 0, key);
+    if (found === undefined) return undefined;
+    return {
+      value: found.value as V,
+      expireTime: found.expireTime === null ? null : Math.round(found.expireTime * 1000),
+      tag: found.tag as Tag | null,
+    };
+  }
+
+  /**
+   * Whether a live (unexpired) item exists under `key`.
+   *
+   * @param key The key.
+   * @returns `true` when present.
+   *
+   * @example Test for a key
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.ok(cache.has("a"));
+   * assert.ok(!cache.has("b"));
+   * ```
+   */
+  has(key: Key): boolean {
+    const raw = isRawKey(key);
+    return ops.has(this.#engine, raw ? rawKeyValue(key as string) : structuredKeyValue(key), raw ? 1 : 0);
+  }
+
+  /**
+   * Removes the item under `key`.
+   *
+   * @param key The key.
+   * @returns `true` when a live item was removed.
+   *
+   * @example Delete a key
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.equal(cache.delete("a"), true);
+   * assert.equal(cache.delete("a"), false);
+   * ```
+   */
+  delete(key: Key): boolean {
+    const raw = isRawKey(key);
+    return ops.remove(this.#engine, raw ? rawKeyValue(key as string) : structuredKeyValue(key), raw ? 1 : 0);
+  }
+
+  /**
+   * Stores `value` only if `key` is absent or expired. Atomic across
+   * processes: of several concurrent `add`s of one key, exactly one wins.
+   *
+   * @param key The key.
+   * @param value The value.
+   * @param options `ttl` in milliseconds, `tag`.
+   * @returns `true` when stored, `false` when a live item was there.
+   *
+   * @example Add only once
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * assert.equal(cache.add("lock", 1), true);
+   * assert.equal(cache.add("lock", 2), false);
+   * assert.equal(cache.get("lock"), 1);
+   * ```
+   */
+  add(key: Key, value: unknown, options?: SetOptions): boolean {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    checkWriteOptions(options, "add");
+    const ttl = checkTtl(options?.ttl, "add");
+    return ops.add(this.#engine, k, raw ? 1 : 0, value, ttl, tagValue(options?.tag));
+  }
+
+  /**
+   * Adds `delta` to the integer stored under `key` and returns the result;
+   * a missing or expired key starts from `initial`. Atomic across processes.
+   * Results within the safe range are numbers, beyond it bigints; they must
+   * fit in 64 bits.
+   *
+   * @param key The key.
+   * @param delta The amount to add.
+   * @param initial The value a missing key starts from.
+   * @returns The new value.
+   * @throws {TypeError} When the stored value is not an integer.
+   * @throws {RangeError} When the result overflows 64 bits.
+   *
+   * @example Count
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * assert.equal(cache.incr("n"), 1);
+   * assert.equal(cache.incr("n", 10), 11);
+   * assert.equal(cache.incr("m", 1, 100), 101);
+   * ```
+   */
+  incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    return ops.incr(this.#engine, k, raw ? 1 : 0, key, checkInteger(delta, "delta", "incr"), checkInteger(initial, "initial", "incr"));
+  }
+
+  /**
+   * Subtracts `delta` from the integer under `key` (see {@linkcode DiskCache.incr}).
+   *
+   * @param key The key.
+   * @param delta The amount to subtract.
+   * @param initial The value a missing key starts from.
+   * @returns The new value.
+   *
+   * @example Count down
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * assert.equal(cache.decr("n", 1, 10), 9);
+   * ```
+   */
+  decr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint {
+    const d = checkInteger(delta, "delta", "decr");
+    return this.incr(key, -d, initial);
+  }
+
+  /**
+   * Removes the item under `key` and returns its value, atomically; `undefined`
+   * on a miss.
+   *
+   * @typeParam V The type you stored.
+   * @param key The key.
+   * @returns The value, or `undefined`.
+   *
+   * @example Pop a value
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("job", { id: 7 });
+   * assert.deepEqual(cache.pop("job"), { id: 7 });
+   * assert.equal(cache.has("job"), false);
+   * ```
+   */
+  pop<V = unknown>(key: Key): V | undefined {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    return ops.pop(this.#engine, k, raw ? 1 : 0, key)?.value as V | undefined;
+  }
+
+  /**
+   * Gives a live item a new expiry: `ttl` milliseconds from now, or none.
+   *
+   * @param key The key.
+   * @param ttl Milliseconds until expiry; omitted means never.
+   * @returns `true` when the item exists.
+   *
+   * @example Extend an item's life
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("session", "s", { ttl: 1000 });
+   * assert.equal(cache.touch("session", 60_000), true);
+   * assert.equal(cache.touch("nope"), false);
+   * ```
+   */
+  touch(key: Key, ttl?: number): boolean {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    return ops.touch(this.#engine, k, raw ? 1 : 0, checkTtl(ttl, "touch"));
+  }
+
+  /**
+   * Estimated bytes on disk: database pages plus value files.
+   *
+   * @returns Bytes.
+   *
+   * @example Measure the cache
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * assert.ok(cache.volume() > 0);
+   * ```
+   */
+  volume(): number {
+    this.#engine.db("volume");
+    return ops.volume(this.#engine);
+  }
+
+  /**
+   * Closes the connection. Safe to call twice; later calls of other methods
+   * throw `DiskCacheError`. Nothing acknowledged is lost by not calling it.
+   *
+   * @example Close a cache
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * const cache = new DiskCache();
+   * cache.close();
+   * assert.throws(() => cache.get("a"), DiskCacheError);
+   * ```
+   */
+  close(): void {
+    this.#engine.close();
+  }
+
+  /** Same as {@linkcode DiskCache.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

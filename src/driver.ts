@@ -1,0 +1,202 @@
+/**
+ * The one seam between the cache and a SQLite binding.
+ *
+ * The core (`src/`) never imports a SQLite module: it receives a
+ * {@linkcode SqliteDriver}. One small driver per runtime lives under
+ * `runtimes/` (`node:sqlite` for Deno and Node >= 22.13, `bun:sqlite` for Bun,
+ * `better-sqlite3` for older Node). A driver for another binding only has to
+ * implement these few synchronous members.
+ *
+ * Contract every driver keeps, so the core needs no per-runtime branches:
+ * - `bigint` parameters bind as SQLite INTEGER, other numbers as REAL or
+ *   INTEGER (the core passes every integer it cares about as a `bigint`);
+ * - `Uint8Array` parameters bind as BLOB; BLOB columns read back as a
+ *   `Uint8Array` (a subclass such as `Buffer` is allowed);
+ * - INTEGER columns within the safe range read back as `number` (the core never
+ *   reads an unsafe integer without casting it to TEXT in SQL first);
+ * - `get` returns the first row as a plain object, or `undefined`/`null`.
+ *
+ * @module
+ */
+
+/** A value SQLite can bind or return. */
+export type SqliteValue = string | number | bigint | Uint8Array | null;
+
+/** One result row, column name to value. */
+export type SqliteRow = Record<string, SqliteValue>;
+
+/** What `run` reports. */
+export interface SqliteRunResult {
+  /** Rows changed by the statement. */
+  changes: number | bigint;
+  /** Rowid of the last inserted row. */
+  lastInsertRowid: number | bigint;
+}
+
+/**
+ * A prepared statement. Parameters are positional (`?`).
+ *
+ * @example Run a prepared statement
+ * ```ts ignore
+ * const stmt: SqliteStatement = db.prepare("SELECT ? AS v");
+ * stmt.get(1); // { v: 1 }
+ * ```
+ */
+export interface SqliteStatement {
+  /** Executes and reports changes. */
+  run(...params: SqliteValue[]): SqliteRunResult;
+  /** Executes and returns the first row, or `undefined`/`null` when none. */
+  get(...params: SqliteValue[]): unknown;
+  /** Executes and returns every row. */
+  all(...params: SqliteValue[]): unknown[];
+}
+
+/**
+ * An open connection.
+ *
+ * @example Use a connection
+ * ```ts ignore
+ * const db: SqliteDatabase = driver.open("/tmp/x.db");
+ * db.exec("CREATE TABLE t (a)");
+ * db.close();
+ * ```
+ */
+export interface SqliteDatabase {
+  /** Runs one or more statements without results. */
+  exec(sql: string): void;
+  /** Compiles one statement. Callers cache the result. */
+  prepare(sql: string): SqliteStatement;
+  /** Closes the connection; further calls throw. */
+  close(): void;
+}
+
+/** Options for {@linkcode SqliteDriver.open}. */
+export interface SqliteOpenOptions {
+  /**
+   * Open the file read-only.
+   *
+   * @default {false}
+   */
+  readonly?: boolean;
+}
+
+/**
+ * A synchronous SQLite binding.
+ *
+ * @example Pass a driver explicitly
+ * ```ts ignore
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * const cache = new DiskCache(undefined, { driver: nodeSqliteDriver() });
+ * ```
+ */
+export interface SqliteDriver {
+  /** Name of the binding, e.g. `"node:sqlite"`. */
+  readonly name: string;
+  /** Opens (creating if needed) the database file at `path`. */
+  open(path: string, options?: SqliteOpenOptions): SqliteDatabase;
+  /**
+   * The primary SQLite result code carried by an error the binding threw
+   * (5 for `SQLITE_BUSY`, 11 for `SQLITE_CORRUPT`...), or `undefined` when the
+   * error did not come from SQLite.
+   */
+  errorCode(error: unknown): number | undefined;
+}
+
+/** SQLite primary result codes the core reacts to. */
+export const SQLITE_BUSY = 5;
+/** Another connection holds a conflicting lock on a shared-cache table. */
+export const SQLITE_LOCKED = 6;
+/** The database file is damaged. */
+export const SQLITE_CORRUPT = 11;
+/** The disk is full. */
+export const SQLITE_FULL = 13;
+/** The file is not a database. */
+export const SQLITE_NOTADB = 26;
+/** An attempt to write a read-only database. */
+export const SQLITE_READONLY = 8;
+/** The file could not be opened. */
+export const SQLITE_CANTOPEN = 14;
+
+const CODE_NAMES: Record<string, number> = {
+  SQLITE_BUSY,
+  SQLITE_LOCKED,
+  SQLITE_CORRUPT,
+  SQLITE_FULL,
+  SQLITE_NOTADB,
+  SQLITE_READONLY,
+  SQLITE_CANTOPEN,
+};
+
+/**
+ * Reads a primary SQLite result code off an error object of any of the known
+ * bindings: a numeric `errcode`/`errno` (node:sqlite, bun:sqlite) or a string
+ * `code` such as `"SQLITE_BUSY_SNAPSHOT"` (better-sqlite3, bun:sqlite).
+ * Drivers may use it to implement {@linkcode SqliteDriver.errorCode}.
+ *
+ * @param error Anything thrown by a binding.
+ * @returns The primary result code, or `undefined`.
+ *
+ * @example Read the code of a busy error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sqliteErrorCode } from "./driver.ts";
+ * assert.equal(sqliteErrorCode({ errcode: 517 }), 5);
+ * assert.equal(sqliteErrorCode({ code: "SQLITE_BUSY_SNAPSHOT" }), 5);
+ * ```
+ */
+export function sqliteErrorCode(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { errcode?: unknown; errno?: unknown; code?: unknown };
+  if (typeof e.errcode === "number") return e.errcode & 0xff;
+  if (typeof e.code === "string" && e.code.startsWith("SQLITE_")) {
+    const base = e.code.match(/^SQLITE_[A-Z]+/)?.[0] ?? e.code;
+    const known = CODE_NAMES[base];
+    if (known !== undefined) return known;
+    if (typeof e.errno === "number") return e.errno & 0xff;
+    return -1;
+  }
+  return undefined;
+}
+
+let defaultDriverFactory: (() => SqliteDriver) | undefined;
+let defaultDriver: SqliteDriver | undefined;
+
+/**
+ * Registers how the default driver is found. Entry points call this at import
+ * time with a lazy, synchronous factory; it runs on the first open.
+ *
+ * @param factory Returns the driver for the current runtime, or throws an
+ * error that says how to get one.
+ *
+ * @example Register a driver
+ * ```ts ignore
+ * setDefaultDriver(() => myDriver);
+ * ```
+ */
+export function setDefaultDriver(factory: () => SqliteDriver): void {
+  defaultDriverFactory = factory;
+  defaultDriver = undefined;
+}
+
+/**
+ * The driver used when a cache is opened without a `driver` option.
+ *
+ * @returns The registered default driver.
+ * @throws {Error} When no entry point registered one.
+ *
+ * @example Look up the default driver
+ * ```ts ignore
+ * getDefaultDriver().name; // "node:sqlite"
+ * ```
+ */
+export function getDefaultDriver(): SqliteDriver {
+  if (defaultDriver !== undefined) return defaultDriver;
+  if (defaultDriverFactory === undefined) {
+    throw new Error(
+      "Cannot open cache: no SQLite driver is registered; import DiskCache from the package entry point (\"@diskcache/diskcache\") or pass the \"driver\" option",
+    );
+  }
+  defaultDriver = defaultDriverFactory();
+  return defaultDriver;
+}

@@ -1,0 +1,248 @@
+/**
+ * Persistent settings: their defaults, their names in the Settings table
+ * (python-diskcache's), and validation. Resolution at open: defaults, then
+ * what the Settings table holds, then the constructor's options; the result is
+ * written back so other processes see it.
+ *
+ * @module
+ */
+import { describe } from "./errors.ts";
+import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
+
+/** Settings stored in the cache directory and shared by every process using it. */
+export interface DiskCacheSettings {
+  /**
+   * Count hits and misses (see `stats()`).
+   *
+   * @default {false}
+   */
+  statistics: boolean;
+  /**
+   * Keep an index on `(tag, rowid)` so eviction by tag is fast.
+   *
+   * @default {false}
+   */
+  tagIndex: boolean;
+  /**
+   * Which items go first when the cache is over `sizeLimit`.
+   *
+   * @default {"least-recently-stored"}
+   */
+  evictionPolicy: EvictionPolicy;
+  /**
+   * Soft cap in bytes on `volume()` (database pages plus value files). The
+   * default is python-diskcache's 1 GiB; set it explicitly for real use.
+   *
+   * @default {1073741824}
+   */
+  sizeLimit: number;
+  /**
+   * Most items one write removes (expired first, then by policy) to keep
+   * under `sizeLimit`; 0 turns automatic culling off.
+   *
+   * @default {10}
+   */
+  cullLimit: number;
+  /**
+   * Values whose encoded size is at least this many bytes (characters for
+   * strings) go to their own file instead of the database.
+   *
+   * @default {32768}
+   */
+  minFileSize: number;
+  /**
+   * `PRAGMA auto_vacuum` (0 none, 1 full, 2 incremental); applies only when
+   * the database is created.
+   *
+   * @default {1}
+   */
+  sqliteAutoVacuum: number;
+  /**
+   * `PRAGMA cache_size` in pages, per connection.
+   *
+   * @default {8192}
+   */
+  sqliteCacheSize: number;
+  /**
+   * `PRAGMA journal_mode`. Keep `"wal"` unless you know why: other modes make
+   * readers and writers block each other.
+   *
+   * @default {"wal"}
+   */
+  sqliteJournalMode: string;
+  /**
+   * `PRAGMA mmap_size` in bytes, per connection.
+   *
+   * @default {67108864}
+   */
+  sqliteMmapSize: number;
+  /**
+   * `PRAGMA synchronous` (0 off, 1 normal, 2 full, 3 extra). With WAL,
+   * normal keeps the database consistent across crashes; full also keeps
+   * the last commits across power loss.
+   *
+   * @default {1}
+   */
+  sqliteSynchronous: number;
+}
+
+/** Default settings (python-diskcache's `DEFAULT_SETTINGS`). */
+export const DEFAULT_SETTINGS: Readonly<DiskCacheSettings> = Object.freeze({
+  statistics: false,
+  tagIndex: false,
+  evictionPolicy: "least-recently-stored",
+  sizeLimit: 2 ** 30,
+  cullLimit: 10,
+  minFileSize: 2 ** 15,
+  sqliteAutoVacuum: 1,
+  sqliteCacheSize: 2 ** 13,
+  sqliteJournalMode: "wal",
+  sqliteMmapSize: 2 ** 26,
+  sqliteSynchronous: 1,
+});
+
+/** Name of each setting in the Settings table. */
+export const SETTING_COLUMNS: Readonly<Record<keyof DiskCacheSettings, string>> = Object.freeze({
+  statistics: "statistics",
+  tagIndex: "tag_index",
+  evictionPolicy: "eviction_policy",
+  sizeLimit: "size_limit",
+  cullLimit: "cull_limit",
+  minFileSize: "disk_min_file_size",
+  sqliteAutoVacuum: "sqlite_auto_vacuum",
+  sqliteCacheSize: "sqlite_cache_size",
+  sqliteJournalMode: "sqlite_journal_mode",
+  sqliteMmapSize: "sqlite_mmap_size",
+  sqliteSynchronous: "sqlite_synchronous",
+});
+
+/** Metadata rows kept beside the settings. */
+export const METADATA_ROWS: readonly string[] = ["count", "size", "hits", "misses"];
+
+const JOURNAL_MODES = ["delete", "truncate", "persist", "memory", "wal", "off"];
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value === "bigint") value = Number(value);
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`Cannot use option "${name}": expected an integer: received ${describe(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`Cannot use option "${name}": must be between ${min} and ${max}: received ${value}`);
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  throw new TypeError(`Cannot use option "${name}": expected a boolean: received ${describe(value)}`);
+}
+
+/**
+ * Validates one setting given as an option, returning it normalized.
+ *
+ * @param name The option name.
+ * @param value The option value.
+ * @returns The validated value.
+ * @throws {TypeError} For a wrong type.
+ * @throws {RangeError} For a value out of range.
+ *
+ * @example Validate a setting
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateSetting } from "./settings.ts";
+ * assert.equal(validateSetting("cullLimit", 5), 5);
+ * assert.throws(() => validateSetting("cullLimit", -1), RangeError);
+ * ```
+ */
+export function validateSetting<K extends keyof DiskCacheSettings>(name: K, value: unknown): DiskCacheSettings[K] {
+  let out: unknown;
+  switch (name) {
+    case "statistics":
+    case "tagIndex":
+      out = bool(name, value);
+      break;
+    case "evictionPolicy":
+      if (!isEvictionPolicy(value)) {
+        throw new RangeError(
+          `Cannot use option "evictionPolicy": expected "least-recently-stored", "least-recently-used", "least-frequently-used" or "none": received ${describe(value)}`,
+        );
+      }
+      out = value;
+      break;
+    case "sizeLimit":
+      out = integerIn(name, value, 0, Number.MAX_SAFE_INTEGER);
+      break;
+    case "cullLimit":
+      out = integerIn(name, value, 0, 1_000_000);
+      break;
+    case "minFileSize":
+      out = integerIn(name, value, 0, 2 ** 31);
+      break;
+    case "sqliteAutoVacuum":
+      out = integerIn(name, value, 0, 2);
+      break;
+    case "sqliteCacheSize":
+      out = integerIn(name, value, -(2 ** 31), 2 ** 31);
+      break;
+    case "sqliteMmapSize":
+      out = integerIn(name, value, 0, Number.MAX_SAFE_INTEGER);
+      break;
+    case "sqliteSynchronous":
+      out = integerIn(name, value, 0, 3);
+      break;
+    case "sqliteJournalMode":
+      if (typeof value !== "string" || !JOURNAL_MODES.includes(value.toLowerCase())) {
+        throw new RangeError(
+          `Cannot use option "sqliteJournalMode": expected one of ${JOURNAL_MODES.join(", ")}: received ${describe(value)}`,
+        );
+      }
+      out = value.toLowerCase();
+      break;
+  }
+  return out as DiskCacheSettings[K];
+}
+
+/**
+ * Reads a setting from its stored form (Python writes booleans as 0/1 and may
+ * write numbers as floats). Unreadable stored values fall back to the default.
+ *
+ * @param name The setting.
+ * @param stored What the Settings table holds.
+ * @returns The setting's value.
+ *
+ * @example Read a stored boolean
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromStored } from "./settings.ts";
+ * assert.equal(fromStored("statistics", 1), true);
+ * ```
+ */
+export function fromStored<K extends keyof DiskCacheSettings>(name: K, stored: unknown): DiskCacheSettings[K] {
+  const fallback = DEFAULT_SETTINGS[name];
+  if (typeof fallback === "boolean") return (Number(stored) !== 0) as DiskCacheSettings[K];
+  if (typeof fallback === "number") {
+    const n = Number(stored);
+    return (Number.isFinite(n) ? Math.trunc(n) : fallback) as DiskCacheSettings[K];
+  }
+  return (typeof stored === "string" ? stored : fallback) as DiskCacheSettings[K];
+}
+
+/**
+ * The form a setting takes in the Settings table: integers as INTEGER (bound
+ * as bigint), booleans as 0/1, strings as TEXT.
+ *
+ * @param value A validated setting.
+ * @returns What to bind.
+ *
+ * @example Store a boolean
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toStored } from "./settings.ts";
+ * assert.equal(toStored(true), 1n);
+ * ```
+ */
+export function toStored(value: DiskCacheSettings[keyof DiskCacheSettings]): string | bigint {
+  if (typeof value === "boolean") return value ? 1n : 0n;
+  if (typeof value === "number") return BigInt(value);
+  return value;
+}

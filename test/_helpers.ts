@@ -1,0 +1,104 @@
+// Shared test helpers: temporary directories, the runtimes to spawn, Python.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** A fresh temporary directory, removed on dispose. */
+export function tempDir(): { path: string; [Symbol.dispose](): void } {
+  const path = mkdtempSync(join(tmpdir(), "diskcache-test-"));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The repository root (the nearest directory with package.json). */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find the repository root");
+    dir = up;
+  }
+  return dir;
+})();
+
+/** Which test row runs us (set by scripts/test.mjs). */
+export const row: string = globalThis.process?.env?.DISKCACHE_TEST_ROW ?? "unknown";
+
+function node20(): string | undefined {
+  const fromEnv = process.env.DISKCACHE_NODE20;
+  for (const c of [fromEnv, "/usr/bin/node", "/usr/local/bin/node"]) {
+    if (!c || !existsSync(c)) continue;
+    const r = spawnSync(c, ["--version"], { encoding: "utf8" });
+    if (r.stdout?.startsWith("v20.")) return c;
+  }
+  return undefined;
+}
+
+/** A command that runs a fixture script under one runtime. */
+export interface Runner {
+  name: string;
+  cmd: string;
+  args: string[];
+}
+
+/**
+ * Commands running `test/fixtures/<name>.ts` under Deno, Bun and Node 24 (from
+ * source) and Node 20 (the built copy in dist/, when it exists).
+ */
+export function runners(fixture: string): Runner[] {
+  const bin = (n: string) => join(repoRoot, "node_modules", ".bin", n);
+  const src = join(repoRoot, "test", "fixtures", `${fixture}.ts`);
+  const out: Runner[] = [
+    { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), src] },
+    { name: "bun", cmd: bin("bun"), args: [src] },
+    { name: "node24", cmd: bin("node"), args: ["--no-warnings", src] },
+  ];
+  const built = join(repoRoot, "dist", "test", "fixtures", `${fixture}.js`);
+  const n20 = node20();
+  if (n20 && existsSync(built)) out.push({ name: "node20", cmd: n20, args: [built] });
+  return out;
+}
+
+/** Runs a command to completion. */
+export function run(cmd: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "", stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Runs a fixture and parses its last stdout line as JSON; fails loudly on a non-zero exit. */
+export async function runJson<T>(r: Runner, args: string[]): Promise<T> {
+  const res = await run(r.cmd, [...r.args, ...args]);
+  if (res.code !== 0) throw new Error(`${r.name} exited ${res.code}\n${res.stdout}\n${res.stderr}`);
+  const last = res.stdout.trim().split("\n").at(-1) ?? "";
+  return JSON.parse(last) as T;
+}
+
+let pythonPath: string | null | undefined;
+/**
+ * The Python 3 that has python-diskcache, or `undefined`. Under CI (CI=true)
+ * its absence is an error, so a missing install step cannot pass silently.
+ */
+export function python(): string | undefined {
+  if (pythonPath === undefined) {
+    pythonPath = null;
+    for (const c of ["/usr/bin/python3", "python3"]) {
+      const r = spawnSync(c, ["-c", "import diskcache"], { encoding: "utf8" });
+      if (r.status === 0) {
+        pythonPath = c;
+        break;
+      }
+    }
+    if (pythonPath === null && process.env.CI) {
+      throw new Error("python3 with diskcache is required under CI: apt-get install python3-diskcache");
+    }
+  }
+  return pythonPath ?? undefined;
+}

@@ -1,0 +1,283 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache, DiskCacheError } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith(".val")) out.push(p);
+    }
+  };
+  walk("");
+  return out;
+}
+
+test("DiskCache() without a directory creates a fresh temporary one", () => {
+  using a = new DiskCache();
+  using b = new DiskCache();
+  assert.notEqual(a.directory, b.directory);
+  assert.ok(existsSync(join(a.directory, "cache.db")));
+});
+
+test("DiskCache.get() returns what set() stored, for every supported type", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  const values: unknown[] = [
+    "", "text", 0, 42, -7, 1.25, 2 ** 60, Number.MAX_SAFE_INTEGER, 2n ** 62n, -(2n ** 63n), true, false, null,
+    new Uint8Array([1, 2, 3]), { a: 1, b: [1, 2, { c: "d" }] }, [1, [2, [3]]], new Date(1_700_000_000_123),
+    new Map<unknown, unknown>([["x", 1], [2, "y"]]), new Set(["a", 1]), new Int32Array([1, -2]), -0, NaN, Infinity,
+    2n ** 100n, JSON.parse('{"__proto__": 5}'),
+  ];
+  values.forEach((v, i) => cache.set(`k${i}`, v));
+  values.forEach((v, i) => assert.deepEqual(cache.get(`k${i}`), v, `value ${i}`));
+  const proto = cache.get("k24") as object;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype, "a __proto__ key stays an own property");
+  assert.deepEqual(Object.keys(proto), ["__proto__"]);
+  cache.set("nullproto", Object.assign(Object.create(null), { k: 1 }));
+  assert.deepEqual(cache.get("nullproto"), { k: 1 }, "null-prototype objects read back as plain objects");
+});
+
+test("DiskCache.get() returns a plain Uint8Array for bytes and ArrayBuffer values", () => {
+  using cache = new DiskCache();
+  cache.set("ab", new Uint8Array([5, 6]).buffer);
+  const got = cache.get("ab") as Uint8Array;
+  assert.equal(got.constructor, Uint8Array);
+  assert.deepEqual([...got], [5, 6]);
+});
+
+test("DiskCache.get() returns undefined for a missing key", () => {
+  using cache = new DiskCache();
+  assert.equal(cache.get("nope"), undefined);
+  assert.equal(cache.getEntry("nope"), undefined);
+});
+
+test("DiskCache keys: 1, 1n and the same number are one key; structured keys compare by structure", () => {
+  using cache = new DiskCache();
+  cache.set(1, "one");
+  assert.equal(cache.get(1n), "one");
+  cache.set({ b: 1, a: [1, 2] }, "obj");
+  assert.equal(cache.get({ a: [1, 2], b: 1 }), "obj");
+  assert.equal(cache.get({ a: [2, 1], b: 1 }), undefined);
+  cache.set(new Map([["x", 1], ["y", 2]]), "map");
+  assert.equal(cache.get(new Map([["y", 2], ["x", 1]])), "map");
+  cache.set(new Uint8Array([1, 2]), "bytes");
+  assert.equal(cache.get(new Uint8Array([1, 2])), "bytes");
+  assert.equal(cache.get("1"), undefined, "the string '1' is not the number 1");
+  cache.set(["a"], "array");
+  assert.equal(cache.get("a"), undefined);
+  cache.set(1.5, "float");
+  assert.equal(cache.get(1.5), "float");
+  cache.set(true, "bool");
+  assert.equal(cache.get(true), "bool");
+  assert.equal(cache.get(1), "one");
+});
+
+test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete and touch", () => {
+  let now = 1_000_000;
+  using cache = new DiskCache(undefined, { clock: () => now });
+  cache.set("k", "v", { ttl: 100, tag: "t" });
+  assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_000_100, tag: "t" });
+  now += 99;
+  assert.ok(cache.has("k"));
+  now += 2;
+  assert.equal(cache.get("k"), undefined);
+  assert.equal(cache.has("k"), false);
+  assert.equal(cache.touch("k", 1000), false);
+  assert.equal(cache.delete("k"), false);
+  assert.equal(cache.pop("k"), undefined);
+  cache.set("z", 1, { ttl: 0 });
+  assert.equal(cache.get("z"), undefined, "ttl 0 expires at once");
+});
+
+test("DiskCache.add() stores only when absent or expired", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now });
+  assert.equal(cache.add("k", 1, { ttl: 10 }), true);
+  assert.equal(cache.add("k", 2), false);
+  assert.equal(cache.get("k"), 1);
+  now = 11;
+  assert.equal(cache.add("k", 3), true);
+  assert.equal(cache.get("k"), 3);
+});
+
+test("DiskCache.add() that loses leaves no value file behind", () => {
+  using cache = new DiskCache(undefined, { minFileSize: 16 });
+  cache.add("k", "x".repeat(100));
+  assert.equal(files(cache.directory).length, 1);
+  assert.equal(cache.add("k", "y".repeat(100)), false);
+  assert.equal(files(cache.directory).length, 1);
+  assert.equal(cache.get("k"), "x".repeat(100));
+});
+
+test("DiskCache.incr() and decr() count from initial, in numbers and bigints", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now });
+  assert.equal(cache.incr("n"), 1);
+  assert.equal(cache.incr("n", 41), 42);
+  assert.equal(cache.decr("n", 2), 40);
+  assert.equal(cache.decr("m", 1, 0), -1);
+  assert.equal(cache.incr("big", 1n, 2n ** 60n), 2n ** 60n + 1n);
+  assert.equal(cache.incr("s", 1, Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER) + 1n);
+  assert.equal(cache.get("s"), BigInt(Number.MAX_SAFE_INTEGER) + 1n);
+  cache.set("e", 100, { ttl: 5 });
+  now = 10;
+  assert.equal(cache.incr("e", 1, 7), 8, "an expired counter restarts from initial");
+});
+
+test("DiskCache.incr() refuses a non-integer value and an overflow, leaving the value", () => {
+  using cache = new DiskCache();
+  cache.set("s", "text");
+  assert.throws(() => cache.incr("s"), (e: Error) => e instanceof TypeError && /"s".*not an integer/.test(e.message));
+  assert.equal(cache.get("s"), "text");
+  cache.set("f", 1.5);
+  assert.throws(() => cache.incr("f"), TypeError);
+  cache.set("max", 2n ** 63n - 1n);
+  assert.throws(() => cache.incr("max"), RangeError);
+  assert.equal(cache.get("max"), 2n ** 63n - 1n);
+});
+
+test("DiskCache.pop() removes and returns, for inline and file values", () => {
+  using cache = new DiskCache(undefined, { minFileSize: 64 });
+  cache.set("a", { x: 1 });
+  cache.set("b", "z".repeat(1000));
+  assert.deepEqual(cache.pop("a"), { x: 1 });
+  assert.equal(cache.pop("b"), "z".repeat(1000));
+  assert.equal(cache.pop("a"), undefined);
+  assert.equal(cache.length, 0);
+  assert.deepEqual(files(cache.directory), []);
+});
+
+test("DiskCache.touch() sets and clears expiry", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now });
+  cache.set("k", 1, { ttl: 10 });
+  assert.equal(cache.touch("k", 1000), true);
+  now = 500;
+  assert.equal(cache.get("k"), 1);
+  assert.equal(cache.touch("k"), true);
+  assert.equal(cache.getEntry("k")?.expireTime, null);
+  now = 1e12;
+  assert.equal(cache.get("k"), 1);
+});
+
+test("DiskCache.delete() and length", () => {
+  using cache = new DiskCache();
+  cache.set("a", 1);
+  cache.set("b", 2);
+  cache.set("a", 3);
+  assert.equal(cache.length, 2);
+  assert.equal(cache.delete("a"), true);
+  assert.equal(cache.delete("a"), false);
+  assert.equal(cache.length, 1);
+});
+
+test("DiskCache value files: large values live in xx/yy/*.val, replaced and deleted files are removed", () => {
+  using cache = new DiskCache(undefined, { minFileSize: 1000 });
+  cache.set("small", "s".repeat(999));
+  assert.deepEqual(files(cache.directory), []);
+  cache.set("big", "b".repeat(1000));
+  const [first] = files(cache.directory);
+  assert.match(first!, /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.val$/);
+  assert.equal(statSync(join(cache.directory, first!)).size, 1000);
+  cache.set("big", new Uint8Array(5000));
+  const [second] = files(cache.directory);
+  assert.notEqual(second, first);
+  assert.equal(files(cache.directory).length, 1);
+  assert.ok(!existsSync(join(cache.directory, first!.slice(0, 2))) || first!.slice(0, 2) === second!.slice(0, 2),
+    "empty directories of the removed file are pruned");
+  assert.deepEqual(cache.get("big"), new Uint8Array(5000));
+  cache.delete("big");
+  assert.deepEqual(files(cache.directory), []);
+});
+
+test("DiskCache value file removed or truncated behind the cache's back reads as a miss", () => {
+  using cache = new DiskCache(undefined, { minFileSize: 100 });
+  cache.set("gone", "g".repeat(500));
+  cache.set("short", new Uint8Array(500).fill(1));
+  const byKey = files(cache.directory);
+  assert.equal(byKey.length, 2);
+  for (const f of byKey) {
+    const size = statSync(join(cache.directory, f)).size;
+    assert.equal(size, 500);
+  }
+  unlinkSync(join(cache.directory, byKey[0]!));
+  truncateSync(join(cache.directory, byKey[1]!), 10);
+  assert.equal(cache.get("gone"), undefined);
+  assert.equal(cache.get("short"), undefined);
+  assert.equal(cache.pop("gone"), undefined);
+});
+
+test("DiskCache settings persist: a second open without options sees them", () => {
+  using dir = tempDir();
+  const a = new DiskCache(dir.path, { sizeLimit: 12345678, cullLimit: 3, evictionPolicy: "least-recently-used", minFileSize: 100 });
+  a.close();
+  using b = new DiskCache(dir.path);
+  assert.equal(b.sizeLimit, 12345678);
+  assert.equal(b.cullLimit, 3);
+  assert.equal(b.evictionPolicy, "least-recently-used");
+  assert.equal(b.minFileSize, 100);
+  using c = new DiskCache(dir.path, { cullLimit: 5 });
+  assert.equal(c.cullLimit, 5);
+  assert.equal(c.sizeLimit, 12345678);
+});
+
+test("DiskCache data survives close and reopen", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { minFileSize: 10 });
+    cache.set("k", { deep: ["value"] });
+    cache.set("f", "file-backed value");
+  }
+  using again = new DiskCache(dir.path);
+  assert.deepEqual(again.get("k"), { deep: ["value"] });
+  assert.equal(again.get("f"), "file-backed value");
+});
+
+test("DiskCache.close() is idempotent and later calls throw DiskCacheError", () => {
+  const cache = new DiskCache();
+  cache.set("a", 1);
+  cache.close();
+  cache.close();
+  assert.throws(() => cache.get("a"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
+  assert.throws(() => cache.set("a", 2), DiskCacheError);
+  assert.throws(() => cache.length, DiskCacheError);
+});
+
+test("DiskCache culls on write to stay near sizeLimit", () => {
+  using cache = new DiskCache(undefined, { sizeLimit: 200_000, minFileSize: 1000, cullLimit: 10 });
+  for (let i = 0; i < 100; i++) cache.set(i, new Uint8Array(10_000));
+  assert.ok(cache.volume() < 200_000 + 10_000 + 100_000, `volume ${cache.volume()}`);
+  assert.equal(cache.get(0), undefined, "the oldest item was evicted first");
+  assert.deepEqual(cache.get(99), new Uint8Array(10_000));
+});
+
+test("DiskCache culls expired items on write, even under policy none", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "none" });
+  for (let i = 0; i < 5; i++) cache.set(i, i, { ttl: 10 });
+  assert.equal(cache.length, 5);
+  now = 100;
+  cache.set("fresh", 1);
+  assert.equal(cache.length, 1);
+});
+
+test("DiskCache under least-recently-used evicts the least recently read", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "least-recently-used", sizeLimit: 0, cullLimit: 0 });
+  cache.set("a", 1);
+  now = 1;
+  cache.set("b", 2);
+  now = 2;
+  cache.get("a");
+  // Turn culling on for one write: volume is over the 0 limit, so it evicts 1 item... plus the new one is kept last.
+  using again = new DiskCache(cache.directory, { clock: () => (now = 3), cullLimit: 1 });
+  again.set("c", 3);
+  assert.equal(again.get("b"), undefined, "b was least recently used");
+  assert.equal(again.get("a"), 1);
+});
