@@ -268,12 +268,22 @@ export class Engine {
     this.pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
     const policy = EVICTION_POLICIES[settings.evictionPolicy];
     const metadataMissing = METADATA_ROWS.some((key) => !stored.has(key));
-    const needIndexWork = policy.init !== null || settings.tagIndex || stored.get("tag_index") !== undefined;
-    if (hasTables.n === 2 && changed.length === 0 && !metadataMissing && !needsSchemaWork(db, settings, needIndexWork)) {
+    // python-diskcache writes its triggers with double-quoted string literals
+    // ("count"), which SQLite builds without DQS (node:sqlite's) reject. The
+    // same triggers with single quotes mean the same to every SQLite.
+    const dqsTriggers = hasTables.n === 2
+      ? (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Settings_%' AND sql LIKE '%"%'`)
+        .all() as { name: string }[]).map((r) => r.name)
+      : [];
+    if (
+      hasTables.n === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 &&
+      !needsSchemaWork(db, settings)
+    ) {
       return settings;
     }
     db.exec("BEGIN IMMEDIATE");
     try {
+      for (const name of dqsTriggers) db.exec(`DROP TRIGGER IF EXISTS ${name}`);
       for (const sql of SCHEMA_SQL) db.exec(sql);
       if (policy.init !== null) db.exec(policy.init);
       db.exec(settings.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
@@ -293,8 +303,7 @@ export class Engine {
 }
 
 /** True when an index the settings want is missing or one they do not want exists. */
-function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings, check: boolean): boolean {
-  if (!check) return false;
+function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boolean {
   const names = new Set(
     (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name),
   );

@@ -119,19 +119,50 @@ export const SQLITE_READONLY = 8;
 export const SQLITE_CANTOPEN = 14;
 
 const CODE_NAMES: Record<string, number> = {
+  SQLITE_ERROR: 1,
+  SQLITE_INTERNAL: 2,
+  SQLITE_PERM: 3,
+  SQLITE_ABORT: 4,
   SQLITE_BUSY,
   SQLITE_LOCKED,
-  SQLITE_CORRUPT,
-  SQLITE_FULL,
-  SQLITE_NOTADB,
+  SQLITE_NOMEM: 7,
   SQLITE_READONLY,
+  SQLITE_INTERRUPT: 9,
+  SQLITE_IOERR: 10,
+  SQLITE_CORRUPT,
+  SQLITE_NOTFOUND: 12,
+  SQLITE_FULL,
   SQLITE_CANTOPEN,
+  SQLITE_PROTOCOL: 15,
+  SQLITE_SCHEMA: 17,
+  SQLITE_TOOBIG: 18,
+  SQLITE_CONSTRAINT: 19,
+  SQLITE_MISMATCH: 20,
+  SQLITE_MISUSE: 21,
+  SQLITE_NOLFS: 22,
+  SQLITE_AUTH: 23,
+  SQLITE_RANGE: 25,
+  SQLITE_NOTADB,
 };
+
+// sqlite3_errstr() texts, for bindings whose errors carry only a message
+// (Deno's node:sqlite).
+const MESSAGES: [RegExp, number][] = [
+  [/database is locked/, SQLITE_BUSY],
+  [/database table is locked/, SQLITE_LOCKED],
+  [/database disk image is malformed/, SQLITE_CORRUPT],
+  [/file is not a database/, SQLITE_NOTADB],
+  [/database or disk is full/, SQLITE_FULL],
+  [/attempt to write a readonly database/, SQLITE_READONLY],
+  [/unable to open database file/, SQLITE_CANTOPEN],
+  [/disk I\/O error/, 10],
+];
 
 /**
  * Reads a primary SQLite result code off an error object of any of the known
- * bindings: a numeric `errcode`/`errno` (node:sqlite, bun:sqlite) or a string
- * `code` such as `"SQLITE_BUSY_SNAPSHOT"` (better-sqlite3, bun:sqlite).
+ * bindings: a numeric `errcode` (node:sqlite), a string `code` such as
+ * `"SQLITE_BUSY_SNAPSHOT"` (better-sqlite3, bun:sqlite), or, for errors that
+ * carry only a message (Deno's node:sqlite), SQLite's own error text.
  * Drivers may use it to implement {@linkcode SqliteDriver.errorCode}.
  *
  * @param error Anything thrown by a binding.
@@ -147,14 +178,18 @@ const CODE_NAMES: Record<string, number> = {
  */
 export function sqliteErrorCode(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { errcode?: unknown; errno?: unknown; code?: unknown };
+  const e = error as { errcode?: unknown; errno?: unknown; code?: unknown; message?: unknown };
   if (typeof e.errcode === "number") return e.errcode & 0xff;
-  if (typeof e.code === "string" && e.code.startsWith("SQLITE_")) {
-    const base = e.code.match(/^SQLITE_[A-Z]+/)?.[0] ?? e.code;
-    const known = CODE_NAMES[base];
+  const code = typeof e.code === "string" ? e.code : "";
+  if (code.startsWith("SQLITE_")) {
+    const known = CODE_NAMES[code] ?? CODE_NAMES[code.match(/^SQLITE_[A-Z]+/)![0]];
     if (known !== undefined) return known;
     if (typeof e.errno === "number") return e.errno & 0xff;
-    return -1;
+  }
+  if (code.startsWith("SQLITE_") || code === "ERR_SQLITE_ERROR") {
+    const message = typeof e.message === "string" ? e.message : "";
+    for (const [pattern, value] of MESSAGES) if (pattern.test(message)) return value;
+    return 1;
   }
   return undefined;
 }

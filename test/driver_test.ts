@@ -1,0 +1,114 @@
+// The driver contract (src/driver.ts), checked on every driver this runtime
+// can load, plus how the default driver is chosen and what happens without one.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache } from "../mod.ts";
+import type { SqliteDriver } from "../src/driver.ts";
+import { sqliteErrorCode } from "../src/driver.ts";
+import { detectDriver } from "../runtimes/auto.ts";
+import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
+import { repoRoot, run, tempDir } from "./_helpers.ts";
+import { spawnSync } from "node:child_process";
+
+function loadable(): SqliteDriver[] {
+  const out: SqliteDriver[] = [detectDriver()];
+  for (const make of [nodeSqliteDriver, betterSqlite3Driver]) {
+    try {
+      const d = make();
+      d.open(":memory:").close(); // better-sqlite3 built for another Node fails here
+      if (!out.some((o) => o.name === d.name)) out.push(d);
+    } catch { /* not on this runtime */ }
+  }
+  return out;
+}
+
+for (const driver of loadable()) {
+  test(`SqliteDriver ${driver.name} keeps the contract the core relies on`, () => {
+    using dir = tempDir();
+    const db = driver.open(join(dir.path, "t.db"));
+    try {
+      db.exec("CREATE TABLE t (k BLOB, v)");
+      const ins = db.prepare("INSERT INTO t VALUES (?, ?)");
+      ins.run("big", 99n);
+      ins.run("bytes", new Uint8Array([1, 2, 3]));
+      ins.run("real", 1.5);
+      ins.run("text", "héllo");
+      const r = ins.run("null", null);
+      assert.equal(Number(r.changes), 1);
+      const get = db.prepare("SELECT typeof(v) AS t, v FROM t WHERE k = ?");
+      assert.deepEqual({ ...(get.get("big") as object) }, { t: "integer", v: 99 }, "a bigint binds as INTEGER and reads as number");
+      const bytes = get.get("bytes") as { t: string; v: Uint8Array };
+      assert.equal(bytes.t, "blob");
+      assert.ok(bytes.v instanceof Uint8Array);
+      assert.deepEqual([...bytes.v], [1, 2, 3]);
+      assert.equal((get.get("real") as { v: number }).v, 1.5);
+      assert.equal((get.get("text") as { v: string }).v, "héllo");
+      assert.ok(get.get("missing") == null, "no row is undefined or null");
+      assert.equal(db.prepare("SELECT k FROM t ORDER BY rowid").all().length, 5);
+      assert.equal(driver.errorCode(new Error("plain")), undefined);
+      assert.throws(() => db.exec("SELECT * FROM no_such_table"), (e: unknown) => driver.errorCode(e) === 1);
+    } finally {
+      db.close();
+    }
+  });
+
+  test(`DiskCache works on the ${driver.name} driver passed explicitly`, () => {
+    using cache = new DiskCache(undefined, { driver });
+    assert.equal(cache.driverName, driver.name);
+    cache.set("k", { v: [1, 2n] });
+    assert.deepEqual(cache.get("k"), { v: [1, 2n] });
+  });
+}
+
+test("sqliteErrorCode() reads the codes of every binding's errors", () => {
+  assert.equal(sqliteErrorCode({ errcode: 5 }), 5);
+  assert.equal(sqliteErrorCode({ errcode: 261 }), 5);
+  assert.equal(sqliteErrorCode({ code: "SQLITE_BUSY" }), 5);
+  assert.equal(sqliteErrorCode({ code: "SQLITE_CORRUPT_VTAB" }), 11);
+  assert.equal(sqliteErrorCode({ code: "SQLITE_ERROR", errno: 1 }), 1);
+  assert.equal(sqliteErrorCode({ code: "ENOENT" }), undefined);
+  assert.equal(sqliteErrorCode({ code: "ERR_SQLITE_ERROR", message: "database is locked" }), 5);
+  assert.equal(sqliteErrorCode({ code: "ERR_SQLITE_ERROR", message: "no such table: x" }), 1);
+  assert.equal(sqliteErrorCode(null), undefined);
+});
+
+function node20(): string | undefined {
+  for (const c of [process.env.DISKCACHE_NODE20, "/usr/bin/node", "/usr/local/bin/node"]) {
+    if (c && existsSync(c) && spawnSync(c, ["--version"], { encoding: "utf8" }).stdout?.startsWith("v20.")) return c;
+  }
+  return undefined;
+}
+
+test("the npm build loads with require() on Node 20 (no top-level await) and picks better-sqlite3", async (t) => {
+  const n20 = node20();
+  if (!n20 || !existsSync(join(repoRoot, "dist", "mod.js"))) return t.skip("needs Node 20 and npm run build");
+  const res = await run(n20, ["-e", `
+    const { DiskCache } = require(${JSON.stringify(join(repoRoot, "dist", "mod.js"))});
+    const c = new DiskCache();
+    c.set("k", 1);
+    console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
+    c.close();`]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), { driver: "better-sqlite3", v: 1 });
+});
+
+test("opening a cache on a Node with neither node:sqlite nor better-sqlite3 names both fixes", async (t) => {
+  const n20 = node20();
+  if (!n20 || !existsSync(join(repoRoot, "dist", "mod.js"))) return t.skip("needs Node 20 and npm run build");
+  using dir = tempDir();
+  // A copy of the package whose node_modules lacks better-sqlite3.
+  cpSync(join(repoRoot, "dist", "mod.js"), join(dir.path, "pkg", "mod.js"));
+  for (const sub of ["src", "runtimes"]) cpSync(join(repoRoot, "dist", sub), join(dir.path, "pkg", sub), { recursive: true });
+  mkdirSync(join(dir.path, "node_modules", "@cto.af"), { recursive: true });
+  symlinkSync(join(repoRoot, "node_modules", "cbor2"), join(dir.path, "node_modules", "cbor2"));
+  symlinkSync(join(repoRoot, "node_modules", "@cto.af", "wtf8"), join(dir.path, "node_modules", "@cto.af", "wtf8"));
+  const res = await run(n20, ["--input-type=module", "-e", `
+    import { DiskCache } from ${JSON.stringify(join(dir.path, "pkg", "mod.js"))};
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /node:sqlite/);
+  assert.match(res.stdout, /22\.13/);
+  assert.match(res.stdout, /npm install better-sqlite3@12/);
+});

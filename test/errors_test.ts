@@ -1,0 +1,140 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
+import { nodeDriver } from "../runtimes/node.ts";
+import { tempDir } from "./_helpers.ts";
+
+class Point {
+  x: number;
+  constructor(x: number) {
+    this.x = x;
+  }
+}
+const cyclic: Record<string, unknown> = {};
+cyclic.self = cyclic;
+
+/** Asserts `fn` throws `type` with a message matching `pattern`, and the cache still holds only "keep". */
+function refuses(cache: DiskCache, fn: () => unknown, type: new (...a: never[]) => Error, pattern: RegExp): void {
+  assert.throws(fn, (e: Error) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${e.message}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+  assert.equal(cache.length, 1, "nothing was written");
+  assert.equal(cache.get("keep"), "kept");
+}
+
+test("DiskCache.set() refuses unsupported keys with a TypeError naming the key", () => {
+  using cache = new DiskCache();
+  cache.set("keep", "kept");
+  refuses(cache, () => cache.set(undefined as never, 1), TypeError, /key.*undefined/);
+  refuses(cache, () => cache.set((() => 1) as never, 1), TypeError, /key.*function/);
+  refuses(cache, () => cache.set(Symbol("s") as never, 1), TypeError, /key.*Symbol\(s\)/);
+  refuses(cache, () => cache.set(new Point(1), 1), TypeError, /key.*Point/);
+  refuses(cache, () => cache.set([1, new Point(2)], 1), TypeError, /key\[1\].*Point/);
+  refuses(cache, () => cache.set(cyclic, 1), TypeError, /key.*cycle/);
+  refuses(cache, () => cache.get(new Point(1)), TypeError, /Point/);
+  refuses(cache, () => cache.has(undefined as never), TypeError, /key/);
+  refuses(cache, () => cache.delete(new WeakMap() as never), TypeError, /WeakMap/);
+});
+
+test("DiskCache.set() refuses unsupported values with a TypeError naming the path", () => {
+  using cache = new DiskCache();
+  cache.set("keep", "kept");
+  refuses(cache, () => cache.set("k", undefined), TypeError, /undefined is not storable/);
+  refuses(cache, () => cache.set("k", () => 1), TypeError, /value is a function/);
+  refuses(cache, () => cache.set("k", { a: { b: new Point(1) } }), TypeError, /value\.a\.b.*Point/);
+  refuses(cache, () => cache.set("k", cyclic), TypeError, /value\.self.*cycle/);
+  refuses(cache, () => cache.set("k", [Symbol("x")]), TypeError, /value\[0\].*symbol/);
+  refuses(cache, () => cache.set("k", new DataView(new ArrayBuffer(1))), TypeError, /DataView/);
+  refuses(cache, () => cache.set("k", new Error("e")), TypeError, /Error/);
+  refuses(cache, () => cache.add("k", new Point(1)), TypeError, /Point/);
+});
+
+test("DiskCache.set() refuses bad ttl and tag with errors naming them", () => {
+  using cache = new DiskCache();
+  cache.set("keep", "kept");
+  refuses(cache, () => cache.set("k", 1, { ttl: NaN }), RangeError, /"ttl".*NaN/);
+  refuses(cache, () => cache.set("k", 1, { ttl: -1 }), RangeError, /"ttl".*-1/);
+  refuses(cache, () => cache.set("k", 1, { ttl: Infinity }), RangeError, /"ttl".*Infinity/);
+  refuses(cache, () => cache.set("k", 1, { ttl: "10" as never }), TypeError, /"ttl".*"10"/);
+  refuses(cache, () => cache.add("k", 1, { ttl: -5 }), RangeError, /"ttl"/);
+  refuses(cache, () => cache.touch("keep", NaN), RangeError, /"ttl"/);
+  refuses(cache, () => cache.set("k", 1, { tag: {} as never }), TypeError, /"tag".*object/);
+  refuses(cache, () => cache.set("k", 1, { tag: NaN }), TypeError, /"tag".*NaN/);
+  refuses(cache, () => cache.set("k", 1, { expire: 5 } as never), TypeError, /unknown option "expire"/);
+  refuses(cache, () => cache.set("k", 1, 5 as never), TypeError, /options must be an object/);
+});
+
+test("DiskCache.incr() refuses a non-integer delta or initial", () => {
+  using cache = new DiskCache();
+  cache.set("keep", "kept");
+  refuses(cache, () => cache.incr("n", 1.5), TypeError, /"delta".*1\.5/);
+  refuses(cache, () => cache.incr("n", 1, NaN), TypeError, /"initial".*NaN/);
+  refuses(cache, () => cache.decr("n", "1" as never), TypeError, /"delta"/);
+});
+
+test("new DiskCache() refuses unknown and ill-typed options", () => {
+  assert.throws(() => new DiskCache(undefined, { sizelimit: 5 } as never), (e: Error) => e instanceof TypeError && /unknown option "sizelimit"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { sizeLimit: -1 }), (e: Error) => e instanceof RangeError && /"sizeLimit".*-1/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { sizeLimit: "1GB" as never }), (e: Error) => e instanceof TypeError && /"sizeLimit".*"1GB"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { cullLimit: 1.5 }), TypeError);
+  assert.throws(() => new DiskCache(undefined, { evictionPolicy: "fifo" as never }), (e: Error) => e instanceof RangeError && /"evictionPolicy".*"fifo"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { statistics: 1 as never }), (e: Error) => e instanceof TypeError && /"statistics"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { timeout: NaN }), (e: Error) => e instanceof RangeError && /"timeout"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { clock: 5 as never }), (e: Error) => e instanceof TypeError && /"clock"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { driver: {} as never }), (e: Error) => e instanceof TypeError && /"driver"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { sqliteJournalMode: "fast" }), (e: Error) => e instanceof RangeError && /"sqliteJournalMode"/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, null as never), TypeError);
+  assert.throws(() => new DiskCache(42 as never), (e: Error) => e instanceof TypeError && /"directory".*42/.test(e.message));
+  assert.throws(() => new DiskCache(""), TypeError);
+});
+
+test("new DiskCache() on a path that is a file, or under one, throws DiskCacheError naming it", () => {
+  using dir = tempDir();
+  const file = join(dir.path, "plain-file");
+  writeFileSync(file, "x");
+  assert.throws(() => new DiskCache(file), (e: Error) => e instanceof DiskCacheError && e.message.includes(file) && /is a file/.test(e.message));
+  assert.throws(() => new DiskCache(join(file, "sub")), (e: Error) => e instanceof DiskCacheError && /is a file/.test(e.message));
+});
+
+test("new DiskCache() on a directory that cannot be created throws DiskCacheError", () => {
+  assert.throws(() => new DiskCache(join(tmpdir(), "x".repeat(300), "cache")), (e: Error) => e instanceof DiskCacheError && /cannot be created/.test(e.message));
+});
+
+test("new DiskCache() on a corrupt cache.db names the file and the way out", () => {
+  using dir = tempDir();
+  writeFileSync(join(dir.path, "cache.db"), "this is not a database, just some bytes ".repeat(200));
+  assert.throws(() => new DiskCache(dir.path), (e: Error) => e instanceof DiskCacheError && e.message.includes(join(dir.path, "cache.db")) && /corrupt|not a database/.test(e.message));
+});
+
+test("DiskCache writes throw Timeout when another connection holds the lock past timeout, and change nothing", () => {
+  using cache = new DiskCache(undefined, { timeout: 50, minFileSize: 10 });
+  cache.set("keep", "kept");
+  // A second, real connection to the same file takes the write lock.
+  const db = openRaw(cache.directory);
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    refuses(cache, () => cache.set("k", "a long value that goes to a file"), Timeout, /locked.*50 ms/);
+    refuses(cache, () => cache.incr("n"), Timeout, /incr/);
+    refuses(cache, () => cache.delete("keep"), Timeout, /delete/);
+    assert.equal(cache.get("keep"), "kept", "reads still work while another connection writes");
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.set("k", "now it works"), true);
+});
+
+function openRaw(directory: string): { exec(sql: string): void; close(): void } {
+  const g = globalThis as { Bun?: unknown };
+  if (g.Bun !== undefined) {
+    // deno-lint-ignore no-explicit-any
+    const { Database } = (import.meta as any).require("bun:sqlite");
+    return new Database(join(directory, "cache.db"));
+  }
+  return nodeDriver().open(join(directory, "cache.db"));
+}

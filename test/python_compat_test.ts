@@ -1,0 +1,141 @@
+// Both directions of compatibility with python-diskcache 5.x, using Python's
+// own library (Debian python3-diskcache) on the same directory.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DiskCache, DiskCacheError } from "../mod.ts";
+import { python, run, tempDir } from "./_helpers.ts";
+
+const PY_HELPERS = `
+import sys, json, warnings, diskcache
+def enc(v):
+    if isinstance(v, bytes): return {"bytes": v.hex()}
+    if isinstance(v, bool): return {"bool": v}
+    if isinstance(v, int): return {"int": str(v)}
+    if isinstance(v, float): return {"float": repr(v)}
+    if isinstance(v, str): return {"str": v}
+    if v is None: return None
+    return {"other": type(v).__name__}
+def check(c):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = c.check()
+    return [str(x.message) for x in w] + [str(x) for x in res]
+`;
+
+const PY_READ = PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+items = []
+for k in c:
+    v, exp, tag = c.get(k, expire_time=True, tag=True)
+    items.append([enc(k), enc(v), exp, enc(tag)])
+print(json.dumps({"items": items, "count": len(c), "check": check(c), "size_limit": c.size_limit}))
+`;
+
+const PY_WRITE = PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1], disk_min_file_size=1024)
+c.set("str", "h\\u00e9llo \\u2603")
+c.set(b"bytes-key", b"\\x00\\x01\\xff")
+c.set(7, 99)
+c.set(1.5, 2.5)
+c.set(-3, -2**63)
+c.set("big", 2**62)
+c.set("long-text", "t" * 5000)
+c.set("long-bytes", b"b" * 5000)
+c.set("pickled", {"a": 1})
+c.set("tagged", "v", tag="tg", expire=1000)
+print(json.dumps({"count": len(c)}))
+`;
+
+const PY_CHECK = PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+print(json.dumps({"check": check(c), "count": len(c), "keys": [enc(k) for k in c]}))
+`;
+
+async function py<T>(script: string, dir: string): Promise<T> {
+  const res = await run(python()!, ["-c", script, dir]);
+  if (res.code !== 0) throw new Error(`python exited ${res.code}: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split("\n").at(-1)!) as T;
+}
+
+function skipWithoutPython(t: { skip(msg: string): void }): boolean {
+  if (python() !== undefined) return false;
+  t.skip("python3 with diskcache is not installed (apt-get install python3-diskcache)");
+  return true;
+}
+
+test("python-diskcache reads a directory written by DiskCache, and check() finds nothing wrong", async (t) => {
+  if (skipWithoutPython(t)) return;
+  using dir = tempDir();
+  const now = Date.now();
+  {
+    using cache = new DiskCache(dir.path, { minFileSize: 1024, sizeLimit: 10 * 2 ** 20 });
+    cache.set("str", "héllo ☃");
+    cache.set(new Uint8Array([0, 1, 255]), new Uint8Array([9, 8]));
+    cache.set(7, 99);
+    cache.set(1.5, 2.5);
+    cache.set(-3, -(2n ** 63n));
+    cache.set(2n ** 62n, 2n ** 62n);
+    cache.set("long-text", "t".repeat(5000));
+    cache.set("long-bytes", new Uint8Array(5000).fill(98));
+    cache.set("tagged", "v", { tag: "tg", ttl: 3_600_000 });
+    cache.set("int-tag", 1, { tag: 5 });
+    cache.set("replaced", "x".repeat(3000));
+    cache.set("replaced", "short");
+    cache.set("deleted", "y".repeat(3000));
+    cache.delete("deleted");
+    cache.incr("counter", 5);
+  }
+  const out = await py<{ items: [unknown, unknown, number | null, unknown][]; count: number; check: string[]; size_limit: number }>(PY_READ, dir.path);
+  assert.deepEqual(out.check, [], "Python's check() reports no warnings");
+  assert.equal(out.count, 12);
+  assert.equal(out.size_limit, 10 * 2 ** 20);
+  const items = out.items.map(([k, v, , tag]) => [k, v, tag]);
+  assert.deepEqual(items, [
+    [{ str: "str" }, { str: "héllo ☃" }, null],
+    [{ bytes: "0001ff" }, { bytes: "0908" }, null],
+    [{ int: "7" }, { int: "99" }, null],
+    [{ float: "1.5" }, { float: "2.5" }, null],
+    [{ int: "-3" }, { int: String(-(2n ** 63n)) }, null],
+    [{ int: String(2n ** 62n) }, { int: String(2n ** 62n) }, null],
+    [{ str: "long-text" }, { str: "t".repeat(5000) }, null],
+    [{ str: "long-bytes" }, { bytes: "62".repeat(5000) }, null],
+    [{ str: "tagged" }, { str: "v" }, { str: "tg" }],
+    [{ str: "int-tag" }, { int: "1" }, { int: "5" }],
+    [{ str: "replaced" }, { str: "short" }, null],
+    [{ str: "counter" }, { int: "5" }, null],
+  ]);
+  const expire = out.items[8]![2]!;
+  assert.ok(Math.abs(expire - (now / 1000 + 3600)) < 60, `expire_time ${expire} is in seconds`);
+});
+
+test("DiskCache reads a directory written by python-diskcache, and Python still checks it clean after", async (t) => {
+  if (skipWithoutPython(t)) return;
+  using dir = tempDir();
+  const written = await py<{ count: number }>(PY_WRITE, dir.path);
+  assert.equal(written.count, 10);
+  {
+    using cache = new DiskCache(dir.path);
+    assert.equal(cache.minFileSize, 1024, "Python's settings are read");
+    assert.equal(cache.length, 10);
+    assert.equal(cache.get("str"), "héllo ☃");
+    assert.deepEqual(cache.get(new Uint8Array([...new TextEncoder().encode("bytes-key")])), new Uint8Array([0, 1, 255]));
+    assert.equal(cache.get(7), 99);
+    assert.equal(cache.get(1.5), 2.5);
+    assert.equal(cache.get(-3), -(2n ** 63n));
+    assert.equal(cache.get("big"), 2n ** 62n);
+    assert.equal(cache.get("long-text"), "t".repeat(5000));
+    assert.deepEqual(cache.get("long-bytes"), new Uint8Array(5000).fill(98));
+    const entry = cache.getEntry("tagged");
+    assert.equal(entry?.tag, "tg");
+    assert.ok(entry?.expireTime && Math.abs(entry.expireTime - (Date.now() + 1_000_000)) < 60_000);
+    assert.throws(() => cache.get("pickled"), (e: Error) => e instanceof DiskCacheError && /"pickled"/.test(e.message) && /pickle/.test(e.message));
+    assert.equal(cache.incr(7), 100);
+    cache.set("from-js", "x".repeat(2000));
+    cache.delete("long-bytes");
+    cache.set("long-text", "replaced");
+  }
+  const after = await py<{ check: string[]; count: number; keys: unknown[] }>(PY_CHECK, dir.path);
+  assert.deepEqual(after.check, []);
+  assert.equal(after.count, 10);
+  assert.ok(after.keys.some((k) => JSON.stringify(k) === JSON.stringify({ str: "from-js" })));
+});
