@@ -56,6 +56,9 @@ export class Engine {
   settings: DiskCacheSettings;
   policy: EvictionPolicySql;
   pageSize = 4096;
+  /** Last page count read, and how many writes until it is read again (see cullOnWrite). */
+  pages = 0;
+  pagesFresh = 0;
   #db: SqliteDatabase | undefined;
   #statements = new Map<string, SqliteStatement>();
   #depth = 0;

@@ -24,20 +24,30 @@ const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 const ROW_COLUMNS =
   `rowid, mode, filename, size, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
 
+// What get() needs, in as few columns as possible (each costs an object
+// property per read): a big integer comes back as TEXT, flagged by mode + 100.
+// A value file comes back as one TEXT column "size:filename".
+const GET_COLUMNS = `CASE WHEN ${bigFlag("value")} THEN mode + 100 ELSE mode END AS mode, ${safeInt("value")} AS value, CASE WHEN filename IS NULL THEN NULL ELSE size || ':' || filename END AS file`;
+
 const SQL = {
+  getValue: `SELECT ${GET_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHit: `SELECT rowid, ${GET_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  insert:
-    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
-  update:
-    "UPDATE Cache SET store_time = ?, expire_time = ?, access_time = ?, access_count = 0, tag = ?, size = ?, mode = ?, filename = ?, value = ? WHERE rowid = ?",
+  upsert:
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
+  filenameOf: "SELECT filename FROM Cache WHERE key = ? AND raw = ?",
+  // One statement for what every write needs to know before culling.
+  writeState:
+    "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
+  pageCount: "PRAGMA page_count",
   deleteLive: `DELETE FROM Cache WHERE key = ? AND raw = ? AND ${LIVE} RETURNING filename`,
   deleteRow: "DELETE FROM Cache WHERE rowid = ?",
   touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
   count: "SELECT value FROM Settings WHERE key = 'count'",
-  expiredVictims:
-    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?) RETURNING filename",
+  expired:
+    "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?",
   volume: "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
 } as const;
 
@@ -95,6 +105,35 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   };
 }
 
+/** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
+export function getValue(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
+  engine.db("get");
+  const onHit = engine.policy.onHit !== null;
+  let row: { rowid?: number; mode: number; value: SqliteValue; file: string | null } | null | undefined;
+  try {
+    row = engine.prepare(onHit ? SQL.getValueHit : SQL.getValue).get(key, raw, engine.now()) as typeof row;
+  } catch (error) {
+    throw engine.translate(error, "get");
+  }
+  if (row == null) return MISSING;
+  const mode = row.mode;
+  if (mode === MODE_RAW && row.file === null) {
+    if (onHit) hit(engine, row.rowid!, "get");
+    return readColumn(row.value, 0);
+  }
+  const file = row.file;
+  const colon = file === null ? -1 : file.indexOf(":");
+  const value = fetchValue(engine.directory, {
+    mode: mode > 100 ? mode - 100 : mode,
+    big: mode > 100 ? 1 : 0,
+    value: row.value,
+    filename: colon < 0 ? null : file!.slice(colon + 1),
+    size: colon < 0 ? 0 : Number(file!.slice(0, colon)),
+  }, original);
+  if (value !== MISSING && onHit) hit(engine, row.rowid!, "get");
+  return value;
+}
+
 /** Whether a live item exists (its value file is not read). */
 export function has(engine: Engine, key: SqliteValue, raw: number): boolean {
   engine.db("has");
@@ -129,15 +168,26 @@ function prepareWrite(
   };
 }
 
-/** Inserts or replaces the row of `w.key` inside the current transaction. */
-function put(engine: Engine, w: Write, existing: { rowid: number; filename: string | null } | null | undefined, now: number): void {
-  if (existing != null) {
-    engine.prepare(SQL.update).run(now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline, existing.rowid);
-    if (existing.filename !== null) engine.removeLater(existing.filename);
-  } else {
-    engine.prepare(SQL.insert).run(w.key, w.raw, now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline);
+/** Numbers every write reads before it culls. */
+interface WriteState {
+  size: number | bigint | null;
+  soonest: number | null;
+}
+
+/**
+ * Inserts or replaces the row of `w.key` inside the current transaction.
+ * `old` is the row already there (`null`: none), or `undefined` when the
+ * caller did not look: then it is looked up only if the cache holds any
+ * value file at all (Settings `size` > 0), since only a file needs cleanup.
+ */
+function put(engine: Engine, w: Write, now: number, old?: { filename: string | null } | null): void {
+  const state = engine.prepare(SQL.writeState).get() as WriteState;
+  if (old === undefined && (Number(state.size ?? 0) !== 0 || engine.settings.minFileSize === 0)) {
+    old = engine.prepare(SQL.filenameOf).get(w.key, w.raw) as { filename: string | null } | null | undefined;
   }
-  cullOnWrite(engine, now);
+  if (old != null && old.filename !== null) engine.removeLater(old.filename);
+  engine.prepare(SQL.upsert).run(w.key, w.raw, now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline);
+  cullOnWrite(engine, now, state, w.size);
 }
 
 /**
@@ -145,18 +195,42 @@ function put(engine: Engine, w: Write, existing: { rowid: number; filename: stri
  * expired items, then, while `volume()` is at or over `sizeLimit`, the rest
  * of that budget in policy order.
  */
-function cullOnWrite(engine: Engine, now: number): void {
+function cullOnWrite(engine: Engine, now: number, state: WriteState, added: number): void {
   let limit = engine.settings.cullLimit;
   if (limit === 0) return;
-  const expired = engine.prepare(SQL.expiredVictims).all(now, BigInt(limit)) as { filename: string | null }[];
-  for (const row of expired) if (row.filename !== null) engine.removeLater(row.filename);
-  limit -= expired.length;
+  if (state.soonest !== null && state.soonest < now) {
+    limit -= removeRows(engine, engine.prepare(SQL.expired).all(now, BigInt(limit)) as Victim[]);
+  }
   const order = engine.policy.order;
-  if (limit <= 0 || order === null || volume(engine) < engine.settings.sizeLimit) return;
-  const victims = engine.prepare(
-    `DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY ${order} LIMIT ?) RETURNING filename`,
-  ).all(BigInt(limit)) as { filename: string | null }[];
-  for (const row of victims) if (row.filename !== null) engine.removeLater(row.filename);
+  if (limit <= 0 || order === null) return;
+  // The volume before this write plus the value file it added. The page
+  // count is read fresh every 32 writes, and on every write once the cache is
+  // within reach of the limit (32 writes cannot add more than that margin).
+  const files = Number(state.size ?? 0) + added;
+  const margin = 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
+  if (--engine.pagesFresh <= 0 || engine.pages * engine.pageSize + files + margin >= engine.settings.sizeLimit) {
+    engine.pages = (engine.prepare(SQL.pageCount).get() as { page_count: number }).page_count;
+    engine.pagesFresh = 32;
+  }
+  if (engine.pages * engine.pageSize + files < engine.settings.sizeLimit) return;
+  const victims = engine.prepare(`SELECT rowid, filename FROM Cache ORDER BY ${order} LIMIT ?`).all(BigInt(limit));
+  removeRows(engine, victims as Victim[]);
+}
+
+interface Victim {
+  rowid: number;
+  filename: string | null;
+}
+
+/** Deletes rows (their files after the commit); returns how many. */
+function removeRows(engine: Engine, rows: Victim[]): number {
+  if (rows.length === 0) return 0;
+  const del = engine.prepare(SQL.deleteRow);
+  for (const row of rows) {
+    del.run(row.rowid);
+    if (row.filename !== null) engine.removeLater(row.filename);
+  }
+  return rows.length;
 }
 
 /** Estimated bytes on disk: database pages plus value files (python-diskcache's `volume()`). */
@@ -168,10 +242,7 @@ export function volume(engine: Engine): number {
 /** Stores `value` under the key, replacing what was there. */
 export function set(engine: Engine, key: SqliteValue, raw: number, value: unknown, ttl: number | undefined, tag: SqliteValue): void {
   const w = prepareWrite(engine, key, raw, value, ttl, tag);
-  engine.write("set", () => {
-    const now = engine.now();
-    put(engine, w, engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined, now);
-  }, w.filename);
+  engine.write("set", () => put(engine, w, engine.now()), w.filename);
 }
 
 /** Stores `value` only if the key is absent or expired; true when stored. */
@@ -184,7 +255,7 @@ export function add(engine: Engine, key: SqliteValue, raw: number, value: unknow
       if (w.filename !== null) engine.removeLater(w.filename);
       return false;
     }
-    put(engine, w, row, now);
+    put(engine, w, now, row ?? null);
     return true;
   }, w.filename);
 }
@@ -224,7 +295,7 @@ export function incr(
       if (onHit?.includes("?")) stmt.run(sum, now, now, row.rowid);
       else stmt.run(sum, now, row.rowid);
     } else {
-      put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, row, now);
+      put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, now, row ?? null);
     }
     return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
   });

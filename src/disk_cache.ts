@@ -11,7 +11,7 @@ import { Engine } from "./_engine.ts";
 import * as ops from "./_ops.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
-import { isRawKey, type Key, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
+import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
 
 export type { Key, Tag };
 
@@ -274,7 +274,8 @@ export class DiskCache {
   get<V = unknown>(key: Key): V | undefined {
     const raw = isRawKey(key);
     const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    return ops.find(this.#engine, k, raw ? 1 : 0, key)?.value as V | undefined;
+    const value = ops.getValue(this.#engine, k, raw ? 1 : 0, key);
+    return (value === MISSING ? undefined : value) as V | undefined;
   }
 
   /**
