@@ -25,7 +25,8 @@ export const repoRoot: string = (() => {
 /** Which test row runs us (set by scripts/test.mjs). */
 export const row: string = globalThis.process?.env?.DISKCACHE_TEST_ROW ?? "unknown";
 
-function node20(): string | undefined {
+/** The machine's Node 20 binary (outside node_modules), or `undefined`. */
+export function node20(): string | undefined {
   const fromEnv = process.env.DISKCACHE_NODE20;
   for (const c of [fromEnv, "/usr/bin/node", "/usr/local/bin/node"]) {
     if (!c || !existsSync(c)) continue;

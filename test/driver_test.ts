@@ -9,8 +9,7 @@ import type { SqliteDriver } from "../src/driver.ts";
 import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
-import { repoRoot, run, tempDir } from "./_helpers.ts";
-import { spawnSync } from "node:child_process";
+import { node20, repoRoot, run, tempDir } from "./_helpers.ts";
 
 function loadable(): SqliteDriver[] {
   const out: SqliteDriver[] = [detectDriver()];
@@ -73,13 +72,6 @@ test("sqliteErrorCode() reads the codes of every binding's errors", () => {
   assert.equal(sqliteErrorCode({ code: "ERR_SQLITE_ERROR", message: "no such table: x" }), 1);
   assert.equal(sqliteErrorCode(null), undefined);
 });
-
-function node20(): string | undefined {
-  for (const c of [process.env.DISKCACHE_NODE20, "/usr/bin/node", "/usr/local/bin/node"]) {
-    if (c && existsSync(c) && spawnSync(c, ["--version"], { encoding: "utf8" }).stdout?.startsWith("v20.")) return c;
-  }
-  return undefined;
-}
 
 test("the npm build loads with require() on Node 20 (no top-level await) and picks better-sqlite3", async (t) => {
   const n20 = node20();
