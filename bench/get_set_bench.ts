@@ -1,6 +1,9 @@
 // get/set latency of DiskCache against the raw SQLite driver in the same
 // process: one prepared SELECT for get; one upsert in one BEGIN IMMEDIATE
-// transaction for set, on a table with the same schema and pragmas.
+// transaction for set. Two raw set baselines: "raw set" writes the same row
+// into the same schema (python-diskcache's columns, indexes and triggers: the
+// floor of the on-disk format), "raw set (key/value)" a bare key/value row in
+// a table with only the key index (what a format-free store would pay).
 // Prints one JSON line; bench/run.mjs runs it on every runtime.
 //   node bench/get_set_bench.ts [--keys 1000] [--gets 50000] [--sets 10000]
 import { mkdtempSync, rmSync } from "node:fs";
@@ -50,20 +53,32 @@ try {
   db.exec("PRAGMA synchronous = 1");
   db.exec("PRAGMA cache_size = 8192");
   db.exec("PRAGMA mmap_size = 67108864");
-  db.exec("CREATE TABLE Settings ( key TEXT NOT NULL UNIQUE, value)");
-  db.exec(SCHEMA_SQL[1]!);
-  db.exec(SCHEMA_SQL[2]!);
+  db.exec("PRAGMA auto_vacuum = 1");
+  for (const sql of SCHEMA_SQL) db.exec(sql);
+  db.exec("CREATE INDEX Cache_store_time ON Cache (store_time)");
+  db.exec("INSERT INTO Settings VALUES ('count', 0), ('size', 0)");
+  db.exec("CREATE TABLE Bare (key TEXT, raw INTEGER, value BLOB)");
+  db.exec("CREATE UNIQUE INDEX Bare_key_raw ON Bare (key, raw)");
   const rawGet = db.prepare("SELECT value FROM Cache WHERE key = ? AND raw = 1");
   const begin = db.prepare("BEGIN IMMEDIATE"), commit = db.prepare("COMMIT");
   const upsert = db.prepare(
-    "INSERT INTO Cache (key, raw, value) VALUES (?, 1, ?) ON CONFLICT(key, raw) DO UPDATE SET value = excluded.value",
+    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, NULL, 0, 1, NULL, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
+  );
+  const bareUpsert = db.prepare(
+    "INSERT INTO Bare (key, raw, value) VALUES (?, 1, ?) ON CONFLICT(key, raw) DO UPDATE SET value = excluded.value",
   );
   const rawSet = (k: string, v: Uint8Array) => {
+    const t = Date.now() / 1000;
     begin.run();
-    upsert.run(k, v);
+    upsert.run(k, t, t, v);
     commit.run();
   };
-  for (let i = 0; i < KEYS; i++) rawSet(keys[i]!, values[i % 64]!);
+  const bareSet = (k: string, v: Uint8Array) => {
+    begin.run();
+    bareUpsert.run(k, v);
+    commit.run();
+  };
+  for (let i = 0; i < KEYS; i++) rawSet(keys[i]!, values[i % 64]!), bareSet(keys[i]!, values[i % 64]!);
 
   const cache = new DiskCache(join(dir, "cache"), { sizeLimit: 2 ** 30 });
   for (let i = 0; i < KEYS; i++) cache.set(keys[i]!, values[i % 64]!);
@@ -78,6 +93,7 @@ try {
       "raw get": measure(GETS, (i) => rawGet.get(getKeys[i]!)),
       "cache get": measure(GETS, (i) => cache.get(getKeys[i]!)),
       "raw set": measure(SETS, (i) => rawSet(setKeys[i]!, values[i % 64]!)),
+      "raw set (key/value)": measure(SETS, (i) => bareSet(setKeys[i]!, values[i % 64]!)),
       "cache set": measure(SETS, (i) => cache.set(setKeys[i]!, values[i % 64]!)),
     };
     for (const [k, v] of Object.entries(r)) if (!results[k] || v.median < results[k]!.median) results[k] = v;

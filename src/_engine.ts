@@ -59,6 +59,13 @@ export class Engine {
   /** Last page count read, and how many writes until it is read again (see cullOnWrite). */
   pages = 0;
   pagesFresh = 0;
+  /**
+   * Hits and misses counted (when `statistics` is on) but not yet added to
+   * the Settings table: they ride along with this connection's next write
+   * transaction, `stats()` or `close()`, so reads never take the write lock.
+   */
+  hits = 0;
+  misses = 0;
   #db: SqliteDatabase | undefined;
   #statements = new Map<string, SqliteStatement>();
   #depth = 0;
@@ -146,6 +153,7 @@ export class Engine {
     let result: T;
     try {
       result = fn();
+      if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
       this.#commit.run();
     } catch (error) {
       this.#depth = 0;
@@ -210,9 +218,29 @@ export class Engine {
   }
 
   /** Closes the connection; later calls throw. */
+  #flushStats(): void {
+    const add = this.prepare("UPDATE Settings SET value = value + ? WHERE key = ?");
+    add.run(BigInt(this.hits), "hits");
+    add.run(BigInt(this.misses), "misses");
+    this.hits = this.misses = 0;
+  }
+
+  /**
+   * Adds pending hit and miss counts to the Settings table now.
+   */
+  flushStats(op: string): void {
+    if (this.hits !== 0 || this.misses !== 0) this.write(op, () => {});
+  }
+
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
+    try {
+      this.flushStats("close cache");
+    } catch {
+      // Statistics are best effort: a close never fails because another
+      // process held the lock for longer than `timeout`.
+    }
     this.#db = undefined;
     this.#statements.clear();
     db.close();

@@ -70,7 +70,13 @@ export interface Found {
   tag: SqliteValue;
 }
 
+function miss<T>(engine: Engine, result?: T): T {
+  if (engine.settings.statistics) engine.misses++;
+  return result as T;
+}
+
 function hit(engine: Engine, rowid: number, op: string): void {
+  if (engine.settings.statistics) engine.hits++;
   const onHit = engine.policy.onHit;
   if (onHit === null) return;
   const now = engine.now();
@@ -94,9 +100,9 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   } catch (error) {
     throw engine.translate(error, op);
   }
-  if (row == null) return undefined;
+  if (row == null) return miss(engine);
   const value = fetchValue(engine.directory, row, original);
-  if (value === MISSING) return undefined;
+  if (value === MISSING) return miss(engine);
   hit(engine, row.rowid, op);
   return {
     value,
@@ -115,10 +121,11 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   } catch (error) {
     throw engine.translate(error, "get");
   }
-  if (row == null) return MISSING;
+  if (row == null) return miss(engine, MISSING);
   const mode = row.mode;
   if (mode === MODE_RAW && row.file === null) {
     if (onHit) hit(engine, row.rowid!, "get");
+    else if (engine.settings.statistics) engine.hits++;
     return readColumn(row.value, 0);
   }
   const file = row.file;
@@ -130,7 +137,9 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
     filename: colon < 0 ? null : file!.slice(colon + 1),
     size: colon < 0 ? 0 : Number(file!.slice(0, colon)),
   }, original);
-  if (value !== MISSING && onHit) hit(engine, row.rowid!, "get");
+  if (value === MISSING) return miss(engine, MISSING);
+  if (onHit) hit(engine, row.rowid!, "get");
+  else if (engine.settings.statistics) engine.hits++;
   return value;
 }
 
@@ -347,4 +356,21 @@ export function count(engine: Engine): number {
   const row = engine.prepare(SQL.count).get() as { value: number } | null | undefined;
   if (row == null) throw new DiskCacheError(`Cannot count items: the Settings table of "${engine.dbPath}" has no "count" row; run check({ fix: true })`);
   return Number(row.value);
+}
+
+/** Hit and miss counts (pending ones flushed first); optionally turns counting on or off, or resets. */
+export function stats(engine: Engine, enable: boolean | undefined, reset: boolean): { hits: number; misses: number } {
+  engine.flushStats("read statistics");
+  const read = (key: string) => Number(engine.readSetting(key) ?? 0);
+  const out = { hits: read("hits"), misses: read("misses") };
+  if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
+    engine.write("update statistics", () => {
+      if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses')").run();
+      if (enable !== undefined) {
+        engine.prepare("INSERT OR REPLACE INTO Settings VALUES ('statistics', ?)").run(enable ? 1n : 0n);
+      }
+    });
+    if (enable !== undefined) engine.settings.statistics = enable;
+  }
+  return out;
 }

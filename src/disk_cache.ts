@@ -473,6 +473,41 @@ export class DiskCache {
   }
 
   /**
+   * Hit and miss counts of `get`/`getEntry` kept while `statistics` is on, over
+   * every process using the directory. Counting never takes the write lock on
+   * a read: each connection adds its counts with its next write, `stats()` or
+   * `close()` (a process that dies loses its uncounted reads, nothing else).
+   *
+   * @param options `enable` turns counting on or off (persisted); `reset`
+   * zeroes the counts after reading them.
+   * @returns `{ hits, misses }` before any reset.
+   *
+   * @example Count hits and misses
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { statistics: true });
+   * cache.set("a", 1);
+   * cache.get("a");
+   * cache.get("b");
+   * assert.deepEqual(cache.stats(), { hits: 1, misses: 1 });
+   * ```
+   */
+  stats(options: { enable?: boolean; reset?: boolean } = {}): { hits: number; misses: number } {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot read stats: options must be an object: received ${describe(options)}`);
+    }
+    const { enable, reset = false } = options;
+    if (enable !== undefined && typeof enable !== "boolean") {
+      throw new TypeError(`Cannot read stats: "enable" must be a boolean: received ${describe(enable)}`);
+    }
+    if (typeof reset !== "boolean") {
+      throw new TypeError(`Cannot read stats: "reset" must be a boolean: received ${describe(reset)}`);
+    }
+    return ops.stats(this.#engine, enable, reset);
+  }
+
+  /**
    * Estimated bytes on disk: database pages plus value files.
    *
    * @returns Bytes.

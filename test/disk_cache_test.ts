@@ -281,3 +281,27 @@ test("DiskCache under least-recently-used evicts the least recently read", () =>
   assert.equal(again.get("b"), undefined, "b was least recently used");
   assert.equal(again.get("a"), 1);
 });
+
+test("DiskCache.stats() counts hits and misses over connections, without blocking reads on a writer", () => {
+  using dir = tempDir();
+  using a = new DiskCache(dir.path, { statistics: true, minFileSize: 10 });
+  a.set("k", 1);
+  a.set("f", "a file-backed value");
+  const b = new DiskCache(dir.path);
+  assert.equal(b.statistics, true, "the setting is shared");
+  b.get("k");
+  b.get("f");
+  b.get("nope");
+  b.getEntry("k");
+  b.close(); // b's counts are added on close
+  a.get("missing");
+  assert.deepEqual(a.stats(), { hits: 3, misses: 2 });
+  assert.deepEqual(a.stats({ reset: true }), { hits: 3, misses: 2 });
+  assert.deepEqual(a.stats(), { hits: 0, misses: 0 });
+  a.stats({ enable: false });
+  a.get("k");
+  assert.deepEqual(a.stats(), { hits: 0, misses: 0 });
+  using c = new DiskCache(dir.path);
+  assert.equal(c.statistics, false);
+  assert.throws(() => a.stats({ enable: "yes" as never }), TypeError);
+});

@@ -112,7 +112,7 @@ test("new DiskCache() on a corrupt cache.db names the file and the way out", () 
 });
 
 test("DiskCache writes throw Timeout when another connection holds the lock past timeout, and change nothing", () => {
-  using cache = new DiskCache(undefined, { timeout: 50, minFileSize: 10 });
+  using cache = new DiskCache(undefined, { timeout: 50, minFileSize: 10, statistics: true });
   cache.set("keep", "kept");
   // A second, real connection to the same file takes the write lock.
   const db = openRaw(cache.directory);
@@ -121,12 +121,14 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
     refuses(cache, () => cache.set("k", "a long value that goes to a file"), Timeout, /locked.*50 ms/);
     refuses(cache, () => cache.incr("n"), Timeout, /incr/);
     refuses(cache, () => cache.delete("keep"), Timeout, /delete/);
-    assert.equal(cache.get("keep"), "kept", "reads still work while another connection writes");
+    assert.equal(cache.get("keep"), "kept", "reads, counted by statistics, still work while another connection writes");
+    assert.equal(cache.get("absent"), undefined);
   } finally {
     db.exec("ROLLBACK");
     db.close();
   }
   assert.equal(cache.set("k", "now it works"), true);
+  assert.deepEqual(cache.stats(), { hits: 4, misses: 1 }, "three refusals read \"keep\" once each, plus one read under the lock");
 });
 
 function openRaw(directory: string): { exec(sql: string): void; close(): void } {
