@@ -60,6 +60,7 @@ try {
   db.exec("CREATE TABLE Bare (key TEXT, raw INTEGER, value BLOB)");
   db.exec("CREATE UNIQUE INDEX Bare_key_raw ON Bare (key, raw)");
   const rawGet = db.prepare("SELECT value FROM Cache WHERE key = ? AND raw = 1");
+  const rawGetArrays = db.prepare("SELECT value FROM Cache WHERE key = ? AND raw = 1", { arrays: true });
   const begin = db.prepare("BEGIN IMMEDIATE"), commit = db.prepare("COMMIT");
   const upsert = db.prepare(
     "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, NULL, 0, 1, NULL, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
@@ -91,6 +92,7 @@ try {
   for (let round = 0; round < 2; round++) {
     const r = {
       "raw get": measure(GETS, (i) => rawGet.get(getKeys[i]!)),
+      "raw get (array rows)": measure(GETS, (i) => rawGetArrays.get(getKeys[i]!)),
       "cache get": measure(GETS, (i) => cache.get(getKeys[i]!)),
       "raw set": measure(SETS, (i) => rawSet(setKeys[i]!, values[i % 64]!)),
       "raw set (key/value)": measure(SETS, (i) => bareSet(setKeys[i]!, values[i % 64]!)),

@@ -18,12 +18,35 @@ import {
   type SqliteDriver,
   sqliteErrorCode,
   type SqliteOpenOptions,
+  type SqlitePrepareOptions,
+  type SqliteStatement,
 } from "../src/driver.ts";
 
-interface NodeSqliteModule {
-  DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => SqliteDatabase;
+interface NativeDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement & { setReturnArrays?(on: boolean): void; raw?(on: boolean): void };
+  close(): void;
 }
-type BetterSqlite3 = new (path: string, options?: { readonly?: boolean }) => SqliteDatabase;
+interface NodeSqliteModule {
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => NativeDatabase;
+}
+type BetterSqlite3 = new (path: string, options?: { readonly?: boolean }) => NativeDatabase;
+
+/** Wraps a connection whose statements switch to array rows with `setReturnArrays` or `raw`. */
+function wrap(db: NativeDatabase): SqliteDatabase {
+  return {
+    exec: (sql: string) => db.exec(sql),
+    prepare(sql: string, options?: SqlitePrepareOptions): SqliteStatement {
+      const stmt = db.prepare(sql);
+      if (options?.arrays) {
+        if (stmt.setReturnArrays) stmt.setReturnArrays(true); // node:sqlite
+        else stmt.raw!(true); // better-sqlite3
+      }
+      return stmt;
+    },
+    close: () => db.close(),
+  };
+}
 
 // deno-lint-ignore no-explicit-any
 const proc = (globalThis as any).process as
@@ -57,7 +80,7 @@ export function nodeSqliteDriver(): SqliteDriver {
   return {
     name: "node:sqlite",
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
-      return new mod.DatabaseSync(path, { readOnly: options?.readonly ?? false });
+      return wrap(new mod.DatabaseSync(path, { readOnly: options?.readonly ?? false }));
     },
     errorCode: sqliteErrorCode,
   };
@@ -91,7 +114,7 @@ export function betterSqlite3Driver(): SqliteDriver {
   return {
     name: "better-sqlite3",
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
-      return new Database(path, { readonly: options?.readonly ?? false });
+      return wrap(new Database(path, { readonly: options?.readonly ?? false }));
     },
     errorCode: sqliteErrorCode,
   };

@@ -66,6 +66,8 @@ export class Engine {
    */
   hits = 0;
   misses = 0;
+  /** Statements of the hot path, kept out of the statement map; emptied by close(). */
+  hot: { get?: SqliteStatement } = {};
   #db: SqliteDatabase | undefined;
   #statements = new Map<string, SqliteStatement>();
   #depth = 0;
@@ -114,12 +116,13 @@ export class Engine {
     return this.#db;
   }
 
-  /** A prepared statement, compiled once per connection. */
-  prepare(sql: string): SqliteStatement {
-    let stmt = this.#statements.get(sql);
+  /** A prepared statement, compiled once per connection; `arrays` rows come back as arrays. */
+  prepare(sql: string, arrays = false): SqliteStatement {
+    const key = arrays ? `[] ${sql}` : sql;
+    let stmt = this.#statements.get(key);
     if (stmt === undefined) {
-      stmt = this.db("prepare a statement").prepare(sql);
-      this.#statements.set(sql, stmt);
+      stmt = this.db("prepare a statement").prepare(sql, arrays ? { arrays } : undefined);
+      this.#statements.set(key, stmt);
     }
     return stmt;
   }
@@ -243,6 +246,7 @@ export class Engine {
     }
     this.#db = undefined;
     this.#statements.clear();
+    this.hot = {};
     db.close();
   }
 

@@ -31,7 +31,7 @@ const GET_COLUMNS = `CASE WHEN ${bigFlag("value")} THEN mode + 100 ELSE mode END
 
 const SQL = {
   getValue: `SELECT ${GET_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHit: `SELECT rowid, ${GET_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHit: `SELECT ${GET_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -113,32 +113,33 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
 export function getValue(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
-  engine.db("get");
   const onHit = engine.policy.onHit !== null;
-  let row: { rowid?: number; mode: number; value: SqliteValue; file: string | null } | null | undefined;
+  // The hottest statement: array rows, and kept out of the statement map
+  // (prepare() throws the "closed" error, and close() forgets it).
+  const stmt = engine.hot.get ??= engine.prepare(onHit ? SQL.getValueHit : SQL.getValue, true);
+  let row: [mode: number, value: SqliteValue, file: string | null, rowid?: number] | null | undefined;
   try {
-    row = engine.prepare(onHit ? SQL.getValueHit : SQL.getValue).get(key, raw, engine.now()) as typeof row;
+    row = stmt.get(key, raw, engine.clock() / 1000) as typeof row;
   } catch (error) {
     throw engine.translate(error, "get");
   }
   if (row == null) return miss(engine, MISSING);
-  const mode = row.mode;
-  if (mode === MODE_RAW && row.file === null) {
-    if (onHit) hit(engine, row.rowid!, "get");
+  const mode = row[0], file = row[2];
+  if (mode === MODE_RAW && file === null) {
+    if (onHit) hit(engine, row[3]!, "get");
     else if (engine.settings.statistics) engine.hits++;
-    return readColumn(row.value, 0);
+    return readColumn(row[1], 0);
   }
-  const file = row.file;
   const colon = file === null ? -1 : file.indexOf(":");
   const value = fetchValue(engine.directory, {
     mode: mode > 100 ? mode - 100 : mode,
     big: mode > 100 ? 1 : 0,
-    value: row.value,
+    value: row[1],
     filename: colon < 0 ? null : file!.slice(colon + 1),
     size: colon < 0 ? 0 : Number(file!.slice(0, colon)),
   }, original);
   if (value === MISSING) return miss(engine, MISSING);
-  if (onHit) hit(engine, row.rowid!, "get");
+  if (onHit) hit(engine, row[3]!, "get");
   else if (engine.settings.statistics) engine.hits++;
   return value;
 }

@@ -272,9 +272,12 @@ export class DiskCache {
    * ```
    */
   get<V = unknown>(key: Key): V | undefined {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    const value = ops.getValue(this.#engine, k, raw ? 1 : 0, key);
+    let value: unknown;
+    if (typeof key === "string") value = ops.getValue(this.#engine, key, 1, key);
+    else {
+      const raw = isRawKey(key);
+      value = ops.getValue(this.#engine, raw ? rawKeyValue(key as unknown as string) : structuredKeyValue(key), raw ? 1 : 0, key);
+    }
     return (value === MISSING ? undefined : value) as V | undefined;
   }
 

@@ -46,6 +46,10 @@ for (const driver of loadable()) {
       assert.equal((get.get("text") as { v: string }).v, "héllo");
       assert.ok(get.get("missing") == null, "no row is undefined or null");
       assert.equal(db.prepare("SELECT k FROM t ORDER BY rowid").all().length, 5);
+      const arrays = db.prepare("SELECT k, typeof(v) AS t FROM t WHERE k IN (?, ?) ORDER BY k", { arrays: true });
+      assert.deepEqual([...(arrays.get("real", "text") as unknown[])], ["real", "real"], "array rows in SELECT order");
+      assert.deepEqual(arrays.all("real", "text").map((r) => [...(r as unknown[])]), [["real", "real"], ["text", "text"]]);
+      assert.ok(arrays.get("none", "none") == null);
       assert.equal(driver.errorCode(new Error("plain")), undefined);
       assert.throws(() => db.exec("SELECT * FROM no_such_table"), (e: unknown) => driver.errorCode(e) === 1);
     } finally {
