@@ -4,6 +4,16 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SqliteDatabase } from "../src/driver.ts";
+import { detectDriver } from "../runtimes/auto.ts";
+
+/**
+ * A raw connection to a database file with this runtime's driver, for tests
+ * that inspect or damage what the cache wrote.
+ */
+export function rawOpen(path: string): SqliteDatabase {
+  return detectDriver().open(path);
+}
 
 /** A fresh temporary directory, removed on dispose. */
 export function tempDir(): { path: string; [Symbol.dispose](): void } {

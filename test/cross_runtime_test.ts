@@ -4,14 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { nodeDriver } from "../runtimes/node.ts";
-import { runJson, runners, tempDir } from "./_helpers.ts";
+import { rawOpen, runJson, runners, tempDir } from "./_helpers.ts";
 import { sampleValues } from "./fixtures/samples.ts";
 
 function rows(directory: string): string[] {
-  const g = globalThis as { Bun?: unknown };
-  // deno-lint-ignore no-explicit-any
-  const db = g.Bun !== undefined ? new ((import.meta as any).require("bun:sqlite").Database)(join(directory, "cache.db")) : nodeDriver().open(join(directory, "cache.db"));
+  const db = rawOpen(join(directory, "cache.db"));
   const all = db.prepare("SELECT hex(key) AS k, raw, mode, size, hex(value) AS v, typeof(value) AS t FROM Cache ORDER BY key").all();
   db.close();
   return (all as Record<string, unknown>[]).map((r) => `${r.k} ${r.raw} ${r.mode} ${r.size} ${r.t} ${r.v}`);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, statSync, truncateSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir } from "./_helpers.ts";
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -304,4 +304,24 @@ test("DiskCache.stats() counts hits and misses over connections, without blockin
   using c = new DiskCache(dir.path);
   assert.equal(c.statistics, false);
   assert.throws(() => a.stats({ enable: "yes" as never }), TypeError);
+});
+
+test("DiskCache tagIndex creates and drops the partial tag index; policies create theirs", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { tagIndex: true, evictionPolicy: "least-frequently-used" });
+    assert.equal(cache.tagIndex, true);
+  }
+  const names = () => {
+    const db = rawOpen(join(dir.path, "cache.db"));
+    try {
+      return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  };
+  assert.ok(names().includes("Cache_tag_rowid"));
+  assert.ok(names().includes("Cache_access_count"));
+  new DiskCache(dir.path, { tagIndex: false }).close();
+  assert.ok(!names().includes("Cache_tag_rowid"));
 });

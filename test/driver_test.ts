@@ -108,3 +108,16 @@ test("opening a cache on a Node with neither node:sqlite nor better-sqlite3 name
   assert.match(res.stdout, /22\.13/);
   assert.match(res.stdout, /npm install better-sqlite3@12/);
 });
+
+test("the npm build imports on Node 24 and picks node:sqlite", async (t) => {
+  const built = join(repoRoot, "dist", "mod.js");
+  if (!existsSync(built)) return t.skip("needs npm run build");
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), ["--no-warnings", "--input-type=module", "-e", `
+    import { DiskCache } from ${JSON.stringify(built)};
+    const c = new DiskCache();
+    c.set("k", [1]);
+    console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
+    c.close();`]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), { driver: "node:sqlite", v: [1] });
+});

@@ -4,8 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { nodeDriver } from "../runtimes/node.ts";
-import { tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir } from "./_helpers.ts";
 
 class Point {
   x: number;
@@ -115,7 +114,7 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
   using cache = new DiskCache(undefined, { timeout: 50, minFileSize: 10, statistics: true });
   cache.set("keep", "kept");
   // A second, real connection to the same file takes the write lock.
-  const db = openRaw(cache.directory);
+  const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("BEGIN IMMEDIATE");
   try {
     refuses(cache, () => cache.set("k", "a long value that goes to a file"), Timeout, /locked.*50 ms/);
@@ -130,13 +129,3 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
   assert.equal(cache.set("k", "now it works"), true);
   assert.deepEqual(cache.stats(), { hits: 4, misses: 1 }, "three refusals read \"keep\" once each, plus one read under the lock");
 });
-
-function openRaw(directory: string): { exec(sql: string): void; close(): void } {
-  const g = globalThis as { Bun?: unknown };
-  if (g.Bun !== undefined) {
-    // deno-lint-ignore no-explicit-any
-    const { Database } = (import.meta as any).require("bun:sqlite");
-    return new Database(join(directory, "cache.db"));
-  }
-  return nodeDriver().open(join(directory, "cache.db"));
-}
