@@ -66,6 +66,8 @@ export class Engine {
    */
   hits = 0;
   misses = 0;
+  /** Pending LRU access times or LFU hit counts by rowid (see recordAccess). */
+  accesses = new Map<number, number>();
   /** Statements of the hot path, kept out of the statement map; emptied by close(). */
   hot: { get?: SqliteStatement } = {};
   #db: SqliteDatabase | undefined;
@@ -155,6 +157,7 @@ export class Engine {
     this.#depth = 1;
     let result: T;
     try {
+      if (this.accesses.size !== 0) this.#flushAccesses();
       result = fn();
       if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
       this.#commit.run();
@@ -174,6 +177,88 @@ export class Engine {
       for (const name of done) removeValueFile(this.directory, name);
     }
     return result;
+  }
+
+  /**
+   * Runs `fn` in one transaction: a throw (or a returned promise: holding
+   * SQLite's write lock across an await would stall every other process)
+   * rolls back everything it wrote, and removes the value files it created.
+   * Nested calls run in savepoints, so an inner throw caught by the outer
+   * function undoes only the inner part.
+   */
+  transact<T>(fn: () => T): T {
+    const checked = () => {
+      const result = fn();
+      if (typeof (result as { then?: unknown } | null)?.then === "function") {
+        throw new TypeError(
+          "Cannot transact: the callback returned a promise; transactions hold the database's write lock, so the callback must be synchronous",
+        );
+      }
+      return result;
+    };
+    if (this.#depth === 0) return this.write("transact", checked);
+    const db = this.db("transact");
+    const name = `diskcache_${this.#depth}`;
+    const commitMark = this.#removeOnCommit.length;
+    const rollbackMark = this.#removeOnRollback.length;
+    db.exec(`SAVEPOINT ${name}`);
+    this.#depth++;
+    try {
+      const result = checked();
+      db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (error) {
+      db.exec(`ROLLBACK TO ${name}`);
+      db.exec(`RELEASE ${name}`);
+      this.#removeOnCommit.length = commitMark;
+      for (const file of this.#removeOnRollback.splice(rollbackMark)) removeValueFile(this.directory, file);
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** Whether a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#depth > 0;
+  }
+
+  /**
+   * Records a cache hit for the LRU/LFU policy without taking the write lock:
+   * the update rides along with this connection's next write transaction.
+   * Past 1,000 pending rows it is flushed at once if the lock is free.
+   */
+  recordAccess(rowid: number): void {
+    const seen = this.accesses.get(rowid);
+    this.accesses.set(rowid, this.settings.evictionPolicy === "least-recently-used" ? this.now() : (seen ?? 0) + 1);
+    if (this.accesses.size >= 1000 && this.#depth === 0) this.#tryFlushAccesses();
+  }
+
+  #tryFlushAccesses(): void {
+    const db = this.db("get");
+    db.exec("PRAGMA busy_timeout = 0");
+    try {
+      this.write("get", () => {});
+    } catch {
+      // Another process holds the lock: keep the updates for the next write.
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${this.#busyTimeout()}`);
+    }
+  }
+
+  #flushAccesses(): void {
+    const lru = this.settings.evictionPolicy === "least-recently-used";
+    const stmt = this.prepare(
+      lru
+        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ?"
+        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ?",
+    );
+    for (const [rowid, value] of this.accesses) stmt.run(lru ? value : BigInt(value), rowid);
+    this.accesses.clear();
+  }
+
+  #busyTimeout(): number {
+    return Math.min(Math.round(this.timeout), 2 ** 31 - 1);
   }
 
   #discard(): void {
@@ -239,7 +324,8 @@ export class Engine {
     const db = this.#db;
     if (db === undefined) return;
     try {
-      this.flushStats("close cache");
+      if (this.accesses.size !== 0) this.write("close cache", () => {});
+      else this.flushStats("close cache");
     } catch {
       // Statistics are best effort: a close never fails because another
       // process held the lock for longer than `timeout`.
@@ -253,7 +339,7 @@ export class Engine {
   /** Pragmas, schema and settings; retried while another process initializes. */
   #init(options: Partial<DiskCacheSettings>): DiskCacheSettings {
     const db = this.#db!;
-    db.exec(`PRAGMA busy_timeout = ${Math.min(Math.round(this.timeout), 2 ** 31 - 1)}`);
+    db.exec(`PRAGMA busy_timeout = ${this.#busyTimeout()}`);
     const deadline = Date.now() + this.timeout;
     for (;;) {
       try {

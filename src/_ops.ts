@@ -75,16 +75,9 @@ function miss<T>(engine: Engine, result?: T): T {
   return result as T;
 }
 
-function hit(engine: Engine, rowid: number, op: string): void {
+function hit(engine: Engine, rowid: number): void {
   if (engine.settings.statistics) engine.hits++;
-  const onHit = engine.policy.onHit;
-  if (onHit === null) return;
-  const now = engine.now();
-  engine.write(op, () => {
-    const stmt = engine.prepare(`UPDATE Cache SET ${onHit} WHERE rowid = ?`);
-    if (onHit.includes("?")) stmt.run(now, rowid);
-    else stmt.run(rowid);
-  });
+  if (engine.policy.onHit !== null) engine.recordAccess(rowid);
 }
 
 /**
@@ -103,7 +96,7 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   if (row == null) return miss(engine);
   const value = fetchValue(engine.directory, row, original);
   if (value === MISSING) return miss(engine);
-  hit(engine, row.rowid, op);
+  hit(engine, row.rowid);
   return {
     value,
     expireTime: row.expire_time,
@@ -126,7 +119,7 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   if (row == null) return miss(engine, MISSING);
   const mode = row[0], file = row[2];
   if (mode === MODE_RAW && file === null) {
-    if (onHit) hit(engine, row[3]!, "get");
+    if (onHit) hit(engine, row[3]!);
     else if (engine.settings.statistics) engine.hits++;
     return readColumn(row[1], 0);
   }
@@ -139,7 +132,7 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
     size: colon < 0 ? 0 : Number(file!.slice(0, colon)),
   }, original);
   if (value === MISSING) return miss(engine, MISSING);
-  if (onHit) hit(engine, row[3]!, "get");
+  if (onHit) hit(engine, row[3]!);
   else if (engine.settings.statistics) engine.hits++;
   return value;
 }

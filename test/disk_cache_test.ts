@@ -267,19 +267,50 @@ test("DiskCache culls expired items on write, even under policy none", () => {
   assert.equal(cache.length, 1);
 });
 
-test("DiskCache under least-recently-used evicts the least recently read", () => {
+// LFU counts the new item's 0 hits too, so it goes before b (as in python-diskcache).
+for (const [policy, cullLimit, gone] of [
+  ["least-recently-used", 1, ["b"]],
+  ["least-frequently-used", 2, ["b", "c"]],
+  ["least-recently-stored", 1, ["a"]],
+] as const) {
+  test(`DiskCache under ${policy} evicts ${gone.join(" and ")} first`, () => {
+    let now = 0;
+    using dir = tempDir();
+    const cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: policy, sizeLimit: 0, cullLimit: 0 });
+    cache.set("a", 1);
+    now = 1000;
+    cache.set("b", 2);
+    now = 2000;
+    cache.get("a");
+    cache.get("a");
+    cache.get("b");
+    now = 3000;
+    cache.get("a");
+    cache.close(); // pending access updates are written on close
+    // One write over a 0-byte limit evicts exactly cullLimit items.
+    using again = new DiskCache(dir.path, { clock: () => (now = 4000), cullLimit });
+    again.set("c", 3);
+    const left = ["a", "b", "c"].filter((k) => again.has(k));
+    assert.deepEqual(left, ["a", "b", "c"].filter((k) => !(gone as readonly string[]).includes(k)));
+  });
+}
+
+test("DiskCache LRU/LFU hits are recorded without the write lock and land with the next write", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "least-recently-used", sizeLimit: 0, cullLimit: 0 });
+  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "least-recently-used", timeout: 50 });
   cache.set("a", 1);
-  now = 1;
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    now = 5000;
+    assert.equal(cache.get("a"), 1, "a hit under LRU does not wait for the writer");
+  } finally {
+    db.exec("ROLLBACK");
+  }
   cache.set("b", 2);
-  now = 2;
-  cache.get("a");
-  // Turn culling on for one write: volume is over the 0 limit, so it evicts 1 item... plus the new one is kept last.
-  using again = new DiskCache(cache.directory, { clock: () => (now = 3), cullLimit: 1 });
-  again.set("c", 3);
-  assert.equal(again.get("b"), undefined, "b was least recently used");
-  assert.equal(again.get("a"), 1);
+  const row = db.prepare("SELECT access_time FROM Cache WHERE key = 'a'").get() as { access_time: number };
+  db.close();
+  assert.equal(row.access_time, 5, "access_time (seconds) was written with the next write");
 });
 
 test("DiskCache.stats() counts hits and misses over connections, without blocking reads on a writer", () => {
