@@ -218,6 +218,70 @@ export class Engine {
     }
   }
 
+  #reading = false;
+
+  /**
+   * Runs `fn` (reads only) in one read transaction, so it sees one snapshot;
+   * inside a write transaction it simply joins it.
+   */
+  read<T>(op: string, fn: () => T): T {
+    if (this.#depth > 0 || this.#reading) return fn();
+    const db = this.db(op);
+    try {
+      db.exec("BEGIN");
+    } catch (error) {
+      throw this.translate(error, op);
+    }
+    this.#reading = true;
+    try {
+      return fn();
+    } finally {
+      this.#reading = false;
+      db.exec("COMMIT");
+    }
+  }
+
+  /** Writes changed settings for every process and applies them to this connection. */
+  updateSettings(changes: Partial<DiskCacheSettings>): void {
+    const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
+    if (names.length === 0) return;
+    this.write("update settings", () => {
+      const put = this.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
+      for (const name of names) put.run(SETTING_COLUMNS[name], toStored(changes[name]!));
+      if (changes.evictionPolicy !== undefined) {
+        const init = EVICTION_POLICIES[changes.evictionPolicy].init;
+        if (init !== null) this.db("update settings").exec(init);
+      }
+      if (changes.tagIndex !== undefined) this.db("update settings").exec(changes.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
+    });
+    this.#apply({ ...this.settings, ...changes });
+  }
+
+  /** Re-reads every setting from the Settings table. */
+  reloadSettings(): void {
+    const next = { ...this.settings };
+    for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
+      const stored = this.readSetting(SETTING_COLUMNS[name]);
+      if (stored !== undefined) (next as Record<string, unknown>)[name] = fromStored(name, stored);
+    }
+    this.#apply(next);
+  }
+
+  #apply(next: DiskCacheSettings): void {
+    const db = this.db("apply settings");
+    const before = this.settings;
+    if (this.accesses.size !== 0 && next.evictionPolicy !== before.evictionPolicy) this.accesses.clear();
+    this.settings = next;
+    this.policy = EVICTION_POLICIES[next.evictionPolicy];
+    this.hot = {};
+    if (next.sqliteSynchronous !== before.sqliteSynchronous) db.exec(`PRAGMA synchronous = ${next.sqliteSynchronous}`);
+    if (next.sqliteCacheSize !== before.sqliteCacheSize) db.exec(`PRAGMA cache_size = ${next.sqliteCacheSize}`);
+    if (next.sqliteMmapSize !== before.sqliteMmapSize) db.exec(`PRAGMA mmap_size = ${next.sqliteMmapSize}`);
+    if (next.sqliteJournalMode !== before.sqliteJournalMode && !this.inTransaction) {
+      db.prepare(`PRAGMA journal_mode = ${next.sqliteJournalMode}`).get();
+    }
+  }
+
   /** Whether a transaction is open on this connection. */
   get inTransaction(): boolean {
     return this.#depth > 0;
@@ -231,7 +295,7 @@ export class Engine {
   recordAccess(rowid: number): void {
     const seen = this.accesses.get(rowid);
     this.accesses.set(rowid, this.settings.evictionPolicy === "least-recently-used" ? this.now() : (seen ?? 0) + 1);
-    if (this.accesses.size >= 1000 && this.#depth === 0) this.#tryFlushAccesses();
+    if (this.accesses.size >= 1000 && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
   }
 
   #tryFlushAccesses(): void {

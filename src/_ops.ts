@@ -52,7 +52,7 @@ const SQL = {
 } as const;
 
 /** What `set`, `add` and `incr` write. */
-interface Write {
+export interface Write {
   key: SqliteValue;
   raw: number;
   mode: number;
@@ -148,7 +148,7 @@ export function has(engine: Engine, key: SqliteValue, raw: number): boolean {
 }
 
 /** Writes `value` to a file when it is large; returns the row's columns. */
-function prepareWrite(
+export function prepareWrite(
   engine: Engine,
   key: SqliteValue,
   raw: number,
@@ -158,6 +158,12 @@ function prepareWrite(
 ): Write {
   const stored = storeValue(value, engine.settings.minFileSize);
   engine.db("set");
+  const bytes = stored.file?.length ?? (stored.inline instanceof Uint8Array ? stored.inline.length : 0);
+  if (bytes > engine.settings.sizeLimit && engine.policy.order !== null) {
+    throw new RangeError(
+      `Cannot store value: it takes ${bytes} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes, and storing it would evict everything; raise sizeLimit or store it elsewhere`,
+    );
+  }
   const filename = stored.file === null ? null : writeValueFile(engine.directory, stored.file);
   return {
     key,
@@ -183,7 +189,7 @@ interface WriteState {
  * caller did not look: then it is looked up only if the cache holds any
  * value file at all (Settings `size` > 0), since only a file needs cleanup.
  */
-function put(engine: Engine, w: Write, now: number, old?: { filename: string | null } | null): void {
+export function put(engine: Engine, w: Write, now: number, old?: { filename: string | null } | null): void {
   const state = engine.prepare(SQL.writeState).get() as WriteState;
   if (old === undefined && (Number(state.size ?? 0) !== 0 || engine.settings.minFileSize === 0)) {
     old = engine.prepare(SQL.filenameOf).get(w.key, w.raw) as { filename: string | null } | null | undefined;
@@ -217,16 +223,24 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, added: numb
   }
   if (engine.pages * engine.pageSize + files < engine.settings.sizeLimit) return;
   const victims = engine.prepare(`SELECT rowid, filename FROM Cache ORDER BY ${order} LIMIT ?`).all(BigInt(limit));
-  removeRows(engine, victims as Victim[]);
+  countEvictions(engine, removeRows(engine, victims as Victim[]));
 }
 
-interface Victim {
+/** Adds to the persistent eviction count (inside the current transaction). */
+export function countEvictions(engine: Engine, n: number): void {
+  if (n === 0) return;
+  engine.prepare("INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value")
+    .run(BigInt(n));
+}
+
+/** A row chosen for removal. */
+export interface Victim {
   rowid: number;
   filename: string | null;
 }
 
 /** Deletes rows (their files after the commit); returns how many. */
-function removeRows(engine: Engine, rows: Victim[]): number {
+export function removeRows(engine: Engine, rows: Victim[]): number {
   if (rows.length === 0) return 0;
   const del = engine.prepare(SQL.deleteRow);
   for (const row of rows) {
@@ -353,13 +367,17 @@ export function count(engine: Engine): number {
 }
 
 /** Hit and miss counts (pending ones flushed first); optionally turns counting on or off, or resets. */
-export function stats(engine: Engine, enable: boolean | undefined, reset: boolean): { hits: number; misses: number } {
+export function stats(
+  engine: Engine,
+  enable: boolean | undefined,
+  reset: boolean,
+): { hits: number; misses: number; evictions: number } {
   engine.flushStats("read statistics");
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
-  const out = { hits: read("hits"), misses: read("misses") };
+  const out = { hits: read("hits"), misses: read("misses"), evictions: read("evictions") };
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
-      if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses')").run();
+      if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();
       if (enable !== undefined) {
         engine.prepare("INSERT OR REPLACE INTO Settings VALUES ('statistics', ?)").run(enable ? 1n : 0n);
       }

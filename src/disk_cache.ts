@@ -9,6 +9,9 @@ import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
 import { describe } from "./errors.ts";
 import { Engine } from "./_engine.ts";
 import * as ops from "./_ops.ts";
+import * as maintenance from "./_maintenance.ts";
+import * as iterate from "./_iterate.ts";
+import * as queue from "./_queue.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
 import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
@@ -43,6 +46,48 @@ export interface SetOptions {
   ttl?: number | undefined;
   /** A tag stored with the item (see `getEntry`). */
   tag?: Tag | null | undefined;
+}
+
+/** Options of {@linkcode DiskCache.keys} and {@linkcode DiskCache.entries}. */
+export interface IterateOptions {
+  /**
+   * `"insertion"`: order of first insertion (replacing a value keeps its
+   * place); `"key"`: SQLite's order of the stored keys, meaningful for
+   * strings, numbers and bytes.
+   *
+   * @default {"insertion"}
+   */
+  order?: "insertion" | "key";
+  /**
+   * Walk from the end.
+   *
+   * @default {false}
+   */
+  reverse?: boolean;
+}
+
+/** Options of {@linkcode DiskCache.push}. */
+export interface PushOptions extends SetOptions {
+  /** Keys become `"<prefix>-NNNNNNNNNNNNNNN"` strings instead of integers, so several queues share a cache. */
+  prefix?: string | undefined;
+  /**
+   * Which end to add at.
+   *
+   * @default {"back"}
+   */
+  side?: "front" | "back";
+}
+
+/** Options of {@linkcode DiskCache.pull} and {@linkcode DiskCache.peek}. */
+export interface PullOptions {
+  /** The queue's prefix, as given to `push`. */
+  prefix?: string | undefined;
+  /**
+   * Which end to take from.
+   *
+   * @default {"front"}
+   */
+  side?: "front" | "back";
 }
 
 /** What {@linkcode DiskCache.getEntry} returns. */
@@ -80,6 +125,43 @@ function checkWriteOptions(options: SetOptions | undefined, op: string): void {
       throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}; expected "ttl" or "tag"`);
     }
   }
+}
+
+function checkIterate(options: IterateOptions): { order: "insertion" | "key"; reverse: boolean } {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot iterate: options must be an object: received ${describe(options)}`);
+  }
+  const { order = "insertion", reverse = false } = options;
+  if (order !== "insertion" && order !== "key") {
+    throw new RangeError(`Cannot iterate: "order" must be "insertion" or "key": received ${describe(order)}`);
+  }
+  if (typeof reverse !== "boolean") throw new TypeError(`Cannot iterate: "reverse" must be a boolean: received ${describe(reverse)}`);
+  return { order, reverse };
+}
+
+function checkIterable<T>(items: Iterable<T>, op: string): Iterable<T> {
+  if (items === null || typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function" || typeof items === "string") {
+    throw new TypeError(`Cannot ${op}: expected an iterable (such as an array): received ${describe(items)}`);
+  }
+  return items;
+}
+
+function checkQueue(options: PushOptions, op: string, extra: string[]): PushOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${op}: options must be an object: received ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== "prefix" && name !== "side" && !extra.includes(name)) {
+      throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}`);
+    }
+  }
+  if (options.prefix !== undefined && typeof options.prefix !== "string") {
+    throw new TypeError(`Cannot ${op}: "prefix" must be a string: received ${describe(options.prefix)}`);
+  }
+  if (options.side !== undefined && options.side !== "front" && options.side !== "back") {
+    throw new RangeError(`Cannot ${op}: "side" must be "front" or "back": received ${describe(options.side)}`);
+  }
+  return options;
 }
 
 function checkInteger(value: unknown, name: string, op: string): number | bigint {
@@ -517,7 +599,8 @@ export class DiskCache {
    *
    * @param options `enable` turns counting on or off (persisted); `reset`
    * zeroes the counts after reading them.
-   * @returns `{ hits, misses }` before any reset.
+   * @returns `{ hits, misses, evictions }` before any reset; `evictions`
+   * counts items removed to keep under `sizeLimit` (always counted).
    *
    * @example Count hits and misses
    * ```ts
@@ -527,10 +610,10 @@ export class DiskCache {
    * cache.set("a", 1);
    * cache.get("a");
    * cache.get("b");
-   * assert.deepEqual(cache.stats(), { hits: 1, misses: 1 });
+   * assert.deepEqual(cache.stats(), { hits: 1, misses: 1, evictions: 0 });
    * ```
    */
-  stats(options: { enable?: boolean; reset?: boolean } = {}): { hits: number; misses: number } {
+  stats(options: { enable?: boolean; reset?: boolean } = {}): { hits: number; misses: number; evictions: number } {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot read stats: options must be an object: received ${describe(options)}`);
     }
@@ -542,6 +625,405 @@ export class DiskCache {
       throw new TypeError(`Cannot read stats: "reset" must be a boolean: received ${describe(reset)}`);
     }
     return ops.stats(this.#engine, enable, reset);
+  }
+
+  /**
+   * Removes items that expired before `now` (epoch ms, default the clock),
+   * in batches of 100, one transaction each.
+   *
+   * @param now The instant to compare with.
+   * @returns How many items were removed.
+   * @throws {Timeout} With the count so far as `removed`.
+   *
+   * @example Remove expired items
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * let now = 0;
+   * using cache = new DiskCache(undefined, { clock: () => now, cullLimit: 0 });
+   * cache.set("a", 1, { ttl: 10 });
+   * now = 20;
+   * assert.equal(cache.expire(), 1);
+   * ```
+   */
+  expire(now?: number): number {
+    if (now !== undefined && (typeof now !== "number" || !Number.isFinite(now))) {
+      throw new TypeError(`Cannot expire: "now" must be a finite number of epoch milliseconds: received ${describe(now)}`);
+    }
+    return maintenance.expire(this.#engine, now ?? this.#engine.clock());
+  }
+
+  /**
+   * Removes every item stored with `tag`, in batches of 100. Fast with the
+   * tag index (`tagIndex` option or {@linkcode DiskCache.createTagIndex}).
+   *
+   * @param tag The tag.
+   * @returns How many items were removed.
+   *
+   * @example Evict by tag
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1, { tag: "users" });
+   * cache.set("b", 2, { tag: "users" });
+   * cache.set("c", 3);
+   * assert.equal(cache.evict("users"), 2);
+   * assert.equal(cache.length, 1);
+   * ```
+   */
+  evict(tag: Tag): number {
+    const t = tagValue(tag);
+    if (t === null) throw new TypeError(`Cannot evict: "tag" must be a string, number, bigint or Uint8Array: received ${describe(tag)}`);
+    return maintenance.evict(this.#engine, t);
+  }
+
+  /**
+   * Enforces the size limit fully: removes expired items, then items in
+   * eviction-policy order, until `volume()` is at most `sizeLimit`. (Each
+   * write only culls `cullLimit` items.)
+   *
+   * @returns How many items were removed.
+   *
+   * @example Cull to the limit
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize: 1024 });
+   * for (let i = 0; i < 50; i++) cache.set(i, new Uint8Array(10_000));
+   * cache.updateSettings({ sizeLimit: 200_000 });
+   * cache.cull();
+   * assert.ok(cache.volume() <= 200_000);
+   * ```
+   */
+  cull(): number {
+    return maintenance.cull(this.#engine);
+  }
+
+  /**
+   * Removes every item, in batches of 100.
+   *
+   * @returns How many items were removed.
+   *
+   * @example Clear the cache
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.equal(cache.clear(), 1);
+   * assert.equal(cache.length, 0);
+   * ```
+   */
+  clear(): number {
+    return maintenance.clear(this.#engine);
+  }
+
+  /**
+   * Creates the `(tag, rowid)` index that makes {@linkcode DiskCache.evict}
+   * fast, and records `tagIndex: true`.
+   *
+   * @example Index tags
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.createTagIndex();
+   * assert.equal(cache.tagIndex, true);
+   * ```
+   */
+  createTagIndex(): void {
+    maintenance.setTagIndex(this.#engine, true);
+  }
+
+  /**
+   * Drops the tag index and records `tagIndex: false`.
+   *
+   * @example Drop the tag index
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { tagIndex: true });
+   * cache.dropTagIndex();
+   * assert.equal(cache.tagIndex, false);
+   * ```
+   */
+  dropTagIndex(): void {
+    maintenance.setTagIndex(this.#engine, false);
+  }
+
+  /**
+   * Changes persisted settings after open (python-diskcache's `reset`): they
+   * are validated, written to the Settings table for every process, and
+   * applied to this connection. Other open caches see them after
+   * {@linkcode DiskCache.reloadSettings} or a reopen.
+   *
+   * @param changes The settings to change.
+   * @returns The settings now in force.
+   *
+   * @example Raise the size limit
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.updateSettings({ sizeLimit: 2 ** 31, cullLimit: 20 });
+   * assert.equal(cache.sizeLimit, 2 ** 31);
+   * ```
+   */
+  updateSettings(changes: Partial<DiskCacheSettings>): Readonly<DiskCacheSettings> {
+    if (typeof changes !== "object" || changes === null) {
+      throw new TypeError(`Cannot update settings: expected an object: received ${describe(changes)}`);
+    }
+    const valid: Partial<Record<keyof DiskCacheSettings, unknown>> = {};
+    for (const [name, value] of Object.entries(changes)) {
+      if (!Object.hasOwn(SETTING_COLUMNS, name)) {
+        throw new TypeError(`Cannot update settings: unknown setting ${JSON.stringify(name)}; known settings are ${Object.keys(SETTING_COLUMNS).join(", ")}`);
+      }
+      if (value !== undefined) valid[name as keyof DiskCacheSettings] = validateSetting(name as keyof DiskCacheSettings, value);
+    }
+    this.#engine.updateSettings(valid as Partial<DiskCacheSettings>);
+    return this.settings;
+  }
+
+  /**
+   * Re-reads the persisted settings, to see changes other processes made.
+   *
+   * @returns The settings now in force.
+   *
+   * @example See another process's change
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using a = new DiskCache();
+   * using b = new DiskCache(a.directory);
+   * a.updateSettings({ cullLimit: 3 });
+   * assert.equal(b.reloadSettings().cullLimit, 3);
+   * ```
+   */
+  reloadSettings(): Readonly<DiskCacheSettings> {
+    this.#engine.reloadSettings();
+    return this.settings;
+  }
+
+  /**
+   * Live keys, paged from the database (100 per query), in insertion order
+   * by default. Expired items are skipped.
+   *
+   * @param options `order` (`"insertion"` or `"key"`), `reverse`.
+   * @returns An iterator of keys.
+   *
+   * @example Walk the keys
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("b", 1);
+   * cache.set("a", 2);
+   * assert.deepEqual([...cache.keys()], ["b", "a"]);
+   * assert.deepEqual([...cache.keys({ order: "key" })], ["a", "b"]);
+   * assert.deepEqual([...cache.keys({ reverse: true })], ["a", "b"]);
+   * ```
+   */
+  keys(options: IterateOptions = {}): IterableIterator<unknown> {
+    return iterate.keys(this.#engine, checkIterate(options));
+  }
+
+  /**
+   * Live `[key, value]` pairs, paged like {@linkcode DiskCache.keys}.
+   *
+   * @param options `order`, `reverse`.
+   * @returns An iterator of pairs.
+   *
+   * @example Walk the entries
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.deepEqual([...cache.entries()], [["a", 1]]);
+   * ```
+   */
+  entries(options: IterateOptions = {}): IterableIterator<[unknown, unknown]> {
+    return iterate.entries(this.#engine, checkIterate(options));
+  }
+
+  /**
+   * Same as {@linkcode DiskCache.keys}: `for (const key of cache)`.
+   *
+   * @returns An iterator of keys in insertion order.
+   *
+   * @example Iterate a cache
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set(1, "x");
+   * assert.deepEqual([...cache], [1]);
+   * ```
+   */
+  [Symbol.iterator](): IterableIterator<unknown> {
+    return this.keys();
+  }
+
+  /**
+   * Values of many keys read in one read transaction (one consistent
+   * snapshot); `undefined` for each miss.
+   *
+   * @param keys The keys.
+   * @returns The values, in the order of `keys`.
+   *
+   * @example Read many keys
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.setMany([["a", 1], ["b", 2]]);
+   * assert.deepEqual(cache.getMany(["a", "x", "b"]), [1, undefined, 2]);
+   * ```
+   */
+  getMany<V = unknown>(keys: Iterable<Key>): (V | undefined)[] {
+    const list = [...checkIterable(keys, "getMany")];
+    return this.#engine.read("getMany", () => list.map((key) => this.get<V>(key)));
+  }
+
+  /**
+   * Stores many items in one transaction: all or none.
+   *
+   * @param entries `[key, value]` pairs (an array, a Map, any iterable).
+   * @param options `ttl` and `tag` for every item.
+   * @returns How many items were stored.
+   *
+   * @example Store many items
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * assert.equal(cache.setMany(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 }), 2);
+   * ```
+   */
+  setMany(entries: Iterable<readonly [Key, unknown]>, options?: SetOptions): number {
+    const list = [...checkIterable(entries, "setMany")];
+    for (const entry of list) {
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new TypeError(`Cannot setMany: each entry must be a [key, value] pair: received ${describe(entry)}`);
+      }
+    }
+    return this.#engine.transact(() => {
+      for (const [key, value] of list) this.set(key, value, options);
+      return list.length;
+    });
+  }
+
+  /**
+   * Deletes many keys in one transaction.
+   *
+   * @param keys The keys.
+   * @returns How many live items were removed.
+   *
+   * @example Delete many keys
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.setMany([["a", 1], ["b", 2]]);
+   * assert.equal(cache.deleteMany(["a", "b", "c"]), 2);
+   * ```
+   */
+  deleteMany(keys: Iterable<Key>): number {
+    const list = [...checkIterable(keys, "deleteMany")];
+    return this.#engine.transact(() => list.reduce<number>((n, key) => n + (this.delete(key) ? 1 : 0), 0));
+  }
+
+  /**
+   * Adds `value` to a queue and returns its generated key: integers, or
+   * `"<prefix>-NNNNNNNNNNNNNNN"` strings with a `prefix` (python-diskcache's
+   * scheme). Atomic across processes.
+   *
+   * @param value The value.
+   * @param options `prefix`, `side` (`"back"` default or `"front"`), `ttl`, `tag`.
+   * @returns The new item's key.
+   *
+   * @example Use a cache as a queue
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.push("first");
+   * cache.push("second");
+   * assert.deepEqual(cache.pull(), [500000000000000, "first"]);
+   * ```
+   */
+  push(value: unknown, options: PushOptions = {}): number | string {
+    const { prefix, side = "back", ttl, tag } = checkQueue(options, "push", ["ttl", "tag"]);
+    return queue.push(this.#engine, value, prefix, side, checkTtl(ttl, "push"), tagValue(tag));
+  }
+
+  /**
+   * Removes and returns the item at one end of a queue (the front by
+   * default), skipping expired ones. Atomic across processes: each item is
+   * pulled once.
+   *
+   * @param options `prefix`, `side`.
+   * @returns `[key, value]`, or `undefined` when the queue is empty.
+   *
+   * @example Pull from the back
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.push(1, { prefix: "jobs" });
+   * cache.push(2, { prefix: "jobs" });
+   * assert.deepEqual(cache.pull({ prefix: "jobs", side: "back" }), ["jobs-500000000000001", 2]);
+   * ```
+   */
+  pull<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
+    const { prefix, side = "front" } = checkQueue(options, "pull", []);
+    return queue.pull(this.#engine, prefix, side, true) as [unknown, V] | undefined;
+  }
+
+  /**
+   * Returns the item at one end of a queue without removing it.
+   *
+   * @param options `prefix`, `side`.
+   * @returns `[key, value]`, or `undefined` when the queue is empty.
+   *
+   * @example Peek at a queue
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.push("job");
+   * assert.deepEqual(cache.peek(), [500000000000000, "job"]);
+   * assert.equal(cache.length, 1);
+   * ```
+   */
+  peek<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
+    const { prefix, side = "front" } = checkQueue(options, "peek", []);
+    return queue.pull(this.#engine, prefix, side, false) as [unknown, V] | undefined;
+  }
+
+  /**
+   * The first or last item in insertion order (any key), without removing
+   * it; expired items met on the way are removed.
+   *
+   * @param options `last`: the newest item (default) or the oldest.
+   * @returns `[key, value]`, or `undefined` when empty.
+   *
+   * @example Peek at the newest item
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * cache.set("b", 2);
+   * assert.deepEqual(cache.peekItem(), ["b", 2]);
+   * assert.deepEqual(cache.peekItem({ last: false }), ["a", 1]);
+   * ```
+   */
+  peekItem<V = unknown>(options: { last?: boolean } = {}): [key: unknown, value: V] | undefined {
+    const last = options.last ?? true;
+    if (typeof last !== "boolean") throw new TypeError(`Cannot peekItem: "last" must be a boolean: received ${describe(last)}`);
+    return queue.peekItem(this.#engine, last) as [unknown, V] | undefined;
   }
 
   /**

@@ -326,12 +326,12 @@ test("DiskCache.stats() counts hits and misses over connections, without blockin
   b.getEntry("k");
   b.close(); // b's counts are added on close
   a.get("missing");
-  assert.deepEqual(a.stats(), { hits: 3, misses: 2 });
-  assert.deepEqual(a.stats({ reset: true }), { hits: 3, misses: 2 });
-  assert.deepEqual(a.stats(), { hits: 0, misses: 0 });
+  assert.deepEqual(a.stats(), { hits: 3, misses: 2, evictions: 0 });
+  assert.deepEqual(a.stats({ reset: true }), { hits: 3, misses: 2, evictions: 0 });
+  assert.deepEqual(a.stats(), { hits: 0, misses: 0, evictions: 0 });
   a.stats({ enable: false });
   a.get("k");
-  assert.deepEqual(a.stats(), { hits: 0, misses: 0 });
+  assert.deepEqual(a.stats(), { hits: 0, misses: 0, evictions: 0 });
   using c = new DiskCache(dir.path);
   assert.equal(c.statistics, false);
   assert.throws(() => a.stats({ enable: "yes" as never }), TypeError);

@@ -1,0 +1,73 @@
+/**
+ * Iteration over live items, paged (100 rows per query, no transaction held
+ * between pages), so memory stays flat whatever the cache's size. Items
+ * written during iteration may or may not be seen; none is seen twice.
+ *
+ * @module
+ */
+import type { SqliteValue } from "./driver.ts";
+import type { Engine } from "./_engine.ts";
+import { bigFlag, safeInt } from "./schema.ts";
+import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
+
+/** Which order to walk in. */
+export interface IterateOptions {
+  /** `"insertion"` (first insertion, i.e. rowid) or `"key"` (SQLite's order of the stored keys). */
+  order: "insertion" | "key";
+  /** Walk backwards. */
+  reverse: boolean;
+}
+
+const PAGE = 100n;
+const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big`;
+const VALUE_COLUMNS = `mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
+const LIVE = "(expire_time IS NULL OR expire_time > ?)";
+
+interface Row extends ValueRow {
+  rowid: number;
+  raw: number;
+  key: SqliteValue;
+  key_big: number;
+}
+
+function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
+  const columns = withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS;
+  const dir = options.reverse ? "DESC" : "ASC";
+  const cmp = options.reverse ? "<" : ">";
+  let sql: string, first: string;
+  if (options.order === "insertion") {
+    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
+    sql = `SELECT ${columns} FROM Cache WHERE rowid ${cmp} ? AND ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
+  } else {
+    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
+    sql = `SELECT ${columns} FROM Cache WHERE (key, raw) ${cmp} (?, ?) AND ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
+  }
+  let last: Row | undefined;
+  for (;;) {
+    const now = engine.clock() / 1000;
+    const page = (last === undefined
+      ? engine.prepare(first).all(now, PAGE)
+      : options.order === "insertion"
+      ? engine.prepare(sql).all(last.rowid, now, PAGE)
+      : engine.prepare(sql).all(last.key_big ? BigInt(last.key as string) : last.key, last.raw, now, PAGE)) as Row[];
+    for (const row of page) yield row;
+    if (page.length < Number(PAGE)) return;
+    last = page[page.length - 1];
+  }
+}
+
+/** Live keys. */
+export function* keys(engine: Engine, options: IterateOptions): Generator<unknown> {
+  engine.db("iterate");
+  for (const row of rows(engine, options, false)) yield decodeKey(row.key, row.raw, row.key_big);
+}
+
+/** Live `[key, value]` pairs; an item whose value file vanished is skipped. */
+export function* entries(engine: Engine, options: IterateOptions): Generator<[unknown, unknown]> {
+  engine.db("iterate");
+  for (const row of rows(engine, options, true)) {
+    const key = decodeKey(row.key, row.raw, row.key_big);
+    const value = fetchValue(engine.directory, row, key);
+    if (value !== MISSING) yield [key, value];
+  }
+}

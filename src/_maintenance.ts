@@ -1,0 +1,83 @@
+/**
+ * Operations over many items: expire, evict by tag, cull to the size limit,
+ * clear, and the tag index. Each works in batches of at most 100 rows, one
+ * transaction per batch, so other processes keep writing in between; each
+ * returns how many items it removed. A `Timeout` midway carries the count
+ * removed so far as `removed`.
+ *
+ * @module
+ */
+import type { SqliteValue } from "./driver.ts";
+import type { Engine } from "./_engine.ts";
+import { Timeout } from "./errors.ts";
+import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
+import { countEvictions, removeRows, type Victim, volume } from "./_ops.ts";
+
+const BATCH = 100n;
+
+/** Runs batches until one removes nothing; returns the total. */
+function batches(engine: Engine, op: string, batch: () => number): number {
+  let total = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = engine.write(op, batch);
+    } catch (error) {
+      if (error instanceof Timeout) Object.assign(error, { removed: total });
+      throw error;
+    }
+    total += n;
+    if (n === 0) return total;
+  }
+}
+
+/** Removes items whose expiry is before `now` (epoch ms). */
+export function expire(engine: Engine, now: number): number {
+  const seconds = now / 1000;
+  const select = "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
+  return batches(engine, "expire", () => removeRows(engine, engine.prepare(select).all(seconds, BATCH) as Victim[]));
+}
+
+/** Removes every item with `tag`. */
+export function evict(engine: Engine, tag: SqliteValue): number {
+  const select = "SELECT rowid, filename FROM Cache WHERE tag = ? ORDER BY rowid LIMIT ?";
+  return batches(engine, "evict", () => removeRows(engine, engine.prepare(select).all(tag, BATCH) as Victim[]));
+}
+
+/** Removes every item. */
+export function clear(engine: Engine): number {
+  const select = "SELECT rowid, filename FROM Cache ORDER BY rowid LIMIT ?";
+  return batches(engine, "clear", () => removeRows(engine, engine.prepare(select).all(BATCH) as Victim[]));
+}
+
+/**
+ * Removes expired items, then items in policy order (10 per transaction)
+ * while `volume()` is over `sizeLimit`.
+ */
+export function cull(engine: Engine): number {
+  let total = expire(engine, engine.clock());
+  const order = engine.policy.order;
+  if (order === null) return total;
+  const select = `SELECT rowid, filename FROM Cache ORDER BY ${order} LIMIT 10`;
+  try {
+    total += batches(engine, "cull", () => {
+      if (volume(engine) <= engine.settings.sizeLimit) return 0;
+      const n = removeRows(engine, engine.prepare(select).all() as Victim[]);
+      countEvictions(engine, n);
+      return n;
+    });
+  } catch (error) {
+    if (error instanceof Timeout) Object.assign(error, { removed: total + ((error as { removed?: number }).removed ?? 0) });
+    throw error;
+  }
+  return total;
+}
+
+/** Creates or drops the `(tag, rowid)` index and records the setting. */
+export function setTagIndex(engine: Engine, on: boolean): void {
+  engine.write(on ? "createTagIndex" : "dropTagIndex", () => {
+    engine.db("tag index").exec(on ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
+    engine.prepare("INSERT OR REPLACE INTO Settings VALUES ('tag_index', ?)").run(on ? 1n : 0n);
+  });
+  engine.settings.tagIndex = on;
+}

@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DiskCache } from "../mod.ts";
+import { runJson, runners, tempDir } from "./_helpers.ts";
+
+test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
+  using cache = new DiskCache();
+  assert.equal(cache.push("a"), 500000000000000);
+  assert.equal(cache.push("b"), 500000000000001);
+  assert.equal(cache.push("z", { side: "front" }), 499999999999999);
+  assert.equal(cache.push("p", { prefix: "q" }), "q-500000000000000");
+  assert.deepEqual(cache.peek(), [499999999999999, "z"]);
+  assert.deepEqual(cache.pull(), [499999999999999, "z"]);
+  assert.deepEqual(cache.pull({ side: "back" }), [500000000000001, "b"]);
+  assert.deepEqual(cache.pull({ prefix: "q" }), ["q-500000000000000", "p"]);
+  assert.equal(cache.pull({ prefix: "q" }), undefined);
+  assert.deepEqual(cache.pull(), [500000000000000, "a"]);
+  assert.equal(cache.pull(), undefined);
+});
+
+test("DiskCache.pull() skips and removes expired items; values in files come back", () => {
+  let now = 0;
+  using cache = new DiskCache(undefined, { clock: () => now, minFileSize: 10 });
+  cache.push("short-lived", { ttl: 5 });
+  cache.push("a long value that lives in a file");
+  now = 10;
+  assert.deepEqual(cache.pull(), [500000000000001, "a long value that lives in a file"]);
+  assert.equal(cache.length, 0);
+});
+
+test("DiskCache.peekItem() returns the newest or oldest item", () => {
+  using cache = new DiskCache();
+  assert.equal(cache.peekItem(), undefined);
+  cache.set("a", 1);
+  cache.set("b", 2);
+  assert.deepEqual(cache.peekItem(), ["b", 2]);
+  assert.deepEqual(cache.peekItem({ last: false }), ["a", 1]);
+});
+
+test("DiskCache queue: processes of different runtimes pull each item exactly once", async () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path);
+    for (let i = 0; i < 200; i++) cache.push(i, { prefix: "jobs" });
+  }
+  const results = await Promise.all(runners("queue_worker").map((r) => runJson<{ got: number[] }>(r, [dir.path])));
+  const all = results.flatMap((r) => r.got).sort((a, b) => a - b);
+  assert.deepEqual(all, Array.from({ length: 200 }, (_, i) => i));
+});
