@@ -16,7 +16,18 @@
  */
 import "./runtimes/auto.ts";
 
-export { DiskCache, type DiskCacheOptions, type Entry, type Key, type SetOptions, type Tag } from "./src/disk_cache.ts";
+export {
+  type CheckWarning,
+  DiskCache,
+  type DiskCacheOptions,
+  type Entry,
+  type IterateOptions,
+  type Key,
+  type PullOptions,
+  type PushOptions,
+  type SetOptions,
+  type Tag,
+} from "./src/disk_cache.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
 export { EVICTION_POLICIES, type EvictionPolicy } from "./src/eviction.ts";

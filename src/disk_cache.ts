@@ -12,6 +12,9 @@ import * as ops from "./_ops.ts";
 import * as maintenance from "./_maintenance.ts";
 import * as iterate from "./_iterate.ts";
 import * as queue from "./_queue.ts";
+import { check, type CheckWarning } from "./_check.ts";
+
+export type { CheckWarning };
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
 import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
@@ -803,6 +806,34 @@ export class DiskCache {
   reloadSettings(): Readonly<DiskCacheSettings> {
     this.#engine.reloadSettings();
     return this.settings;
+  }
+
+  /**
+   * Checks the cache directory and returns what is wrong: SQLite integrity,
+   * items whose value file is missing or has the wrong size, files no item
+   * names, empty directories, a wrong count or size in the Settings table.
+   * With `fix`, repairs each: items with missing or damaged files are
+   * removed (python-diskcache would instead record the damaged file's size,
+   * serving truncated bytes), stray files and empty directories are removed
+   * (stray files younger than 10 minutes are only reported: they may belong
+   * to a write in progress), count and size are corrected.
+   *
+   * @param options `fix`: repair what is found.
+   * @returns The problems found (empty when all is well).
+   *
+   * @example Check a cache
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.deepEqual(cache.check(), []);
+   * ```
+   */
+  check(options: { fix?: boolean } = {}): CheckWarning[] {
+    const fix = options?.fix ?? false;
+    if (typeof fix !== "boolean") throw new TypeError(`Cannot check: "fix" must be a boolean: received ${describe(fix)}`);
+    return check(this.#engine, fix);
   }
 
   /**

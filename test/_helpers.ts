@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SqliteDatabase } from "../src/driver.ts";
+import { DiskCache, type DiskCacheOptions } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 /**
@@ -112,4 +113,20 @@ export function python(): string | undefined {
     }
   }
   return pythonPath ?? undefined;
+}
+
+/** A DiskCache in its own temporary directory, removed (with the directory) on dispose. */
+export class TempCache extends DiskCache {
+  constructor(options: DiskCacheOptions = {}) {
+    super(mkdtempSync(join(tmpdir(), "diskcache-test-")), options);
+  }
+  override [Symbol.dispose](): void {
+    this.close();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+/** A cache in a fresh temporary directory (see {@linkcode TempCache}). */
+export function tempCache(options: DiskCacheOptions = {}): TempCache {
+  return new TempCache(options);
 }

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir, tempCache } from "./_helpers.ts";
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -19,10 +19,18 @@ function files(dir: string): string[] {
 }
 
 test("DiskCache() without a directory creates a fresh temporary one", () => {
-  using a = new DiskCache();
-  using b = new DiskCache();
-  assert.notEqual(a.directory, b.directory);
-  assert.ok(existsSync(join(a.directory, "cache.db")));
+  const a = new DiskCache();
+  const b = new DiskCache();
+  try {
+    assert.notEqual(a.directory, b.directory);
+    assert.match(a.directory, /diskcache-/);
+    assert.ok(existsSync(join(a.directory, "cache.db")));
+  } finally {
+    for (const c of [a, b]) {
+      c.close();
+      rmSync(c.directory, { recursive: true, force: true });
+    }
+  }
 });
 
 test("DiskCache.get() returns what set() stored, for every supported type", () => {
@@ -44,7 +52,7 @@ test("DiskCache.get() returns what set() stored, for every supported type", () =
 });
 
 test("DiskCache.get() returns a plain Uint8Array for bytes and ArrayBuffer values", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("ab", new Uint8Array([5, 6]).buffer);
   const got = cache.get("ab") as Uint8Array;
   assert.equal(got.constructor, Uint8Array);
@@ -52,13 +60,13 @@ test("DiskCache.get() returns a plain Uint8Array for bytes and ArrayBuffer value
 });
 
 test("DiskCache.get() returns undefined for a missing key", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   assert.equal(cache.get("nope"), undefined);
   assert.equal(cache.getEntry("nope"), undefined);
 });
 
 test("DiskCache keys: 1, 1n and the same number are one key; structured keys compare by structure", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set(1, "one");
   assert.equal(cache.get(1n), "one");
   cache.set({ b: 1, a: [1, 2] }, "obj");
@@ -80,7 +88,7 @@ test("DiskCache keys: 1, 1n and the same number are one key; structured keys com
 
 test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete and touch", () => {
   let now = 1_000_000;
-  using cache = new DiskCache(undefined, { clock: () => now });
+  using cache = tempCache({ clock: () => now });
   cache.set("k", "v", { ttl: 100, tag: "t" });
   assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_000_100, tag: "t" });
   now += 99;
@@ -97,7 +105,7 @@ test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete a
 
 test("DiskCache.add() stores only when absent or expired", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now });
+  using cache = tempCache({ clock: () => now });
   assert.equal(cache.add("k", 1, { ttl: 10 }), true);
   assert.equal(cache.add("k", 2), false);
   assert.equal(cache.get("k"), 1);
@@ -107,7 +115,7 @@ test("DiskCache.add() stores only when absent or expired", () => {
 });
 
 test("DiskCache.add() that loses leaves no value file behind", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 16 });
+  using cache = tempCache({ minFileSize: 16 });
   cache.add("k", "x".repeat(100));
   assert.equal(files(cache.directory).length, 1);
   assert.equal(cache.add("k", "y".repeat(100)), false);
@@ -117,7 +125,7 @@ test("DiskCache.add() that loses leaves no value file behind", () => {
 
 test("DiskCache.incr() and decr() count from initial, in numbers and bigints", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now });
+  using cache = tempCache({ clock: () => now });
   assert.equal(cache.incr("n"), 1);
   assert.equal(cache.incr("n", 41), 42);
   assert.equal(cache.decr("n", 2), 40);
@@ -131,7 +139,7 @@ test("DiskCache.incr() and decr() count from initial, in numbers and bigints", (
 });
 
 test("DiskCache.incr() refuses a non-integer value and an overflow, leaving the value", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("s", "text");
   assert.throws(() => cache.incr("s"), (e: Error) => e instanceof TypeError && /"s".*not an integer/.test(e.message));
   assert.equal(cache.get("s"), "text");
@@ -143,7 +151,7 @@ test("DiskCache.incr() refuses a non-integer value and an overflow, leaving the 
 });
 
 test("DiskCache.pop() removes and returns, for inline and file values", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 64 });
+  using cache = tempCache({ minFileSize: 64 });
   cache.set("a", { x: 1 });
   cache.set("b", "z".repeat(1000));
   assert.deepEqual(cache.pop("a"), { x: 1 });
@@ -155,7 +163,7 @@ test("DiskCache.pop() removes and returns, for inline and file values", () => {
 
 test("DiskCache.touch() sets and clears expiry", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now });
+  using cache = tempCache({ clock: () => now });
   cache.set("k", 1, { ttl: 10 });
   assert.equal(cache.touch("k", 1000), true);
   now = 500;
@@ -167,7 +175,7 @@ test("DiskCache.touch() sets and clears expiry", () => {
 });
 
 test("DiskCache.delete() and length", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("a", 1);
   cache.set("b", 2);
   cache.set("a", 3);
@@ -178,7 +186,7 @@ test("DiskCache.delete() and length", () => {
 });
 
 test("DiskCache value files: large values live in xx/yy/*.val, replaced and deleted files are removed", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 1000 });
+  using cache = tempCache({ minFileSize: 1000 });
   cache.set("small", "s".repeat(999));
   assert.deepEqual(files(cache.directory), []);
   cache.set("big", "b".repeat(1000));
@@ -197,7 +205,7 @@ test("DiskCache value files: large values live in xx/yy/*.val, replaced and dele
 });
 
 test("DiskCache value file removed or truncated behind the cache's back reads as a miss", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 100 });
+  using cache = tempCache({ minFileSize: 100 });
   cache.set("gone", "g".repeat(500));
   cache.set("short", new Uint8Array(500).fill(1));
   const byKey = files(cache.directory);
@@ -240,7 +248,7 @@ test("DiskCache data survives close and reopen", () => {
 });
 
 test("DiskCache.close() is idempotent and later calls throw DiskCacheError", () => {
-  const cache = new DiskCache();
+  using cache = tempCache();
   cache.set("a", 1);
   cache.close();
   cache.close();
@@ -250,7 +258,7 @@ test("DiskCache.close() is idempotent and later calls throw DiskCacheError", () 
 });
 
 test("DiskCache culls on write to stay near sizeLimit", () => {
-  using cache = new DiskCache(undefined, { sizeLimit: 200_000, minFileSize: 1000, cullLimit: 10 });
+  using cache = tempCache({ sizeLimit: 200_000, minFileSize: 1000, cullLimit: 10 });
   for (let i = 0; i < 100; i++) cache.set(i, new Uint8Array(10_000));
   assert.ok(cache.volume() < 200_000 + 10_000 + 100_000, `volume ${cache.volume()}`);
   assert.equal(cache.get(0), undefined, "the oldest item was evicted first");
@@ -259,7 +267,7 @@ test("DiskCache culls on write to stay near sizeLimit", () => {
 
 test("DiskCache culls expired items on write, even under policy none", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "none" });
+  using cache = tempCache({ clock: () => now, evictionPolicy: "none" });
   for (let i = 0; i < 5; i++) cache.set(i, i, { ttl: 10 });
   assert.equal(cache.length, 5);
   now = 100;
@@ -297,7 +305,7 @@ for (const [policy, cullLimit, gone] of [
 
 test("DiskCache LRU/LFU hits are recorded without the write lock and land with the next write", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, evictionPolicy: "least-recently-used", timeout: 50 });
+  using cache = tempCache({ clock: () => now, evictionPolicy: "least-recently-used", timeout: 50 });
   cache.set("a", 1);
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("BEGIN IMMEDIATE");

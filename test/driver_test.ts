@@ -9,7 +9,7 @@ import type { SqliteDriver } from "../src/driver.ts";
 import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
-import { node20, repoRoot, run, tempDir } from "./_helpers.ts";
+import { node20, repoRoot, run, tempDir, tempCache } from "./_helpers.ts";
 
 function loadable(): SqliteDriver[] {
   const out: SqliteDriver[] = [detectDriver()];
@@ -58,7 +58,7 @@ for (const driver of loadable()) {
   });
 
   test(`DiskCache works on the ${driver.name} driver passed explicitly`, () => {
-    using cache = new DiskCache(undefined, { driver });
+    using cache = tempCache({ driver });
     assert.equal(cache.driverName, driver.name);
     cache.set("k", { v: [1, 2n] });
     assert.deepEqual(cache.get("k"), { v: [1, 2n] });

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { rawOpen, tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir, tempCache } from "./_helpers.ts";
 
 class Point {
   x: number;
@@ -27,7 +27,7 @@ function refuses(cache: DiskCache, fn: () => unknown, type: new (...a: never[]) 
 }
 
 test("DiskCache.set() refuses unsupported keys with a TypeError naming the key", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("keep", "kept");
   refuses(cache, () => cache.set(undefined as never, 1), TypeError, /key.*undefined/);
   refuses(cache, () => cache.set((() => 1) as never, 1), TypeError, /key.*function/);
@@ -41,7 +41,7 @@ test("DiskCache.set() refuses unsupported keys with a TypeError naming the key",
 });
 
 test("DiskCache.set() refuses unsupported values with a TypeError naming the path", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("keep", "kept");
   refuses(cache, () => cache.set("k", undefined), TypeError, /undefined is not storable/);
   refuses(cache, () => cache.set("k", () => 1), TypeError, /value is a function/);
@@ -54,7 +54,7 @@ test("DiskCache.set() refuses unsupported values with a TypeError naming the pat
 });
 
 test("DiskCache.set() refuses bad ttl and tag with errors naming them", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("keep", "kept");
   refuses(cache, () => cache.set("k", 1, { ttl: NaN }), RangeError, /"ttl".*NaN/);
   refuses(cache, () => cache.set("k", 1, { ttl: -1 }), RangeError, /"ttl".*-1/);
@@ -69,7 +69,7 @@ test("DiskCache.set() refuses bad ttl and tag with errors naming them", () => {
 });
 
 test("DiskCache.incr() refuses a non-integer delta or initial", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   cache.set("keep", "kept");
   refuses(cache, () => cache.incr("n", 1.5), TypeError, /"delta".*1\.5/);
   refuses(cache, () => cache.incr("n", 1, NaN), TypeError, /"initial".*NaN/);
@@ -111,7 +111,7 @@ test("new DiskCache() on a corrupt cache.db names the file and the way out", () 
 });
 
 test("DiskCache writes throw Timeout when another connection holds the lock past timeout, and change nothing", () => {
-  using cache = new DiskCache(undefined, { timeout: 50, minFileSize: 10, statistics: true });
+  using cache = tempCache({ timeout: 50, minFileSize: 10, statistics: true });
   cache.set("keep", "kept");
   // A second, real connection to the same file takes the write lock.
   const db = rawOpen(join(cache.directory, "cache.db"));

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { tempCache } from "./_helpers.ts";
 import { DiskCache } from "../mod.ts";
 
 test("DiskCache.keys() walks live keys in insertion order, reversed, and in key order, across pages", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, cullLimit: 0 });
+  using cache = tempCache({ clock: () => now, cullLimit: 0 });
   const inserted: unknown[] = [];
   for (let i = 0; i < 250; i++) {
     const key = i % 2 ? `s${(1000 - i).toString().padStart(4, "0")}` : 1000 - i;
@@ -24,7 +25,7 @@ test("DiskCache.keys() walks live keys in insertion order, reversed, and in key 
 });
 
 test("DiskCache.entries() yields keys and values, structured keys decoded", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 10 });
+  using cache = tempCache({ minFileSize: 10 });
   cache.set(["a", 1], { v: 1 });
   cache.set(2n ** 62n, "a value that goes to a file");
   cache.set(new Uint8Array([1]), 3);
@@ -33,7 +34,7 @@ test("DiskCache.entries() yields keys and values, structured keys decoded", () =
 });
 
 test("DiskCache.getMany(), setMany() and deleteMany() work in one transaction each", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   assert.equal(cache.setMany([["a", 1], ["b", 2], [["c"], 3]]), 3);
   assert.deepEqual(cache.getMany(["a", "nope", ["c"]]), [1, undefined, 3]);
   assert.throws(() => cache.setMany([["x", 1], [undefined as never, 2]]), TypeError);

@@ -2,11 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, Timeout } from "../mod.ts";
 import { join } from "node:path";
-import { rawOpen } from "./_helpers.ts";
+import { rawOpen, tempCache } from "./_helpers.ts";
 
 test("DiskCache.expire() removes only expired items, in batches, and returns the count", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, cullLimit: 0, minFileSize: 10 });
+  using cache = tempCache({ clock: () => now, cullLimit: 0, minFileSize: 10 });
   for (let i = 0; i < 250; i++) cache.set(i, i % 2 ? "a value kept in a file" : i, { ttl: i < 230 ? 100 : 10_000 });
   cache.set("forever", 1);
   now = 500;
@@ -19,7 +19,7 @@ test("DiskCache.expire() removes only expired items, in batches, and returns the
 
 test("DiskCache.evict() removes one tag's items, with and without the tag index", () => {
   for (const tagIndex of [false, true]) {
-    using cache = new DiskCache(undefined, { tagIndex });
+    using cache = tempCache({ tagIndex });
     for (let i = 0; i < 150; i++) cache.set(i, i, { tag: i % 3 === 0 ? "three" : 7 });
     assert.equal(cache.evict("three"), 50);
     assert.equal(cache.evict(7), 100);
@@ -30,7 +30,7 @@ test("DiskCache.evict() removes one tag's items, with and without the tag index"
 
 test("DiskCache.cull() brings volume() under sizeLimit, with inline and with file values", () => {
   for (const minFileSize of [100_000, 1000]) {
-    using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize, sizeLimit: 2 ** 30 });
+    using cache = tempCache({ cullLimit: 0, minFileSize, sizeLimit: 2 ** 30 });
     cache.transact(() => {
       for (let i = 0; i < 300; i++) cache.set(i, new Uint8Array(5000).fill(i));
     });
@@ -46,16 +46,16 @@ test("DiskCache.cull() brings volume() under sizeLimit, with inline and with fil
 });
 
 test("DiskCache refuses a value larger than the whole sizeLimit instead of evicting everything", () => {
-  using cache = new DiskCache(undefined, { sizeLimit: 50_000, minFileSize: 1000 });
+  using cache = tempCache({ sizeLimit: 50_000, minFileSize: 1000 });
   cache.set("small", new Uint8Array(2000));
   assert.throws(() => cache.set("huge", new Uint8Array(60_000)), (e: Error) => e instanceof RangeError && /60000 bytes.*sizeLimit of 50000/.test(e.message));
   assert.deepEqual(cache.get("small"), new Uint8Array(2000));
-  using unlimited = new DiskCache(undefined, { sizeLimit: 50_000, evictionPolicy: "none" });
+  using unlimited = tempCache({ sizeLimit: 50_000, evictionPolicy: "none" });
   assert.equal(unlimited.set("huge", new Uint8Array(60_000)), true, "policy none never evicts, so nothing is refused");
 });
 
 test("DiskCache.clear() removes everything and its files", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 10 });
+  using cache = tempCache({ minFileSize: 10 });
   for (let i = 0; i < 120; i++) cache.set(i, "value in a file " + i);
   assert.equal(cache.clear(), 120);
   assert.equal(cache.length, 0);
@@ -63,7 +63,7 @@ test("DiskCache.clear() removes everything and its files", () => {
 });
 
 test("DiskCache batch operations report what they removed when a Timeout stops them", () => {
-  using cache = new DiskCache(undefined, { timeout: 30 });
+  using cache = tempCache({ timeout: 30 });
   for (let i = 0; i < 10; i++) cache.set(i, i, { tag: "t" });
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("BEGIN IMMEDIATE");
@@ -77,7 +77,7 @@ test("DiskCache batch operations report what they removed when a Timeout stops t
 });
 
 test("DiskCache.updateSettings() persists for other processes and reloadSettings() sees them", () => {
-  using a = new DiskCache();
+  using a = tempCache();
   using b = new DiskCache(a.directory);
   a.updateSettings({ cullLimit: 3, evictionPolicy: "least-recently-used", sqliteSynchronous: 2 });
   assert.equal(a.cullLimit, 3);

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache } from "../mod.ts";
-import { runJson, runners, tempDir } from "./_helpers.ts";
+import { runJson, runners, tempDir, tempCache } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   assert.equal(cache.push("a"), 500000000000000);
   assert.equal(cache.push("b"), 500000000000001);
   assert.equal(cache.push("z", { side: "front" }), 499999999999999);
@@ -20,7 +20,7 @@ test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () =
 
 test("DiskCache.pull() skips and removes expired items; values in files come back", () => {
   let now = 0;
-  using cache = new DiskCache(undefined, { clock: () => now, minFileSize: 10 });
+  using cache = tempCache({ clock: () => now, minFileSize: 10 });
   cache.push("short-lived", { ttl: 5 });
   cache.push("a long value that lives in a file");
   now = 10;
@@ -29,7 +29,7 @@ test("DiskCache.pull() skips and removes expired items; values in files come bac
 });
 
 test("DiskCache.peekItem() returns the newest or oldest item", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   assert.equal(cache.peekItem(), undefined);
   cache.set("a", 1);
   cache.set("b", 2);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { rawOpen } from "./_helpers.ts";
+import { rawOpen, tempCache } from "./_helpers.ts";
 
 function valueFiles(dir: string): number {
   let n = 0;
@@ -12,7 +12,7 @@ function valueFiles(dir: string): number {
 }
 
 test("DiskCache.transact() commits everything at once and returns the callback's result", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   const r = cache.transact(() => {
     for (let i = 0; i < 100; i++) cache.set(i, i);
     cache.incr("n", 5);
@@ -23,7 +23,7 @@ test("DiskCache.transact() commits everything at once and returns the callback's
 });
 
 test("DiskCache.transact() rolls back every write and the value files it created when the callback throws", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 10 });
+  using cache = tempCache({ minFileSize: 10 });
   cache.set("kept", "a value in a file, kept");
   assert.throws(() =>
     cache.transact(() => {
@@ -39,7 +39,7 @@ test("DiskCache.transact() rolls back every write and the value files it created
 });
 
 test("DiskCache.transact() nests: an inner throw caught outside undoes only the inner part", () => {
-  using cache = new DiskCache(undefined, { minFileSize: 10 });
+  using cache = tempCache({ minFileSize: 10 });
   cache.transact(() => {
     cache.set("outer", "outer value in a file");
     try {
@@ -58,7 +58,7 @@ test("DiskCache.transact() nests: an inner throw caught outside undoes only the 
 });
 
 test("DiskCache.transact() refuses an async callback and rolls back what it wrote", async () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   assert.throws(() => cache.transact(async () => {
     cache.set("x", 1);
     await Promise.resolve();
@@ -67,7 +67,7 @@ test("DiskCache.transact() refuses an async callback and rolls back what it wrot
 });
 
 test("DiskCache.transact() holds the write lock: another connection sees nothing until commit", () => {
-  using cache = new DiskCache();
+  using cache = tempCache();
   const other = rawOpen(join(cache.directory, "cache.db"));
   try {
     cache.transact(() => {

@@ -1,0 +1,122 @@
+/**
+ * `check()`: finds (and with `fix`, repairs) what can go wrong in a cache
+ * directory: a damaged database, rows whose value file is missing or has the
+ * wrong size, files no row names, empty directories, and a wrong count or
+ * size in the Settings table.
+ *
+ * @module
+ */
+import { readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { Engine } from "./_engine.ts";
+import { removeValueFile } from "./disk.ts";
+
+/** One problem `check()` found. */
+export interface CheckWarning {
+  /** What kind of problem. */
+  kind: "integrity" | "missing-file" | "wrong-size" | "unknown-file" | "empty-directory" | "count" | "size";
+  /** A sentence saying what is wrong (and what `fix` did). */
+  message: string;
+  /** The file or directory concerned, relative to the cache directory. */
+  path?: string;
+}
+
+const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
+/** Unknown files younger than this may belong to a write in progress: reported, never removed. */
+const RECENT_MS = 10 * 60_000;
+
+function walk(root: string, dir: string, files: string[], dirs: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      walk(root, full, files, dirs);
+      dirs.push(full);
+    } else {
+      files.push(relative(root, full).split(sep).join("/"));
+    }
+  }
+}
+
+/** Runs every check; repairs what it finds when `fix` is true. */
+export function check(engine: Engine, fix: boolean): CheckWarning[] {
+  const warnings: CheckWarning[] = [];
+  const dir = engine.directory;
+  const integrity = engine.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+  for (const row of integrity) {
+    if (row.integrity_check !== "ok") {
+      warnings.push({ kind: "integrity", message: `SQLite integrity check: ${row.integrity_check}` });
+    }
+  }
+  if (fix && warnings.length > 0) engine.db("check").exec("VACUUM");
+  engine.write("check", () => {
+    const rows = engine.prepare("SELECT rowid, filename, size FROM Cache WHERE filename IS NOT NULL").all() as {
+      rowid: number;
+      filename: string;
+      size: number;
+    }[];
+    const named = new Set(rows.map((r) => r.filename));
+    const del = engine.prepare("DELETE FROM Cache WHERE rowid = ?");
+    for (const row of rows) {
+      let actual: number | undefined;
+      try {
+        actual = statSync(join(dir, row.filename)).size;
+      } catch {
+        actual = undefined;
+      }
+      if (actual === undefined) {
+        warnings.push({ kind: "missing-file", path: row.filename, message: `value file ${row.filename} is missing${fix ? "; its item was removed" : ""}` });
+        if (fix) del.run(row.rowid);
+      } else if (actual !== row.size) {
+        warnings.push({
+          kind: "wrong-size",
+          path: row.filename,
+          message: `value file ${row.filename} has ${actual} bytes, not the ${row.size} recorded${fix ? "; its item and file were removed" : ""}`,
+        });
+        if (fix) {
+          del.run(row.rowid);
+          engine.removeLater(row.filename);
+        }
+      }
+    }
+    const files: string[] = [], dirs: string[] = [];
+    walk(dir, dir, files, dirs);
+    const now = Date.now();
+    for (const file of files) {
+      if (DB_FILES.has(file) || named.has(file)) continue;
+      let recent = false;
+      try {
+        recent = now - statSync(join(dir, file)).mtimeMs < RECENT_MS;
+      } catch { /* gone meanwhile */ }
+      const removed = fix && !recent;
+      warnings.push({
+        kind: "unknown-file",
+        path: file,
+        message: `file ${file} belongs to no item${removed ? "; it was removed" : recent && fix ? "; left in place: it is recent and may belong to a write in progress" : ""}`,
+      });
+      if (removed) removeValueFile(dir, file);
+    }
+    for (const full of dirs) {
+      let empty = false;
+      try {
+        empty = readdirSync(full).length === 0;
+      } catch { /* removed along with its last file */ }
+      if (!empty) continue;
+      const path = relative(dir, full).split(sep).join("/");
+      warnings.push({ kind: "empty-directory", path, message: `directory ${path} is empty${fix ? "; it was removed" : ""}` });
+      if (fix) {
+        try {
+          rmdirSync(full);
+        } catch { /* already gone */ }
+      }
+    }
+    const real = engine.prepare("SELECT COUNT(key) AS count, COALESCE(SUM(size), 0) AS size FROM Cache").get() as { count: number; size: number };
+    for (const key of ["count", "size"] as const) {
+      const stored = Number(engine.readSetting(key) ?? NaN);
+      if (stored !== real[key]) {
+        warnings.push({ kind: key, message: `Settings ${key} is ${stored} but the Cache table holds ${real[key]}${fix ? "; corrected" : ""}` });
+        if (fix) engine.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)").run(key, BigInt(real[key]));
+      }
+    }
+  });
+  return warnings;
+}

@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache } from "../mod.ts";
+import { rawOpen, tempCache } from "./_helpers.ts";
+
+function valueFiles(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
+}
+
+test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  for (let i = 0; i < 20; i++) cache.set(i, `value number ${i} in a file`);
+  cache.delete(3);
+  assert.deepEqual(cache.check(), []);
+  assert.deepEqual(cache.check({ fix: true }), []);
+});
+
+test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  cache.set("missing", "a value whose file will vanish");
+  cache.set("short", "a value whose file will be truncated");
+  cache.set("fine", "a value that stays fine");
+  const byKey = rawOpen(join(cache.directory, "cache.db"));
+  const fileOf = (key: string) => (byKey.prepare("SELECT filename FROM Cache WHERE key = ?").get(key) as { filename: string }).filename;
+  const missing = fileOf("missing"), short = fileOf("short");
+  unlinkSync(join(cache.directory, missing));
+  truncateSync(join(cache.directory, short), 3);
+  writeFileSync(join(cache.directory, "stray.val"), "x");
+  utimesSync(join(cache.directory, "stray.val"), new Date(0), new Date(0));
+  writeFileSync(join(cache.directory, "recent.val"), "x");
+  mkdirSync(join(cache.directory, "ab", "cd"), { recursive: true });
+  byKey.exec("UPDATE Settings SET value = 99 WHERE key = 'count'");
+  byKey.exec("UPDATE Settings SET value = value + 5 WHERE key = 'size'");
+  byKey.close();
+
+  const kinds = (ws: { kind: string; path?: string }[]) => ws.map((w) => `${w.kind}${w.path ? " " + w.path : ""}`).sort();
+  const missingDir = missing.slice(0, 5);
+  const emptied = readdirSync(join(cache.directory, missingDir)).length === 0 ? [`empty-directory ${missingDir}`] : [];
+  const expected = [
+    ...emptied,
+    `missing-file ${missing}`,
+    `wrong-size ${short}`,
+    "unknown-file stray.val",
+    "unknown-file recent.val",
+    "empty-directory ab/cd",
+    "count",
+    "size",
+  ].sort();
+  assert.deepEqual(kinds(cache.check()), expected);
+  assert.deepEqual(kinds(cache.check()), expected, "without fix nothing changes");
+  const fixed = cache.check({ fix: true });
+  // Fixing also empties (and so reports and removes) the parents of removed directories.
+  for (const w of expected) assert.ok(kinds(fixed).includes(w), w);
+  assert.ok(kinds(fixed).every((w) => expected.includes(w) || w.startsWith("empty-directory ")));
+  assert.match(fixed.find((w) => w.path === "recent.val")!.message, /left in place/);
+  const after = kinds(cache.check());
+  assert.deepEqual(after, ["unknown-file recent.val"], "only the recent stray file is left");
+  assert.equal(cache.get("fine"), "a value that stays fine");
+  assert.equal(cache.has("missing"), false);
+  assert.equal(cache.has("short"), false);
+  assert.equal(cache.length, 1);
+});
