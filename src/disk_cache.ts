@@ -12,6 +12,7 @@ import * as ops from "./_ops.ts";
 import * as maintenance from "./_maintenance.ts";
 import * as iterate from "./_iterate.ts";
 import * as queue from "./_queue.ts";
+import * as streams from "./_streams.ts";
 import { check, type CheckWarning } from "./_check.ts";
 
 export type { CheckWarning };
@@ -628,6 +629,66 @@ export class DiskCache {
       throw new TypeError(`Cannot read stats: "reset" must be a boolean: received ${describe(reset)}`);
     }
     return ops.stats(this.#engine, enable, reset);
+  }
+
+  /**
+   * Stores the bytes of a `ReadableStream` under `key`, written straight to
+   * a value file chunk by chunk (never held in memory whole); the key points
+   * at it once the stream has ended, in one transaction. A stream that
+   * errors stores nothing. The value reads back as a `Uint8Array` with
+   * `get()`, or as a stream with {@linkcode DiskCache.getStream}.
+   *
+   * @param key The key.
+   * @param stream A stream of `Uint8Array` chunks.
+   * @param options `ttl`, `tag`.
+   * @returns `true` once stored.
+   * @throws {RangeError} When the value is larger than `sizeLimit`.
+   *
+   * @example Store a stream
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * await cache.setStream("blob", new Blob(["hello ", "world"]).stream());
+   * assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("blob")), "hello world");
+   * ```
+   */
+  async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    if (typeof (stream as { getReader?: unknown })?.getReader !== "function") {
+      throw new TypeError(`Cannot setStream: "stream" must be a ReadableStream: received ${describe(stream)}`);
+    }
+    checkWriteOptions(options, "setStream");
+    const ttl = checkTtl(options?.ttl, "setStream");
+    await streams.setStream(this.#engine, k, raw ? 1 : 0, stream, ttl, tagValue(options?.tag));
+    return true;
+  }
+
+  /**
+   * The stored bytes of `key` as a `ReadableStream` (1 MiB chunks, read
+   * from the value file as the consumer pulls), or `undefined` on a miss.
+   * Strings stream as UTF-8. The file is opened before this returns, so the
+   * stream yields the value as it was even if the key changes meanwhile.
+   *
+   * @param key The key.
+   * @returns A stream, or `undefined`.
+   * @throws {TypeError} When the value is neither bytes nor a string.
+   *
+   * @example Stream a value out
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("bytes", new Uint8Array([1, 2, 3]));
+   * const stream = cache.getStream("bytes")!;
+   * assert.deepEqual(new Uint8Array(await new Response(stream).arrayBuffer()), new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  getStream(key: Key): ReadableStream<Uint8Array> | undefined {
+    const raw = isRawKey(key);
+    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    return streams.getStream(this.#engine, k, raw ? 1 : 0, key);
   }
 
   /**
