@@ -80,7 +80,8 @@ export function nodeSqliteDriver(): SqliteDriver {
   return {
     name: "node:sqlite",
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
-      return wrap(new mod.DatabaseSync(path, { readOnly: options?.readonly ?? false }));
+      const target = options?.readonly && options.immutable ? `file:${encodeURI(path)}?immutable=1` : path;
+      return wrap(new mod.DatabaseSync(target, { readOnly: options?.readonly ?? false }));
     },
     errorCode: sqliteErrorCode,
   };

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -44,6 +44,7 @@ export interface EngineOptions {
   timeout: number;
   clock: () => number;
   settings: Partial<DiskCacheSettings>;
+  readonly: boolean;
 }
 
 /** The connection and everything tied to it. */
@@ -53,6 +54,8 @@ export class Engine {
   readonly driver: SqliteDriver;
   readonly timeout: number;
   readonly clock: () => number;
+  /** Opened with `readonly`: every write throws. */
+  readonly readonly: boolean;
   settings: DiskCacheSettings;
   policy: EvictionPolicySql;
   pageSize = 4096;
@@ -85,24 +88,40 @@ export class Engine {
     this.driver = options.driver;
     this.timeout = options.timeout;
     this.clock = options.clock;
-    this.directory = openDirectory(options.directory);
+    this.readonly = options.readonly;
+    this.directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory);
     this.dbPath = join(this.directory, "cache.db");
-    try {
-      this.#db = this.driver.open(this.dbPath);
-    } catch (error) {
-      throw this.translate(error, "open cache");
+    if (options.readonly && !existsSync(this.dbPath)) {
+      throw new DiskCacheError(`Cannot open cache read-only: "${this.dbPath}" does not exist; open it once writable first`);
     }
-    try {
-      this.settings = this.#init(options.settings);
-    } catch (error) {
-      this.#db.close();
-      this.#db = undefined;
-      throw this.translate(error, "open cache");
-    }
+    this.settings = this.#open(options.readonly, false, options.settings);
     this.policy = EVICTION_POLICIES[this.settings.evictionPolicy];
     this.#begin = this.prepare("BEGIN IMMEDIATE");
     this.#commit = this.prepare("COMMIT");
     this.#rollback = this.prepare("ROLLBACK");
+  }
+
+  /**
+   * Opens the connection and initializes it. A read-only open that SQLite
+   * refuses (a WAL database on read-only media has no `-shm` file to map)
+   * is retried as immutable.
+   */
+  #open(readonly: boolean, immutable: boolean, settings: Partial<DiskCacheSettings>): DiskCacheSettings {
+    try {
+      this.#db = this.driver.open(this.dbPath, { readonly, immutable });
+      return this.#init(settings);
+    } catch (error) {
+      this.#db?.close();
+      this.#db = undefined;
+      if (readonly && this.driver.errorCode(error) === SQLITE_CANTOPEN) {
+        if (!immutable) return this.#open(true, true, settings);
+        throw new DiskCacheError(
+          `Cannot open cache read-only: SQLite cannot open "${this.dbPath}" with ${this.driver.name}; on read-only media a WAL database opens only as immutable, which node:sqlite and bun:sqlite support and better-sqlite3 does not (use Node >= 22.13, or make the directory writable)`,
+          { cause: error },
+        );
+      }
+      throw this.translate(error, "open cache");
+    }
   }
 
   /** Whether `close()` ran. */
@@ -144,7 +163,18 @@ export class Engine {
    * progress, if any). `newFile`, a value file written for this write, is
    * removed if the transaction cannot start or rolls back.
    */
+  /** Throws the read-only error before a write touches anything. */
+  assertWritable(op: string): void {
+    if (this.readonly) {
+      throw new DiskCacheError(`Cannot ${op}: the cache at "${this.directory}" was opened read-only; open it without "readonly" to write`);
+    }
+  }
+
   write<T>(op: string, fn: () => T, newFile?: string | null): T {
+    if (this.readonly) {
+      if (newFile) removeValueFile(this.directory, newFile);
+      this.assertWritable(op);
+    }
     if (newFile) this.#removeOnRollback.push(newFile);
     if (this.#depth > 0) return fn();
     this.db(op);
@@ -293,6 +323,7 @@ export class Engine {
    * Past 1,000 pending rows it is flushed at once if the lock is free.
    */
   recordAccess(rowid: number): void {
+    if (this.readonly) return;
     const seen = this.accesses.get(rowid);
     this.accesses.set(rowid, this.settings.evictionPolicy === "least-recently-used" ? this.now() : (seen ?? 0) + 1);
     if (this.accesses.size >= 1000 && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
@@ -381,7 +412,7 @@ export class Engine {
    * Adds pending hit and miss counts to the Settings table now.
    */
   flushStats(op: string): void {
-    if (this.hits !== 0 || this.misses !== 0) this.write(op, () => {});
+    if ((this.hits !== 0 || this.misses !== 0) && !this.readonly) this.write(op, () => {});
   }
 
   close(): void {
@@ -422,8 +453,25 @@ export class Engine {
     }
   }
 
+  #initReadonly(db: SqliteDatabase, tables: number, options: Partial<DiskCacheSettings>): DiskCacheSettings {
+    if (tables < 2) throw new DiskCacheError(`Cannot open cache read-only: "${this.dbPath}" is not a cache database`);
+    if (Object.keys(options).length > 0) {
+      throw new TypeError(`Cannot open cache read-only with settings (${Object.keys(options).join(", ")}): settings are written to the cache; drop them or open writable`);
+    }
+    const settings = { ...DEFAULT_SETTINGS } as DiskCacheSettings;
+    for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
+      const name = (Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]).find((n) => SETTING_COLUMNS[n] === row.key);
+      if (name !== undefined) (settings as unknown as Record<string, unknown>)[name] = fromStored(name, row.value);
+    }
+    db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
+    db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
+    this.pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
+    return settings;
+  }
+
   #initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): DiskCacheSettings {
     const hasTables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as { n: number };
+    if (this.readonly) return this.#initReadonly(db, hasTables.n, options);
     const stored = new Map<string, SqliteValue>();
     if (hasTables.n === 2) {
       for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
@@ -501,6 +549,19 @@ function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boole
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number): void {
   Atomics.wait(sleepBuffer, 0, 0, ms);
+}
+
+function existingDirectory(directory: string | undefined): string {
+  if (directory === undefined) throw new TypeError(`Cannot open cache read-only: "directory" is required`);
+  const full = resolve(directory);
+  let isDir = false;
+  try {
+    isDir = statSync(full).isDirectory();
+  } catch (error) {
+    throw new DiskCacheError(`Cannot open cache read-only: directory ${describe(directory)} does not exist or cannot be read`, { cause: error });
+  }
+  if (!isDir) throw new DiskCacheError(`Cannot open cache read-only: "directory" must be a directory, but ${describe(directory)} is a file`);
+  return full;
 }
 
 function openDirectory(directory: string | undefined): string {

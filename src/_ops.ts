@@ -158,6 +158,7 @@ export function prepareWrite(
 ): Write {
   const stored = storeValue(value, engine.settings.minFileSize);
   engine.db("set");
+  engine.assertWritable("set");
   const bytes = stored.file?.length ?? (stored.inline instanceof Uint8Array ? stored.inline.length : 0);
   if (bytes > engine.settings.sizeLimit && engine.policy.order !== null) {
     throw new RangeError(

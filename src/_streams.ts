@@ -29,6 +29,7 @@ export async function setStream(
   tag: SqliteValue,
 ): Promise<void> {
   engine.db("setStream");
+  engine.assertWritable("setStream");
   const filename = randomFilename();
   const full = join(engine.directory, filename);
   mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true });

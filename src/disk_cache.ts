@@ -37,6 +37,14 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    */
   driver?: SqliteDriver;
   /**
+   * Open an existing cache for reading only, e.g. on a read-only mount:
+   * nothing is written at open, reads work, every write throws
+   * `DiskCacheError`. Settings options are refused (they would be written).
+   *
+   * @default {false}
+   */
+  readonly?: boolean;
+  /**
    * The clock, in epoch milliseconds. All expiry uses it; tests pass a fake.
    *
    * @default {Date.now}
@@ -104,7 +112,7 @@ export interface Entry<V = unknown> {
   tag: Tag | null;
 }
 
-const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock"]);
+const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly"]);
 
 function checkTtl(ttl: unknown, op: string): number | undefined {
   if (ttl === undefined || ttl === null) return undefined;
@@ -249,7 +257,11 @@ export class DiskCache {
     if (typeof driver !== "object" || driver === null || typeof driver.open !== "function" || typeof driver.errorCode !== "function") {
       throw new TypeError(`Cannot open cache: "driver" must be a SqliteDriver (with open and errorCode): received ${describe(driver)}`);
     }
-    this.#engine = new Engine({ directory, driver, timeout, clock, settings: settings as Partial<DiskCacheSettings> });
+    const readonly = options.readonly ?? false;
+    if (typeof readonly !== "boolean") {
+      throw new TypeError(`Cannot open cache: "readonly" must be a boolean: received ${describe(readonly)}`);
+    }
+    this.#engine = new Engine({ directory, driver, timeout, clock, readonly, settings: settings as Partial<DiskCacheSettings> });
   }
 
   /** The cache directory (absolute). */

@@ -92,6 +92,14 @@ export interface SqliteOpenOptions {
    * @default {false}
    */
   readonly?: boolean;
+  /**
+   * Promise SQLite the file will not change while open (SQLite's
+   * `immutable=1`), so a WAL database opens on read-only media without its
+   * `-shm` file. Only with `readonly`. Bindings without URI support ignore it.
+   *
+   * @default {false}
+   */
+  immutable?: boolean;
 }
 
 /**

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache, DiskCacheError } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
+import { detectDriver } from "../runtimes/auto.ts";
+
+function fill(dir: string): void {
+  using cache = new DiskCache(dir, { minFileSize: 10 });
+  cache.set("a", 1);
+  cache.set("f", "a value that lives in a file");
+  cache.push("job");
+}
+
+function exercise(dir: string): void {
+  using cache = new DiskCache(dir, { readonly: true });
+  assert.equal(cache.get("a"), 1);
+  assert.equal(cache.get("f"), "a value that lives in a file");
+  assert.deepEqual([...cache.keys()], ["a", "f", 500000000000000]);
+  assert.equal(cache.has("a"), true);
+  assert.deepEqual(cache.stats(), { hits: 0, misses: 0, evictions: 0 });
+  for (const write of [
+    () => cache.set("b", 2),
+    () => cache.set("big", "a value that would go to a file"),
+    () => cache.delete("a"),
+    () => cache.incr("n"),
+    () => cache.pull(),
+    () => cache.clear(),
+    () => cache.transact(() => 1),
+  ]) {
+    assert.throws(write, (e: Error) => e instanceof DiskCacheError && /read-only/.test(e.message));
+  }
+  assert.equal(cache.get("a"), 1);
+}
+
+test("DiskCache with readonly serves reads and refuses every write", async () => {
+  using dir = tempDir();
+  fill(dir.path);
+  exercise(dir.path);
+  assert.throws(() => new DiskCache(dir.path, { readonly: true, sizeLimit: 5 }), /read-only with settings/);
+  assert.throws(() => new DiskCache(join(dir.path, "nope"), { readonly: true }), DiskCacheError);
+  mkdirSync(join(dir.path, "empty"));
+  assert.throws(() => new DiskCache(join(dir.path, "empty"), { readonly: true }), /does not exist/);
+});
+
+test("DiskCache with readonly works on a read-only mount", async (t) => {
+  using dir = tempDir();
+  const src = join(dir.path, "src"), ro = join(dir.path, "ro");
+  mkdirSync(src);
+  mkdirSync(ro);
+  fill(src);
+  const files = readdirSync(src);
+  const bind = spawnSync("mount", ["--bind", src, ro]);
+  if (bind.status !== 0) return t.skip(`cannot bind-mount here (needs root): ${bind.stderr}`);
+  try {
+    const remount = spawnSync("mount", ["-o", "remount,ro,bind", ro]);
+    if (remount.status !== 0) return t.skip(`cannot remount read-only: ${remount.stderr}`);
+    if (detectDriver().name === "better-sqlite3") {
+      assert.throws(() => new DiskCache(ro, { readonly: true }), /better-sqlite3 does not/);
+      return;
+    }
+    exercise(ro);
+    assert.deepEqual(readdirSync(src), files, "nothing was created in the directory");
+  } finally {
+    spawnSync("umount", [ro]);
+  }
+});
