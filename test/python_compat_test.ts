@@ -139,3 +139,70 @@ test("DiskCache reads a directory written by python-diskcache, and Python still 
   assert.equal(after.count, 10);
   assert.ok(after.keys.some((k) => JSON.stringify(k) === JSON.stringify({ str: "from-js" })));
 });
+
+test("after a random mix of every operation, Python's check() is clean and Python sees the same live keys and values", async (t) => {
+  if (skipWithoutPython(t)) return;
+  using dir = tempDir();
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  let now = Date.now(); // ahead of the real clock, so what is live here is live for Python too
+  {
+    using cache = new DiskCache(dir.path, { minFileSize: 500, sizeLimit: 400_000, cullLimit: 5, tagIndex: true, clock: () => now });
+    const keyOf = () => [`k${rand(40)}`, rand(40), new Uint8Array([rand(40)]), rand(40) + 0.5][rand(4)]!;
+    const valueOf = () => [rand(1000), `v${rand(1000)}`, "s".repeat(rand(2000)), new Uint8Array(rand(3000)).fill(rand(256)), rand(1000) / 7][rand(5)];
+    for (let i = 0; i < 1500; i++) {
+      now += rand(50);
+      const op = rand(14);
+      const key = keyOf();
+      try {
+        if (op < 4) cache.set(key, valueOf(), rand(3) === 0 ? { ttl: rand(2000), tag: `t${rand(3)}` } : {});
+        else if (op === 4) cache.add(key, valueOf());
+        else if (op === 5) cache.incr(`n${rand(5)}`, rand(10));
+        else if (op === 6) cache.delete(key);
+        else if (op === 7) cache.pop(key);
+        else if (op === 8) cache.push(valueOf(), { prefix: rand(2) ? "q" : undefined });
+        else if (op === 9) cache.pull({ prefix: rand(2) ? "q" : undefined });
+        else if (op === 10) cache.touch(key, rand(5000));
+        else if (op === 11 && rand(10) === 0) cache.evict(`t${rand(3)}`);
+        else if (op === 12 && rand(20) === 0) cache.cull();
+        else if (op === 13) {
+          try {
+            cache.transact(() => {
+              cache.set(keyOf(), valueOf());
+              cache.delete(keyOf());
+              if (rand(2)) throw new Error("rollback");
+            });
+          } catch { /* rolled back */ }
+        }
+      } catch (error) {
+        if (!(error instanceof TypeError && /not an integer/.test(String(error)))) throw error;
+      }
+    }
+    await cache.setStream("streamed", new Blob(["x".repeat(10_000)]).stream());
+    cache.expire();
+    assert.deepEqual(cache.check(), []);
+  }
+  using cache = new DiskCache(dir.path, { clock: () => now });
+  const live = new Map<string, unknown>();
+  const describeKey = (k: unknown) => k instanceof Uint8Array ? `bytes:${Buffer.from(k).toString("hex")}` : typeof k === "number" ? (Number.isInteger(k) ? `int:${k}` : `float:${k}`) : `str:${k}`;
+  for (const [k, v] of cache.entries()) live.set(describeKey(k), v);
+  const out = await py<{ items: [Record<string, string>, Record<string, string> | null][]; check: string[] }>(PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(c)}))
+`, dir.path);
+  assert.deepEqual(out.check, [], "Python's check() is clean");
+  const pyKeys = out.items.map(([k]) => {
+    const [kind, v] = Object.entries(k)[0]!;
+    return kind === "bytes" ? `bytes:${v}` : kind === "int" ? `int:${v}` : kind === "float" ? `float:${Number(v)}` : `str:${v}`;
+  });
+  assert.ok(live.size > 20, `${live.size} live keys`);
+  assert.deepEqual(pyKeys.sort(), [...live.keys()].sort(), "the same live keys");
+  for (const [k, v] of out.items) {
+    const [kind, key] = Object.entries(k)[0]!;
+    const mine = live.get(kind === "bytes" ? `bytes:${key}` : kind === "int" ? `int:${key}` : kind === "float" ? `float:${Number(key)}` : `str:${key}`);
+    const theirs = v === null ? null : Object.entries(v)[0]!;
+    if (typeof mine === "string") assert.deepEqual(theirs, ["str", mine]);
+    else if (mine instanceof Uint8Array) assert.deepEqual(theirs, ["bytes", Buffer.from(mine).toString("hex")]);
+    else if (typeof mine === "number" && Number.isInteger(mine)) assert.deepEqual(theirs, ["int", String(mine)]);
+  }
+});
