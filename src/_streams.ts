@@ -16,7 +16,7 @@ import { randomFilename, removeValueFile } from "./disk.ts";
 import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
 import { put } from "./_ops.ts";
 
-const CHUNK = 1 << 20;
+const CHUNK = 4 << 20;
 const utf8 = new TextEncoder();
 
 /** Streams `stream` into a new value file, then points the key at it in one transaction. */
