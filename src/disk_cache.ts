@@ -13,6 +13,7 @@ import * as maintenance from "./_maintenance.ts";
 import * as iterate from "./_iterate.ts";
 import * as queue from "./_queue.ts";
 import * as streams from "./_streams.ts";
+import { checkInteger, checkIterable, checkIterate, checkQueue, checkTtl, checkWriteOptions } from "./_args.ts";
 import { check, type CheckWarning } from "./_check.ts";
 
 export type { CheckWarning };
@@ -21,6 +22,8 @@ import type { EvictionPolicy } from "./eviction.ts";
 import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
 
 export type { Key, Tag };
+export type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
+import type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
 
 /** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
@@ -52,55 +55,9 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
   clock?: () => number;
 }
 
-/** Options of writes. */
-export interface SetOptions {
-  /** Milliseconds until the item expires; omitted means never. */
-  ttl?: number | undefined;
-  /** A tag stored with the item (see `getEntry`). */
-  tag?: Tag | null | undefined;
-}
 
-/** Options of {@linkcode DiskCache.keys} and {@linkcode DiskCache.entries}. */
-export interface IterateOptions {
-  /**
-   * `"insertion"`: order of first insertion (replacing a value keeps its
-   * place); `"key"`: SQLite's order of the stored keys, meaningful for
-   * strings, numbers and bytes.
-   *
-   * @default {"insertion"}
-   */
-  order?: "insertion" | "key";
-  /**
-   * Walk from the end.
-   *
-   * @default {false}
-   */
-  reverse?: boolean;
-}
 
-/** Options of {@linkcode DiskCache.push}. */
-export interface PushOptions extends SetOptions {
-  /** Keys become `"<prefix>-NNNNNNNNNNNNNNN"` strings instead of integers, so several queues share a cache. */
-  prefix?: string | undefined;
-  /**
-   * Which end to add at.
-   *
-   * @default {"back"}
-   */
-  side?: "front" | "back";
-}
 
-/** Options of {@linkcode DiskCache.pull} and {@linkcode DiskCache.peek}. */
-export interface PullOptions {
-  /** The queue's prefix, as given to `push`. */
-  prefix?: string | undefined;
-  /**
-   * Which end to take from.
-   *
-   * @default {"front"}
-   */
-  side?: "front" | "back";
-}
 
 /** What {@linkcode DiskCache.getEntry} returns. */
 export interface Entry<V = unknown> {
@@ -113,73 +70,6 @@ export interface Entry<V = unknown> {
 }
 
 const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly"]);
-
-function checkTtl(ttl: unknown, op: string): number | undefined {
-  if (ttl === undefined || ttl === null) return undefined;
-  if (typeof ttl !== "number") {
-    throw new TypeError(`Cannot ${op}: "ttl" must be a number of milliseconds: received ${describe(ttl)}`);
-  }
-  if (!Number.isFinite(ttl) || ttl < 0) {
-    throw new RangeError(
-      `Cannot ${op}: "ttl" must be a finite, non-negative number of milliseconds (omit it for no expiry): received ${ttl}`,
-    );
-  }
-  return ttl;
-}
-
-function checkWriteOptions(options: SetOptions | undefined, op: string): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot ${op}: options must be an object: received ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (name !== "ttl" && name !== "tag") {
-      throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}; expected "ttl" or "tag"`);
-    }
-  }
-}
-
-function checkIterate(options: IterateOptions): { order: "insertion" | "key"; reverse: boolean } {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot iterate: options must be an object: received ${describe(options)}`);
-  }
-  const { order = "insertion", reverse = false } = options;
-  if (order !== "insertion" && order !== "key") {
-    throw new RangeError(`Cannot iterate: "order" must be "insertion" or "key": received ${describe(order)}`);
-  }
-  if (typeof reverse !== "boolean") throw new TypeError(`Cannot iterate: "reverse" must be a boolean: received ${describe(reverse)}`);
-  return { order, reverse };
-}
-
-function checkIterable<T>(items: Iterable<T>, op: string): Iterable<T> {
-  if (items === null || typeof (items as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== "function" || typeof items === "string") {
-    throw new TypeError(`Cannot ${op}: expected an iterable (such as an array): received ${describe(items)}`);
-  }
-  return items;
-}
-
-function checkQueue(options: PushOptions, op: string, extra: string[]): PushOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Cannot ${op}: options must be an object: received ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (name !== "prefix" && name !== "side" && !extra.includes(name)) {
-      throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}`);
-    }
-  }
-  if (options.prefix !== undefined && typeof options.prefix !== "string") {
-    throw new TypeError(`Cannot ${op}: "prefix" must be a string: received ${describe(options.prefix)}`);
-  }
-  if (options.side !== undefined && options.side !== "front" && options.side !== "back") {
-    throw new RangeError(`Cannot ${op}: "side" must be "front" or "back": received ${describe(options.side)}`);
-  }
-  return options;
-}
-
-function checkInteger(value: unknown, name: string, op: string): number | bigint {
-  if (typeof value === "bigint" || (typeof value === "number" && Number.isSafeInteger(value))) return value;
-  throw new TypeError(`Cannot ${op}: "${name}" must be a safe integer or a bigint: received ${describe(value)}`);
-}
 
 /**
  * A persistent cache in a directory: SQLite holds the index and small values,
