@@ -17,6 +17,7 @@
 import "./runtimes/auto.ts";
 
 export {
+  type CacheStats,
   type CheckWarning,
   DiskCache,
   type DiskCacheOptions,

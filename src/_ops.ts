@@ -367,15 +367,38 @@ export function count(engine: Engine): number {
   return Number(row.value);
 }
 
+/** What `stats()` reports. */
+export interface CacheStats {
+  /** Reads that found a live item (while `statistics` is on). */
+  hits: number;
+  /** Reads that found nothing (while `statistics` is on). */
+  misses: number;
+  /** Items removed to keep under `sizeLimit` (always counted). */
+  evictions: number;
+  /** Items stored, expired ones included until culled. */
+  count: number;
+  /** Bytes on disk: database pages plus value files. */
+  volume: number;
+  /** The size limit in force, in bytes. */
+  sizeLimit: number;
+}
+
 /** Hit and miss counts (pending ones flushed first); optionally turns counting on or off, or resets. */
 export function stats(
   engine: Engine,
   enable: boolean | undefined,
   reset: boolean,
-): { hits: number; misses: number; evictions: number } {
+): CacheStats {
   engine.flushStats("read statistics");
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
-  const out = { hits: read("hits"), misses: read("misses"), evictions: read("evictions") };
+  const out = {
+    hits: read("hits") + engine.hits,
+    misses: read("misses") + engine.misses,
+    evictions: read("evictions"),
+    count: read("count"),
+    volume: volume(engine),
+    sizeLimit: engine.settings.sizeLimit,
+  };
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
       if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();

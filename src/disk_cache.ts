@@ -23,6 +23,8 @@ import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag,
 
 export type { Key, Tag };
 export type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
+export type { CacheStats } from "./_ops.ts";
+import type { CacheStats } from "./_ops.ts";
 import type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
 
 /** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
@@ -505,8 +507,9 @@ export class DiskCache {
    *
    * @param options `enable` turns counting on or off (persisted); `reset`
    * zeroes the counts after reading them.
-   * @returns `{ hits, misses, evictions }` before any reset; `evictions`
-   * counts items removed to keep under `sizeLimit` (always counted).
+   * @returns `{ hits, misses, evictions, count, volume, sizeLimit }`, counts
+   * as they were before any reset; `evictions` counts items removed to keep
+   * under `sizeLimit` (always counted).
    *
    * @example Count hits and misses
    * ```ts
@@ -516,10 +519,11 @@ export class DiskCache {
    * cache.set("a", 1);
    * cache.get("a");
    * cache.get("b");
-   * assert.deepEqual(cache.stats(), { hits: 1, misses: 1, evictions: 0 });
+   * const { hits, misses, sizeLimit } = cache.stats();
+   * assert.deepEqual({ hits, misses, sizeLimit }, { hits: 1, misses: 1, sizeLimit: 2 ** 30 });
    * ```
    */
-  stats(options: { enable?: boolean; reset?: boolean } = {}): { hits: number; misses: number; evictions: number } {
+  stats(options: { enable?: boolean; reset?: boolean } = {}): CacheStats {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot read stats: options must be an object: received ${describe(options)}`);
     }

@@ -90,3 +90,15 @@ test("DiskCache.updateSettings() persists for other processes and reloadSettings
   using c = new DiskCache(a.directory);
   assert.equal(c.settings.sqliteSynchronous, 2);
 });
+
+test("DiskCache under policy none never evicts by size, and stats() shows the limit", () => {
+  using cache = tempCache({ evictionPolicy: "none", sizeLimit: 10_000, minFileSize: 1000 });
+  for (let i = 0; i < 20; i++) cache.set(i, new Uint8Array(5000));
+  assert.equal(cache.cull(), 0);
+  assert.equal(cache.length, 20);
+  const s = cache.stats();
+  assert.equal(s.sizeLimit, 10_000);
+  assert.equal(s.count, 20);
+  assert.ok(s.volume > 100_000);
+  assert.equal(s.evictions, 0);
+});
