@@ -9,6 +9,8 @@
 import { readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { Engine } from "./_engine.ts";
+import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
+import { DiskCacheError } from "./errors.ts";
 import { removeValueFile } from "./disk.ts";
 
 /** One problem `check()` found. */
@@ -40,14 +42,36 @@ function walk(root: string, dir: string, files: string[], dirs: string[]): void 
 /** Runs every check; repairs what it finds when `fix` is true. */
 export function check(engine: Engine, fix: boolean): CheckWarning[] {
   const warnings: CheckWarning[] = [];
-  const dir = engine.directory;
-  const integrity = engine.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
-  for (const row of integrity) {
-    if (row.integrity_check !== "ok") {
-      warnings.push({ kind: "integrity", message: `SQLite integrity check: ${row.integrity_check}` });
+  const damaged = (error: unknown): CheckWarning[] => {
+    const code = engine.driver.errorCode(error);
+    if (code !== SQLITE_CORRUPT && code !== SQLITE_NOTADB) throw engine.translate(error, "check");
+    return [...warnings, {
+      kind: "integrity",
+      message: `the database "${engine.dbPath}" is damaged beyond repair (${(error as Error).message}); close every cache on it, move the directory aside and start a fresh cache`,
+    }];
+  };
+  try {
+    const integrity = engine.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+    for (const row of integrity) {
+      if (row.integrity_check !== "ok") {
+        warnings.push({ kind: "integrity", message: `SQLite integrity check: ${row.integrity_check}` });
+      }
     }
+    if (fix && warnings.length > 0) engine.db("check").exec("VACUUM");
+  } catch (error) {
+    return damaged(error);
   }
-  if (fix && warnings.length > 0) engine.db("check").exec("VACUUM");
+  try {
+    checkFiles(engine, fix, warnings);
+  } catch (error) {
+    if (error instanceof DiskCacheError && error.cause !== undefined) return damaged(error.cause);
+    throw error;
+  }
+  return warnings;
+}
+
+function checkFiles(engine: Engine, fix: boolean, warnings: CheckWarning[]): void {
+  const dir = engine.directory;
   engine.write("check", () => {
     const rows = engine.prepare("SELECT rowid, filename, size FROM Cache WHERE filename IS NOT NULL").all() as {
       rowid: number;
@@ -118,5 +142,4 @@ export function check(engine: Engine, fix: boolean): CheckWarning[] {
       }
     }
   });
-  return warnings;
 }

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { rawOpen, tempCache } from "./_helpers.ts";
+import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 function valueFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
@@ -61,4 +61,26 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   assert.equal(cache.has("missing"), false);
   assert.equal(cache.has("short"), false);
   assert.equal(cache.length, 1);
+});
+
+test("DiskCache.check() reports a damaged database instead of throwing", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { sqliteAutoVacuum: 0 });
+    cache.transact(() => {
+      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
+    });
+  }
+  const raw = rawOpen(join(dir.path, "cache.db"));
+  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
+  raw.close();
+  assert.ok(statSync(join(dir.path, "cache.db")).size > 4096 * 61);
+  // Overwrite one whole page in the middle of the file with garbage.
+  const fd = openSync(join(dir.path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096).fill(0x41), 0, 4096, 4096 * 60);
+  closeSync(fd);
+  using cache = new DiskCache(dir.path);
+  const warnings = cache.check();
+  assert.ok(warnings.some((w) => w.kind === "integrity"), JSON.stringify(warnings));
+  assert.match(warnings.find((w) => w.kind === "integrity")!.message, /damaged|integrity/);
 });
