@@ -13,6 +13,7 @@ import * as maintenance from "./_maintenance.ts";
 import * as iterate from "./_iterate.ts";
 import * as queue from "./_queue.ts";
 import * as streams from "./_streams.ts";
+import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { checkInteger, checkIterable, checkIterate, checkQueue, checkTtl, checkWriteOptions } from "./_args.ts";
 import { check, type CheckWarning } from "./_check.ts";
 
@@ -497,6 +498,34 @@ export class DiskCache {
       throw new TypeError(`Cannot transact: expected a function: received ${describe(fn)}`);
     }
     return this.#engine.transact(fn);
+  }
+
+  /**
+   * Wraps `fn` so its results are served from this cache (see
+   * {@linkcode memoize}): keys are `[name, ...args]`, results of async
+   * functions are stored resolved, rejections are not cached, and concurrent
+   * calls with one key in this process share one call.
+   *
+   * @typeParam A The argument types.
+   * @typeParam R The return type.
+   * @param fn The function.
+   * @param options `name`, `ttl`, `tag`, `typed`, `ignore`, `key`.
+   * @returns The memoized function, with `cacheKey(...args)`.
+   *
+   * @example Memoize a function
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * const fib = cache.memoize(function fib(n: number): number {
+   *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
+   * });
+   * assert.equal(fib(30), 832040);
+   * assert.equal(cache.get(fib.cacheKey(30)), 832040);
+   * ```
+   */
+  memoize<A extends unknown[], R>(fn: (...args: A) => R, options?: MemoizeOptions<A>): Memoized<A, R> {
+    return memoize(this, fn, options);
   }
 
   /**

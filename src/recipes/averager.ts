@@ -1,0 +1,66 @@
+/**
+ * {@linkcode Averager}: a running mean kept in one cache key, updated
+ * atomically by any process.
+ *
+ * @module
+ */
+import type { Key, Tag } from "../_values.ts";
+import { checkRecipeOptions, type RecipeCache, type RecipeOptions } from "./_shared.ts";
+
+/**
+ * A running average shared by processes: `add` updates `[total, count]` in
+ * one transaction.
+ *
+ * @example Average response times
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Averager, DiskCache } from "../../mod.ts";
+ * using cache = new DiskCache();
+ * const avg = new Averager(cache, "latency");
+ * avg.add(10);
+ * avg.add(20);
+ * assert.equal(avg.get(), 15);
+ * assert.equal(avg.pop(), 15);
+ * assert.equal(avg.get(), undefined);
+ * ```
+ */
+export class Averager {
+  #cache: RecipeCache;
+  #key: Key;
+  #ttl: number | undefined;
+  #tag: Tag | undefined;
+
+  /**
+   * @param cache The cache holding the sums.
+   * @param key The averager's key.
+   * @param options `ttl`, `tag`.
+   */
+  constructor(cache: RecipeCache, key: Key, options: RecipeOptions = {}) {
+    ({ ttl: this.#ttl, tag: this.#tag } = checkRecipeOptions("Averager", options));
+    this.#cache = cache;
+    this.#key = key;
+  }
+
+  /** Adds one observation. */
+  add(value: number): void {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new TypeError(`Cannot add to Averager: expected a finite number: received ${String(value)}`);
+    }
+    this.#cache.transact(() => {
+      const [total, count] = (this.#cache.get(this.#key) as [number, number] | undefined) ?? [0, 0];
+      this.#cache.set(this.#key, [total + value, count + 1], { ttl: this.#ttl, tag: this.#tag });
+    });
+  }
+
+  /** The mean so far, or `undefined` before any `add`. */
+  get(): number | undefined {
+    const pair = this.#cache.get(this.#key) as [number, number] | undefined;
+    return pair === undefined ? undefined : pair[0] / pair[1];
+  }
+
+  /** Returns the mean and deletes it. */
+  pop(): number | undefined {
+    const pair = this.#cache.pop(this.#key) as [number, number] | undefined;
+    return pair === undefined ? undefined : pair[0] / pair[1];
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * {@linkcode barrier}: runs a function under a cross-process lock.
+ *
+ * @module
+ */
+import { describe } from "../errors.ts";
+import type { Key } from "../_values.ts";
+import type { RecipeCache, RecipeOptions } from "./_shared.ts";
+
+/** Anything with the Lock/RLock/BoundedSemaphore shape. */
+export interface LockLike {
+  /** Waits until held. */
+  acquire(): Promise<unknown>;
+  /** Lets go. */
+  release(): void;
+}
+
+/**
+ * Wraps `fn` so each call runs while holding a lock made by `lockFactory`
+ * (`(cache, key, options) => new Lock(...)`, `RLock`, `BoundedSemaphore`),
+ * across every process using the cache.
+ *
+ * @typeParam A The argument types.
+ * @typeParam R The return type.
+ * @param cache The cache holding the lock.
+ * @param lockFactory Makes the lock for a key.
+ * @param fn The function.
+ * @param options `name` (the lock's key, default the function's name), `ttl`, `tag`.
+ * @returns The wrapped function (always async).
+ *
+ * @example One call at a time, across processes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { barrier, DiskCache, Lock } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const report = barrier(cache, (c, k, o) => new Lock(c, k, o), async function report() {
+ *   return "done";
+ * });
+ * assert.equal(await report(), "done");
+ * ```
+ */
+export function barrier<A extends unknown[], R>(
+  cache: RecipeCache,
+  lockFactory: (cache: RecipeCache, key: Key, options: RecipeOptions) => LockLike,
+  fn: (...args: A) => R,
+  options: RecipeOptions & { name?: string } = {},
+): (...args: A) => Promise<Awaited<R>> {
+  if (typeof lockFactory !== "function") {
+    throw new TypeError(`Cannot create barrier: "lockFactory" must be a function: received ${describe(lockFactory)}`);
+  }
+  const name = options.name ?? fn.name;
+  if (!name) throw new TypeError("Cannot create barrier: the function has no name; pass options.name");
+  const { name: _, ...lockOptions } = options;
+  return async (...args: A): Promise<Awaited<R>> => {
+    // A lock per call: a shared RLock instance would let concurrent calls of
+    // this process in together.
+    const lock = lockFactory(cache, ["barrier", name], lockOptions);
+    await lock.acquire();
+    try {
+      return (await fn(...args)) as Awaited<R>;
+    } finally {
+      lock.release();
+    }
+  };
+}

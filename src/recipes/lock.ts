@@ -1,0 +1,172 @@
+/**
+ * Cross-process locks on a cache key: {@linkcode Lock} and the re-entrant
+ * {@linkcode RLock}. Waiting never blocks the event loop. Keep lock keys out
+ * of eviction (a cache with policy `"none"`, or far under its size limit).
+ *
+ * @module
+ */
+import { DiskCacheError } from "../errors.ts";
+import type { Key, Tag } from "../_values.ts";
+import { checkRecipeOptions, type RecipeCache, type RecipeOptions, retry, token } from "./_shared.ts";
+
+/**
+ * A mutual-exclusion lock shared by every process using the cache: at most
+ * one holder at a time. `ttl` frees the lock if its holder dies.
+ *
+ * @example Hold a lock with await using
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, Lock } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const lock = new Lock(cache, "report", { ttl: 60_000 });
+ * {
+ *   await using held = await lock.acquire();
+ *   assert.equal(lock.locked(), true);
+ * }
+ * assert.equal(lock.locked(), false);
+ * ```
+ */
+export class Lock {
+  #cache: RecipeCache;
+  #key: Key;
+  #ttl: number | undefined;
+  #tag: Tag | undefined;
+  #token = token();
+
+  /**
+   * @param cache The cache holding the lock.
+   * @param key The lock's key.
+   * @param options `ttl` (ms) guards against a holder that died; `tag`.
+   */
+  constructor(cache: RecipeCache, key: Key, options: RecipeOptions = {}) {
+    ({ ttl: this.#ttl, tag: this.#tag } = checkRecipeOptions("Lock", options));
+    this.#cache = cache;
+    this.#key = key;
+  }
+
+  /** Takes the lock if it is free; `true` when taken. */
+  tryAcquire(): boolean {
+    return this.#cache.add(this.#key, this.#token, { ttl: this.#ttl, tag: this.#tag });
+  }
+
+  /**
+   * Waits (without blocking the event loop) until the lock is taken.
+   *
+   * @param options `signal` aborts the wait.
+   * @returns This lock, disposable with `await using`.
+   */
+  async acquire(options: { signal?: AbortSignal } = {}): Promise<this> {
+    await retry(() => this.tryAcquire(), options.signal, "acquire lock");
+    return this;
+  }
+
+  /**
+   * Releases the lock.
+   *
+   * @throws {DiskCacheError} When this instance does not hold it (never
+   * taken, or its `ttl` ran out and another holder took it).
+   */
+  release(): void {
+    const released = this.#cache.transact(() => this.#cache.get(this.#key) === this.#token && this.#cache.delete(this.#key));
+    if (!released) {
+      throw new DiskCacheError("Cannot release lock: it is not held by this Lock (never acquired, or its ttl ran out)");
+    }
+  }
+
+  /** Whether anyone holds the lock. */
+  locked(): boolean {
+    return this.#cache.has(this.#key);
+  }
+
+  /** Releases the lock at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A re-entrant lock: the instance holding it may acquire it again, and must
+ * release it as many times. Other instances, in this process or others,
+ * wait.
+ *
+ * @example Re-enter a lock
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, RLock } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const lock = new RLock(cache, "rlock");
+ * await lock.acquire();
+ * await lock.acquire();
+ * lock.release();
+ * assert.equal(new RLock(cache, "rlock").tryAcquire(), false);
+ * lock.release();
+ * assert.equal(new RLock(cache, "rlock").tryAcquire(), true);
+ * ```
+ */
+export class RLock {
+  #cache: RecipeCache;
+  #key: Key;
+  #ttl: number | undefined;
+  #tag: Tag | undefined;
+  #token = token();
+
+  /**
+   * @param cache The cache holding the lock.
+   * @param key The lock's key.
+   * @param options `ttl` (ms) guards against a holder that died; `tag`.
+   */
+  constructor(cache: RecipeCache, key: Key, options: RecipeOptions = {}) {
+    ({ ttl: this.#ttl, tag: this.#tag } = checkRecipeOptions("RLock", options));
+    this.#cache = cache;
+    this.#key = key;
+  }
+
+  /** Takes the lock (or one more level of it) if free or ours; `true` when taken. */
+  tryAcquire(): boolean {
+    return this.#cache.transact(() => {
+      const held = this.#cache.get(this.#key) as [string, number] | undefined;
+      if (held !== undefined && held[0] !== this.#token) return false;
+      this.#cache.set(this.#key, [this.#token, (held?.[1] ?? 0) + 1], { ttl: this.#ttl, tag: this.#tag });
+      return true;
+    });
+  }
+
+  /**
+   * Waits until the lock is taken.
+   *
+   * @param options `signal` aborts the wait.
+   * @returns This lock, disposable with `await using`.
+   */
+  async acquire(options: { signal?: AbortSignal } = {}): Promise<this> {
+    await retry(() => this.tryAcquire(), options.signal, "acquire rlock");
+    return this;
+  }
+
+  /**
+   * Releases one level of the lock.
+   *
+   * @throws {DiskCacheError} When this instance does not hold it.
+   */
+  release(): void {
+    const ok = this.#cache.transact(() => {
+      const held = this.#cache.get(this.#key) as [string, number] | undefined;
+      if (held === undefined || held[0] !== this.#token) return false;
+      if (held[1] > 1) this.#cache.set(this.#key, [this.#token, held[1] - 1], { ttl: this.#ttl, tag: this.#tag });
+      else this.#cache.delete(this.#key);
+      return true;
+    });
+    if (!ok) throw new DiskCacheError("Cannot release rlock: it is not held by this RLock (never acquired, or its ttl ran out)");
+  }
+
+  /** Whether anyone holds the lock. */
+  locked(): boolean {
+    return this.#cache.has(this.#key);
+  }
+
+  /** Releases one level at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,111 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Averager, barrier, BoundedSemaphore, DiskCache, DiskCacheError, Lock, RLock, throttle } from "../mod.ts";
+import { runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+
+test("Lock: one holder at a time in one process; release checks ownership; ttl frees a dead holder", async () => {
+  let now = 0;
+  using cache = tempCache({ evictionPolicy: "none", clock: () => now });
+  const a = new Lock(cache, "l", { ttl: 1000 }), b = new Lock(cache, "l", { ttl: 1000 });
+  await a.acquire();
+  assert.equal(b.tryAcquire(), false);
+  assert.throws(() => b.release(), DiskCacheError);
+  let bHas = false;
+  const waiting = b.acquire().then(() => (bHas = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(bHas, false, "b waits without blocking the event loop");
+  a.release();
+  await waiting;
+  assert.equal(bHas, true);
+  now = 5000; // b's holder "died": its ttl ran out
+  const c = new Lock(cache, "l");
+  assert.equal(c.tryAcquire(), true);
+  assert.throws(() => b.release(), /ttl ran out/);
+  c.release();
+  const controller = new AbortController();
+  await a.acquire();
+  const aborted = new Lock(cache, "l").acquire({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(aborted, /aborted/);
+  {
+    await using _ = new Lock(cache, "m");
+    await _.acquire();
+    assert.equal(new Lock(cache, "m").locked(), true);
+  }
+  assert.equal(new Lock(cache, "m").locked(), false);
+});
+
+test("RLock re-enters for its holder and excludes others", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const a = new RLock(cache, "r"), b = new RLock(cache, "r");
+  await a.acquire();
+  await a.acquire();
+  assert.equal(b.tryAcquire(), false);
+  a.release();
+  assert.equal(b.tryAcquire(), false);
+  a.release();
+  assert.equal(b.tryAcquire(), true);
+  assert.throws(() => a.release(), DiskCacheError);
+});
+
+test("BoundedSemaphore allows value holders and refuses over-release", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const s = new BoundedSemaphore(cache, "s", { value: 2 });
+  await s.acquire();
+  await s.acquire();
+  assert.equal(s.tryAcquire(), false);
+  s.release();
+  s.release();
+  assert.throws(() => s.release(), RangeError);
+  assert.throws(() => new BoundedSemaphore(cache, "s", { value: 0 }), RangeError);
+});
+
+test("Averager, throttle and barrier", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const avg = new Averager(cache, "a");
+  for (const v of [1, 2, 3, 4]) avg.add(v);
+  assert.equal(avg.get(), 2.5);
+  assert.throws(() => avg.add(NaN), TypeError);
+  let now = 0;
+  const sleeps: number[] = [];
+  let calls = 0;
+  const t = throttle(cache, 2, 1, function tick() {
+    return ++calls;
+  }, { clock: () => now, sleep: async (ms) => {
+    sleeps.push(ms);
+    now += ms;
+  } });
+  await t();
+  await t();
+  assert.deepEqual(sleeps, [], "two calls per second pass at once");
+  await t();
+  assert.equal(sleeps.length, 1);
+  assert.ok(Math.abs(sleeps[0]! - 500) < 1, `the third waits for a token: ${sleeps[0]} ms`);
+  let inside = 0, most = 0;
+  const guarded = barrier(cache, (c, k, o) => new Lock(c, k, o), async function guarded() {
+    most = Math.max(most, ++inside);
+    await new Promise((r) => setTimeout(r, 5));
+    inside--;
+  });
+  await Promise.all([guarded(), guarded(), guarded()]);
+  assert.equal(most, 1, "barrier runs one call at a time");
+});
+
+test("Lock excludes processes of Deno, Bun and Node: appends inside it never interleave", async () => {
+  using dir = tempDir();
+  const log = join(dir.path, "log.txt");
+  writeFileSync(log, "");
+  new DiskCache(join(dir.path, "cache"), { evictionPolicy: "none" }).close();
+  const procs = runners("lock_worker");
+  const results = await Promise.all(procs.map((r, i) => runJson<{ id: string }>(r, [join(dir.path, "cache"), log, `${r.name}${i}`, "15"])));
+  assert.equal(results.length, procs.length);
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  assert.equal(lines.length, procs.length * 15 * 2);
+  for (let i = 0; i < lines.length; i += 2) {
+    const [begin, who] = lines[i]!.split(" ");
+    assert.equal(begin, "begin", `line ${i}: ${lines[i]}`);
+    assert.equal(lines[i + 1], `end ${who}`, `line ${i + 1} closes the section ${who} opened`);
+  }
+});
