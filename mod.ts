@@ -30,6 +30,8 @@ export {
   type Tag,
 } from "./src/disk_cache.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
+export { Deque, type DequeOptions } from "./src/deque.ts";
+export { Index } from "./src/persistent_index.ts";
 export { memoize, type MemoizeCache, type Memoized, type MemoizeOptions } from "./src/memoize.ts";
 export { Lock, RLock } from "./src/recipes/lock.ts";
 export { BoundedSemaphore, type SemaphoreOptions } from "./src/recipes/semaphore.ts";

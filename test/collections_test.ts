@@ -1,0 +1,109 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { Deque, DiskCache, Index } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+function seeded(seed: number) {
+  return (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+}
+
+test("Deque agrees with an array over 600 random operations", () => {
+  using dir = tempDir();
+  using deque = new Deque<number>(dir.path);
+  const model: number[] = [];
+  const rand = seeded(3);
+  for (let i = 0; i < 600; i++) {
+    const op = rand(8);
+    if (op === 0) assert.equal(deque.push(i, i + 1), model.push(i, i + 1));
+    else if (op === 1) assert.equal(deque.unshift(i, -i), model.unshift(i, -i));
+    else if (op === 2) assert.equal(deque.pop(), model.pop());
+    else if (op === 3) assert.equal(deque.shift(), model.shift());
+    else if (op === 4) {
+      const at = rand(Math.max(1, model.length) * 2) - model.length;
+      assert.equal(deque.at(at), model.at(at), `at(${at})`);
+    } else if (op === 5) {
+      const steps = rand(7) - 3;
+      deque.rotate(steps);
+      const n = model.length;
+      if (n > 0) {
+        const k = ((steps % n) + n) % n;
+        model.unshift(...model.splice(n - k, k));
+      }
+    } else if (op === 6 && rand(10) === 0) {
+      deque.reverse();
+      model.reverse();
+    } else if (op === 7) assert.equal(deque.length, model.length);
+    if (i % 50 === 0) assert.deepEqual([...deque], model);
+  }
+  assert.deepEqual([...deque], model);
+  assert.deepEqual([...deque.reversed()], [...model].reverse());
+});
+
+test("Deque maxLength drops from the other end; the setter trims", () => {
+  using dir = tempDir();
+  using deque = new Deque<string>(dir.path, { maxLength: 2 });
+  deque.push("a", "b", "c");
+  assert.deepEqual([...deque], ["b", "c"]);
+  deque.unshift("z");
+  assert.deepEqual([...deque], ["z", "b"]);
+  deque.maxLength = 1;
+  assert.deepEqual([...deque], ["b"]);
+  assert.throws(() => new Deque(undefined, { maxLength: -1 }), RangeError);
+  assert.throws(() => new Deque(undefined, { evictionPolicy: "least-recently-used" } as never), /always "none"/);
+  deque.clear();
+  assert.equal(deque.length, 0);
+  assert.equal(deque.pop(), undefined);
+});
+
+test("Index agrees with a Map over 800 random operations, and persists", () => {
+  using dir = tempDir();
+  const model = new Map<string | number, number>();
+  const rand = seeded(11);
+  {
+    using index = new Index<string | number, number>(dir.path);
+    for (let i = 0; i < 800; i++) {
+      const key = rand(2) ? `k${rand(30)}` : rand(30);
+      const op = rand(6);
+      if (op <= 1) {
+        index.set(key, i);
+        model.set(key, i);
+      } else if (op === 2) assert.equal(index.delete(key), model.delete(key));
+      else if (op === 3) assert.equal(index.get(key), model.get(key));
+      else if (op === 4) {
+        const expected = model.has(key) ? model.get(key) : (model.set(key, -i), -i);
+        assert.equal(index.setDefault(key, -i), expected);
+      } else if (op === 5 && rand(4) === 0) {
+        const last = rand(2) === 0;
+        const entries = [...model];
+        const expected = entries.length === 0 ? undefined : last ? entries.at(-1) : entries[0];
+        assert.deepEqual(index.popItem({ last }), expected);
+        if (expected) model.delete(expected[0]);
+      }
+      if (i % 100 === 0) assert.deepEqual([...index], [...model]);
+    }
+    assert.equal(index.size, model.size);
+  }
+  using again = new Index<string | number, number>(dir.path);
+  assert.deepEqual([...again.entries()], [...model.entries()]);
+  assert.deepEqual([...again.keys()], [...model.keys()]);
+  assert.deepEqual([...again.values()], [...model.values()]);
+  const seen: unknown[] = [];
+  again.forEach((v, k) => seen.push([k, v]));
+  assert.deepEqual(seen, [...model]);
+});
+
+test("Deque.fromCache and Index.fromCache share one cache's items", () => {
+  const cache = new DiskCache(undefined, { evictionPolicy: "none" });
+  try {
+    const index = Index.fromCache<string, number>(cache);
+    index.set("a", 1);
+    assert.equal(cache.get("a"), 1);
+    const deque = Deque.fromCache<number>(cache, { maxLength: 5 });
+    deque.push(1);
+    assert.equal(deque.length, 2);
+  } finally {
+    cache.close();
+    rmSync(cache.directory, { recursive: true, force: true });
+  }
+});
