@@ -31,6 +31,7 @@ export {
 } from "./src/disk_cache.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";
+export { FanoutCache, type FanoutCacheOptions, type FanoutStats } from "./src/fanout.ts";
 export { Index } from "./src/persistent_index.ts";
 export { memoize, type MemoizeCache, type Memoized, type MemoizeOptions } from "./src/memoize.ts";
 export { Lock, RLock } from "./src/recipes/lock.ts";

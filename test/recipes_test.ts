@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Averager, barrier, BoundedSemaphore, DiskCache, DiskCacheError, Lock, RLock, throttle } from "../mod.ts";
+import { Averager, barrier, BoundedSemaphore, DiskCache, DiskCacheError, Lock, memoizeStampede, RLock, throttle } from "../mod.ts";
 import { runJson, runners, tempCache, tempDir } from "./_helpers.ts";
 
 test("Lock: one holder at a time in one process; release checks ownership; ttl frees a dead holder", async () => {
@@ -108,4 +108,30 @@ test("Lock excludes processes of Deno, Bun and Node: appends inside it never int
     assert.equal(begin, "begin", `line ${i}: ${lines[i]}`);
     assert.equal(lines[i + 1], `end ${who}`, `line ${i + 1} closes the section ${who} opened`);
   }
+});
+
+test("memoizeStampede computes a missing value once across processes of every runtime", async () => {
+  using dir = tempDir();
+  new DiskCache(dir.path).close();
+  const procs = runners("stampede_worker");
+  const results = await Promise.all(procs.map((r) => runJson<{ ids: number[] }>(r, [dir.path])));
+  for (const r of results) assert.deepEqual(r.ids, [1, 1, 1]);
+  using cache = new DiskCache(dir.path);
+  assert.equal(cache.get("calls"), 1, `${procs.length} processes, one call of the function`);
+});
+
+test("memoizeStampede recomputes early, once, while serving the cached value", async () => {
+  using cache = tempCache();
+  let calls = 0;
+  const f = memoizeStampede(cache, async function f() {
+    calls++;
+    return calls;
+  }, { ttl: 50, beta: 1e9 }); // a huge beta makes every hit look due
+  assert.equal(await f(), 1);
+  assert.equal(await f(), 1, "the stale value is served");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(calls, 2, "one background recomputation");
+  assert.equal(await f(), 2);
+  await new Promise((r) => setTimeout(r, 20)); // let the next background recomputation finish
+  assert.throws(() => memoizeStampede(cache, async function g() {}, {} as never), /"ttl"/);
 });

@@ -98,7 +98,7 @@ export function memoizeStampede<A extends unknown[], R>(
         if (-delta * beta * Math.log(Math.random()) < remaining) return result;
         // Recompute early, in one process, in the background; serve the cached result.
         if (cache.add([...key, "\u0000early"], 1, { ttl: Math.max(1, delta * 1000) })) {
-          timed(args).then((pair) => cache.set(key, pair, { ttl, tag }), (error) => onError(error, args));
+          timed(args).then((pair) => cache.set(key, pair, { ttl, tag })).catch((error) => onError(error, args));
         }
         return result;
       }

@@ -1,0 +1,367 @@
+/**
+ * `FanoutCache`: a cache split over shards, each a {@linkcode DiskCache} in
+ * its own subdirectory (`000`, `001`, ...) with its own write lock, so
+ * concurrent writers rarely wait for each other. Keys go to the shard
+ * python-diskcache's FanoutCache would choose.
+ *
+ * @module
+ */
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CacheStats, DiskCache, type DiskCacheOptions, type Entry } from "./disk_cache.ts";
+import { Deque } from "./deque.ts";
+import { describe, Timeout } from "./errors.ts";
+import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
+import type { IterateOptions, SetOptions } from "./options.ts";
+import { Index } from "./persistent_index.ts";
+import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
+import type { CheckWarning } from "./_check.ts";
+import { shardHash } from "./_hash.ts";
+import type { Key, Tag } from "./_values.ts";
+
+/** Options of {@linkcode FanoutCache}. */
+export interface FanoutCacheOptions extends DiskCacheOptions {
+  /**
+   * Number of shards. Every process must use the same number for a
+   * directory (it is not stored, as in python-diskcache).
+   *
+   * @default {8}
+   */
+  shards?: number;
+}
+
+/** What {@linkcode FanoutCache.stats} reports: the shards' sums, plus timeouts. */
+export interface FanoutStats extends CacheStats {
+  /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
+  timeouts: number;
+}
+
+/**
+ * A sharded cache. Same methods as {@linkcode DiskCache} where they make
+ * sense across shards, with one difference: a shard locked for longer than
+ * `timeout` (default 10 ms) does not throw; the operation degrades instead
+ * (`get` misses, `set`/`add`/`delete`/`touch` return `false`,
+ * `incr`/`decr`/`pop` return `undefined`), and the degradation is counted in
+ * `stats().timeouts`. Bulk removals (`expire`, `evict`, `cull`, `clear`)
+ * retry a busy shard until done. There is no cross-shard `transact`: use
+ * {@linkcode FanoutCache.cache} for a sub-cache that has one.
+ *
+ * @example Share a cache between many writers
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache } from "../mod.ts";
+ * using cache = new FanoutCache(undefined, { shards: 4, sizeLimit: 2 ** 30 });
+ * cache.set("a", 1);
+ * assert.equal(cache.get("a"), 1);
+ * assert.equal(cache.shardCount, 4);
+ * assert.equal(cache.stats().timeouts, 0);
+ * ```
+ */
+export class FanoutCache {
+  #directory: string;
+  #shards: DiskCache[];
+  #options: DiskCacheOptions;
+  #timeouts = 0;
+  #named = new Map<string, DiskCache | Deque | Index>();
+
+  /**
+   * Opens (creating if needed) a sharded cache in `directory`.
+   *
+   * @param directory Where it lives; omitted means a fresh temporary directory.
+   * @param options `shards`, `timeout` (default 10 ms) and the DiskCache
+   * options; `sizeLimit` is the total, divided evenly over the shards.
+   */
+  constructor(directory?: string, options: FanoutCacheOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot open FanoutCache: "options" must be an object: received ${describe(options)}`);
+    }
+    const { shards = 8, ...rest } = options;
+    if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1000) {
+      throw new RangeError(`Cannot open FanoutCache: "shards" must be an integer from 1 to 1000: received ${describe(shards)}`);
+    }
+    if (directory !== undefined && (typeof directory !== "string" || directory.length === 0)) {
+      throw new TypeError(`Cannot open FanoutCache: "directory" must be a non-empty string path: received ${describe(directory)}`);
+    }
+    this.#directory = directory ?? mkdtempSync(join(tmpdir(), "diskcache-"));
+    this.#options = { ...rest, timeout: rest.timeout ?? 10 };
+    // A given total is split evenly; otherwise each shard keeps what it has
+    // stored (or the default share of python-diskcache's 1 GiB on creation).
+    const fresh = rest.readonly ? {} : { sizeLimit: Math.floor(DEFAULT_SETTINGS.sizeLimit / shards) };
+    const sizeLimit = rest.sizeLimit === undefined ? undefined : Math.floor(rest.sizeLimit / shards);
+    this.#shards = [];
+    try {
+      for (let i = 0; i < shards; i++) {
+        const dir = join(this.#directory, String(i).padStart(3, "0"));
+        const isNew = !existsSync(join(dir, "cache.db"));
+        const own = sizeLimit !== undefined ? { sizeLimit } : isNew ? fresh : {};
+        this.#shards.push(new DiskCache(dir, { ...this.#options, ...own }));
+      }
+    } catch (error) {
+      for (const shard of this.#shards) shard.close();
+      throw error;
+    }
+  }
+
+  /** The directory holding the shards. */
+  get directory(): string {
+    return this.#directory;
+  }
+  /** Number of shards. */
+  get shardCount(): number {
+    return this.#shards.length;
+  }
+  /** The shards, in order (for maintenance and tests). */
+  get shards(): readonly DiskCache[] {
+    return this.#shards;
+  }
+  /** Milliseconds a shard may stay locked before an operation degrades. */
+  get timeout(): number {
+    return this.#shards[0]!.timeout;
+  }
+  /** The total size limit (the sum of the shards'). */
+  get sizeLimit(): number {
+    return this.#shards.reduce((n, s) => n + s.sizeLimit, 0);
+  }
+  /** Items in all shards (expired ones included until culled). */
+  get length(): number {
+    return this.#shards.reduce((n, s) => n + s.length, 0);
+  }
+
+  /** The shard that holds `key`. */
+  shardOf(key: Key): DiskCache {
+    return this.#shards[shardHash(key) % this.#shards.length]!;
+  }
+
+  #degrade<T>(fallback: T, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof Timeout)) throw error;
+      this.#timeouts++;
+      return fallback;
+    }
+  }
+
+  /** See {@linkcode DiskCache.set}; `false` when the shard stayed busy. */
+  set(key: Key, value: unknown, options?: SetOptions): boolean {
+    return this.#degrade(false, () => this.shardOf(key).set(key, value, options));
+  }
+  /** See {@linkcode DiskCache.get}; a miss when the shard stayed busy. */
+  get<V = unknown>(key: Key): V | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).get<V>(key));
+  }
+  /** See {@linkcode DiskCache.getEntry}. */
+  getEntry<V = unknown>(key: Key): Entry<V> | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).getEntry<V>(key));
+  }
+  /** See {@linkcode DiskCache.has}. */
+  has(key: Key): boolean {
+    return this.#degrade(false, () => this.shardOf(key).has(key));
+  }
+  /** See {@linkcode DiskCache.delete}; `false` when the shard stayed busy. */
+  delete(key: Key): boolean {
+    return this.#degrade(false, () => this.shardOf(key).delete(key));
+  }
+  /** See {@linkcode DiskCache.add}; `false` when the shard stayed busy. */
+  add(key: Key, value: unknown, options?: SetOptions): boolean {
+    return this.#degrade(false, () => this.shardOf(key).add(key, value, options));
+  }
+  /** See {@linkcode DiskCache.incr}; `undefined` when the shard stayed busy. */
+  incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).incr(key, delta, initial));
+  }
+  /** See {@linkcode DiskCache.decr}; `undefined` when the shard stayed busy. */
+  decr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).decr(key, delta, initial));
+  }
+  /** See {@linkcode DiskCache.pop}; `undefined` when the shard stayed busy. */
+  pop<V = unknown>(key: Key): V | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).pop<V>(key));
+  }
+  /** See {@linkcode DiskCache.touch}; `false` when the shard stayed busy. */
+  touch(key: Key, ttl?: number): boolean {
+    return this.#degrade(false, () => this.shardOf(key).touch(key, ttl));
+  }
+  /** See {@linkcode DiskCache.setStream}; `false` when the shard stayed busy. */
+  async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
+    try {
+      return await this.shardOf(key).setStream(key, stream, options);
+    } catch (error) {
+      if (!(error instanceof Timeout)) throw error;
+      this.#timeouts++;
+      return false;
+    }
+  }
+  /** See {@linkcode DiskCache.getStream}. */
+  getStream(key: Key): ReadableStream<Uint8Array> | undefined {
+    return this.#degrade(undefined, () => this.shardOf(key).getStream(key));
+  }
+
+  #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key): Map<DiskCache, { item: T; at: number }[]> {
+    const groups = new Map<DiskCache, { item: T; at: number }[]>();
+    let at = 0;
+    for (const item of items) {
+      const shard = this.shardOf(keyOf(item));
+      let group = groups.get(shard);
+      if (!group) groups.set(shard, group = []);
+      group.push({ item, at: at++ });
+    }
+    return groups;
+  }
+
+  /** See {@linkcode DiskCache.getMany}; one snapshot per shard. */
+  getMany<V = unknown>(keys: Iterable<Key>): (V | undefined)[] {
+    const out: (V | undefined)[] = [];
+    for (const [shard, group] of this.#byShard(keys, (k) => k)) {
+      const values = this.#degrade(group.map(() => undefined), () => shard.getMany<V>(group.map((g) => g.item)));
+      group.forEach((g, i) => (out[g.at] = values[i]));
+    }
+    return out;
+  }
+  /**
+   * Stores many items, one transaction per shard (not atomic across shards).
+   *
+   * @returns How many were stored (items of a shard that stayed busy are not).
+   */
+  setMany(entries: Iterable<readonly [Key, unknown]>, options?: SetOptions): number {
+    let n = 0;
+    for (const [shard, group] of this.#byShard(entries, (e) => e[0])) {
+      n += this.#degrade(0, () => shard.setMany(group.map((g) => g.item), options));
+    }
+    return n;
+  }
+  /** See {@linkcode DiskCache.deleteMany}; one transaction per shard. */
+  deleteMany(keys: Iterable<Key>): number {
+    let n = 0;
+    for (const [shard, group] of this.#byShard(keys, (k) => k)) n += this.#degrade(0, () => shard.deleteMany(group.map((g) => g.item)));
+    return n;
+  }
+
+  /** Runs a bulk removal on every shard, retrying a busy shard until it finishes. */
+  #everyShard(fn: (shard: DiskCache) => number): number {
+    let total = 0;
+    for (const shard of this.#shards) {
+      for (;;) {
+        try {
+          total += fn(shard);
+          break;
+        } catch (error) {
+          if (!(error instanceof Timeout)) throw error;
+          this.#timeouts++;
+          total += (error as Timeout & { removed?: number }).removed ?? 0;
+        }
+      }
+    }
+    return total;
+  }
+
+  /** See {@linkcode DiskCache.expire}. */
+  expire(now?: number): number {
+    return this.#everyShard((s) => s.expire(now));
+  }
+  /** See {@linkcode DiskCache.evict}. */
+  evict(tag: Tag): number {
+    return this.#everyShard((s) => s.evict(tag));
+  }
+  /** See {@linkcode DiskCache.cull}: each shard to its share of `sizeLimit`. */
+  cull(): number {
+    return this.#everyShard((s) => s.cull());
+  }
+  /** See {@linkcode DiskCache.clear}. */
+  clear(): number {
+    return this.#everyShard((s) => s.clear());
+  }
+  /** See {@linkcode DiskCache.volume}: the sum over shards. */
+  volume(): number {
+    return this.#shards.reduce((n, s) => n + s.volume(), 0);
+  }
+  /** See {@linkcode DiskCache.createTagIndex}. */
+  createTagIndex(): void {
+    for (const s of this.#shards) s.createTagIndex();
+  }
+  /** See {@linkcode DiskCache.dropTagIndex}. */
+  dropTagIndex(): void {
+    for (const s of this.#shards) s.dropTagIndex();
+  }
+  /** See {@linkcode DiskCache.updateSettings}; `sizeLimit` is the total. */
+  updateSettings(changes: Partial<DiskCacheSettings>): void {
+    const perShard = changes.sizeLimit === undefined
+      ? changes
+      : { ...changes, sizeLimit: Math.floor(changes.sizeLimit / this.#shards.length) };
+    for (const s of this.#shards) s.updateSettings(perShard);
+  }
+
+  /** The shards' statistics added up, plus the timeouts this instance degraded. */
+  stats(options: { enable?: boolean; reset?: boolean } = {}): FanoutStats {
+    const sum: FanoutStats = { hits: 0, misses: 0, evictions: 0, count: 0, volume: 0, sizeLimit: 0, timeouts: this.#timeouts };
+    for (const s of this.#shards) {
+      const one = s.stats(options);
+      for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
+    }
+    if (options.reset) this.#timeouts = 0;
+    return sum;
+  }
+
+  /** See {@linkcode DiskCache.check}; paths are prefixed with the shard's directory. */
+  check(options: { fix?: boolean } = {}): CheckWarning[] {
+    return this.#shards.flatMap((s, i) =>
+      s.check(options).map((w) => ({ ...w, ...(w.path ? { path: `${String(i).padStart(3, "0")}/${w.path}` } : {}), message: `shard ${i}: ${w.message}` }))
+    );
+  }
+
+  /** Live keys, shard after shard (insertion order within each shard). */
+  *keys(options: IterateOptions = {}): IterableIterator<unknown> {
+    for (const s of this.#shards) yield* s.keys(options);
+  }
+  /** Live entries, shard after shard. */
+  *entries(options: IterateOptions = {}): IterableIterator<[unknown, unknown]> {
+    for (const s of this.#shards) yield* s.entries(options);
+  }
+  /** Same as {@linkcode FanoutCache.keys}. */
+  [Symbol.iterator](): IterableIterator<unknown> {
+    return this.keys();
+  }
+
+  /** See {@linkcode memoize}. */
+  memoize<A extends unknown[], R>(fn: (...args: A) => R, options?: MemoizeOptions<A>): Memoized<A, R> {
+    return memoize(this, fn, options);
+  }
+
+  #sub<T extends DiskCache | Deque | Index>(kind: string, name: string, make: (dir: string) => T): T {
+    if (typeof name !== "string" || !/^[\w.-]+$/.test(name) || name === "." || name === "..") {
+      throw new TypeError(`Cannot open ${kind} ${describe(name)}: names are letters, digits, "_", "-" and "." (no path separators)`);
+    }
+    const id = `${kind}/${name}`;
+    let found = this.#named.get(id);
+    if (found === undefined) this.#named.set(id, found = make(join(this.#directory, kind, name)));
+    return found as T;
+  }
+
+  /**
+   * A named DiskCache under `<directory>/cache/<name>` (the same object on
+   * every call), with its own transactions.
+   */
+  cache(name: string, options: DiskCacheOptions = {}): DiskCache {
+    return this.#sub("cache", name, (dir) => new DiskCache(dir, { timeout: 60_000, ...options }));
+  }
+  /** A named {@linkcode Deque} under `<directory>/deque/<name>`. */
+  deque<T = unknown>(name: string, options: { maxLength?: number } = {}): Deque<T> {
+    return this.#sub("deque", name, (dir) => new Deque<T>(dir, options)) as Deque<T>;
+  }
+  /** A named {@linkcode Index} under `<directory>/index/<name>`. */
+  index<K extends Key = Key, V = unknown>(name: string): Index<K, V> {
+    return this.#sub("index", name, (dir) => new Index<K, V>(dir)) as unknown as Index<K, V>;
+  }
+
+  /** Closes every shard and named sub-collection. */
+  close(): void {
+    for (const s of this.#shards) s.close();
+    for (const sub of this.#named.values()) sub.close();
+    this.#named.clear();
+  }
+  /** Same as {@linkcode FanoutCache.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { FanoutCache } from "../mod.ts";
+import { python, rawOpen, run, runJson, runners, tempDir } from "./_helpers.ts";
+
+test("FanoutCache routes keys to shards 000.. and offers the DiskCache operations", async () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 4, sizeLimit: 4 * 2 ** 20 });
+  for (const s of ["000", "001", "002", "003"]) assert.ok(existsSync(join(dir.path, s, "cache.db")));
+  assert.equal(cache.sizeLimit, 4 * 2 ** 20);
+  for (let i = 0; i < 100; i++) cache.set(`k${i}`, i, { tag: i % 2 ? "odd" : "even" });
+  assert.equal(cache.length, 100);
+  assert.equal(new Set(Array.from({ length: 100 }, (_, i) => cache.shardOf(`k${i}`))).size, 4, "keys spread over every shard");
+  assert.equal(cache.get("k7"), 7);
+  assert.equal(cache.add("k7", 0), false);
+  assert.equal(cache.incr("n", 2), 2);
+  assert.equal(cache.pop("n"), 2);
+  assert.equal(cache.touch("k1", 1000), true);
+  assert.deepEqual(cache.getMany(["k1", "nope", "k2"]), [1, undefined, 2]);
+  assert.equal(cache.setMany([["x", 1], ["y", 2]]), 2);
+  assert.equal(cache.deleteMany(["x", "y", "z"]), 2);
+  assert.equal(cache.evict("odd"), 50);
+  assert.equal([...cache.keys()].length, 50);
+  assert.equal(cache.clear(), 50);
+  await cache.setStream("s", new Blob(["streamed"]).stream());
+  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("s")), "streamed");
+  assert.deepEqual(cache.check(), []);
+  const memo = cache.memoize(function twice(n: number) {
+    return n * 2;
+  });
+  assert.equal(memo(21), 42);
+  assert.equal(cache.get(memo.cacheKey(21)), 42);
+  assert.throws(() => new FanoutCache(dir.path, { shards: 0 }), RangeError);
+});
+
+test("FanoutCache degrades instead of throwing when a shard stays locked, and counts it", () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 2, timeout: 20 });
+  const shard = cache.shardOf("key");
+  const db = rawOpen(join(shard.directory, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    assert.equal(cache.set("key", 1), false);
+    assert.equal(cache.add("key", 1), false);
+    assert.equal(cache.incr("key"), undefined);
+    assert.equal(cache.delete("key"), false);
+    assert.equal(cache.get("key"), undefined, "reads are not blocked by a writer (WAL); a miss here is a real miss");
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.stats().timeouts, 4);
+  assert.equal(cache.set("key", 1), true);
+});
+
+test("FanoutCache cache(), deque() and index() are named sub-collections", () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 2 });
+  const sub = cache.cache("sessions");
+  sub.transact(() => sub.set("a", 1));
+  assert.equal(cache.cache("sessions"), sub);
+  assert.ok(existsSync(join(dir.path, "cache", "sessions", "cache.db")));
+  cache.deque("jobs").push(1, 2);
+  assert.deepEqual([...cache.deque("jobs")], [1, 2]);
+  cache.index("users").set("ada", { admin: true });
+  assert.deepEqual(cache.index("users").get("ada"), { admin: true });
+  assert.throws(() => cache.cache("../escape"), TypeError);
+});
+
+test("FanoutCache and python-diskcache's FanoutCache agree on where keys live", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  const res = await run(python()!, ["-c", `
+import sys, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=5)
+for i in range(40):
+    c.set("py-%d" % i, i)
+    c.set(i * 7919, "int-%d" % i)
+    c.set(("b-%d" % i).encode(), i)
+    c.set(i + 0.5, i)
+print("ok")`, dir.path]);
+  assert.equal(res.code, 0, res.stderr);
+  {
+    using cache = new FanoutCache(dir.path, { shards: 5 });
+    for (let i = 0; i < 40; i++) {
+      assert.equal(cache.get(`py-${i}`), i);
+      assert.equal(cache.get(i * 7919), `int-${i}`);
+      assert.equal(cache.get(new TextEncoder().encode(`b-${i}`)), i);
+      assert.equal(cache.get(i + 0.5), i);
+      cache.set(`js-${i}`, i);
+      cache.set(-i * 104729, i);
+    }
+  }
+  const back = await run(python()!, ["-c", `
+import sys, json, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=5)
+print(json.dumps([c.get("js-%d" % i) for i in range(40)] + [c.get(-i * 104729) for i in range(40)]))`, dir.path]);
+  assert.equal(back.code, 0, back.stderr);
+  const got = JSON.parse(back.stdout);
+  assert.deepEqual(got, [...Array.from({ length: 40 }, (_, i) => i), ...Array.from({ length: 40 }, (_, i) => i)]);
+});
+
+test("FanoutCache under 6 processes of mixed runtimes with a mixed workload ends with check() clean in every shard", async () => {
+  using dir = tempDir();
+  new FanoutCache(dir.path, { shards: 4, sizeLimit: 2 * 2 ** 20 }).close();
+  const base = runners("fanout_worker");
+  const procs = Array.from({ length: Math.max(6, base.length) }, (_, i) => base[i % base.length]!);
+  const results = await Promise.all(procs.map((r, i) => runJson<{ incr: number; timeouts: number }>(r, [dir.path, String(i), "400"])));
+  using cache = new FanoutCache(dir.path, { shards: 4, timeout: 60_000 });
+  assert.deepEqual(cache.check(), []);
+  const counted = results.reduce((n, r) => n + r.incr, 0);
+  assert.equal(cache.get("counter"), counted, "every acknowledged incr counted once");
+  for (const shard of cache.shards) assert.deepEqual(shard.check(), []);
+});
