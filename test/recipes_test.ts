@@ -135,3 +135,41 @@ test("memoizeStampede recomputes early, once, while serving the cached value", a
   await new Promise((r) => setTimeout(r, 20)); // let the next background recomputation finish
   assert.throws(() => memoizeStampede(cache, async function g() {}, {} as never), /"ttl"/);
 });
+
+function assertNoInterleaving(log: string, expected: number): void {
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  assert.equal(lines.length, expected);
+  for (let i = 0; i < lines.length; i += 2) {
+    const [begin, who] = lines[i]!.split(" ");
+    assert.equal(begin, "begin", `line ${i}: ${lines[i]}`);
+    assert.equal(lines[i + 1], `end ${who}`);
+  }
+}
+
+for (const mode of ["rlock", "barrier"] as const) {
+  test(`${mode === "rlock" ? "RLock" : "barrier"} excludes processes of every runtime: appends never interleave`, async () => {
+    using dir = tempDir();
+    const log = join(dir.path, "log.txt");
+    writeFileSync(log, "");
+    const procs = runners("recipe_worker");
+    await Promise.all(procs.map((r, i) => runJson(r, [mode, join(dir.path, "cache"), log, `${r.name}${i}`])));
+    assertNoInterleaving(log, procs.length * 10 * 2);
+  });
+}
+
+test("BoundedSemaphore, Averager and throttle across processes of every runtime", async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "cache");
+  const procs = runners("recipe_worker");
+  await Promise.all(procs.map((r, i) => runJson(r, ["semaphore", path, String(i)])));
+  await Promise.all(procs.map((r, i) => runJson(r, ["averager", path, String(i)])));
+  const throttled = await Promise.all(procs.map((r, i) => runJson<{ ms: number }>(r, ["throttle", path, String(i)])));
+  using cache = new DiskCache(path);
+  assert.ok((cache.get("most") as number) <= 2, `at most 2 holders at once, saw ${cache.get("most")}`);
+  assert.equal(cache.get("holders"), 0);
+  assert.equal(new Averager(cache, "avg").get(), 5.5);
+  assert.equal(cache.get("throttled"), procs.length * 5);
+  // 5 calls per second shared by all: the bucket starts full (5), the rest need a token each.
+  const slowest = Math.max(...throttled.map((t) => t.ms));
+  assert.ok(slowest >= ((procs.length * 5 - 5) / 5) * 1000 * 0.9, `the last caller waited ${slowest} ms for tokens`);
+});

@@ -105,6 +105,9 @@ export function memoizeStampede<A extends unknown[], R>(
       const mine = token();
       if (cache.add(computing, mine, { ttl: computeTimeout })) {
         try {
+          // Another process may have stored it between our miss and our marker.
+          const stored = cache.get(key) as [Awaited<R>, number] | undefined;
+          if (stored !== undefined) return stored[0];
           const pair = await timed(args);
           cache.set(key, pair, { ttl, tag });
           return pair[0];
