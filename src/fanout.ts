@@ -292,6 +292,11 @@ export class FanoutCache {
     for (const s of this.#shards) s.updateSettings(perShard);
   }
 
+  /** See {@linkcode DiskCache.reloadSettings}, on every shard. */
+  reloadSettings(): void {
+    for (const s of this.#shards) s.reloadSettings();
+  }
+
   /** The shards' statistics added up, plus the timeouts this instance degraded. */
   stats(options: { enable?: boolean; reset?: boolean } = {}): FanoutStats {
     const sum: FanoutStats = { hits: 0, misses: 0, evictions: 0, count: 0, volume: 0, sizeLimit: 0, timeouts: this.#timeouts };

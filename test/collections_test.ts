@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { Deque, DiskCache, Index } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { runJson, runners, tempDir } from "./_helpers.ts";
 
 function seeded(seed: number) {
   return (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
@@ -105,5 +105,23 @@ test("Deque.fromCache and Index.fromCache share one cache's items", () => {
   } finally {
     cache.close();
     rmSync(cache.directory, { recursive: true, force: true });
+  }
+});
+
+test("Deque is shared by processes of every runtime: each pushed item is shifted exactly once", async () => {
+  using dir = tempDir();
+  const procs = runners("deque_worker");
+  const results = await Promise.all(procs.map((r, i) => runJson<{ got: string[] }>(r, [dir.path, `p${i}`, "60"])));
+  const all = results.flatMap((r) => r.got).sort();
+  const expected = procs.flatMap((_, i) => Array.from({ length: 60 }, (_, j) => `p${i}:${j}`)).sort();
+  assert.deepEqual(all, expected);
+  for (const r of results) {
+    // Items of one pusher come out in the order it pushed them.
+    const byPusher = new Map<string, number[]>();
+    for (const item of r.got) {
+      const [who, n] = item.split(":");
+      byPusher.set(who!, [...(byPusher.get(who!) ?? []), Number(n)]);
+    }
+    for (const seq of byPusher.values()) assert.deepEqual(seq, [...seq].sort((a, b) => a - b));
   }
 });
