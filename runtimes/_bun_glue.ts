@@ -17,6 +17,7 @@ import {
 
 interface BunStatement extends SqliteStatement {
   values(...params: SqliteValue[]): unknown[][];
+  finalize(): void;
 }
 interface BunDatabase {
   exec(sql: string): void;
@@ -28,6 +29,8 @@ interface BunDatabase {
 export interface BunSqliteModule {
   // deno-lint-ignore no-explicit-any
   Database: new (path: string, options?: any) => BunDatabase;
+  /** Open flags, for URIs (`immutable=1`), which the options form cannot ask for. */
+  constants?: { SQLITE_OPEN_READONLY: number; SQLITE_OPEN_URI: number };
 }
 
 /** Array rows come from `values()`, which returns every row. */
@@ -56,14 +59,24 @@ export function bunDriverFrom(mod: BunSqliteModule): SqliteDriver {
     name: "bun:sqlite",
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
       const readonly = options?.readonly ?? false;
-      const db = new mod.Database(path, readonly ? { readonly: true } : { create: true, readwrite: true });
+      const c = mod.constants;
+      const db = readonly && options?.immutable && c
+        ? new mod.Database(`file:${encodeURI(path)}?immutable=1`, c.SQLITE_OPEN_READONLY | c.SQLITE_OPEN_URI)
+        : new mod.Database(path, readonly ? { readonly: true } : { create: true, readwrite: true });
+      // bun:sqlite keeps the file open until every statement is finalized.
+      const statements = new Set<BunStatement>();
       return {
         exec: (sql: string) => db.exec(sql),
         prepare(sql: string, opts?: SqlitePrepareOptions): SqliteStatement {
           const stmt = db.prepare(sql);
+          statements.add(stmt);
           return opts?.arrays ? arrayStatement(stmt) : stmt;
         },
-        close: () => db.close(),
+        close: () => {
+          for (const stmt of statements) stmt.finalize();
+          statements.clear();
+          db.close();
+        },
       };
     },
     errorCode: sqliteErrorCode,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Database } from "bun:sqlite";
+import { constants, Database } from "bun:sqlite";
 import { bunDriverFrom } from "./_bun_glue.ts";
 import type { SqliteDriver } from "../src/driver.ts";
 
@@ -24,7 +24,7 @@ import type { SqliteDriver } from "../src/driver.ts";
  * ```
  */
 export function bunDriver(): SqliteDriver {
-  return bunDriverFrom({ Database });
+  return bunDriverFrom({ Database, constants });
 }
 
 export { bunDriverFrom };

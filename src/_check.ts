@@ -6,12 +6,11 @@
  *
  * @module
  */
-import { readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { Engine } from "./_engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
 import { DiskCacheError } from "./errors.ts";
-import { removeValueFile } from "./disk.ts";
 
 /** One problem `check()` found. */
 export interface CheckWarning {
@@ -83,7 +82,7 @@ function checkFiles(engine: Engine, fix: boolean, warnings: CheckWarning[]): voi
     for (const row of rows) {
       let actual: number | undefined;
       try {
-        actual = statSync(join(dir, row.filename)).size;
+        actual = lstatSync(join(dir, row.filename)).size; // a symlink counts as damage, never followed
       } catch {
         actual = undefined;
       }
@@ -117,7 +116,11 @@ function checkFiles(engine: Engine, fix: boolean, warnings: CheckWarning[]): voi
         path: file,
         message: `file ${file} belongs to no item${removed ? "; it was removed" : recent && fix ? "; left in place: it is recent and may belong to a write in progress" : ""}`,
       });
-      if (removed) removeValueFile(dir, file);
+      if (removed) {
+        try {
+          unlinkSync(join(dir, file)); // a symlink is removed itself, never followed
+        } catch { /* gone meanwhile */ }
+      }
     }
     for (const full of dirs) {
       let empty = false;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -35,7 +35,7 @@ import {
   SETTING_COLUMNS,
   toStored,
 } from "./settings.ts";
-import { removeValueFile } from "./disk.ts";
+import { type FileModes, removeValueFile } from "./disk.ts";
 
 /** What the engine needs to open. */
 export interface EngineOptions {
@@ -45,6 +45,7 @@ export interface EngineOptions {
   clock: () => number;
   settings: Partial<DiskCacheSettings>;
   readonly: boolean;
+  modes: FileModes;
 }
 
 /** The connection and everything tied to it. */
@@ -54,6 +55,8 @@ export class Engine {
   readonly driver: SqliteDriver;
   readonly timeout: number;
   readonly clock: () => number;
+  /** Permissions of the directories and files this cache creates. */
+  readonly modes: FileModes;
   /** Opened with `readonly`: every write throws. */
   readonly readonly: boolean;
   settings: DiskCacheSettings;
@@ -89,8 +92,17 @@ export class Engine {
     this.timeout = options.timeout;
     this.clock = options.clock;
     this.readonly = options.readonly;
-    this.directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory);
+    this.modes = options.modes;
+    this.directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
     this.dbPath = join(this.directory, "cache.db");
+    if (!options.readonly && !existsSync(this.dbPath)) {
+      // SQLite creates the -wal and -shm files with the database file's mode.
+      try {
+        closeSync(openSync(this.dbPath, "a", options.modes.fileMode));
+      } catch (error) {
+        throw this.fileError(error, "open cache");
+      }
+    }
     if (options.readonly && !existsSync(this.dbPath)) {
       throw new DiskCacheError(`Cannot open cache read-only: "${this.dbPath}" does not exist; open it once writable first`);
     }
@@ -394,6 +406,21 @@ export class Engine {
     }
   }
 
+  /** Turns a file-system error of a value file into one of ours. */
+  fileError(error: unknown, op: string): unknown {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      return new DiskCacheError(`Cannot ${op}: the disk holding "${this.directory}" is full; free space and retry`, { cause: error });
+    }
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+      return new DiskCacheError(
+        `Cannot ${op}: "${this.directory}" cannot be written (${code}); check its permissions, or open it with { readonly: true }`,
+        { cause: error },
+      );
+    }
+    return error;
+  }
+
   /** Reads one Settings row. */
   readSetting(key: string): SqliteValue | undefined {
     const row = this.prepare("SELECT value FROM Settings WHERE key = ?").get(key) as { value: SqliteValue } | null | undefined;
@@ -564,11 +591,11 @@ function existingDirectory(directory: string | undefined): string {
   return full;
 }
 
-function openDirectory(directory: string | undefined): string {
+function openDirectory(directory: string | undefined, mode: number): string {
   if (directory === undefined) return mkdtempSync(join(tmpdir(), "diskcache-"));
   const full = resolve(directory);
   try {
-    mkdirSync(full, { recursive: true });
+    mkdirSync(full, { recursive: true, mode });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "EEXIST" || code === "ENOTDIR") {

@@ -165,7 +165,14 @@ export function prepareWrite(
       `Cannot store value: it takes ${bytes} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes, and storing it would evict everything; raise sizeLimit or store it elsewhere`,
     );
   }
-  const filename = stored.file === null ? null : writeValueFile(engine.directory, stored.file);
+  let filename: string | null = null;
+  if (stored.file !== null) {
+    try {
+      filename = writeValueFile(engine.directory, stored.file, engine.modes);
+    } catch (error) {
+      throw engine.fileError(error, "set");
+    }
+  }
   return {
     key,
     raw,

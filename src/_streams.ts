@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { closeSync, fstatSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync } from "node:fs";
 import { read } from "node:fs";
 import { open as openAsync } from "node:fs/promises";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { describe } from "./errors.ts";
-import { randomFilename, removeValueFile } from "./disk.ts";
+import { openValueFile, randomFilename, removeValueFile } from "./disk.ts";
 import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
 import { put } from "./_ops.ts";
 
@@ -32,8 +32,13 @@ export async function setStream(
   engine.assertWritable("setStream");
   const filename = randomFilename();
   const full = join(engine.directory, filename);
-  mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true });
-  const handle = await openAsync(full, "wx");
+  let handle;
+  try {
+    mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true, mode: engine.modes.dirMode });
+    handle = await openAsync(full, "wx", engine.modes.fileMode);
+  } catch (error) {
+    throw engine.fileError(error, "setStream");
+  }
   let size = 0;
   try {
     const reader = stream.getReader();
@@ -55,7 +60,7 @@ export async function setStream(
   } catch (error) {
     await handle.close().catch(() => {});
     removeValueFile(engine.directory, filename);
-    throw error;
+    throw engine.fileError(error, "setStream");
   }
   if (size > engine.settings.sizeLimit && engine.policy.order !== null) {
     removeValueFile(engine.directory, filename);
@@ -97,13 +102,8 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
   if (row.mode !== MODE_BINARY && row.mode !== MODE_TEXT) {
     throw new TypeError(`Cannot getStream key ${describe(original)}: its value is not bytes or a string; use get()`);
   }
-  let fd: number;
-  try {
-    fd = openSync(join(engine.directory, row.filename), "r");
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const fd = openValueFile(engine.directory, row.filename);
+  if (fd === undefined) return undefined;
   if (fstatSync(fd).size !== row.size) {
     closeSync(fd);
     return undefined;

@@ -9,9 +9,51 @@
  *
  * @module
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { getRandomValues } from "node:crypto";
+
+/** Python-diskcache's value file names; nothing else is ever read or removed. */
+const NAME = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.val$/;
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * Whether `filename` is a value file name whose two parent directories are
+ * real directories, not symlinks: a file planted by someone else must never
+ * lead a read or a delete outside the cache directory.
+ *
+ * @param directory The cache directory.
+ * @param filename The relative name from the row.
+ * @returns `true` when it is safe to open or remove.
+ */
+export function isSafeValuePath(directory: string, filename: string): boolean {
+  if (!NAME.test(filename)) return false;
+  try {
+    return !lstatSync(join(directory, filename.slice(0, 2))).isSymbolicLink() &&
+      !lstatSync(join(directory, filename.slice(0, 5))).isSymbolicLink();
+  } catch {
+    return true; // missing: opening it will say so
+  }
+}
+
+/**
+ * Opens a value file for reading without following a symlink anywhere on
+ * its path inside the cache; `undefined` when it is missing or unsafe.
+ *
+ * @param directory The cache directory.
+ * @param filename The relative name from the row.
+ * @returns A file descriptor, or `undefined`.
+ */
+export function openValueFile(directory: string, filename: string): number | undefined {
+  if (!isSafeValuePath(directory, filename)) return undefined;
+  try {
+    return openSync(join(directory, filename), constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ELOOP") return undefined;
+    throw error;
+  }
+}
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
@@ -28,12 +70,25 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
+
+/** Permissions of what the cache creates. */
+export interface FileModes {
+  /** Mode of new directories. */
+  dirMode: number;
+  /** Mode of new files. */
+  fileMode: number;
+}
+
+/** Owner-only: other users can neither read nor list a cache by default. */
+export const OWNER_ONLY: Readonly<FileModes> = Object.freeze({ dirMode: 0o700, fileMode: 0o600 });
+
 /**
  * Writes `bytes` to a new value file under `directory` (exclusive create:
  * never overwrites) and returns its relative name.
  *
  * @param directory The cache directory.
  * @param bytes The file's contents.
+ * @param modes Permissions of created directories and the file.
  * @returns The relative file name to store in the row.
  *
  * @example Write a value file
@@ -41,13 +96,13 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * const name = writeValueFile("/tmp/cache", new Uint8Array(40000));
  * ```
  */
-export function writeValueFile(directory: string, bytes: Uint8Array): string {
+export function writeValueFile(directory: string, bytes: Uint8Array, modes: FileModes = OWNER_ONLY): string {
   for (let attempt = 0; ; attempt++) {
     const name = randomFilename();
     const full = join(directory, name);
     try {
-      mkdirSync(join(directory, name.slice(0, 5)), { recursive: true });
-      const fd = openSync(full, "wx");
+      mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });
+      const fd = openSync(full, "wx", modes.fileMode);
       try {
         writeAll(fd, bytes);
       } finally {
@@ -79,13 +134,8 @@ export function writeValueFile(directory: string, bytes: Uint8Array): string {
  * ```
  */
 export function readValueFile(directory: string, filename: string, size: number): Uint8Array | undefined {
-  let fd: number;
-  try {
-    fd = openSync(join(directory, filename), "r");
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const fd = openValueFile(directory, filename);
+  if (fd === undefined) return undefined;
   try {
     if (fstatSync(fd).size !== size) return undefined;
     const out = new Uint8Array(size);
@@ -114,6 +164,7 @@ export function readValueFile(directory: string, filename: string, size: number)
  * ```
  */
 export function removeValueFile(directory: string, filename: string): void {
+  if (!isSafeValuePath(directory, filename)) return;
   try {
     unlinkSync(join(directory, filename));
   } catch {

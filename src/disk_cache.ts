@@ -51,6 +51,20 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    */
   readonly?: boolean;
   /**
+   * Permissions of directories this cache creates. Owner-only by default;
+   * use `0o755` (and `fileMode: 0o644`) to let other users read the cache.
+   *
+   * @default {0o700}
+   */
+  dirMode?: number;
+  /**
+   * Permissions of files this cache creates (`cache.db` and its companions,
+   * value files). The process umask still applies.
+   *
+   * @default {0o600}
+   */
+  fileMode?: number;
+  /**
    * The clock, in epoch milliseconds. All expiry uses it; tests pass a fake.
    *
    * @default {Date.now}
@@ -72,7 +86,7 @@ export interface Entry<V = unknown> {
   tag: Tag | null;
 }
 
-const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly"]);
+const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode"]);
 
 /**
  * A persistent cache in a directory: SQLite holds the index and small values,
@@ -154,7 +168,13 @@ export class DiskCache {
     if (typeof readonly !== "boolean") {
       throw new TypeError(`Cannot open cache: "readonly" must be a boolean: received ${describe(readonly)}`);
     }
-    this.#engine = new Engine({ directory, driver, timeout, clock, readonly, settings: settings as Partial<DiskCacheSettings> });
+    const modes = { dirMode: options.dirMode ?? 0o700, fileMode: options.fileMode ?? 0o600 };
+    for (const [name, mode] of Object.entries(modes)) {
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+        throw new RangeError(`Cannot open cache: "${name}" must be a permission mode such as 0o700: received ${describe(mode)}`);
+      }
+    }
+    this.#engine = new Engine({ directory, driver, timeout, clock, readonly, modes, settings: settings as Partial<DiskCacheSettings> });
   }
 
   /** The cache directory (absolute). */

@@ -2,7 +2,7 @@
 // can load, plus how the default driver is chosen and what happens without one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
 import type { SqliteDriver } from "../src/driver.ts";
@@ -55,6 +55,26 @@ for (const driver of loadable()) {
     } finally {
       db.close();
     }
+  });
+
+  test(`SqliteDriver ${driver.name} releases the database file on close, prepared statements and all`, (t) => {
+    if (!existsSync("/proc/self/fd")) return t.skip("needs /proc");
+    using dir = tempDir();
+    const path = join(dir.path, "t.db");
+    const db = driver.open(path);
+    db.exec("CREATE TABLE t (a)");
+    db.prepare("SELECT a FROM t").all();
+    db.prepare("SELECT a FROM t", { arrays: true }).get();
+    const open = () => readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+      } catch {
+        return false;
+      }
+    }).length;
+    assert.ok(open() > 0);
+    db.close();
+    assert.equal(open(), 0, "no descriptor of the database is left open");
   });
 
   test(`DiskCache works on the ${driver.name} driver passed explicitly`, () => {
@@ -120,4 +140,14 @@ test("the npm build imports on Node 24 and picks node:sqlite", async (t) => {
     c.close();`]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), { driver: "node:sqlite", v: [1] });
+});
+
+test("the /bun entry's bunDriver() opens caches on Bun", async (t) => {
+  if ((globalThis as { Bun?: unknown }).Bun === undefined) return t.skip("Bun only");
+  const { bunDriver } = await import("../runtimes/bun.ts");
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { driver: bunDriver() });
+  cache.set("k", [1]);
+  assert.equal(cache.driverName, "bun:sqlite");
+  assert.deepEqual(cache.get("k"), [1]);
 });

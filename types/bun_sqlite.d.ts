@@ -3,4 +3,5 @@
 declare module "bun:sqlite" {
   // deno-lint-ignore no-explicit-any
   export const Database: new (path: string, options?: any) => any;
+  export const constants: { SQLITE_OPEN_READONLY: number; SQLITE_OPEN_URI: number };
 }

@@ -1,0 +1,113 @@
+// Safe defaults and faults: owner-only files, symlinks never followed,
+// a full disk.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache, DiskCacheError } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+function valueFiles(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/"));
+}
+const umask = () => (process as { umask?: () => number }).umask?.() ?? 0o022;
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+test("DiskCache creates its directories and files owner-only by default, and as configured", () => {
+  using dir = tempDir();
+  const own = join(dir.path, "own", "cache");
+  {
+    using cache = new DiskCache(own, { minFileSize: 10 });
+    cache.set("f", "a value in a file");
+    const [file] = valueFiles(own);
+    assert.equal(mode(own), 0o700 & ~umask());
+    assert.equal(mode(join(own, "cache.db")), 0o600 & ~umask());
+    assert.equal(mode(join(own, "cache.db-wal")), 0o600 & ~umask());
+    assert.equal(mode(join(own, file!)), 0o600 & ~umask());
+    assert.equal(mode(join(own, file!.slice(0, 5))), 0o700 & ~umask());
+  }
+  const shared = join(dir.path, "shared");
+  using cache = new DiskCache(shared, { minFileSize: 10, dirMode: 0o755, fileMode: 0o644 });
+  cache.set("f", "a value in a file");
+  assert.equal(mode(shared), 0o755 & ~umask());
+  assert.equal(mode(join(shared, "cache.db")), 0o644 & ~umask());
+  assert.equal(mode(join(shared, valueFiles(shared)[0]!)), 0o644 & ~umask());
+  assert.throws(() => new DiskCache(join(dir.path, "x"), { fileMode: 0o10000 }), RangeError);
+});
+
+test("DiskCache never follows a symlink planted in place of a value file or its directory", () => {
+  using dir = tempDir();
+  const outside = join(dir.path, "outside");
+  mkdirSync(outside);
+  const secret = join(outside, "secret");
+  writeFileSync(secret, "s".repeat(1000));
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("a", "x".repeat(1000));
+  cache.set("b", "y".repeat(1000));
+  const [fa, fb] = ["a", "b"].map((k) => valueFiles(cache.directory).find((f) => readFileSync(join(cache.directory, f), "utf8")[0] === (k === "a" ? "x" : "y"))!);
+  // a: the value file itself becomes a symlink to a file of the same size outside.
+  unlinkSync(join(cache.directory, fa!));
+  symlinkSync(secret, join(cache.directory, fa!));
+  assert.equal(cache.get("a"), undefined, "a symlinked value file reads as a miss");
+  assert.equal(cache.getStream("a"), undefined);
+  cache.delete("a");
+  assert.equal(readFileSync(secret, "utf8"), "s".repeat(1000), "the target is untouched");
+  // b: its top directory becomes a symlink to a directory outside.
+  const top = fb!.slice(0, 2);
+  if (fa!.slice(0, 2) !== top) {
+    const moved = join(outside, "moved");
+    renameSync(join(cache.directory, top), moved);
+    symlinkSync(moved, join(cache.directory, top));
+    assert.equal(cache.get("b"), undefined);
+    cache.delete("b");
+    assert.ok(existsSync(join(moved, fb!.slice(3))), "the file behind the symlinked directory is not removed");
+  }
+});
+
+test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, and writes work again once space is freed", async (t) => {
+  using dir = tempDir();
+  const mnt = join(dir.path, "small");
+  mkdirSync(mnt);
+  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
+  if (mount.status !== 0) return t.skip(`cannot mount a small tmpfs here (needs root): ${mount.stderr}`);
+  let cache: DiskCache | undefined;
+  try {
+    const filler = join(mnt, "filler");
+    writeFileSync(filler, new Uint8Array(600_000)); // the space "freed" later, by someone else
+    cache = new DiskCache(join(mnt, "cache"), { minFileSize: 1000, sizeLimit: 2 ** 40 });
+    cache.set("keep", "kept value");
+    let stored = 0, error: unknown;
+    for (let i = 0; i < 1000 && error === undefined; i++) {
+      try {
+        cache.set(`file-${i}`, new Uint8Array(100_000).fill(i & 0xff));
+        stored++;
+      } catch (e) {
+        error = e;
+      }
+    }
+    assert.ok(error instanceof DiskCacheError, `expected DiskCacheError, got ${error}`);
+    assert.match((error as Error).message, /disk .* is full/);
+    assert.ok(stored > 5);
+    let inlineError: unknown;
+    for (let i = 0; i < 100_000 && inlineError === undefined; i++) {
+      try {
+        cache.set(`small-${i}`, "z".repeat(900));
+      } catch (e) {
+        inlineError = e;
+      }
+    }
+    assert.ok(inlineError instanceof DiskCacheError && /full/.test((inlineError as Error).message), `inline: ${inlineError}`);
+    assert.equal(cache.get("keep"), "kept value", "reads work on a full disk");
+    assert.deepEqual(cache.get("file-0"), new Uint8Array(100_000).fill(0));
+    assert.throws(() => cache!.delete("keep"), /full/, "even a delete needs room in the WAL");
+    unlinkSync(filler);
+    for (let i = 0; i < stored; i++) cache.delete(`file-${i}`);
+    assert.equal(cache.set("after", new Uint8Array(50_000)), true, "writes work again once space is freed");
+    assert.equal(cache.get("keep"), "kept value");
+    assert.deepEqual(cache.check().filter((w) => w.kind === "integrity"), []);
+  } finally {
+    cache?.close();
+    spawnSync("umount", [mnt]);
+  }
+});
