@@ -18,7 +18,8 @@ const valueArb = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ minLength: 40, maxLength: 80 }), // value files with minFileSize 32
   fc.uint8Array({ maxLength: 50 }),
-  fc.record({ n: fc.integer(), s: fc.array(fc.boolean(), { maxLength: 3 }) }),
+  // Plain objects only: null-prototype objects read back as plain objects (documented).
+  fc.record({ n: fc.integer(), s: fc.array(fc.boolean(), { maxLength: 3 }) }, { noNullPrototype: true }),
 );
 const ttlArb = fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined });
 const tagArb = fc.option(fc.constantFrom("t1", "t2"), { nil: undefined });

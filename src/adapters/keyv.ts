@@ -1,0 +1,166 @@
+/**
+ * A Keyv storage adapter over {@linkcode DiskCache}: `new Keyv({ store: new
+ * KeyvDiskCache(dir) })`. Works under Keyv 5 and 6 (which drives it through
+ * its bridge: relative ttl in ms either way). Namespaces are kept natively as
+ * the items' tag, so `clear()` removes one namespace without touching others,
+ * expired entries are reclaimed by the cache itself, and the cache's size
+ * limit holds. With Keyv's serialization turned off, values reach the cache
+ * as they are (binary values go to value files, not base64).
+ *
+ * @module
+ */
+import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+
+type Listener = (...args: unknown[]) => void;
+
+/** Options of {@linkcode KeyvDiskCache}: the cache's, or an open cache. */
+export interface KeyvDiskCacheOptions extends DiskCacheOptions {
+  /** Use this cache instead of opening one (it is not closed by `disconnect`). */
+  cache?: DiskCache;
+}
+
+const NO_NAMESPACE = "\u0000keyv";
+
+/**
+ * Keyv's storage adapter interface, implemented on a DiskCache.
+ *
+ * @example Use DiskCache under Keyv
+ * ```ts ignore
+ * import Keyv from "keyv";
+ * import { KeyvDiskCache } from "@diskcache/diskcache/keyv";
+ * const keyv = new Keyv({ store: new KeyvDiskCache("/var/cache/app", { sizeLimit: 2 ** 30 }), namespace: "users" });
+ * await keyv.set("ada", { admin: true }, 60_000);
+ * await keyv.get("ada"); // { admin: true }
+ * ```
+ */
+export class KeyvDiskCache {
+  /** The namespace Keyv sets; items are tagged with it. */
+  namespace: string | undefined = undefined;
+  /**
+   * What Keyv reads from `opts`: Keyv 5 enables iteration for stores whose
+   * `dialect` or `url` it knows, and this store is SQLite underneath.
+   */
+  readonly opts: KeyvDiskCacheOptions & { dialect: string; url: string };
+  #cache: DiskCache;
+  #owned: boolean;
+  #listeners = new Map<string, Set<Listener>>();
+
+  /**
+   * @param directory The cache directory (omitted: a temporary one), or options.
+   * @param options DiskCache options, or `cache`: an open DiskCache to use.
+   */
+  constructor(directory?: string, options: KeyvDiskCacheOptions = {}) {
+    const { cache, ...cacheOptions } = options;
+    this.#owned = cache === undefined;
+    this.#cache = cache ?? new DiskCache(directory, { tagIndex: true, ...cacheOptions });
+    this.opts = { ...options, dialect: "sqlite", url: `sqlite://${this.#cache.directory}` };
+  }
+
+  /** The DiskCache underneath. */
+  get cache(): DiskCache {
+    return this.#cache;
+  }
+
+  #key(key: string): [string, string] {
+    return [this.namespace ?? NO_NAMESPACE, key];
+  }
+
+  #ttl(ttl: number | undefined): number | undefined {
+    if (ttl === undefined || ttl === null || !Number.isFinite(ttl)) return undefined;
+    // Keyv 6 adapters may be handed an absolute expiry (epoch ms); Keyv 5 a relative ttl.
+    if (ttl >= 1e12) return Math.max(0, ttl - Date.now());
+    return Math.max(0, ttl);
+  }
+
+  #guard<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (this.#listeners.get("error")?.size) {
+        this.emit("error", error);
+        return fallback;
+      }
+      throw error;
+    }
+  }
+
+  /** The value of `key`, or `undefined`. */
+  get<V>(key: string): Promise<V | undefined> {
+    return Promise.resolve(this.#guard(() => this.#cache.get<V>(this.#key(key)), undefined));
+  }
+  /** Values of `keys`, `undefined` for misses. */
+  getMany<V>(keys: string[]): Promise<(V | undefined)[]> {
+    return Promise.resolve(this.#guard(() => this.#cache.getMany<V>(keys.map((k) => this.#key(k))), keys.map(() => undefined)));
+  }
+  /** Stores `value` under `key`, for `ttl` ms (or until an absolute expiry). */
+  set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    return Promise.resolve(this.#guard(() => {
+      if (value === undefined) return false;
+      return this.#cache.set(this.#key(key), value, { ttl: this.#ttl(ttl), tag: this.namespace ?? NO_NAMESPACE });
+    }, false));
+  }
+  /** Stores many entries in one transaction. */
+  setMany(entries: { key: string; value: unknown; ttl?: number; expires?: number }[]): Promise<boolean[]> {
+    return Promise.resolve(this.#guard(() =>
+      this.#cache.transact(() =>
+        entries.map((e) =>
+          e.value !== undefined &&
+          this.#cache.set(this.#key(e.key), e.value, { ttl: this.#ttl(e.expires ?? e.ttl), tag: this.namespace ?? NO_NAMESPACE })
+        )
+      ), entries.map(() => false)));
+  }
+  /** Removes `key`; `true` when it was there. */
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.#guard(() => this.#cache.delete(this.#key(key)), false));
+  }
+  /** Removes many keys in one transaction. */
+  deleteMany(keys: string[]): Promise<boolean[]> {
+    return Promise.resolve(this.#guard(() => this.#cache.transact(() => keys.map((k) => this.#cache.delete(this.#key(k)))), keys.map(() => false)));
+  }
+  /** Whether `key` is present. */
+  has(key: string): Promise<boolean> {
+    return Promise.resolve(this.#guard(() => this.#cache.has(this.#key(key)), false));
+  }
+  /** Whether each key is present. */
+  hasMany(keys: string[]): Promise<boolean[]> {
+    return Promise.resolve(this.#guard(() => keys.map((k) => this.#cache.has(this.#key(k))), keys.map(() => false)));
+  }
+  /** Removes this namespace's entries (every entry without a namespace). */
+  clear(): Promise<void> {
+    return Promise.resolve(this.#guard(() => {
+      this.#cache.evict(this.namespace ?? NO_NAMESPACE);
+    }, undefined));
+  }
+  /** `[key, value]` pairs of a namespace (default: this adapter's). */
+  async *iterator<V>(namespace?: string): AsyncGenerator<[string, V], void> {
+    const ns = namespace ?? this.namespace ?? NO_NAMESPACE;
+    for (const [key, value] of this.#cache.entries()) {
+      if (Array.isArray(key) && key[0] === ns) yield [key[1] as string, value as V];
+    }
+  }
+  /** Closes the cache (unless it was handed in with `cache`). */
+  disconnect(): Promise<void> {
+    if (this.#owned) this.#cache.close();
+    return Promise.resolve();
+  }
+
+  /** Adds an event listener (Keyv listens for `"error"`). */
+  on(event: string, listener: Listener): this {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, set = new Set());
+    set.add(listener);
+    return this;
+  }
+  /** Removes an event listener. */
+  off(event: string, listener: Listener): this {
+    this.#listeners.get(event)?.delete(listener);
+    return this;
+  }
+  /** Calls the listeners of `event`; `true` when there were any. */
+  emit(event: string, ...args: unknown[]): boolean {
+    const set = this.#listeners.get(event);
+    if (!set?.size) return false;
+    for (const listener of [...set]) listener(...args);
+    return true;
+  }
+}

@@ -1,0 +1,95 @@
+// The Keyv storage adapter under Keyv 6 and Keyv 5, on every runtime.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import Keyv6 from "keyv";
+import Keyv5 from "keyv5";
+import { KeyvDiskCache } from "../src/adapters/keyv.ts";
+import { tempDir } from "./_helpers.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyKeyv = any;
+const versions: [string, (opts: Record<string, unknown>) => AnyKeyv, Record<string, unknown>][] = [
+  ["Keyv 6", (o) => new (Keyv6 as AnyKeyv)(o), { serialization: false }],
+  ["Keyv 5", (o) => new (Keyv5 as AnyKeyv)(o), { serialize: undefined, deserialize: undefined }],
+];
+
+for (const [name, make, rawValues] of versions) {
+  test(`KeyvDiskCache under ${name}: get/set/delete/has, many, ttl, iterator`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path);
+    const keyv = make({ store });
+    assert.equal(await keyv.set("a", { deep: [1, 2] }), true);
+    assert.deepEqual(await keyv.get("a"), { deep: [1, 2] });
+    assert.equal(await keyv.has("a"), true);
+    await keyv.set("b", 2);
+    assert.deepEqual(await keyv.get(["a", "b", "nope"]), [{ deep: [1, 2] }, 2, undefined]);
+    assert.equal(await keyv.delete("a"), true);
+    assert.equal(await keyv.get("a"), undefined);
+    await keyv.set("short", "lived", 30);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(await keyv.get("short"), undefined, "expired");
+    const seen: [unknown, unknown][] = [];
+    for await (const [k, v] of keyv.iterator()) seen.push([k, v]);
+    assert.deepEqual(seen.filter(([k]) => String(k).endsWith("b")), [["b", 2]]);
+    await keyv.clear();
+    assert.equal(await keyv.get("b"), undefined);
+    await keyv.disconnect();
+  });
+
+  test(`KeyvDiskCache under ${name}: clear() is scoped to the namespace, and the cache culls expired entries itself`, async () => {
+    using dir = tempDir();
+    const store1 = new KeyvDiskCache(dir.path), store2 = new KeyvDiskCache(dir.path);
+    const users = make({ store: store1, namespace: "users" });
+    const posts = make({ store: store2, namespace: "posts" });
+    await users.set("1", "ada");
+    await posts.set("1", "hello");
+    assert.equal(await users.get("1"), "ada");
+    assert.equal(await posts.get("1"), "hello");
+    await users.clear();
+    assert.equal(await users.get("1"), undefined);
+    assert.equal(await posts.get("1"), "hello", "another namespace is untouched");
+    await posts.set("gone", "soon", 10);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.ok(store2.cache.expire() >= 1, "expired entries are reclaimed by the cache");
+    await users.disconnect();
+    await posts.disconnect();
+  });
+
+  test(`KeyvDiskCache under ${name}: with serialization off, bytes reach the cache as bytes (a value file, not base64)`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path, { minFileSize: 1024 });
+    const keyv = make({ store, ...rawValues });
+    const bytes = new Uint8Array(5000).fill(7);
+    await keyv.set("blob", bytes);
+    const back = await keyv.get("blob");
+    assert.deepEqual(new Uint8Array(back), bytes);
+    const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+    assert.equal(files.length, 1, "stored in a value file");
+    await keyv.disconnect();
+  });
+
+  test(`KeyvDiskCache under ${name}: errors reach Keyv's error event`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path);
+    const keyv = make({ store });
+    const errors: unknown[] = [];
+    keyv.on("error", (e: unknown) => errors.push(e));
+    store.cache.close();
+    assert.equal(await keyv.get("x"), undefined);
+    assert.ok(errors.length >= 1, "the closed-cache error was emitted");
+  });
+}
+
+test("KeyvDiskCache setMany/deleteMany/hasMany run in one transaction each", async () => {
+  using dir = tempDir();
+  const store = new KeyvDiskCache(dir.path);
+  assert.deepEqual(await store.setMany([{ key: "a", value: 1 }, { key: "b", value: 2, ttl: 60_000 }]), [true, true]);
+  assert.deepEqual(await store.hasMany(["a", "b", "c"]), [true, true, false]);
+  assert.deepEqual(await store.getMany(["a", "c"]), [1, undefined]);
+  assert.deepEqual(await store.deleteMany(["a", "c"]), [true, false]);
+  await store.set("abs", 1, Date.now() + 60_000);
+  const entry = store.cache.getEntry(["\u0000keyv", "abs"]);
+  assert.ok(entry && entry.expireTime! > Date.now() + 50_000 && entry.expireTime! < Date.now() + 70_000, "an absolute expiry is understood");
+  await store.disconnect();
+});
