@@ -15,6 +15,7 @@ import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_v
 /** A row located by key. */
 interface Located extends ValueRow {
   rowid: number;
+  store_time: number;
   expire_time: number | null;
   tag: SqliteValue;
   tag_big: number;
@@ -22,7 +23,7 @@ interface Located extends ValueRow {
 
 const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 const ROW_COLUMNS =
-  `rowid, mode, filename, size, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
+  `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
 
 // What get() needs, in as few columns as possible (each costs an object
 // property per read): a big integer comes back as TEXT, flagged by mode + 100.
@@ -66,6 +67,7 @@ export interface Write {
 /** The item a read found: its value, expiry (seconds) and tag. */
 export interface Found {
   value: unknown;
+  storeTime: number;
   expireTime: number | null;
   tag: SqliteValue;
 }
@@ -99,6 +101,7 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   hit(engine, row.rowid);
   return {
     value,
+    storeTime: row.store_time,
     expireTime: row.expire_time,
     tag: row.tag === null ? null : readColumn(row.tag, row.tag_big),
   };
@@ -353,7 +356,7 @@ export function pop(engine: Engine, key: SqliteValue, raw: number, original: unk
     if (row.filename !== null) removeValueFile(engine.directory, row.filename);
   }
   if (value === MISSING) return undefined;
-  return { value, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
+  return { value, storeTime: row.store_time, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
 }
 
 /** Sets a new expiry on a live item; true when it exists. */

@@ -82,6 +82,8 @@ export interface Entry<V = unknown> {
   value: V;
   /** When the item expires, in epoch milliseconds, or `null` for never. */
   expireTime: number | null;
+  /** When the value was last stored (`set`, `add`, `incr`), in epoch milliseconds. */
+  storeTime: number;
   /** The item's tag, or `null`. */
   tag: Tag | null;
 }
@@ -297,7 +299,7 @@ export class DiskCache {
    *
    * @typeParam V The type you stored.
    * @param key The key.
-   * @returns `{ value, expireTime, tag }` or `undefined`.
+   * @returns `{ value, expireTime, storeTime, tag }` or `undefined`.
    *
    * @example Read an entry
    * ```ts
@@ -305,7 +307,7 @@ export class DiskCache {
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { clock: () => 1_000 });
    * cache.set("k", "v", { ttl: 500, tag: "t" });
-   * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, tag: "t" });
+   * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, storeTime: 1_000, tag: "t" });
    * ```
    */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
@@ -316,6 +318,7 @@ export class DiskCache {
     return {
       value: found.value as V,
       expireTime: found.expireTime === null ? null : Math.round(found.expireTime * 1000),
+      storeTime: Math.round(found.storeTime * 1000),
       tag: found.tag as Tag | null,
     };
   }

@@ -94,7 +94,7 @@ test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete a
   let now = 1_000_000;
   using cache = tempCache({ clock: () => now });
   cache.set("k", "v", { ttl: 100, tag: "t" });
-  assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_000_100, tag: "t" });
+  assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_000_100, storeTime: 1_000_000, tag: "t" });
   now += 99;
   assert.ok(cache.has("k"));
   now += 2;

@@ -1,0 +1,104 @@
+/**
+ * An unstorage driver over {@linkcode DiskCache}:
+ * `createStorage({ driver: diskcacheDriver({ base: "/var/cache/app" }) })`.
+ * Keys are stored as they are (unstorage's `a:b:c` form), so `getKeys(base)`
+ * and `clear(base)` walk the cache's key index in order from `base`; raw
+ * values (bytes) stay bytes; `ttl` (seconds, per item or default) is enforced
+ * by the cache itself.
+ *
+ * @module
+ */
+import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+
+/** Options of {@linkcode diskcacheDriver}. */
+export interface DiskCacheDriverOptions extends DiskCacheOptions {
+  /** The cache directory; omitted means a fresh temporary one. */
+  base?: string;
+  /** Default time to live of items, in seconds (unstorage's unit). */
+  ttl?: number;
+  /** Use this cache instead of opening one (`dispose` leaves it open). */
+  cache?: DiskCache;
+}
+
+/** The unstorage driver shape (see unstorage's `Driver`). */
+export interface DiskCacheDriver {
+  name: "diskcache";
+  options: DiskCacheDriverOptions;
+  getInstance(): DiskCache;
+  hasItem(key: string, opts?: Record<string, unknown>): boolean;
+  getItem(key: string, opts?: Record<string, unknown>): unknown;
+  getItemRaw(key: string, opts?: Record<string, unknown>): unknown;
+  setItem(key: string, value: string, opts?: { ttl?: number }): void;
+  setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;
+  removeItem(key: string, opts?: Record<string, unknown>): void;
+  getMeta(key: string, opts?: Record<string, unknown>): { mtime: Date; size: number; ttl?: number } | null;
+  getKeys(base: string, opts?: Record<string, unknown>): string[];
+  clear(base: string, opts?: Record<string, unknown>): void;
+  dispose(): void;
+}
+
+const utf8 = new TextEncoder();
+
+function sizeOf(value: unknown): number {
+  if (typeof value === "string") return utf8.encode(value).length;
+  if (value instanceof Uint8Array) return value.length;
+  return utf8.encode(JSON.stringify(value) ?? "").length;
+}
+
+/**
+ * Creates the driver.
+ *
+ * @param options `base` (directory), `ttl` (default seconds), DiskCache options, or `cache`.
+ * @returns An unstorage driver.
+ *
+ * @example Use DiskCache under unstorage
+ * ```ts ignore
+ * import { createStorage } from "unstorage";
+ * import { diskcacheDriver } from "@diskcache/diskcache/unstorage";
+ * const storage = createStorage({ driver: diskcacheDriver({ base: "/var/cache/app", ttl: 3600 }) });
+ * await storage.setItem("users:ada", { admin: true });
+ * await storage.getKeys("users"); // ["users:ada"]
+ * ```
+ */
+export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCacheDriver {
+  const { base, ttl: defaultTtl, cache: given, ...cacheOptions } = options;
+  const cache = given ?? new DiskCache(base, cacheOptions);
+  const ttlOf = (opts?: { ttl?: number }) => {
+    const seconds = opts?.ttl ?? defaultTtl;
+    return typeof seconds === "number" && seconds > 0 ? seconds * 1000 : undefined;
+  };
+  const keysUnder = function* (prefix: string): Generator<string> {
+    for (const key of cache.keys({ order: "key" })) {
+      if (typeof key !== "string") continue;
+      if (prefix === "" || key === prefix || key.startsWith(`${prefix}:`)) yield key;
+    }
+  };
+  const normalize = (b: string | undefined) => (b ?? "").replace(/:+$/, "");
+  return {
+    name: "diskcache",
+    options,
+    getInstance: () => cache,
+    hasItem: (key) => cache.has(key),
+    getItem: (key) => cache.get(key) ?? null,
+    getItemRaw: (key) => cache.get(key) ?? null,
+    setItem: (key, value, opts) => void cache.set(key, value, { ttl: ttlOf(opts) }),
+    setItemRaw: (key, value, opts) => void cache.set(key, value, { ttl: ttlOf(opts) }),
+    removeItem: (key) => void cache.delete(key),
+    getMeta(key) {
+      const entry = cache.getEntry(key);
+      if (entry === undefined) return null;
+      const meta: { mtime: Date; size: number; ttl?: number } = { mtime: new Date(entry.storeTime), size: sizeOf(entry.value) };
+      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - Date.now()) / 1000));
+      return meta;
+    },
+    getKeys: (base) => [...keysUnder(normalize(base))],
+    clear(base) {
+      const prefix = normalize(base);
+      if (prefix === "") cache.clear();
+      else cache.deleteMany([...keysUnder(prefix)]);
+    },
+    dispose() {
+      if (given === undefined) cache.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// The unstorage driver, through unstorage's createStorage, on every runtime.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createStorage } from "unstorage";
+import { diskcacheDriver } from "../src/adapters/unstorage.ts";
+import { tempDir } from "./_helpers.ts";
+
+test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, clear by base, ttl", async () => {
+  using dir = tempDir();
+  const driver = diskcacheDriver({ base: dir.path, minFileSize: 1024 });
+  // deno-lint-ignore no-explicit-any
+  const storage = createStorage({ driver: driver as any });
+  await storage.setItem("users:ada", { admin: true });
+  await storage.setItem("users:bob", "plain");
+  await storage.setItem("posts:1", 42);
+  assert.deepEqual(await storage.getItem("users:ada"), { admin: true });
+  assert.equal(await storage.getItem("users:bob"), "plain");
+  assert.equal(await storage.hasItem("posts:1"), true);
+  assert.equal(await storage.getItem("nope"), null);
+  const bytes = new Uint8Array(5000).fill(3);
+  await storage.setItemRaw("blobs:x", bytes);
+  assert.deepEqual(await storage.getItemRaw("blobs:x"), bytes, "bytes stay bytes");
+  assert.deepEqual((await storage.getKeys("users")).sort(), ["users:ada", "users:bob"]);
+  assert.deepEqual((await storage.getKeys("")).sort(), ["blobs:x", "posts:1", "users:ada", "users:bob"]);
+  const meta = await storage.getMeta("users:bob");
+  assert.ok(meta.mtime instanceof Date && Math.abs(meta.mtime.getTime() - Date.now()) < 60_000);
+  assert.equal(meta.size, 5, "the bytes of the stored string");
+  await storage.setItem("session:1", "x", { ttl: 60 });
+  const withTtl = await storage.getMeta("session:1");
+  assert.ok(withTtl.ttl !== undefined && withTtl.ttl > 55 && withTtl.ttl <= 60);
+  // unstorage only hands clear(base) to drivers mounted under base; call the driver directly.
+  driver.clear("users:");
+  assert.deepEqual((await storage.getKeys("")).sort(), ["blobs:x", "posts:1", "session:1"]);
+  await storage.removeItem("posts:1");
+  assert.equal(await storage.hasItem("posts:1"), false);
+  await storage.setItem("gone", "soon", { ttl: 0.02 });
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(await storage.getItem("gone"), null, "expired by the cache");
+  await storage.clear();
+  assert.deepEqual(await storage.getKeys(""), []);
+  await storage.dispose();
+});
