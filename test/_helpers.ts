@@ -130,3 +130,44 @@ export class TempCache extends DiskCache {
 export function tempCache(options: DiskCacheOptions = {}): TempCache {
   return new TempCache(options);
 }
+
+/**
+ * Starts a throwaway redis-server on 127.0.0.1 and a free port, or returns
+ * `undefined` when redis-server is not installed (an error under CI=true).
+ */
+export async function startRedis(): Promise<{ url: string; [Symbol.asyncDispose](): Promise<void> } | undefined> {
+  const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
+  const bin = which.stdout?.trim();
+  if (!bin) {
+    if (process.env.CI) throw new Error("redis-server is required under CI: apt-get install redis-server");
+    return undefined;
+  }
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (out.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("close", r));
+    },
+  };
+}

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import Keyv6 from "keyv";
-import Keyv5 from "keyv5";
+import Keyv6 from "keyv6";
+import Keyv5 from "keyv";
 import { KeyvDiskCache } from "../src/adapters/keyv.ts";
 import { tempDir } from "./_helpers.ts";
 
