@@ -43,7 +43,7 @@ const SQL = {
   writeState:
     "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
   pageCount: "PRAGMA page_count",
-  deleteLive: `DELETE FROM Cache WHERE key = ? AND raw = ? AND ${LIVE} RETURNING filename`,
+  findLive: `SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   deleteRow: "DELETE FROM Cache WHERE rowid = ?",
   touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
   count: "SELECT value FROM Settings WHERE key = 'count'",
@@ -332,8 +332,10 @@ export function incr(
 /** Removes a live item; true when one was removed. */
 export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
   return engine.write("delete", () => {
-    const row = engine.prepare(SQL.deleteLive).get(key, raw, engine.now()) as { filename: string | null } | null | undefined;
+    // SELECT then DELETE by rowid: measured faster than DELETE ... RETURNING.
+    const row = engine.prepare(SQL.findLive).get(key, raw, engine.now()) as Victim | null | undefined;
     if (row == null) return false;
+    engine.prepare(SQL.deleteRow).run(row.rowid);
     if (row.filename !== null) engine.removeLater(row.filename);
     return true;
   });
