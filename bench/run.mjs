@@ -71,7 +71,7 @@ on-disk format), \`COMMIT\`. The "bare" row is an upsert of only key and value i
 with only the key index: what the format itself costs on top of that is the difference
 between the two raw rows. DiskCache set also reads what culling needs and culls.
 1,000 string keys, byte values of 1 to 500 bytes, ${size[1]} gets and ${size[3]} sets after
-1,000 untimed warm-up operations; the better of two interleaved rounds.
+1,000 untimed warm-up operations; the best of five interleaved rounds.
 
 ${table}
 `;
