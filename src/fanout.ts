@@ -44,7 +44,7 @@ export interface FanoutStats extends CacheStats {
  * (`get` misses, `set`/`add`/`delete`/`touch` return `false`,
  * `incr`/`decr`/`pop` return `undefined`), and the degradation is counted in
  * `stats().timeouts`. Bulk removals (`expire`, `evict`, `cull`, `clear`)
- * retry a busy shard until done. There is no cross-shard `transact`: use
+ * retry a busy shard up to 100 times, then throw `Timeout` with `removed`. There is no cross-shard `transact`: use
  * {@linkcode FanoutCache.cache} for a sub-cache that has one.
  *
  * @example Share a cache between many writers
@@ -238,11 +238,17 @@ export class FanoutCache {
     return n;
   }
 
-  /** Runs a bulk removal on every shard, retrying a busy shard until it finishes. */
+  /**
+   * Runs a bulk removal on every shard, retrying a busy shard (each attempt
+   * already waits `timeout`), up to 100 attempts per shard: then the Timeout
+   * is thrown with the total removed so far. python-diskcache retries
+   * forever, which in JavaScript would hang a process whose own code holds
+   * the lock.
+   */
   #everyShard(fn: (shard: DiskCache) => number): number {
     let total = 0;
     for (const shard of this.#shards) {
-      for (;;) {
+      for (let attempt = 1;; attempt++) {
         try {
           total += fn(shard);
           break;
@@ -250,6 +256,7 @@ export class FanoutCache {
           if (!(error instanceof Timeout)) throw error;
           this.#timeouts++;
           total += (error as Timeout & { removed?: number }).removed ?? 0;
+          if (attempt >= 100) throw Object.assign(error, { removed: total });
         }
       }
     }
