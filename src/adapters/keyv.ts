@@ -113,9 +113,17 @@ export class KeyvDiskCache {
   delete(key: string): Promise<boolean> {
     return Promise.resolve(this.#guard(() => this.#cache.delete(this.#key(key)), false));
   }
-  /** Removes many keys in one transaction. */
-  deleteMany(keys: string[]): Promise<boolean[]> {
-    return Promise.resolve(this.#guard(() => this.#cache.transact(() => keys.map((k) => this.#cache.delete(this.#key(k)))), keys.map(() => false)));
+  /**
+   * Removes many keys in one transaction: whether each key was there, or
+   * `false` when none was. Keyv 5 reads the answer as one boolean (true when
+   * any key was removed) and Keyv 6's bridge as one per key; a bare `false`
+   * reads right under both.
+   */
+  deleteMany(keys: string[]): Promise<boolean[] | false> {
+    return Promise.resolve(this.#guard(() => {
+      const removed = this.#cache.transact(() => keys.map((k) => this.#cache.delete(this.#key(k))));
+      return removed.includes(true) ? removed : false;
+    }, false as const));
   }
   /** Whether `key` is present. */
   has(key: string): Promise<boolean> {
