@@ -64,6 +64,25 @@ for (const [name, make, rawValues] of versions) {
     await posts.disconnect();
   });
 
+  test(`KeyvDiskCache under ${name}: writes reclaim expired entries and keep the size limit, with no expire() call`, async () => {
+    using dir = tempDir();
+    // 4 KiB values go to files; 100 of them would be 400 KiB against a 160 KiB limit.
+    const store = new KeyvDiskCache(dir.path, { sizeLimit: 160_000, minFileSize: 1024 });
+    const keyv = make({ store, ...rawValues });
+    for (let i = 0; i < 20; i++) await keyv.set(`short${i}`, new Uint8Array(10).fill(i), 10);
+    await new Promise((r) => setTimeout(r, 40));
+    for (let i = 0; i < 100; i++) await keyv.set(`big${i}`, new Uint8Array(4096).fill(i));
+    const rows = [...store.cache.keys()].map((k) => (k as string[])[1]!);
+    // length counts expired rows until they are culled; keys() lists live ones.
+    assert.equal(store.cache.length, rows.length, "expired entries were culled by later writes");
+    assert.ok(store.cache.volume() <= 160_000 + 4096 * 10, `volume ${store.cache.volume()} stays near the limit`);
+    assert.ok(rows.length < 100, "older entries were evicted");
+    assert.ok(rows.some((k) => k.endsWith("big99")), "the newest entry is kept");
+    const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+    assert.equal(files.length, rows.length, "evicted entries' files are gone too");
+    await keyv.disconnect();
+  });
+
   test(`KeyvDiskCache under ${name}: with serialization off, bytes reach the cache as bytes (a value file, not base64)`, async () => {
     using dir = tempDir();
     const store = new KeyvDiskCache(dir.path, { minFileSize: 1024 });
