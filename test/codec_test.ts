@@ -1,0 +1,83 @@
+// The codec's fast path (src/_cbor_fast.ts) against cbor2, the reference:
+// the same bytes for every value in both modes, and the same values back.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/codec.ts";
+
+const number = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.float().map((x) => x as number),
+  fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), 65504, 65520, 2 ** -24, 2 ** -25, 1.5 * 2 ** -24, 5.960464477539063e-8, 0.1, 1e300),
+  fc.maxSafeInteger(),
+);
+const string = fc.oneof(fc.string(), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 30 }), fc.string({ minLength: 20, maxLength: 300 }));
+const common = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    number, string, fc.boolean(), fc.constant(null), fc.constant(undefined),
+    fc.uint8Array({ maxLength: 300 }),
+    fc.array(tie("value"), { maxLength: 5 }),
+    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "10", "a", "aa", "b", "é")), tie("value"), { maxKeys: 5, noNullPrototype: false }),
+  ),
+})).value;
+const uncommon = fc.oneof(
+  fc.bigInt(),
+  fc.date({ noInvalidDate: true }),
+  fc.array(fc.tuple(fc.string(), fc.integer())).map((e) => new Map(e)),
+  fc.array(fc.integer()).map((m) => new Set(m)),
+  fc.array(fc.integer()).map((a) => new Int32Array(a)),
+  fc.constantFrom(Symbol.for("x"), () => 1),
+);
+
+function same(value: unknown, canonical: boolean): void {
+  let reference: Uint8Array | Error;
+  try {
+    reference = encodeWithCbor2(value, "value", canonical);
+  } catch (error) {
+    reference = error as Error;
+  }
+  if (reference instanceof Error) {
+    assert.throws(() => encodeStructured(value, "value", canonical), { message: reference.message });
+    return;
+  }
+  const bytes = encodeStructured(value, "value", canonical);
+  assert.deepEqual(bytes, reference, "the same bytes as cbor2");
+  assert.deepStrictEqual(decodeStructured(bytes), decodeWithCbor2(bytes), "the same value back as cbor2 reads");
+}
+
+test("codec fast path: the same bytes and values as cbor2 for common values, in both modes", () => {
+  fc.assert(fc.property(common, fc.boolean(), (v, canonical) => same(v, canonical)), { numRuns: 3000 });
+});
+
+test("codec fast path: values with uncommon parts anywhere take cbor2's path, errors included", () => {
+  const mixed = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: "small" }, common, uncommon, fc.array(tie("v"), { maxLength: 4 }), fc.dictionary(fc.string(), tie("v"), { maxKeys: 4 })),
+  })).v;
+  fc.assert(fc.property(mixed, fc.boolean(), (v, canonical) => same(v, canonical)), { numRuns: 1500 });
+});
+
+test("codec fast path: canonical keys sort like CBOR's deterministic encoding, whatever the insertion order", () => {
+  const a = encodeStructured({ bb: 1, a: 2, c: 3, aa: 4, "": 5 }, "key", true);
+  const b = encodeStructured({ "": 5, aa: 4, c: 3, a: 2, bb: 1 }, "key", true);
+  assert.deepEqual(a, b);
+  assert.deepEqual(a, encodeWithCbor2({ bb: 1, a: 2, c: 3, aa: 4, "": 5 }, "key", true));
+  // Non-ASCII keys are sorted by cbor2 (UTF-8 bytes, not UTF-16 units).
+  const c = { "\u{1F600}": 1, "\uFFFD": 2, "é": 3 };
+  assert.deepEqual(encodeStructured(c, "key", true), encodeWithCbor2(c, "key", true));
+});
+
+test("codec fast path: deep nesting and long strings; truncated or trailing bytes are refused as cbor2 refuses them", () => {
+  let deep: unknown = "leaf";
+  for (let i = 0; i < 200; i++) deep = [deep, { i }];
+  same(deep, false);
+  same({ s: "x".repeat(70_000), t: "é".repeat(30_000), u: "\u{1F600}".repeat(20) }, true);
+  const bytes = encodeStructured({ a: [1, 2, "three"] }, "value", false);
+  for (let n = 0; n < bytes.length; n++) {
+    assert.throws(() => decodeStructured(bytes.subarray(0, n)), Error, `truncated at ${n}`);
+  }
+  const trailing = new Uint8Array([...bytes, 0x01]);
+  assert.throws(() => decodeWithCbor2(trailing));
+  assert.throws(() => decodeStructured(trailing));
+});
