@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import Keyv from "keyv";
 import KeyvRedis from "@keyv/redis";
 import { createCache } from "cache-manager";
-import { KeyvDiskCache } from "../src/adapters/keyv.ts";
+import { KeyvDiskCache } from "../keyv.ts";
 import { startRedis, tempDir } from "./_helpers.ts";
 
 test("cache-manager: createCache over KeyvDiskCache, with wrap()", async () => {

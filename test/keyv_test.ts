@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import Keyv6 from "keyv6";
 import Keyv5 from "keyv";
-import { KeyvDiskCache } from "../src/adapters/keyv.ts";
+import { KeyvDiskCache } from "../keyv.ts";
 import { tempDir } from "./_helpers.ts";
 
 // deno-lint-ignore no-explicit-any

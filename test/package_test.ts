@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "./_helpers.ts";
+import { repoRoot, runJson, runners, tempDir } from "./_helpers.ts";
 
 const json = (f: string) => JSON.parse(readFileSync(join(repoRoot, f), "utf8"));
 
@@ -21,8 +21,15 @@ test("package.json, jsr.json and deno.json name the package and export the same 
 });
 
 test("src/ never touches the Deno or Bun globals, process, or a SQLite binding", () => {
-  for (const file of readdirSync(join(repoRoot, "src")).filter((f) => f.endsWith(".ts"))) {
+  for (const file of (readdirSync(join(repoRoot, "src"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"))) {
     const code = readFileSync(join(repoRoot, "src", file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
     assert.doesNotMatch(code, /\b(Deno|Bun)\.|\bprocess\.|["'](bun|node):sqlite["']|better-sqlite3["']|from "\.\.\/runtimes/, file);
+  }
+});
+
+test("each adapter subpath works imported alone, on every runtime (it chooses the SQLite driver itself)", async () => {
+  for (const r of runners("adapter_entry")) {
+    using dir = tempDir();
+    assert.deepEqual(await runJson(r, [dir.path]), { keyv: "keyv value", unstorage: "unstorage value" }, r.name);
   }
 });

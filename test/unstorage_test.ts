@@ -2,14 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createStorage } from "unstorage";
-import { diskcacheDriver } from "../src/adapters/unstorage.ts";
+import { diskcacheDriver } from "../unstorage.ts";
 import { tempDir } from "./_helpers.ts";
 
 test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, clear by base, ttl", async () => {
   using dir = tempDir();
   const driver = diskcacheDriver({ base: dir.path, minFileSize: 1024 });
-  // deno-lint-ignore no-explicit-any
-  const storage = createStorage({ driver: driver as any });
+  const storage = createStorage({ driver });
   await storage.setItem("users:ada", { admin: true });
   await storage.setItem("users:bob", "plain");
   await storage.setItem("posts:1", 42);

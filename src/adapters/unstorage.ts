@@ -20,13 +20,19 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
   cache?: DiskCache;
 }
 
-/** The unstorage driver shape (see unstorage's `Driver`). */
+/** What unstorage's `getItem` answers: a stored value, or `null` when missing. */
+export type StorageValue = null | string | number | boolean | object;
+
+/**
+ * The unstorage driver shape: assignable to unstorage's `Driver`, so
+ * `createStorage({ driver: diskcacheDriver() })` type-checks as it is.
+ */
 export interface DiskCacheDriver {
   name: "diskcache";
   options: DiskCacheDriverOptions;
   getInstance(): DiskCache;
   hasItem(key: string, opts?: Record<string, unknown>): boolean;
-  getItem(key: string, opts?: Record<string, unknown>): unknown;
+  getItem(key: string, opts?: Record<string, unknown>): StorageValue;
   getItemRaw(key: string, opts?: Record<string, unknown>): unknown;
   setItem(key: string, value: string, opts?: { ttl?: number }): void;
   setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache } from "../../mod.ts";
-import { KeyvDiskCache } from "../../src/adapters/keyv.ts";
+import { KeyvDiskCache } from "../../keyv.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "diskcache-keyv-suite-"));
 vitest.afterAll(() => rmSync(dir, { recursive: true, force: true }));
