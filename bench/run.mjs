@@ -174,5 +174,6 @@ the same run. Target: median get and set at most half of python-diskcache's (rat
 ${rows1.flatMap((r) => ["get", "set", "delete"].map((op) => line(r, op))).join("\n")}
 `);
 }
+sections.push(await (await import("./sections/adapters.mjs")).adapters({ root, quick, bin, n20, fmt }));
 writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections].join("\n"));
 console.log("\nwrote bench/RESULTS.md");
