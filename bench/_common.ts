@@ -2,7 +2,7 @@
 // latency sampler, peak-RSS readings, and the raw-driver baseline (one
 // prepared SELECT / one upsert in BEGIN IMMEDIATE ... COMMIT, into
 // python-diskcache's schema with the cache's own pragmas).
-import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { detectDriver } from "../runtimes/auto.ts";
@@ -117,7 +117,11 @@ export function applyCachePragmas(db: SqliteDatabase): void {
  * of the row DiskCache writes, in its own `BEGIN IMMEDIATE` ... `COMMIT`.
  * `getFile`/`setFile` do the same for values kept in files: the SELECT plus
  * reading the named file; writing a new file, then in one transaction reading
- * the old file name and upserting, then unlinking the old file.
+ * the old file name and upserting, then unlinking the old file. `setFile`
+ * writes flat files (`raw-<pid>-<n>.val`) by default; with `layout` it
+ * follows python-diskcache's layout instead: a random `xx/yy/` directory
+ * created for the new file, and the old file's directories removed once
+ * empty (what python-diskcache's `Disk.remove` and DiskCache do).
  */
 export class RawCache {
   readonly db: SqliteDatabase;
@@ -191,8 +195,13 @@ export class RawCache {
     return readFileSync(join(this.fileDir, row[0]));
   }
 
-  setFile(key: string, value: Uint8Array): void {
-    const name = `raw-${process.pid}-${this.#files++}.val`;
+  setFile(key: string, value: Uint8Array, layout = false): void {
+    let name = `raw-${process.pid}-${this.#files++}.val`;
+    if (layout) {
+      const hex = () => Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+      name = `${hex()}/${hex()}/${name}`;
+      mkdirSync(join(this.fileDir, name.slice(0, 5)), { recursive: true });
+    }
     const fd = openSync(join(this.fileDir, name), "wx");
     try {
       let off = 0;
@@ -211,7 +220,16 @@ export class RawCache {
       this.db.exec("ROLLBACK");
       throw error;
     }
-    if (old !== null) unlinkSync(join(this.fileDir, old));
+    if (old === null) return;
+    unlinkSync(join(this.fileDir, old));
+    if (!layout) return;
+    for (let end = old.lastIndexOf("/"); end > 0; end = old.lastIndexOf("/", end - 1)) {
+      try {
+        rmdirSync(join(this.fileDir, old.slice(0, end)));
+      } catch {
+        break; // not empty
+      }
+    }
   }
 
   /** `fn` inside one `BEGIN IMMEDIATE` ... `COMMIT`. */
