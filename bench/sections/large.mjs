@@ -10,7 +10,7 @@ const TARGET = 0.5;
 
 function plan(quick) {
   return quick
-    ? [{ mib: 1, reps: 20 }, { mib: 100, reps: 3 }]
+    ? [{ mib: 1, reps: 10 }, { mib: 100, reps: 3 }]
     : [{ mib: 1, reps: 50 }, { mib: 100, reps: 5 }, { mib: 1024, reps: 3 }];
 }
 
