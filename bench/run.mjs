@@ -7,6 +7,8 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { node20Binary } from "../scripts/runtimes.mjs";
+import { growth } from "./sections/growth.mjs";
+import { large } from "./sections/large.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n) => join(root, "node_modules", ".bin", n);
@@ -112,24 +114,9 @@ if (tx) {
 | speed-up | ${(tx.outsideMs / tx.insideMs).toFixed(1)}x | |
 `);
 }
-const stream = node24("stream_bench.ts", ["--mib", quick ? "128" : "1024"]);
-if (stream) {
-  sections.push(`## A ${stream.mib} MiB value as a stream vs cp (bench/stream_bench.ts)
-
-${stream.runtime}; source and cache on the same disk, warm page cache; target at least half of
-cp's throughput. coreutils cp copies inside the kernel (copy_file_range), which no user-space
-copy matches; dd through user space is shown as a second yardstick.
-
-| | MiB/s | vs cp |
-|---|---|---|
-| cp | ${stream.cp.toFixed(0)} | 1.00 |
-| dd bs=4M (user-space copy) | ${stream.dd.toFixed(0)} | ${(stream.dd / stream.cp).toFixed(2)} |
-| setStream (file -> cache) | ${stream.setStream.toFixed(0)} | ${(stream.setStream / stream.cp).toFixed(2)} |
-| getStream (cache -> file) | ${stream.getStream.toFixed(0)} | ${(stream.getStream / stream.cp).toFixed(2)} |
-
-Peak RSS of the whole benchmark process: ${stream.peakRssMiB.toFixed(0)} MiB.
-`);
-}
+// Workloads 2 (growth) and 3 (large values): each section module runs its
+// benchmark and returns { markdown, data }.
+for (const section of [growth, large]) sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
 // Workload 1: python-diskcache's own core benchmark, 1 process, against Python itself.
 {
   const ops = quick ? "20000" : "100000";
