@@ -7,6 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { node20Binary } from "../scripts/runtimes.mjs";
+import { adapters } from "./sections/adapters.mjs";
 import { growth } from "./sections/growth.mjs";
 import { large } from "./sections/large.mjs";
 
@@ -161,6 +162,6 @@ the same run. Target: median get and set at most half of python-diskcache's (rat
 ${rows1.flatMap((r) => ["get", "set", "delete"].map((op) => line(r, op))).join("\n")}
 `);
 }
-sections.push(await (await import("./sections/adapters.mjs")).adapters({ root, quick, bin, n20, fmt }));
+sections.push((await adapters({ root, quick, bin, n20, fmt })).markdown);
 writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections].join("\n"));
 console.log("\nwrote bench/RESULTS.md");

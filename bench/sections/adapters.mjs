@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Runs the adapter benchmark and returns its markdown (or a line saying why it was skipped). */
+/** Runs the adapter benchmark: `{ markdown, data }` (markdown says why when it could not run). */
 export async function adapters({ root, quick, bin, fmt }) {
   const ops = quick ? 5000 : 30000;
   const dir = mkdtempSync(join(tmpdir(), "diskcache-bench-adapters-"));
@@ -14,7 +14,7 @@ export async function adapters({ root, quick, bin, fmt }) {
     const r = spawnSync(bin("node"), ["--no-warnings", join(root, "bench", "adapters_bench.ts"), dir, String(ops)], { cwd: root, encoding: "utf8" });
     if (r.status !== 0) {
       console.log(`adapters_bench.ts failed:\n${r.stderr}`);
-      return `## Adapters\n\nSkipped: bench/adapters_bench.ts failed (${r.stderr.trim().split("\n").at(-1)}).\n`;
+      return { markdown: `## Adapters\n\nSkipped: bench/adapters_bench.ts failed (${r.stderr.trim().split("\n").at(-1)}).\n`, data: undefined };
     }
     out = JSON.parse(r.stdout.trim().split("\n").at(-1));
   } finally {
@@ -28,7 +28,7 @@ export async function adapters({ root, quick, bin, fmt }) {
       rows.push(`| ${x.host} | ${x.store} | ${Math.round(x.opsPerSec).toLocaleString("en")} | ${vs} | ${fmt(x.get.median)} / ${fmt(x.get.p99)} | ${fmt(x.set.median)} / ${fmt(x.set.p99)} | ${fmt(x.delete.median)} / ${fmt(x.delete.p99)} |`);
     }
   }
-  return `## Adapters against their usual alternative (bench/adapters_bench.ts)
+  const markdown = `## Adapters against their usual alternative (bench/adapters_bench.ts)
 
 ${out.runtime}; workload 1's mix (90% get, 9% set, 1% delete over 100 keys, string values of 1 to
 ~500 characters, keys pre-filled, the first 1,000 of ${ops.toLocaleString("en")} operations untimed), each through the host
@@ -41,4 +41,5 @@ writes one file per key). Throughput: timed operations / their summed latency.
 |---|---|---|---|---|---|---|
 ${rows.join("\n")}
 `;
+  return { markdown, data: out };
 }
