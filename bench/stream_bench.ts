@@ -1,4 +1,5 @@
-// Workload 3, large values: one value of --mib MiB through setStream
+// Workload 3, large values: one value of --mib MiB through setFile/getFile
+// (copies by the file system, for values that are files), setStream
 // (file -> cache) and getStream (cache -> file), each once through Node's
 // stream adapters (Readable.toWeb / Writable.toWeb, what Node code would
 // write) and once through minimal web streams over a file handle (the
@@ -85,6 +86,10 @@ try {
     "getStream → Writable.toWeb(createWriteStream)": () =>
       cache.getStream("big")!.pipeTo(Writable.toWeb(createWriteStream(out)) as WritableStream<Uint8Array>),
     "getStream → file written chunk by chunk": () => cache.getStream("big")!.pipeTo(fileSink(out)),
+    "setFile (file -> cache, the file system's copy)": () => cache.setFile("file", src),
+    "getFile (cache -> file, the file system's copy)": async () => {
+      if (!(await cache.getFile("file", out))) throw new Error("getFile missed");
+    },
     ...(plain
       ? {
         "set (Uint8Array -> cache)": () => cache.set("plain", inMemory!),
@@ -104,6 +109,7 @@ try {
     "fs.copyFileSync": () => rmSync(copy),
     "getStream → Writable.toWeb(createWriteStream)": checkOut,
     "getStream → file written chunk by chunk": checkOut,
+    "getFile (cache -> file, the file system's copy)": checkOut,
   };
   const times: Record<string, number[]> = {};
   const peaks: Record<string, number> = {}, starts: Record<string, number> = {};

@@ -1,13 +1,14 @@
 /**
  * Large values as web streams: `setStream` writes a `ReadableStream` into a
  * value file chunk by chunk, `getStream` reads one back the same way; neither
- * holds the value in memory whole.
+ * holds the value in memory whole. `setFile` and `getFile` copy between a
+ * value file and a path with the file system's own copy (copy_file_range or
+ * a reflink where the platform has one), as fast as `cp`.
  *
  * @module
  */
-import { closeSync, fstatSync, mkdirSync } from "node:fs";
-import { read } from "node:fs";
-import { open as openAsync } from "node:fs/promises";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, read } from "node:fs";
+import { chmod, copyFile, open as openAsync, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
@@ -147,4 +148,82 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
       done();
     },
   });
+}
+
+/** Copies the file at `source` into a new value file, then points the key at it. */
+export async function setFile(
+  engine: Engine,
+  key: SqliteValue,
+  raw: number,
+  source: string,
+  ttl: number | undefined,
+  tag: SqliteValue,
+): Promise<void> {
+  engine.db("setFile");
+  engine.assertWritable("setFile");
+  let size: number;
+  try {
+    const info = await stat(source);
+    if (!info.isFile()) throw new TypeError(`Cannot setFile: "${source}" is not a regular file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof TypeError) throw error;
+    throw new TypeError(`Cannot setFile: cannot read "${source}" (${(error as { code?: string }).code ?? error}); pass the path of a readable file`, { cause: error });
+  }
+  if (size > engine.settings.sizeLimit && engine.policy.order !== null) {
+    throw new RangeError(
+      `Cannot store value: "${source}" holds ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
+    );
+  }
+  const filename = randomFilename();
+  const full = join(engine.directory, filename);
+  try {
+    mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true, mode: engine.modes.dirMode });
+    // COPYFILE_EXCL: never through a file (or symlink) already at the name.
+    await copyFile(source, full, constants.COPYFILE_EXCL);
+    await chmod(full, engine.modes.fileMode);
+    size = (await stat(full)).size;
+  } catch (error) {
+    removeValueFile(engine.directory, filename);
+    throw engine.fileError(error, "setFile");
+  }
+  const expire = ttl === undefined ? null : engine.now() + ttl / 1000;
+  engine.write("setFile", () => {
+    put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
+  }, filename);
+}
+
+/**
+ * Copies the stored bytes of `key` (strings as UTF-8) to `destination`,
+ * replacing a file there; `false` on a miss (absent, expired, or the value
+ * file gone or not the size the row says).
+ */
+export async function getFile(engine: Engine, key: SqliteValue, raw: number, original: unknown, destination: string): Promise<boolean> {
+  engine.db("getFile");
+  const row = engine.prepare(
+    `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
+  ).get(key, raw, engine.now()) as { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
+  if (row == null) return false;
+  if (row.filename === null) {
+    if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) {
+      await writeFile(destination, row.value);
+      return true;
+    }
+    throw new TypeError(`Cannot getFile key ${describe(original)}: its value is not bytes or a string; use get()`);
+  }
+  if (row.mode !== MODE_BINARY && row.mode !== MODE_TEXT) {
+    throw new TypeError(`Cannot getFile key ${describe(original)}: its value is not bytes or a string; use get()`);
+  }
+  // Open without following symlinks, then copy what was opened: on Linux
+  // through /proc/self/fd, so the copy reads exactly the checked file.
+  const fd = openValueFile(engine.directory, row.filename);
+  if (fd === undefined) return false;
+  try {
+    if (fstatSync(fd).size !== row.size) return false;
+    const opened = `/proc/self/fd/${fd}`;
+    await copyFile(existsSync(opened) ? opened : join(engine.directory, row.filename), destination);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }

@@ -193,6 +193,22 @@ export class FanoutCache {
       return false;
     }
   }
+  /** See {@linkcode DiskCache.setFile}; `false` when the shard stayed busy. */
+  async setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
+    try {
+      return await this.shardOf(key).setFile(key, source, options);
+    } catch (error) {
+      if (!(error instanceof Timeout)) throw error;
+      this.#timeouts++;
+      return false;
+    }
+  }
+
+  /** See {@linkcode DiskCache.getFile}. */
+  getFile(key: Key, destination: string): Promise<boolean> {
+    return this.shardOf(key).getFile(key, destination);
+  }
+
   /** See {@linkcode DiskCache.getStream}. */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
     return this.#degrade(undefined, () => this.shardOf(key).getStream(key));

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { tempCache } from "./_helpers.ts";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FanoutCache } from "../mod.ts";
+import { tempCache, tempDir } from "./_helpers.ts";
 
 function valueFiles(dir: string): number {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length;
@@ -95,4 +97,77 @@ test("DiskCache streams move a 256 MiB value in and out with bounded memory", as
   assert.equal(received, total << 20);
   const growth = (peak - before) / 2 ** 20;
   assert.ok(growth < 128, `memory grew by ${growth.toFixed(0)} MiB while moving 256 MiB`);
+});
+
+test("DiskCache.setFile() and getFile() copy files in and out: owner-only value file, ttl, tag, misses", async () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 1 << 20 });
+  const src = join(dir.path, "in.bin"), out = join(dir.path, "out.bin");
+  const bytes = pattern(7, 3 << 20);
+  writeFileSync(src, bytes);
+  chmodSync(src, 0o644);
+  assert.equal(await cache.setFile("artifact", src, { ttl: 60_000, tag: "build" }), true);
+  assert.deepEqual(cache.get("artifact"), bytes);
+  assert.equal(cache.getEntry("artifact")?.tag, "build");
+  const files = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  assert.equal(files.length, 1);
+  assert.equal(statSync(join(cache.directory, files[0]!)).mode & 0o777, 0o600, "the copy is owner-only whatever the source's mode");
+  assert.equal(await cache.getFile("artifact", out), true);
+  assert.deepEqual(new Uint8Array(readFileSync(out)), bytes);
+  // Replacing the key's file value removes the old file; getFile replaces the destination.
+  writeFileSync(src, "second");
+  await cache.setFile("artifact", src);
+  assert.equal(valueFiles(cache.directory), 1);
+  assert.equal(await cache.getFile("artifact", out), true);
+  assert.equal(readFileSync(out, "utf8"), "second");
+  // Inline values: bytes and strings (UTF-8); structured values are refused.
+  cache.set("s", "héllo");
+  assert.equal(await cache.getFile("s", out), true);
+  assert.equal(readFileSync(out, "utf8"), "héllo");
+  cache.set("obj", { a: 1 });
+  await assert.rejects(cache.getFile("obj", out), TypeError);
+  writeFileSync(out, "untouched");
+  assert.equal(await cache.getFile("nope", out), false);
+  assert.equal(readFileSync(out, "utf8"), "untouched", "a miss leaves the destination alone");
+});
+
+test("DiskCache.setFile() refuses what it cannot store and leaves the cache unchanged; getFile() never follows a swapped-in symlink", async () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 16, sizeLimit: 1 << 20 });
+  cache.set("k", "old");
+  await assert.rejects(cache.setFile("k", join(dir.path, "missing")), (e: Error) => e instanceof TypeError && /missing/.test(e.message));
+  await assert.rejects(cache.setFile("k", dir.path), (e: Error) => e instanceof TypeError && /not a regular file/.test(e.message));
+  const big = join(dir.path, "big");
+  writeFileSync(big, new Uint8Array(2 << 20));
+  await assert.rejects(cache.setFile("k", big), RangeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(cache.setFile("k", 42 as any), TypeError);
+  assert.equal(cache.get("k"), "old");
+  assert.equal(valueFiles(cache.directory), 0, "no file left behind");
+  // A value file replaced by a symlink to a file outside the cache: a miss, not its bytes.
+  const secret = join(dir.path, "secret");
+  writeFileSync(secret, "secret bytes, same length as the value!");
+  const value = "the cached value, same length as secret";
+  cache.set("v", new TextEncoder().encode(value));
+  const file = (readdirSync(cache.directory, { recursive: true }) as string[]).find((f) => f.endsWith(".val"))!;
+  unlinkSync(join(cache.directory, file));
+  symlinkSync(secret, join(cache.directory, file));
+  const out = join(dir.path, "out");
+  assert.equal(await cache.getFile("v", out), false);
+  assert.equal(existsSync(out), false);
+  // Truncated behind the cache's back: a miss.
+  unlinkSync(join(cache.directory, file));
+  writeFileSync(join(cache.directory, file), "short");
+  assert.equal(await cache.getFile("v", out), false);
+});
+
+test("FanoutCache.setFile() and getFile() route to the key's shard", async () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(join(dir.path, "cache"), { shards: 3, minFileSize: 1 });
+  const src = join(dir.path, "in");
+  writeFileSync(src, "fanned out");
+  assert.equal(await cache.setFile(["k", 1], src), true);
+  assert.equal(await cache.getFile(["k", 1], join(dir.path, "out")), true);
+  assert.equal(readFileSync(join(dir.path, "out"), "utf8"), "fanned out");
+  assert.equal(new TextDecoder().decode(cache.shardOf(["k", 1]).get<Uint8Array>(["k", 1])), "fanned out");
 });

@@ -45,7 +45,7 @@ export async function large({ root, quick, bin }) {
   return { markdown: render(data, notes), data };
 }
 
-const isCacheOp = (name) => /^(setStream|getStream|set|get) /.test(name);
+const isCacheOp = (name) => /^(setStream|getStream|setFile|getFile|set|get) /.test(name);
 
 function render(data, notes) {
   const rows = [];
@@ -69,7 +69,9 @@ setStream reads the source file into the cache, getStream pipes the cached value
 file, each twice: through Node's stream adapters (\`Readable.toWeb(createReadStream)\` with
 1 MiB chunks, \`Writable.toWeb(createWriteStream)\`: what Node code would write, and on this
 machine they alone cost about as much as the copy), and through minimal web streams over a
-file handle (4 MiB reads; each chunk written as it comes: the cache's own cost). For 1 MiB, plain
+file handle (4 MiB reads; each chunk written as it comes: the cache's own cost). setFile and
+getFile copy between a path and the value file with the file system's own copy, as cp does: the
+way to cache a value that is a file. For 1 MiB, plain
 \`set()\` of a \`Uint8Array\` and \`get()\` are timed too (memory to cache and back). Yardsticks: \`cp\`
 (coreutils copies inside the kernel with copy_file_range; for 1 MiB its time is mostly starting
 the process), \`dd bs=4M\` (a user-space copy), and \`fs.copyFileSync\` (cp's kernel copy without a
