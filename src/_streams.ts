@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, read } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, read, statSync } from "node:fs";
 import { chmod, copyFile, open as openAsync, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
@@ -219,11 +219,22 @@ export async function getFile(engine: Engine, key: SqliteValue, raw: number, ori
   const fd = openValueFile(engine.directory, row.filename);
   if (fd === undefined) return false;
   try {
-    if (fstatSync(fd).size !== row.size) return false;
-    const opened = `/proc/self/fd/${fd}`;
-    await copyFile(existsSync(opened) ? opened : join(engine.directory, row.filename), destination);
+    const info = fstatSync(fd);
+    if (info.size !== row.size) return false;
+    await copyFile(openedPath(fd, info) ?? join(engine.directory, row.filename), destination);
   } finally {
     closeSync(fd);
   }
   return true;
+}
+
+/** `/proc/self/fd/<fd>` when it names the very file `fd` has open (Linux), else `undefined`. */
+function openedPath(fd: number, info: { dev: number; ino: number }): string | undefined {
+  const path = `/proc/self/fd/${fd}`;
+  try {
+    const seen = statSync(path);
+    return seen.dev === info.dev && seen.ino === info.ino ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
