@@ -33,7 +33,9 @@ const ROWS = {
   }),
   bun: () => ({
     cmd: bin("bun"),
-    args: ["test", ...tests("test", "ts").map((f) => `./${f}`)],
+    // Bun alone stops a test after 5 s by default; the multi-process tests
+    // take longer on a loaded machine. Node and Deno set no limit.
+    args: ["test", "--timeout", "600000", ...tests("test", "ts").map((f) => `./${f}`)],
     parse: (out) => {
       const p = out.match(/^\s*(\d+) pass$/m), f = out.match(/^\s*(\d+) fail$/m);
       return p && { passed: +p[1], failed: f ? +f[1] : 0 };
