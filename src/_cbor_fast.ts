@@ -217,7 +217,7 @@ export function fastEncode(value: unknown, canonical: boolean): Uint8Array | und
 
 class Unsupported {}
 const UNSUPPORTED = new Unsupported();
-const utf8Decoder = new TextDecoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 let src: Uint8Array = new Uint8Array(0);
 let srcView = new DataView(src.buffer);
@@ -255,6 +255,14 @@ function argument(ai: number): number {
   throw UNSUPPORTED; // indefinite lengths and reserved values
 }
 
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    throw UNSUPPORTED; // not UTF-8: cbor2 gives the error
+  }
+}
+
 function readString(len: number): string {
   need(len);
   const end = at + len;
@@ -263,7 +271,7 @@ function readString(len: number): string {
     for (let i = at; i < end; i++) {
       const c = src[i]!;
       if (c >= 0x80) {
-        s = utf8Decoder.decode(src.subarray(at, end));
+        s = decodeUtf8(src.subarray(at, end));
         at = end;
         return s;
       }
@@ -272,7 +280,7 @@ function readString(len: number): string {
     at = end;
     return s;
   }
-  const s = utf8Decoder.decode(src.subarray(at, end));
+  const s = decodeUtf8(src.subarray(at, end));
   at = end;
   return s;
 }
@@ -366,8 +374,8 @@ export function fastDecode<F>(bytes: Uint8Array, fallback: F): unknown | F {
     const value = readValue(0);
     return at === bytes.length ? value : fallback;
   } catch (error) {
-    if (error === UNSUPPORTED) return fallback;
-    throw error;
+    if (error !== UNSUPPORTED) throw error;
+    return fallback;
   } finally {
     [src, srcView, at] = saved;
   }

@@ -9,7 +9,7 @@ const number = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.float().map((x) => x as number),
-  fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), 65504, 65520, 2 ** -24, 2 ** -25, 1.5 * 2 ** -24, 5.960464477539063e-8, 0.1, 1e300),
+  fc.constantFrom(1.5, -0.25, 100.5, -65504, 0, -0, NaN, Infinity, -Infinity, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), 65504, 65520, 2 ** -24, 2 ** -25, 1.5 * 2 ** -24, 5.960464477539063e-8, 0.1, 1e300),
   fc.maxSafeInteger(),
 );
 const string = fc.oneof(fc.string(), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 30 }), fc.string({ minLength: 20, maxLength: 300 }));
@@ -80,4 +80,30 @@ test("codec fast path: deep nesting and long strings; truncated or trailing byte
   const trailing = new Uint8Array([...bytes, 0x01]);
   assert.throws(() => decodeWithCbor2(trailing));
   assert.throws(() => decodeStructured(trailing));
+});
+
+test("codec fast path: any bytes decode as cbor2 decodes them, or are refused as cbor2 refuses them", () => {
+  const valid = common.map((v) => encodeStructured(v, "value", false));
+  const mutated = fc.tuple(valid, fc.nat(), fc.nat(255)).map(([b, i, x]) => {
+    const out = new Uint8Array(b);
+    if (out.length) out[i % out.length] = x;
+    return out;
+  });
+  const bytes = fc.oneof(fc.uint8Array({ maxLength: 24 }), mutated, fc.constantFrom(
+    new Uint8Array([0x9f, 0x01, 0xff]), // indefinite-length array
+    new Uint8Array([0xe0]), new Uint8Array([0xf8, 0x20]), // simple values
+    new Uint8Array([0x62, 0xc3, 0x28]), // invalid UTF-8
+    new Uint8Array([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02]), // a duplicate key
+    new Uint8Array([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // 2^64 - 1
+  ));
+  fc.assert(fc.property(bytes, (b) => {
+    let reference: unknown, failed = false;
+    try {
+      reference = decodeWithCbor2(b);
+    } catch {
+      failed = true;
+    }
+    if (failed) assert.throws(() => decodeStructured(b));
+    else assert.deepStrictEqual(decodeStructured(b), reference);
+  }), { numRuns: 5000 });
 });
