@@ -98,6 +98,13 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
       }
     }
     assert.ok(inlineError instanceof DiskCacheError && /full/.test((inlineError as Error).message), `inline: ${inlineError}`);
+    // A file copied in with setFile: the same clear error, and no partial value file left.
+    const source = join(dir.path, "source");
+    writeFileSync(source, new Uint8Array(500_000).fill(9));
+    const before = (readdirSync(join(mnt, "cache"), { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length;
+    await assert.rejects(cache.setFile("copied", source), (e: Error) => e instanceof DiskCacheError && /full/.test(e.message));
+    assert.equal((readdirSync(join(mnt, "cache"), { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length, before);
+    assert.equal(cache.get("copied"), undefined);
     assert.equal(cache.get("keep"), "kept value", "reads work on a full disk");
     assert.deepEqual(cache.get("file-0"), new Uint8Array(100_000).fill(0));
     assert.throws(() => cache!.delete("keep"), /full/, "even a delete needs room in the WAL");
