@@ -146,6 +146,7 @@ test("DiskCache.setFile() refuses what it cannot store and leaves the cache unch
   assert.equal(valueFiles(cache.directory), 0, "no file left behind");
   cache.set("structured", { list: Array.from({ length: 50 }, (_, i) => i) });
   await assert.rejects(cache.getFile("structured", join(dir.path, "never")), TypeError, "a structured value in a file is not bytes");
+  cache.delete("structured");
   // A value file replaced by a symlink to a file outside the cache: a miss, not its bytes.
   const secret = join(dir.path, "secret");
   writeFileSync(secret, "secret bytes, same length as the value!");
