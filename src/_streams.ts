@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, mkdirSync, read, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, read, statSync } from "node:fs";
 import { chmod, copyFile, open as openAsync, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { describe } from "./errors.ts";
-import { openValueFile, randomFilename, removeValueFile } from "./disk.ts";
+import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
 import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
 import { put } from "./_ops.ts";
 
@@ -31,15 +31,16 @@ export async function setStream(
 ): Promise<void> {
   engine.db("setStream");
   engine.assertWritable("setStream");
-  const filename = randomFilename();
-  const full = join(engine.directory, filename);
-  let handle;
+  let handle: Awaited<ReturnType<typeof openAsync>> | undefined;
+  let filename: string;
   try {
-    mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true, mode: engine.modes.dirMode });
-    handle = await openAsync(full, "wx", engine.modes.fileMode);
+    filename = await createValueFile(engine.directory, engine.modes, async (full) => {
+      handle = await openAsync(full, "wx", engine.modes.fileMode);
+    });
   } catch (error) {
     throw engine.fileError(error, "setStream");
   }
+  if (handle === undefined) throw new Error("unreachable: createValueFile returned without creating");
   let size = 0;
   try {
     const reader = stream.getReader();
@@ -175,16 +176,15 @@ export async function setFile(
       `Cannot store value: "${source}" holds ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
     );
   }
-  const filename = randomFilename();
-  const full = join(engine.directory, filename);
+  let filename: string | undefined;
   try {
-    mkdirSync(join(engine.directory, filename.slice(0, 5)), { recursive: true, mode: engine.modes.dirMode });
     // COPYFILE_EXCL: never through a file (or symlink) already at the name.
-    await copyFile(source, full, constants.COPYFILE_EXCL);
+    filename = await createValueFile(engine.directory, engine.modes, (full) => copyFile(source, full, constants.COPYFILE_EXCL));
+    const full = join(engine.directory, filename);
     await chmod(full, engine.modes.fileMode);
     size = (await stat(full)).size;
   } catch (error) {
-    removeValueFile(engine.directory, filename);
+    if (filename !== undefined) removeValueFile(engine.directory, filename);
     throw engine.fileError(error, "setFile");
   }
   const expire = ttl === undefined ? null : engine.now() + ttl / 1000;

@@ -71,6 +71,12 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 
+/**
+ * How many fresh names a new value file tries before giving up: each retry
+ * follows a concurrent prune of its directory or a name collision.
+ */
+const CREATE_ATTEMPTS = 100;
+
 /** Permissions of what the cache creates. */
 export interface FileModes {
   /** Mode of new directories. */
@@ -113,7 +119,40 @@ export function writeValueFile(directory: string, bytes: Uint8Array, modes: File
       // Another process may prune the empty directory between our mkdir and
       // open (ENOENT), or the random name may exist (EEXIST): try again.
       const code = (error as { code?: string }).code;
-      if ((code === "ENOENT" || code === "EEXIST") && attempt < 10) continue;
+      if ((code === "ENOENT" || code === "EEXIST") && attempt < CREATE_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Creates a new value file with `create(fullPath)` (which must fail with
+ * EEXIST rather than overwrite) after making its directory, and returns its
+ * relative name. Retries with a fresh name when another process pruned the
+ * empty directory in between (ENOENT) or the name exists (EEXIST).
+ *
+ * @param directory The cache directory.
+ * @param modes Permissions of created directories.
+ * @param create Creates the file at the given path.
+ * @returns The relative file name to store in the row.
+ *
+ * @example Create a value file by copying
+ * ```ts ignore
+ * const name = await createValueFile("/tmp/cache", OWNER_ONLY, (full) => copyFile(src, full, constants.COPYFILE_EXCL));
+ * ```
+ */
+export async function createValueFile(directory: string, modes: FileModes, create: (full: string) => Promise<unknown>): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const name = randomFilename();
+    try {
+      mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });
+      await create(join(directory, name));
+      return name;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // EEXIST: the file is not ours to remove; otherwise drop a partial one.
+      if (code !== "EEXIST") removeValueFile(directory, name);
+      if ((code === "ENOENT" || code === "EEXIST") && attempt < CREATE_ATTEMPTS) continue;
       throw error;
     }
   }

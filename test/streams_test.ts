@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FanoutCache } from "../mod.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
@@ -173,4 +173,40 @@ test("FanoutCache.setFile() and getFile() route to the key's shard", async () =>
   assert.equal(await cache.getFile(["k", 1], join(dir.path, "out")), true);
   assert.equal(readFileSync(join(dir.path, "out"), "utf8"), "fanned out");
   assert.equal(new TextDecoder().decode(cache.shardOf(["k", 1]).get<Uint8Array>(["k", 1])), "fanned out");
+});
+
+test("setStream() and setFile() survive another process pruning empty value directories meanwhile", async () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 1 });
+  const src = join(dir.path, "src");
+  writeFileSync(src, "file value");
+  // What a concurrent delete does: remove value directories once empty.
+  // Pruning every few milliseconds hits the gap between making a
+  // value file's directory and creating the file in it.
+  let pruning = true, pruned = 0, timer: ReturnType<typeof setTimeout> | undefined;
+  const prune = () => {
+    for (const top of readdirSync(cache.directory)) {
+      if (!/^[0-9a-f]{2}$/.test(top)) continue;
+      for (const sub of readdirSync(join(cache.directory, top))) {
+        try {
+          rmdirSync(join(cache.directory, top, sub));
+          pruned++;
+        } catch { /* not empty */ }
+      }
+    }
+    if (pruning) timer = setTimeout(prune, 3);
+  };
+  timer = setTimeout(prune, 3);
+  try {
+    for (let i = 0; i < 100; i++) {
+      assert.equal(await cache.setStream(`s${i}`, new Blob([`stream value ${i}`]).stream()), true);
+      assert.equal(await cache.setFile(`f${i}`, src), true);
+    }
+  } finally {
+    pruning = false;
+    clearTimeout(timer);
+  }
+  assert.ok(pruned > 0, "the pruner did remove directories");
+  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("s99")), "stream value 99");
+  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("f99")), "file value");
 });
