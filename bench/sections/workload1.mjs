@@ -25,9 +25,10 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, child, ms = 10_000) {
+async function waitForPort(port, child, spawnError, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
+    if (spawnError()) throw spawnError();
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
     const ok = await new Promise((resolve) => {
       const c = createConnection({ port, host: "127.0.0.1" }, () => (c.end(), resolve(true)));
@@ -48,12 +49,12 @@ async function startServers(problems) {
   process.once("exit", stop);
   const start = async (name, cmd, args, port) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
+    let err = "", spawnError;
     child.stderr.on("data", (d) => (err += d));
-    child.once("error", (e) => (err += String(e)));
+    child.once("error", (e) => (spawnError = e));
     children.push(child);
     try {
-      await waitForPort(port, child);
+      await waitForPort(port, child, () => spawnError);
       servers[name] = `127.0.0.1:${port}`;
       console.log(`workload 1: started ${cmd} on 127.0.0.1:${port}`);
     } catch (e) {
@@ -74,7 +75,7 @@ async function startServers(problems) {
     servers,
     async stop() {
       stop();
-      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
+      await Promise.all(children.map((c) => (c.pid !== undefined && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
       process.removeListener("exit", stop);
     },
   };
@@ -183,7 +184,7 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
     flat: "flat-cache 6: one JSON file kept in memory; `set` and `delete` call `save()` after every change so each write reaches the disk (otherwise they would be memory-only); reports no delete miss. One process only: each process rewrites the whole file from its own memory, so concurrent writers lose each other's changes.",
     persist: "node-persist 4: one file per key, every `getItem` reads its file. One process only: it keeps no lock and writes files in place, so several processes can read a half-written file.",
     fsc: "file-system-cache 2: one file per key (JSON); `remove` reports no miss. One process only: no locking, and writes are not atomic.",
-    raw: "The runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write.",
+    raw: "The runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write; rows as arrays on node:sqlite and better-sqlite3 (as DiskCache reads them), as objects on bun:sqlite (its array mode collects all rows).",
   };
   // [group, label, runtime spec, counts, needs, extra]
   const systems = [];
