@@ -153,10 +153,10 @@ async function runProcs(sys, n, ops, root, servers) {
 export async function workload1({ root, quick, bin, n20, fmt }) {
   const { problems: setupProblems } = setup({ root, bin });
   const problems = new Map(setupProblems);
-  const ops = quick ? 2000 : 100_000;
+  const ops = quick ? 5000 : 100_000;
   // Stores slower than ~10,000 ops/s get fewer operations in a full run, so
   // that the whole section stays within ~10 minutes on 2 cores.
-  const slowOps = quick ? ops : 20_000;
+  const slowOps = quick ? 2000 : 20_000;
   const SLOW_GROUPS = ["keyv", "lmdb", "cacache", "flat", "persist", "fsc"];
   const counts = [1, 2, 4];
   const py = ["/usr/bin/python3", "python3"].find((c) => spawnSync(c, ["-c", "import diskcache"]).status === 0);
