@@ -176,15 +176,15 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
   if (!n20) problems.set("node20", "no Node 20 binary found (set DISKCACHE_NODE20)");
   const ALL = counts, ONE = [1];
   const notes = {
-    memcached: "memjs (binary protocol) on Node 24, one connection per process; memcached started by the harness on 127.0.0.1 with 64 MiB and defaults otherwise.",
-    redis: "node-redis (`redis` v5) on Node 24, one connection per process; `redis-server --save '' --appendonly no` started by the harness on 127.0.0.1.",
-    keyv: "keyv 5 over @keyv/sqlite (the `sqlite3` package, asynchronous) with its defaults (SQLite's rollback journal and synchronous=FULL: an fsync per write) and a 60 s busy timeout; values as strings through keyv's JSON serializer.",
-    lmdb: "lmdb-js, synchronous `get`; `put` and `remove` are its asynchronous writes, awaited one by one (each resolves when its write transaction has committed, and lmdb syncs each commit to disk by default, which SQLite in WAL mode with synchronous=1 does not); `remove` resolves true for an absent key too, so delete misses are not known; binary values.",
-    cacache: "npm's content-addressed cache: `get` throws on a miss (caught, counted as a miss), delete is `rm.entry` (index entry only; content stays until `verify`), which reports no miss. Safe for several processes (append-only index, atomic content writes).",
-    flat: "flat-cache 6: one JSON file kept in memory; `set` and `delete` call `save()` after every change so each write reaches the disk (otherwise they would be memory-only); reports no delete miss. One process only: each process rewrites the whole file from its own memory, so concurrent writers lose each other's changes.",
-    persist: "node-persist 4: one file per key, every `getItem` reads its file. One process only: it keeps no lock and writes files in place, so several processes can read a half-written file.",
-    fsc: "file-system-cache 2: one file per key (JSON); `remove` reports no miss. One process only: no locking, and writes are not atomic.",
-    raw: "The runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write; rows as arrays on node:sqlite and better-sqlite3 (as DiskCache reads them), as objects on bun:sqlite (its array mode collects all rows).",
+    memcached: "memcached (memjs): memjs (binary protocol) on Node 24, one connection per process; memcached started by the harness on 127.0.0.1 with 64 MiB and defaults otherwise.",
+    redis: "Redis (redis): node-redis (`redis` v5) on Node 24, one connection per process; `redis-server --save '' --appendonly no` started by the harness on 127.0.0.1.",
+    keyv: "keyv + @keyv/sqlite: keyv 5 over @keyv/sqlite (the `sqlite3` package, asynchronous) with its defaults (SQLite's rollback journal and synchronous=FULL: an fsync per write) and a 60 s busy timeout; values as strings through keyv's JSON serializer.",
+    lmdb: "lmdb: lmdb-js, synchronous `get`; `put` and `remove` are its asynchronous writes, awaited one by one (each resolves when its write transaction has committed, and lmdb syncs each commit to disk by default, which SQLite in WAL mode with synchronous=1 does not); `remove` resolves true for an absent key too, so delete misses are not known; binary values.",
+    cacache: "cacache: npm's content-addressed cache: `get` throws on a miss (caught, counted as a miss), delete is `rm.entry` (index entry only; content stays until `verify`), which reports no miss. Safe for several processes (append-only index, atomic content writes).",
+    flat: "flat-cache: version 6, one JSON file kept in memory; `set` and `delete` call `save()` after every change so each write reaches the disk (otherwise they would be memory-only); reports no delete miss. One process only: each process rewrites the whole file from its own memory, so concurrent writers lose each other's changes.",
+    persist: "node-persist: version 4, one file per key, every `getItem` reads its file. One process only: it keeps no lock and writes files in place, so several processes can read a half-written file.",
+    fsc: "file-system-cache: version 2, one file per key (JSON); `remove` reports no miss. One process only: no locking, and writes are not atomic.",
+    raw: "raw SQLite binding: the runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write; rows as arrays on node:sqlite and better-sqlite3 (as DiskCache reads them), as objects on bun:sqlite (its array mode collects all rows).",
   };
   // [group, label, runtime spec, counts, needs, extra]
   const systems = [];
@@ -298,7 +298,7 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
       charts.push(file);
     }
   }
-  const usedNotes = [...new Set(runs.map((x) => x.sys.group))].filter((g) => notes[g]).map((g) => `- ${runs.find((x) => x.sys.group === g).sys.label.replace(/ \(.*/, "")}: ${notes[g]}`);
+  const usedNotes = [...new Set(runs.map((x) => x.sys.group))].filter((g) => notes[g]).map((g) => `- ${notes[g]}`);
   const errorNotes = runs.filter((x) => x.r.errors).map((x) => `- ${x.sys.label}, ${x.procs} process${x.procs > 1 ? "es" : ""}: ${x.r.errors} operations threw (counted as misses); first: \`${String(x.r.firstError).slice(0, 200)}\``);
 
   const markdown = `## Workload 1: python-diskcache's core benchmark, 1, 2 and 4 processes (bench/sections/workload1.mjs)
@@ -329,6 +329,7 @@ ${table(n)}
 ### Notes
 
 - DiskCache and FanoutCache(4) (timeout 1 s, like python-diskcache's \`FanoutCache(shards=4, timeout=1.0)\`) use their defaults; keys and values are bytes, as in python-diskcache's benchmark.
+- bench/workload1.py draws operations with Python's \`random\`, the JS scripts with one LCG (both seeded by the worker index), so counts and misses differ slightly between Python and JS rows; all JS rows see the same sequence.
 ${usedNotes.join("\n")}
 - Multi-process rows exist only for stores that are safe with several processes; the others say why above.${quick ? "\n- Quick run (`--quick`): keyv + @keyv/sqlite and cacache ran with 1 process only, and every run is short, so these numbers are rough." : ""}
 ${errorNotes.join("\n")}
