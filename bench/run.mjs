@@ -2,7 +2,7 @@
 // Runs bench/get_set_bench.ts on every runtime and writes bench/RESULTS.md.
 //   npm run bench [-- --quick]
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,10 +10,13 @@ import { node20Binary } from "../scripts/runtimes.mjs";
 import { adapters } from "./sections/adapters.mjs";
 import { growth } from "./sections/growth.mjs";
 import { large } from "./sections/large.mjs";
+import { workload1 } from "./sections/workload1.mjs";
+import { setup } from "./setup.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n) => join(root, "node_modules", ".bin", n);
 const quick = process.argv.includes("--quick");
+setup({ root, bin });
 const size = quick ? ["--gets", "10000", "--sets", "2000"] : ["--gets", "50000", "--sets", "10000"];
 const src = join(root, "bench", "get_set_bench.ts");
 
@@ -90,6 +93,8 @@ function node24(file, extra = []) {
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 const sections = [];
+// Workload 1: python-diskcache's own core benchmark, against Python, the servers and the JS caches.
+sections.push((await workload1({ root, quick, bin, n20, fmt })).markdown);
 const policy = node24("policy_bench.ts", ["--gets", quick ? "5000" : "20000"]);
 if (policy) {
   const base = policy.results["least-recently-stored"];
@@ -118,50 +123,6 @@ if (tx) {
 // Workloads 2 (growth) and 3 (large values): each section module runs its
 // benchmark and returns { markdown, data }.
 for (const section of [growth, large]) sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
-// Workload 1: python-diskcache's own core benchmark, 1 process, against Python itself.
-{
-  const ops = quick ? "20000" : "100000";
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const rows1 = [];
-  const py = ["/usr/bin/python3", "python3"].find((c) => spawnSync(c, ["-c", "import diskcache"]).status === 0);
-  const runOne = (label, cmd, args) => {
-    const dir = mkdtempSync(join(tmpdir(), "diskcache-bench-"));
-    try {
-      console.log(`running workload 1: ${label}...`);
-      const r = spawnSync(cmd, [...args.map((a) => a === "DIR" ? join(dir, "c") : a)], { cwd: root, encoding: "utf8" });
-      if (r.status !== 0) return console.log(`${label} failed:\n${r.stderr}`);
-      rows1.push({ label, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  if (py) {
-    runOne("python-diskcache Cache", py, [join(root, "bench", "workload1.py"), "DIR", ops]);
-    runOne("python-diskcache FanoutCache(4)", py, [join(root, "bench", "workload1.py"), "DIR", ops, "fanout"]);
-  } else console.log("workload 1: python-diskcache skipped: python3 with diskcache is not installed (apt-get install python3-diskcache)");
-  const w1 = join(root, "bench", "workload1.ts");
-  for (const [name, cmd, pre] of [["deno", bin("deno"), ["run", "-A", "--no-check", w1]], ["bun", bin("bun"), [w1]], ["node24", bin("node"), ["--no-warnings", w1]], ...(n20 ? [["node20", n20, [join(root, "dist", "bench", "workload1.js")]]] : [])]) {
-    runOne(`DiskCache on ${name}`, cmd, [...pre, "DIR", ops]);
-    runOne(`FanoutCache(4) on ${name}`, cmd, [...pre, "DIR", ops, "fanout"]);
-  }
-  const base = rows1.find((r) => r.label === "python-diskcache Cache");
-  const line = (r, op) => {
-    const x = r.results[op];
-    const vs = base ? ` | ${(x.median / base.results[op].median).toFixed(2)}x` : " | ";
-    return `| ${r.label} (${r.runtime}) | ${op} | ${x.count} | ${x.misses} | ${fmt(x.median)} | ${fmt(x.p90)} | ${fmt(x.p99)} | ${fmt(x.max)} | ${(x.total / 1e6).toFixed(3)}s${vs} |`;
-  };
-  sections.push(`## Workload 1: python-diskcache's core benchmark, one process (bench/workload1.ts, bench/workload1.py)
-
-${ops} operations per run (the first 1,000 untimed): 90% get, 9% set, 1% delete over 100 byte keys,
-byte values of 1 to ~500 bytes, keys pre-filled. python-diskcache 5.4 runs the same workload in
-the same run. Target: median get and set at most half of python-diskcache's (ratio ≤ 0.50).
-
-| system | op | count | misses | median | p90 | p99 | max | total | median vs python Cache |
-|---|---|---|---|---|---|---|---|---|---|
-${rows1.flatMap((r) => ["get", "set", "delete"].map((op) => line(r, op))).join("\n")}
-`);
-}
 sections.push((await adapters({ root, quick, bin, n20, fmt })).markdown);
 writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections].join("\n"));
 console.log("\nwrote bench/RESULTS.md");

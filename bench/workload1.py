@@ -1,20 +1,42 @@
 # python-diskcache's own core benchmark (tests/benchmark_core.py), rewritten
 # here: 90% get, 9% set, 1% delete over 100 keys, values of 1 to ~500 bytes,
-# keys pre-filled, the first 1,000 operations untimed. Prints one JSON line.
-#   python3 bench/workload1.py <dir> <ops> [fanout]
-import json, random, sys, time
+# keys pre-filled, the first 1,000 operations untimed. Same command line and
+# output as bench/peers/_workload.ts: one JSON line of raw samples (µs).
+#   python3 bench/workload1.py <dir> <ops> [fanout] [--worker N] [--go FILE]
+import json, os, random, sys, time
 import diskcache
 
-directory, ops = sys.argv[1], int(sys.argv[2])
-fanout = len(sys.argv) > 3 and sys.argv[3] == "fanout"
+args = sys.argv[1:]
+def flag(name, default=None):
+    if "--" + name in args:
+        i = args.index("--" + name)
+        value = args[i + 1]
+        del args[i:i + 2]
+        return value
+    return default
+worker = int(flag("worker", "0"))
+go = flag("go")
+directory, ops = args[0], int(args[1])
+fanout = len(args) > 2 and args[2] == "fanout"
 cache = diskcache.FanoutCache(directory, shards=4, timeout=1.0) if fanout else diskcache.Cache(directory)
-random.seed(0)
+random.seed(worker)
 keys = [str(i).encode() for i in range(100)]
 for k in keys:
     cache.set(k, k)
-timings = {"get": [], "set": [], "delete": []}
+if go is not None:
+    sys.stdout.write("READY\n")
+    sys.stdout.flush()
+    deadline = time.time() + 120
+    while not os.path.exists(go):
+        if time.time() > deadline:
+            raise SystemExit("never told to go")
+        time.sleep(0.0005)
+samples = {"get": [], "set": [], "delete": []}
 misses = {"get": 0, "set": 0, "delete": 0}
+wall_start = time.perf_counter()
 for i in range(ops):
+    if i == 1000:
+        wall_start = time.perf_counter()
     r = random.random()
     key = random.choice(keys)
     if r < 0.90:
@@ -32,12 +54,11 @@ for i in range(ops):
         result = cache.delete(key)
     elapsed = time.perf_counter() - start
     if i >= 1000:
-        timings[op].append(elapsed * 1e6)
+        samples[op].append(round(elapsed * 1e7) / 10)
         if result is None or result is False:
             misses[op] += 1
-def summary(xs):
-    xs.sort()
-    n = len(xs)
-    return {"count": n, "median": xs[n // 2], "p90": xs[int(n * 0.9)], "p99": xs[int(n * 0.99)], "max": xs[-1], "total": sum(xs)}
+wall_us = (time.perf_counter() - wall_start) * 1e6
+cache.close()
 print(json.dumps({"runtime": "python " + sys.version.split()[0] + " diskcache " + diskcache.__version__,
-                  "results": {op: dict(summary(xs), misses=misses[op]) for op, xs in timings.items()}}))
+                  "worker": worker, "wallUs": wall_us, "samples": samples, "misses": misses,
+                  "errors": {"get": 0, "set": 0, "delete": 0}}))
