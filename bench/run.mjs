@@ -16,7 +16,18 @@ import { setup } from "./setup.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n) => join(root, "node_modules", ".bin", n);
 const quick = process.argv.includes("--quick");
+const started = Date.now();
+const laps = [];
+let lastLap = started;
+/** Records how long the section just finished took. */
+const lap = (name) => {
+  const now = Date.now();
+  laps.push(`${name} ${((now - lastLap) / 1000).toFixed(0)} s`);
+  console.log(`-- ${laps.at(-1)}`);
+  lastLap = now;
+};
 setup({ root, bin });
+lap("setup");
 const size = quick ? ["--gets", "10000", "--sets", "2000"] : ["--gets", "50000", "--sets", "10000"];
 const src = join(root, "bench", "get_set_bench.ts");
 
@@ -92,9 +103,11 @@ function node24(file, extra = []) {
   }
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
+lap("get/set vs raw");
 const sections = [];
 // Workload 1: python-diskcache's own core benchmark, against Python, the servers and the JS caches.
 sections.push((await workload1({ root, quick, bin, n20, fmt })).markdown);
+lap("workload 1");
 const policy = node24("policy_bench.ts", ["--gets", quick ? "5000" : "20000"]);
 if (policy) {
   const base = policy.results["least-recently-stored"];
@@ -122,7 +135,14 @@ if (tx) {
 }
 // Workloads 2 (growth) and 3 (large values): each section module runs its
 // benchmark and returns { markdown, data }.
-for (const section of [growth, large]) sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
+lap("policy and transact");
+for (const section of [growth, large]) {
+  sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
+  lap(section.name);
+}
 sections.push((await adapters({ root, quick, bin, n20, fmt })).markdown);
-writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections].join("\n"));
+lap("adapters");
+const total = `Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s (${laps.join(", ")}).`;
+console.log(total);
+writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections, total, ""].join("\n"));
 console.log("\nwrote bench/RESULTS.md");
