@@ -10,9 +10,11 @@ import {
   Deque,
   DiskCache,
   Index,
+  type Key,
   Lock,
   memoize,
   memoizeStampede,
+  type RecipeCache,
   throttle,
 } from "../mod.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
@@ -77,7 +79,7 @@ test("recipes refuse bad options, non-functions and nameless functions", () => {
   refuses(() => new Lock(cache, "l", { ttl: 0 }), RangeError, /"ttl" must be a positive number of milliseconds: received 0/);
   refuses(() => new Averager(cache, "a", { ttl: bad("1s") }), RangeError, /Cannot create Averager: "ttl" .*received "1s"/);
   refuses(() => new BoundedSemaphore(cache, "s", { value: 0 }), RangeError, /"value" must be a positive integer: received 0/);
-  const lockFactory = (c: typeof cache, key: unknown) => new Lock(c, key as string);
+  const lockFactory = (c: RecipeCache, key: Key) => new Lock(c, key);
   refuses(() => barrier(cache, bad(null), function f() {}), TypeError, /Cannot create barrier: "lockFactory" must be a function: received null/);
   refuses(() => barrier(cache, lockFactory, () => 1), TypeError, /Cannot create barrier: the function has no name; pass options\.name/);
   refuses(() => throttle(cache, 0, 1, function f() {}), RangeError, /Cannot throttle: "count" must be a positive integer: received 0/);
