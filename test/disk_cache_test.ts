@@ -90,6 +90,16 @@ test("DiskCache keys: 1, 1n and the same number are one key; structured keys com
   assert.equal(cache.get(1), "one");
 });
 
+test("DiskCache structured keys: a Map whose distinct keys encode alike is one key whatever its insertion order", () => {
+  using cache = tempCache();
+  cache.set(new Map<unknown, string>([[[1], "a"], [[1], "b"], [{ k: 1 }, "c"], [{ k: 1 }, "c"]]), "map");
+  assert.equal(cache.get(new Map<unknown, string>([[[1], "b"], [{ k: 1 }, "c"], [[1], "a"], [{ k: 1 }, "c"]])), "map");
+  assert.equal(cache.get(new Map<unknown, string>([[[1], "b"], [[1], "b"], [{ k: 1 }, "c"], [{ k: 1 }, "c"]])), undefined);
+  cache.set(new Set([[2], [1], [2]]), "set");
+  assert.equal(cache.get(new Set([[2], [2], [1]])), "set");
+  assert.equal(cache.length, 2);
+});
+
 test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete and touch", () => {
   let now = 1_000_000;
   using cache = tempCache({ clock: () => now });
