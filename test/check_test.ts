@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, statSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
+import { DiskCache, DiskCacheError } from "../mod.ts";
 import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 function valueFiles(dir: string): string[] {
@@ -83,4 +83,36 @@ test("DiskCache.check() reports a damaged database instead of throwing", () => {
   const warnings = cache.check();
   assert.ok(warnings.some((w) => w.kind === "integrity"), JSON.stringify(warnings));
   assert.match(warnings.find((w) => w.kind === "integrity")!.message, /damaged|integrity/);
+});
+
+test("DiskCache reads on a damaged page throw DiskCacheError saying the database is corrupt, and check() reports it", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { sqliteAutoVacuum: 0 });
+    cache.transact(() => {
+      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
+    });
+  }
+  const raw = rawOpen(join(dir.path, "cache.db"));
+  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
+  raw.close();
+  // Garbage over a run of pages in the middle: some keys' index or table pages.
+  const fd = openSync(join(dir.path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
+  closeSync(fd);
+  using cache = new DiskCache(dir.path);
+  const corrupt = (e: unknown) => e instanceof DiskCacheError && /is corrupt/.test(e.message) && e.cause !== undefined;
+  let damagedKey: string | undefined;
+  for (let i = 0; i < 2000 && damagedKey === undefined; i++) {
+    try {
+      cache.get(`key-${i}`);
+    } catch (e) {
+      assert.ok(corrupt(e), `get: ${e}`);
+      damagedKey = `key-${i}`;
+    }
+  }
+  assert.ok(damagedKey !== undefined, "some key lives on a damaged page");
+  assert.throws(() => cache.getEntry(damagedKey!), corrupt);
+  assert.throws(() => cache.has(damagedKey!), corrupt);
+  assert.ok(cache.check().some((w) => w.kind === "integrity"));
 });
