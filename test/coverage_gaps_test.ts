@@ -4,8 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DiskCache, FanoutCache, Timeout } from "../mod.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { existsSync } from "node:fs";
+import { DEFAULT_SETTINGS, DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
+import { rawOpen, repoRoot, run, tempCache, tempDir } from "./_helpers.ts";
 
 test("FanoutCache: every routed method degrades on a busy shard; bulk removals give up after 100 attempts", async () => {
   using dir = tempDir();
@@ -93,4 +94,65 @@ test("DiskCache.getStream() of an inline string and of bytes written with a tag 
   const d = new DiskCache(cache.directory);
   d.close();
   assert.throws(() => d.getStream("t"), /closed/);
+});
+
+test("DiskCache.updateSettings() switches the journal mode now, or, inside a transaction, from the next connection on", () => {
+  using cache = tempCache();
+  cache.set("a", 1);
+  const wal = join(cache.directory, "cache.db-wal");
+  assert.equal(existsSync(wal), true, "WAL by default");
+  cache.updateSettings({ sqliteJournalMode: "delete" });
+  assert.equal(existsSync(wal), false, "leaving WAL checkpoints and removes the log");
+  cache.transact(() => cache.updateSettings({ sqliteJournalMode: "wal" }));
+  cache.set("b", 2);
+  assert.equal(existsSync(wal), false, "SQLite cannot change the mode inside a transaction; this connection keeps it");
+  using again = new DiskCache(cache.directory);
+  assert.equal(again.settings.sqliteJournalMode, "wal");
+  again.get("a");
+  assert.equal(existsSync(wal), true, "a new connection applies the stored mode");
+});
+
+test("DiskCache: an ArrayBuffer key is the same raw key as its bytes; streams take raw keys", async () => {
+  using cache = tempCache();
+  cache.set(new Uint8Array([1, 2, 3]).buffer, "from a buffer");
+  assert.equal(cache.get(new Uint8Array([1, 2, 3])), "from a buffer");
+  await cache.setStream(7, new Blob(["streamed under a number key"]).stream());
+  assert.equal(await new Response(cache.getStream(7n)).text(), "streamed under a number key");
+  assert.deepEqual([...cache.keys()].sort(), [7, new Uint8Array([1, 2, 3])].sort());
+});
+
+test("DiskCache refuses a row with a value mode it does not know, naming the key and the mode", () => {
+  using cache = tempCache();
+  cache.set("k", "v");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("UPDATE Cache SET mode = 9 WHERE key = 'k'");
+  db.close();
+  assert.throws(() => cache.get("k"), (e: Error) => e instanceof DiskCacheError && /Cannot read key "k": unknown value mode 9; it was written by a newer or foreign library/.test(e.message));
+});
+
+test("DiskCache ignores Settings rows it cannot read, using the defaults, and accepts bigint settings", () => {
+  using dir = tempDir();
+  new DiskCache(dir.path, { cullLimit: 3 }).close();
+  const db = rawOpen(join(dir.path, "cache.db"));
+  db.exec("UPDATE Settings SET value = 'many' WHERE key = 'cull_limit'");
+  db.exec("UPDATE Settings SET value = 5 WHERE key = 'eviction_policy'");
+  db.close();
+  {
+    using ro = new DiskCache(dir.path, { readonly: true });
+    assert.equal(ro.cullLimit, DEFAULT_SETTINGS.cullLimit);
+    assert.equal(ro.evictionPolicy, DEFAULT_SETTINGS.evictionPolicy);
+  }
+  using cache = new DiskCache(dir.path, { cullLimit: 7n as never });
+  assert.equal(cache.cullLimit, 7);
+  assert.equal(cache.evictionPolicy, DEFAULT_SETTINGS.evictionPolicy);
+  cache.set("k", "v");
+  assert.equal(cache.get("k"), "v");
+});
+
+test("the core without an entry point has no default driver and says how to get one", async () => {
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), ["--no-warnings", "--input-type=module", "-e", `
+    const { DiskCache } = await import(${JSON.stringify(join(repoRoot, "src", "disk_cache.ts"))});
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /no SQLite driver is registered; import DiskCache from the package entry point .* or pass the "driver" option/);
 });
