@@ -136,11 +136,6 @@ export class Engine {
     }
   }
 
-  /** Whether `close()` ran. */
-  get closed(): boolean {
-    return this.#db === undefined;
-  }
-
   /** The open connection, or a clear error after `close()`. */
   db(op: string): SqliteDatabase {
     if (this.#db === undefined) {
