@@ -604,8 +604,7 @@ function openDirectory(directory: string | undefined, mode: number): string {
       { cause: error },
     );
   }
-  if (!statSync(full).isDirectory()) {
-    throw new DiskCacheError(`Cannot open cache: "directory" must be a directory, but ${describe(directory)} is a file`);
-  }
+  // mkdirSync({ recursive: true }) returns only when a directory is there:
+  // on a file it throws EEXIST or ENOTDIR (Node, Deno and Bun alike).
   return full;
 }
