@@ -267,3 +267,14 @@ test("KeyvDiskCache without an error listener throws the cache's error to its ca
   store.cache.close();
   await assert.rejects(async () => await store.get("x"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
 });
+
+test("DiskCache: a bigint tag within 64 bits is stored, read back and evicted by", () => {
+  using cache = tempCache();
+  const tag = 2n ** 62n + 1n;
+  cache.set("k", 1, { tag });
+  cache.set("other", 2, { tag: 5n });
+  assert.equal(cache.getEntry("k")?.tag, tag);
+  assert.equal(cache.getEntry("other")?.tag, 5);
+  assert.equal(cache.evict(tag), 1);
+  assert.deepEqual([...cache.keys()], ["other"]);
+});

@@ -253,3 +253,26 @@ test("memoizeStampede: concurrent calls in one process compute once; the others 
   assert.deepEqual(await Promise.all([first, second]), ["value 1", "value 1"]);
   assert.equal(calls, 1);
 });
+
+test("memoizeStampede reports a failed background recomputation on console.error by default, and keeps serving the cached value", async () => {
+  using cache = tempCache();
+  let calls = 0;
+  const f = memoizeStampede(cache, async function flaky() {
+    if (++calls > 1) throw new Error("backend down");
+    return "first";
+  }, { ttl: 60_000, beta: 1e9 }); // a huge beta makes every hit look due
+  const reported: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void reported.push(args);
+  try {
+    assert.equal(await f(), "first");
+    assert.equal(await f(), "first", "served while recomputing in the background");
+    for (let waited = 0; reported.length === 0 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  } finally {
+    console.error = original;
+  }
+  assert.equal(reported.length, 1);
+  assert.match(String(reported[0]![0]), /memoizeStampede\(flaky\): background recomputation failed/);
+  assert.match(String(reported[0]![1]), /backend down/);
+  assert.equal((cache.get(["stampede", "flaky"]) as [string, number])[0], "first", "the failure left the cached value alone");
+});
