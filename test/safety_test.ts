@@ -132,3 +132,14 @@ test("DiskCache never opens or removes a file that a row names outside the value
   assert.equal(cache.getEntry("b"), undefined, "its directory is gone: a miss, not an error");
   assert.equal(cache.get("b"), undefined);
 });
+
+test("DiskCache.set() of a value kept in a file passes on a file-system error creating it, and stores nothing", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("k", "before");
+  // Every possible first-level value directory name is taken by a plain file.
+  for (let i = 0; i < 256; i++) writeFileSync(join(cache.directory, i.toString(16).padStart(2, "0")), "");
+  assert.throws(() => cache.set("k", "x".repeat(100)), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
+  assert.equal(cache.get("k"), "before");
+  assert.equal(cache.set("k", "short"), true, "values kept inline still work");
+});
