@@ -160,6 +160,16 @@ export class Engine {
     return this.clock() / 1000;
   }
 
+  /**
+   * The expiry, in epoch seconds, of an item given `ttl` ms from `ms` (default
+   * the clock). Added in milliseconds, then divided once: `now + ttl / 1000`
+   * can round below the instant the clock later reads (1000.006 + 0.074 is
+   * 1000.0799999999999), and `expire()` would remove the item at that instant.
+   */
+  expireAt(ttl: number, ms: number = this.clock()): number {
+    return (ms + ttl) / 1000;
+  }
+
   /** Removes `filename` after the current transaction commits. */
   removeLater(filename: string): void {
     this.#removeOnCommit.push(filename);

@@ -68,7 +68,7 @@ export async function setStream(
       `Cannot store value: the stream held ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
     );
   }
-  const expire = ttl === undefined ? null : engine.now() + ttl / 1000;
+  const expire = ttl === undefined ? null : engine.expireAt(ttl);
   engine.write("setStream", () => {
     put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
   }, filename);

@@ -100,6 +100,22 @@ test("DiskCache structured keys: a Map whose distinct keys encode alike is one k
   assert.equal(cache.length, 2);
 });
 
+test("DiskCache.expire() at the very millisecond an item expires leaves it, for set, touch and setStream alike", async () => {
+  // 1000.006 s + 0.074 s is 1000.0799999999999 in floating point, below the
+  // 1000.08 s the clock reads 74 ms later: the expiry must be computed in ms.
+  let now = 1_000_006;
+  using cache = tempCache({ clock: () => now });
+  cache.set("set", 1, { ttl: 74 });
+  cache.set("touched", 1);
+  cache.touch("touched", 74);
+  await cache.setStream("streamed", new Blob(["x"]).stream(), { ttl: 74 });
+  now = 1_000_080;
+  assert.equal(cache.get("set"), undefined, "expired at that instant for reads");
+  assert.equal(cache.expire(), 0, "but not expired before it");
+  now = 1_000_081;
+  assert.equal(cache.expire(), 3);
+});
+
 test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete and touch", () => {
   let now = 1_000_000;
   using cache = tempCache({ clock: () => now });
