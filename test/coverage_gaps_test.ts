@@ -278,3 +278,46 @@ test("DiskCache: a bigint tag within 64 bits is stored, read back and evicted by
   assert.equal(cache.evict(tag), 1);
   assert.deepEqual([...cache.keys()], ["other"]);
 });
+
+test("DiskCache keeps working without a Settings size row; check({ fix: true }) restores it", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  cache.set("a", "a value kept in a file");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("DELETE FROM Settings WHERE key = 'size'");
+  db.close();
+  const pages = cache.volume();
+  cache.set("b", "another value kept in a file");
+  assert.equal(cache.get("b"), "another value kept in a file");
+  assert.ok(cache.volume() >= pages);
+  const warnings = cache.check({ fix: true });
+  assert.ok(warnings.some((w) => w.kind === "size" && /Settings size is NaN but the Cache table holds \d+; corrected/.test(w.message)), JSON.stringify(warnings));
+  assert.deepEqual(cache.check(), []);
+});
+
+test("DiskCache.check() throws Timeout, not a damage report, when another connection holds the lock it needs", () => {
+  using cache = tempCache({ timeout: 20 });
+  cache.set("a", 1);
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("UPDATE Settings SET value = 99 WHERE key = 'count'");
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    assert.throws(() => cache.check({ fix: true }), (e: Error) => e instanceof Timeout && /stayed locked/.test(e.message));
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.check({ fix: true }).length, 1, "once the lock is free, the count is corrected");
+  assert.equal(cache.length, 1);
+});
+
+test("DiskCache counts hits of inline values under least-recently-stored when statistics are on; queue methods refuse options of other methods", () => {
+  using cache = tempCache({ statistics: true });
+  cache.set("s", "inline");
+  assert.equal(cache.get("s"), "inline");
+  assert.equal(cache.get("missing"), undefined);
+  const stats = cache.stats();
+  assert.equal(stats.hits, 1);
+  assert.equal(stats.misses, 1);
+  assert.throws(() => cache.push(1, { ttl: 5, expire: 1 } as never), (e: Error) => e instanceof TypeError && /Cannot push: unknown option "expire"/.test(e.message));
+  assert.throws(() => cache.pull({ ttl: 5 } as never), (e: Error) => e instanceof TypeError && /Cannot pull: unknown option "ttl"/.test(e.message));
+});
