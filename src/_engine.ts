@@ -136,11 +136,6 @@ export class Engine {
     }
   }
 
-  /** Whether `close()` ran. */
-  get closed(): boolean {
-    return this.#db === undefined;
-  }
-
   /** The open connection, or a clear error after `close()`. */
   db(op: string): SqliteDatabase {
     if (this.#db === undefined) {
@@ -163,6 +158,16 @@ export class Engine {
   /** Current time in seconds, as stored in the database. */
   now(): number {
     return this.clock() / 1000;
+  }
+
+  /**
+   * The expiry, in epoch seconds, of an item given `ttl` ms from `ms` (default
+   * the clock). Added in milliseconds, then divided once: `now + ttl / 1000`
+   * can round below the instant the clock later reads (1000.006 + 0.074 is
+   * 1000.0799999999999), and `expire()` would remove the item at that instant.
+   */
+  expireAt(ttl: number, ms: number = this.clock()): number {
+    return (ms + ttl) / 1000;
   }
 
   /** Removes `filename` after the current transaction commits. */
@@ -609,8 +614,7 @@ function openDirectory(directory: string | undefined, mode: number): string {
       { cause: error },
     );
   }
-  if (!statSync(full).isDirectory()) {
-    throw new DiskCacheError(`Cannot open cache: "directory" must be a directory, but ${describe(directory)} is a file`);
-  }
+  // mkdirSync({ recursive: true }) returns only when a directory is there:
+  // on a file it throws EEXIST or ENOTDIR (Node, Deno and Bun alike).
   return full;
 }

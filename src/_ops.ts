@@ -183,7 +183,7 @@ export function prepareWrite(
     inline: stored.inline,
     filename,
     size: stored.file === null ? 0 : stored.file.length,
-    expire: ttl === undefined ? null : engine.now() + ttl / 1000,
+    expire: ttl === undefined ? null : engine.expireAt(ttl),
     tag,
   };
 }
@@ -364,8 +364,9 @@ export function pop(engine: Engine, key: SqliteValue, raw: number, original: unk
 /** Sets a new expiry on a live item; true when it exists. */
 export function touch(engine: Engine, key: SqliteValue, raw: number, ttl: number | undefined): boolean {
   return engine.write("touch", () => {
-    const now = engine.now();
-    const expire = ttl === undefined ? null : now + ttl / 1000;
+    const ms = engine.clock();
+    const now = ms / 1000;
+    const expire = ttl === undefined ? null : engine.expireAt(ttl, ms);
     const result = engine.prepare(SQL.touch).run(expire, key, raw, now);
     return Number(result.changes) > 0;
   });

@@ -7,17 +7,22 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, read, statSync } from "node:fs";
-import { chmod, copyFile, open as openAsync, stat, writeFile } from "node:fs/promises";
+import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } from "node:fs";
+import { copyFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
-import { describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
 import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
 import { put } from "./_ops.ts";
 
 const CHUNK = 4 << 20;
+
+/** fs.write as a promise: the bytes written. */
+function writeAsync(fd: number, bytes: Uint8Array, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, bytes, offset, length, null, (error, n) => (error ? reject(error) : resolve(n))));
+}
 const utf8 = new TextEncoder();
 
 /** Streams `stream` into a new value file, then points the key at it in one transaction. */
@@ -31,16 +36,13 @@ export async function setStream(
 ): Promise<void> {
   engine.db("setStream");
   engine.assertWritable("setStream");
-  let handle: Awaited<ReturnType<typeof openAsync>> | undefined;
-  let filename: string;
+  let created: { name: string; fd: number };
   try {
-    filename = await createValueFile(engine.directory, engine.modes, async (full) => {
-      handle = await openAsync(full, "wx", engine.modes.fileMode);
-    });
+    created = createValueFile(engine.directory, engine.modes);
   } catch (error) {
     throw engine.fileError(error, "setStream");
   }
-  if (handle === undefined) throw new Error("unreachable: createValueFile returned without creating");
+  const { name: filename, fd } = created;
   let size = 0;
   try {
     const reader = stream.getReader();
@@ -52,15 +54,17 @@ export async function setStream(
           throw new TypeError(`Cannot setStream: the stream must yield Uint8Array chunks: received ${describe(value)}`);
         }
         let off = 0;
-        while (off < value.length) off += (await handle.write(value, off, value.length - off)).bytesWritten;
+        while (off < value.length) off += await writeAsync(fd, value, off, value.length - off);
         size += value.length;
       }
     } finally {
       reader.releaseLock();
     }
-    await handle.close();
+    closeSync(fd);
   } catch (error) {
-    await handle.close().catch(() => {});
+    try {
+      closeSync(fd);
+    } catch { /* closed already */ }
     removeValueFile(engine.directory, filename);
     throw engine.fileError(error, "setStream");
   }
@@ -70,7 +74,7 @@ export async function setStream(
       `Cannot store value: the stream held ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
     );
   }
-  const expire = ttl === undefined ? null : engine.now() + ttl / 1000;
+  const expire = ttl === undefined ? null : engine.expireAt(ttl);
   engine.write("setStream", () => {
     put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
   }, filename);
@@ -176,18 +180,34 @@ export async function setFile(
       `Cannot store value: "${source}" holds ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
     );
   }
-  let filename: string | undefined;
+  let created: { name: string; fd: number };
   try {
-    // COPYFILE_EXCL: never through a file (or symlink) already at the name.
-    filename = await createValueFile(engine.directory, engine.modes, (full) => copyFile(source, full, constants.COPYFILE_EXCL));
-    const full = join(engine.directory, filename);
-    await chmod(full, engine.modes.fileMode);
-    size = (await stat(full)).size;
+    created = createValueFile(engine.directory, engine.modes);
   } catch (error) {
-    if (filename !== undefined) removeValueFile(engine.directory, filename);
     throw engine.fileError(error, "setFile");
   }
-  const expire = ttl === undefined ? null : engine.now() + ttl / 1000;
+  const { name: filename, fd } = created;
+  const full = join(engine.directory, filename);
+  try {
+    // Copy into the file just created (its directory can no longer be
+    // pruned), then make sure the name still is that file: the copy opens
+    // the destination by name.
+    await copyFile(source, full);
+    const opened = fstatSync(fd), named = lstatSync(full);
+    if (!named.isFile() || named.ino !== opened.ino || named.dev !== opened.dev) {
+      throw new DiskCacheError(`Cannot setFile: the value file ${filename} was replaced while being written; retry`);
+    }
+    fchmodSync(fd, engine.modes.fileMode); // the copy takes the source's mode
+    size = opened.size;
+    closeSync(fd);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch { /* closed already */ }
+    removeValueFile(engine.directory, filename);
+    throw engine.fileError(error, "setFile");
+  }
+  const expire = ttl === undefined ? null : engine.expireAt(ttl);
   engine.write("setFile", () => {
     put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
   }, filename);

@@ -83,7 +83,7 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
       return out;
     }
     if (value instanceof Map) {
-      const pairs: [unknown, unknown, Uint8Array?][] = [];
+      const pairs: [unknown, unknown, Uint8Array?, Uint8Array?][] = [];
       let i = 0;
       for (const [k, v] of value) {
         const pk = prepare(k, `${path}.keys()[${i}]`, what, canonical, stack);
@@ -91,8 +91,11 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
         i++;
       }
       if (canonical) {
+        // Distinct keys can encode alike (two arrays [1]): their values break
+        // the tie, so insertion order never shows in the bytes.
         for (const p of pairs) p[2] = encode(p[0], CANONICAL_OPTIONS);
-        pairs.sort((a, b) => compareBytes(a[2]!, b[2]!));
+        const valueBytes = (p: (typeof pairs)[number]) => (p[3] ??= encode(p[1], CANONICAL_OPTIONS));
+        pairs.sort((a, b) => compareBytes(a[2]!, b[2]!) || compareBytes(valueBytes(a), valueBytes(b)));
       }
       return new Tag(TAG_JS_MAP, pairs.flatMap((p) => [p[0], p[1]]));
     }

@@ -103,55 +103,44 @@ export const OWNER_ONLY: Readonly<FileModes> = Object.freeze({ dirMode: 0o700, f
  * ```
  */
 export function writeValueFile(directory: string, bytes: Uint8Array, modes: FileModes = OWNER_ONLY): string {
-  for (let attempt = 0; ; attempt++) {
-    const name = randomFilename();
-    const full = join(directory, name);
-    try {
-      mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });
-      const fd = openSync(full, "wx", modes.fileMode);
-      try {
-        writeAll(fd, bytes);
-      } finally {
-        closeSync(fd);
-      }
-      return name;
-    } catch (error) {
-      // Another process may prune the empty directory between our mkdir and
-      // open (ENOENT), or the random name may exist (EEXIST): try again.
-      const code = (error as { code?: string }).code;
-      if ((code === "ENOENT" || code === "EEXIST") && attempt < CREATE_ATTEMPTS) continue;
-      throw error;
-    }
+  const { name, fd } = createValueFile(directory, modes);
+  try {
+    writeAll(fd, bytes);
+  } catch (error) {
+    closeSync(fd);
+    removeValueFile(directory, name);
+    throw error;
   }
+  closeSync(fd);
+  return name;
 }
 
 /**
- * Creates a new value file with `create(fullPath)` (which must fail with
- * EEXIST rather than overwrite) after making its directory, and returns its
- * relative name. Retries with a fresh name when another process pruned the
- * empty directory in between (ENOENT) or the name exists (EEXIST).
+ * Creates a new, empty value file (exclusive create, so never through an
+ * existing file or symlink) and returns its relative name and an open file
+ * descriptor for writing. Making the directory and creating the file are
+ * two system calls with nothing between them; when another process prunes
+ * the empty directory in that instant (ENOENT), or the random name exists
+ * (EEXIST), it tries a fresh name. Once the file exists its directory is not
+ * empty, so no prune can remove it while it is filled.
  *
  * @param directory The cache directory.
- * @param modes Permissions of created directories.
- * @param create Creates the file at the given path.
- * @returns The relative file name to store in the row.
+ * @param modes Permissions of created directories and the file.
+ * @returns The relative file name and a writable file descriptor.
  *
- * @example Create a value file by copying
+ * @example Create a value file
  * ```ts ignore
- * const name = await createValueFile("/tmp/cache", OWNER_ONLY, (full) => copyFile(src, full, constants.COPYFILE_EXCL));
+ * const { name, fd } = createValueFile("/tmp/cache", OWNER_ONLY);
  * ```
  */
-export async function createValueFile(directory: string, modes: FileModes, create: (full: string) => Promise<unknown>): Promise<string> {
+export function createValueFile(directory: string, modes: FileModes): { name: string; fd: number } {
   for (let attempt = 0; ; attempt++) {
     const name = randomFilename();
     try {
       mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });
-      await create(join(directory, name));
-      return name;
+      return { name, fd: openSync(join(directory, name), "wx", modes.fileMode) };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      // EEXIST: the file is not ours to remove; otherwise drop a partial one.
-      if (code !== "EEXIST") removeValueFile(directory, name);
       if ((code === "ENOENT" || code === "EEXIST") && attempt < CREATE_ATTEMPTS) continue;
       throw error;
     }

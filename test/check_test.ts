@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, statSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { DiskCache, DiskCacheError } from "../mod.ts";
+import { spawnSync } from "node:child_process";
+import { python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 function valueFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
@@ -83,4 +84,63 @@ test("DiskCache.check() reports a damaged database instead of throwing", () => {
   const warnings = cache.check();
   assert.ok(warnings.some((w) => w.kind === "integrity"), JSON.stringify(warnings));
   assert.match(warnings.find((w) => w.kind === "integrity")!.message, /damaged|integrity/);
+});
+
+test("DiskCache reads on a damaged page throw DiskCacheError saying the database is corrupt, and check() reports it", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { sqliteAutoVacuum: 0 });
+    cache.transact(() => {
+      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
+    });
+  }
+  const raw = rawOpen(join(dir.path, "cache.db"));
+  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
+  raw.close();
+  // Garbage over a run of pages in the middle: some keys' index or table pages.
+  const fd = openSync(join(dir.path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
+  closeSync(fd);
+  using cache = new DiskCache(dir.path);
+  const corrupt = (e: unknown) => e instanceof DiskCacheError && /is corrupt/.test(e.message) && e.cause !== undefined;
+  let damagedKey: string | undefined;
+  for (let i = 0; i < 2000 && damagedKey === undefined; i++) {
+    try {
+      cache.get(`key-${i}`);
+    } catch (e) {
+      assert.ok(corrupt(e), `get: ${e}`);
+      damagedKey = `key-${i}`;
+    }
+  }
+  assert.ok(damagedKey !== undefined, "some key lives on a damaged page");
+  assert.throws(() => cache.getEntry(damagedKey!), corrupt);
+  assert.throws(() => cache.has(damagedKey!), corrupt);
+  assert.ok(cache.check().some((w) => w.kind === "integrity"));
+});
+
+test("DiskCache.check() lists what SQLite's integrity check finds, and fix rebuilds the database", (t) => {
+  const py = python();
+  if (py === undefined) return t.skip("python3 is not installed");
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path);
+    for (let i = 0; i < 20; i++) cache.set(`k${i}`, i, { ttl: 60_000 });
+  }
+  // An index whose definition no longer matches its entries: SQLite refuses to
+  // edit its schema from node:sqlite and bun:sqlite, Python's module does not.
+  const edit = spawnSync(py, ["-c", `
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA writable_schema = ON")
+c.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX Cache_expire_time ON Cache (store_time)' WHERE name = 'Cache_expire_time'")
+c.commit()
+`, join(dir.path, "cache.db")], { encoding: "utf8" });
+  assert.equal(edit.status, 0, edit.stderr);
+  using cache = new DiskCache(dir.path);
+  const warnings = cache.check();
+  assert.equal(warnings.length, 20);
+  assert.ok(warnings.every((w) => w.kind === "integrity" && /SQLite integrity check: row \d+ missing from index Cache_expire_time/.test(w.message)));
+  assert.equal(cache.check({ fix: true }).length, 20, "fix reports what it found");
+  assert.deepEqual(cache.check(), [], "and VACUUM rebuilt the index");
+  assert.equal(cache.get("k7"), 7);
 });

@@ -102,6 +102,15 @@ test("Deque.fromCache and Index.fromCache share one cache's items", () => {
     const deque = Deque.fromCache<number>(cache, { maxLength: 5 });
     deque.push(1);
     assert.equal(deque.length, 2);
+    assert.equal(deque.cache, cache);
+    assert.equal(index.cache, cache);
+    assert.equal(deque.directory, cache.directory);
+    assert.equal(index.directory, cache.directory);
+    assert.equal(deque.maxLength, 5);
+    assert.equal(index.has("a"), true);
+    assert.equal(index.has("b"), false);
+    index.clear();
+    assert.equal(cache.length, 0, "Index.clear() empties the shared cache");
   } finally {
     cache.close();
     rmSync(cache.directory, { recursive: true, force: true });
@@ -123,5 +132,25 @@ test("Deque is shared by processes of every runtime: each pushed item is shifted
       byPusher.set(who!, [...(byPusher.get(who!) ?? []), Number(n)]);
     }
     for (const seq of byPusher.values()) assert.deepEqual(seq, [...seq].sort((a, b) => a - b));
+  }
+});
+
+test("Index.popItem() takes the newest entry by default and the oldest with last: false; push/pull keep a queue in the index", () => {
+  using dir = tempDir();
+  const index = new Index<string, string>(dir.path);
+  try {
+    index.set("a", "1").set("b", "2").set("c", "3");
+    assert.deepEqual(index.popItem(), ["c", "3"]);
+    assert.deepEqual(index.popItem({ last: false }), ["a", "1"]);
+    assert.deepEqual([...index.keys()], ["b"]);
+    index.clear();
+    assert.equal(index.popItem(), undefined);
+    const first = index.push("job 1", { prefix: "jobs" });
+    index.push("job 2", { prefix: "jobs" });
+    assert.equal(first, "jobs-500000000000000");
+    assert.deepEqual(index.pull({ prefix: "jobs" }), [first, "job 1"]);
+    assert.equal(index.size, 1);
+  } finally {
+    index.cache.close();
   }
 });

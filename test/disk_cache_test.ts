@@ -90,6 +90,32 @@ test("DiskCache keys: 1, 1n and the same number are one key; structured keys com
   assert.equal(cache.get(1), "one");
 });
 
+test("DiskCache structured keys: a Map whose distinct keys encode alike is one key whatever its insertion order", () => {
+  using cache = tempCache();
+  cache.set(new Map<unknown, string>([[[1], "a"], [[1], "b"], [{ k: 1 }, "c"], [{ k: 1 }, "c"]]), "map");
+  assert.equal(cache.get(new Map<unknown, string>([[[1], "b"], [{ k: 1 }, "c"], [[1], "a"], [{ k: 1 }, "c"]])), "map");
+  assert.equal(cache.get(new Map<unknown, string>([[[1], "b"], [[1], "b"], [{ k: 1 }, "c"], [{ k: 1 }, "c"]])), undefined);
+  cache.set(new Set([[2], [1], [2]]), "set");
+  assert.equal(cache.get(new Set([[2], [2], [1]])), "set");
+  assert.equal(cache.length, 2);
+});
+
+test("DiskCache.expire() at the very millisecond an item expires leaves it, for set, touch and setStream alike", async () => {
+  // 1000.006 s + 0.074 s is 1000.0799999999999 in floating point, below the
+  // 1000.08 s the clock reads 74 ms later: the expiry must be computed in ms.
+  let now = 1_000_006;
+  using cache = tempCache({ clock: () => now });
+  cache.set("set", 1, { ttl: 74 });
+  cache.set("touched", 1);
+  cache.touch("touched", 74);
+  await cache.setStream("streamed", new Blob(["x"]).stream(), { ttl: 74 });
+  now = 1_000_080;
+  assert.equal(cache.get("set"), undefined, "expired at that instant for reads");
+  assert.equal(cache.expire(), 0, "but not expired before it");
+  now = 1_000_081;
+  assert.equal(cache.expire(), 3);
+});
+
 test("DiskCache ttl: expired items are invisible to get, has, getEntry, delete and touch", () => {
   let now = 1_000_000;
   using cache = tempCache({ clock: () => now });
@@ -367,4 +393,97 @@ test("DiskCache tagIndex creates and drops the partial tag index; policies creat
   assert.ok(names().includes("Cache_access_count"));
   new DiskCache(dir.path, { tagIndex: false }).close();
   assert.ok(!names().includes("Cache_tag_rowid"));
+});
+
+test("DiskCache LRU: 1,000 pending hits are written at once when the lock is free, and kept for later when it is not", () => {
+  let now = 1000;
+  using cache = tempCache({ clock: () => now, evictionPolicy: "least-recently-used", timeout: 20 });
+  cache.transact(() => {
+    for (let i = 0; i < 1000; i++) cache.set(i, i);
+  });
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  const touchedAt = (t: number) => (db.prepare("SELECT COUNT(*) AS n FROM Cache WHERE access_time = ?").get(t) as { n: number }).n;
+  try {
+    now = 7000;
+    for (let i = 0; i < 999; i++) assert.equal(cache.get(i), i);
+    assert.equal(touchedAt(7), 0, "999 hits are still pending");
+    assert.equal(cache.get(999), 999);
+    assert.equal(touchedAt(7), 1000, "the 1,000th hit wrote them all, with no write of ours");
+    // Another connection holds the write lock: the flush gives up at once and keeps the hits.
+    now = 9000;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (let i = 0; i < 1000; i++) assert.equal(cache.get(i), i, "hits never wait for the writer");
+    } finally {
+      db.exec("ROLLBACK");
+    }
+    assert.equal(touchedAt(9), 0);
+    now = 11_000;
+    cache.set("other", 1);
+    assert.equal(touchedAt(9), 1000, "the kept hits landed with the next write");
+  } finally {
+    db.close();
+  }
+});
+
+test("DiskCache drops pending LRU hits when another process switches the policy, instead of adding times as LFU counts", () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  using a = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used" });
+  a.set("k", 1);
+  assert.equal(a.get("k"), 1); // a pending access time, not yet written
+  using b = new DiskCache(dir.path);
+  b.updateSettings({ evictionPolicy: "least-frequently-used" });
+  a.reloadSettings();
+  assert.equal(a.evictionPolicy, "least-frequently-used");
+  a.set("other", 2);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  const row = db.prepare("SELECT access_count FROM Cache WHERE key = 'k'").get() as { access_count: number };
+  db.close();
+  assert.equal(row.access_count, 0, "the LRU time was not added as a count");
+});
+
+test("DiskCache under LRU opened read-only serves hits without recording them", () => {
+  using dir = tempDir();
+  {
+    using w = new DiskCache(dir.path, { evictionPolicy: "least-recently-used" });
+    w.set("k", "v");
+  }
+  const before = statSync(join(dir.path, "cache.db")).mtimeMs;
+  {
+    using r = new DiskCache(dir.path, { readonly: true });
+    for (let i = 0; i < 1500; i++) assert.equal(r.get("k"), "v");
+  }
+  assert.equal(statSync(join(dir.path, "cache.db")).mtimeMs, before);
+});
+
+test("DiskCache.close() does not throw when its pending statistics cannot be written because another connection holds the lock", () => {
+  using cache = tempCache({ statistics: true, timeout: 20 });
+  cache.set("k", 1);
+  cache.get("k");
+  cache.get("missing");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    cache.close();
+  } finally {
+    db.exec("ROLLBACK");
+  }
+  const hits = db.prepare("SELECT value FROM Settings WHERE key = 'hits'").get() as { value: number };
+  db.close();
+  assert.equal(Number(hits.value), 0, "statistics are best effort: lost, not a failed close");
+  assert.throws(() => cache.get("k"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
+});
+
+test("DiskCache read-only refuses a database that is not a cache, a missing directory argument and a file", () => {
+  using dir = tempDir();
+  const db = rawOpen(join(dir.path, "cache.db"));
+  db.exec("CREATE TABLE Other (x)");
+  db.close();
+  assert.throws(() => new DiskCache(dir.path, { readonly: true }), (e: Error) => e instanceof DiskCacheError && /cache\.db" is not a cache database/.test(e.message));
+  assert.throws(() => new DiskCache(undefined, { readonly: true }), (e: Error) => e instanceof TypeError && /"directory" is required/.test(e.message));
+  assert.throws(
+    () => new DiskCache(join(dir.path, "cache.db"), { readonly: true }),
+    (e: Error) => e instanceof DiskCacheError && /"directory" must be a directory, but ".*cache\.db" is a file/.test(e.message),
+  );
 });

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FanoutCache } from "../mod.ts";
+import { DiskCacheError, FanoutCache } from "../mod.ts";
 import { python, rawOpen, run, runJson, runners, tempDir } from "./_helpers.ts";
 
 test("FanoutCache routes keys to shards 000.. and offers the DiskCache operations", async () => {
@@ -113,4 +113,36 @@ test("FanoutCache under 6 processes of mixed runtimes with a mixed workload ends
   const counted = results.reduce((n, r) => n + r.incr, 0);
   assert.equal(cache.get("counter"), counted, "every acknowledged incr counted once");
   for (const shard of cache.shards) assert.deepEqual(shard.check(), []);
+});
+
+test("FanoutCache without a directory makes a temporary one; read-only opens existing shards as they are", () => {
+  const cache = new FanoutCache(undefined, { shards: 2 });
+  try {
+    assert.equal(cache.shardCount, 2);
+    assert.ok(existsSync(join(cache.directory, "000", "cache.db")) && existsSync(join(cache.directory, "001", "cache.db")));
+    cache.set("k", "v");
+    cache.updateSettings({ cullLimit: 3 });
+    assert.ok(cache.shards.every((s) => s.cullLimit === 3 && s.sizeLimit === Math.floor(2 ** 30 / 2)), "other settings are left alone");
+    cache.close();
+    const ro = new FanoutCache(cache.directory, { shards: 2, readonly: true });
+    assert.equal(ro.get("k"), "v");
+    assert.equal(ro.sizeLimit, 2 * Math.floor(2 ** 30 / 2));
+    ro.close();
+  } finally {
+    rmSync(cache.directory, { recursive: true, force: true });
+  }
+});
+
+test("FanoutCache closes the shards it opened when a later shard cannot be opened", (t) => {
+  if (!existsSync("/proc/self/fd")) return t.skip("needs /proc");
+  using dir = tempDir();
+  writeFileSync(join(dir.path, "002"), "not a directory");
+  const fds = () => readdirSync("/proc/self/fd").length;
+  const before = fds();
+  assert.throws(() => new FanoutCache(dir.path, { shards: 3 }), (e: Error) => e instanceof DiskCacheError && /"directory" must be a directory/.test(e.message));
+  assert.equal(fds(), before, "shards 000 and 001 were closed again");
+  rmSync(join(dir.path, "002"));
+  using cache = new FanoutCache(dir.path, { shards: 3 });
+  cache.set("k", 1);
+  assert.equal(cache.get("k"), 1);
 });

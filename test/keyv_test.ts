@@ -121,3 +121,20 @@ test("KeyvDiskCache setMany/deleteMany/hasMany run in one transaction each", asy
   assert.ok(entry && entry.expireTime! > Date.now() + 50_000 && entry.expireTime! < Date.now() + 70_000, "an absolute expiry is understood");
   await store.disconnect();
 });
+
+test("KeyvDiskCache: set() of undefined stores nothing; listeners can be removed; emit() tells whether anyone listened", async () => {
+  using dir = tempDir();
+  const store = new KeyvDiskCache(dir.path);
+  assert.equal(await store.set("k", undefined), false);
+  assert.equal(await store.has("k"), false);
+  const seen: unknown[] = [];
+  const listener = (e: unknown) => seen.push(e);
+  assert.equal(store.emit("error", "nobody"), false);
+  store.on("error", listener);
+  assert.equal(store.emit("error", "first"), true);
+  store.off("error", listener);
+  store.off("other", listener);
+  assert.equal(store.emit("error", "second"), false);
+  assert.deepEqual(seen, ["first"]);
+  await store.disconnect();
+});

@@ -68,7 +68,7 @@ test("DiskCache batch operations report what they removed when a Timeout stops t
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("BEGIN IMMEDIATE");
   try {
-    assert.throws(() => cache.evict("t"), (e: Error) => e instanceof Timeout && (e as Timeout & { removed: number }).removed === 0);
+    assert.throws(() => cache.evict("t"), (e: Error) => e instanceof Timeout && e.name === "Timeout" && (e as Timeout & { removed: number }).removed === 0);
   } finally {
     db.exec("ROLLBACK");
     db.close();

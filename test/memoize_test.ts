@@ -56,3 +56,41 @@ test("memoize() of an async function stores the resolved value, never caches a r
   assert.deepEqual(cache.get(load.cacheKey(1)), { id: 1 }, "the resolved value is stored");
   assert.ok(load(1) instanceof Promise, "a hit still returns a promise");
 });
+
+test("memoize() typed: null, a primitive and objects of different classes are cached apart; equal ones share", () => {
+  using cache = tempCache();
+  let calls = 0;
+  const f = memoize(cache, (x: unknown) => (calls++, typeof x), { name: "typed", typed: true });
+  f(null);
+  f(null);
+  f(new Map());
+  f(new Map());
+  f({});
+  f(Object.create(null));
+  f([]);
+  assert.equal(calls, 4, "null, Map, plain object (with or without a prototype) and Array: four keys");
+  assert.deepEqual(f.cacheKey(null), ["typed", null, "\u0000types", "null"]);
+  assert.deepEqual(f.cacheKey(new Map()).at(-1), "Map");
+  assert.deepEqual(f.cacheKey(Object.create(null)).at(-1), "Object");
+});
+
+test("memoize() of a plain function that returns a promise caches the resolved value and serves it as a promise", async () => {
+  using cache = tempCache();
+  let calls = 0;
+  const load = memoize(cache, function load(id: number) {
+    calls++;
+    return Promise.resolve({ id });
+  });
+  const first = load(1);
+  assert.ok(first instanceof Promise);
+  assert.deepEqual(await first, { id: 1 });
+  assert.deepEqual(cache.get(load.cacheKey(1)), { id: 1 }, "the resolved value is stored, not the promise");
+  const second = load(1);
+  assert.ok(second instanceof Promise, "a hit is a promise too, once the function proved async");
+  assert.deepEqual(await second, { id: 1 });
+  assert.equal(calls, 1);
+  assert.equal(await memoize(cache, function none() {
+    return Promise.resolve(undefined);
+  })(), undefined);
+  assert.equal(cache.length, 1, "undefined is never stored");
+});

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache } from "../mod.ts";
-import { runJson, runners, tempDir, tempCache } from "./_helpers.ts";
+import { readdirSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { rawOpen, runJson, runners, tempDir, tempCache } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
   using cache = tempCache();
@@ -46,4 +48,25 @@ test("DiskCache queue: processes of different runtimes pull each item exactly on
   const results = await Promise.all(runners("queue_worker").map((r) => runJson<{ got: number[] }>(r, [dir.path])));
   const all = results.flatMap((r) => r.got).sort((a, b) => a - b);
   assert.deepEqual(all, Array.from({ length: 200 }, (_, i) => i));
+});
+
+test("DiskCache.peek() and pull() skip an item whose value file was removed behind the cache's back, and drop its row", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  cache.push("first value, kept in a file");
+  cache.push("second value, kept in a file");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  const first = db.prepare("SELECT filename FROM Cache ORDER BY key LIMIT 1").get() as { filename: string };
+  db.close();
+  unlinkSync(join(cache.directory, first.filename));
+  assert.deepEqual(cache.peek()?.[1], "second value, kept in a file");
+  assert.equal(cache.length, 1, "peek dropped the row naming the missing file");
+  cache.push("third value, kept in a file", { side: "front" });
+  const third = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  assert.equal(third.length, 2);
+  const front = rawOpen(join(cache.directory, "cache.db"));
+  const frontFile = (front.prepare("SELECT filename FROM Cache ORDER BY key LIMIT 1").get() as { filename: string }).filename;
+  front.close();
+  unlinkSync(join(cache.directory, frontFile));
+  assert.deepEqual(cache.pull()?.[1], "second value, kept in a file");
+  assert.equal(cache.length, 0);
 });

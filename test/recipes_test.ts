@@ -188,3 +188,91 @@ test("BoundedSemaphore, Averager and throttle across processes of every runtime"
     }
   }
 });
+
+test("Lock, RLock and BoundedSemaphore release at the end of an await using block; locked() tells whether anyone holds it", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const lock = new Lock(cache, "l");
+  const rlock = new RLock(cache, "r");
+  const sem = new BoundedSemaphore(cache, "s");
+  {
+    await using held = await lock.acquire();
+    await using rheld = await rlock.acquire();
+    await using sheld = await sem.acquire();
+    assert.equal(held, lock);
+    assert.equal(rheld, rlock);
+    assert.equal(sheld, sem);
+    assert.equal(lock.locked(), true);
+    assert.equal(rlock.locked(), true);
+    assert.equal(sem.tryAcquire(), false);
+  }
+  assert.equal(lock.locked(), false);
+  assert.equal(rlock.locked(), false);
+  assert.equal(sem.tryAcquire(), true, "the slot came back");
+});
+
+test("Averager.pop() returns the mean and forgets it", () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const avg = new Averager(cache, "a");
+  assert.equal(avg.pop(), undefined);
+  avg.add(2);
+  avg.add(4);
+  assert.equal(avg.pop(), 3);
+  assert.equal(avg.get(), undefined);
+  assert.equal(avg.pop(), undefined);
+});
+
+test("throttle starts a full bucket again when its state expired (ttl) or was removed", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  let calls = 0;
+  const waits: number[] = [];
+  const once = throttle(cache, 1, 3600, function hourly() {
+    return ++calls;
+  }, { sleep: async (ms) => {
+    waits.push(ms);
+    cache.delete(["throttle", "hourly"]); // the state goes away while we wait
+  } });
+  assert.equal(await once(), 1);
+  assert.equal(await once(), 2, "after a wait, a bucket recreated full lets the call through");
+  assert.equal(waits.length, 1);
+  assert.ok(waits[0]! > 3_000_000, `it asked to wait about an hour: ${waits[0]} ms`);
+});
+
+test("memoizeStampede: concurrent calls in one process compute once; the others wait for the result", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  let calls = 0;
+  let finish!: (v: string) => void;
+  const gate = new Promise<string>((r) => (finish = r));
+  const load = memoizeStampede(cache, async function slow(id: number) {
+    calls++;
+    return `${await gate} ${id}`;
+  }, { ttl: 60_000, beta: 0.5 });
+  const first = load(1);
+  const second = load(1);
+  await new Promise((r) => setTimeout(r, 20)); // let the second call find the marker and start waiting
+  finish("value");
+  assert.deepEqual(await Promise.all([first, second]), ["value 1", "value 1"]);
+  assert.equal(calls, 1);
+});
+
+test("memoizeStampede reports a failed background recomputation on console.error by default, and keeps serving the cached value", async () => {
+  using cache = tempCache();
+  let calls = 0;
+  const f = memoizeStampede(cache, async function flaky() {
+    if (++calls > 1) throw new Error("backend down");
+    return "first";
+  }, { ttl: 60_000, beta: 1e9 }); // a huge beta makes every hit look due
+  const reported: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void reported.push(args);
+  try {
+    assert.equal(await f(), "first");
+    assert.equal(await f(), "first", "served while recomputing in the background");
+    for (let waited = 0; reported.length === 0 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  } finally {
+    console.error = original;
+  }
+  assert.equal(reported.length, 1);
+  assert.match(String(reported[0]![0]), /memoizeStampede\(flaky\): background recomputation failed/);
+  assert.match(String(reported[0]![1]), /backend down/);
+  assert.equal((cache.get(["stampede", "flaky"]) as [string, number])[0], "first", "the failure left the cached value alone");
+});

@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir } from "./_helpers.ts";
 
 function valueFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/"));
@@ -117,4 +117,36 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
     cache?.close();
     spawnSync("umount", [mnt]);
   }
+});
+
+test("DiskCache never opens or removes a file that a row names outside the value-file layout; a vanished value directory is a miss", () => {
+  using dir = tempDir();
+  const secret = join(dir.path, "secret");
+  writeFileSync(secret, "s".repeat(1000));
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("a", "x".repeat(1000));
+  cache.set("b", "y".repeat(1000));
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.prepare("UPDATE Cache SET filename = ? WHERE key = 'a'").run("../secret");
+  const fb = (db.prepare("SELECT filename FROM Cache WHERE key = 'b'").get() as { filename: string }).filename;
+  db.close();
+  assert.equal(cache.get("a"), undefined, "a name outside xx/yy/<hex>.val reads as a miss");
+  assert.equal(cache.getEntry("a"), undefined);
+  assert.equal(cache.getStream("a"), undefined);
+  cache.delete("a");
+  assert.equal(readFileSync(secret, "utf8"), "s".repeat(1000), "and is never removed");
+  rmSync(join(cache.directory, fb.slice(0, 2)), { recursive: true });
+  assert.equal(cache.getEntry("b"), undefined, "its directory is gone: a miss, not an error");
+  assert.equal(cache.get("b"), undefined);
+});
+
+test("DiskCache.set() of a value kept in a file passes on a file-system error creating it, and stores nothing", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("k", "before");
+  // Every possible first-level value directory name is taken by a plain file.
+  for (let i = 0; i < 256; i++) writeFileSync(join(cache.directory, i.toString(16).padStart(2, "0")), "");
+  assert.throws(() => cache.set("k", "x".repeat(100)), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
+  assert.equal(cache.get("k"), "before");
+  assert.equal(cache.set("k", "short"), true, "values kept inline still work");
 });

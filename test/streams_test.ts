@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { FanoutCache } from "../mod.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
@@ -175,38 +176,95 @@ test("FanoutCache.setFile() and getFile() route to the key's shard", async () =>
   assert.equal(new TextDecoder().decode(cache.shardOf(["k", 1]).get<Uint8Array>(["k", 1])), "fanned out");
 });
 
-test("setStream() and setFile() survive another process pruning empty value directories meanwhile", async () => {
+test("setStream(), setFile() and set() survive another process pruning empty value directories meanwhile", async () => {
   using dir = tempDir();
   using cache = tempCache({ minFileSize: 1 });
   const src = join(dir.path, "src");
   writeFileSync(src, "file value");
-  // What a concurrent delete does: remove value directories once empty.
-  // Pruning every few milliseconds hits the gap between making a
-  // value file's directory and creating the file in it.
-  let pruning = true, pruned = 0, timer: ReturnType<typeof setTimeout> | undefined;
-  const prune = () => {
-    for (const top of readdirSync(cache.directory)) {
-      if (!/^[0-9a-f]{2}$/.test(top)) continue;
-      for (const sub of readdirSync(join(cache.directory, top))) {
-        try {
-          rmdirSync(join(cache.directory, top, sub));
-          pruned++;
-        } catch { /* not empty */ }
-      }
-    }
-    if (pruning) timer = setTimeout(prune, 3);
-  };
-  timer = setTimeout(prune, 3);
+  // Another process removing every empty value directory, over and over, as
+  // a concurrent delete does: a new value file's directory can vanish
+  // between its mkdir and the file's creation (ENOENT), which is retried.
+  const pruner = spawn("sh", ["-c", `while :; do find '${cache.directory}' -mindepth 1 -maxdepth 2 -type d -empty -delete 2>/dev/null; done`], { stdio: "ignore" });
   try {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       assert.equal(await cache.setStream(`s${i}`, new Blob([`stream value ${i}`]).stream()), true);
       assert.equal(await cache.setFile(`f${i}`, src), true);
+      assert.equal(cache.set(`v${i}`, new Uint8Array([i & 0xff])), true);
+      // Deleting leaves empty directories behind for the pruner.
+      if (i % 2) cache.deleteMany([`s${i - 1}`, `f${i - 1}`, `v${i - 1}`]);
     }
   } finally {
-    pruning = false;
-    clearTimeout(timer);
+    pruner.kill("SIGKILL");
   }
-  assert.ok(pruned > 0, "the pruner did remove directories");
-  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("s99")), "stream value 99");
-  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("f99")), "file value");
+  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("s199")), "stream value 199");
+  assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("f199")), "file value");
+  assert.deepEqual(cache.check().filter((w) => w.kind !== "empty-directory"), []);
+});
+
+function valueFile(dir: string): string {
+  const f = (readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith(".val"));
+  assert.ok(f, "a value file exists");
+  return join(dir, f);
+}
+
+test("DiskCache.setStream() refuses a stream larger than the whole sizeLimit under an evicting policy, and keeps it under policy none", async () => {
+  using cache = tempCache({ sizeLimit: 100_000 });
+  cache.set("k", "before");
+  await assert.rejects(
+    cache.setStream("k", new Blob([new Uint8Array(150_000)]).stream()),
+    (e: Error) => e instanceof RangeError && /the stream held 150000 bytes, more than the whole sizeLimit of 100000 bytes/.test(e.message),
+  );
+  assert.equal(cache.get("k"), "before");
+  assert.equal(valueFiles(cache.directory), 0, "the streamed file is removed");
+  using none = tempCache({ sizeLimit: 100_000, evictionPolicy: "none" });
+  assert.equal(await none.setStream("k", new Blob([new Uint8Array(150_000).fill(3)]).stream()), true);
+  assert.deepEqual(none.get("k"), new Uint8Array(150_000).fill(3));
+});
+
+test("DiskCache.setStream() passes on a file-system error creating the value file, storing nothing", async () => {
+  using cache = tempCache();
+  cache.set("k", "before");
+  // Every possible first-level value directory name is taken by a plain file.
+  for (let i = 0; i < 256; i++) writeFileSync(join(cache.directory, i.toString(16).padStart(2, "0")), "");
+  await assert.rejects(cache.setStream("k", new Blob(["data"]).stream()), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
+  assert.equal(cache.get("k"), "before");
+  assert.equal(valueFiles(cache.directory), 0);
+});
+
+test("DiskCache.getStream() refuses a structured value kept in a file, and misses on a value file of the wrong size", async () => {
+  using cache = tempCache({ minFileSize: 100 });
+  cache.set("obj", { list: Array.from({ length: 200 }, (_, i) => i) });
+  assert.equal(valueFiles(cache.directory), 1, "the structured value lives in a file");
+  assert.throws(() => cache.getStream("obj"), (e: Error) => e instanceof TypeError && /"obj".*not bytes or a string; use get\(\)/.test(e.message));
+  cache.clear();
+  cache.set("bytes", new Uint8Array(1000).fill(1));
+  truncateSync(valueFile(cache.directory), 10);
+  assert.equal(cache.getStream("bytes"), undefined, "a truncated file reads as a miss, like get()");
+  assert.equal(cache.get("bytes"), undefined);
+});
+
+test("DiskCache.getStream() yields what is left and then errors when the value file shrinks while being read", async () => {
+  using cache = tempCache({ minFileSize: 100 });
+  const bytes = new Uint8Array(100_000).map((_, i) => i & 0xff);
+  cache.set("k", bytes);
+  const stream = cache.getStream("k")!;
+  truncateSync(valueFile(cache.directory), 40_000);
+  const reader = stream.getReader();
+  const first = await reader.read();
+  assert.deepEqual(first.value, bytes.subarray(0, 40_000), "the part still there, as a short chunk");
+  await assert.rejects(reader.read(), /Cannot getStream: value file .* shrank while being read/);
+});
+
+test("DiskCache.getStream() closes its value file when the consumer cancels", async (t) => {
+  if (!existsSync("/proc/self/fd")) return t.skip("needs /proc");
+  using cache = tempCache({ minFileSize: 100 });
+  cache.set("k", new Uint8Array(9 << 20));
+  const openFds = () => readdirSync("/proc/self/fd").length;
+  const before = openFds();
+  const stream = cache.getStream("k")!;
+  assert.equal(openFds(), before + 1, "the stream holds the value file open");
+  const reader = stream.getReader();
+  assert.equal((await reader.read()).value?.length, 4 << 20);
+  await reader.cancel();
+  assert.equal(openFds(), before, "cancel closed it");
 });

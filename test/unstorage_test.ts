@@ -39,3 +39,21 @@ test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, cle
   assert.deepEqual(await storage.getKeys(""), []);
   await storage.dispose();
 });
+
+test("diskcacheDriver: meta sizes of strings, bytes and objects; misses are null; keys that are not strings are not listed", async () => {
+  using dir = tempDir();
+  const driver = diskcacheDriver({ base: dir.path });
+  const cache = driver.getInstance!() as import("../mod.ts").DiskCache;
+  await driver.setItem!("s", "héllo", {});
+  await driver.setItemRaw!("b", new Uint8Array(7), {});
+  await driver.setItem!("o", { a: 1 } as never, {});
+  assert.equal((await driver.getMeta!("s", {}))?.size, 6, "UTF-8 bytes of the string");
+  assert.equal((await driver.getMeta!("b", {}))?.size, 7);
+  assert.equal((await driver.getMeta!("o", {}))?.size, JSON.stringify({ a: 1 }).length);
+  assert.equal(await driver.getMeta!("missing", {}), null);
+  assert.equal(await driver.getItemRaw!("missing", {}), null);
+  cache.set(42, "a number key, set by another user of the cache");
+  cache.set(["a", "list"], "a structured key");
+  assert.deepEqual((await driver.getKeys("", {})).sort(), ["b", "o", "s"]);
+  cache.close();
+});
