@@ -139,9 +139,12 @@ function writeString(s: string): void {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** CBOR deterministic order of ASCII text keys: shorter first, then bytewise. */
+/**
+ * CBOR deterministic order of distinct ASCII text keys (an object's own
+ * keys never repeat): shorter first, then bytewise.
+ */
 function byLengthThenBytes(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return a.length - b.length || (a < b ? -1 : 1);
 }
 
 function writeValue(v: unknown, canonical: boolean, depth: number): boolean {
@@ -313,6 +316,7 @@ function readValue(depth: number): unknown {
       return readString(argument(ai));
     case 4: {
       const n = argument(ai);
+      need(n); // each item takes at least one byte
       const out = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(depth + 1);
       return out;
@@ -373,8 +377,8 @@ export function fastDecode<F>(bytes: Uint8Array, fallback: F): unknown | F {
   try {
     const value = readValue(0);
     return at === bytes.length ? value : fallback;
-  } catch (error) {
-    if (error !== UNSUPPORTED) throw error;
+  } catch {
+    // UNSUPPORTED, or anything unforeseen: cbor2 decides (and gives the error).
     return fallback;
   } finally {
     [src, srcView, at] = saved;

@@ -60,13 +60,11 @@ export async function setStream(
     } finally {
       reader.releaseLock();
     }
-    closeSync(fd);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch { /* closed already */ }
     removeValueFile(engine.directory, filename);
     throw engine.fileError(error, "setStream");
+  } finally {
+    closeSync(fd);
   }
   if (size > engine.settings.sizeLimit && engine.policy.order !== null) {
     removeValueFile(engine.directory, filename);
@@ -199,13 +197,11 @@ export async function setFile(
     }
     fchmodSync(fd, engine.modes.fileMode); // the copy takes the source's mode
     size = opened.size;
-    closeSync(fd);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch { /* closed already */ }
     removeValueFile(engine.directory, filename);
     throw engine.fileError(error, "setFile");
+  } finally {
+    closeSync(fd);
   }
   const expire = ttl === undefined ? null : engine.expireAt(ttl);
   engine.write("setFile", () => {

@@ -624,7 +624,7 @@ export class DiskCache {
   }
 
   /**
-   * The stored bytes of `key` as a `ReadableStream` (1 MiB chunks, read
+   * The stored bytes of `key` as a `ReadableStream` (4 MiB chunks, read
    * from the value file as the consumer pulls), or `undefined` on a miss.
    * Strings stream as UTF-8. The file is opened before this returns, so the
    * stream yields the value as it was even if the key changes meanwhile.

@@ -107,3 +107,14 @@ test("codec fast path: any bytes decode as cbor2 decodes them, or are refused as
     else assert.deepStrictEqual(decodeStructured(b), reference);
   }), { numRuns: 5000 });
 });
+
+test("codec fast path: a getter that encodes while a value is being encoded gets the same bytes as cbor2", () => {
+  const value = {
+    plain: 1,
+    get nested() {
+      return decodeStructured(encodeStructured({ inner: [1, "two"] }, "value", false));
+    },
+  };
+  assert.deepEqual(encodeStructured(value, "value", false), encodeWithCbor2(value, "value", false));
+  assert.deepEqual(decodeStructured(encodeStructured(value, "value", false)), { plain: 1, nested: { inner: [1, "two"] } });
+});

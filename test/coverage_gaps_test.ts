@@ -3,8 +3,8 @@
 // transaction, streams of inline values.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 import { DEFAULT_SETTINGS, DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
 import { KeyvDiskCache } from "../src/adapters/keyv.ts";
 import { rawOpen, repoRoot, run, tempCache, tempDir } from "./_helpers.ts";
@@ -21,6 +21,9 @@ test("FanoutCache: every routed method degrades on a busy shard; bulk removals g
     assert.equal(cache.touch("key", 100), false);
     assert.equal(cache.decr("key"), undefined);
     assert.equal(await cache.setStream("key", new Blob(["x"]).stream()), false);
+    const source = join(dir.path, "source");
+    writeFileSync(source, "x");
+    assert.equal(await cache.setFile("key", source), false);
     assert.equal(cache.setMany([["key", 2]]), 0);
     assert.equal(cache.deleteMany(["key"]), 0);
     assert.equal(cache.getEntry("key")?.value, 1, "reads still work");

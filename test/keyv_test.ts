@@ -137,4 +137,8 @@ test("KeyvDiskCache: set() of undefined stores nothing; listeners can be removed
   assert.equal(store.emit("error", "second"), false);
   assert.deepEqual(seen, ["first"]);
   await store.disconnect();
+  // With no "error" listener a failure rejects the promise; it never throws synchronously.
+  let promise: Promise<unknown> | undefined;
+  assert.doesNotThrow(() => (promise = store.get("k")));
+  await assert.rejects(promise!, /closed/);
 });

@@ -143,6 +143,8 @@ test("DiskCache.setFile() refuses what it cannot store and leaves the cache unch
   await assert.rejects(cache.setFile("k", big), RangeError);
   // deno-lint-ignore no-explicit-any
   await assert.rejects(cache.setFile("k", 42 as any), TypeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(cache.getFile("k", "" as any), (e: Error) => e instanceof TypeError && /destination/.test(e.message));
   assert.equal(cache.get("k"), "old");
   assert.equal(valueFiles(cache.directory), 0, "no file left behind");
   cache.set("structured", { list: Array.from({ length: 50 }, (_, i) => i) });

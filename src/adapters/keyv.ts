@@ -72,15 +72,19 @@ export class KeyvDiskCache {
     return Math.max(0, ttl);
   }
 
-  #guard<T>(fn: () => T, fallback: T): T {
+  /**
+   * Runs `fn`; a failure goes to "error" listeners (answering `fallback`),
+   * or, with none, rejects the returned promise (never a synchronous throw).
+   */
+  #guard<T>(fn: () => T, fallback: T): Promise<T> {
     try {
-      return fn();
+      return Promise.resolve(fn());
     } catch (error) {
       if (this.#listeners.get("error")?.size) {
         this.emit("error", error);
-        return fallback;
+        return Promise.resolve(fallback);
       }
-      throw error;
+      return Promise.reject(error);
     }
   }
 
