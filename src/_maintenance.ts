@@ -58,11 +58,18 @@ export function cull(engine: Engine): number {
   let total = expire(engine, engine.clock());
   const order = engine.policy.order;
   if (order === null) return total;
-  const select = `SELECT rowid, filename FROM Cache ORDER BY ${order} LIMIT 10`;
+  const select = `SELECT rowid, filename, size FROM Cache ORDER BY ${order} LIMIT 10`;
   try {
     total += batches(engine, "cull", () => {
-      if (volume(engine) <= engine.settings.sizeLimit) return 0;
-      const n = removeRows(engine, engine.prepare(select).all() as Victim[]);
+      let excess = volume(engine) - engine.settings.sizeLimit;
+      if (excess <= 0) return 0;
+      // Up to ten victims in policy order (as python-diskcache), but only as
+      // many as the excess needs: a value file's size leaves the volume with
+      // it. (Inline rows free pages SQLite keeps, so they count for nothing.)
+      const rows = engine.prepare(select).all() as (Victim & { size: number })[];
+      let k = 0;
+      while (k < rows.length && excess > 0) excess -= Number(rows[k++]!.size);
+      const n = removeRows(engine, rows.slice(0, k));
       countEvictions(engine, n);
       return n;
     });

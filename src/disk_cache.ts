@@ -778,7 +778,8 @@ export class DiskCache {
 
   /**
    * Enforces the size limit fully: removes expired items, then items in
-   * eviction-policy order, until `volume()` is at most `sizeLimit`. (Each
+   * eviction-policy order, until `volume()` is at most `sizeLimit`, and no
+   * more than that takes: each value file's size counts as it goes. (Each
    * write only culls `cullLimit` items.)
    *
    * @returns How many items were removed.

@@ -487,3 +487,20 @@ test("DiskCache read-only refuses a database that is not a cache, a missing dire
     (e: Error) => e instanceof DiskCacheError && /"directory" must be a directory, but ".*cache\.db" is a file/.test(e.message),
   );
 });
+
+test("least-recently-used: a hit on a value kept in a file counts as a use, so culling spares it", () => {
+  let now = 0;
+  using cache = tempCache({ clock: () => now, evictionPolicy: "least-recently-used", minFileSize: 100, cullLimit: 0 });
+  const big = new Uint8Array(50_000);
+  cache.set("old", big);
+  now = 1000;
+  cache.set("newer", big);
+  now = 2000;
+  assert.deepEqual(cache.get("old"), big, "old is read from its file");
+  now = 3000;
+  cache.set("flush", 1); // the buffered hit is written with the next write
+  cache.updateSettings({ sizeLimit: cache.volume() - 10_000 });
+  assert.ok(cache.cull() >= 1);
+  assert.equal(cache.has("newer"), false, "the least recently used is evicted first");
+  assert.equal(cache.has("old"), true, "the file value just read is kept");
+});

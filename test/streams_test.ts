@@ -270,3 +270,17 @@ test("DiskCache.getStream() closes its value file when the consumer cancels", as
   await reader.cancel();
   assert.equal(openFds(), before, "cancel closed it");
 });
+
+test("getStream(): cancelling a stream already read to its end is harmless; FanoutCache.setFile passes errors other than a busy shard", async () => {
+  using cache = tempCache({ minFileSize: 1 });
+  cache.set("k", new Uint8Array(10).fill(1));
+  const stream = cache.getStream("k")!;
+  const reader = stream.getReader();
+  let total = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
+  assert.equal(total, 10);
+  await reader.cancel();
+  using dir = tempDir();
+  using fanout = new FanoutCache(join(dir.path, "f"), { shards: 2 });
+  await assert.rejects(fanout.setFile("k", join(dir.path, "missing")), TypeError);
+});
