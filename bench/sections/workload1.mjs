@@ -109,7 +109,7 @@ async function runProcs(sys, n, ops, root, servers) {
       }));
     }
     const failed = Promise.race(done.map((p, i) => p.then((code) => ({ code, i }))));
-    const first = await Promise.race([Promise.all(ready).then(() => "ready"), failed, new Promise((r) => setTimeout(() => r("timeout"), 120_000))]);
+    const first = await Promise.race([Promise.all(ready).then(() => "ready"), failed, new Promise((r) => setTimeout(() => r("timeout"), 120_000).unref())]);
     if (first !== "ready") {
       const i = typeof first === "object" ? first.i : 0;
       throw new Error(`worker ${i} ${first === "timeout" ? "never got ready" : `exited with ${first.code}`}: ${outs[i].stderr.trim().split("\n").slice(-3).join(" ")}`);
