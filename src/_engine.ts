@@ -403,7 +403,7 @@ export class Engine {
       case SQLITE_READONLY:
       case SQLITE_CANTOPEN:
         return new DiskCacheError(
-          `Cannot ${op}: the database "${this.dbPath}" cannot be written or opened (${msg}); check the directory's permissions`,
+          `Cannot ${op}: the database "${this.dbPath}" cannot be written or opened (${msg}); check the directory's permissions, or open it with { readonly: true }`,
           { cause: error },
         );
       default:

@@ -61,6 +61,8 @@ test("DiskCache with readonly works on a read-only mount", async (t) => {
   try {
     const remount = spawnSync("mount", ["-o", "remount,ro,bind", ro]);
     if (remount.status !== 0) return t.skip(`cannot remount read-only: ${remount.stderr}`);
+    // Without the option: a clear error that names the way out, and nothing created.
+    assert.throws(() => new DiskCache(ro), (e: Error) => e instanceof DiskCacheError && /cannot be written or opened/.test(e.message) && /readonly: true/.test(e.message));
     if (detectDriver().name === "better-sqlite3") {
       assert.throws(() => new DiskCache(ro, { readonly: true }), /better-sqlite3 does not/);
       return;
