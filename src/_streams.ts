@@ -36,15 +36,8 @@ export async function setStream(
 ): Promise<void> {
   engine.db("setStream");
   engine.assertWritable("setStream");
-  let created: { name: string; fd: number };
-  try {
-    created = createValueFile(engine.directory, engine.modes);
-  } catch (error) {
-    throw engine.fileError(error, "setStream");
-  }
-  const { name: filename, fd } = created;
-  let size = 0;
-  try {
+  await storeInNewFile(engine, "setStream", key, raw, ttl, tag, "the stream", async (fd) => {
+    let size = 0;
     const reader = stream.getReader();
     try {
       for (;;) {
@@ -60,22 +53,77 @@ export async function setStream(
     } finally {
       reader.releaseLock();
     }
+    return size;
+  });
+}
+
+/** The RangeError for a value of `size` bytes that the size limit cannot hold, else `undefined`. */
+function tooLarge(engine: Engine, size: number, what: string): RangeError | undefined {
+  if (size <= engine.settings.sizeLimit || engine.policy.order === null) return undefined;
+  return new RangeError(
+    `Cannot store value: ${what} held ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
+  );
+}
+
+/**
+ * Creates a value file, lets `fill` write it (answering its size), then
+ * points the key at it in one transaction. On any failure the file is
+ * removed and nothing is stored.
+ */
+async function storeInNewFile(
+  engine: Engine,
+  op: string,
+  key: SqliteValue,
+  raw: number,
+  ttl: number | undefined,
+  tag: SqliteValue,
+  what: string,
+  fill: (fd: number, full: string) => Promise<number>,
+): Promise<void> {
+  let created: { name: string; fd: number };
+  try {
+    created = createValueFile(engine.directory, engine.modes);
+  } catch (error) {
+    throw engine.fileError(error, op);
+  }
+  const { name: filename, fd } = created;
+  let size: number;
+  try {
+    size = await fill(fd, join(engine.directory, filename));
   } catch (error) {
     removeValueFile(engine.directory, filename);
-    throw engine.fileError(error, "setStream");
+    throw engine.fileError(error, op);
   } finally {
     closeSync(fd);
   }
-  if (size > engine.settings.sizeLimit && engine.policy.order !== null) {
+  const limit = tooLarge(engine, size, what);
+  if (limit !== undefined) {
     removeValueFile(engine.directory, filename);
-    throw new RangeError(
-      `Cannot store value: the stream held ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
-    );
+    throw limit;
   }
   const expire = ttl === undefined ? null : engine.expireAt(ttl);
-  engine.write("setStream", () => {
+  engine.write(op, () => {
     put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
   }, filename);
+}
+
+/** Where the live value of a key is, when it is bytes or a string. */
+type StoredBytes = { filename: null; inline: Uint8Array | string } | { filename: string; size: number };
+
+/**
+ * Finds the live value of a key for getStream/getFile: `undefined` on a
+ * miss; a TypeError when the value is neither bytes nor a string.
+ */
+function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, original: unknown): StoredBytes | undefined {
+  engine.db(op);
+  const row = engine.prepare(
+    `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
+  ).get(key, raw, engine.now()) as { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
+  if (row == null) return undefined;
+  if (row.filename === null) {
+    if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) return { filename: null, inline: row.value };
+  } else if (row.mode === MODE_BINARY || row.mode === MODE_TEXT) return { filename: row.filename, size: row.size };
+  throw new TypeError(`Cannot ${op} key ${describe(original)}: its value is not bytes or a string; use get()`);
 }
 
 /**
@@ -84,27 +132,16 @@ export async function setStream(
  * reads the value as it was even if the key is replaced meanwhile.
  */
 export function getStream(engine: Engine, key: SqliteValue, raw: number, original: unknown): ReadableStream<Uint8Array> | undefined {
-  engine.db("getStream");
-  const row = engine.prepare(
-    `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
-  ).get(key, raw, engine.now()) as { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
-  if (row == null) return undefined;
+  const row = storedBytes(engine, "getStream", key, raw, original);
+  if (row === undefined) return undefined;
   if (row.filename === null) {
-    let bytes: Uint8Array;
-    if (row.mode === MODE_RAW && row.value instanceof Uint8Array) bytes = new Uint8Array(row.value);
-    else if (row.mode === MODE_RAW && typeof row.value === "string") bytes = utf8.encode(row.value);
-    else {
-      throw new TypeError(`Cannot getStream key ${describe(original)}: its value is not bytes or a string; use get()`);
-    }
+    const bytes = typeof row.inline === "string" ? utf8.encode(row.inline) : new Uint8Array(row.inline);
     return new ReadableStream({
       start(controller) {
         controller.enqueue(bytes);
         controller.close();
       },
     });
-  }
-  if (row.mode !== MODE_BINARY && row.mode !== MODE_TEXT) {
-    throw new TypeError(`Cannot getStream key ${describe(original)}: its value is not bytes or a string; use get()`);
   }
   const fd = openValueFile(engine.directory, row.filename);
   if (fd === undefined) return undefined;
@@ -173,40 +210,20 @@ export async function setFile(
     if (error instanceof TypeError) throw error;
     throw new TypeError(`Cannot setFile: cannot read "${source}" (${(error as { code?: string }).code ?? error}); pass the path of a readable file`, { cause: error });
   }
-  if (size > engine.settings.sizeLimit && engine.policy.order !== null) {
-    throw new RangeError(
-      `Cannot store value: "${source}" holds ${size} bytes, more than the whole sizeLimit of ${engine.settings.sizeLimit} bytes; raise sizeLimit or store it elsewhere`,
-    );
-  }
-  let created: { name: string; fd: number };
-  try {
-    created = createValueFile(engine.directory, engine.modes);
-  } catch (error) {
-    throw engine.fileError(error, "setFile");
-  }
-  const { name: filename, fd } = created;
-  const full = join(engine.directory, filename);
-  try {
+  const limit = tooLarge(engine, size, `"${source}"`);
+  if (limit !== undefined) throw limit; // before copying anything
+  await storeInNewFile(engine, "setFile", key, raw, ttl, tag, `"${source}"`, async (fd, full) => {
     // Copy into the file just created (its directory can no longer be
     // pruned), then make sure the name still is that file: the copy opens
     // the destination by name.
     await copyFile(source, full);
     const opened = fstatSync(fd), named = lstatSync(full);
     if (!named.isFile() || named.ino !== opened.ino || named.dev !== opened.dev) {
-      throw new DiskCacheError(`Cannot setFile: the value file ${filename} was replaced while being written; retry`);
+      throw new DiskCacheError(`Cannot setFile: the value file ${full} was replaced while being written; retry`);
     }
     fchmodSync(fd, engine.modes.fileMode); // the copy takes the source's mode
-    size = opened.size;
-  } catch (error) {
-    removeValueFile(engine.directory, filename);
-    throw engine.fileError(error, "setFile");
-  } finally {
-    closeSync(fd);
-  }
-  const expire = ttl === undefined ? null : engine.expireAt(ttl);
-  engine.write("setFile", () => {
-    put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
-  }, filename);
+    return opened.size;
+  });
 }
 
 /**
@@ -215,20 +232,11 @@ export async function setFile(
  * file gone or not the size the row says).
  */
 export async function getFile(engine: Engine, key: SqliteValue, raw: number, original: unknown, destination: string): Promise<boolean> {
-  engine.db("getFile");
-  const row = engine.prepare(
-    `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
-  ).get(key, raw, engine.now()) as { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
-  if (row == null) return false;
+  const row = storedBytes(engine, "getFile", key, raw, original);
+  if (row === undefined) return false;
   if (row.filename === null) {
-    if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) {
-      await writeFile(destination, row.value);
-      return true;
-    }
-    throw new TypeError(`Cannot getFile key ${describe(original)}: its value is not bytes or a string; use get()`);
-  }
-  if (row.mode !== MODE_BINARY && row.mode !== MODE_TEXT) {
-    throw new TypeError(`Cannot getFile key ${describe(original)}: its value is not bytes or a string; use get()`);
+    await writeFile(destination, row.inline);
+    return true;
   }
   // Open without following symlinks, then copy what was opened: on Linux
   // through /proc/self/fd, so the copy reads exactly the checked file.

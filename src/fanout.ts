@@ -137,10 +137,24 @@ export class FanoutCache {
     try {
       return fn();
     } catch (error) {
-      if (!(error instanceof Timeout)) throw error;
-      this.#timeouts++;
-      return fallback;
+      return this.#busy(error, fallback);
     }
+  }
+
+  /** {@linkcode FanoutCache.#degrade} for an asynchronous `fn`. */
+  async #degradeAsync<T>(fallback: T, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      return this.#busy(error, fallback);
+    }
+  }
+
+  /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
+  #busy<T>(error: unknown, fallback: T): T {
+    if (!(error instanceof Timeout)) throw error;
+    this.#timeouts++;
+    return fallback;
   }
 
   /** See {@linkcode DiskCache.set}; `false` when the shard stayed busy. */
@@ -184,24 +198,12 @@ export class FanoutCache {
     return this.#degrade(false, () => this.shardOf(key).touch(key, ttl));
   }
   /** See {@linkcode DiskCache.setStream}; `false` when the shard stayed busy. */
-  async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
-    try {
-      return await this.shardOf(key).setStream(key, stream, options);
-    } catch (error) {
-      if (!(error instanceof Timeout)) throw error;
-      this.#timeouts++;
-      return false;
-    }
+  setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
+    return this.#degradeAsync(false, () => this.shardOf(key).setStream(key, stream, options));
   }
   /** See {@linkcode DiskCache.setFile}; `false` when the shard stayed busy. */
-  async setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
-    try {
-      return await this.shardOf(key).setFile(key, source, options);
-    } catch (error) {
-      if (!(error instanceof Timeout)) throw error;
-      this.#timeouts++;
-      return false;
-    }
+  setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
+    return this.#degradeAsync(false, () => this.shardOf(key).setFile(key, source, options));
   }
 
   /** See {@linkcode DiskCache.getFile}. */

@@ -64,17 +64,22 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   assert.equal(cache.length, 1);
 });
 
-test("DiskCache.check() reports a damaged database instead of throwing", () => {
-  using dir = tempDir();
+/** 2,000 small items in a fresh cache, all in cache.db itself (WAL checkpointed and emptied). */
+function fillAndCheckpoint(path: string): void {
   {
-    using cache = new DiskCache(dir.path, { sqliteAutoVacuum: 0 });
+    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
     cache.transact(() => {
       for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
     });
   }
-  const raw = rawOpen(join(dir.path, "cache.db"));
+  const raw = rawOpen(join(path, "cache.db"));
   raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
   raw.close();
+}
+
+test("DiskCache.check() reports a damaged database instead of throwing", () => {
+  using dir = tempDir();
+  fillAndCheckpoint(dir.path);
   assert.ok(statSync(join(dir.path, "cache.db")).size > 4096 * 61);
   // Overwrite one whole page in the middle of the file with garbage.
   const fd = openSync(join(dir.path, "cache.db"), "r+");
@@ -88,15 +93,7 @@ test("DiskCache.check() reports a damaged database instead of throwing", () => {
 
 test("DiskCache reads on a damaged page throw DiskCacheError saying the database is corrupt, and check() reports it", () => {
   using dir = tempDir();
-  {
-    using cache = new DiskCache(dir.path, { sqliteAutoVacuum: 0 });
-    cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
-    });
-  }
-  const raw = rawOpen(join(dir.path, "cache.db"));
-  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
-  raw.close();
+  fillAndCheckpoint(dir.path);
   // Garbage over a run of pages in the middle: some keys' index or table pages.
   const fd = openSync(join(dir.path, "cache.db"), "r+");
   writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
