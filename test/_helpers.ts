@@ -22,6 +22,16 @@ export function tempDir(): { path: string; [Symbol.dispose](): void } {
   return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/**
+ * Unmounts a test mount, lazily if a handle still pins it, so that a failed or
+ * interrupted test never leaves a mount behind under /tmp.
+ */
+export function unmount(path: string): void {
+  if (spawnSync("umount", [path]).status === 0) return;
+  const lazy = spawnSync("umount", ["-l", path]);
+  if (lazy.status !== 0) throw new Error(`could not unmount ${path}: ${lazy.stderr}`);
+}
+
 /** The repository root (the nearest directory with package.json). */
 export const repoRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempDir, unmount } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 function fill(dir: string): void {
@@ -70,6 +70,6 @@ test("DiskCache with readonly works on a read-only mount", async (t) => {
     exercise(ro);
     assert.deepEqual(readdirSync(src), files, "nothing was created in the directory");
   } finally {
-    spawnSync("umount", [ro]);
+    unmount(ro);
   }
 });

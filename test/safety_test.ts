@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir, unmount } from "./_helpers.ts";
 
 function valueFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/"));
@@ -115,7 +115,7 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
     assert.deepEqual(cache.check().filter((w) => w.kind === "integrity"), []);
   } finally {
     cache?.close();
-    spawnSync("umount", [mnt]);
+    unmount(mnt);
   }
 });
 
