@@ -1,7 +1,8 @@
 // Shared by the benchmarks: argument parsing, a seeded random source, the
-// latency sampler, peak-RSS readings, and the raw-driver baseline (one
-// prepared SELECT / one upsert in BEGIN IMMEDIATE ... COMMIT, into
-// python-diskcache's schema with the cache's own pragmas).
+// paired, interleaved latency sampler (timePaired), peak-RSS readings, and
+// the raw-driver baseline (one prepared SELECT / one upsert in BEGIN
+// IMMEDIATE ... COMMIT, into python-diskcache's schema with the cache's own
+// pragmas).
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -48,21 +49,90 @@ export function stats(samples: Float64Array): Stats {
 
 const now = () => process.hrtime.bigint();
 
-/** Runs `op(0..n-1)` timing each call, after up to `warm` untimed calls (`op(0..warm-1)`). */
-export function measure(n: number, op: (i: number) => void, warm = Math.min(1000, n)): Stats {
-  for (let i = 0; i < warm; i++) op(i); // warm-up, not timed
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+/** Times `op(from..to-1)` one call at a time, writing each latency (µs) into `out` at the same index. */
+function timeOps(out: Float64Array, from: number, to: number, op: (i: number) => void): void {
+  for (let i = from; i < to; i++) {
     const t0 = now();
     op(i);
     out[i] = Number(now() - t0) / 1000; // µs
   }
-  return stats(out);
 }
 
-/** Keeps, per name, the round with the lowest median. */
-export function keepBest(best: Record<string, Stats>, round: Record<string, Stats>): void {
-  for (const [k, v] of Object.entries(round)) if (!best[k] || v.median < best[k]!.median) best[k] = v;
+/** Median and quartiles of a ratio over rounds. */
+export interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+}
+
+/** `p` quantile of ascending `xs`, interpolated between neighbours (a few dozen values: no index rounding). */
+function quantile(xs: number[], p: number): number {
+  const at = p * (xs.length - 1), lo = Math.floor(at);
+  return xs[lo]! + (xs[Math.min(lo + 1, xs.length - 1)]! - xs[lo]!) * (at - lo);
+}
+
+/** A variant of a paired benchmark: its name and its operation on op index `i` (which key, which value). */
+export type Variant = readonly [name: string, op: (i: number) => void];
+
+/** Variants timed on the same op indices (the gets, say), `total` timed operations each over all rounds. */
+export interface Group {
+  total: number;
+  variants: readonly Variant[];
+}
+
+const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]!);
+
+/**
+ * Paired, interleaved timing, for a machine whose speed drifts by tens of
+ * percent over seconds. Each variant's `total` operations are split into
+ * `rounds` short batches; round r runs batch r of every variant, on the same
+ * op indices, in an order rotated every round (the groups, and the variants
+ * within each), so no variant always runs first or last. Untimed warm-up on
+ * indices from `total` on (the caller has keys for `total + min(1000,
+ * total)`): up to 1,000 calls per variant before the first round, and a tenth
+ * of a batch (at most 100) before each batch.
+ *
+ * `results`: all timed operations of a variant merged, as one Stats.
+ * `ratios`: for each `label: [a, b]` of `pairs`, a's median over b's median
+ * within each round (both ran within a fraction of a second, so the drift
+ * cancels), and the median and quartiles of those per-round ratios.
+ */
+export function timePaired(
+  groups: readonly Group[],
+  rounds: number,
+  pairs: Record<string, readonly [string, string]>,
+): { results: Record<string, Stats>; ratios: Record<string, Spread> } {
+  const samples = new Map<string, Float64Array>();
+  for (const { total, variants } of groups) {
+    if (total < rounds) throw new Error(`${total} operations cannot be split over ${rounds} rounds`);
+    for (const [name, op] of variants) {
+      samples.set(name, new Float64Array(total));
+      for (let i = 0; i < Math.min(1000, total); i++) op(total + i);
+    }
+  }
+  const medians: Record<string, number>[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const m: Record<string, number> = {};
+    for (const { total, variants } of rotate(groups, r)) {
+      const from = Math.floor((r * total) / rounds), to = Math.floor(((r + 1) * total) / rounds);
+      const warm = Math.min(100, Math.ceil((to - from) / 10));
+      for (const [name, op] of rotate(variants, r)) {
+        for (let i = 0; i < warm; i++) op(total + i);
+        const out = samples.get(name)!;
+        timeOps(out, from, to, op);
+        m[name] = stats(out.slice(from, to)).median;
+      }
+    }
+    medians.push(m);
+  }
+  const results: Record<string, Stats> = {};
+  for (const [name, out] of samples) results[name] = stats(out);
+  const ratios: Record<string, Spread> = {};
+  for (const [label, [a, b]] of Object.entries(pairs)) {
+    const xs = medians.map((m) => m[a]! / m[b]!).sort((x, y) => x - y);
+    ratios[label] = { median: quantile(xs, 0.5), q1: quantile(xs, 0.25), q3: quantile(xs, 0.75) };
+  }
+  return { results, ratios };
 }
 
 function statusKiB(field: string): number | undefined {

@@ -4,17 +4,22 @@
 // into the same schema (python-diskcache's columns, indexes and triggers: the
 // floor of the on-disk format), "raw set (key/value)" a bare key/value row in
 // a table with only the key index (what a format-free store would pay).
+// Timing is paired and interleaved (timePaired in _common.ts): --gets and
+// --sets are the operations per variant over all --rounds, each round runs a
+// short batch of every variant, and `ratios` holds the median (and quartiles)
+// of the per-round ratios DiskCache / raw, the figure to hold to a target.
 // Prints one JSON line; bench/run.mjs runs it on every runtime.
-//   node bench/get_set_bench.ts [--keys 1000] [--gets 50000] [--sets 10000]
+//   node bench/get_set_bench.ts [--keys 1000] [--gets 100000] [--sets 20000] [--rounds 25]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { DiskCache } from "../mod.ts";
-import { keepBest, measure, numArg, RawCache, runtimeName, seededRandom, type Stats } from "./_common.ts";
+import { numArg, RawCache, runtimeName, seededRandom, timePaired } from "./_common.ts";
 
 const args = process.argv.slice(2);
-const KEYS = numArg(args, "keys", 1000), GETS = numArg(args, "gets", 50_000), SETS = numArg(args, "sets", 10_000);
+const KEYS = numArg(args, "keys", 1000), GETS = numArg(args, "gets", 100_000), SETS = numArg(args, "sets", 20_000);
+const ROUNDS = numArg(args, "rounds", 25);
 
 const rand = seededRandom(42);
 const keys = Array.from({ length: KEYS }, (_, i) => `key-${i}`);
@@ -45,23 +50,39 @@ try {
   const getKeys = Array.from({ length: GETS + 1000 }, () => keys[Math.floor(rand() * KEYS)]!);
   const setKeys = Array.from({ length: SETS + 1000 }, () => keys[Math.floor(rand() * KEYS)]!);
 
-  // Interleave raw and cache runs five times, keep the best of each, to damp
-  // drift and neighbours on a shared machine (single runs vary by ±30% here).
-  const results: Record<string, Stats> = {};
-  for (let round = 0; round < 5; round++) {
-    const r = {
-      "raw get": measure(GETS, (i) => raw.get(getKeys[i]!)),
-      "raw get (array rows)": measure(GETS, (i) => raw.getArrays(getKeys[i]!)),
-      "cache get": measure(GETS, (i) => cache.get(getKeys[i]!)),
-      "raw set": measure(SETS, (i) => rawSet(setKeys[i]!, values[i % 64]!)),
-      "raw set (key/value)": measure(SETS, (i) => bareSet(setKeys[i]!, values[i % 64]!)),
-      "cache set": measure(SETS, (i) => cache.set(setKeys[i]!, values[i % 64]!)),
-    };
-    keepBest(results, r);
-  }
+  // Short batches of every variant per round, rotated, compared round by
+  // round: speed here drifts by 30-80% over seconds, which a long run per
+  // variant (or the best of a few) cannot separate from the code's cost.
+  const { results, ratios } = timePaired(
+    [
+      {
+        total: GETS,
+        variants: [
+          ["raw get", (i) => raw.get(getKeys[i]!)],
+          ["raw get (array rows)", (i) => raw.getArrays(getKeys[i]!)],
+          ["cache get", (i) => cache.get(getKeys[i]!)],
+        ],
+      },
+      {
+        total: SETS,
+        variants: [
+          ["raw set", (i) => rawSet(setKeys[i]!, values[i % 64]!)],
+          ["raw set (key/value)", (i) => bareSet(setKeys[i]!, values[i % 64]!)],
+          ["cache set", (i) => cache.set(setKeys[i]!, values[i % 64]!)],
+        ],
+      },
+    ],
+    ROUNDS,
+    {
+      get: ["cache get", "raw get"],
+      set: ["cache set", "raw set"],
+      "get (array rows)": ["cache get", "raw get (array rows)"],
+      "set (key/value)": ["cache set", "raw set (key/value)"],
+    },
+  );
   cache.close();
   raw.close();
-  console.log(JSON.stringify({ runtime: runtimeName(), driver: driver.name, keys: KEYS, gets: GETS, sets: SETS, results }));
+  console.log(JSON.stringify({ runtime: runtimeName(), driver: driver.name, keys: KEYS, gets: GETS, sets: SETS, rounds: ROUNDS, results, ratios }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,8 +8,10 @@
 //         closes it and copies the directory to D/raw, so the raw driver
 //         reads and writes exactly the same data (same rows, same files).
 //   time  --dir D --keys N [--file-kib K] [--gets G] [--sets S] [--rounds R]
-//         Opens both fresh; R interleaved rounds of G gets and S sets of
-//         uniformly random keys on each; keeps the best round of each.
+//         Opens both fresh; G gets and S sets of uniformly random keys on
+//         each, split over R paired rounds (timePaired in _common.ts: a
+//         short batch of every variant per round, order rotated); prints the
+//         merged latencies and the median of the per-round ratios.
 //   rss   --dir D --keys N --who cache|raw [--file-kib K] [--gets G] [--sets S]
 //         Opens only one of them and does G gets and S sets: the process's
 //         peak RSS (VmHWM) is what that much data costs in memory.
@@ -20,14 +22,14 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { DiskCache } from "../mod.ts";
-import { keepBest, measure, numArg, peakRssMiB, RawCache, rssNowMiB, runtimeName, seededRandom, type Stats, strArg } from "./_common.ts";
+import { numArg, peakRssMiB, RawCache, rssNowMiB, runtimeName, seededRandom, strArg, timePaired, type Variant } from "./_common.ts";
 
 const args = process.argv.slice(2);
 const phase = args[0];
 const DIR = strArg(args, "dir", "");
 const KEYS = numArg(args, "keys", 1000);
 const FILE_KIB = numArg(args, "file-kib", 0);
-const GETS = numArg(args, "gets", 20_000), SETS = numArg(args, "sets", 5_000), ROUNDS = numArg(args, "rounds", 5);
+const GETS = numArg(args, "gets", 100_000), SETS = numArg(args, "sets", 25_000), ROUNDS = numArg(args, "rounds", 25);
 if (!DIR || !["fill", "time", "rss"].includes(phase ?? "")) {
   console.error("usage: growth_bench.ts fill|time|rss --dir D --keys N [--file-kib K] [--gets G] [--sets S] [--rounds R] [--who cache|raw]");
   process.exit(2);
@@ -85,30 +87,29 @@ if (phase === "fill") {
   for (const k of getKeys.slice(0, 10)) {
     if (cache.get(k) === undefined || rawGet(k) == null) throw new Error(`time: ${k} is missing`);
   }
-  const results: Record<string, Stats> = {};
-  // Interleaved rounds; within a round the gets, then the sets, run in an
-  // order rotated each round, so no variant always inherits the page cache,
-  // dirty pages and journal state its predecessor left behind.
-  const getOps: [string, () => Stats][] = [
-    ["raw get", () => measure(GETS, (i) => rawGet(getKeys[i]!))],
-    ...(files ? [] : [["raw get (array rows)", () => measure(GETS, (i) => raw.getArrays(getKeys[i]!))] as [string, () => Stats]]),
-    ["cache get", () => measure(GETS, (i) => cache.get(getKeys[i]!))],
+  // Paired rounds: within a round the gets, then the sets (or the other way
+  // round), each variant a short batch on the same keys, in an order rotated
+  // each round, so no variant always inherits the page cache, dirty pages and
+  // journal state its predecessor left behind.
+  const getOps: Variant[] = [
+    ["raw get", (i) => rawGet(getKeys[i]!)],
+    ...(files ? [] : [["raw get (array rows)", (i) => raw.getArrays(getKeys[i]!)] satisfies Variant]),
+    ["cache get", (i) => cache.get(getKeys[i]!)],
   ];
-  const setOps: [string, () => Stats][] = [
-    ["raw set", () => measure(SETS, (i) => rawSet(setKeys[i]!, value(i)))],
-    ["cache set", () => measure(SETS, (i) => cache.set(setKeys[i]!, value(i)))],
-    ...(files ? [["raw set (file layout)", () => measure(SETS, (i) => raw.setFile(setKeys[i]!, value(i), true))] as [string, () => Stats]] : []),
+  const setOps: Variant[] = [
+    ["raw set", (i) => rawSet(setKeys[i]!, value(i))],
+    ["cache set", (i) => cache.set(setKeys[i]!, value(i))],
+    ...(files ? [["raw set (file layout)", (i) => raw.setFile(setKeys[i]!, value(i), true)] satisfies Variant] : []),
   ];
-  const rotate = <T>(xs: T[], by: number) => xs.map((_, i) => xs[(i + by) % xs.length]!);
-  for (let round = 0; round < ROUNDS; round++) {
-    const r: Record<string, Stats> = {};
-    for (const [name, run] of [...rotate(getOps, round), ...rotate(setOps, round)]) r[name] = run();
-    keepBest(results, r);
-  }
+  const { results, ratios } = timePaired([{ total: GETS, variants: getOps }, { total: SETS, variants: setOps }], ROUNDS, {
+    get: ["cache get", "raw get"],
+    set: ["cache set", "raw set"],
+    ...(files ? { "set (file layout)": ["cache set", "raw set (file layout)"] as const } : { "get (array rows)": ["cache get", "raw get (array rows)"] as const }),
+  });
   if (cache.length !== KEYS) throw new Error(`time: expected ${KEYS} items, found ${cache.length}`);
   cache.close();
   raw.close();
-  Object.assign(out, { driver: raw.driver.name, gets: GETS, sets: SETS, rounds: ROUNDS, results, peakRssMiB: peakRssMiB() });
+  Object.assign(out, { driver: raw.driver.name, gets: GETS, sets: SETS, rounds: ROUNDS, results, ratios, peakRssMiB: peakRssMiB() });
 } else {
   const who = strArg(args, "who", "cache");
   const before = rssNowMiB();

@@ -8,20 +8,23 @@ import { join } from "node:path";
 
 const TARGET = { get: 1.3, set: 1.5 };
 
+// ops/fileOps: gets and sets per variant over all rounds of the paired
+// timing (each round times gets/rounds and sets/rounds of every variant);
+// rss: what the peak-RSS processes do, once.
 function plan(quick) {
   return quick
     ? {
       small: [1_000, 100_000],
       files: { keys: 2_000, kib: 100 }, // 200 MiB of value files
-      ops: { gets: 3_000, sets: 600, rounds: 3 },
-      fileOps: { gets: 300, sets: 100, rounds: 3 },
+      ops: { gets: 10_000, sets: 2_000, rounds: 20, rss: { gets: 3_000, sets: 600 } },
+      fileOps: { gets: 900, sets: 300, rounds: 10, rss: { gets: 300, sets: 100 } },
       runtimes: ["node24"],
     }
     : {
       small: [1_000, 100_000, 1_000_000],
       files: { keys: 20_000, kib: 100 }, // 2 GiB of value files
-      ops: { gets: 20_000, sets: 5_000, rounds: 5 },
-      fileOps: { gets: 2_000, sets: 500, rounds: 5 },
+      ops: { gets: 100_000, sets: 25_000, rounds: 25, rss: { gets: 20_000, sets: 5_000 } },
+      fileOps: { gets: 10_000, sets: 2_500, rounds: 25, rss: { gets: 2_000, sets: 500 } },
       runtimes: ["node24", "bun"],
     };
 }
@@ -77,14 +80,14 @@ export async function growth({ root, quick, bin, fmt }) {
         notes.push(`${label}: the fill failed (see the log)`);
         continue;
       }
-      const ops = ["--gets", String(size.ops.gets), "--sets", String(size.ops.sets)];
+      const ops = (o) => ["--gets", String(o.gets), "--sets", String(o.sets)];
       for (const rt of p.runtimes) {
         console.log(`running growth ${label}: time on ${rt}...`);
-        entry.time[rt] = run(rt, ["time", "--dir", dir, ...base, ...ops, "--rounds", String(size.ops.rounds)]);
+        entry.time[rt] = run(rt, ["time", "--dir", dir, ...base, ...ops(size.ops), "--rounds", String(size.ops.rounds)]);
       }
       for (const who of ["cache", "raw"]) {
         console.log(`running growth ${label}: peak RSS of ${who} on node24...`);
-        entry.rss[who] = run("node24", ["rss", "--dir", dir, ...base, ...ops, "--who", who]);
+        entry.rss[who] = run("node24", ["rss", "--dir", dir, ...base, ...ops(size.ops.rss), "--who", who]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -97,7 +100,8 @@ export async function growth({ root, quick, bin, fmt }) {
 }
 
 function render(data, p, fmt, notes) {
-  const x = (a, b) => (a && b ? `${(b / a).toFixed(2)}x` : "");
+  /** A paired ratio (median of the per-round ratios) with its interquartile range. */
+  const paired = (r) => `**${r.median.toFixed(2)}x** (${r.q1.toFixed(2)}-${r.q3.toFixed(2)})`;
   const latency = [];
   for (const s of data.sizes) {
     for (const [rt, t] of Object.entries(s.time)) {
@@ -105,11 +109,10 @@ function render(data, p, fmt, notes) {
         latency.push(`| ${s.label} | ${rt} | failed | | | | | | |`);
         continue;
       }
-      const R = t.results;
-      const g = R["cache get"].median / R["raw get"].median, st = R["cache set"].median / R["raw set"].median;
+      const R = t.results, Q = t.ratios;
       const layout = R["raw set (file layout)"];
       latency.push(
-        `| ${s.label} | ${t.runtime} (${t.driver}) | ${fmt(R["raw get"].median)} | ${fmt(R["cache get"].median)} | **${g.toFixed(2)}x** ${g <= TARGET.get ? "met" : "missed"} | ${fmt(R["raw set"].median)} | ${fmt(R["cache set"].median)} | **${st.toFixed(2)}x** ${st <= TARGET.set ? "met" : "missed"} | ${layout ? `${fmt(layout.median)} (cache ${x(layout.median, R["cache set"].median)})` : ""} |`,
+        `| ${s.label} | ${t.runtime} (${t.driver}) | ${fmt(R["raw get"].median)} | ${fmt(R["cache get"].median)} | ${paired(Q.get)} ${Q.get.median <= TARGET.get ? "met" : "missed"} | ${fmt(R["raw set"].median)} | ${fmt(R["cache set"].median)} | ${paired(Q.set)} ${Q.set.median <= TARGET.set ? "met" : "missed"} | ${layout ? `${fmt(layout.median)} (cache ${Q["set (file layout)"].median.toFixed(2)}x)` : ""} |`,
       );
     }
   }
@@ -138,8 +141,11 @@ ${data.quick ? "\n**Quick mode** (`--quick`): smaller sizes, fewer operations; r
 Each size is filled untimed (DiskCache: \`transact\` in chunks; values of 1 to 500 bytes inline, or
 of ${p.files.kib} KiB, which go to value files), then the directory is copied, so the raw driver
 works on exactly the same rows and files. A fresh process then opens both and times
-${o.gets.toLocaleString("en")} gets and ${o.sets.toLocaleString("en")} sets (${f.gets.toLocaleString("en")} and ${f.sets.toLocaleString("en")} with files) of uniformly random existing keys,
-best of ${o.rounds} interleaved rounds. Raw get: one prepared SELECT (plus reading the named file);
+${o.gets.toLocaleString("en")} gets and ${o.sets.toLocaleString("en")} sets per variant (${f.gets.toLocaleString("en")} and ${f.sets.toLocaleString("en")} with files) of uniformly random existing keys,
+paired: ${o.rounds} rounds (${f.rounds} with files), each timing a batch of ${(o.gets / o.rounds).toLocaleString("en")} gets and ${(o.sets / o.rounds).toLocaleString("en")} sets (${(f.gets / f.rounds).toLocaleString("en")} and ${(f.sets / f.rounds).toLocaleString("en")})
+of every variant on the same keys, in an order rotated every round; a ratio is the median over rounds
+of DiskCache's median / the raw median in the same round (interquartile range in brackets), the
+latencies are over all rounds merged. Raw get: one prepared SELECT (plus reading the named file);
 raw set: one upsert in \`BEGIN IMMEDIATE\`/\`COMMIT\` (with files: write a new flat file first,
 read the old name in the transaction, unlink it after). "raw set, file layout" does the same
 in python-diskcache's \`xx/yy/\` directories, creating and removing them as DiskCache does: the
@@ -156,7 +162,7 @@ file-layout raw row, which makes the same calls, is the fair floor for it.
 
 ${growthLines.length ? `Growth of the medians (SQLite's own cost grows with the B-tree's depth and cache misses):\n\n${growthLines.join("\n")}\n` : ""}
 Peak RSS, Node 24: a fresh process opens the filled cache (or, for comparison, only the raw
-connection) and does the same gets and sets; VmHWM of the whole process. Node 24 itself
+connection) and does ${o.rss.gets.toLocaleString("en")} gets and ${o.rss.sets.toLocaleString("en")} sets (${f.rss.gets.toLocaleString("en")} and ${f.rss.sets.toLocaleString("en")} with files); VmHWM of the whole process. Node 24 itself
 takes about 90 MiB. SQLite's share is bounded by \`cache_size\` (8192 pages, 32 MiB, anonymous)
 and \`mmap_size\` (64 MiB of the database mapped, file-backed), whichever is used.
 
