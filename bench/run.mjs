@@ -39,7 +39,6 @@ if (!existsSync(join(root, "dist", "bench", "get_set_bench.js"))) {
 }
 const rows = [
   ["deno", bin("deno"), ["run", "-A", "--no-check", src]],
-  ["deno-ffi", bin("deno"), ["run", "-A", "--no-check", src], { DISKCACHE_DENO_DRIVER: "ffi" }],
   ["bun", bin("bun"), [src]],
   ["node24", bin("node"), ["--no-warnings", src]],
 ];
@@ -51,9 +50,9 @@ const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)}ms` : `${us.toFixed(
 /** A paired ratio (median of the per-round ratios) with its interquartile range. */
 const paired = (r, bold = false) => `${bold ? "**" : ""}${r.median.toFixed(2)}x${bold ? "**" : ""} (${r.q1.toFixed(2)}-${r.q3.toFixed(2)})`;
 const lines = [];
-for (const [name, cmd, args, env] of rows) {
+for (const [name, cmd, args] of rows) {
   console.log(`running ${name}...`);
-  const r = spawnSync(cmd, [...args, ...size], { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(cmd, [...args, ...size], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) {
     console.log(`${name}: failed\n${r.stderr}`);
     lines.push(`| ${name} | failed | | | | | |`);

@@ -92,7 +92,7 @@ async function runProcs(sys, n, ops, root, servers) {
     const ready = [], done = [];
     for (let w = 0; w < n; w++) {
       const args = [...sys.args, target, String(ops), ...(sys.variant ? [sys.variant] : []), "--worker", String(w), "--go", go];
-      const child = spawn(sys.cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...sys.env } });
+      const child = spawn(sys.cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
       children.push(child);
       const out = { stdout: "", stderr: "" };
       outs.push(out);
@@ -168,13 +168,11 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
   const dist = (file) => file.replace(join(root, "bench"), join(root, "dist", "bench")).replace(/\.ts$/, ".js");
   const on = {
     deno: (file) => ({ cmd: bin("deno"), args: ["run", "-A", "--no-check", file] }),
-    // Deno with the opt-in FFI driver (the system's libsqlite3).
-    "deno-ffi": (file) => ({ cmd: bin("deno"), args: ["run", "-A", "--no-check", file], env: { DISKCACHE_DENO_DRIVER: "ffi" } }),
     bun: (file) => ({ cmd: bin("bun"), args: [file] }),
     node24: (file) => ({ cmd: bin("node"), args: ["--no-warnings", file] }),
     node20: (file) => ({ cmd: n20, args: [dist(file)] }),
   };
-  const runtimes = n20 ? ["deno", "deno-ffi", "bun", "node24", "node20"] : ["deno", "deno-ffi", "bun", "node24"];
+  const runtimes = n20 ? ["deno", "bun", "node24", "node20"] : ["deno", "bun", "node24"];
   if (!n20) problems.set("node20", "no Node 20 binary found (set DISKCACHE_NODE20)");
   const ALL = counts, ONE = [1];
   const notes = {
