@@ -1,15 +1,11 @@
 /**
- * The SQLite drivers for Deno: {@linkcode denoDriver}, Deno's built-in
- * `node:sqlite` (the default: it needs no FFI permission and downloads no
- * native library), and {@linkcode denoFfiDriver}, the system's SQLite
- * library through FFI (opt-in, needs `--allow-ffi`; the faster hot path).
+ * The SQLite driver for Deno: Deno's built-in `node:sqlite`, which needs no
+ * FFI permission and downloads no native library.
  *
  * @module
  */
 import type { SqliteDriver } from "../src/driver.ts";
 import { nodeSqliteDriver } from "./node.ts";
-
-export { denoFfiDriver, type DenoFfiDriverOptions } from "./deno_ffi.ts";
 
 /**
  * A driver over Deno's built-in `node:sqlite`.

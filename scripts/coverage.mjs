@@ -16,8 +16,7 @@
 // entry) counts. Branches are Node 24's alone: every tool draws them its own
 // way (V8 reports a block only where its count differs from the enclosing
 // one, so two runs' branch lists do not line up), and only a file Node 24
-// never loads takes its branches from another row, and the Deno-only FFI
-// driver takes Deno's. Prints a per-file table,
+// never loads takes its branches from another row. Prints a per-file table,
 // each row's own figures and the totals; exits 1 when lines or branches are
 // under the minimum or a row's suite fails.
 import { spawnSync } from "node:child_process";
@@ -31,10 +30,6 @@ const out = join(root, ".coverage");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const INCLUDE = /^(src|runtimes)\/.*\.ts$/;
 const BRANCH_ROWS = ["node24"];
-// Files whose code runs on one runtime only, though Node 24 loads them: their
-// branches come from that runtime's row (Node 24 would count every branch of
-// the FFI driver as missed, since Deno.dlopen exists only on Deno).
-const BRANCH_ROW_OF = { "runtimes/deno_ffi.ts": "deno" };
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -155,8 +150,7 @@ export function parseLcov(text, base = root) {
  * Merges per-row coverage (rows in --rows order). Lines: a line counts when
  * any row reports it, and is covered when any row executed it. Branches: those
  * of the rows in BRANCH_ROWS; a file none of them reports takes the branches
- * of the first row that has any for it. BRANCH_ROW_OF names the row for
- * files that run on one runtime only.
+ * of the first row that has any for it.
  */
 export function merge(rows) {
   const merged = new Map();
@@ -165,7 +159,7 @@ export function merge(rows) {
       let m = merged.get(path);
       if (!m) merged.set(path, m = { lines: new Map(), branches: new Map(), fromBranchRow: false });
       for (const [n, hits] of f.lines) m.lines.set(n, (m.lines.get(n) ?? 0) + hits);
-      const primary = path in BRANCH_ROW_OF ? BRANCH_ROW_OF[path] === name : BRANCH_ROWS.includes(name);
+      const primary = BRANCH_ROWS.includes(name);
       if (primary && !m.fromBranchRow) {
         m.branches = new Map([...f.branches].map(([n, list]) => [n, [...list]]));
         m.fromBranchRow = true;

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Runs the whole suite on the four runtime rows and ends with one line
 // "N passed, N failed" summing them. Usage: node scripts/test.mjs [row...]
-// Rows: deno (node:sqlite), deno-ffi (the system's libsqlite3 through Deno's
-// FFI, DISKCACHE_DENO_DRIVER=ffi), bun (bun:sqlite), node24 (node:sqlite, from
+// Rows: deno (node:sqlite), bun (bun:sqlite), node24 (node:sqlite, from
 // source), node20 (better-sqlite3, against the built package in dist/).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -31,14 +30,6 @@ const ROWS = {
       const m = [...out.matchAll(/(ok|FAILED) \| (\d+) passed(?: \([^)]*\))? \| (\d+) failed/g)].at(-1);
       return m && { passed: +m[2], failed: +m[3] };
     },
-  }),
-  // The whole suite again with Deno's opt-in FFI driver as the default; the
-  // doc tests are left to the deno row (they do not depend on the driver).
-  "deno-ffi": () => ({
-    cmd: bin("deno"),
-    args: ["test", "-A", "--no-check", ...tests("test", "ts")],
-    env: { DISKCACHE_DENO_DRIVER: "ffi" },
-    parse: (out) => ROWS.deno().parse(out),
   }),
   bun: () => ({
     cmd: bin("bun"),
@@ -84,7 +75,7 @@ for (const name of wanted) {
   }
   console.log(`\n=== ${name}: ${row.cmd} ${row.args.join(" ")}`);
   const started = Date.now();
-  const r = spawnSync(row.cmd, row.args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 2 ** 20, env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name, ...row.env } });
+  const r = spawnSync(row.cmd, row.args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 2 ** 20, env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name } });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   process.stdout.write(out);
   const counts = row.parse(out);

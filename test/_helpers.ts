@@ -62,21 +62,17 @@ export interface Runner {
   name: string;
   cmd: string;
   args: string[];
-  /** Extra environment of the process. */
-  env?: Record<string, string>;
 }
 
 /**
- * Commands running `test/fixtures/<name>.ts` under Deno (on node:sqlite, and
- * on the system's SQLite through FFI), Bun and Node 24 (from source) and
- * Node 20 (the built copy in dist/, when it exists).
+ * Commands running `test/fixtures/<name>.ts` under Deno, Bun and Node 24 (from
+ * source) and Node 20 (the built copy in dist/, when it exists).
  */
 export function runners(fixture: string): Runner[] {
   const bin = (n: string) => join(repoRoot, "node_modules", ".bin", n);
   const src = join(repoRoot, "test", "fixtures", `${fixture}.ts`);
   const out: Runner[] = [
     { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), src] },
-    { name: "deno-ffi", cmd: bin("deno"), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), src], env: { DISKCACHE_DENO_DRIVER: "ffi" } },
     { name: "bun", cmd: bin("bun"), args: [src] },
     { name: "node24", cmd: bin("node"), args: ["--no-warnings", src] },
   ];
@@ -87,9 +83,9 @@ export function runners(fixture: string): Runner[] {
 }
 
 /** Runs a command to completion. */
-export function run(cmd: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...env } });
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     let stdout = "", stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -101,7 +97,7 @@ export function run(cmd: string, args: string[], input?: string, env: Record<str
 
 /** Runs a fixture and parses its last stdout line as JSON; fails loudly on a non-zero exit. */
 export async function runJson<T>(r: Runner, args: string[]): Promise<T> {
-  const res = await run(r.cmd, [...r.args, ...args], undefined, r.env);
+  const res = await run(r.cmd, [...r.args, ...args]);
   if (res.code !== 0) throw new Error(`${r.name} exited ${res.code}\n${res.stdout}\n${res.stderr}`);
   const last = res.stdout.trim().split("\n").at(-1) ?? "";
   return JSON.parse(last) as T;

@@ -16,8 +16,8 @@ function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function killMidWrite(cmd: string, args: string[], log: string, env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+async function killMidWrite(cmd: string, args: string[], log: string): Promise<string> {
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<void>((r) => child.on("close", () => r()));
@@ -41,7 +41,7 @@ test("DiskCache loses nothing acknowledged when writers are SIGKILLed mid-write"
   for (let kill = 0; kill < KILLS; kill += 2) {
     // Two writers at once, of two runtimes, contend for the lock when killed.
     const pair = [procs[kill % procs.length]!, procs[(kill + 1) % procs.length]!];
-    const errors = await Promise.all(pair.map((r, i) => killMidWrite(r.cmd, [...r.args, cacheDir, log, `w${kill + i}`], log, r.env)));
+    const errors = await Promise.all(pair.map((r, i) => killMidWrite(r.cmd, [...r.args, cacheDir, log, `w${kill + i}`], log)));
     for (const e of errors) assert.doesNotMatch(e, /malformed|corrupt/i, e);
   }
   using cache = new DiskCache(cacheDir);

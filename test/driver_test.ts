@@ -9,14 +9,11 @@ import type { SqliteDriver } from "../src/driver.ts";
 import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
-import { denoFfiDriver } from "../runtimes/deno_ffi.ts";
 import { node20, repoRoot, run, tempDir, tempCache } from "./_helpers.ts";
 
 function loadable(): SqliteDriver[] {
   const out: SqliteDriver[] = [detectDriver()];
-  // deno-lint-ignore no-explicit-any
-  const onDeno = (globalThis as any).Deno !== undefined;
-  for (const make of [nodeSqliteDriver, betterSqlite3Driver, ...(onDeno ? [denoFfiDriver] : [])]) {
+  for (const make of [nodeSqliteDriver, betterSqlite3Driver]) {
     try {
       const d = make();
       d.open(":memory:").close(); // better-sqlite3 built for another Node fails here
