@@ -80,5 +80,6 @@ export function bunDriverFrom(mod: BunSqliteModule): SqliteDriver {
       };
     },
     errorCode: sqliteErrorCode,
+    objectRows: true,
   };
 }

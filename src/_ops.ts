@@ -22,17 +22,20 @@ interface Located extends ValueRow {
 }
 
 const LIVE = "(expire_time IS NULL OR expire_time > ?)";
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const ROW_COLUMNS =
   `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
 
-// What get() needs, in as few columns as possible (each costs an object
-// property per read): a big integer comes back as TEXT, flagged by mode + 100.
-// A value file comes back as one TEXT column "size:filename".
-const GET_COLUMNS = `CASE WHEN ${bigFlag("value")} THEN mode + 100 ELSE mode END AS mode, ${safeInt("value")} AS value, CASE WHEN filename IS NULL THEN NULL ELSE size || ':' || filename END AS file`;
+// What get() reads: plain columns, no SQL expressions (each costs on every
+// read). Two cases leave this fast path for getLive, whose columns cast
+// integers past 2^53 to TEXT: a value file (it needs the size), and a number
+// the binding could not read exactly (bun:sqlite and better-sqlite3 round it
+// past 2^53; node:sqlite throws a non-SQLite error).
+const HOT_COLUMNS = "mode, value, filename";
 
 const SQL = {
-  getValue: `SELECT ${GET_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHit: `SELECT ${GET_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValue: `SELECT ${HOT_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHit: `SELECT ${HOT_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -107,37 +110,45 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   };
 }
 
+/** A row of the hot statement, as arrays or as objects (see `SqliteDriver.objectRows`). */
+type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number] & {
+  mode: number;
+  value: SqliteValue;
+  filename: string | null;
+  rowid?: number;
+};
+
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
 export function getValue(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
   const onHit = engine.policy.onHit !== null;
-  // The hottest statement: array rows, and kept out of the statement map
-  // (prepare() throws the "closed" error, and close() forgets it).
-  const stmt = engine.hot.get ??= engine.prepare(onHit ? SQL.getValueHit : SQL.getValue, true);
-  let row: [mode: number, value: SqliteValue, file: string | null, rowid?: number] | null | undefined;
+  const objects = engine.driver.objectRows === true;
+  // The hottest statement, kept out of the statement map (prepare() throws
+  // the "closed" error, and close() forgets it).
+  const stmt = engine.hot.get ??= engine.prepare(onHit ? SQL.getValueHit : SQL.getValue, !objects);
+  let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined;
   try {
-    row = stmt.get(key, raw, engine.clock() / 1000) as typeof row;
+    const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;
+    if (row == null) return miss(engine, MISSING);
+    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid;
+    else mode = row[0], value = row[1], filename = row[2], rowid = row[3];
   } catch (error) {
-    throw engine.translate(error, "get");
+    if (engine.driver.errorCode(error) !== undefined) throw engine.translate(error, "get");
+    return slowGet(engine, key, raw, original); // an integer node:sqlite refuses to read
   }
-  if (row == null) return miss(engine, MISSING);
-  const mode = row[0], file = row[2];
-  if (mode === MODE_RAW && file === null) {
-    if (onHit) hit(engine, row[3]!);
-    else if (engine.settings.statistics) engine.hits++;
-    return readColumn(row[1], 0);
+  if (filename !== null || (typeof value === "number" && !(value <= MAX_SAFE && value >= -MAX_SAFE))) {
+    return slowGet(engine, key, raw, original);
   }
-  const colon = file === null ? -1 : file.indexOf(":");
-  const value = fetchValue(engine.directory, {
-    mode: mode > 100 ? mode - 100 : mode,
-    big: mode > 100 ? 1 : 0,
-    value: row[1],
-    filename: colon < 0 ? null : file!.slice(colon + 1),
-    size: colon < 0 ? 0 : Number(file!.slice(0, colon)),
-  }, original);
-  if (value === MISSING) return miss(engine, MISSING);
-  if (onHit) hit(engine, row[3]!);
+  const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
+  if (result === MISSING) return miss(engine, MISSING);
+  if (onHit) hit(engine, rowid!);
   else if (engine.settings.statistics) engine.hits++;
-  return value;
+  return result;
+}
+
+/** get() through {@linkcode find}: value files, and integers past 2^53. */
+function slowGet(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
+  const found = find(engine, key, raw, original);
+  return found === undefined ? MISSING : found.value;
 }
 
 /** Whether a live item exists (its value file is not read). */

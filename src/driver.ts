@@ -12,8 +12,10 @@
  *   INTEGER (the core passes every integer it cares about as a `bigint`);
  * - `Uint8Array` parameters bind as BLOB; BLOB columns read back as a
  *   `Uint8Array` (a subclass such as `Buffer` is allowed);
- * - INTEGER columns within the safe range read back as `number` (the core never
- *   reads an unsafe integer without casting it to TEXT in SQL first);
+ * - INTEGER columns within the safe range read back as `number`; past 2^53 a
+ *   binding may round (bun:sqlite, better-sqlite3) or throw an error that is
+ *   not SQLite's (node:sqlite): the core reads such values again through SQL
+ *   that casts them to TEXT;
  * - `get` returns the first row as a plain object, or `undefined`/`null`.
  *
  * @module
@@ -123,6 +125,14 @@ export interface SqliteDriver {
    * error did not come from SQLite.
    */
   errorCode(error: unknown): number | undefined;
+  /**
+   * `true` when `get` is cheaper with object rows than with `arrays` on this
+   * binding (bun:sqlite, whose array rows come from `values()`, which builds
+   * an array of rows). The core's hottest statement then asks for objects.
+   *
+   * @default {false}
+   */
+  readonly objectRows?: boolean;
 }
 
 /** SQLite primary result codes the core reacts to. */

@@ -168,6 +168,23 @@ test("DiskCache.incr() and decr() count from initial, in numbers and bigints", (
   assert.equal(cache.incr("e", 1, 7), 8, "an expired counter restarts from initial");
 });
 
+test("DiskCache.get() reads integers at and past 2^53 exactly, and huge reals, under every eviction policy", () => {
+  // get() reads plain columns; a number the binding cannot read exactly
+  // (rounded by bun:sqlite and better-sqlite3, refused by node:sqlite) is
+  // read again through the statement that casts it to text.
+  const values: unknown[] = [
+    2n ** 53n, -(2n ** 53n), 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n),
+    Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e300, -1e300, 2 ** 60, 0.5,
+  ];
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used", "none"] as const) {
+    using cache = tempCache({ evictionPolicy, statistics: true });
+    values.forEach((v, i) => cache.set(i, v));
+    values.forEach((v, i) => assert.equal(cache.get(i), v, `${evictionPolicy}: value ${i}`));
+    assert.equal(cache.get(values.length), undefined);
+    assert.deepEqual([cache.stats().hits, cache.stats().misses], [values.length, 1], "each read counted once");
+  }
+});
+
 test("DiskCache.incr() refuses a non-integer value and an overflow, leaving the value", () => {
   using cache = tempCache();
   cache.set("s", "text");
