@@ -138,8 +138,8 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   if (filename !== null || (typeof value === "number" && !(value <= MAX_SAFE && value >= -MAX_SAFE))) {
     return slowGet(engine, key, raw, original);
   }
+  // Inline (no file to go missing): fetchValue cannot answer MISSING here.
   const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
-  if (result === MISSING) return miss(engine, MISSING);
   if (onHit) hit(engine, rowid!);
   else if (engine.settings.statistics) engine.hits++;
   return result;

@@ -85,6 +85,21 @@ for (const driver of loadable()) {
   });
 }
 
+test("the core reads object rows from a driver that prefers them (objectRows), under every policy", () => {
+  // bun:sqlite sets objectRows; here the same flag on this runtime's driver,
+  // so the object-row path of get() runs on every runtime.
+  const base = detectDriver();
+  const driver: SqliteDriver = { name: `${base.name} (object rows)`, open: (p, o) => base.open(p, o), errorCode: (e) => base.errorCode(e), objectRows: true };
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
+    using cache = tempCache({ driver, evictionPolicy, statistics: true, minFileSize: 64 });
+    const values: unknown[] = ["text", 42, 2n ** 60n, 1.5, new Uint8Array([1, 2]), { nested: [1, "two"] }, "f".repeat(100), null];
+    values.forEach((v, i) => cache.set(i, v));
+    values.forEach((v, i) => assert.deepEqual(cache.get(i), v, `${evictionPolicy}: value ${i}`));
+    assert.equal(cache.get("absent"), undefined);
+    assert.deepEqual([cache.stats().hits, cache.stats().misses], [values.length, 1]);
+  }
+});
+
 test("sqliteErrorCode() reads the codes of every binding's errors", () => {
   assert.equal(sqliteErrorCode({ errcode: 5 }), 5);
   assert.equal(sqliteErrorCode({ errcode: 261 }), 5);
