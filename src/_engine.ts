@@ -213,6 +213,7 @@ export class Engine {
       try {
         this.#rollback.run();
       } catch { /* already rolled back by SQLite */ }
+      this.#unlinkedWhenFull = this.driver.errorCode(error) === SQLITE_FULL ? this.#removeOnCommit.slice() : [];
       this.#discard();
       throw this.translate(error, op);
     }
@@ -226,14 +227,51 @@ export class Engine {
     return result;
   }
 
+  /** Value files of the rows a write was removing when it failed with SQLITE_FULL (see removeWrite). */
+  #unlinkedWhenFull: string[] = [];
+
   /**
-   * Runs `fn` in one transaction: a throw (or a returned promise: holding
-   * SQLite's write lock across an await would stall every other process)
-   * rolls back everything it wrote, and removes the value files it created.
-   * Nested calls run in savepoints, so an inner throw caught by the outer
-   * function undoes only the inner part.
+   * {@linkcode Engine.write} for an operation that only removes items
+   * (`delete`, `clear`, `evict`, `expire`, `cull`), so that removing works on
+   * a disk the cache's own value files have filled: SQLite needs room for
+   * the WAL frames of even a DELETE. When the transaction fails with
+   * SQLITE_FULL, the value files of the rows it was deleting are unlinked at
+   * once, then the transaction runs once more. Those items are being removed
+   * anyway, so nothing acknowledged is lost: if the retry fails too, each row
+   * whose file is gone reads as a miss (`pull` and `check({ fix: true })` drop
+   * it). Only files of rows this call deletes are touched (never the old file
+   * of a value being replaced), and never inside an enclosing transaction,
+   * which may still roll back and keep them.
+   */
+  removeWrite<T>(op: string, fn: () => T): T {
+    if (this.#depth > 0) return this.write(op, fn);
+    this.#unlinkedWhenFull = [];
+    try {
+      return this.write(op, fn);
+    } catch (error) {
+      const files = this.#unlinkedWhenFull;
+      this.#unlinkedWhenFull = [];
+      if (files.length === 0) throw error;
+      for (const name of files) removeValueFile(this.directory, name);
+      return this.write(op, fn);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction: a throw rolls back everything it wrote, and
+   * removes the value files it created. Nested calls run in savepoints, so an
+   * inner throw caught by the outer function undoes only the inner part.
+   * An `async` function is refused before it runs (its writes after an
+   * `await` would land outside the transaction). A plain function that
+   * returns a promise cannot be told apart up front: what it wrote before
+   * returning is rolled back, but what its promise writes later is not.
    */
   transact<T>(fn: () => T): T {
+    if (isAsyncFunction(fn)) {
+      throw new TypeError(
+        "Cannot transact: the callback is an async function; transactions hold the database's write lock, so the callback must be synchronous (nothing was run)",
+      );
+    }
     const checked = () => {
       const result = fn();
       if (typeof (result as { then?: unknown } | null)?.then === "function") {
@@ -576,6 +614,12 @@ function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boole
   const policyIndex = policy.init?.match(/EXISTS (\w+)/)?.[1];
   if (policyIndex !== undefined && !names.has(policyIndex)) return true;
   return settings.tagIndex !== names.has("Cache_tag_rowid");
+}
+
+/** True for `async function` and async arrows (not for a plain function returning a promise). */
+function isAsyncFunction(fn: unknown): boolean {
+  const tag = Object.prototype.toString.call(fn);
+  return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
 }
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));

@@ -21,7 +21,7 @@ function batches(engine: Engine, op: string, batch: () => number): number {
   for (;;) {
     let n: number;
     try {
-      n = engine.write(op, batch);
+      n = engine.removeWrite(op, batch);
     } catch (error) {
       if (error instanceof Timeout) Object.assign(error, { removed: total });
       throw error;

@@ -9,7 +9,7 @@ import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { DiskCacheError, describe } from "./errors.ts";
 import { bigFlag, MODE_RAW, safeInt } from "./schema.ts";
-import { removeValueFile, writeValueFile } from "./disk.ts";
+import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
 
 /** A row located by key. */
@@ -41,10 +41,12 @@ const SQL = {
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   upsert:
     "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
-  filenameOf: "SELECT filename FROM Cache WHERE key = ? AND raw = ?",
   // One statement for what every write needs to know before culling.
   writeState:
     "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
+  // The same, with the value file of the row the write replaces (if any).
+  writeStateOld:
+    "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest, (SELECT filename FROM Cache WHERE key = ? AND raw = ?) AS old",
   pageCount: "PRAGMA page_count",
   findLive: `SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   deleteRow: "DELETE FROM Cache WHERE rowid = ?",
@@ -199,34 +201,41 @@ export function prepareWrite(
   };
 }
 
-/** Numbers every write reads before it culls. */
+/** Numbers every write reads before it culls (and the replaced row's file). */
 interface WriteState {
   size: number | bigint | null;
   soonest: number | null;
+  old?: string | null;
 }
 
 /**
  * Inserts or replaces the row of `w.key` inside the current transaction.
  * `old` is the row already there (`null`: none), or `undefined` when the
- * caller did not look: then it is looked up only if the cache holds any
- * value file at all (Settings `size` > 0), since only a file needs cleanup.
+ * caller did not look: then its file is looked up in the statement that
+ * reads the write state, always: a row can name a file of 0 bytes (an
+ * empty `setFile`/`setStream`), so a Settings `size` of 0 does not mean
+ * that no row names a file.
  */
 export function put(engine: Engine, w: Write, now: number, old?: { filename: string | null } | null): void {
-  const state = engine.prepare(SQL.writeState).get() as WriteState;
-  if (old === undefined && (Number(state.size ?? 0) !== 0 || engine.settings.minFileSize === 0)) {
-    old = engine.prepare(SQL.filenameOf).get(w.key, w.raw) as { filename: string | null } | null | undefined;
-  }
-  if (old != null && old.filename !== null) engine.removeLater(old.filename);
+  const state = old === undefined
+    ? engine.prepare(SQL.writeStateOld).get(w.key, w.raw) as WriteState
+    : engine.prepare(SQL.writeState).get() as WriteState;
+  const oldFile = old === undefined ? state.old ?? null : old?.filename ?? null;
+  if (oldFile !== null) engine.removeLater(oldFile);
   engine.prepare(SQL.upsert).run(w.key, w.raw, now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline);
-  cullOnWrite(engine, now, state, w.size);
+  cullOnWrite(engine, now, state, w);
 }
 
 /**
- * Bounded culling after a write, as python-diskcache does: up to `cullLimit`
- * expired items, then, while `volume()` is at or over `sizeLimit`, the rest
- * of that budget in policy order.
+ * Bounded culling after a write: up to `cullLimit` expired items, then,
+ * while `volume()` is at or over `sizeLimit`, the rest of that budget in
+ * policy order, but only as many as the excess needs, and never the row
+ * this write stored. (python-diskcache removes the whole budget, the new
+ * row included: with values near a tenth of the limit, a set could leave
+ * the cache empty.)
  */
-function cullOnWrite(engine: Engine, now: number, state: WriteState, added: number): void {
+function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): void {
+  const added = w.size;
   let limit = engine.settings.cullLimit;
   if (limit === 0) return;
   if (state.soonest !== null && state.soonest < now) {
@@ -243,9 +252,17 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, added: numb
     engine.pages = (engine.prepare(SQL.pageCount).get() as { page_count: number }).page_count;
     engine.pagesFresh = 32;
   }
-  if (engine.pages * engine.pageSize + files < engine.settings.sizeLimit) return;
-  const victims = engine.prepare(`SELECT rowid, filename FROM Cache ORDER BY ${order} LIMIT ?`).all(BigInt(limit));
-  countEvictions(engine, removeRows(engine, victims as Victim[]));
+  let excess = engine.pages * engine.pageSize + files - engine.settings.sizeLimit;
+  if (excess < 0) return;
+  // Each victim frees its value file and, roughly, the bytes of its key and
+  // inline value in the database pages: count them as they go, and stop once
+  // the volume is under the limit.
+  const victims = engine.prepare(
+    `SELECT rowid, filename, size + COALESCE(length(CAST(value AS BLOB)), 0) + COALESCE(length(CAST(key AS BLOB)), 0) AS bytes FROM Cache WHERE NOT (key = ? AND raw = ?) ORDER BY ${order} LIMIT ?`,
+  ).all(w.key, w.raw, BigInt(limit)) as (Victim & { bytes: number })[];
+  let k = 0;
+  while (k < victims.length && excess >= 0) excess -= Number(victims[k++]!.bytes);
+  countEvictions(engine, removeRows(engine, victims.slice(0, k)));
 }
 
 /** Adds to the persistent eviction count (inside the current transaction). */
@@ -342,7 +359,7 @@ export function incr(
 
 /** Removes a live item; true when one was removed. */
 export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
-  return engine.write("delete", () => {
+  return engine.removeWrite("delete", () => {
     // SELECT then DELETE by rowid: measured faster than DELETE ... RETURNING.
     const row = engine.prepare(SQL.findLive).get(key, raw, engine.now()) as Victim | null | undefined;
     if (row == null) return false;
@@ -352,24 +369,24 @@ export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
   });
 }
 
-/** Removes a live item and returns it; `undefined` on a miss. */
+/**
+ * Removes a live item and returns it; `undefined` on a miss. The value is
+ * read inside the transaction, while its file surely exists (files are
+ * removed only after the outermost commit), so a value that cannot be read
+ * or decoded rolls the removal back and the item stays; and a `transact()`
+ * that rolls back gets the item back with its file.
+ */
 export function pop(engine: Engine, key: SqliteValue, raw: number, original: unknown): Found | undefined {
-  const row = engine.write("pop", () => {
-    const found = engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined;
-    if (found == null) return undefined;
-    engine.prepare(SQL.deleteRow).run(found.rowid);
-    return found;
+  return engine.write("pop", () => {
+    const row = engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined;
+    if (row == null) return undefined;
+    const value = fetchValue(engine.directory, row, original);
+    engine.prepare(SQL.deleteRow).run(row.rowid);
+    if (row.filename !== null) engine.removeLater(row.filename);
+    // A value file removed behind the cache's back: its row is dropped, a miss.
+    if (value === MISSING) return undefined;
+    return { value, storeTime: row.store_time, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
   });
-  if (row === undefined) return undefined;
-  // The file is read after the commit, then removed: no other row names it.
-  let value: unknown;
-  try {
-    value = fetchValue(engine.directory, row, original);
-  } finally {
-    if (row.filename !== null) removeValueFile(engine.directory, row.filename);
-  }
-  if (value === MISSING) return undefined;
-  return { value, storeTime: row.store_time, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
 }
 
 /** Sets a new expiry on a live item; true when it exists. */

@@ -10,7 +10,6 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
-import { removeValueFile } from "./disk.ts";
 import { prepareWrite, put } from "./_ops.ts";
 import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
 
@@ -47,18 +46,35 @@ export function push(
   const [min, max] = bounds(prefix);
   return engine.write("push", () => {
     const order = side === "back" ? "DESC" : "ASC";
-    const row = engine.prepare(`SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER BY key ${order} LIMIT 1`)
-      .get(min, max) as { key: number | string } | null | undefined;
+    const nearest = engine.prepare(`SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER BY key ${order} LIMIT 1`);
+    let [lo, hi] = [min, max];
     let num = FIRST;
-    if (row != null) {
-      num = prefix === undefined ? Number(row.key) : Number(String(row.key).slice(-15));
-      num += side === "back" ? 1 : -1;
+    for (;;) {
+      const row = nearest.get(lo, hi) as { key: number | string } | null | undefined;
+      if (row == null) break;
+      // set() may have stored any key in the range: a float (500000000000000.5)
+      // counts as its next integer outward (BigInt() of a fraction throws); a
+      // string that is not prefix-NNNNNNNNNNNNNNN is stepped over (parsing it
+      // gave NaN, and "prefix-NaN", pushed twice, overwrote itself).
+      const parsed = prefix === undefined ? Number(row.key) : queueNumber(String(row.key), prefix);
+      if (!Number.isNaN(parsed)) {
+        num = side === "back" ? Math.floor(parsed) + 1 : Math.ceil(parsed) - 1;
+        break;
+      }
+      if (side === "back") hi = row.key;
+      else lo = row.key;
     }
     const key = prefix === undefined ? num : `${prefix}-${String(num).padStart(15, "0")}`;
     w.key = typeof key === "number" ? BigInt(key) : key;
     put(engine, w, engine.now(), null);
     return key;
   }, w.filename);
+}
+
+/** The number of a `prefix-NNNNNNNNNNNNNNN` key, or NaN for another string. */
+function queueNumber(key: string, prefix: string): number {
+  const digits = key.slice(prefix.length + 1);
+  return key.length === prefix.length + 16 && /^[0-9]{15}$/.test(digits) ? Number(digits) : NaN;
 }
 
 /**
@@ -78,43 +94,34 @@ export function peekItem(engine: Engine, last: boolean): [unknown, unknown] | un
   return takeFirst(engine, "peekItem", false, () => engine.prepare(select).get() as Row | null | undefined);
 }
 
+/**
+ * The value is read inside the transaction, while its file surely exists
+ * (files are removed only after the outermost commit): a value that cannot
+ * be read or decoded (a Python pickle) throws and rolls back, leaving the
+ * item in place, and a `transact()` that rolls back gets a pulled item back
+ * with its file.
+ */
 function takeFirst(
   engine: Engine,
   op: string,
   remove: boolean,
   first: () => Row | null | undefined,
 ): [unknown, unknown] | undefined {
-  for (;;) {
-    const row = engine.write(op, () => {
-      const now = engine.now();
-      for (;;) {
-        const found = first();
-        if (found == null) return undefined;
-        const expired = found.expire_time !== null && found.expire_time <= now;
-        if (expired || remove) {
-          engine.prepare("DELETE FROM Cache WHERE rowid = ?").run(found.rowid);
-          // A removed item's file is read after the commit, then removed by us.
-          if (expired && found.filename !== null) engine.removeLater(found.filename);
-        }
-        if (!expired) return found;
+  return engine.write(op, () => {
+    const now = engine.now();
+    for (;;) {
+      const found = first();
+      if (found == null) return undefined;
+      const expired = found.expire_time !== null && found.expire_time <= now;
+      const key = decodeKey(found.key, found.raw, found.key_big);
+      const value = expired ? MISSING : fetchValue(engine.directory, found, key);
+      // Expired, taken, or its value file removed behind the cache's back:
+      // the row goes (its file after the commit).
+      if (value === MISSING || remove) {
+        engine.prepare("DELETE FROM Cache WHERE rowid = ?").run(found.rowid);
+        if (found.filename !== null) engine.removeLater(found.filename);
       }
-    });
-    if (row === undefined) return undefined;
-    const key = decodeKey(row.key, row.raw, row.key_big);
-    let value: unknown;
-    try {
-      value = fetchValue(engine.directory, row, key);
-    } finally {
-      if (remove && row.filename !== null) removeValueFile(engine.directory, row.filename);
+      if (value !== MISSING) return [key, value];
     }
-    if (value === MISSING) {
-      // The value file was removed behind the cache's back (or by another
-      // process after our commit): drop a row that still names it, try again.
-      if (!remove) {
-        engine.write(op, () => engine.prepare("DELETE FROM Cache WHERE rowid = ? AND filename = ?").run(row.rowid, row.filename));
-      }
-      continue;
-    }
-    return [key, value];
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { rawOpen, tempDir, tempCache } from "./_helpers.ts";
@@ -322,10 +322,11 @@ test("DiskCache culls expired items on write, even under policy none", () => {
   assert.equal(cache.length, 1);
 });
 
-// LFU counts the new item's 0 hits too, so it goes before b (as in python-diskcache).
+// LFU would count the new item's 0 hits too, and python-diskcache evicts it
+// before b; culling on write never evicts the row it just stored, so a goes.
 for (const [policy, cullLimit, gone] of [
   ["least-recently-used", 1, ["b"]],
-  ["least-frequently-used", 2, ["b", "c"]],
+  ["least-frequently-used", 2, ["b", "a"]],
   ["least-recently-stored", 1, ["a"]],
 ] as const) {
   test(`DiskCache under ${policy} evicts ${gone.join(" and ")} first`, () => {
@@ -520,4 +521,28 @@ test("least-recently-used: a hit on a value kept in a file counts as a use, so c
   assert.ok(cache.cull() >= 1);
   assert.equal(cache.has("newer"), false, "the least recently used is evicted first");
   assert.equal(cache.has("old"), true, "the file value just read is kept");
+});
+
+test("DiskCache.set() never evicts the value it just stored, and culls on write only what the excess needs", () => {
+  using cache = tempCache({ sizeLimit: 1_000_000, minFileSize: 1000 });
+  for (let i = 0; i < 30; i++) {
+    cache.set(i, new Uint8Array(150_000).fill(i));
+    assert.deepEqual(cache.get(i), new Uint8Array(150_000).fill(i), `set ${i} kept its own value`);
+    if (i >= 6) assert.ok(cache.length >= 5, `after set ${i}: ${cache.length} items, not just what 150 KB over 1 MB needs`);
+  }
+  assert.ok(cache.volume() < 1_000_000 + 150_000 + 100_000, `volume ${cache.volume()}`);
+});
+
+test("DiskCache.set() over a zero-length value file (empty setFile or setStream) removes that file", async () => {
+  using dir = tempDir();
+  const empty = join(dir.path, "empty");
+  writeFileSync(empty, "");
+  using cache = new DiskCache(join(dir.path, "cache"));
+  await cache.setFile("a", empty);
+  await cache.setStream("b", new ReadableStream({ start: (c) => c.close() }));
+  assert.deepEqual(cache.get("a"), new Uint8Array(0));
+  cache.set("a", "small");
+  cache.set("b", "small");
+  assert.deepEqual(cache.check(), []);
+  assert.equal((readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length, 0);
 });

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache } from "../mod.ts";
+import { DiskCache, DiskCacheError } from "../mod.ts";
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { rawOpen, runJson, runners, tempDir, tempCache } from "./_helpers.ts";
+import { python, rawOpen, run, runJson, runners, tempDir, tempCache } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
   using cache = tempCache();
@@ -69,4 +69,45 @@ test("DiskCache.peek() and pull() skip an item whose value file was removed behi
   unlinkSync(join(cache.directory, frontFile));
   assert.deepEqual(cache.pull()?.[1], "second value, kept in a file");
   assert.equal(cache.length, 0);
+});
+
+test("DiskCache.push() steps past a float or malformed key that set() stored in the queue's key range", () => {
+  using cache = tempCache();
+  cache.set(500000000000000.5, "float");
+  assert.equal(cache.push("back"), 500000000000001);
+  assert.equal(cache.push("front", { side: "front" }), 500000000000000);
+  assert.deepEqual(cache.pull(), [500000000000000, "front"]);
+  assert.deepEqual(cache.pull(), [500000000000000.5, "float"]);
+  assert.deepEqual(cache.pull(), [500000000000001, "back"]);
+  cache.set("q-5x", "malformed");
+  assert.equal(cache.push("one", { prefix: "q" }), "q-500000000000000");
+  assert.equal(cache.push("two", { prefix: "q" }), "q-500000000000001");
+  assert.equal(cache.push("zero", { prefix: "q", side: "front" }), "q-499999999999999");
+  assert.equal(cache.length, 4, "no push overwrote another item");
+});
+
+test("DiskCache.pull() and pop() of a value they cannot read (a Python pickle) throw and leave the item in place", async (t) => {
+  const py = python();
+  if (py === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  const res = await run(py, ["-c", `
+import sys, diskcache
+c = diskcache.Cache(sys.argv[1], disk_min_file_size=64)
+c.push(("pickled", 1))
+c.push("next")
+c.set("pk", ("pickled", 2))
+c.set("pkbig", ("x" * 500,))
+`, dir.path]);
+  assert.equal(res.code, 0, res.stderr);
+  using cache = new DiskCache(dir.path);
+  assert.throws(() => cache.pull(), (e: Error) => e instanceof DiskCacheError && /pickle/i.test(e.message));
+  assert.equal(cache.length, 4);
+  assert.throws(() => cache.peek(), DiskCacheError);
+  assert.throws(() => cache.pop("pk"), DiskCacheError);
+  assert.throws(() => cache.pop("pkbig"), DiskCacheError);
+  assert.equal(cache.length, 4, "nothing was removed");
+  assert.ok(cache.has("pk") && cache.has("pkbig"));
+  assert.deepEqual(cache.check(), []);
+  assert.equal(cache.delete(500000000000000), true, "the user can remove it");
+  assert.deepEqual(cache.pull(), [500000000000001, "next"]);
 });

@@ -119,6 +119,58 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
   }
 });
 
+test("DiskCache on a disk its own value files filled: delete, cull and clear still free space", (t) => {
+  using dir = tempDir();
+  const mnt = join(dir.path, "small");
+  mkdirSync(mnt);
+  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
+  if (mount.status !== 0) return t.skip(`cannot mount a small tmpfs here (needs root): ${mount.stderr}`);
+  let cache: DiskCache | undefined;
+  try {
+    // cullLimit 0: nothing is culled on write, so the cache outgrows its sizeLimit and fills the disk.
+    cache = new DiskCache(join(mnt, "cache"), { minFileSize: 1000, sizeLimit: 1_000_000, cullLimit: 0 });
+    let next = 0;
+    const fill = () => {
+      for (;;) {
+        try {
+          cache!.set(`file-${next}`, new Uint8Array(100_000).fill(next & 0xff));
+          next++;
+        } catch (e) {
+          assert.ok(e instanceof DiskCacheError && /full/.test(e.message), `${e}`);
+          break;
+        }
+      }
+      // Inline values fill what is left, up to the database's last page.
+      for (let i = 0; i < 100_000; i++) {
+        try {
+          cache!.set(`small-${next}-${i}`, "z".repeat(900));
+        } catch {
+          break;
+        }
+      }
+    };
+    fill();
+    assert.ok(next > 10, `${next} file values stored`);
+    assert.equal(cache.delete("file-0"), true, "a delete frees the space its own value file held");
+    assert.equal(cache.get("file-0"), undefined);
+    assert.deepEqual(cache.get("file-1"), new Uint8Array(100_000).fill(1));
+    fill();
+    const before = cache.length;
+    assert.ok(cache.cull() > 0, "cull() works on a full disk");
+    assert.ok(cache.length < before);
+    assert.ok(cache.volume() <= 1_000_000, `volume ${cache.volume()}`);
+    fill();
+    assert.ok(cache.clear() > 0, "clear() works on a full disk");
+    assert.equal(cache.length, 0);
+    assert.deepEqual(valueFiles(join(mnt, "cache")), []);
+    assert.equal(cache.set("after", new Uint8Array(50_000)), true);
+    assert.deepEqual(cache.check(), []);
+  } finally {
+    cache?.close();
+    unmount(mnt);
+  }
+});
+
 test("DiskCache never opens or removes a file that a row names outside the value-file layout; a vanished value directory is a miss", () => {
   using dir = tempDir();
   const secret = join(dir.path, "secret");

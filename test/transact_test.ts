@@ -57,13 +57,78 @@ test("DiskCache.transact() nests: an inner throw caught outside undoes only the 
   assert.equal(valueFiles(cache.directory), 1);
 });
 
-test("DiskCache.transact() refuses an async callback and rolls back what it wrote", async () => {
+test("DiskCache.transact() refuses an async function before running it: nothing it would write lands, before or after an await", async () => {
   using cache = tempCache();
-  assert.throws(() => cache.transact(async () => {
-    cache.set("x", 1);
-    await Promise.resolve();
-  }), (e: Error) => e instanceof TypeError && /synchronous/.test(e.message));
+  let ran = false;
+  assert.throws(() =>
+    cache.transact(async () => {
+      ran = true;
+      cache.set("x", 1);
+      await Promise.resolve();
+      cache.set("late", 2);
+    }), (e: Error) => e instanceof TypeError && /async function/.test(e.message));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(ran, false, "the async function never ran");
   assert.equal(cache.has("x"), false);
+  assert.equal(cache.has("late"), false);
+});
+
+test("DiskCache.transact() rolls back what a plain function returning a promise wrote before returning", () => {
+  using cache = tempCache();
+  assert.throws(() =>
+    cache.transact(() => {
+      cache.set("x", 1);
+      return Promise.resolve();
+    }), (e: Error) => e instanceof TypeError && /returned a promise/.test(e.message));
+  assert.equal(cache.has("x"), false);
+});
+
+test("DiskCache.transact() that rolls back keeps the value files of items popped, pulled or deleted inside it", () => {
+  using cache = tempCache({ minFileSize: 100 });
+  cache.set("big", "x".repeat(1000));
+  cache.push("q".repeat(1000));
+  assert.throws(() =>
+    cache.transact(() => {
+      assert.equal(cache.pop("big"), "x".repeat(1000));
+      assert.equal(cache.pull()?.[1], "q".repeat(1000));
+      throw new Error("boom");
+    }), /boom/);
+  assert.equal(cache.get("big"), "x".repeat(1000));
+  assert.deepEqual(cache.peek(), [500000000000000, "q".repeat(1000)]);
+  assert.deepEqual(cache.check(), []);
+  assert.equal(valueFiles(cache.directory), 2);
+});
+
+test("DiskCache.transact(): a savepoint rolled back inside a committing transaction keeps the files of what it popped and pulled", () => {
+  using cache = tempCache({ minFileSize: 100 });
+  cache.set("big", "x".repeat(1000));
+  cache.set("gone", "g".repeat(1000));
+  cache.push("q".repeat(1000));
+  cache.transact(() => {
+    try {
+      cache.transact(() => {
+        cache.pop("big");
+        cache.pull();
+        throw new Error("inner");
+      });
+    } catch { /* handled */ }
+    assert.equal(cache.pop("gone"), "g".repeat(1000));
+  });
+  assert.equal(cache.get("big"), "x".repeat(1000));
+  assert.deepEqual(cache.pull(), [500000000000000, "q".repeat(1000)]);
+  assert.equal(cache.has("gone"), false);
+  assert.deepEqual(cache.check(), []);
+  assert.equal(valueFiles(cache.directory), 1, "the popped file is removed after the outer commit, and the pulled one after pull()");
+});
+
+test("DiskCache.pop() removes the value file only after the outermost commit", () => {
+  using cache = tempCache({ minFileSize: 100 });
+  cache.set("big", "x".repeat(1000));
+  cache.transact(() => {
+    assert.equal(cache.pop("big"), "x".repeat(1000));
+    assert.equal(valueFiles(cache.directory), 1, "still there inside the transaction");
+  });
+  assert.equal(valueFiles(cache.directory), 0);
 });
 
 test("DiskCache.transact() holds the write lock: another connection sees nothing until commit", () => {
