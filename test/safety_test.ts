@@ -153,7 +153,8 @@ test("DiskCache on a disk its own value files filled: delete, cull and clear sti
     assert.ok(next > 10, `${next} file values stored`);
     assert.equal(cache.delete("file-0"), true, "a delete frees the space its own value file held");
     assert.equal(cache.get("file-0"), undefined);
-    assert.deepEqual(cache.get("file-1"), new Uint8Array(100_000).fill(1));
+    const kept = cache.get("file-1");
+    assert.ok(kept instanceof Uint8Array && kept.length === 100_000 && kept.every((b) => b === 1), "other items are untouched");
     fill();
     const before = cache.length;
     assert.ok(cache.cull() > 0, "cull() works on a full disk");
