@@ -500,7 +500,10 @@ export class DiskCache {
    * @typeParam T What `fn` returns.
    * @param fn The work to do.
    * @returns What `fn` returned.
-   * @throws {TypeError} When `fn` returns a promise (everything is rolled back).
+   * @throws {TypeError} When `fn` is an `async` function (refused before it
+   * runs), or returns a promise: what it wrote before returning is rolled
+   * back, but writes its promise makes later are not (a plain function that
+   * returns a promise cannot be recognised before it runs).
    * @throws {Timeout} When the lock stays busy past `timeout`.
    *
    * @example Move a value atomically
