@@ -82,8 +82,9 @@ test("DiskCache.push() steps past a float or malformed key that set() stored in 
   cache.set("q-5x", "malformed");
   assert.equal(cache.push("one", { prefix: "q" }), "q-500000000000000");
   assert.equal(cache.push("two", { prefix: "q" }), "q-500000000000001");
+  cache.set("q-1", "malformed, below the others");
   assert.equal(cache.push("zero", { prefix: "q", side: "front" }), "q-499999999999999");
-  assert.equal(cache.length, 4, "no push overwrote another item");
+  assert.equal(cache.length, 5, "no push overwrote another item");
 });
 
 test("DiskCache.pull() and pop() of a value they cannot read (a Python pickle) throw and leave the item in place", async (t) => {

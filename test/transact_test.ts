@@ -73,6 +73,11 @@ test("DiskCache.transact() refuses an async function before running it: nothing 
   assert.equal(cache.has("late"), false);
 });
 
+test("DiskCache.transact() refuses an async generator function too", () => {
+  using cache = tempCache();
+  assert.throws(() => cache.transact(async function* () {} as unknown as () => void), TypeError);
+});
+
 test("DiskCache.transact() rolls back what a plain function returning a promise wrote before returning", () => {
   using cache = tempCache();
   assert.throws(() =>
