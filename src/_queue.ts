@@ -113,7 +113,7 @@ function takeFirst(
       const found = first();
       if (found == null) return undefined;
       const expired = found.expire_time !== null && found.expire_time <= now;
-      const key = decodeKey(found.key, found.raw, found.key_big);
+      const key = expired ? undefined : decodeKey(found.key, found.raw, found.key_big);
       const value = expired ? MISSING : fetchValue(engine.directory, found, key);
       // Expired, taken, or its value file removed behind the cache's back:
       // the row goes (its file after the commit).
