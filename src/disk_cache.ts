@@ -449,6 +449,8 @@ export class DiskCache {
    * @typeParam V The type you stored.
    * @param key The key.
    * @returns The value, or `undefined`.
+   * @throws {DiskCacheError} When the value cannot be read (a Python pickle):
+   * the item stays.
    *
    * @example Pop a value
    * ```ts
@@ -1095,6 +1097,8 @@ export class DiskCache {
    *
    * @param options `prefix`, `side`.
    * @returns `[key, value]`, or `undefined` when the queue is empty.
+   * @throws {DiskCacheError} When the value cannot be read (a Python pickle):
+   * the item stays in the queue.
    *
    * @example Pull from the back
    * ```ts
