@@ -39,8 +39,12 @@ function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Ge
     first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
     sql = `SELECT ${columns} FROM Cache WHERE rowid ${cmp} ? AND ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
   } else {
-    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
-    sql = `SELECT ${columns} FROM Cache WHERE (key, raw) ${cmp} (?, ?) AND ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
+    // Qualified: a bare `key` in ORDER BY binds to the select list's
+    // `CASE ... AS key` alias (an expression: text for big integers, no
+    // index), not the column the paging condition compares.
+    const order = `ORDER BY Cache.key ${dir}, Cache.raw ${dir}`;
+    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ${order} LIMIT ?`;
+    sql = `SELECT ${columns} FROM Cache WHERE (Cache.key, Cache.raw) ${cmp} (?, ?) AND ${LIVE} ${order} LIMIT ?`;
   }
   let last: Row | undefined;
   for (;;) {
