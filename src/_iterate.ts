@@ -8,7 +8,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
-import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
+import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
 
 /** Which order to walk in. */
 export interface IterateOptions {
@@ -53,7 +53,7 @@ function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Ge
       ? engine.prepare(first).all(now, PAGE)
       : options.order === "insertion"
       ? engine.prepare(sql).all(last.rowid, now, PAGE)
-      : engine.prepare(sql).all(last.key_big ? BigInt(last.key as string) : last.key, last.raw, now, PAGE)) as Row[];
+      : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[];
     for (const row of page) yield row;
     if (page.length < Number(PAGE)) return;
     last = page[page.length - 1];
