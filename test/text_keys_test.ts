@@ -4,7 +4,8 @@
 // keys, and ±Infinity/NaN keys (issue 12 #3, #5, crashes).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Deque, Index } from "../mod.ts";
+import { Deque, DiskCache, Index } from "../mod.ts";
+import { detectDriver } from "../runtimes/auto.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
 import { decodeStructured, encodeStructured, encodeWithCbor2, MAX_NESTING } from "../src/codec.ts";
 import { scratchSize } from "../src/_cbor_fast.ts";
@@ -173,4 +174,18 @@ test("the fast encoder's scratch buffer shrinks back after a large value", () =>
   assert.deepEqual(cache.get("small"), { a: 1 });
   assert.equal((cache.get("big") as { data: string }).data.length, 8 << 20);
   assert.deepEqual(decodeStructured(encodeStructured({ a: [1, 2] }, "value", false)), { a: [1, 2] });
+});
+
+test("a driver declaring cutsTextAtNul sends text holding U+0000 down the BLOB-reading path of get(), under every policy", () => {
+  using dir = tempDir();
+  const driver = { ...detectDriver(), cutsTextAtNul: true };
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used"] as const) {
+    using cache = new DiskCache(`${dir.path}/${evictionPolicy}`, { driver, evictionPolicy });
+    cache.set("k", "a\0b");
+    cache.set("plain", "text");
+    cache.set("bytes", new Uint8Array([0, 1]));
+    assert.equal(cache.get("k"), "a\0b");
+    assert.equal(cache.get("plain"), "text");
+    assert.deepEqual(cache.get("bytes"), new Uint8Array([0, 1]));
+  }
 });
