@@ -39,7 +39,15 @@ async function workload(dir: string, driver: SqliteDriver): Promise<void> {
   for (const evictionPolicy of POLICIES) {
     for (const tagIndex of [false, true]) {
       for (const statistics of [false, true]) {
-        const options: DiskCacheOptions = { driver, evictionPolicy, tagIndex, statistics, minFileSize: 64, sizeLimit: 40_000, cullLimit: 5 };
+        const options: DiskCacheOptions = {
+          driver,
+          evictionPolicy,
+          tagIndex,
+          statistics,
+          minFileSize: 64,
+          sizeLimit: 40_000,
+          cullLimit: 5,
+        };
         using cache = new DiskCache(join(dir, `c${n++}`), options);
         for (let i = 0; i < 150; i++) {
           cache.set(i % 3 === 0 ? i : i % 3 === 1 ? `k${i}` : [i, "s"], i % 5 === 0 ? "x".repeat(200) : { i }, {
@@ -167,7 +175,10 @@ async function workload(dir: string, driver: SqliteDriver): Promise<void> {
 const MAY_SCAN: [RegExp, string][] = [
   [/^PRAGMA /, "pragmas"],
   [/FROM Cache WHERE filename IS NOT NULL$/, "check(): visits every value file by design"],
-  [/^SELECT COUNT\(key\) AS count, COALESCE\(SUM\(size\), 0\) AS size FROM Cache$/, "check(): recounts every row by design"],
+  [
+    /^SELECT COUNT\(key\) AS count, COALESCE\(SUM\(size\), 0\) AS size FROM Cache$/,
+    "check(): recounts every row by design",
+  ],
   // A walk of the table B-tree in rowid order stops after LIMIT rows: no sort,
   // no full scan (clear() batches, the first page of insertion-order
   // iteration, peekItem, evict without a tag index).
@@ -185,7 +196,9 @@ test("no prepared statement sorts in a temp B-tree or scans Cache where an index
   {
     using cache = new DiskCache(path, { driver: inner, tagIndex: true, minFileSize: 64 });
     cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(i % 2 ? i : `k${i}`, i, { ttl: i % 3 ? 60_000 : undefined, tag: i % 5 ? "t" : undefined });
+      for (let i = 0; i < 2000; i++) {
+        cache.set(i % 2 ? i : `k${i}`, i, { ttl: i % 3 ? 60_000 : undefined, tag: i % 5 ? "t" : undefined });
+      }
     });
     for (const evictionPolicy of POLICIES) cache.updateSettings({ evictionPolicy });
   }

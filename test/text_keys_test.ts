@@ -23,14 +23,21 @@ test("strings holding U+0000 round-trip as keys, values (inline and in files), t
     assert.equal(cache.get(s), s);
     assert.equal(cache.get(`long${i}`), s.repeat(40) + "end");
     assert.deepEqual(cache.get([s, i]), { s });
-    assert.deepEqual(cache.getEntry(s), { value: s, expireTime: null, tag: s, storeTime: cache.getEntry(s)!.storeTime });
+    assert.deepEqual(cache.getEntry(s), {
+      value: s,
+      expireTime: null,
+      tag: s,
+      storeTime: cache.getEntry(s)!.storeTime,
+    });
     assert.equal(await new Response(cache.getStream(s)).text(), s);
   }
   const keys = [...cache.keys()];
   assert.deepEqual(keys.filter((k) => typeof k === "string" && k.includes("\0")).sort(), [...NUL].sort());
   for (const order of ["insertion", "key"] as const) {
     for (const reverse of [false, true]) {
-      const entries = new Map([...cache.entries({ order, reverse })].filter(([k]) => typeof k === "string").map(([k, v]) => [k as string, v]));
+      const entries = new Map(
+        [...cache.entries({ order, reverse })].filter(([k]) => typeof k === "string").map(([k, v]) => [k as string, v]),
+      );
       for (const s of NUL) assert.equal(entries.get(s), s, `entries({ order: ${order}, reverse: ${reverse} })`);
     }
   }
@@ -113,7 +120,11 @@ test(`structures nested up to ${MAX_NESTING} levels round-trip; deeper ones are 
     cache.set(name, ok);
     // Compared through the codec: Bun's deepEqual takes minutes over 256 nested Sets.
     assert.deepEqual(encodeStructured(cache.get(name), "value", false), encodeStructured(ok, "value", false), name);
-    assert.throws(() => cache.set(`${name}+`, nest(MAX_NESTING + 1, wrap)), new RegExp(`more than ${MAX_NESTING} levels deep`), name);
+    assert.throws(
+      () => cache.set(`${name}+`, nest(MAX_NESTING + 1, wrap)),
+      new RegExp(`more than ${MAX_NESTING} levels deep`),
+      name,
+    );
     assert.equal(cache.has(`${name}+`), false);
   }
   // The issue's cases: a 1,025-node linked list, arrays 513 deep, and a
