@@ -125,7 +125,8 @@ export function storeValue(value: unknown, minFileSize: number): StoredValue {
       return { mode: MODE_TEXT, inline: null, file: utf8.encode(value) };
     case "number":
       if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: BigInt(value), file: null };
-      if (Number.isFinite(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: value, file: null };
+      // ±Infinity too, as REAL (Python's float("inf")); NaN (SQLite binds it as NULL) and -0 take the codec.
+      if (!Number.isNaN(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: value, file: null };
       break;
     case "bigint":
       if (value >= INT64_MIN && value <= INT64_MAX) return { mode: MODE_RAW, inline: value, file: null };

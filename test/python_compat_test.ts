@@ -236,10 +236,11 @@ print(json.dumps({"count": len(c)}))
     cache.set(Infinity, "js-inf");
     assert.equal(cache.delete(foreign[1]!), true);
     assert.equal(cache.length, 5);
+    cache.set("inf-value", -Infinity);
   }
   const after = await py<{ inf: string; tuple: string | null; count: number }>(PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
-print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c)}))
+print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c), "v": repr(c["inf-value"])}))
 `, dir.path);
-  assert.deepEqual(after, { inf: "js-inf", tuple: null, count: 5 });
+  assert.deepEqual(after, { inf: "js-inf", tuple: null, count: 6, v: "-inf" });
 });

@@ -92,6 +92,7 @@ test("lone surrogates are refused with a TypeError naming where they are, never 
   assert.throws(() => cache.set("k", new Map([["\uDC00", 1]])), TypeError);
   assert.throws(() => cache.set("k", 1, { tag: "\uD800" }), /tag/);
   assert.throws(() => cache.push("\uD800"), TypeError);
+  assert.throws(() => cache.push(1, { prefix: "\uDC00" }), /option "prefix" is a string with a lone surrogate/);
   assert.equal(cache.length, 1);
   assert.equal(cache.get("\uFFFD"), "replacement");
   // Well-formed pairs are fine, in every position.
@@ -175,6 +176,12 @@ test("±Infinity keys are stored as REAL like other floats; NaN keys are one str
   assert.equal(cache.length, 3);
   assert.deepEqual([...cache.keys({ order: "key" })].slice(0, 2), [-Infinity, Infinity]);
   assert.ok(Number.isNaN([...cache.keys()][2]));
+  cache.set("values", Infinity);
+  assert.equal(cache.get("values"), Infinity);
+  cache.set("values", -Infinity);
+  assert.equal(cache.get("values"), -Infinity);
+  cache.set("values", NaN);
+  assert.ok(Number.isNaN(cache.get("values")));
 });
 
 test("the fast encoder's scratch buffer shrinks back after a large value", () => {
