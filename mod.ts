@@ -30,6 +30,7 @@ export {
   type Tag,
 } from "./src/disk_cache.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
+export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";
 export { FanoutCache, type FanoutCacheOptions, type FanoutStats } from "./src/fanout.ts";
 export { Index } from "./src/persistent_index.ts";

@@ -1,6 +1,8 @@
 /**
  * The SQLite driver for Deno: Deno's built-in `node:sqlite`, which needs no
- * FFI permission and downloads no native library.
+ * FFI permission and downloads no native library. Its one quirk, TEXT cut
+ * at U+0000 on read, is declared as `cutsTextAtNul` (probed, in
+ * `nodeSqliteDriver`), so the core reads such text as BLOB.
  *
  * @module
  */

@@ -58,6 +58,20 @@ function builtin<T>(id: string): T | undefined {
 }
 
 /**
+ * Whether this `node:sqlite` returns TEXT cut at its first U+0000 (Deno's
+ * does; Node's does not): asked of the binding once, not guessed from the
+ * runtime, so a Deno that fixes it leaves the slower read.
+ */
+function cutsTextAtNul(mod: NodeSqliteModule): boolean {
+  const db = new mod.DatabaseSync(":memory:");
+  try {
+    return (db.prepare("SELECT 'a' || char(0) || 'b' AS t").get() as { t: string }).t.length !== 3;
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * A driver over the built-in `node:sqlite` module.
  *
  * @returns The driver.
@@ -79,6 +93,7 @@ export function nodeSqliteDriver(): SqliteDriver {
   }
   return {
     name: "node:sqlite",
+    cutsTextAtNul: cutsTextAtNul(mod),
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
       const target = options?.readonly && options.immutable ? `file:${encodeURI(path)}?immutable=1` : path;
       return wrap(new mod.DatabaseSync(target, { readOnly: options?.readonly ?? false }));

@@ -5,6 +5,7 @@
  * @module
  */
 import { describe } from "./errors.ts";
+import { checkText } from "./_text.ts";
 import type { IterateOptions, PushOptions, SetOptions } from "./options.ts";
 
 export function checkTtl(ttl: unknown, op: string): number | undefined {
@@ -63,6 +64,7 @@ export function checkQueue(options: PushOptions, op: string, extra: string[]): P
   if (options.prefix !== undefined && typeof options.prefix !== "string") {
     throw new TypeError(`Cannot ${op}: "prefix" must be a string: received ${describe(options.prefix)}`);
   }
+  if (options.prefix !== undefined) checkText(options.prefix, "queue item", 'option "prefix"');
   if (options.side !== undefined && options.side !== "front" && options.side !== "back") {
     throw new RangeError(`Cannot ${op}: "side" must be "front" or "back": received ${describe(options.side)}`);
   }

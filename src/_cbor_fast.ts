@@ -10,9 +10,15 @@
  * @module
  */
 
-const MAX_DEPTH = 64;
+import { isWellFormed } from "./_text.ts";
 
-let buf = new Uint8Array(4096);
+const MAX_DEPTH = 64;
+const SCRATCH = 4096;
+// A scratch buffer grown past this by one large value is dropped after it
+// (kept, one value of 100 MB held 100+ MB for the life of the process).
+const KEEP = 1 << 20;
+
+let buf = new Uint8Array(SCRATCH);
 let view = new DataView(buf.buffer);
 let pos = 0;
 let busy = false;
@@ -150,9 +156,12 @@ function byLengthThenBytes(a: string, b: string): number {
 function writeValue(v: unknown, canonical: boolean, depth: number): boolean {
   switch (typeof v) {
     case "string":
+      if (!isWellFormed(v)) return false; // the general path names it
       writeString(v);
       return true;
     case "number":
+      // Keys: -0 and integers past 2^53 take the general path's one encoding.
+      if (canonical && Number.isInteger(v) && (Object.is(v, -0) || !Number.isSafeInteger(v))) return false;
       writeNumber(v);
       return true;
     case "boolean":
@@ -195,6 +204,7 @@ function writeValue(v: unknown, canonical: boolean, depth: number): boolean {
   }
   head(5, keys.length);
   for (const k of keys) {
+    if (!isWellFormed(k)) return false;
     writeString(k);
     if (!writeValue((v as Record<string, unknown>)[k], canonical, depth + 1)) return false;
   }
@@ -213,7 +223,16 @@ export function fastEncode(value: unknown, canonical: boolean): Uint8Array | und
     return writeValue(value, canonical, 0) ? buf.slice(0, pos) : undefined;
   } finally {
     busy = false;
+    if (buf.length > KEEP) {
+      buf = new Uint8Array(SCRATCH);
+      view = new DataView(buf.buffer);
+    }
   }
+}
+
+/** The scratch buffer's size in bytes (a test hook). */
+export function scratchSize(): number {
+  return buf.length;
 }
 
 // ---- decoding ----

@@ -8,7 +8,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
-import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
+import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
 
 /** Which order to walk in. */
 export interface IterateOptions {
@@ -39,8 +39,12 @@ function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Ge
     first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
     sql = `SELECT ${columns} FROM Cache WHERE rowid ${cmp} ? AND ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
   } else {
-    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
-    sql = `SELECT ${columns} FROM Cache WHERE (key, raw) ${cmp} (?, ?) AND ${LIVE} ORDER BY key ${dir}, raw ${dir} LIMIT ?`;
+    // Qualified: a bare `key` in ORDER BY binds to the select list's
+    // `CASE ... AS key` alias (an expression: text for big integers, no
+    // index), not the column the paging condition compares.
+    const order = `ORDER BY Cache.key ${dir}, Cache.raw ${dir}`;
+    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ${order} LIMIT ?`;
+    sql = `SELECT ${columns} FROM Cache WHERE (Cache.key, Cache.raw) ${cmp} (?, ?) AND ${LIVE} ${order} LIMIT ?`;
   }
   let last: Row | undefined;
   for (;;) {
@@ -49,7 +53,7 @@ function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Ge
       ? engine.prepare(first).all(now, PAGE)
       : options.order === "insertion"
       ? engine.prepare(sql).all(last.rowid, now, PAGE)
-      : engine.prepare(sql).all(last.key_big ? BigInt(last.key as string) : last.key, last.raw, now, PAGE)) as Row[];
+      : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[];
     for (const row of page) yield row;
     if (page.length < Number(PAGE)) return;
     last = page[page.length - 1];

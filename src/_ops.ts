@@ -8,7 +8,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { DiskCacheError, describe } from "./errors.ts";
-import { bigFlag, MODE_RAW, safeInt } from "./schema.ts";
+import { bigFlag, MODE_RAW, nulTest, safeInt } from "./schema.ts";
 import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
 
@@ -32,10 +32,15 @@ const ROW_COLUMNS =
 // the binding could not read exactly (bun:sqlite and better-sqlite3 round it
 // past 2^53; node:sqlite throws a non-SQLite error).
 const HOT_COLUMNS = "mode, value, filename";
+// On a driver that cuts TEXT at U+0000, text holding one takes the slow path
+// too (an empty filename marks it), whose columns read it as BLOB.
+const HOT_COLUMNS_NUL = `mode, value, CASE WHEN ${nulTest("value")} THEN '' ELSE filename END AS filename`;
 
 const SQL = {
   getValue: `SELECT ${HOT_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getValueHit: `SELECT ${HOT_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueNul: `SELECT ${HOT_COLUMNS_NUL} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHitNul: `SELECT ${HOT_COLUMNS_NUL}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -126,7 +131,11 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   const objects = engine.driver.objectRows === true;
   // The hottest statement, kept out of the statement map (prepare() throws
   // the "closed" error, and close() forgets it).
-  const stmt = engine.hot.get ??= engine.prepare(onHit ? SQL.getValueHit : SQL.getValue, !objects);
+  const nul = engine.driver.cutsTextAtNul === true;
+  const stmt = engine.hot.get ??= engine.prepare(
+    onHit ? (nul ? SQL.getValueHitNul : SQL.getValueHit) : (nul ? SQL.getValueNul : SQL.getValue),
+    !objects,
+  );
   let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined;
   try {
     const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;

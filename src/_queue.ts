@@ -84,7 +84,10 @@ function queueNumber(key: string, prefix: string): number {
 export function pull(engine: Engine, prefix: string | undefined, side: Side, remove: boolean): [unknown, unknown] | undefined {
   const [min, max] = bounds(prefix);
   const order = side === "front" ? "ASC" : "DESC";
-  const select = `SELECT ${COLUMNS} FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER BY key ${order} LIMIT 1`;
+  // Cache.key, not key: a bare name in ORDER BY binds to the `AS key` alias
+  // of COLUMNS, which no index serves (every call sorted the whole range).
+  const select =
+    `SELECT ${COLUMNS} FROM Cache WHERE ? < Cache.key AND Cache.key < ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
   return takeFirst(engine, remove ? "pull" : "peek", remove, () => engine.prepare(select).get(min, max) as Row | null | undefined);
 }
 

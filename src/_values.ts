@@ -9,6 +9,8 @@ import { decodeStructured, encodeStructured } from "./codec.ts";
 import { DiskCacheError, describe } from "./errors.ts";
 import { MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT } from "./schema.ts";
 import { readValueFile } from "./disk.ts";
+import { checkText } from "./_text.ts";
+import { ForeignKey } from "./foreign_key.ts";
 
 /**
  * Keys: strings, numbers and bigints (64-bit) and `Uint8Array` are stored
@@ -31,7 +33,9 @@ export function isRawKey(key: unknown): boolean {
     case "string":
       return true;
     case "number":
-      return Number.isFinite(key);
+      // ±Infinity as REAL, as Python stores float("inf"); SQLite would bind
+      // NaN as NULL, so a NaN key goes through the codec (raw = 0).
+      return !Number.isNaN(key);
     case "bigint":
       return key >= INT64_MIN && key <= INT64_MAX;
     case "object":
@@ -43,6 +47,10 @@ export function isRawKey(key: unknown): boolean {
 
 /** The column value of a raw key (see {@linkcode isRawKey}). */
 export function rawKeyValue(key: string | number | bigint | Uint8Array | ArrayBuffer): SqliteValue {
+  if (typeof key === "string") {
+    checkText(key, "key", "key");
+    return key;
+  }
   if (typeof key === "number") return Number.isSafeInteger(key) ? BigInt(key) : key;
   if (key instanceof ArrayBuffer) return new Uint8Array(key);
   return key;
@@ -53,27 +61,44 @@ export function structuredKeyValue(key: unknown): Uint8Array {
   if (key === undefined || typeof key === "function" || typeof key === "symbol") {
     throw new TypeError(`Cannot use key: expected a string, number, bigint, Uint8Array, array or plain object: received ${describe(key)}`);
   }
+  if (key instanceof ForeignKey) return key.bytes;
   return encodeStructured(key, "key", true);
 }
 
-/** Turns a stored key back into a JavaScript key. */
+/**
+ * Turns a stored key back into a JavaScript key; a structured key that is
+ * not in the codec (a Python pickle) becomes a {@linkcode ForeignKey}.
+ */
 export function decodeKey(dbKey: SqliteValue, raw: number, big: number): unknown {
   if (raw) return readColumn(dbKey, big);
-  return decodeStructured(dbKey as Uint8Array);
+  const bytes = readColumn(dbKey, 0) as Uint8Array;
+  try {
+    return decodeStructured(bytes);
+  } catch {
+    return new ForeignKey(bytes);
+  }
 }
 
 /** Validates a tag and returns its column value. */
 export function tagValue(tag: unknown): SqliteValue {
   if (tag === undefined || tag === null) return null;
-  if (typeof tag === "string" || tag instanceof Uint8Array) return tag;
+  if (typeof tag === "string") {
+    checkText(tag, "tag", "option \"tag\"");
+    return tag;
+  }
+  if (tag instanceof Uint8Array) return tag;
   if (typeof tag === "number" && Number.isFinite(tag)) return Number.isSafeInteger(tag) ? BigInt(tag) : tag;
   if (typeof tag === "bigint" && tag >= INT64_MIN && tag <= INT64_MAX) return tag;
   throw new TypeError(`Cannot use option "tag": expected a string, finite number, 64-bit bigint or Uint8Array: received ${describe(tag)}`);
 }
 
-/** Normalizes a column read: big integers (sent as TEXT) to bigint, Buffer to Uint8Array. */
+/**
+ * Normalizes a column read through {@linkcode safeInt}: big integers (sent as
+ * TEXT, flag 1) to bigint, text holding U+0000 (sent as BLOB, flag 2) to a
+ * string, Buffer to Uint8Array.
+ */
 export function readColumn(value: SqliteValue, big: number): SqliteValue {
-  if (big) return BigInt(value as string);
+  if (big) return big === 2 ? utf8Decoder.decode(value as Uint8Array) : BigInt(value as string);
   if (value instanceof Uint8Array && value.constructor !== Uint8Array) {
     return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
@@ -95,11 +120,13 @@ export interface StoredValue {
 export function storeValue(value: unknown, minFileSize: number): StoredValue {
   switch (typeof value) {
     case "string":
+      checkText(value, "value", "value");
       if (value.length < minFileSize) return { mode: MODE_RAW, inline: value, file: null };
       return { mode: MODE_TEXT, inline: null, file: utf8.encode(value) };
     case "number":
       if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: BigInt(value), file: null };
-      if (Number.isFinite(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: value, file: null };
+      // ±Infinity too, as REAL (Python's float("inf")); NaN (SQLite binds it as NULL) and -0 take the codec.
+      if (!Number.isNaN(value) && !Object.is(value, -0)) return { mode: MODE_RAW, inline: value, file: null };
       break;
     case "bigint":
       if (value >= INT64_MIN && value <= INT64_MAX) return { mode: MODE_RAW, inline: value, file: null };

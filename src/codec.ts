@@ -23,6 +23,15 @@
 import { decode, encode, Tag } from "cbor2";
 import { describe } from "./errors.ts";
 import { fastDecode, fastEncode } from "./_cbor_fast.ts";
+import { checkText } from "./_text.ts";
+
+/**
+ * How deep structures may nest (arrays, objects, Map, Set). The decoder
+ * reads at most 1,024 levels of CBOR, and one JavaScript level takes up to
+ * three of them (a Map is a tag around an array): past this limit a value
+ * could be stored and never read back, so encoding refuses it.
+ */
+export const MAX_NESTING = 256;
 
 /** CBOR tag of a JavaScript `Map`: a flat array of keys and values. */
 export const TAG_JS_MAP = 40001;
@@ -55,12 +64,30 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
+ * One encoding per integral number in keys, as at the top level (where 1,
+ * 1n and 1.0 are one key): within ±(2^53 − 1) a CBOR integer, beyond it a
+ * bigint (whichever type held it), and -0 as 0.
+ */
+function canonicalInteger(n: number | bigint): number | bigint {
+  if (typeof n === "bigint") return n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n;
+  if (!Number.isInteger(n)) return n;
+  return Number.isSafeInteger(n) ? n + 0 : BigInt(n);
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
  * Checks a value and rewrites it into what `cbor2` encodes the way we
  * document (Map as a tagged flat array, Buffer as a plain Uint8Array).
  */
-function prepare(value: unknown, path: string, what: string, canonical: boolean, stack: Set<object>): unknown {
+function prepare(value: unknown, path: string, what: string, canonical: boolean, stack: Set<object>, depth = 0): unknown {
   switch (typeof value) {
-    case "string": case "number": case "bigint": case "boolean": case "undefined":
+    case "string":
+      checkText(value, what, path);
+      return value;
+    case "number": case "bigint":
+      return canonical ? canonicalInteger(value) : value;
+    case "boolean": case "undefined":
       return value;
     case "object":
       break;
@@ -75,19 +102,25 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
   }
   if (value instanceof Date || value instanceof RegExp) return value;
   if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) return value;
+  if (depth >= MAX_NESTING) {
+    throw new TypeError(
+      `Cannot store ${what}: ${path} is nested more than ${MAX_NESTING} levels deep (arrays, objects, Map and Set), the codec's limit, past which a value could not be read back; flatten the structure`,
+    );
+  }
+  const d = depth + 1;
   stack.add(value);
   try {
     if (Array.isArray(value)) {
       const out = new Array(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = prepare(value[i], `${path}[${i}]`, what, canonical, stack);
+      for (let i = 0; i < value.length; i++) out[i] = prepare(value[i], `${path}[${i}]`, what, canonical, stack, d);
       return out;
     }
     if (value instanceof Map) {
       const pairs: [unknown, unknown, Uint8Array?, Uint8Array?][] = [];
       let i = 0;
       for (const [k, v] of value) {
-        const pk = prepare(k, `${path}.keys()[${i}]`, what, canonical, stack);
-        pairs.push([pk, prepare(v, `${path}.get(${describe(k)})`, what, canonical, stack)]);
+        const pk = prepare(k, `${path}.keys()[${i}]`, what, canonical, stack, d);
+        pairs.push([pk, prepare(v, `${path}.get(${describe(k)})`, what, canonical, stack, d)]);
         i++;
       }
       if (canonical) {
@@ -100,7 +133,7 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
       return new Tag(TAG_JS_MAP, pairs.flatMap((p) => [p[0], p[1]]));
     }
     if (value instanceof Set) {
-      let members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack));
+      let members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack, d));
       if (canonical) {
         members = members.map((m) => [m, encode(m, CANONICAL_OPTIONS)] as const)
           .sort((a, b) => compareBytes(a[1], b[1])).map((p) => p[0]);
@@ -110,7 +143,8 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(value)) {
-        const v = prepare((value as Record<string, unknown>)[key], `${path}.${key}`, what, canonical, stack);
+        checkText(key, what, `a property name of ${path}`);
+        const v = prepare((value as Record<string, unknown>)[key], `${path}.${key}`, what, canonical, stack, d);
         Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       }
       return out;

@@ -286,7 +286,7 @@ export class DiskCache {
    */
   get<V = unknown>(key: Key): V | undefined {
     let value: unknown;
-    if (typeof key === "string") value = ops.getValue(this.#engine, key, 1, key);
+    if (typeof key === "string") value = ops.getValue(this.#engine, rawKeyValue(key), 1, key); // refuses lone surrogates
     else {
       const raw = isRawKey(key);
       value = ops.getValue(this.#engine, raw ? rawKeyValue(key as unknown as string) : structuredKeyValue(key), raw ? 1 : 0, key);

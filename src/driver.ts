@@ -133,6 +133,15 @@ export interface SqliteDriver {
    * @default {false}
    */
   readonly objectRows?: boolean;
+  /**
+   * `true` when the binding returns a TEXT value cut at its first U+0000
+   * (Deno's `node:sqlite`; SQLite itself keeps the whole text). The core's
+   * hottest read then sends text holding U+0000 down the path that reads it
+   * as BLOB; its other reads always do.
+   *
+   * @default {false}
+   */
+  readonly cutsTextAtNul?: boolean;
 }
 
 /** SQLite primary result codes the core reacts to. */

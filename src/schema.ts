@@ -35,9 +35,10 @@ export const TAG_INDEX_SQL = "CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cach
 export const DROP_TAG_INDEX_SQL = "DROP INDEX IF EXISTS Cache_tag_rowid";
 
 /**
- * SQL expression reading an INTEGER column safely on every driver: integers
- * beyond ±(2^53 − 1) come back as TEXT (then `BigInt`), flagged by
- * {@linkcode bigFlag}.
+ * SQL expression reading a column safely on every driver: integers beyond
+ * ±(2^53 − 1) come back as TEXT (then `BigInt`), and TEXT holding U+0000 as
+ * BLOB (then UTF-8 decoded: some bindings, such as Deno's `node:sqlite`, cut
+ * TEXT at its first NUL), flagged by {@linkcode bigFlag}.
  *
  * @param column Column name.
  * @returns The expression.
@@ -50,11 +51,12 @@ export const DROP_TAG_INDEX_SQL = "DROP INDEX IF EXISTS Cache_tag_rowid";
  * ```
  */
 export function safeInt(column: string): string {
-  return `CASE WHEN ${bigTest(column)} THEN CAST(${column} AS TEXT) ELSE ${column} END`;
+  return `CASE WHEN ${bigTest(column)} THEN CAST(${column} AS TEXT) WHEN ${nulTest(column)} THEN CAST(${column} AS BLOB) ELSE ${column} END`;
 }
 
 /**
- * SQL expression that is 1 when {@linkcode safeInt} returned TEXT.
+ * SQL expression that is 1 when {@linkcode safeInt} returned a big integer
+ * as TEXT, 2 when it returned text holding U+0000 as BLOB, else 0.
  *
  * @param column Column name.
  * @returns The expression.
@@ -67,7 +69,18 @@ export function safeInt(column: string): string {
  * ```
  */
 export function bigFlag(column: string): string {
-  return `(${bigTest(column)})`;
+  return `(CASE WHEN ${bigTest(column)} THEN 1 WHEN ${nulTest(column)} THEN 2 ELSE 0 END)`;
+}
+
+/**
+ * SQL test that a TEXT column holds U+0000. (`instr` compares the column's
+ * bytes, not its C string.)
+ *
+ * @param column Column name.
+ * @returns The expression.
+ */
+export function nulTest(column: string): string {
+  return `typeof(${column}) = 'text' AND instr(${column}, char(0)) > 0`;
 }
 
 function bigTest(column: string): string {

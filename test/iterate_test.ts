@@ -43,3 +43,17 @@ test("DiskCache.getMany(), setMany() and deleteMany() work in one transaction ea
   assert.equal(cache.deleteMany(["a", "b", "zz"]), 2);
   assert.throws(() => cache.getMany("abc" as never), /iterable/);
 });
+
+test("key-order iteration visits every key once, bigints past 2^53 in numeric order (issue 12 #2)", () => {
+  using cache = tempCache({ cullLimit: 0 });
+  const keys: bigint[] = [];
+  for (let i = 0n; i < 150n; i++) keys.push(9007199254740993n + i, 10n ** 17n + i);
+  for (const k of keys) cache.set(k, 1);
+  cache.set(5, "small");
+  cache.set(-(2n ** 63n), "min");
+  const sorted = [-(2n ** 63n), 5, ...keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))];
+  assert.equal(cache.length, 302);
+  assert.deepEqual([...cache.keys({ order: "key" })], sorted);
+  assert.deepEqual([...cache.keys({ order: "key", reverse: true })], [...sorted].reverse());
+  assert.deepEqual([...cache.entries({ order: "key" })].map(([k]) => k), sorted);
+});

@@ -2,7 +2,7 @@
 // own library (Debian python3-diskcache) on the same directory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache, DiskCacheError } from "../mod.ts";
+import { DiskCache, DiskCacheError, ForeignKey } from "../mod.ts";
 import { python, run, tempDir } from "./_helpers.ts";
 
 const PY_HELPERS = `
@@ -205,4 +205,42 @@ print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(
     else if (mine instanceof Uint8Array) assert.deepEqual(theirs, ["bytes", Buffer.from(mine).toString("hex")]);
     else if (typeof mine === "number" && Number.isInteger(mine)) assert.deepEqual(theirs, ["int", String(mine)]);
   }
+});
+
+test("keys Python pickled (tuples, as its memoize writes) do not stop iteration: they come back as ForeignKey, which reaches the row", async (t) => {
+  if (skipWithoutPython(t)) return;
+  using dir = tempDir();
+  await py(PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+c["before"] = 1
+c[("tuple", 1)] = "pickled key"
+c[("tuple", 2)] = "another"
+c["after"] = 2
+c[float("inf")] = "py-inf"
+c[float("-inf")] = "py-ninf"
+print(json.dumps({"count": len(c)}))
+`, dir.path);
+  {
+    using cache = new DiskCache(dir.path);
+    const keys = [...cache.keys()];
+    assert.equal(keys.length, 6);
+    assert.deepEqual(keys.filter((k) => !(k instanceof ForeignKey)), ["before", "after", Infinity, -Infinity]);
+    const foreign = keys.filter((k) => k instanceof ForeignKey) as ForeignKey[];
+    assert.equal(foreign.length, 2);
+    assert.equal(foreign[0]!.bytes[0], 0x80, "the pickle's bytes, as stored");
+    assert.deepEqual([...cache.entries({ order: "key" })].filter(([k]) => !(k instanceof ForeignKey)).length, 4);
+    assert.deepEqual([...cache.entries()].filter(([k]) => k instanceof ForeignKey).map(([, v]) => v), ["pickled key", "another"]);
+    assert.equal(cache.get(foreign[0]!), "pickled key");
+    assert.equal(cache.get(Infinity), "py-inf", "Infinity meets Python's float('inf')");
+    assert.equal(cache.get(-Infinity), "py-ninf");
+    cache.set(Infinity, "js-inf");
+    assert.equal(cache.delete(foreign[1]!), true);
+    assert.equal(cache.length, 5);
+    cache.set("inf-value", -Infinity);
+  }
+  const after = await py<{ inf: string; tuple: string | null; count: number }>(PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c), "v": repr(c["inf-value"])}))
+`, dir.path);
+  assert.deepEqual(after, { inf: "js-inf", tuple: null, count: 6, v: "-inf" });
 });
