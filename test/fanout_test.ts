@@ -146,3 +146,31 @@ test("FanoutCache closes the shards it opened when a later shard cannot be opene
   cache.set("k", 1);
   assert.equal(cache.get("k"), 1);
 });
+
+test("FanoutCache puts an integral number past 2^53 in the shard of the equal bigint and of Python's int", async (t) => {
+  using dir = tempDir();
+  const big = [2 ** 60, -(2 ** 60), 2 ** 62 + 2 ** 40, -(2 ** 63), 2 ** 53];
+  {
+    using cache = new FanoutCache(dir.path, { shards: 8 });
+    for (const n of big) {
+      assert.equal(cache.shardOf(n), cache.shardOf(BigInt(n)), `${n} and ${BigInt(n)}n share a shard`);
+      cache.set(n, `js ${n}`);
+      assert.equal(cache.get(BigInt(n)), `js ${n}`);
+    }
+    cache.set(2n ** 61n, "bigint");
+    assert.equal(cache.get(2 ** 61), "bigint");
+    cache.set(2 ** 64, "past 64 bits a number stays a float key");
+    assert.equal(cache.get(2 ** 64), "past 64 bits a number stays a float key");
+  }
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  const res = await run(python()!, ["-c", `
+import sys, json, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=8)
+out = [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53, 2**61)]
+c[2**59 + 128] = "py"
+print(json.dumps(out))`, dir.path]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), [...big.map((n) => `js ${n}`), "bigint"]);
+  using cache = new FanoutCache(dir.path, { shards: 8 });
+  assert.equal(cache.get(2 ** 59 + 128), "py", "a number finds the equal Python int");
+});
