@@ -35,7 +35,7 @@ const HOT_COLUMNS = "mode, value, filename";
 
 const SQL = {
   getValue: `SELECT ${HOT_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHit: `SELECT ${HOT_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHit: `SELECT ${HOT_COLUMNS}, rowid, store_time FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -80,9 +80,9 @@ function miss<T>(engine: Engine, result?: T): T {
   return result as T;
 }
 
-function hit(engine: Engine, rowid: number): void {
+function hit(engine: Engine, rowid: number, storeTime: number): void {
   if (engine.settings.statistics) engine.hits++;
-  if (engine.policy.onHit !== null) engine.recordAccess(rowid);
+  if (engine.policy.onHit !== null) engine.recordAccess(rowid, storeTime);
 }
 
 /**
@@ -101,7 +101,7 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   if (row == null) return miss(engine);
   const value = fetchValue(engine.directory, row, original);
   if (value === MISSING) return miss(engine);
-  hit(engine, row.rowid);
+  hit(engine, row.rowid, row.store_time);
   return {
     value,
     storeTime: row.store_time,
@@ -111,11 +111,12 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
 }
 
 /** A row of the hot statement, as arrays or as objects (see `SqliteDriver.objectRows`). */
-type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number] & {
+type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number] & {
   mode: number;
   value: SqliteValue;
   filename: string | null;
   rowid?: number;
+  store_time?: number;
 };
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
@@ -125,12 +126,12 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   // The hottest statement, kept out of the statement map (prepare() throws
   // the "closed" error, and close() forgets it).
   const stmt = engine.hot.get ??= engine.prepare(onHit ? SQL.getValueHit : SQL.getValue, !objects);
-  let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined;
+  let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
     const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;
     if (row == null) return miss(engine, MISSING);
-    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid;
-    else mode = row[0], value = row[1], filename = row[2], rowid = row[3];
+    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
+    else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
   } catch (error) {
     if (engine.driver.errorCode(error) !== undefined) throw engine.translate(error, "get");
     return slowGet(engine, key, raw, original); // an integer node:sqlite refuses to read
@@ -140,7 +141,7 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   }
   // Inline (no file to go missing): fetchValue cannot answer MISSING here.
   const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
-  if (onHit) hit(engine, rowid!);
+  if (onHit) hit(engine, rowid!, storeTime!);
   else if (engine.settings.statistics) engine.hits++;
   return result;
 }
@@ -413,7 +414,7 @@ export function stats(
   enable: boolean | undefined,
   reset: boolean,
 ): CacheStats {
-  engine.flushStats("read statistics");
+  engine.flushStats();
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
   const out = {
     hits: read("hits") + engine.hits,
