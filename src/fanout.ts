@@ -374,6 +374,7 @@ export class FanoutCache {
    * cannot change inside a transaction, is then applied shard by shard.
    */
   updateSettings(changes: Partial<DiskCacheSettings>): void {
+    if (typeof changes !== "object" || changes === null) return void this.#shards[0]!.updateSettings(changes); // its TypeError
     const { sqliteJournalMode, ...rest } = changes.sizeLimit === undefined
       ? changes
       : { ...changes, sizeLimit: Math.floor(changes.sizeLimit / this.#shards.length) };

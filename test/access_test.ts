@@ -106,7 +106,7 @@ test("LFU: pending hit counts land on the row that was read, not on a row that r
 
 test("close() of a connection with pending LRU hits gives up at once when another process holds the lock", { timeout: 60_000 }, async () => {
   using dir = tempDir();
-  let now = 1_700_000_000_000;
+  const now = 1_700_000_000_000;
   {
     using cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used" });
     cache.set("k", 1);

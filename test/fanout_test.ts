@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
+import { compareKeys, storedKeyOrder } from "../src/_key_order.ts";
 import { python, rawOpen, run, runJson, runners, tempDir } from "./_helpers.ts";
 
 test("FanoutCache routes keys to shards 000.. and offers the DiskCache operations", async () => {
@@ -208,6 +209,8 @@ test("FanoutCache with one shard locked: stats() reads pending counts without wa
   assert.ok(cache.shards.every((s) => s.reloadSettings().cullLimit === 3));
   cache.dropTagIndex();
   cache.updateSettings({ sqliteJournalMode: "wal", sqliteCacheSize: 4096 });
+  assert.throws(() => cache.updateSettings(null as never), (e: Error) => e instanceof TypeError && /expected an object/.test(e.message));
+  assert.throws(() => cache.updateSettings({ nope: 1 } as never), TypeError);
   assert.ok(cache.shards.every((s) => !s.tagIndex && s.settings.sqliteCacheSize === 4096));
   const reset = cache.stats({ reset: true });
   assert.equal(reset.hits, 1);
@@ -285,4 +288,13 @@ test("FanoutCache.getFile degrades like the other reads when its shard is locked
     db.close();
   }
   assert.equal(cache.stats().timeouts, 2);
+});
+
+test("Key order: a key iteration returned that cannot be encoded again sorts after every stored key", () => {
+  const unencodable = storedKeyOrder(undefined);
+  assert.equal(unencodable.cls, 3);
+  assert.equal(compareKeys(unencodable, storedKeyOrder(undefined)), 0);
+  assert.ok(compareKeys(storedKeyOrder(new Uint8Array([255])), unencodable) < 0);
+  assert.ok(compareKeys(storedKeyOrder("\u{1F600}"), storedKeyOrder("\uFFFD")) > 0, "code point order, as UTF-8 bytes compare");
+  assert.ok(compareKeys(storedKeyOrder(2n ** 62n), storedKeyOrder(2 ** 62 + 2 ** 11)) < 0, "numbers and bigints compare exactly");
 });
