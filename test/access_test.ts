@@ -116,9 +116,9 @@ test("close() of a connection with pending LRU hits gives up at once when anothe
   const w = startWorker(otherRuntime(), [dir.path, "least-recently-used", String(2 ** 30), String(now + 500), "600000"]);
   const db = rawOpen(join(dir.path, "cache.db"));
   try {
-    assert.equal(await w.send({ op: "get", key: "k", n: 1 }), 1);
-    db.exec("BEGIN IMMEDIATE");
+    db.exec("BEGIN IMMEDIATE"); // before the hit: its timer never finds the lock free either
     try {
+      assert.equal(await w.send({ op: "get", key: "k", n: 1 }), 1);
       await w.close();
     } finally {
       db.exec("ROLLBACK");
