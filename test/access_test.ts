@@ -151,3 +151,26 @@ test("LRU: pending hits of a connection that went idle are written by a timer, w
     db.close();
   }
 });
+
+test("Hits inside a transaction or a read snapshot stay pending until the next write, and a timer with nothing left to write stops", async () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  using cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used", statistics: true });
+  cache.set("k", 1);
+  now += 5000; // past the interval, but no write may start inside a transaction or a snapshot
+  cache.transact(() => assert.equal(cache.get("k"), 1));
+  assert.deepEqual(cache.getMany(["k", "nope"]), [1, undefined]);
+  assert.deepEqual([cache.stats().hits, cache.stats().misses], [2, 1]);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    const accessTime = () => (db.prepare("SELECT access_time FROM Cache WHERE key = 'k'").get() as { access_time: number }).access_time;
+    now += 10;
+    assert.equal(cache.get("k"), 1, "a hit arms the timer");
+    cache.set("other", 2); // and a write takes the pending hits first
+    assert.equal(accessTime(), now / 1000);
+    await new Promise((r) => setTimeout(r, 1500)); // the timer finds nothing to write
+    assert.equal(accessTime(), now / 1000);
+  } finally {
+    db.close();
+  }
+});

@@ -297,4 +297,6 @@ test("Key order: a key iteration returned that cannot be encoded again sorts aft
   assert.ok(compareKeys(storedKeyOrder(new Uint8Array([255])), unencodable) < 0);
   assert.ok(compareKeys(storedKeyOrder("\u{1F600}"), storedKeyOrder("\uFFFD")) > 0, "code point order, as UTF-8 bytes compare");
   assert.ok(compareKeys(storedKeyOrder(2n ** 62n), storedKeyOrder(2 ** 62 + 2 ** 11)) < 0, "numbers and bigints compare exactly");
+  assert.ok(compareKeys(storedKeyOrder(2 ** 62 + 2 ** 11), storedKeyOrder(2n ** 62n)) > 0);
+  assert.equal(compareKeys(storedKeyOrder(1), storedKeyOrder(1n)), 0, "1 and 1n are one key");
 });
