@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { clearTimeout, setTimeout } from "node:timers";
 import { join, resolve } from "node:path";
 import {
   SQLITE_BUSY,
@@ -48,6 +49,19 @@ export interface EngineOptions {
   modes: FileModes;
 }
 
+/**
+ * How often (ms of the cache's clock) pending LRU/LFU accesses are written
+ * when this connection does not write otherwise: a process that only reads
+ * must still move its hot keys away from eviction.
+ */
+export const ACCESS_FLUSH_MS = 1000;
+
+/** A hit not yet written: the row's store_time (it identifies the row with its rowid), and the access time (LRU) or count (LFU). */
+interface PendingAccess {
+  storeTime: number;
+  value: number;
+}
+
 /** The connection and everything tied to it. */
 export class Engine {
   readonly directory: string;
@@ -73,7 +87,11 @@ export class Engine {
   hits = 0;
   misses = 0;
   /** Pending LRU access times or LFU hit counts by rowid (see recordAccess). */
-  accesses = new Map<number, number>();
+  accesses = new Map<number, PendingAccess>();
+  /** When (clock ms) pending accesses were last written or tried. */
+  #accessesFlushedAt = 0;
+  /** The timer that writes pending accesses of a connection that went idle. */
+  #accessTimer: ReturnType<typeof setTimeout> | undefined;
   /** Statements of the hot path, kept out of the statement map; emptied by close(). */
   hot: { get?: SqliteStatement } = {};
   #db: SqliteDatabase | undefined;
@@ -108,6 +126,7 @@ export class Engine {
     }
     this.settings = this.#open(options.readonly, false, options.settings);
     this.policy = EVICTION_POLICIES[this.settings.evictionPolicy];
+    this.#accessesFlushedAt = this.clock();
     this.#begin = this.prepare("BEGIN IMMEDIATE");
     this.#commit = this.prepare("COMMIT");
     this.#rollback = this.prepare("ROLLBACK");
@@ -205,6 +224,8 @@ export class Engine {
     let result: T;
     try {
       if (this.accesses.size !== 0) this.#flushAccesses();
+      // Pending counts first, so a reset inside fn() resets them too.
+      if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
       result = fn();
       if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
       this.#commit.run();
@@ -373,18 +394,44 @@ export class Engine {
   }
 
   /**
-   * Records a cache hit for the LRU/LFU policy without taking the write lock:
-   * the update rides along with this connection's next write transaction.
-   * Past 1,000 pending rows it is flushed at once if the lock is free.
+   * Records a cache hit of the row `rowid` stored at `storeTime` (seconds)
+   * for the LRU/LFU policy without taking the write lock: the update rides
+   * along with this connection's next write transaction. A connection that
+   * only reads writes them itself, if the lock is free at that instant (it
+   * never waits): on a hit {@linkcode ACCESS_FLUSH_MS} after the last
+   * write, past 1,000 pending rows, and from a timer once it goes idle.
    */
-  recordAccess(rowid: number): void {
+  recordAccess(rowid: number, storeTime: number): void {
     if (this.readonly) return;
+    const now = this.clock();
+    const lru = this.settings.evictionPolicy === "least-recently-used";
     const seen = this.accesses.get(rowid);
-    this.accesses.set(rowid, this.settings.evictionPolicy === "least-recently-used" ? this.now() : (seen ?? 0) + 1);
-    if (this.accesses.size >= 1000 && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
+    if (seen !== undefined && seen.storeTime === storeTime) seen.value = lru ? now / 1000 : seen.value + 1;
+    else this.accesses.set(rowid, { storeTime, value: lru ? now / 1000 : 1 });
+    if (this.#depth !== 0 || this.#reading) return;
+    if (this.accesses.size >= 1000 || now - this.#accessesFlushedAt >= ACCESS_FLUSH_MS) this.#tryFlushAccesses();
+    if (this.#accessTimer === undefined && this.accesses.size !== 0) this.#armAccessTimer();
   }
 
+  #armAccessTimer(): void {
+    this.#accessTimer = setTimeout(() => {
+      this.#accessTimer = undefined;
+      // Timers run between synchronous calls: never inside a transaction,
+      // and close() clears this one.
+      if (this.accesses.size === 0) return;
+      this.#tryFlushAccesses();
+      if (this.accesses.size !== 0) this.#armAccessTimer();
+    }, ACCESS_FLUSH_MS);
+    // Never keeps a process alive: close() writes what is still pending.
+    this.#accessTimer.unref?.();
+  }
+
+  /**
+   * Writes pending accesses and statistics now if the write lock is free;
+   * when another connection holds it, gives up at once and keeps them.
+   */
   #tryFlushAccesses(): void {
+    this.#accessesFlushedAt = this.clock();
     const db = this.db("get");
     db.exec("PRAGMA busy_timeout = 0");
     try {
@@ -396,15 +443,22 @@ export class Engine {
     }
   }
 
+  /**
+   * Applies pending accesses to rows that are still the ones read: a rowid
+   * alone is not enough, as SQLite reuses the rowid of a deleted row, and a
+   * count read from "x" would land on "y"; a replaced row has a new
+   * store_time, and its old hits are dropped too.
+   */
   #flushAccesses(): void {
     const lru = this.settings.evictionPolicy === "least-recently-used";
     const stmt = this.prepare(
       lru
-        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ?"
-        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ?",
+        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ? AND store_time = ?"
+        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ? AND store_time = ?",
     );
-    for (const [rowid, value] of this.accesses) stmt.run(lru ? value : BigInt(value), rowid);
+    for (const [rowid, { storeTime, value }] of this.accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
     this.accesses.clear();
+    this.#accessesFlushedAt = this.clock();
   }
 
   #busyTimeout(): number {
@@ -479,22 +533,22 @@ export class Engine {
   }
 
   /**
-   * Adds pending hit and miss counts to the Settings table now.
+   * Adds pending hit and miss counts (and accesses) to the database now if
+   * the write lock is free; when another connection holds it, gives up at
+   * once and keeps them pending (`stats()` adds them to what it reads).
    */
-  flushStats(op: string): void {
-    if ((this.hits !== 0 || this.misses !== 0) && !this.readonly) this.write(op, () => {});
+  flushStats(): void {
+    if ((this.hits !== 0 || this.misses !== 0) && !this.readonly && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
   }
 
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
-    try {
-      if (this.accesses.size !== 0) this.write("close cache", () => {});
-      else this.flushStats("close cache");
-    } catch {
-      // Statistics are best effort: a close never fails because another
-      // process held the lock for longer than `timeout`.
-    }
+    if (this.#accessTimer !== undefined) clearTimeout(this.#accessTimer);
+    this.#accessTimer = undefined;
+    // Best effort, as statistics and access times are: a close never waits
+    // for (nor fails because of) another process holding the lock.
+    if ((this.accesses.size !== 0 || this.hits !== 0 || this.misses !== 0) && !this.readonly && this.#depth === 0) this.#tryFlushAccesses();
     this.#db = undefined;
     this.#statements.clear();
     this.hot = {};

@@ -2,7 +2,8 @@
  * The shard hash of python-diskcache's `Disk.hash`, so that a FanoutCache of
  * either library puts a str, bytes, int or float key in the same shard:
  * Adler-32 of the UTF-8 (strings), of the bytes (binary), of the big-endian
- * IEEE double (floats), and the integer modulo 0xFFFFFFFF (ints). Other keys
+ * IEEE double (non-integral or out-of-range floats), and the integer modulo
+ * 0xFFFFFFFF (ints, and integral numbers within 64 bits, whatever their size). Other keys
  * hash their canonical encoding.
  *
  * @module
@@ -28,13 +29,22 @@ export function adler32(bytes: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/** Python's `key % 0xFFFFFFFF` (a non-negative remainder). */
+function intHash(k: bigint): number {
+  return Number(((k % MASK) + MASK) % MASK);
+}
+
 /** The 32-bit shard hash of a key, as python-diskcache computes it. */
 export function shardHash(key: unknown): number {
   if (!isRawKey(key)) return adler32(structuredKeyValue(key));
   const k = rawKeyValue(key as string);
   if (typeof k === "string") return adler32(utf8.encode(k));
   if (k instanceof Uint8Array) return adler32(k);
-  if (typeof k === "bigint") return Number(((k % MASK) + MASK) % MASK);
+  if (typeof k === "bigint") return intHash(k);
+  // An integral number past 2^53 is stored as a float, but it equals a 64-bit
+  // integer, and SQLite finds it by the equal bigint or Python int: it must
+  // live in that integer's shard (python-diskcache hashes an int key as an int).
+  if (Number.isInteger(k) && (k as number) >= -(2 ** 63) && (k as number) < 2 ** 63) return intHash(BigInt(k as number));
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, k as number, false);
   return adler32(new Uint8Array(view.buffer));

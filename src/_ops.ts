@@ -38,9 +38,9 @@ const HOT_COLUMNS_NUL = `mode, value, CASE WHEN ${nulTest("value")} THEN '' ELSE
 
 const SQL = {
   getValue: `SELECT ${HOT_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHit: `SELECT ${HOT_COLUMNS}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHit: `SELECT ${HOT_COLUMNS}, rowid, store_time FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getValueNul: `SELECT ${HOT_COLUMNS_NUL} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHitNul: `SELECT ${HOT_COLUMNS_NUL}, rowid FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
+  getValueHitNul: `SELECT ${HOT_COLUMNS_NUL}, rowid, store_time FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
   has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -87,9 +87,9 @@ function miss<T>(engine: Engine, result?: T): T {
   return result as T;
 }
 
-function hit(engine: Engine, rowid: number): void {
+function hit(engine: Engine, rowid: number, storeTime: number): void {
   if (engine.settings.statistics) engine.hits++;
-  if (engine.policy.onHit !== null) engine.recordAccess(rowid);
+  if (engine.policy.onHit !== null) engine.recordAccess(rowid, storeTime);
 }
 
 /**
@@ -108,7 +108,7 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   if (row == null) return miss(engine);
   const value = fetchValue(engine.directory, row, original);
   if (value === MISSING) return miss(engine);
-  hit(engine, row.rowid);
+  hit(engine, row.rowid, row.store_time);
   return {
     value,
     storeTime: row.store_time,
@@ -118,11 +118,12 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
 }
 
 /** A row of the hot statement, as arrays or as objects (see `SqliteDriver.objectRows`). */
-type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number] & {
+type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number] & {
   mode: number;
   value: SqliteValue;
   filename: string | null;
   rowid?: number;
+  store_time?: number;
 };
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
@@ -136,12 +137,12 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
     onHit ? (nul ? SQL.getValueHitNul : SQL.getValueHit) : (nul ? SQL.getValueNul : SQL.getValue),
     !objects,
   );
-  let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined;
+  let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
     const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;
     if (row == null) return miss(engine, MISSING);
-    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid;
-    else mode = row[0], value = row[1], filename = row[2], rowid = row[3];
+    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
+    else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
   } catch (error) {
     if (engine.driver.errorCode(error) !== undefined) throw engine.translate(error, "get");
     return slowGet(engine, key, raw, original); // an integer node:sqlite refuses to read
@@ -151,7 +152,7 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   }
   // Inline (no file to go missing): fetchValue cannot answer MISSING here.
   const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
-  if (onHit) hit(engine, rowid!);
+  if (onHit) hit(engine, rowid!, storeTime!);
   else if (engine.settings.statistics) engine.hits++;
   return result;
 }
@@ -439,7 +440,7 @@ export function stats(
   enable: boolean | undefined,
   reset: boolean,
 ): CacheStats {
-  engine.flushStats("read statistics");
+  engine.flushStats();
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
   const out = {
     hits: read("hits") + engine.hits,

@@ -116,9 +116,14 @@ type StoredBytes = { filename: null; inline: Uint8Array | string } | { filename:
  */
 function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, original: unknown): StoredBytes | undefined {
   engine.db(op);
-  const row = engine.prepare(
-    `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
-  ).get(key, raw, engine.now()) as { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
+  let row: { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
+  try {
+    row = engine.prepare(
+      `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
+    ).get(key, raw, engine.now()) as typeof row;
+  } catch (error) {
+    throw engine.translate(error, op); // a busy database is a Timeout, as for get()
+  }
   if (row == null) return undefined;
   if (row.filename === null) {
     if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) return { filename: null, inline: row.value };

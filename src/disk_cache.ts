@@ -560,7 +560,10 @@ export class DiskCache {
    * Hit and miss counts of `get`/`getEntry` kept while `statistics` is on, over
    * every process using the directory. Counting never takes the write lock on
    * a read: each connection adds its counts with its next write, `stats()` or
-   * `close()` (a process that dies loses its uncounted reads, nothing else).
+   * `close()`, the last two only if the lock is free at that instant (they
+   * never wait; `stats()` adds what is still pending to what it reads). A
+   * process that dies, or finds the lock busy at `close()`, loses its
+   * uncounted reads, nothing else.
    *
    * @param options `enable` turns counting on or off (persisted); `reset`
    * zeroes the counts after reading them.
@@ -1181,6 +1184,8 @@ export class DiskCache {
   /**
    * Closes the connection. Safe to call twice; later calls of other methods
    * throw `DiskCacheError`. Nothing acknowledged is lost by not calling it.
+   * Pending hit statistics and LRU/LFU access times are written if the lock
+   * is free; close never waits for another process to release it.
    *
    * @example Close a cache
    * ```ts

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { type CacheStats, DiskCache, type DiskCacheOptions, type Entry } from "./disk_cache.ts";
 import { Deque } from "./deque.ts";
 import { describe, Timeout } from "./errors.ts";
+import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import type { IterateOptions, SetOptions } from "./options.ts";
 import { Index } from "./persistent_index.ts";
@@ -37,6 +38,18 @@ export interface FanoutStats extends CacheStats {
   timeouts: number;
 }
 
+/** Opens one shard, retrying for up to 60 s (python-diskcache's retry) while another process holds its write lock. */
+function openShard(dir: string, options: DiskCacheOptions): DiskCache {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return new DiskCache(dir, options);
+    } catch (error) {
+      if (!(error instanceof Timeout) || Date.now() >= deadline) throw error;
+    }
+  }
+}
+
 /**
  * A sharded cache. Same methods as {@linkcode DiskCache} where they make
  * sense across shards, with one difference: a shard locked for longer than
@@ -44,8 +57,17 @@ export interface FanoutStats extends CacheStats {
  * (`get` misses, `set`/`add`/`delete`/`touch` return `false`,
  * `incr`/`decr`/`pop` return `undefined`), and the degradation is counted in
  * `stats().timeouts`. Bulk removals (`expire`, `evict`, `cull`, `clear`)
- * retry a busy shard up to 100 times, then throw `Timeout` with `removed`. There is no cross-shard `transact`: use
+ * retry a busy shard up to 100 times, then throw `Timeout` with `removed`.
+ * Settings changes (`updateSettings`, `createTagIndex`, `dropTagIndex`,
+ * `stats({ reset, enable })`) apply to every shard or to none: they lock
+ * every shard first, and a shard busy past `timeout` throws `Timeout` with
+ * nothing changed. Opening retries a busy shard for up to 60 s, as
+ * python-diskcache does. There is no cross-shard `transact`: use
  * {@linkcode FanoutCache.cache} for a sub-cache that has one.
+ *
+ * `sizeLimit` is the total, split evenly: each shard holds `sizeLimit /
+ * shards` bytes, and one value must fit in its key's shard (a larger one is
+ * refused with a `RangeError` that names the share).
  *
  * @example Share a cache between many writers
  * ```ts
@@ -71,6 +93,10 @@ export class FanoutCache {
    * @param directory Where it lives; omitted means a fresh temporary directory.
    * @param options `shards`, `timeout` (default 10 ms) and the DiskCache
    * options; `sizeLimit` is the total, divided evenly over the shards.
+   * @throws {Timeout} when a shard that must write settings on open (a new
+   * `sizeLimit`, `statistics: true`, a directory python-diskcache made)
+   * stays locked by another process for 60 s; the shards opened before it
+   * are closed again (the settings they wrote stay).
    */
   constructor(directory?: string, options: FanoutCacheOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -95,7 +121,7 @@ export class FanoutCache {
         const dir = join(this.#directory, String(i).padStart(3, "0"));
         const isNew = !existsSync(join(dir, "cache.db"));
         const own = sizeLimit !== undefined ? { sizeLimit } : isNew ? fresh : {};
-        this.#shards.push(new DiskCache(dir, { ...this.#options, ...own }));
+        this.#shards.push(openShard(dir, { ...this.#options, ...own }));
       }
     } catch (error) {
       for (const shard of this.#shards) shard.close();
@@ -152,6 +178,13 @@ export class FanoutCache {
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
   #busy<T>(error: unknown, fallback: T): T {
+    if (error instanceof RangeError && /\bsizeLimit of \d+ bytes/.test(error.message)) {
+      const n = this.#shards.length;
+      throw new RangeError(
+        `${error.message} (a FanoutCache splits sizeLimit evenly: each of its ${n} shards holds ${this.#shards[0]!.sizeLimit} bytes of the total ${this.sizeLimit}, and a value must fit in its key's shard)`,
+        { cause: error },
+      );
+    }
     if (!(error instanceof Timeout)) throw error;
     this.#timeouts++;
     return fallback;
@@ -206,9 +239,9 @@ export class FanoutCache {
     return this.#degradeAsync(false, () => this.shardOf(key).setFile(key, source, options));
   }
 
-  /** See {@linkcode DiskCache.getFile}. */
+  /** See {@linkcode DiskCache.getFile}; `false` when the shard stayed busy. */
   getFile(key: Key, destination: string): Promise<boolean> {
-    return this.shardOf(key).getFile(key, destination);
+    return this.#degradeAsync(false, () => this.shardOf(key).getFile(key, destination));
   }
 
   /** See {@linkcode DiskCache.getStream}. */
@@ -301,20 +334,56 @@ export class FanoutCache {
   volume(): number {
     return this.#shards.reduce((n, s) => n + s.volume(), 0);
   }
-  /** See {@linkcode DiskCache.createTagIndex}. */
+  /**
+   * Runs `fn` with every shard's write lock held (one transaction per shard,
+   * all begun before `fn` runs), so a change lands on every shard or on
+   * none: a shard busy past `timeout` throws `Timeout` before anything is
+   * written. If `fn` throws, every shard rolls back and re-reads its
+   * settings.
+   */
+  #allShards(fn: () => void): void {
+    const lock = (i: number): void => {
+      if (i === this.#shards.length) return fn();
+      this.#shards[i]!.transact(() => lock(i + 1));
+    };
+    try {
+      lock(0);
+    } catch (error) {
+      for (const s of this.#shards) s.reloadSettings();
+      if (error instanceof Timeout) this.#timeouts++;
+      throw error;
+    }
+  }
+
+  /** See {@linkcode DiskCache.createTagIndex}; on every shard or none (a busy shard throws `Timeout`). */
   createTagIndex(): void {
-    for (const s of this.#shards) s.createTagIndex();
+    this.#allShards(() => {
+      for (const s of this.#shards) s.createTagIndex();
+    });
   }
-  /** See {@linkcode DiskCache.dropTagIndex}. */
+  /** See {@linkcode DiskCache.dropTagIndex}; on every shard or none (a busy shard throws `Timeout`). */
   dropTagIndex(): void {
-    for (const s of this.#shards) s.dropTagIndex();
+    this.#allShards(() => {
+      for (const s of this.#shards) s.dropTagIndex();
+    });
   }
-  /** See {@linkcode DiskCache.updateSettings}; `sizeLimit` is the total. */
+  /**
+   * See {@linkcode DiskCache.updateSettings}; `sizeLimit` is the total.
+   * Applied to every shard or none: a shard busy past `timeout` throws
+   * `Timeout` with nothing changed. `sqliteJournalMode`, which SQLite
+   * cannot change inside a transaction, is then applied shard by shard.
+   */
   updateSettings(changes: Partial<DiskCacheSettings>): void {
-    const perShard = changes.sizeLimit === undefined
+    if (typeof changes !== "object" || changes === null) return void this.#shards[0]!.updateSettings(changes); // its TypeError
+    const { sqliteJournalMode, ...rest } = changes.sizeLimit === undefined
       ? changes
       : { ...changes, sizeLimit: Math.floor(changes.sizeLimit / this.#shards.length) };
-    for (const s of this.#shards) s.updateSettings(perShard);
+    if (Object.keys(rest).length > 0) {
+      this.#allShards(() => {
+        for (const s of this.#shards) s.updateSettings(rest);
+      });
+    }
+    if (sqliteJournalMode !== undefined) for (const s of this.#shards) s.updateSettings({ sqliteJournalMode });
   }
 
   /** See {@linkcode DiskCache.reloadSettings}, on every shard. */
@@ -322,13 +391,22 @@ export class FanoutCache {
     for (const s of this.#shards) s.reloadSettings();
   }
 
-  /** The shards' statistics added up, plus the timeouts this instance degraded. */
+  /**
+   * The shards' statistics added up, plus the timeouts this instance
+   * degraded. Reading never waits for a busy shard (its pending counts are
+   * added in); `reset` and `enable` change every shard or none (a busy
+   * shard throws `Timeout`).
+   */
   stats(options: { enable?: boolean; reset?: boolean } = {}): FanoutStats {
     const sum: FanoutStats = { hits: 0, misses: 0, evictions: 0, count: 0, volume: 0, sizeLimit: 0, timeouts: this.#timeouts };
-    for (const s of this.#shards) {
-      const one = s.stats(options);
-      for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
-    }
+    const add = () => {
+      for (const s of this.#shards) {
+        const one = s.stats(options);
+        for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
+      }
+    };
+    if (options.reset || options.enable !== undefined) this.#allShards(add);
+    else add();
     if (options.reset) this.#timeouts = 0;
     return sum;
   }
@@ -340,13 +418,46 @@ export class FanoutCache {
     );
   }
 
-  /** Live keys, shard after shard (insertion order within each shard). */
+  /**
+   * Live keys. In insertion order (the default): shard after shard,
+   * insertion order within each. With `order: "key"`: the shards' ordered
+   * streams merged into one, in SQLite's order of the stored keys (numbers
+   * < strings < bytes and structured keys), as one DiskCache would give.
+   */
   *keys(options: IterateOptions = {}): IterableIterator<unknown> {
-    for (const s of this.#shards) yield* s.keys(options);
+    if (options?.order !== "key") {
+      for (const s of this.#shards) yield* s.keys(options);
+      return;
+    }
+    for (const [key] of this.#merge(options, (s) => s.keys(options), (k) => k)) yield key;
   }
-  /** Live entries, shard after shard. */
+  /** Live entries, in the order of {@linkcode FanoutCache.keys}. */
   *entries(options: IterateOptions = {}): IterableIterator<[unknown, unknown]> {
-    for (const s of this.#shards) yield* s.entries(options);
+    if (options?.order !== "key") {
+      for (const s of this.#shards) yield* s.entries(options);
+      return;
+    }
+    for (const [entry] of this.#merge(options, (s) => s.entries(options), (e) => e[0])) yield entry;
+  }
+
+  /** K-way merge of the shards' key-ordered streams (see {@linkcode compareKeys}). */
+  *#merge<T>(options: IterateOptions, open: (s: DiskCache) => Iterator<T>, keyOf: (item: T) => unknown): Generator<[T]> {
+    const sign = options.reverse ? -1 : 1;
+    const heads: { it: Iterator<T>; item: T; order: ReturnType<typeof storedKeyOrder> }[] = [];
+    const advance = (it: Iterator<T>) => {
+      const next = it.next();
+      if (!next.done) heads.push({ it, item: next.value, order: storedKeyOrder(keyOf(next.value)) });
+    };
+    for (const s of this.#shards) advance(open(s));
+    while (heads.length > 0) {
+      let best = 0;
+      for (let i = 1; i < heads.length; i++) {
+        if (sign * compareKeys(heads[i]!.order, heads[best]!.order) < 0) best = i;
+      }
+      const [head] = heads.splice(best, 1);
+      yield [head!.item];
+      advance(head!.it);
+    }
   }
   /** Same as {@linkcode FanoutCache.keys}. */
   [Symbol.iterator](): IterableIterator<unknown> {

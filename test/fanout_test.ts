@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCacheError, FanoutCache } from "../mod.ts";
+import { DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
+import { compareKeys, storedKeyOrder } from "../src/_key_order.ts";
 import { python, rawOpen, run, runJson, runners, tempDir } from "./_helpers.ts";
 
 test("FanoutCache routes keys to shards 000.. and offers the DiskCache operations", async () => {
@@ -145,4 +147,156 @@ test("FanoutCache closes the shards it opened when a later shard cannot be opene
   using cache = new FanoutCache(dir.path, { shards: 3 });
   cache.set("k", 1);
   assert.equal(cache.get("k"), 1);
+});
+
+test("FanoutCache puts an integral number past 2^53 in the shard of the equal bigint and of Python's int", async (t) => {
+  using dir = tempDir();
+  const big = [2 ** 60, -(2 ** 60), 2 ** 62 + 2 ** 40, -(2 ** 63), 2 ** 53];
+  {
+    using cache = new FanoutCache(dir.path, { shards: 8 });
+    for (const n of big) {
+      assert.equal(cache.shardOf(n), cache.shardOf(BigInt(n)), `${n} and ${BigInt(n)}n share a shard`);
+      cache.set(n, `js ${n}`);
+      assert.equal(cache.get(BigInt(n)), `js ${n}`);
+    }
+    cache.set(2n ** 61n, "bigint");
+    assert.equal(cache.get(2 ** 61), "bigint");
+    cache.set(2 ** 64, "past 64 bits a number stays a float key");
+    assert.equal(cache.get(2 ** 64), "past 64 bits a number stays a float key");
+  }
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  const res = await run(python()!, ["-c", `
+import sys, json, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=8)
+out = [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53, 2**61)]
+c[2**59 + 128] = "py"
+print(json.dumps(out))`, dir.path]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout), [...big.map((n) => `js ${n}`), "bigint"]);
+  using cache = new FanoutCache(dir.path, { shards: 8 });
+  assert.equal(cache.get(2 ** 59 + 128), "py", "a number finds the equal Python int");
+});
+
+test("FanoutCache with one shard locked: stats() reads pending counts without waiting, and settings change on every shard or none", () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 4, statistics: true, timeout: 20 });
+  const busy = cache.shards[2]!;
+  const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => cache.shardOf(k) === busy)!;
+  cache.set(key, 1);
+  const db = rawOpen(join(busy.directory, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    assert.equal(cache.get(key), 1);
+    assert.equal(cache.get("missing"), undefined);
+    const stats = cache.stats();
+    assert.equal(stats.hits, 1, "the pending hit is counted");
+    assert.equal(stats.misses, 1);
+    assert.equal(stats.timeouts, 0);
+    const before = cache.shards.map((s) => [s.cullLimit, s.tagIndex, s.sizeLimit]);
+    assert.throws(() => cache.updateSettings({ cullLimit: 3, sizeLimit: 2 ** 20 }), Timeout);
+    assert.throws(() => cache.createTagIndex(), Timeout);
+    assert.throws(() => cache.stats({ reset: true }), Timeout);
+    assert.deepEqual(cache.shards.map((s) => [s.cullLimit, s.tagIndex, s.sizeLimit]), before, "no shard changed");
+    assert.deepEqual(cache.shards.map((s) => s.reloadSettings().cullLimit), before.map((b) => b[0]), "nothing was written either");
+    assert.equal(cache.stats().timeouts, 3);
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  cache.updateSettings({ cullLimit: 3, sizeLimit: 2 ** 20 });
+  cache.createTagIndex();
+  assert.ok(cache.shards.every((s) => s.cullLimit === 3 && s.tagIndex && s.sizeLimit === 2 ** 18));
+  assert.ok(cache.shards.every((s) => s.reloadSettings().cullLimit === 3));
+  cache.dropTagIndex();
+  cache.updateSettings({ sqliteJournalMode: "wal", sqliteCacheSize: 4096 });
+  assert.throws(() => cache.updateSettings(null as never), (e: Error) => e instanceof TypeError && /expected an object/.test(e.message));
+  assert.throws(() => cache.updateSettings({ nope: 1 } as never), TypeError);
+  assert.ok(cache.shards.every((s) => !s.tagIndex && s.settings.sqliteCacheSize === 4096));
+  const reset = cache.stats({ reset: true });
+  assert.equal(reset.hits, 1);
+  assert.equal(reset.timeouts, 3);
+  assert.deepEqual([cache.stats().hits, cache.stats().timeouts], [0, 0], "reset zeroes what was pending too");
+});
+
+test("FanoutCache's constructor waits out a shard that another process (python-diskcache) holds, as python's FanoutCache does", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  new FanoutCache(dir.path, { shards: 4 }).close();
+  // Python holds shard 002's write lock for half a second, then lets go.
+  const holder = spawn(python()!, ["-u", "-c", `
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("locked")
+time.sleep(0.5)
+db.execute("COMMIT")`, join(dir.path, "002", "cache.db")], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((r) => holder.on("close", r));
+  await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
+  // A new sizeLimit is written to every shard on open.
+  using cache = new FanoutCache(dir.path, { shards: 4, sizeLimit: 4 * 2 ** 20 });
+  await exited;
+  assert.ok(cache.shards.every((s) => s.reloadSettings().sizeLimit === 2 ** 20));
+});
+
+test("FanoutCache's sizeLimit is split over the shards, and a value too large for its shard is refused naming the share", async () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 8, sizeLimit: 8 * 2 ** 20 });
+  assert.equal(cache.sizeLimit, 8 * 2 ** 20);
+  const big = new Uint8Array(2 * 2 ** 20);
+  const share = /each of its 8 shards holds 1048576 bytes of the total 8388608/;
+  assert.throws(() => cache.set("big", big), (e: Error) => e instanceof RangeError && share.test(e.message));
+  await assert.rejects(cache.setStream("big", new Blob([big]).stream()), (e: Error) => e instanceof RangeError && share.test(e.message));
+  assert.equal(cache.set("fits", new Uint8Array(2 ** 19)), true);
+});
+
+test("FanoutCache.keys({ order: 'key' }) merges the shards into the order one DiskCache gives, both ways", () => {
+  using dir = tempDir();
+  using fanout = new FanoutCache(join(dir.path, "f"), { shards: 5 });
+  using single = new DiskCache(join(dir.path, "s"));
+  const keys: unknown[] = [-5, 0, 1, 2.5, 10, 2 ** 40, -(2 ** 31) - 0.5, 7n, "", "a", "B", "ab", "é", "\u{1F600}", "\uFFFD", "\uE000", "z",
+    new Uint8Array([]), new Uint8Array([0]), new Uint8Array([1, 2]), new Uint8Array([255]), [1, "x"], { a: 1 }, true, null];
+  for (let i = 0; i < 60; i++) keys.push(`s${i}`, i * 37 - 500, new Uint8Array([i, i]));
+  for (const k of keys) {
+    fanout.set(k as string, 1);
+    single.set(k as string, 1);
+  }
+  const canon = (list: unknown[]) => list.map((k) => (k instanceof Uint8Array ? `bytes:${[...k]}` : typeof k === "bigint" ? Number(k) : k));
+  for (const reverse of [false, true]) {
+    const want = canon([...single.keys({ order: "key", reverse })]);
+    assert.deepEqual(canon([...fanout.keys({ order: "key", reverse })]), want, `reverse: ${reverse}`);
+    assert.deepEqual(canon([...fanout.entries({ order: "key", reverse })].map(([k]) => k)), want);
+  }
+  assert.equal([...fanout.keys()].length, keys.length);
+  assert.equal([...fanout.entries({ reverse: true })].length, keys.length);
+});
+
+test("FanoutCache.getFile degrades like the other reads when its shard is locked exclusively", async () => {
+  using dir = tempDir();
+  // Without WAL, a writer's exclusive lock keeps readers out.
+  using cache = new FanoutCache(dir.path, { shards: 2, timeout: 20, sqliteJournalMode: "delete" });
+  cache.set("f", "x".repeat(100));
+  const out = join(dir.path, "out.txt");
+  assert.equal(await cache.getFile("f", out), true);
+  assert.equal(readFileSync(out, "utf8"), "x".repeat(100));
+  const db = rawOpen(join(cache.shardOf("f").directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  try {
+    assert.equal(cache.get("f"), undefined);
+    assert.equal(await cache.getFile("f", out), false);
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.stats().timeouts, 2);
+});
+
+test("Key order: a key iteration returned that cannot be encoded again sorts after every stored key", () => {
+  const unencodable = storedKeyOrder(undefined);
+  assert.equal(unencodable.cls, 3);
+  assert.equal(compareKeys(unencodable, storedKeyOrder(undefined)), 0);
+  assert.ok(compareKeys(storedKeyOrder(new Uint8Array([255])), unencodable) < 0);
+  assert.ok(compareKeys(storedKeyOrder("\u{1F600}"), storedKeyOrder("\uFFFD")) > 0, "code point order, as UTF-8 bytes compare");
+  assert.ok(compareKeys(storedKeyOrder(2n ** 62n), storedKeyOrder(2 ** 62 + 2 ** 11)) < 0, "numbers and bigints compare exactly");
+  assert.ok(compareKeys(storedKeyOrder(2 ** 62 + 2 ** 11), storedKeyOrder(2n ** 62n)) > 0);
+  assert.equal(compareKeys(storedKeyOrder(1), storedKeyOrder(1n)), 0, "1 and 1n are one key");
 });

@@ -1,0 +1,176 @@
+// LRU/LFU hits that a connection records without the write lock: when they
+// reach the database, and on which row.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { DiskCache } from "../mod.ts";
+import { rawOpen, type Runner, runners, tempDir } from "./_helpers.ts";
+
+/** A runtime other than the one running this test, for the other process. */
+function otherRuntime(): Runner {
+  const here = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+  const all = runners("access_worker");
+  return all.find((r) => r.name === (here === "node" ? "bun" : "node24"))!;
+}
+
+/** test/fixtures/access_worker.ts in another process, driven one command at a time. */
+function startWorker(r: Runner, args: string[]) {
+  const child = spawn(r.cmd, [...r.args, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const lines: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  let closed = false;
+  createInterface({ input: child.stdout }).on("line", (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
+  const exited = new Promise<void>((resolve) =>
+    child.on("close", () => {
+      closed = true;
+      for (const w of waiting.splice(0)) w(undefined);
+      resolve();
+    })
+  );
+  const send = async (cmd: object): Promise<unknown> => {
+    child.stdin.write(`${JSON.stringify(cmd)}\n`);
+    const line = lines.shift() ?? (closed ? undefined : await new Promise<string | undefined>((resolve) => waiting.push(resolve)));
+    if (line === undefined) throw new Error(`${r.name} worker exited: ${stderr}`);
+    return (JSON.parse(line) as { result: unknown }).result;
+  };
+  return {
+    name: r.name,
+    send,
+    async close(): Promise<void> {
+      if (!closed) await send({ op: "close" });
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+test("LRU: hits of a process that only reads (another runtime) reach the eviction order, so the hot key is not evicted", { timeout: 300_000 }, async () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  const options = { clock: () => now, evictionPolicy: "least-recently-used", sizeLimit: 400_000, cullLimit: 10 } as const;
+  using writer = new DiskCache(dir.path, options);
+  const value = "x".repeat(15_000);
+  writer.set("hot", value);
+  for (let i = 0; i < 20; i++) {
+    now += 10;
+    writer.set(`cold${i}`, value);
+  }
+  const reader = startWorker(otherRuntime(), [dir.path, options.evictionPolicy, String(options.sizeLimit), String(now)]);
+  try {
+    for (let round = 0; round < 30; round++) {
+      // Both clocks move a second: the reader's first hit of the round writes its pending hits.
+      now += 1000;
+      await reader.send({ op: "tick", ms: 1000 });
+      assert.equal(await reader.send({ op: "get", key: "hot", n: 50 }), 50, `${reader.name} reads "hot"`);
+      now += 10;
+      writer.set(`new${round}`, value);
+    }
+  } finally {
+    await reader.close();
+  }
+  assert.ok(writer.length < 51, "the size limit evicted items");
+  assert.ok(writer.has("hot"), "the key read most recently survives");
+  assert.deepEqual(Array.from({ length: 20 }, (_, i) => `cold${i}`).filter((k) => writer.has(k)), [], "the keys never read went first");
+});
+
+test("LFU: pending hit counts land on the row that was read, not on a row that reused its rowid (two runtimes)", { timeout: 120_000 }, async () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  using a = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-frequently-used" });
+  a.set("a", 1);
+  now += 1;
+  a.set("x", 2);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  const row = (key: string) => db.prepare("SELECT rowid, access_count FROM Cache WHERE key = ?").get(key) as { rowid: number; access_count: number };
+  const b = startWorker(otherRuntime(), [dir.path, "least-frequently-used", String(a.sizeLimit), String(now)]);
+  try {
+    assert.equal(await b.send({ op: "get", key: "x", n: 500 }), 500);
+    assert.equal(await b.send({ op: "get", key: "a", n: 7 }), 7);
+    const xRowid = row("x").rowid;
+    now += 1;
+    assert.equal(a.delete("x"), true);
+    a.set("y", 3);
+    assert.equal(row("y").rowid, xRowid, "SQLite reused the deleted row's rowid");
+    assert.equal(await b.send({ op: "set", key: "z", size: 1 }), true, "b's write carries its pending counts");
+    assert.equal(row("y").access_count, 0, `"y" was never read`);
+    assert.equal(row("a").access_count, 7, `the hits of "a" landed`);
+  } finally {
+    await b.close();
+    db.close();
+  }
+});
+
+test("close() of a connection with pending LRU hits gives up at once when another process holds the lock", { timeout: 60_000 }, async () => {
+  using dir = tempDir();
+  const now = 1_700_000_000_000;
+  {
+    using cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used" });
+    cache.set("k", 1);
+  }
+  // Its timeout is ten minutes: a close that waited for the lock would hang
+  // this test (the test's timeout is only a deadlock detector).
+  const w = startWorker(otherRuntime(), [dir.path, "least-recently-used", String(2 ** 30), String(now + 500), "600000"]);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    db.exec("BEGIN IMMEDIATE"); // before the hit: its timer never finds the lock free either
+    try {
+      assert.equal(await w.send({ op: "get", key: "k", n: 1 }), 1);
+      await w.close();
+    } finally {
+      db.exec("ROLLBACK");
+    }
+    const { access_time } = db.prepare("SELECT access_time FROM Cache WHERE key = 'k'").get() as { access_time: number };
+    assert.equal(access_time, now / 1000, "the pending hit was dropped, as statistics are: best effort");
+  } finally {
+    db.close();
+  }
+});
+
+test("LRU: pending hits of a connection that went idle are written by a timer, which waits out a busy lock", async () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  using cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used" });
+  cache.set("k", 1);
+  now += 500; // less than a second since the open: the hit stays pending
+  const db = rawOpen(join(dir.path, "cache.db"));
+  const accessTime = () => (db.prepare("SELECT access_time FROM Cache WHERE key = 'k'").get() as { access_time: number }).access_time;
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    assert.equal(cache.get("k"), 1, "a hit never waits for the lock");
+    await new Promise((r) => setTimeout(r, 1500)); // the timer meets the lock held, and tries again later
+    db.exec("ROLLBACK");
+    // Polled until the timer wrote it (bounded only so that a broken timer fails instead of hanging).
+    for (let i = 0; i < 1200 && accessTime() !== now / 1000; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(accessTime(), now / 1000, "the timer wrote the hit");
+    assert.equal(cache.length, 1);
+  } finally {
+    db.close();
+  }
+});
+
+test("Hits inside a transaction or a read snapshot stay pending until the next write, and a timer with nothing left to write stops", async () => {
+  using dir = tempDir();
+  let now = 1_700_000_000_000;
+  using cache = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used", statistics: true });
+  cache.set("k", 1);
+  now += 5000; // past the interval, but no write may start inside a transaction or a snapshot
+  cache.transact(() => assert.equal(cache.get("k"), 1));
+  assert.deepEqual(cache.getMany(["k", "nope"]), [1, undefined]);
+  assert.deepEqual([cache.stats().hits, cache.stats().misses], [2, 1]);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    const accessTime = () => (db.prepare("SELECT access_time FROM Cache WHERE key = 'k'").get() as { access_time: number }).access_time;
+    now += 10;
+    assert.equal(cache.get("k"), 1, "a hit arms the timer");
+    cache.set("other", 2); // and a write takes the pending hits first
+    assert.equal(accessTime(), now / 1000);
+    await new Promise((r) => setTimeout(r, 1500)); // the timer finds nothing to write
+    assert.equal(accessTime(), now / 1000);
+  } finally {
+    db.close();
+  }
+});
