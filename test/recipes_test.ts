@@ -16,6 +16,7 @@ import {
   memoizeStampede,
   RLock,
   throttle,
+  Timeout,
 } from "../mod.ts";
 import { repoRoot, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
 
@@ -531,4 +532,64 @@ test("memoizeStampede: a background recomputation that ends after close() drops 
   await g();
   await g.settled();
   assert.equal((open.get(["stampede", "again"]) as [number])[0], first + 1);
+});
+
+test("recipes on a FanoutCache whose shard another connection holds: tries answer false, writes retry then throw Timeout, throttle waits", async () => {
+  using dir = tempDir();
+  using fanout = new FanoutCache(dir.path, { shards: 1, timeout: 1, evictionPolicy: "none" });
+  using other = new DiskCache(join(dir.path, "000"), { timeout: 1, evictionPolicy: "none" });
+  const rlock = new RLock(fanout, "r");
+  const sem = new BoundedSemaphore(fanout, "s");
+  const waits: number[] = [];
+  const tick = throttle(fanout, 1, 1, function busyTick() {
+    return "ticked";
+  }, { sleep: (ms) => Promise.resolve(void waits.push(ms)) });
+  let ticked: Promise<string> | undefined;
+  other.transact(() => {
+    assert.equal(rlock.tryAcquire(), false, "busy: not taken now");
+    assert.equal(sem.tryAcquire(), false);
+    assert.throws(() => new Averager(fanout, "a").add(1), Timeout, "a write that must not be lost is retried, then reported");
+    ticked = tick(); // its first try meets the busy shard
+  });
+  assert.equal(await ticked, "ticked");
+  assert.deepEqual(waits, [1], "throttle waited a moment for the shard");
+  assert.equal(rlock.tryAcquire(), true);
+  rlock.release();
+  let reads = 0;
+  const broken = throttle(fanout, 1, 1, function broken() {}, {
+    clock: () => {
+      if (reads++ > 0) throw new Error("no clock");
+      return Date.now();
+    },
+  });
+  await assert.rejects(broken(), /no clock/, "an error inside the shard's transaction is not taken for a busy shard");
+});
+
+test("memoizeStampede returns a result the cache cannot store, warning once; in the background it goes to onError", async () => {
+  using cache = tempCache();
+  const warnings: unknown[][] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  let calls = 0;
+  try {
+    const make = memoizeStampede(cache, function make() {
+      calls++;
+      return () => calls; // a function: the codec cannot store it
+    }, { ttl: 60_000 });
+    assert.equal((await make())(), 1);
+    assert.equal((await make())(), 2, "not cached: computed again");
+  } finally {
+    console.warn = original;
+  }
+  assert.equal(warnings.length, 1, "warned once");
+  assert.match(String(warnings[0]![0]), /memoizeStampede\(make\): a result could not be cached/);
+  const errors: unknown[] = [];
+  const later = memoizeStampede(cache, function later() {
+    return ++calls === 3 ? "storable" : () => "not storable";
+  }, { ttl: 60_000, beta: 1e9, onError: (error) => void errors.push(error) });
+  assert.equal(await later(), "storable");
+  assert.equal(await later(), "storable", "served while recomputing");
+  await later.settled();
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof TypeError, String(errors[0]));
 });

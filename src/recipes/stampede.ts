@@ -64,7 +64,9 @@ export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<
 
 /**
  * Wraps `fn` (sync or async) with stampede-safe memoization in `cache` (a
- * `DiskCache` or a `FanoutCache`).
+ * `DiskCache` or a `FanoutCache`). A result the cache cannot store is
+ * returned uncached (the first such failure is reported with
+ * `console.warn`); in a background recomputation it goes to `onError`.
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
@@ -110,6 +112,18 @@ export function memoizeStampede<A extends unknown[], R>(
     return [result, (performance.now() - start) / 1000];
   }
 
+  let warned = false;
+  /** Stores a computed result; one the cache refuses is returned uncached, reported once (as `memoize` does). */
+  function store(key: unknown[], pair: [Awaited<R>, number]): void {
+    try {
+      cache.set(key as Key, pair, { ttl, tag });
+    } catch (error) {
+      if (warned) return;
+      warned = true;
+      console.warn(`memoizeStampede(${name}): a result could not be cached and was returned uncached (reported once per function)`, error);
+    }
+  }
+
   const background = new Set<Promise<void>>();
   function recompute(key: unknown[], args: A): void {
     const done: Promise<void> = timed(args).then((pair) => {
@@ -146,7 +160,7 @@ export function memoizeStampede<A extends unknown[], R>(
           const stored = cache.get(key) as [Awaited<R>, number] | undefined;
           if (stored !== undefined) return stored[0];
           const pair = await timed(args);
-          cache.set(key, pair, { ttl, tag });
+          store(key, pair);
           return pair[0];
         } finally {
           inTransaction(cache, computing, (c) => c.get(computing) === mine && c.delete(computing));
