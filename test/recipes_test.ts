@@ -462,9 +462,21 @@ test("BoundedSemaphore: a holder past its ttl loses its slot to a newcomer and i
   b.release();
   assert.throws(() => b.release(), RangeError);
   assert.throws(() => new BoundedSemaphore(cache, "s", { clock: 5 as never }), /"clock" must be a function/);
-  // A value left by an older version (a bare count) counts as no holders.
+  // A value left by an older version (a bare count), or entries of another shape, count as no holders.
   cache.set("old", 1);
   assert.equal(new BoundedSemaphore(cache, "old").tryAcquire(), true);
+  cache.set("odd", [["t", "never"], 5, [7, null]]);
+  assert.equal(new BoundedSemaphore(cache, "odd").tryAcquire(), true);
+  // Past its ttl, a holder keeps its slot until someone needs it; the one whose ttl ran out first goes first.
+  const first = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });
+  const second = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });
+  assert.equal(second.tryAcquire(), true);
+  now -= 100; // first's slot runs out 100 ms before second's (whatever the order in the list)
+  assert.equal(first.tryAcquire(), true);
+  now += 5000;
+  assert.equal(new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock }).tryAcquire(), true);
+  assert.throws(() => first.release(), /ttl ran out/);
+  second.release(); // past its ttl, but nobody needed its slot
 });
 
 test("throttle: a clock stepped back an hour, or two processes' clocks 10 s apart, never make a call wait more than the period", async () => {

@@ -81,11 +81,24 @@ export class BoundedSemaphore {
     this.#clock = clock;
   }
 
-  /** The live holders stored under the key (a value of another shape counts as none). */
-  #holders(c: RecipeStore, now: number): Holders {
+  /**
+   * The holders stored under the key (a value of another shape counts as
+   * none), with room for one more when there is any: when all `value` slots
+   * are taken, the holder whose `ttl` ran out first (if any did) is dropped.
+   * A holder past its `ttl` keeps its slot until someone needs it.
+   */
+  #withRoom(c: RecipeStore, now: number): Holders {
     const stored = c.get(this.#key);
-    if (!Array.isArray(stored)) return [];
-    return (stored as Holders).filter((h) => Array.isArray(h) && (h[1] === null || h[1] > now));
+    const holders = (Array.isArray(stored) ? stored : []).filter((h): h is Holders[number] =>
+      Array.isArray(h) && typeof h[0] === "string" && (h[1] === null || typeof h[1] === "number")
+    );
+    if (holders.length < this.#value) return holders;
+    let oldest = -1;
+    holders.forEach((h, i) => {
+      if (h[1] !== null && h[1] <= now && (oldest < 0 || h[1] < holders[oldest]![1]!)) oldest = i;
+    });
+    if (oldest >= 0) holders.splice(oldest, 1);
+    return holders;
   }
 
   #store(c: RecipeStore, holders: Holders): void {
@@ -93,12 +106,15 @@ export class BoundedSemaphore {
     else c.set(this.#key, holders, { tag: this.#tag });
   }
 
-  /** Takes a slot if one is free (dropping holders whose `ttl` ran out); `true` when taken. */
+  /**
+   * Takes a slot if one is free, or else the slot of the holder whose `ttl`
+   * ran out first; `true` when taken.
+   */
   tryAcquire(): boolean {
     const mine = token();
     const taken = inTransaction(this.#cache, this.#key, (c) => {
       const now = this.#clock();
-      const holders = this.#holders(c, now);
+      const holders = this.#withRoom(c, now);
       if (holders.length >= this.#value) return false;
       holders.push([mine, this.#ttl === undefined ? null : now + this.#ttl]);
       this.#store(c, holders);
