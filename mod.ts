@@ -40,8 +40,8 @@ export { BoundedSemaphore, type SemaphoreOptions } from "./src/recipes/semaphore
 export { Averager } from "./src/recipes/averager.ts";
 export { throttle, type ThrottleOptions } from "./src/recipes/throttle.ts";
 export { barrier, type LockLike } from "./src/recipes/barrier.ts";
-export { memoizeStampede, type StampedeOptions } from "./src/recipes/stampede.ts";
-export type { RecipeCache, RecipeOptions } from "./src/recipes/_shared.ts";
+export { memoizeStampede, type StampedeMemoized, type StampedeOptions } from "./src/recipes/stampede.ts";
+export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/recipes/_shared.ts";
 export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
 export { EVICTION_POLICIES, type EvictionPolicy } from "./src/eviction.ts";
 export type { SqliteDatabase, SqliteDriver, SqliteOpenOptions, SqliteStatement, SqliteValue } from "./src/driver.ts";

@@ -7,6 +7,7 @@
  */
 import { describe } from "./errors.ts";
 import { encodeStructured } from "./codec.ts";
+import { keyName } from "./_function_name.ts";
 
 /** The key as a string that is equal exactly when the stored keys are equal. */
 function canonicalId(key: unknown): string {
@@ -26,11 +27,17 @@ export interface MemoizeCache {
 /** Options of {@linkcode memoize}. */
 export interface MemoizeOptions<A extends unknown[]> {
   /**
-   * The first part of every key. Defaults to the function's name, which must
-   * then be non-empty: two anonymous functions would share keys.
+   * The first part of every key: a name unique to this function among those
+   * memoized in the cache. Defaults to the function's own name, but only for
+   * a function declared with the `function` keyword under that name
+   * (`function load() {}`, `async function load() {}`). Every other function
+   * needs `name`, as its own name cannot tell it apart from others: methods
+   * (`new Users().get` and `new Orders().get` are both "get"), arrow
+   * functions and expressions named after their variable or property, bound,
+   * `export default` and anonymous functions.
    */
   name?: string;
-  /** Milliseconds a result stays cached; omitted means until evicted. */
+  /** Milliseconds a result stays cached (a positive number); omitted means until evicted. */
   ttl?: number;
   /** Tag stored with each result (see `evict`). */
   tag?: string | number | bigint | Uint8Array;
@@ -64,7 +71,10 @@ function typeName(v: unknown): string {
  * Wraps `fn` so results are served from `cache`. Results of `undefined` are
  * not cached. For a function that returns a promise, the resolved value is
  * stored (never the promise), rejections are not cached, and concurrent calls
- * with the same key in this process share one call of `fn`.
+ * with the same key in this process share one call of `fn`. A result the
+ * cache cannot store (e.g. a class instance the codec refuses, or a busy
+ * cache) is still returned, uncached; the first such failure of each
+ * memoized function is reported with `console.warn`.
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
@@ -72,7 +82,9 @@ function typeName(v: unknown): string {
  * @param fn The function.
  * @param options `name`, `ttl`, `tag`, `typed`, `ignore`, `key`.
  * @returns The memoized function with `cacheKey(...args)`.
- * @throws {TypeError} For a nameless function without `name`, or bad options.
+ * @throws {TypeError} Without `name`, for a function whose own name cannot
+ * tell it apart from others (see {@linkcode MemoizeOptions.name}), or for bad options.
+ * @throws {RangeError} For a `ttl` that is not a positive number.
  *
  * @example Memoize an async function
  * ```ts
@@ -103,9 +115,16 @@ export function memoize<A extends unknown[], R>(
       throw new TypeError(`Cannot memoize: unknown option ${JSON.stringify(k)}`);
     }
   }
-  const name = options.name ?? fn.name;
-  if (typeof name !== "string" || name.length === 0) {
-    throw new TypeError(`Cannot memoize: the function has no name; pass options.name so its keys cannot collide with another function's`);
+  const name = keyName("memoize", fn, options.name);
+  const { ttl, tag } = options;
+  if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0) || !Number.isFinite(ttl))) {
+    throw new RangeError(`Cannot memoize: "ttl" must be a positive number of milliseconds: received ${describe(ttl)}`);
+  }
+  if (tag !== undefined && !["string", "number", "bigint"].includes(typeof tag) && !(tag instanceof Uint8Array)) {
+    throw new TypeError(`Cannot memoize: "tag" must be a string, number, bigint or Uint8Array: received ${describe(tag)}`);
+  }
+  if (options.key !== undefined && typeof options.key !== "function") {
+    throw new TypeError(`Cannot memoize: "key" must be a function: received ${describe(options.key)}`);
   }
   const ignore = new Set(options.ignore ?? []);
   const keyOf = options.key
@@ -114,7 +133,19 @@ export function memoize<A extends unknown[], R>(
       const kept = args.filter((_, i) => !ignore.has(i));
       return options.typed ? [name, ...kept, "\u0000types", ...kept.map(typeName)] : [name, ...kept];
     };
-  const setOptions = { ttl: options.ttl, tag: options.tag };
+  const setOptions = { ttl, tag };
+  let warned = false;
+  /** Stores a result; a failure leaves it uncached (reported once), never fails the call. */
+  function store(key: unknown[], value: unknown): void {
+    if (value === undefined) return;
+    try {
+      cache.set(key, value, setOptions);
+    } catch (error) {
+      if (warned) return;
+      warned = true;
+      console.warn(`memoize(${name}): a result could not be cached and was returned uncached (reported once per memoized function)`, error);
+    }
+  }
   const pending = new Map<string, Promise<unknown>>();
   let isAsync = fn.constructor?.name === "AsyncFunction";
 
@@ -128,7 +159,7 @@ export function memoize<A extends unknown[], R>(
       const inFlight = pending.get(id);
       if (inFlight) return inFlight as R;
       const p = Promise.resolve(fn.apply(this, args)).then((value) => {
-        if (value !== undefined) cache.set(key, value, setOptions);
+        store(key, value);
         return value;
       }).finally(() => pending.delete(id));
       pending.set(id, p);
@@ -138,11 +169,11 @@ export function memoize<A extends unknown[], R>(
     if (typeof (result as { then?: unknown })?.then === "function") {
       isAsync = true;
       return Promise.resolve(result).then((value) => {
-        if (value !== undefined) cache.set(key, value, setOptions);
+        store(key, value);
         return value;
       }) as R;
     }
-    if (result !== undefined) cache.set(key, result, setOptions);
+    store(key, result);
     return result;
   } as Memoized<A, R>;
   Object.defineProperty(wrapped, "name", { value: `memoized ${name}` });

@@ -108,6 +108,30 @@ for (const [name, make, rawValues] of versions) {
   });
 }
 
+for (const [name, make] of versions) {
+  test(`KeyvDiskCache under ${name}: a ttl of 1e12 ms or more is a ttl, not an absolute time (set and setMany)`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path);
+    const keyv = make({ store });
+    if (name === "Keyv 6") assert.equal(keyv.store, store, "Keyv 6 uses the adapter directly (no bridge): it declares expires");
+    const before = Date.now();
+    assert.equal(await keyv.set("far", "v", 1.5e12), true);
+    assert.equal(await keyv.get("far"), "v", "not expired at once");
+    await keyv.setMany([{ key: "far2", value: "w", ttl: 1.5e12 }, { key: "near", value: "x", ttl: 60_000 }, { key: "never", value: "y" }]);
+    assert.deepEqual(await keyv.get(["far2", "near", "never"]), ["w", "x", "y"]);
+    const stored = (key: string) => [...store.cache.keys()].find((k) => String((k as string[])[1]).endsWith(key)) as [string, string];
+    for (const [key, ttl] of [["far", 1.5e12], ["far2", 1.5e12], ["near", 60_000]] as const) {
+      const expireTime = store.cache.getEntry(stored(key))!.expireTime!;
+      assert.ok(expireTime >= before + ttl - 1000 && expireTime <= Date.now() + ttl + 1000, `${key}: expires ${expireTime - before} ms after set`);
+    }
+    assert.equal(store.cache.getEntry(stored("never"))!.expireTime, null);
+    await keyv.set("short", "gone", 30);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(await keyv.get("short"), undefined, "a short ttl still expires");
+    await keyv.disconnect();
+  });
+}
+
 test("KeyvDiskCache setMany/deleteMany/hasMany run in one transaction each", async () => {
   using dir = tempDir();
   const store = new KeyvDiskCache(dir.path);
@@ -116,6 +140,10 @@ test("KeyvDiskCache setMany/deleteMany/hasMany run in one transaction each", asy
   assert.deepEqual(await store.getMany(["a", "c"]), [1, undefined]);
   assert.deepEqual(await store.deleteMany(["a", "c"]), [true, false]);
   assert.equal(await store.deleteMany(["a", "c"]), false, "none removed: false, which Keyv 5 and 6 both read right");
+  await store.set("rel", 1, 60_000);
+  const rel = store.cache.getEntry(["\u0000keyv", "rel"]);
+  assert.ok(rel && rel.expireTime! > Date.now() + 50_000 && rel.expireTime! < Date.now() + 70_000, "a relative ttl, as Keyv 5 passes");
+  assert.equal(store.capabilities.expires, true); // what Keyv 6 reads: from now on set() takes absolute times
   await store.set("abs", 1, Date.now() + 60_000);
   const entry = store.cache.getEntry(["\u0000keyv", "abs"]);
   assert.ok(entry && entry.expireTime! > Date.now() + 50_000 && entry.expireTime! < Date.now() + 70_000, "an absolute expiry is understood");

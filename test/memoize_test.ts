@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { memoize } from "../mod.ts";
-import { tempCache } from "./_helpers.ts";
+import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
+import { tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.memoize() caches results by name and arguments, with cacheKey()", () => {
   using cache = tempCache();
@@ -33,7 +33,7 @@ test("memoize() options: typed, ignore, key, name; refuses nameless functions", 
   g({ id: 5, at: 1 });
   g({ id: 5, at: 2 });
   assert.equal(calls, 3);
-  assert.throws(() => memoize(cache, (() => 1) as () => number), /no name/);
+  assert.throws(() => memoize(cache, (() => 1) as () => number), /no name; pass options\.name/);
   assert.throws(() => memoize(cache, function h() {}, { expire: 1 } as never), /unknown option "expire"/);
 });
 
@@ -93,4 +93,97 @@ test("memoize() of a plain function that returns a promise caches the resolved v
     return Promise.resolve(undefined);
   })(), undefined);
   assert.equal(cache.length, 1, "undefined is never stored");
+});
+
+class Users {
+  get(id: number) {
+    return { user: id };
+  }
+  load = (id: number) => ({ user: id });
+}
+class Orders {
+  get(id: number) {
+    return { order: id };
+  }
+}
+
+test("memoize() refuses a function whose own name cannot tell it apart (methods, arrows, bound, default, anonymous) and asks for { name }", () => {
+  using cache = tempCache();
+  const refused = [
+    new Users().get,
+    new Orders().get,
+    new Users().load,
+    function named() {}.bind(null),
+    { default: function () {} }.default,
+    (() => {
+      const local = () => 1;
+      return local;
+    })(),
+  ];
+  for (const fn of refused) {
+    assert.throws(() => cache.memoize(fn as () => unknown), (e: unknown) => e instanceof TypeError && /pass options\.name/.test(e.message), fn.name);
+    assert.throws(() => memoizeStampede(cache, fn as () => unknown, { ttl: 1000 }), /pass options\.name/, "memoizeStampede follows the same rule");
+    assert.throws(() => throttle(cache, 1, 1, fn as () => unknown), /pass options\.name/, "throttle too");
+  }
+  assert.throws(() => cache.memoize(new Users().get), /its name "get" cannot tell it apart/);
+  assert.throws(() => cache.memoize(function f() {}, { name: "" }), /"name" must be a non-empty string/);
+  // With names, the two methods never share results.
+  const users = cache.memoize(new Users().get, { name: "Users.get" });
+  const orders = cache.memoize(new Orders().get, { name: "Orders.get" });
+  assert.deepEqual(users(1), { user: 1 });
+  assert.deepEqual(orders(1), { order: 1 });
+  // A function declared with its name keeps working without one.
+  assert.deepEqual(cache.memoize(async function declared() {}).cacheKey(), ["declared"]);
+  assert.deepEqual(cache.memoize(function* generator() {}).cacheKey(), ["generator"]);
+});
+
+test("memoize() checks ttl, tag and key when it is created, not at each call", () => {
+  using cache = tempCache();
+  function f() {
+    return 1;
+  }
+  assert.throws(() => memoize(cache, f, { ttl: -1 }), (e: unknown) => e instanceof RangeError && /"ttl" must be a positive number/.test(e.message));
+  assert.throws(() => memoize(cache, f, { ttl: NaN }), RangeError);
+  assert.throws(() => memoize(cache, f, { ttl: "5" as never }), RangeError);
+  assert.throws(() => memoize(cache, f, { tag: {} as never }), /"tag" must be/);
+  assert.throws(() => memoize(cache, f, { key: 5 as never }), /"key" must be a function/);
+  assert.equal(memoize(cache, f, { ttl: 1000, tag: new Uint8Array([1]) })(), 1);
+});
+
+test("memoize() returns a result the cache cannot store, uncached, and warns once per memoized function", async () => {
+  using cache = tempCache();
+  const warnings: unknown[][] = [];
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  let calls = 0;
+  try {
+    const make = cache.memoize(function make(n: number) {
+      calls++;
+      return () => n; // a function: the codec cannot store it
+    });
+    assert.equal(make(1)(), 1);
+    assert.equal(make(1)(), 1);
+    assert.equal(calls, 2, "not cached");
+    const later = cache.memoize(async function later() {
+      return Symbol("no");
+    });
+    assert.equal(typeof await later(), "symbol");
+    await later();
+  } finally {
+    console.warn = original;
+  }
+  assert.equal(warnings.length, 2, "one warning per memoized function");
+  assert.match(String(warnings[0]![0]), /memoize\(make\): a result could not be cached/);
+  assert.match(String(warnings[1]![0]), /memoize\(later\)/);
+});
+
+test("memoize() on a FanoutCache and a DiskCache keys methods apart once named", () => {
+  using dir = tempDir();
+  using fanout = new FanoutCache(dir.path + "/f", { shards: 2 });
+  using disk = new DiskCache(dir.path + "/d");
+  for (const cache of [fanout, disk]) {
+    assert.throws(() => cache.memoize(new Users().get), TypeError);
+    const a = cache.memoize(new Users().get, { name: "Users.get" }), b = cache.memoize(new Orders().get, { name: "Orders.get" });
+    assert.deepEqual([a(7), b(7)], [{ user: 7 }, { order: 7 }]);
+  }
 });

@@ -1,7 +1,9 @@
 /**
  * A Keyv storage adapter over {@linkcode DiskCache}: `new Keyv({ store: new
- * KeyvDiskCache(dir) })`. Works under Keyv 5 and 6 (which drives it through
- * its bridge: relative ttl in ms either way). Namespaces are kept natively as
+ * KeyvDiskCache(dir) })`. Works under Keyv 5, which passes relative ttls
+ * (ms), and Keyv 6, which reads the adapter's `capabilities`, sees it takes
+ * absolute expiry times (`expires: true`), uses it directly (no bridge) and
+ * passes absolute times (epoch ms). Namespaces are kept natively as
  * the items' tag, so `clear()` removes one namespace without touching others,
  * expired entries are reclaimed by the cache itself, and the cache's size
  * limit holds. With Keyv's serialization turned off, values reach the cache
@@ -44,6 +46,8 @@ export class KeyvDiskCache {
   #cache: DiskCache;
   #owned: boolean;
   #listeners = new Map<string, Set<Listener>>();
+  /** Whether `set`'s third argument is an absolute expiry (Keyv 6 read `capabilities`). */
+  #absolute = false;
 
   /**
    * @param directory The cache directory (omitted: a temporary one), or options.
@@ -65,11 +69,37 @@ export class KeyvDiskCache {
     return [this.namespace ?? NO_NAMESPACE, key];
   }
 
-  #ttl(ttl: number | undefined): number | undefined {
-    if (ttl === undefined || ttl === null || !Number.isFinite(ttl)) return undefined;
-    // Keyv 6 adapters may be handed an absolute expiry (epoch ms); Keyv 5 a relative ttl.
-    if (ttl >= 1e12) return Math.max(0, ttl - Date.now());
-    return Math.max(0, ttl);
+  /**
+   * What Keyv 6 reads to choose how to drive a store: `expires: true` says
+   * this adapter takes absolute expiry times, so Keyv 6 uses it directly and
+   * passes `set(key, value, expires)` with `expires` in epoch ms. Keyv 5
+   * never reads it and passes a relative ttl. Reading it is how the adapter
+   * knows which one it serves: give each Keyv instance its own adapter.
+   */
+  get capabilities(): {
+    compatible: true;
+    store: "keyvStorage";
+    expires: true;
+    methods: Record<string, { exists: boolean; methodType: "async" | "sync" | "none" }>;
+  } {
+    this.#absolute = true;
+    const methods: Record<string, { exists: boolean; methodType: "async" | "sync" | "none" }> = {};
+    for (const m of ["get", "getMany", "has", "hasMany", "set", "setMany", "delete", "deleteMany", "clear", "disconnect", "iterator"]) {
+      methods[m] = { exists: true, methodType: "async" };
+    }
+    return { compatible: true, store: "keyvStorage", expires: true, methods };
+  }
+
+  /** A relative ttl (ms) to the cache's ttl; `undefined` for none. */
+  #relative(ttl: number | undefined): number | undefined {
+    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) return undefined;
+    return ttl;
+  }
+
+  /** An absolute expiry (epoch ms) to the cache's ttl: 0 when already past. */
+  #until(expires: number | undefined): number | undefined {
+    if (typeof expires !== "number" || !Number.isFinite(expires)) return undefined;
+    return Math.max(0, expires - Date.now());
   }
 
   /**
@@ -96,21 +126,31 @@ export class KeyvDiskCache {
   getMany<V>(keys: string[]): Promise<(V | undefined)[]> {
     return Promise.resolve(this.#guard(() => this.#cache.getMany<V>(keys.map((k) => this.#key(k))), keys.map(() => undefined)));
   }
-  /** Stores `value` under `key`, for `ttl` ms (or until an absolute expiry). */
-  set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+  /**
+   * Stores `value` under `key`. The third argument is what the Keyv driving
+   * the adapter passes: under Keyv 6 (which read `capabilities`) an absolute
+   * expiry in epoch ms, under Keyv 5 a ttl in ms. Zero, negative or missing
+   * ttls mean no expiry, as in Keyv.
+   */
+  set(key: string, value: unknown, ttlOrExpires?: number): Promise<boolean> {
     return Promise.resolve(this.#guard(() => {
       if (value === undefined) return false;
-      return this.#cache.set(this.#key(key), value, { ttl: this.#ttl(ttl), tag: this.namespace ?? NO_NAMESPACE });
+      const ttl = this.#absolute ? this.#until(ttlOrExpires) : this.#relative(ttlOrExpires);
+      return this.#cache.set(this.#key(key), value, { ttl, tag: this.namespace ?? NO_NAMESPACE });
     }, false));
   }
-  /** Stores many entries in one transaction. */
+  /**
+   * Stores many entries in one transaction: Keyv 6 gives each an absolute
+   * `expires` (epoch ms), Keyv 5 a relative `ttl` (ms).
+   */
   setMany(entries: { key: string; value: unknown; ttl?: number; expires?: number }[]): Promise<boolean[]> {
     return Promise.resolve(this.#guard(() =>
       this.#cache.transact(() =>
-        entries.map((e) =>
-          e.value !== undefined &&
-          this.#cache.set(this.#key(e.key), e.value, { ttl: this.#ttl(e.expires ?? e.ttl), tag: this.namespace ?? NO_NAMESPACE })
-        )
+        entries.map((e) => {
+          if (e.value === undefined) return false;
+          const ttl = e.expires !== undefined ? this.#until(e.expires) : this.#relative(e.ttl);
+          return this.#cache.set(this.#key(e.key), e.value, { ttl, tag: this.namespace ?? NO_NAMESPACE });
+        })
       ), entries.map(() => false)));
   }
   /** Removes `key`; `true` when it was there. */
@@ -118,15 +158,15 @@ export class KeyvDiskCache {
     return Promise.resolve(this.#guard(() => this.#cache.delete(this.#key(key)), false));
   }
   /**
-   * Removes many keys in one transaction: whether each key was there, or
-   * `false` when none was. Keyv 5 reads the answer as one boolean (true when
-   * any key was removed) and Keyv 6's bridge as one per key; a bare `false`
-   * reads right under both.
+   * Removes many keys in one transaction. Keyv 6 (which read `capabilities`)
+   * gets whether each key was there; Keyv 5 reads the answer as one boolean
+   * (true when any key was removed), so it gets the array only when some key
+   * was removed, else `false`.
    */
   deleteMany(keys: string[]): Promise<boolean[] | false> {
     return Promise.resolve(this.#guard(() => {
       const removed = this.#cache.transact(() => keys.map((k) => this.#cache.delete(this.#key(k))));
-      return removed.includes(true) ? removed : false;
+      return this.#absolute || removed.includes(true) ? removed : false;
     }, false as const));
   }
   /** Whether `key` is present. */

@@ -5,11 +5,14 @@
  * @module
  */
 import { getRandomValues } from "node:crypto";
-import { describe } from "../errors.ts";
+import { describe, Timeout } from "../errors.ts";
 import type { Key, Tag } from "../_values.ts";
 
-/** The part of a DiskCache the recipes use (its public API only). */
-export interface RecipeCache {
+/**
+ * The part of one `DiskCache` the recipes use (its public API
+ * only), including a write transaction.
+ */
+export interface RecipeStore {
   /** See `DiskCache.get`. */
   get(key: Key): unknown;
   /** See `DiskCache.getEntry`. */
@@ -26,6 +29,53 @@ export interface RecipeCache {
   pop(key: Key): unknown;
   /** See `DiskCache.transact`. */
   transact<T>(fn: () => T): T;
+}
+
+/**
+ * A sharded cache (`FanoutCache`): no transaction of its own, but each key
+ * lives in one shard, whose transaction the recipes use for that key.
+ */
+export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
+  /** The shard holding `key`. */
+  shardOf(key: Key): RecipeStore;
+}
+
+/**
+ * What the recipes accept: a `DiskCache` (or anything with its
+ * shape) or a `FanoutCache`. Every read-modify-write of a recipe touches one
+ * key, so it runs in the transaction of the cache, or of the shard, that
+ * holds that key.
+ */
+export type RecipeCache = RecipeStore | ShardedRecipeCache;
+
+/** How many times a busy shard is tried before its Timeout is thrown (each try waits the shard's `timeout`). */
+const SHARD_ATTEMPTS = 100;
+
+/**
+ * Runs `fn` in one write transaction of the cache or shard holding `key`,
+ * handing it that cache. A shard of a `FanoutCache` waits only its short
+ * `timeout` for the lock: when it stays busy before `fn` started, the answer
+ * is `busy()` if given (a try that may fail, e.g. `tryAcquire`), or else the
+ * transaction is tried again, up to 100 times, before the Timeout is thrown
+ * (a write that must not be lost, e.g. `release`). A plain cache already
+ * waited its own `timeout`: its Timeout is thrown at once.
+ */
+export function inTransaction<T>(cache: RecipeCache, key: Key, fn: (store: RecipeStore) => T, busy?: () => T): T {
+  if (!("shardOf" in cache)) return cache.transact(() => fn(cache));
+  const store = cache.shardOf(key);
+  for (let attempt = 1;; attempt++) {
+    let started = false;
+    try {
+      return store.transact(() => {
+        started = true;
+        return fn(store);
+      });
+    } catch (error) {
+      if (started || !(error instanceof Timeout)) throw error;
+      if (busy) return busy();
+      if (attempt >= SHARD_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /** Options shared by the recipes that store one key. */

@@ -5,11 +5,11 @@
  * @module
  */
 import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, type RecipeCache, type RecipeOptions } from "./_shared.ts";
+import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions } from "./_shared.ts";
 
 /**
  * A running average shared by processes: `add` updates `[total, count]` in
- * one transaction.
+ * one transaction (of the shard holding the key, on a `FanoutCache`).
  *
  * @example Average response times
  * ```ts
@@ -46,9 +46,9 @@ export class Averager {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new TypeError(`Cannot add to Averager: expected a finite number: received ${String(value)}`);
     }
-    this.#cache.transact(() => {
-      const [total, count] = (this.#cache.get(this.#key) as [number, number] | undefined) ?? [0, 0];
-      this.#cache.set(this.#key, [total + value, count + 1], { ttl: this.#ttl, tag: this.#tag });
+    inTransaction(this.#cache, this.#key, (c) => {
+      const [total, count] = (c.get(this.#key) as [number, number] | undefined) ?? [0, 0];
+      c.set(this.#key, [total + value, count + 1], { ttl: this.#ttl, tag: this.#tag });
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { describe } from "../errors.ts";
 import type { Key } from "../_values.ts";
+import { keyName } from "../_function_name.ts";
 import type { RecipeCache, RecipeOptions } from "./_shared.ts";
 
 /** Anything with the Lock/RLock/BoundedSemaphore shape. */
@@ -25,7 +26,8 @@ export interface LockLike {
  * @param cache The cache holding the lock.
  * @param lockFactory Makes the lock for a key.
  * @param fn The function.
- * @param options `name` (the lock's key, default the function's name), `ttl`, `tag`.
+ * @param options `name` (the lock's key; default the function's own name,
+ * which only a function declared with `function name() {}` may use), `ttl`, `tag`.
  * @returns The wrapped function (always async).
  *
  * @example One call at a time, across processes
@@ -48,8 +50,7 @@ export function barrier<A extends unknown[], R>(
   if (typeof lockFactory !== "function") {
     throw new TypeError(`Cannot create barrier: "lockFactory" must be a function: received ${describe(lockFactory)}`);
   }
-  const name = options.name ?? fn.name;
-  if (!name) throw new TypeError("Cannot create barrier: the function has no name; pass options.name");
+  const name = keyName("create barrier", fn, options.name);
   const { name: _, ...lockOptions } = options;
   return async (...args: A): Promise<Awaited<R>> => {
     // A lock per call: a shared RLock instance would let concurrent calls of

@@ -7,7 +7,7 @@
  */
 import { DiskCacheError } from "../errors.ts";
 import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, type RecipeCache, type RecipeOptions, retry, token } from "./_shared.ts";
+import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, retry, token } from "./_shared.ts";
 
 /**
  * A mutual-exclusion lock shared by every process using the cache: at most
@@ -67,7 +67,7 @@ export class Lock {
    * taken, or its `ttl` ran out and another holder took it).
    */
   release(): void {
-    const released = this.#cache.transact(() => this.#cache.get(this.#key) === this.#token && this.#cache.delete(this.#key));
+    const released = inTransaction(this.#cache, this.#key, (c) => c.get(this.#key) === this.#token && c.delete(this.#key));
     if (!released) {
       throw new DiskCacheError("Cannot release lock: it is not held by this Lock (never acquired, or its ttl ran out)");
     }
@@ -124,12 +124,12 @@ export class RLock {
 
   /** Takes the lock (or one more level of it) if free or ours; `true` when taken. */
   tryAcquire(): boolean {
-    return this.#cache.transact(() => {
-      const held = this.#cache.get(this.#key) as [string, number] | undefined;
+    return inTransaction(this.#cache, this.#key, (c) => {
+      const held = c.get(this.#key) as [string, number] | undefined;
       if (held !== undefined && held[0] !== this.#token) return false;
-      this.#cache.set(this.#key, [this.#token, (held?.[1] ?? 0) + 1], { ttl: this.#ttl, tag: this.#tag });
+      c.set(this.#key, [this.#token, (held?.[1] ?? 0) + 1], { ttl: this.#ttl, tag: this.#tag });
       return true;
-    });
+    }, () => false);
   }
 
   /**
@@ -149,11 +149,11 @@ export class RLock {
    * @throws {DiskCacheError} When this instance does not hold it.
    */
   release(): void {
-    const ok = this.#cache.transact(() => {
-      const held = this.#cache.get(this.#key) as [string, number] | undefined;
+    const ok = inTransaction(this.#cache, this.#key, (c) => {
+      const held = c.get(this.#key) as [string, number] | undefined;
       if (held === undefined || held[0] !== this.#token) return false;
-      if (held[1] > 1) this.#cache.set(this.#key, [this.#token, held[1] - 1], { ttl: this.#ttl, tag: this.#tag });
-      else this.#cache.delete(this.#key);
+      if (held[1] > 1) c.set(this.#key, [this.#token, held[1] - 1], { ttl: this.#ttl, tag: this.#tag });
+      else c.delete(this.#key);
       return true;
     });
     if (!ok) throw new DiskCacheError("Cannot release rlock: it is not held by this RLock (never acquired, or its ttl ran out)");

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { describe } from "../errors.ts";
+import { DiskCacheError, describe } from "../errors.ts";
 import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, type RecipeCache, type RecipeOptions, retry } from "./_shared.ts";
+import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, type RecipeStore, retry, token } from "./_shared.ts";
 
 /** Options of {@linkcode BoundedSemaphore}. */
 export interface SemaphoreOptions extends RecipeOptions {
@@ -16,11 +16,26 @@ export interface SemaphoreOptions extends RecipeOptions {
    * @default {1}
    */
   value?: number;
+  /**
+   * Clock in epoch ms for the holders' `ttl` (tests pass a fake).
+   *
+   * @default {Date.now}
+   */
+  clock?: () => number;
 }
 
+/** The holders stored under the semaphore's key: `[token, expiry in epoch ms or null]`. */
+type Holders = [string, number | null][];
+
 /**
- * A semaphore shared by every process using the cache. Releasing more times
- * than acquired throws. `ttl` restores the full count if holders die.
+ * A semaphore shared by every process using the cache: at most `value`
+ * holders at once. Each holder is recorded under the key with its own
+ * expiry: `ttl` frees the slot of a holder `ttl` ms after it took it (a
+ * guard against a holder that died), without touching the others' slots.
+ * `release()` frees a slot this instance holds; releasing more times than
+ * acquired throws a `RangeError`, and releasing a slot whose `ttl` ran out
+ * and that another holder then took throws a `DiskCacheError` (as
+ * {@linkcode Lock} does).
  *
  * @example Allow two holders
  * ```ts
@@ -41,11 +56,14 @@ export class BoundedSemaphore {
   #value: number;
   #ttl: number | undefined;
   #tag: Tag | undefined;
+  #clock: () => number;
+  /** The tokens of the slots this instance holds, most recent last. */
+  #held: string[] = [];
 
   /**
-   * @param cache The cache holding the count.
+   * @param cache The cache holding the holders.
    * @param key The semaphore's key.
-   * @param options `value` (holders at once), `ttl`, `tag`.
+   * @param options `value` (holders at once), `ttl` (per holder), `tag`, `clock`.
    */
   constructor(cache: RecipeCache, key: Key, options: SemaphoreOptions = {}) {
     ({ ttl: this.#ttl, tag: this.#tag } = checkRecipeOptions("BoundedSemaphore", options));
@@ -53,19 +71,57 @@ export class BoundedSemaphore {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new RangeError(`Cannot create BoundedSemaphore: "value" must be a positive integer: received ${describe(value)}`);
     }
+    const clock = options.clock ?? Date.now;
+    if (typeof clock !== "function") {
+      throw new TypeError(`Cannot create BoundedSemaphore: "clock" must be a function: received ${describe(clock)}`);
+    }
     this.#cache = cache;
     this.#key = key;
     this.#value = value;
+    this.#clock = clock;
   }
 
-  /** Takes a slot if one is free; `true` when taken. */
-  tryAcquire(): boolean {
-    return this.#cache.transact(() => {
-      const free = (this.#cache.get(this.#key) as number | undefined) ?? this.#value;
-      if (free <= 0) return false;
-      this.#cache.set(this.#key, free - 1, { ttl: this.#ttl, tag: this.#tag });
-      return true;
+  /**
+   * The holders stored under the key (a value of another shape counts as
+   * none), with room for one more when there is any: when all `value` slots
+   * are taken, the holder whose `ttl` ran out first (if any did) is dropped.
+   * A holder past its `ttl` keeps its slot until someone needs it.
+   */
+  #withRoom(c: RecipeStore, now: number): Holders {
+    const stored = c.get(this.#key);
+    const holders = (Array.isArray(stored) ? stored : []).filter((h): h is Holders[number] =>
+      Array.isArray(h) && typeof h[0] === "string" && (h[1] === null || typeof h[1] === "number")
+    );
+    if (holders.length < this.#value) return holders;
+    let oldest = -1;
+    holders.forEach((h, i) => {
+      if (h[1] !== null && h[1] <= now && (oldest < 0 || h[1] < holders[oldest]![1]!)) oldest = i;
     });
+    if (oldest >= 0) holders.splice(oldest, 1);
+    return holders;
+  }
+
+  #store(c: RecipeStore, holders: Holders): void {
+    if (holders.length === 0) c.delete(this.#key);
+    else c.set(this.#key, holders, { tag: this.#tag });
+  }
+
+  /**
+   * Takes a slot if one is free, or else the slot of the holder whose `ttl`
+   * ran out first; `true` when taken.
+   */
+  tryAcquire(): boolean {
+    const mine = token();
+    const taken = inTransaction(this.#cache, this.#key, (c) => {
+      const now = this.#clock();
+      const holders = this.#withRoom(c, now);
+      if (holders.length >= this.#value) return false;
+      holders.push([mine, this.#ttl === undefined ? null : now + this.#ttl]);
+      this.#store(c, holders);
+      return true;
+    }, () => false);
+    if (taken) this.#held.push(mine);
+    return taken;
   }
 
   /**
@@ -80,18 +136,28 @@ export class BoundedSemaphore {
   }
 
   /**
-   * Frees a slot.
+   * Frees the slot this instance took last.
    *
-   * @throws {RangeError} When released more times than acquired.
+   * @throws {RangeError} When this instance released more times than it acquired.
+   * @throws {DiskCacheError} When the slot's `ttl` ran out and another holder took it.
    */
   release(): void {
-    this.#cache.transact(() => {
-      const free = (this.#cache.get(this.#key) as number | undefined) ?? this.#value;
-      if (free >= this.#value) {
-        throw new RangeError(`Cannot release semaphore: released more times than acquired (all ${this.#value} slots are free)`);
-      }
-      this.#cache.set(this.#key, free + 1, { ttl: this.#ttl, tag: this.#tag });
+    const mine = this.#held.at(-1);
+    if (mine === undefined) {
+      throw new RangeError("Cannot release semaphore: released more times than acquired by this BoundedSemaphore");
+    }
+    const found = inTransaction(this.#cache, this.#key, (c) => {
+      const stored = c.get(this.#key);
+      const holders = (Array.isArray(stored) ? stored : []) as Holders;
+      const rest = holders.filter((h) => !(Array.isArray(h) && h[0] === mine));
+      if (rest.length === holders.length) return false;
+      this.#store(c, rest);
+      return true;
     });
+    this.#held.pop();
+    if (!found) {
+      throw new DiskCacheError("Cannot release semaphore: this holder's slot is gone (its ttl ran out and another holder took it)");
+    }
   }
 
   /** Frees a slot at the end of an `await using` block. */

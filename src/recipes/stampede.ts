@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { describe } from "../errors.ts";
-import type { Tag } from "../_values.ts";
-import { type RecipeCache, sleep, token } from "./_shared.ts";
+import { describe, DiskCacheError, Timeout } from "../errors.ts";
+import { keyName } from "../_function_name.ts";
+import type { Key, Tag } from "../_values.ts";
+import { inTransaction, type RecipeCache, sleep, token } from "./_shared.ts";
 
 /** Options of {@linkcode memoizeStampede}. */
 export interface StampedeOptions<A extends unknown[]> {
@@ -23,7 +24,11 @@ export interface StampedeOptions<A extends unknown[]> {
    * @default {1}
    */
   beta?: number;
-  /** The first part of every key; defaults to the function's name. */
+  /**
+   * The first part of every key. Defaults to the function's own name, which
+   * only a function declared with `function name() {}` may use (the rule of
+   * `memoize`); others throw a `TypeError` asking for `name`.
+   */
   name?: string;
   /** Tag stored with each result. */
   tag?: Tag;
@@ -36,19 +41,40 @@ export interface StampedeOptions<A extends unknown[]> {
    * @default {60000}
    */
   computeTimeout?: number;
-  /** Called with errors of background recomputations (the stale value stays). */
+  /**
+   * Called with errors of background recomputations (the stale value stays).
+   * A recomputation that ends after the cache was closed drops its result
+   * without calling it.
+   *
+   * @default {console.error}
+   */
   onError?: (error: unknown, args: A) => void;
 }
 
+/** A function wrapped by {@linkcode memoizeStampede}. */
+export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+  /**
+   * Resolves when the background recomputations started so far have ended
+   * (stored their result, or reported their error): await it before closing
+   * the cache to keep their results. One that ends after `close()` drops its
+   * result silently.
+   */
+  settled(): Promise<void>;
+};
+
 /**
- * Wraps `fn` (sync or async) with stampede-safe memoization in `cache`.
+ * Wraps `fn` (sync or async) with stampede-safe memoization in `cache` (a
+ * `DiskCache` or a `FanoutCache`). A result the cache cannot store is
+ * returned uncached (the first such failure is reported with
+ * `console.warn`); in a background recomputation it goes to `onError`.
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
  * @param cache Where results live.
  * @param fn The function.
  * @param options `ttl` (required), `beta`, `name`, `tag`, `ignore`, `computeTimeout`, `onError`.
- * @returns The wrapped function (always async).
+ * @returns The wrapped function (always async), with `settled()`.
+ * @throws {TypeError} For a function whose own name cannot tell it apart from others, without `name`.
  *
  * @example Memoize an expensive call
  * ```ts
@@ -69,15 +95,14 @@ export function memoizeStampede<A extends unknown[], R>(
   cache: RecipeCache,
   fn: (...args: A) => R,
   options: StampedeOptions<A>,
-): (...args: A) => Promise<Awaited<R>> {
+): StampedeMemoized<A, R> {
   if (typeof fn !== "function") throw new TypeError(`Cannot memoizeStampede: expected a function: received ${describe(fn)}`);
   const { ttl, beta = 1, tag, computeTimeout = 60_000 } = options ?? ({} as StampedeOptions<A>);
   if (typeof ttl !== "number" || !(ttl > 0) || !Number.isFinite(ttl)) {
     throw new RangeError(`Cannot memoizeStampede: "ttl" must be a positive number of milliseconds: received ${describe(ttl)}`);
   }
   if (typeof beta !== "number" || !(beta > 0)) throw new RangeError(`Cannot memoizeStampede: "beta" must be positive: received ${describe(beta)}`);
-  const name = options.name ?? fn.name;
-  if (!name) throw new TypeError("Cannot memoizeStampede: the function has no name; pass options.name");
+  const name = keyName("memoizeStampede", fn, options.name);
   const ignore = new Set(options.ignore ?? []);
   const onError = options.onError ?? ((error: unknown) => console.error(`memoizeStampede(${name}): background recomputation failed`, error));
 
@@ -87,7 +112,33 @@ export function memoizeStampede<A extends unknown[], R>(
     return [result, (performance.now() - start) / 1000];
   }
 
-  return async (...args: A): Promise<Awaited<R>> => {
+  let warned = false;
+  /** Stores a computed result; one the cache refuses is returned uncached, reported once (as `memoize` does). */
+  function store(key: unknown[], pair: [Awaited<R>, number]): void {
+    try {
+      cache.set(key as Key, pair, { ttl, tag });
+    } catch (error) {
+      if (warned) return;
+      warned = true;
+      console.warn(`memoizeStampede(${name}): a result could not be cached and was returned uncached (reported once per function)`, error);
+    }
+  }
+
+  const background = new Set<Promise<void>>();
+  function recompute(key: unknown[], args: A): void {
+    const done: Promise<void> = timed(args).then((pair) => {
+      try {
+        cache.set(key as Key, pair, { ttl, tag });
+      } catch (error) {
+        if (!isClosed(error)) throw error;
+      }
+    }).catch((error) => {
+      if (!isClosed(error)) onError(error, args);
+    }).finally(() => background.delete(done));
+    background.add(done);
+  }
+
+  const wrapped = async (...args: A): Promise<Awaited<R>> => {
     const key = ["stampede", name, ...args.filter((_, i) => !ignore.has(i))];
     const computing = [...key, "\u0000computing"];
     for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
@@ -98,7 +149,7 @@ export function memoizeStampede<A extends unknown[], R>(
         if (-delta * beta * Math.log(Math.random()) < remaining) return result;
         // Recompute early, in one process, in the background; serve the cached result.
         if (cache.add([...key, "\u0000early"], 1, { ttl: Math.max(1, delta * 1000) })) {
-          timed(args).then((pair) => cache.set(key, pair, { ttl, tag })).catch((error) => onError(error, args));
+          recompute(key, args);
         }
         return result;
       }
@@ -109,13 +160,23 @@ export function memoizeStampede<A extends unknown[], R>(
           const stored = cache.get(key) as [Awaited<R>, number] | undefined;
           if (stored !== undefined) return stored[0];
           const pair = await timed(args);
-          cache.set(key, pair, { ttl, tag });
+          store(key, pair);
           return pair[0];
         } finally {
-          cache.transact(() => cache.get(computing) === mine && cache.delete(computing));
+          inTransaction(cache, computing, (c) => c.get(computing) === mine && c.delete(computing));
         }
       }
       await sleep(pause); // another process computes it: wait for its result
     }
   };
+  return Object.assign(wrapped, {
+    settled: async (): Promise<void> => {
+      while (background.size > 0) await Promise.all(background);
+    },
+  });
+}
+
+/** Whether `error` says the cache was closed (a recomputation that outlived it). */
+function isClosed(error: unknown): boolean {
+  return error instanceof DiskCacheError && !(error instanceof Timeout) && / is closed/.test(error.message);
 }

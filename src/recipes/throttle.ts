@@ -5,11 +5,20 @@
  * @module
  */
 import { describe } from "../errors.ts";
-import { type RecipeCache, sleep } from "./_shared.ts";
+import { keyName } from "../_function_name.ts";
+import { checkRecipeOptions, inTransaction, type RecipeCache, sleep } from "./_shared.ts";
+
+/** A stored bucket: `[seconds of the last refill, tokens left]`. */
+function isBucket(v: unknown): v is [number, number] {
+  return Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && Number.isFinite(v[1]);
+}
 
 /** Options of {@linkcode throttle}. */
 export interface ThrottleOptions {
-  /** The bucket's key; defaults to the function's name. */
+  /**
+   * The bucket's key. Defaults to the function's own name, which only a
+   * function declared with `function name() {}` may use (see `memoize`).
+   */
   name?: string;
   /** Milliseconds the bucket's key lives after its last use. */
   ttl?: number;
@@ -21,7 +30,10 @@ export interface ThrottleOptions {
 
 /**
  * Wraps `fn` so that all processes together call it at most `count` times
- * per `seconds`; callers beyond that wait (without blocking the event loop).
+ * per `seconds`; callers beyond that wait (without blocking the event loop),
+ * never longer than `seconds` at a time. A clock that steps back refills
+ * nothing and costs no extra wait; processes whose clocks disagree by more
+ * than `seconds` may together exceed the rate (keep clocks in sync).
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
@@ -55,8 +67,8 @@ export function throttle<A extends unknown[], R>(
   if (typeof seconds !== "number" || !(seconds > 0) || !Number.isFinite(seconds)) {
     throw new RangeError(`Cannot throttle: "seconds" must be a positive number: received ${describe(seconds)}`);
   }
-  const name = options.name ?? fn.name;
-  if (!name) throw new TypeError("Cannot throttle: the function has no name; pass options.name");
+  const name = keyName("throttle", fn, options.name);
+  checkRecipeOptions("throttle", options.ttl === undefined ? {} : { ttl: options.ttl });
   const key = ["throttle", name];
   const clock = options.clock ?? Date.now;
   const wait = options.sleep ?? sleep;
@@ -64,17 +76,24 @@ export function throttle<A extends unknown[], R>(
   cache.add(key, [clock() / 1000, count], { ttl: options.ttl });
   return async (...args: A): Promise<Awaited<R>> => {
     for (;;) {
-      const delay = cache.transact(() => {
+      const delay = inTransaction(cache, key, (c) => {
         const now = clock() / 1000;
-        const [last, tally] = (cache.get(key) as [number, number] | undefined) ?? [now, count];
-        const tokens = Math.min(count, tally + (now - last) * rate);
+        const stored = c.get(key);
+        const [last, tally] = isBucket(stored) ? stored : [now, count];
+        // A clock behind the stored time (another process's clock ahead, or
+        // this one stepped back) refills nothing: elapsed time is never
+        // negative. Behind by less than a period, the stored time stays, so a
+        // lagging process never mints tokens ahead of the rate; behind by more,
+        // the bucket starts again from this clock's now.
+        const anchor = now >= last || last - now > seconds ? now : last;
+        const tokens = Math.min(count, Math.max(0, tally) + Math.max(0, now - last) * rate);
         if (tokens >= 1) {
-          cache.set(key, [now, tokens - 1], { ttl: options.ttl });
+          c.set(key, [anchor, tokens - 1], { ttl: options.ttl });
           return 0;
         }
-        cache.set(key, [now, tokens], { ttl: options.ttl });
-        return ((1 - tokens) / rate) * 1000;
-      });
+        c.set(key, [anchor, tokens], { ttl: options.ttl });
+        return Math.min(seconds * 1000, ((1 - tokens) / rate) * 1000);
+      }, () => 1); // a busy FanoutCache shard: try again in a moment
       if (delay === 0) break;
       await wait(delay);
     }
