@@ -135,11 +135,11 @@ function norm(v: unknown): unknown {
 
 const TAGS: unknown[] = ["t1", "t2", 7];
 type Cmd =
-  | { op: "set" | "add"; k: number; v: unknown; ttl?: number; tag?: number }
+  | { op: "set" | "add"; k: number; v: unknown; ttl?: number | undefined; tag?: number | undefined }
   | { op: "get" | "getEntry" | "has" | "delete" | "pop"; k: number }
   | { op: "incr" | "decr"; k: number; d: number }
-  | { op: "touch"; k: number; ttl?: number }
-  | { op: "push"; v: unknown; prefix: boolean; front: boolean; ttl?: number }
+  | { op: "touch"; k: number; ttl?: number | undefined }
+  | { op: "push"; v: unknown; prefix: boolean; front: boolean; ttl?: number | undefined }
   | { op: "pull" | "peek"; prefix: boolean; back: boolean }
   | { op: "peekItem"; last: boolean }
   | { op: "keys" | "entries"; byKey: boolean; reverse: boolean }
