@@ -121,13 +121,9 @@ function valueArb(f: Features): fc.Arbitrary<unknown> {
   );
 }
 
-/** What a stored value reads back as: integers within the safe range as numbers, at any depth. */
+/** What a stored value reads back as: a bigint within the safe range as a number (structured values keep their bigints). */
 function norm(v: unknown): unknown {
   if (typeof v === "bigint") return v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n ? Number(v) : v;
-  if (Array.isArray(v)) return v.map(norm);
-  if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)]));
-  }
   return v;
 }
 
@@ -146,6 +142,8 @@ type Cmd =
   | { op: "advance"; ms: number }
   | { op: "evict"; tag: number }
   | { op: "expire" | "cull" | "clear" | "length" }
+  | { op: "setMany"; ks: number[]; v: unknown; ttl?: number | undefined }
+  | { op: "getMany" | "deleteMany"; ks: number[] }
   | { op: "tx"; body: Cmd[]; fail: boolean };
 
 function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, depth: number, inTx: boolean): fc.Arbitrary<Cmd> {
@@ -168,6 +166,8 @@ function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, dept
     fc.record({ op: fc.constant("advance" as const), ms: fc.constantFrom(10, 20, 100, 1000) }),
     fc.record({ op: fc.constant("evict" as const), tag: fc.nat({ max: TAGS.length - 1 }) }),
     fc.record({ op: fc.constantFrom("expire" as const, "cull" as const, "clear" as const, "length" as const) }),
+    fc.record({ op: fc.constant("setMany" as const), ks: fc.array(k, { maxLength: 4 }), v, ttl }, { requiredKeys: ["op", "ks", "v"] }),
+    fc.record({ op: fc.constantFrom("getMany" as const, "deleteMany" as const), ks: fc.array(k, { maxLength: 4 }) }),
   ];
   if (removals) {
     arbs.push(fc.record({ op: fc.constant("pop" as const), k }));
@@ -222,7 +222,7 @@ class Exact {
 
 function expectedIncr(current: unknown, d: bigint): { ok: true; sum: bigint } | { ok: false; error: typeof TypeError | typeof RangeError } {
   let c: bigint;
-  if (typeof current === "bigint") c = current;
+  if (typeof current === "bigint" && current >= -(2n ** 63n) && current < 2n ** 63n) c = current; // beyond: stored as CBOR
   else if (typeof current === "number" && Number.isInteger(current) && !Object.is(current, -0)) c = BigInt(current);
   else return { ok: false, error: TypeError };
   const sum = c + d;
@@ -372,6 +372,21 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
       case "length":
         assert.equal(cache.length, m.items.size, "length");
         break;
+      case "setMany": {
+        const list = c.ks.map((i, j) => [keys[i], j % 2 ? c.v : [c.v, j]] as const);
+        assert.equal(cache.setMany(list as never, { ttl: c.ttl }), list.length, "setMany");
+        for (const [key, v] of list) m.put(key, v, c.ttl, null);
+        break;
+      }
+      case "getMany":
+        assert.deepEqual(cache.getMany(c.ks.map((i) => keys[i]) as never), c.ks.map((i) => m.live(canon(keys[i]))?.value), "getMany");
+        break;
+      case "deleteMany": {
+        let n = 0;
+        for (const i of c.ks) if (m.live(canon(keys[i]))) (n++, m.items.delete(canon(keys[i])));
+        assert.equal(cache.deleteMany(c.ks.map((i) => keys[i]) as never), n, "deleteMany");
+        break;
+      }
       case "tx": {
         const before = m.snapshot();
         const marker = new Rollback("rollback");
@@ -523,4 +538,17 @@ test("model under a small sizeLimit: survivors are a subset of the model, equal 
 
 test("model under a small sizeLimit: set() never evicts the value it just stored", { todo: "issue 12 #7 (cull on write evicts the new row)" }, () => {
   looseProperty(true);
+});
+
+// The model's key pool keeps numbers out of the queue's key range (0, 1e15) for this reason:
+test("push to the front never overwrites an item (the key below the range's lowest is outside the range push scans)", { todo: "NEW: push(side front) computes key 0 twice, overwriting an item and orphaning its value file" }, () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { minFileSize: 10 });
+  cache.set(0, "a user's item under key 0");
+  cache.set(1, "a user's item under key 1");
+  const first = cache.push("x".repeat(100), { side: "front" });
+  const second = cache.push("y".repeat(100), { side: "front" });
+  assert.notEqual(first, second, "two pushes, two keys");
+  assert.equal(cache.length, 4);
+  assert.deepEqual(cache.check(), []);
 });
