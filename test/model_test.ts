@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { DiskCache, type EvictionPolicy } from "../mod.ts";
+import { DiskCache, type EvictionPolicy, FanoutCache } from "../mod.ts";
 import { structuredKeyValue } from "../src/_values.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -95,7 +95,7 @@ function keyPool(f: Features): { keys: unknown[]; featured: number[] } {
   ];
   const base = keys.length;
   if (f.nul) keys.push("\0", "a\0b", "\0\0", "x\0😀");
-  if (f.bigKeys) keys.push(-(2n ** 53n) - 1n, -(2n ** 63n), -(2n ** 63n) + 1n, 9007199254740993n, 2n ** 63n - 1n, 2n ** 62n, 10n ** 17n, 10n ** 17n + 1n, 2n ** 60n, 2 ** 60);
+  if (f.bigKeys) keys.push(2n ** 53n, -(2n ** 53n) - 1n, -(2n ** 63n), -(2n ** 63n) + 1n, 9007199254740993n, 2n ** 63n - 1n, 2n ** 62n, 10n ** 17n, 10n ** 17n + 1n, 2n ** 60n, 2 ** 60);
   if (f.surrogates) keys.push("\uD800", "\uDC00", "\uFFFD", "a\uD800");
   if (f.structNum) keys.push([1], [1n], [-0], [0], Infinity, -Infinity, { n: 2n ** 60n });
   return { keys, featured: keys.map((_, i) => i).slice(base) };
@@ -146,7 +146,7 @@ type Cmd =
   | { op: "getMany" | "deleteMany"; ks: number[] }
   | { op: "tx"; body: Cmd[]; fail: boolean };
 
-function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, depth: number, inTx: boolean): fc.Arbitrary<Cmd> {
+function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, depth: number, inTx: boolean, fanout = false): fc.Arbitrary<Cmd> {
   const any = fc.nat({ max: pool.keys.length - 1 });
   const k = pool.featured.length ? fc.oneof(any, fc.constantFrom(...pool.featured)) : any;
   // ttls end on 5 ms and the clock moves by tens, so no expiry lands on "now".
@@ -169,6 +169,13 @@ function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, dept
     fc.record({ op: fc.constant("setMany" as const), ks: fc.array(k, { maxLength: 4 }), v, ttl }, { requiredKeys: ["op", "ks", "v"] }),
     fc.record({ op: fc.constantFrom("getMany" as const, "deleteMany" as const), ks: fc.array(k, { maxLength: 4 }) }),
   ];
+  if (fanout) {
+    // FanoutCache has no queue, transactions or peekItem.
+    const skip = new Set([4, 5, 6]);
+    const kept = arbs.filter((_, i) => !skip.has(i));
+    kept.push(fc.record({ op: fc.constant("pop" as const), k }));
+    return fc.oneof(...kept);
+  }
   if (removals) {
     arbs.push(fc.record({ op: fc.constant("pop" as const), k }));
     arbs.push(fc.record({ op: fc.constant("pull" as const), prefix: fc.boolean(), back: fc.boolean() }));
@@ -340,9 +347,11 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
         if (c.byKey) live = live.sort((a, b) => cmpKeys(a.key, b.key));
         if (c.reverse) live.reverse();
         const options = { order: c.byKey ? "key" as const : "insertion" as const, reverse: c.reverse };
-        if (c.op === "keys") assert.deepEqual([...cache.keys(options)].map(canon), live.map((e) => canon(e.key)), "keys");
+        // A FanoutCache walks shard after shard: compare as sets (its key order is issue 17 #10).
+        const sorted = <T>(a: T[]) => (cache instanceof FanoutCache ? a.map((x) => [JSON.stringify(Array.isArray(x) ? x[0] : x), x] as const).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0)).map((p) => p[1]) : a);
+        if (c.op === "keys") assert.deepEqual(sorted([...cache.keys(options)].map(canon)), sorted(live.map((e) => canon(e.key))), "keys");
         else {
-          assert.deepEqual([...cache.entries(options)].map(([k, v]) => [canon(k), v]), live.map((e) => [canon(e.key), e.value]), "entries");
+          assert.deepEqual(sorted([...cache.entries(options)].map(([k, v]) => [canon(k), v])), sorted(live.map((e) => [canon(e.key), e.value])), "entries");
         }
         break;
       }
@@ -408,7 +417,11 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
 
 function finalCompare(cache: DiskCache, m: Exact): void {
   assert.equal(cache.length, m.items.size, "final length");
-  assert.deepEqual([...cache.entries()].map(([k, v]) => [canon(k), v]), m.liveItems().map((e) => [canon(e.key), e.value]), "final entries");
+  const byId = (a: [string, unknown][]) => a.sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0));
+  const entries = [...cache.entries()].map(([k, v]) => [canon(k), v] as [string, unknown]);
+  const expected = m.liveItems().map((e) => [canon(e.key), e.value] as [string, unknown]);
+  if (cache instanceof FanoutCache) assert.deepEqual(byId(entries), byId(expected), "final entries");
+  else assert.deepEqual(entries, expected, "final entries");
   for (const e of m.liveItems()) assert.deepEqual(cache.get(e.key as never), e.value, `final get ${canon(e.key)}`);
   assert.deepEqual(cache.check(), [], "check() finds nothing wrong");
 }
@@ -551,4 +564,37 @@ test("push to the front never overwrites an item (the key below the range's lowe
   assert.notEqual(first, second, "two pushes, two keys");
   assert.equal(cache.length, 4);
   assert.deepEqual(cache.check(), []);
+});
+
+function fanoutProperty(f: Features, todo = false): void {
+  using dir = tempDir();
+  const pool = keyPool(f);
+  let n = 0;
+  fc.assert(
+    fc.property(fc.array(cmdArb(f, pool, 0, false, true), { minLength: 1, maxLength: 50, size: "max" }), (cmds) => {
+      const clock = { now: 1_700_000_000_000 };
+      const cache = new FanoutCache(`${dir.path}/${n++}`, { shards: 8, clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, timeout: 60_000 });
+      const m = new Exact(clock.now);
+      const log: string[] = [];
+      try {
+        runExact(cache as unknown as DiskCache, m, pool.keys, cmds, clock, log);
+        finalCompare(cache as unknown as DiskCache, m);
+      } catch (error) {
+        (error as Error).message += `\n  after:\n    ${log.slice(-12).join("\n    ")}`;
+        throw error;
+      } finally {
+        cache.close();
+      }
+    }),
+    // Each run opens eight shards: a third of the runs.
+    { numRuns: Math.max(5, Math.round(RUNS / 3)), endOnFailure: todo && !globalThis.process?.env?.DISKCACHE_MODEL_SHRINK },
+  );
+}
+
+test("model: FanoutCache agrees with the same model (base keys)", () => {
+  fanoutProperty(NONE);
+});
+
+test("model: FanoutCache with number keys at or beyond 2^53 and their equal bigints", { todo: "issue 17 #5 (numbers >= 2^53 hashed as floats, bigints as ints)" }, () => {
+  fanoutProperty({ ...NONE, bigKeys: true }, true);
 });
