@@ -144,6 +144,7 @@ type Cmd =
   | { op: "expire" | "cull" | "clear" | "length" }
   | { op: "setMany"; ks: number[]; v: unknown; ttl?: number | undefined }
   | { op: "getMany" | "deleteMany"; ks: number[] }
+  | { op: "switch" }
   | { op: "tx"; body: Cmd[]; fail: boolean };
 
 function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, depth: number, inTx: boolean, fanout = false): fc.Arbitrary<Cmd> {
@@ -180,6 +181,7 @@ function cmdArb(f: Features, pool: { keys: unknown[]; featured: number[] }, dept
     arbs.push(fc.record({ op: fc.constant("pop" as const), k }));
     arbs.push(fc.record({ op: fc.constant("pull" as const), prefix: fc.boolean(), back: fc.boolean() }));
   }
+  if (depth === 0) arbs.push(fc.record({ op: fc.constant("switch" as const) }));
   if (depth < 2) {
     arbs.push(fc.record({ op: fc.constant("tx" as const), body: fc.array(cmdArb(f, pool, depth + 1, true), { maxLength: 8 }), fail: fc.boolean() }));
   }
@@ -237,7 +239,7 @@ function expectedIncr(current: unknown, d: bigint): { ok: true; sum: bigint } | 
   return { ok: true, sum };
 }
 
-function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], clock: { now: number }, log: string[]): void {
+function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], clock: { now: number }, log: string[], switchConnection?: () => void): void {
   for (const c of cmds) {
     log.push(JSON.stringify(c, (_k, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? `bytes(${v.length})` : v)));
     const key = "k" in c ? keys[c.k] : undefined;
@@ -381,6 +383,9 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
       case "length":
         assert.equal(cache.length, m.items.size, "length");
         break;
+      case "switch":
+        switchConnection?.();
+        break;
       case "setMany": {
         const list = c.ks.map((i, j) => [keys[i], j % 2 ? c.v : [c.v, j]] as const);
         assert.equal(cache.setMany(list as never, { ttl: c.ttl }), list.length, "setMany");
@@ -401,7 +406,7 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
         const marker = new Rollback("rollback");
         try {
           cache.transact(() => {
-            runExact(cache, m, keys, c.body, clock, log);
+            runExact(cache, m, keys, c.body, clock, log, switchConnection);
             if (c.fail) throw marker;
           });
         } catch (error) {
@@ -437,13 +442,24 @@ function exactProperty(f: Features, todo = false, runsFactor = 1): void {
     fc.property(fc.array(cmdArb(f, pool, 0, false), { minLength: 1, maxLength: 50, size: "max" }), fc.constantFrom(...POLICIES), (cmds, policy) => {
       const clock = { now: 1_700_000_000_000 };
       const cache = new DiskCache(`${dir.path}/${n++}`, { clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, evictionPolicy: policy });
+      // A second connection to the same directory: "switch" moves the commands to the other one.
+      const other = new DiskCache(cache.directory, { clock: () => clock.now });
+      const holder = { cur: cache };
+      const proxy = new Proxy({}, {
+        get: (_t, p) => {
+          const v = (holder.cur as unknown as Record<PropertyKey, unknown>)[p];
+          return typeof v === "function" ? v.bind(holder.cur) : v;
+        },
+      }) as DiskCache;
       const m = new Exact(clock.now);
       const log: string[] = [];
       try {
-        runExact(cache, m, keys, cmds, clock, log);
+        runExact(proxy, m, keys, cmds, clock, log, () => (holder.cur = holder.cur === cache ? other : cache));
         finalCompare(cache, m);
+        finalCompare(other, m);
         // Reopened, the directory holds the same.
         cache.close();
+        other.close();
         using again = new DiskCache(cache.directory, { clock: () => clock.now });
         finalCompare(again, m);
       } catch (error) {
@@ -451,6 +467,7 @@ function exactProperty(f: Features, todo = false, runsFactor = 1): void {
         throw error;
       } finally {
         cache.close();
+        other.close();
       }
     }),
     // A variant known to fail reports its first counterexample unshrunk (shrinking takes
