@@ -11,6 +11,7 @@ import { DiskCacheError, describe } from "./errors.ts";
 import { bigFlag, MODE_RAW, safeInt } from "./schema.ts";
 import { removeValueFile, writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
+import { fetchFresh } from "./_fresh.ts";
 
 /** A row located by key. */
 interface Located extends ValueRow {
@@ -99,8 +100,11 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
     throw engine.translate(error, op);
   }
   if (row == null) return miss(engine);
-  const value = fetchValue(engine.directory, row, original);
-  if (value === MISSING) return miss(engine);
+  // A value file that vanished after the row was read: read the row again.
+  const got = fetchFresh(engine, row, original, () => engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined);
+  if (got === undefined) return miss(engine);
+  const value = got[1];
+  row = got[0];
   hit(engine, row.rowid);
   return {
     value,
