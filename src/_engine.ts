@@ -541,7 +541,12 @@ export class Engine {
     const changed: (keyof DiskCacheSettings)[] = [];
     for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
       const column = SETTING_COLUMNS[name];
-      const fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+      let fromDb: DiskCacheSettings[typeof name] | undefined;
+      try {
+        fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+      } catch (error) {
+        if (options[name] === undefined) throw error; // else the option overwrites what this version cannot read
+      }
       const wanted = options[name] ?? fromDb ?? DEFAULT_SETTINGS[name];
       (settings as unknown as Record<string, unknown>)[name] = wanted;
       if (fromDb === undefined || fromDb !== wanted) changed.push(name);
