@@ -314,6 +314,7 @@ export function incr(
   original: unknown,
   delta: number | bigint,
   initial: number | bigint,
+  big: boolean,
 ): number | bigint {
   return engine.write("incr", () => {
     const now = engine.now();
@@ -331,6 +332,11 @@ export function incr(
     if (sum < INT64_MIN || sum > INT64_MAX) {
       throw new RangeError(`Cannot incr key ${describe(original)}: the result ${sum} does not fit in a signed 64-bit integer`);
     }
+    if (!big && (sum < -9007199254740991n || sum > 9007199254740991n)) {
+      throw new RangeError(
+        `Cannot incr key ${describe(original)}: the result ${sum} is past Number.MAX_SAFE_INTEGER, which a number cannot hold exactly; pass a bigint delta (incr(key, 1n)) to count on as a bigint`,
+      );
+    }
     if (live) {
       const onHit = engine.policy.onHit;
       const extra = onHit === null ? "" : `, ${onHit}`;
@@ -340,7 +346,7 @@ export function incr(
     } else {
       put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, now, row ?? null);
     }
-    return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
+    return big ? sum : Number(sum);
   });
 }
 
