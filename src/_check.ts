@@ -42,7 +42,7 @@ function walk(root: string, dir: string, files: string[], dirs: string[]): void 
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    if (vanished(error) && dir !== root) return;
+    if (vanished(error)) return;
     throw error;
   }
   for (const entry of entries) {

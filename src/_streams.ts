@@ -48,8 +48,7 @@ export async function setStream(
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) break;
-        engine.db("setStream"); // closed meanwhile: stop here
+        if (done) break; // also when close() cancelled the reader
         if (!(value instanceof Uint8Array)) {
           throw new TypeError(`Cannot setStream: the stream must yield Uint8Array chunks: received ${describe(value)}`);
         }
@@ -153,14 +152,7 @@ function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, 
 function openChecked(engine: Engine, row: { filename: string; size: number }): number | typeof MISSING {
   const fd = openValueFile(engine.directory, row.filename);
   if (fd === undefined) return MISSING;
-  let size: number;
-  try {
-    size = fstatSync(fd).size;
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  if (size === row.size) return fd;
+  if (fstatSync(fd).size === row.size) return fd;
   closeSync(fd);
   return MISSING;
 }
@@ -179,7 +171,7 @@ function openStored(engine: Engine, op: string, key: SqliteValue, raw: number, o
 
 /** Closes the file of a stream that was dropped unread (see getStream). */
 const unread = new FinalizationRegistry<{ fd: number; open: boolean }>((held) => {
-  if (!held.open) return;
+  // Only a stream that was never finished gets here: done() unregisters.
   held.open = false;
   try {
     closeSync(held.fd);
