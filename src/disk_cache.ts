@@ -649,7 +649,10 @@ export class DiskCache {
    * The stored bytes of `key` as a `ReadableStream` (4 MiB chunks, read
    * from the value file as the consumer pulls), or `undefined` on a miss.
    * Strings stream as UTF-8. The file is opened before this returns, so the
-   * stream yields the value as it was even if the key changes meanwhile.
+   * stream yields the value as it was even if the key changes meanwhile. The
+   * stream holds one file descriptor until it is read to the end or
+   * cancelled; one dropped unread is closed when it is garbage-collected
+   * (call `stream.cancel()` to release it at once).
    *
    * @param key The key.
    * @returns A stream, or `undefined`.
