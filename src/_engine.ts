@@ -285,7 +285,10 @@ export class Engine {
     if (this.#depth > 0 || this.#reading) return fn();
     const db = this.db(op);
     const snapshot = { vanished: new Set<string>(), restartable: true };
+    const hits = this.hits, misses = this.misses; // a restart reads everything again: count it once
     for (let restarts = 0; ; restarts++) {
+      this.hits = hits;
+      this.misses = misses;
       try {
         db.exec("BEGIN");
       } catch (error) {

@@ -41,13 +41,16 @@ test("Engine.read() restarts its snapshot on RestartRead a bounded number of tim
   const engine = new Engine({ directory: dir.path, driver: detectDriver(), timeout: 1000, clock: Date.now, settings: {}, readonly: false, modes: OWNER_ONLY });
   try {
     let runs = 0;
+    engine.settings.statistics = true;
     const result = engine.read("test", () => {
       runs++;
+      engine.hits++;
       if (engine.snapshot!.restartable) throw new RestartRead(`f${runs}`);
       return [...engine.snapshot!.vanished].length;
     });
     assert.equal(result, 20);
     assert.equal(runs, 21);
+    assert.equal(engine.hits, 1, "the reads of restarted snapshots are counted once");
     assert.equal(engine.snapshot, undefined);
     assert.throws(() => engine.read("test", () => { throw new TypeError("other"); }), /other/);
     assert.equal(engine.read("test", () => engine.read("nested", () => 7)), 7);
