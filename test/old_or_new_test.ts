@@ -21,6 +21,8 @@ test("DiskCache reads return the old or the new value while another runtime's pr
   const writing = run(writer.cmd, [...writer.args, "write", cacheDir, stop]);
   let results: { driver: string; reads: number; bad: string[] }[];
   try {
+    using probe = new DiskCache(cacheDir);
+    while ((probe.get<string>(500000000000000) ?? "v-1").startsWith("v-1:")) await new Promise((r) => setTimeout(r, 5)); // the writer has started
     results = await Promise.all(readers.map((r) => runJson<{ driver: string; reads: number; bad: string[] }>(r, ["read", cacheDir, "150"])));
   } finally {
     writeFileSync(stop, "");
