@@ -327,23 +327,45 @@ export class Engine {
   #reading = false;
 
   /**
+   * Inside a {@linkcode Engine.read} snapshot (not a write transaction): the
+   * value files found missing before this snapshot began, and whether the
+   * snapshot may still be restarted. See `readFresh` in `_fresh.ts`.
+   */
+  snapshot: { vanished: Set<string>; restartable: boolean } | undefined;
+
+  /**
    * Runs `fn` (reads only) in one read transaction, so it sees one snapshot;
-   * inside a write transaction it simply joins it.
+   * inside a write transaction it simply joins it. A value file that
+   * vanished under the snapshot (another process replaced the item and
+   * removed the old file after its commit) restarts `fn` in a fresh snapshot
+   * ({@linkcode RestartRead}), a bounded number of times.
    */
   read<T>(op: string, fn: () => T): T {
     if (this.#depth > 0 || this.#reading) return fn();
     const db = this.db(op);
-    try {
-      db.exec("BEGIN");
-    } catch (error) {
-      throw this.translate(error, op);
-    }
-    this.#reading = true;
-    try {
-      return fn();
-    } finally {
-      this.#reading = false;
-      db.exec("COMMIT");
+    const snapshot = { vanished: new Set<string>(), restartable: true };
+    const hits = this.hits, misses = this.misses; // a restart reads everything again: count it once
+    for (let restarts = 0; ; restarts++) {
+      this.hits = hits;
+      this.misses = misses;
+      try {
+        db.exec("BEGIN");
+      } catch (error) {
+        throw this.translate(error, op);
+      }
+      this.#reading = true;
+      this.snapshot = snapshot;
+      snapshot.restartable = restarts < READ_RESTARTS;
+      try {
+        return fn();
+      } catch (error) {
+        if (!(error instanceof RestartRead)) throw error;
+        snapshot.vanished.add(error.filename);
+      } finally {
+        this.#reading = false;
+        this.snapshot = undefined;
+        db.exec("COMMIT");
+      }
     }
   }
 
@@ -541,9 +563,17 @@ export class Engine {
     if ((this.hits !== 0 || this.misses !== 0) && !this.readonly && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
   }
 
+  /**
+   * Called first thing by `close()`: an in-flight `setStream` or `setFile`
+   * stops reading its source and removes its unfinished value file.
+   */
+  readonly onClose: Set<() => void> = new Set();
+
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
+    for (const abort of this.onClose) abort();
+    this.onClose.clear();
     if (this.#accessTimer !== undefined) clearTimeout(this.#accessTimer);
     this.#accessTimer = undefined;
     // Best effort, as statistics and access times are: a close never waits
@@ -606,7 +636,12 @@ export class Engine {
     const changed: (keyof DiskCacheSettings)[] = [];
     for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
       const column = SETTING_COLUMNS[name];
-      const fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+      let fromDb: DiskCacheSettings[typeof name] | undefined;
+      try {
+        fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+      } catch (error) {
+        if (options[name] === undefined) throw error; // else the option overwrites what this version cannot read
+      }
       const wanted = options[name] ?? fromDb ?? DEFAULT_SETTINGS[name];
       (settings as unknown as Record<string, unknown>)[name] = wanted;
       if (fromDb === undefined || fromDb !== wanted) changed.push(name);
@@ -656,6 +691,22 @@ export class Engine {
       throw error;
     }
     return settings;
+  }
+}
+
+/** How many times one {@linkcode Engine.read} restarts after a value file vanished under it. */
+const READ_RESTARTS = 20;
+
+/**
+ * Thrown inside {@linkcode Engine.read} when a value file its snapshot names
+ * is gone: only a fresh snapshot can tell a replaced value from a lost file.
+ */
+export class RestartRead extends Error {
+  /** The value file found missing. */
+  readonly filename: string;
+  constructor(filename: string) {
+    super(`value file ${filename} vanished under a read snapshot`);
+    this.filename = filename;
   }
 }
 

@@ -8,7 +8,8 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
-import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
+import { decodeKey, readColumn, type ValueRow } from "./_values.ts";
+import { fetchFresh } from "./_fresh.ts";
 
 /** Which order to walk in. */
 export interface IterateOptions {
@@ -66,12 +67,20 @@ export function* keys(engine: Engine, options: IterateOptions): Generator<unknow
   for (const row of rows(engine, options, false)) yield decodeKey(row.key, row.raw, row.key_big);
 }
 
-/** Live `[key, value]` pairs; an item whose value file vanished is skipped. */
+// The row of one key afresh (columns qualified: `key` alone could mean the alias).
+const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
+
+/**
+ * Live `[key, value]` pairs. A value file that vanished after its page was
+ * read means the item was replaced meanwhile: its row is read again (old or
+ * new value, never neither); an item whose file is really gone is skipped.
+ */
 export function* entries(engine: Engine, options: IterateOptions): Generator<[unknown, unknown]> {
   engine.db("iterate");
   for (const row of rows(engine, options, true)) {
     const key = decodeKey(row.key, row.raw, row.key_big);
-    const value = fetchValue(engine.directory, row, key);
-    if (value !== MISSING) yield [key, value];
+    const got = fetchFresh(engine, row, key, () =>
+      engine.prepare(REREAD).get(row.key_big ? BigInt(row.key as string) : row.key, row.raw, engine.clock() / 1000) as Row | null | undefined);
+    if (got !== undefined) yield [key, got[1]];
   }
 }

@@ -11,6 +11,7 @@ import { DiskCacheError, describe } from "./errors.ts";
 import { bigFlag, MODE_RAW, nulTest, safeInt } from "./schema.ts";
 import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
+import { fetchFresh } from "./_fresh.ts";
 
 /** A row located by key. */
 interface Located extends ValueRow {
@@ -106,8 +107,11 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
     throw engine.translate(error, op);
   }
   if (row == null) return miss(engine);
-  const value = fetchValue(engine.directory, row, original);
-  if (value === MISSING) return miss(engine);
+  // A value file that vanished after the row was read: read the row again.
+  const got = fetchFresh(engine, row, original, () => engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined);
+  if (got === undefined) return miss(engine);
+  const value = got[1];
+  row = got[0];
   hit(engine, row.rowid, row.store_time);
   return {
     value,
@@ -337,6 +341,7 @@ export function incr(
   original: unknown,
   delta: number | bigint,
   initial: number | bigint,
+  big: boolean,
 ): number | bigint {
   return engine.write("incr", () => {
     const now = engine.now();
@@ -354,6 +359,11 @@ export function incr(
     if (sum < INT64_MIN || sum > INT64_MAX) {
       throw new RangeError(`Cannot incr key ${describe(original)}: the result ${sum} does not fit in a signed 64-bit integer`);
     }
+    if (!big && (sum < -9007199254740991n || sum > 9007199254740991n)) {
+      throw new RangeError(
+        `Cannot incr key ${describe(original)}: the result ${sum} is past Number.MAX_SAFE_INTEGER, which a number cannot hold exactly; pass a bigint delta (incr(key, 1n)) to count on as a bigint`,
+      );
+    }
     if (live) {
       const onHit = engine.policy.onHit;
       const extra = onHit === null ? "" : `, ${onHit}`;
@@ -363,7 +373,7 @@ export function incr(
     } else {
       put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, now, row ?? null);
     }
-    return sum >= -9007199254740991n && sum <= 9007199254740991n ? Number(sum) : sum;
+    return big ? sum : Number(sum);
   });
 }
 

@@ -12,6 +12,7 @@ import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
 import { prepareWrite, put } from "./_ops.ts";
 import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
+import { fetchFresh } from "./_fresh.ts";
 
 /** Which end of the queue. */
 export type Side = "front" | "back";
@@ -88,13 +89,41 @@ export function pull(engine: Engine, prefix: string | undefined, side: Side, rem
   // of COLUMNS, which no index serves (every call sorted the whole range).
   const select =
     `SELECT ${COLUMNS} FROM Cache WHERE ? < Cache.key AND Cache.key < ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
+  if (!remove && engine.readonly) {
+    const live =
+      `SELECT ${COLUMNS} FROM Cache WHERE ? < Cache.key AND Cache.key < ? AND Cache.raw = 1 AND ${LIVE} ORDER BY Cache.key ${order} LIMIT 1 OFFSET ?`;
+    return peekReadOnly(engine, (skip) => engine.prepare(live).get(min, max, engine.now(), BigInt(skip)) as Row | null | undefined);
+  }
   return takeFirst(engine, remove ? "pull" : "peek", remove, () => engine.prepare(select).get(min, max) as Row | null | undefined);
 }
 
 /** The first or last item in insertion order: `[key, value]`, or `undefined`. */
 export function peekItem(engine: Engine, last: boolean): [unknown, unknown] | undefined {
   const select = `SELECT ${COLUMNS} FROM Cache ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1`;
+  if (engine.readonly) {
+    const live = `SELECT ${COLUMNS} FROM Cache WHERE ${LIVE} ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1 OFFSET ?`;
+    return peekReadOnly(engine, (skip) => engine.prepare(live).get(engine.now(), BigInt(skip)) as Row | null | undefined);
+  }
   return takeFirst(engine, "peekItem", false, () => engine.prepare(select).get() as Row | null | undefined);
+}
+
+const LIVE = "(expire_time IS NULL OR expire_time > ?)";
+
+/**
+ * `peek`/`peekItem` on a read-only cache: nothing is written, so expired
+ * items are passed over (by the query) instead of removed, and so is an item
+ * whose value file is really gone. `live(skip)` is the live row after
+ * skipping `skip` rows. A file that vanished because the item was replaced
+ * meanwhile means reading the row again (old or new value, never neither).
+ */
+function peekReadOnly(engine: Engine, live: (skip: number) => Row | null | undefined): [unknown, unknown] | undefined {
+  engine.db("peek");
+  for (let skip = 0; ; skip++) {
+    const row = live(skip);
+    if (row == null) return undefined;
+    const got = fetchFresh(engine, row, decodeKey(row.key, row.raw, row.key_big), () => live(skip));
+    if (got !== undefined) return [decodeKey(got[0].key, got[0].raw, got[0].key_big), got[1]];
+  }
 }
 
 /**

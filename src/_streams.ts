@@ -16,6 +16,8 @@ import { describe, DiskCacheError } from "./errors.ts";
 import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
 import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
 import { put } from "./_ops.ts";
+import { readFresh } from "./_fresh.ts";
+import { MISSING } from "./_values.ts";
 
 const CHUNK = 4 << 20;
 
@@ -25,7 +27,11 @@ function writeAsync(fd: number, bytes: Uint8Array, offset: number, length: numbe
 }
 const utf8 = new TextEncoder();
 
-/** Streams `stream` into a new value file, then points the key at it in one transaction. */
+/**
+ * Streams `stream` into a new value file, then points the key at it in one
+ * transaction. The size limit is checked chunk by chunk: a stream that would
+ * pass it is cancelled before its first byte past the limit is written.
+ */
 export async function setStream(
   engine: Engine,
   key: SqliteValue,
@@ -36,25 +42,31 @@ export async function setStream(
 ): Promise<void> {
   engine.db("setStream");
   engine.assertWritable("setStream");
+  const reader = stream.getReader();
   await storeInNewFile(engine, "setStream", key, raw, ttl, tag, "the stream", async (fd) => {
     let size = 0;
-    const reader = stream.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) break;
+        if (done) break; // also when close() cancelled the reader
         if (!(value instanceof Uint8Array)) {
           throw new TypeError(`Cannot setStream: the stream must yield Uint8Array chunks: received ${describe(value)}`);
         }
+        const limit = tooLarge(engine, size + value.length, "the stream");
+        if (limit !== undefined) throw limit;
         let off = 0;
         while (off < value.length) off += await writeAsync(fd, value, off, value.length - off);
         size += value.length;
       }
+    } catch (error) {
+      // Stop the source: nothing more of it will be stored.
+      await reader.cancel(error).catch(() => {});
+      throw error;
     } finally {
       reader.releaseLock();
     }
     return size;
-  });
+  }, () => void reader.cancel().catch(() => {}));
 }
 
 /** The RangeError for a value of `size` bytes that the size limit cannot hold, else `undefined`. */
@@ -68,7 +80,9 @@ function tooLarge(engine: Engine, size: number, what: string): RangeError | unde
 /**
  * Creates a value file, lets `fill` write it (answering its size), then
  * points the key at it in one transaction. On any failure the file is
- * removed and nothing is stored.
+ * removed and nothing is stored; so it is when the cache is closed meanwhile
+ * (`abort` then tells `fill` to stop reading its source), and the call
+ * rejects with the closed error.
  */
 async function storeInNewFile(
   engine: Engine,
@@ -79,6 +93,7 @@ async function storeInNewFile(
   tag: SqliteValue,
   what: string,
   fill: (fd: number, full: string) => Promise<number>,
+  abort?: () => void,
 ): Promise<void> {
   let created: { name: string; fd: number };
   try {
@@ -87,13 +102,17 @@ async function storeInNewFile(
     throw engine.fileError(error, op);
   }
   const { name: filename, fd } = created;
+  const onClose = () => abort?.();
+  engine.onClose.add(onClose);
   let size: number;
   try {
     size = await fill(fd, join(engine.directory, filename));
+    engine.db(op); // closed while filling: the closed error, and no orphan file
   } catch (error) {
     removeValueFile(engine.directory, filename);
     throw engine.fileError(error, op);
   } finally {
+    engine.onClose.delete(onClose);
     closeSync(fd);
   }
   const limit = tooLarge(engine, size, what);
@@ -132,13 +151,51 @@ function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, 
 }
 
 /**
+ * Opens the value file `row` names and checks its size: an fd, or
+ * {@linkcode MISSING} when the file is gone or not the size the row says.
+ */
+function openChecked(engine: Engine, row: { filename: string; size: number }): number | typeof MISSING {
+  const fd = openValueFile(engine.directory, row.filename);
+  if (fd === undefined) return MISSING;
+  if (fstatSync(fd).size === row.size) return fd;
+  closeSync(fd);
+  return MISSING;
+}
+
+/**
+ * The live bytes of a key for getStream/getFile, with the value file
+ * already open (`fd`, `null` for an inline value); `undefined` on a miss. A
+ * file that vanished after the row was read (replaced by another process)
+ * means reading the row again: old or new value, never a false miss.
+ */
+function openStored(engine: Engine, op: string, key: SqliteValue, raw: number, original: unknown): [StoredBytes, number | null] | undefined {
+  const row = storedBytes(engine, op, key, raw, original);
+  if (row === undefined) return undefined;
+  return readFresh(engine, row, () => storedBytes(engine, op, key, raw, original), (r) => r.filename === null ? null : openChecked(engine, r));
+}
+
+/** Closes the file of a stream that was dropped unread (see getStream). */
+const unread = new FinalizationRegistry<{ fd: number; open: boolean }>((held) => {
+  // Only a stream that was never finished gets here: done() unregisters.
+  held.open = false;
+  try {
+    closeSync(held.fd);
+  } catch { /* closed already */ }
+});
+
+/**
  * A stream of the stored bytes of `key` (strings as UTF-8), or `undefined`
  * on a miss. The value file is opened before this returns, so the stream
- * reads the value as it was even if the key is replaced meanwhile.
+ * reads the value as it was even if the key is replaced or deleted
+ * meanwhile (opening at the first pull instead could find the key gone, and
+ * a stream already handed out would have nothing to yield). The descriptor
+ * is closed when the stream ends, errors or is cancelled, and, for a stream
+ * dropped unread, when it is garbage-collected.
  */
 export function getStream(engine: Engine, key: SqliteValue, raw: number, original: unknown): ReadableStream<Uint8Array> | undefined {
-  const row = storedBytes(engine, "getStream", key, raw, original);
-  if (row === undefined) return undefined;
+  const found = openStored(engine, "getStream", key, raw, original);
+  if (found === undefined) return undefined;
+  const [row, fd] = found;
   if (row.filename === null) {
     const bytes = typeof row.inline === "string" ? utf8.encode(row.inline) : new Uint8Array(row.inline);
     return new ReadableStream({
@@ -148,20 +205,20 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
       },
     });
   }
-  const fd = openValueFile(engine.directory, row.filename);
-  if (fd === undefined) return undefined;
-  if (fstatSync(fd).size !== row.size) {
-    closeSync(fd);
-    return undefined;
-  }
   let position = 0;
   const size = row.size;
+  // The registry holds this, never the stream; `open` keeps a finalizer from
+  // closing a descriptor number that was closed here and reused since.
+  const held = { fd: fd!, open: true };
   const done = () => {
+    if (!held.open) return;
+    held.open = false;
+    unread.unregister(held);
     try {
-      closeSync(fd);
+      closeSync(held.fd);
     } catch { /* closed already */ }
   };
-  return new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const length = Math.min(CHUNK, size - position);
       if (length === 0) {
@@ -171,7 +228,7 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
       }
       return new Promise<void>((resolve, reject) => {
         const buffer = new Uint8Array(length);
-        read(fd, buffer, 0, length, position, (error, n) => {
+        read(held.fd, buffer, 0, length, position, (error, n) => {
           if (error) {
             done();
             reject(error);
@@ -193,6 +250,8 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
       done();
     },
   });
+  unread.register(stream, held, held);
+  return stream;
 }
 
 /** Copies the file at `source` into a new value file, then points the key at it. */
@@ -237,22 +296,19 @@ export async function setFile(
  * file gone or not the size the row says).
  */
 export async function getFile(engine: Engine, key: SqliteValue, raw: number, original: unknown, destination: string): Promise<boolean> {
-  const row = storedBytes(engine, "getFile", key, raw, original);
-  if (row === undefined) return false;
+  const found = openStored(engine, "getFile", key, raw, original);
+  if (found === undefined) return false;
+  const [row, fd] = found;
   if (row.filename === null) {
     await writeFile(destination, row.inline);
     return true;
   }
-  // Open without following symlinks, then copy what was opened: on Linux
+  // Opened without following symlinks; copy what was opened: on Linux
   // through /proc/self/fd, so the copy reads exactly the checked file.
-  const fd = openValueFile(engine.directory, row.filename);
-  if (fd === undefined) return false;
   try {
-    const info = fstatSync(fd);
-    if (info.size !== row.size) return false;
-    await copyFile(openedPath(fd, info) ?? join(engine.directory, row.filename), destination);
+    await copyFile(openedPath(fd!, fstatSync(fd!)) ?? join(engine.directory, row.filename), destination);
   } finally {
-    closeSync(fd);
+    closeSync(fd!);
   }
   return true;
 }

@@ -395,34 +395,48 @@ export class DiskCache {
   /**
    * Adds `delta` to the integer stored under `key` and returns the result;
    * a missing or expired key starts from `initial`. Atomic across processes.
-   * Results within the safe range are numbers, beyond it bigints; they must
-   * fit in 64 bits.
+   * With number arguments the result is a `number`, and a result past
+   * `Number.MAX_SAFE_INTEGER` (which a number cannot hold exactly) throws a
+   * `RangeError` and stores nothing; with a `bigint` `delta` or `initial` the
+   * result is a `bigint`, up to the 64-bit range.
    *
    * @param key The key.
    * @param delta The amount to add.
    * @param initial The value a missing key starts from.
-   * @returns The new value.
+   * @returns The new value: a number, or a bigint when `delta` or `initial` is one.
    * @throws {TypeError} When the stored value is not an integer.
-   * @throws {RangeError} When the result overflows 64 bits.
+   * @throws {RangeError} When the result overflows 64 bits, or a number result passes 2^53.
    *
    * @example Count
    * ```ts
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
-   * assert.equal(cache.incr("n"), 1);
+   * const hits: number = cache.incr("n");
+   * assert.equal(hits, 1);
    * assert.equal(cache.incr("n", 10), 11);
    * assert.equal(cache.incr("m", 1, 100), 101);
+   * const big: bigint = cache.incr("ids", 1n, 2n ** 60n);
+   * assert.equal(big, 2n ** 60n + 1n);
    * ```
    */
+  incr(key: Key, delta?: number, initial?: number): number;
+  /** {@linkcode DiskCache.incr} with a bigint `delta`: the result is a bigint. */
+  incr(key: Key, delta: bigint, initial?: number | bigint): bigint;
+  /** {@linkcode DiskCache.incr} with a bigint `initial`: the result is a bigint. */
+  incr(key: Key, delta: number | bigint, initial: bigint): bigint;
+  /** {@linkcode DiskCache.incr} with arguments whose type is not known: a number or a bigint. */
+  incr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint;
   incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint {
     const raw = isRawKey(key);
     const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    return ops.incr(this.#engine, k, raw ? 1 : 0, key, checkInteger(delta, "delta", "incr"), checkInteger(initial, "initial", "incr"));
+    const d = checkInteger(delta, "delta", "incr"), i = checkInteger(initial, "initial", "incr");
+    return ops.incr(this.#engine, k, raw ? 1 : 0, key, d, i, typeof d === "bigint" || typeof i === "bigint");
   }
 
   /**
-   * Subtracts `delta` from the integer under `key` (see {@linkcode DiskCache.incr}).
+   * Subtracts `delta` from the integer under `key` (see {@linkcode DiskCache.incr}):
+   * a number with number arguments, a bigint when `delta` or `initial` is one.
    *
    * @param key The key.
    * @param delta The amount to subtract.
@@ -434,9 +448,17 @@ export class DiskCache {
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
-   * assert.equal(cache.decr("n", 1, 10), 9);
+   * const left: number = cache.decr("n", 1, 10);
+   * assert.equal(left, 9);
    * ```
    */
+  decr(key: Key, delta?: number, initial?: number): number;
+  /** {@linkcode DiskCache.decr} with a bigint `delta`: the result is a bigint. */
+  decr(key: Key, delta: bigint, initial?: number | bigint): bigint;
+  /** {@linkcode DiskCache.decr} with a bigint `initial`: the result is a bigint. */
+  decr(key: Key, delta: number | bigint, initial: bigint): bigint;
+  /** {@linkcode DiskCache.decr} with arguments whose type is not known: a number or a bigint. */
+  decr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint;
   decr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint {
     const d = checkInteger(delta, "delta", "decr");
     return this.incr(key, -d, initial);
@@ -635,7 +657,10 @@ export class DiskCache {
    * The stored bytes of `key` as a `ReadableStream` (4 MiB chunks, read
    * from the value file as the consumer pulls), or `undefined` on a miss.
    * Strings stream as UTF-8. The file is opened before this returns, so the
-   * stream yields the value as it was even if the key changes meanwhile.
+   * stream yields the value as it was even if the key changes meanwhile. The
+   * stream holds one file descriptor until it is read to the end or
+   * cancelled; one dropped unread is closed when it is garbage-collected
+   * (call `stream.cancel()` to release it at once).
    *
    * @param key The key.
    * @returns A stream, or `undefined`.

@@ -214,11 +214,25 @@ export class FanoutCache {
   add(key: Key, value: unknown, options?: SetOptions): boolean {
     return this.#degrade(false, () => this.shardOf(key).add(key, value, options));
   }
+  /** See {@linkcode DiskCache.incr} (a number, or a bigint when `delta` or `initial` is one); `undefined` when the shard stayed busy. */
+  incr(key: Key, delta?: number, initial?: number): number | undefined;
+  /** See {@linkcode DiskCache.incr}: a bigint `delta` gives a bigint; `undefined` when the shard stayed busy. */
+  incr(key: Key, delta: bigint, initial?: number | bigint): bigint | undefined;
+  /** See {@linkcode DiskCache.incr}: a bigint `initial` gives a bigint; `undefined` when the shard stayed busy. */
+  incr(key: Key, delta: number | bigint, initial: bigint): bigint | undefined;
   /** See {@linkcode DiskCache.incr}; `undefined` when the shard stayed busy. */
+  incr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint | undefined;
   incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
     return this.#degrade(undefined, () => this.shardOf(key).incr(key, delta, initial));
   }
+  /** See {@linkcode DiskCache.decr} (a number, or a bigint when `delta` or `initial` is one); `undefined` when the shard stayed busy. */
+  decr(key: Key, delta?: number, initial?: number): number | undefined;
+  /** See {@linkcode DiskCache.decr}: a bigint `delta` gives a bigint; `undefined` when the shard stayed busy. */
+  decr(key: Key, delta: bigint, initial?: number | bigint): bigint | undefined;
+  /** See {@linkcode DiskCache.decr}: a bigint `initial` gives a bigint; `undefined` when the shard stayed busy. */
+  decr(key: Key, delta: number | bigint, initial: bigint): bigint | undefined;
   /** See {@linkcode DiskCache.decr}; `undefined` when the shard stayed busy. */
+  decr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint | undefined;
   decr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
     return this.#degrade(undefined, () => this.shardOf(key).decr(key, delta, initial));
   }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { describe } from "./errors.ts";
+import { DiskCacheError, describe } from "./errors.ts";
 import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
 
 /** Settings stored in the cache directory and shared by every process using it. */
@@ -204,27 +204,43 @@ export function validateSetting<K extends keyof DiskCacheSettings>(name: K, valu
 
 /**
  * Reads a setting from its stored form (Python writes booleans as 0/1 and may
- * write numbers as floats). Unreadable stored values fall back to the default.
+ * write numbers as floats, and an unlimited size as infinity). A value this
+ * version cannot use (an eviction policy of a newer version, a row edited by
+ * hand) throws a `DiskCacheError` naming the row, the value, what is valid
+ * and what to do: guessing a default would silently run the cache under
+ * settings nobody chose.
  *
  * @param name The setting.
  * @param stored What the Settings table holds.
  * @returns The setting's value.
+ * @throws {DiskCacheError} For a value of the wrong type or out of range.
  *
  * @example Read a stored boolean
  * ```ts
  * import assert from "node:assert/strict";
  * import { fromStored } from "./settings.ts";
  * assert.equal(fromStored("statistics", 1), true);
+ * assert.throws(() => fromStored("evictionPolicy", "fifo"), /eviction_policy/);
  * ```
  */
 export function fromStored<K extends keyof DiskCacheSettings>(name: K, stored: unknown): DiskCacheSettings[K] {
-  const fallback = DEFAULT_SETTINGS[name];
-  if (typeof fallback === "boolean") return (Number(stored) !== 0) as DiskCacheSettings[K];
-  if (typeof fallback === "number") {
-    const n = Number(stored);
-    return (Number.isFinite(n) ? Math.trunc(n) : fallback) as DiskCacheSettings[K];
+  const kind = typeof DEFAULT_SETTINGS[name];
+  let value: unknown = stored;
+  if (kind !== "string") {
+    if (typeof stored === "bigint") value = Number(stored);
+    else if (typeof stored === "string" && stored.trim() !== "") value = Number(stored);
+    if (value === Infinity && (name === "sizeLimit" || name === "sqliteMmapSize")) value = Number.MAX_SAFE_INTEGER;
+    if (typeof value === "number" && Number.isFinite(value)) value = kind === "boolean" ? value !== 0 : Math.trunc(value);
   }
-  return (typeof stored === "string" ? stored : fallback) as DiskCacheSettings[K];
+  try {
+    return validateSetting(name, value);
+  } catch (cause) {
+    const column = SETTING_COLUMNS[name];
+    throw new DiskCacheError(
+      `Cannot use the stored setting ${column}: the Settings table holds ${describe(stored)}, which this version cannot use (${(cause as Error).message.replace(/^Cannot use option "\w+": /, "")}); it was written by a newer version or by hand: open the cache writable with the "${name}" option to overwrite it (or correct the ${column} row)`,
+      { cause },
+    );
+  }
 }
 
 /**

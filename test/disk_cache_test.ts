@@ -161,7 +161,7 @@ test("DiskCache.incr() and decr() count from initial, in numbers and bigints", (
   assert.equal(cache.decr("n", 2), 40);
   assert.equal(cache.decr("m", 1, 0), -1);
   assert.equal(cache.incr("big", 1n, 2n ** 60n), 2n ** 60n + 1n);
-  assert.equal(cache.incr("s", 1, Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER) + 1n);
+  assert.equal(cache.incr("s", 1n, Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER) + 1n);
   assert.equal(cache.get("s"), BigInt(Number.MAX_SAFE_INTEGER) + 1n);
   cache.set("e", 100, { ttl: 5 });
   now = 10;

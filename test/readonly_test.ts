@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { tempDir, unmount } from "./_helpers.ts";
+import { rawOpen, tempDir, unmount } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 function fill(dir: string): void {
@@ -12,6 +12,10 @@ function fill(dir: string): void {
   cache.set("a", 1);
   cache.set("f", "a value that lives in a file");
   cache.push("job");
+  // Long expired (its clock says 1970): read-only peeks pass over it, as they cannot remove it.
+  using past = new DiskCache(dir, { clock: () => 1000 });
+  past.push("expired job", { side: "front", ttl: 1 });
+  past.set("expired", "x", { ttl: 1 });
 }
 
 function exercise(dir: string): void {
@@ -21,6 +25,15 @@ function exercise(dir: string): void {
   assert.deepEqual([...cache.keys()], ["a", "f", 500000000000000]);
   assert.equal(cache.has("a"), true);
   assert.deepEqual(counts(cache.stats()), { hits: 0, misses: 0, evictions: 0 });
+  // Reads that python-diskcache does in a write transaction work read-only, writing nothing.
+  assert.deepEqual(cache.peek(), [500000000000000, "job"]);
+  assert.deepEqual(cache.peek({ side: "back" }), [500000000000000, "job"]);
+  assert.deepEqual(cache.peekItem(), [500000000000000, "job"]);
+  assert.deepEqual(cache.peekItem({ last: false }), ["a", 1]);
+  assert.equal(cache.peek({ prefix: "none" }), undefined);
+  assert.deepEqual(cache.check(), []);
+  assert.throws(() => cache.check({ fix: true }), (e: Error) => e instanceof DiskCacheError && /check with fix.*read-only/.test(e.message));
+  assert.equal(cache.length, 5, "the expired items are still there: nothing was removed");
   for (const write of [
     () => cache.set("b", 2),
     () => cache.set("big", "a value that would go to a file"),
@@ -72,4 +85,27 @@ test("DiskCache with readonly works on a read-only mount", async (t) => {
   } finally {
     unmount(ro);
   }
+});
+
+test("DiskCache with readonly: peek() and peekItem() pass over an item whose value file is gone, and check() reports it", () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { minFileSize: 10 });
+    cache.push("a first job kept in a file");
+    cache.push("a second job kept in a file");
+  }
+  const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).sort();
+  using cache = new DiskCache(dir.path, { readonly: true });
+  const first = cache.check();
+  assert.deepEqual(first, []);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  const lost = (db.prepare("SELECT filename FROM Cache ORDER BY key LIMIT 1").get() as { filename: string }).filename;
+  db.close();
+  assert.ok(files.includes(lost));
+  unlinkSync(join(dir.path, lost));
+  assert.deepEqual(cache.peek(), [500000000000001, "a second job kept in a file"]);
+  assert.deepEqual(cache.peekItem({ last: false }), [500000000000001, "a second job kept in a file"]);
+  const found = cache.check().map((w) => `${w.kind} ${w.path}`).filter((w) => !w.startsWith("empty-directory"));
+  assert.deepEqual(found, [`missing-file ${lost}`]);
+  assert.equal(cache.length, 2);
 });
