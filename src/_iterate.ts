@@ -8,7 +8,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
-import { decodeKey, readColumn, type ValueRow } from "./_values.ts";
+import { decodeKey, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
 
 /** Which order to walk in. */
@@ -73,14 +73,23 @@ const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.k
 /**
  * Live `[key, value]` pairs. A value file that vanished after its page was
  * read means the item was replaced meanwhile: its row is read again (old or
- * new value, never neither); an item whose file is really gone is skipped.
+ * new value, never neither); an item whose file is really gone is skipped,
+ * and so is one whose value cannot be read (a Python pickle, a damaged row).
  */
 export function* entries(engine: Engine, options: IterateOptions): Generator<[unknown, unknown]> {
   engine.db("iterate");
   for (const row of rows(engine, options, true)) {
     const key = decodeKey(row.key, row.raw, row.key_big);
-    const got = fetchFresh(engine, row, key, () =>
-      engine.prepare(REREAD).get(row.key_big ? BigInt(row.key as string) : row.key, row.raw, engine.clock() / 1000) as Row | null | undefined);
+    let got: [Row, unknown] | undefined;
+    try {
+      got = fetchFresh(engine, row, key, () =>
+        engine.prepare(REREAD).get(readColumn(row.key, row.key_big) as SqliteValue, row.raw, engine.clock() / 1000) as Row | null | undefined);
+    } catch (error) {
+      // One value this library cannot read (a Python pickle, a damaged row)
+      // must not end the walk over every other item: get() names the reason.
+      if (error instanceof UnreadableValue) continue;
+      throw error;
+    }
     if (got !== undefined) yield [key, got[1]];
   }
 }

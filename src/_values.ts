@@ -165,6 +165,13 @@ export const MISSING: unique symbol = Symbol("missing");
  * {@linkcode MISSING} when the file was removed or truncated behind the
  * cache's back.
  */
+/**
+ * A stored value this library cannot read (a Python pickle, a foreign mode,
+ * bytes that are not valid CBOR, a row a foreign writer made inconsistent):
+ * reads throw it, iteration passes over the item.
+ */
+export class UnreadableValue extends DiskCacheError {}
+
 export function fetchValue(directory: string, row: ValueRow, key: unknown): unknown {
   const mode = row.mode;
   if (mode === MODE_RAW) return readColumn(row.value, row.big);
@@ -173,7 +180,15 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
     bytes = readValueFile(directory, row.filename, row.size);
     if (bytes === undefined) return MISSING;
   } else {
-    bytes = readColumn(row.value, 0) as Uint8Array;
+    const inline = readColumn(row.value, 0);
+    if (!(inline instanceof Uint8Array)) {
+      // Python stores modes 2 and 3 in files and modes 4+ as BLOBs: anything
+      // else came from a foreign writer or a damaged database.
+      throw new UnreadableValue(
+        `Cannot read key ${describe(key)}: its row says mode ${mode} but holds no value file and no bytes (${typeof inline}); the database was written by a foreign library or is damaged: delete the key`,
+      );
+    }
+    bytes = inline;
   }
   switch (mode) {
     case MODE_BINARY:
@@ -184,13 +199,13 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
       try {
         return decodeStructured(bytes);
       } catch (cause) {
-        throw new DiskCacheError(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
+        throw new UnreadableValue(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
       }
     case MODE_PICKLE:
-      throw new DiskCacheError(
+      throw new UnreadableValue(
         `Cannot read key ${describe(key)}: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
       );
     default:
-      throw new DiskCacheError(`Cannot read key ${describe(key)}: unknown value mode ${mode}; it was written by a newer or foreign library`);
+      throw new UnreadableValue(`Cannot read key ${describe(key)}: unknown value mode ${mode}; it was written by a newer or foreign library`);
   }
 }
