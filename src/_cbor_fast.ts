@@ -239,7 +239,8 @@ export function scratchSize(): number {
 
 class Unsupported {}
 const UNSUPPORTED = new Unsupported();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default drops it).
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 let src: Uint8Array = new Uint8Array(0);
 let srcView = new DataView(src.buffer);

@@ -25,7 +25,8 @@ export type Tag = string | number | bigint | Uint8Array;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default drops it).
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Whether `key` is stored natively (`raw = 1`). */
 export function isRawKey(key: unknown): boolean {
@@ -181,14 +182,14 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
     if (bytes === undefined) return MISSING;
   } else {
     const inline = readColumn(row.value, 0);
-    if (!(inline instanceof Uint8Array)) {
+    if (!(inline instanceof Uint8Array) && (mode === MODE_BINARY || mode === MODE_TEXT || mode === MODE_CBOR)) {
       // Python stores modes 2 and 3 in files and modes 4+ as BLOBs: anything
       // else came from a foreign writer or a damaged database.
       throw new UnreadableValue(
         `Cannot read key ${describe(key)}: its row says mode ${mode} but holds no value file and no bytes (${typeof inline}); the database was written by a foreign library or is damaged: delete the key`,
       );
     }
-    bytes = inline;
+    bytes = inline as Uint8Array;
   }
   switch (mode) {
     case MODE_BINARY:

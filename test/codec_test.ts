@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Tag } from "cbor2";
 import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/codec.ts";
 
 const number = fc.oneof(
@@ -91,6 +92,7 @@ function comparable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(comparable);
   if (v instanceof Map) return new Map([...v].map(([k, x]) => [comparable(k), comparable(x)]));
   if (v instanceof Set) return new Set([...v].map(comparable));
+  if (v instanceof Tag) return { tag: v.tag, contents: comparable(v.contents) };
   if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, comparable(x)]));
   }

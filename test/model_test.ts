@@ -236,6 +236,8 @@ function expectedIncr(current: unknown, d: bigint): { ok: true; sum: bigint } | 
   else return { ok: false, error: TypeError };
   const sum = c + d;
   if (sum < -(2n ** 63n) || sum >= 2n ** 63n) return { ok: false, error: RangeError };
+  // A number delta answers a number: a sum past 2^53 is refused (a bigint delta counts on).
+  if (sum > 2n ** 53n - 1n || sum < -(2n ** 53n) + 1n) return { ok: false, error: RangeError };
   return { ok: true, sum };
 }
 

@@ -67,7 +67,7 @@ async function workload(dir: string, driver: SqliteDriver): Promise<void> {
         cache.add("new", 1);
         cache.incr("n");
         cache.incr("n", 2n ** 60n);
-        cache.decr("n");
+        cache.decr("n", 1n);
         cache.touch("new", 1000);
         cache.pop("k7");
         cache.pop(15);

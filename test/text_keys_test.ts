@@ -207,3 +207,24 @@ test("a driver declaring cutsTextAtNul sends text holding U+0000 down the BLOB-r
     assert.deepEqual(cache.get("bytes"), new Uint8Array([0, 1]));
   }
 });
+
+test("strings that start with U+FEFF (a byte order mark) keep it: inline, in text files, inside structured values, with U+0000", async () => {
+  using cache = tempCache({ minFileSize: 64 });
+  const bom = "\uFEFFhello";
+  const cases: [string, unknown][] = [
+    ["inline", bom],
+    ["file", bom.repeat(20)],
+    ["structured", { s: bom, list: [bom] }],
+    ["structured file", Array.from({ length: 20 }, () => bom)],
+    ["nul", "\uFEFF\0x"],
+  ];
+  for (const [k, v] of cases) cache.set(k, v);
+  cache.set(bom, "as a key");
+  for (const [k, v] of cases) assert.deepEqual(cache.get(k), v, k);
+  assert.equal(cache.get(bom), "as a key");
+  assert.ok([...cache.keys()].includes(bom));
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of cache.getStream("file")!) chunks.push(chunk);
+  assert.equal(new TextDecoder("utf-8", { ignoreBOM: true }).decode(Buffer.concat(chunks)), bom.repeat(20));
+  assert.deepEqual(decodeStructured(encodeStructured(bom, "value", false)), bom);
+});
