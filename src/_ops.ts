@@ -455,14 +455,21 @@ export function stats(
 ): CacheStats {
   engine.flushStats();
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
-  const out = {
-    hits: read("hits") + engine.hits,
-    misses: read("misses") + engine.misses,
-    evictions: read("evictions"),
-    count: read("count"),
-    volume: volume(engine),
-    sizeLimit: engine.settings.sizeLimit,
-  };
+  let out: CacheStats;
+  try {
+    // One snapshot; a connection holding the lock exclusively (journal mode
+    // "delete") made these reads throw a raw "database is locked".
+    out = engine.read("stats", () => ({
+      hits: read("hits") + engine.hits,
+      misses: read("misses") + engine.misses,
+      evictions: read("evictions"),
+      count: read("count"),
+      volume: volume(engine),
+      sizeLimit: engine.settings.sizeLimit,
+    }));
+  } catch (error) {
+    throw engine.translate(error, "read statistics");
+  }
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
       if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();

@@ -104,6 +104,22 @@ test("DiskCache.incr() on a value that is not an int64 describes the value, not 
   assert.equal(cache.length, 4, "nothing was written");
 });
 
+test("DiskCache.stats() throws Timeout, not a raw \"database is locked\", while another connection holds the lock exclusively", () => {
+  // Without WAL, a writer's exclusive lock keeps readers out.
+  using cache = tempCache({ timeout: 20, sqliteJournalMode: "delete", statistics: true });
+  cache.set("keep", "kept");
+  assert.equal(cache.get("keep"), "kept");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  try {
+    assert.throws(() => cache.stats(), (e: Error) => e instanceof Timeout && /Cannot read statistics.*locked/.test(e.message));
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.stats().hits, 1);
+});
+
 test("new DiskCache() refuses unknown and ill-typed options", () => {
   assert.throws(() => new DiskCache(undefined, { sizelimit: 5 } as never), (e: Error) => e instanceof TypeError && /unknown option "sizelimit"/.test(e.message));
   assert.throws(() => new DiskCache(undefined, { sizeLimit: -1 }), (e: Error) => e instanceof RangeError && /"sizeLimit".*-1/.test(e.message));
