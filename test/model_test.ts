@@ -589,6 +589,7 @@ test("push never overwrites an item: the bounds 0 and 999999999999999 are queue 
   assert.deepEqual(cache.pull(), [0, "x".repeat(100)], "pull sees the key 0 a push made");
   cache.set(0, "a user's item under key 0");
   assert.throws(() => cache.push("z".repeat(100), { side: "front" }), { name: "DiskCacheError" });
+  assert.throws(() => cache.push("inline", { side: "front" }), { name: "DiskCacheError" });
   assert.equal(cache.get(0), "a user's item under key 0");
   // The same at the back, and with a prefix.
   cache.set(999_999_999_999_998, "near the end");
