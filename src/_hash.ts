@@ -40,11 +40,9 @@ export function shardHash(key: unknown): number {
   const k = rawKeyValue(key as string);
   if (typeof k === "string") return adler32(utf8.encode(k));
   if (k instanceof Uint8Array) return adler32(k);
+  // rawKeyValue made every integral number within int64 a bigint: it lives in
+  // the shard of the equal Python int (python-diskcache hashes an int as an int).
   if (typeof k === "bigint") return intHash(k);
-  // An integral number past 2^53 is stored as a float, but it equals a 64-bit
-  // integer, and SQLite finds it by the equal bigint or Python int: it must
-  // live in that integer's shard (python-diskcache hashes an int key as an int).
-  if (Number.isInteger(k) && (k as number) >= -(2 ** 63) && (k as number) < 2 ** 63) return intHash(BigInt(k as number));
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, k as number, false);
   return adler32(new Uint8Array(view.buffer));

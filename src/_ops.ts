@@ -351,7 +351,20 @@ export function incr(
     if (live) {
       const stored = readColumn(row.value, row.big);
       if (row.mode !== MODE_RAW || !(typeof stored === "bigint" || (typeof stored === "number" && Number.isInteger(stored)))) {
-        throw new TypeError(`Cannot incr key ${describe(original)}: its value is not an integer: received ${describe(stored)}`);
+        // The message describes the decoded value: the stored column of a
+        // structured value (2n ** 64n) is its CBOR bytes, a Uint8Array.
+        let what: string;
+        try {
+          const value = row.mode === MODE_RAW ? stored : fetchValue(engine.directory, row, original);
+          what = value === MISSING
+            ? "its value file is missing"
+            : typeof value === "bigint"
+            ? `its value ${value}n does not fit in a signed 64-bit integer`
+            : `its value is not an integer: received ${describe(value)}`;
+        } catch {
+          what = "its value is not an integer: received a value this cache cannot read";
+        }
+        throw new TypeError(`Cannot incr key ${describe(original)}: ${what}`);
       }
       current = stored as number | bigint;
     }
@@ -452,14 +465,21 @@ export function stats(
 ): CacheStats {
   engine.flushStats();
   const read = (key: string) => Number(engine.readSetting(key) ?? 0);
-  const out = {
-    hits: read("hits") + engine.hits,
-    misses: read("misses") + engine.misses,
-    evictions: read("evictions"),
-    count: read("count"),
-    volume: volume(engine),
-    sizeLimit: engine.settings.sizeLimit,
-  };
+  let out: CacheStats;
+  try {
+    // One snapshot; a connection holding the lock exclusively (journal mode
+    // "delete") made these reads throw a raw "database is locked".
+    out = engine.read("stats", () => ({
+      hits: read("hits") + engine.hits,
+      misses: read("misses") + engine.misses,
+      evictions: read("evictions"),
+      count: read("count"),
+      volume: volume(engine),
+      sizeLimit: engine.settings.sizeLimit,
+    }));
+  } catch (error) {
+    throw engine.translate(error, "read statistics");
+  }
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
       if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();

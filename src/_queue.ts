@@ -1,6 +1,6 @@
 /**
  * Queue operations with python-diskcache's key scheme: keys are integers
- * between 0 and 999999999999999 exclusive (or strings `prefix-NNNNNNNNNNNNNNN`
+ * from 0 to 999999999999999 (or strings `prefix-NNNNNNNNNNNNNNN`
  * with 15 digits), the first one 500000000000000, `push` to the back takes
  * the largest key + 1 and to the front the smallest − 1. Every operation is
  * one transaction, so processes may share a queue.
@@ -11,13 +11,15 @@ import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { bigFlag, safeInt } from "./schema.ts";
 import { prepareWrite, put } from "./_ops.ts";
-import { decodeKey, fetchValue, MISSING, type ValueRow } from "./_values.ts";
+import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
+import { DiskCacheError } from "./errors.ts";
 
 /** Which end of the queue. */
 export type Side = "front" | "back";
 
 const FIRST = 500_000_000_000_000;
+const LAST = 999_999_999_999_999;
 const COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${bigFlag("key")} AS key_big, expire_time, mode, filename, size, ${
   safeInt("value")
 } AS value, ${bigFlag("value")} AS big`;
@@ -47,23 +49,45 @@ export function push(
   const [min, max] = bounds(prefix);
   return engine.write("push", () => {
     const order = side === "back" ? "DESC" : "ASC";
-    const nearest = engine.prepare(`SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER BY key ${order} LIMIT 1`);
+    // The bounds themselves are keys a push makes (python-diskcache scans
+    // them exclusively, so the key 0 a front push made was never seen, the
+    // next front push made 0 again, and the upsert replaced that item).
+    // Cache.key, not key: the bare name binds to the alias. The key is read
+    // through safeInt: Deno's node:sqlite cuts TEXT at U+0000, and a prefix
+    // holding it came back as "a", parsed as NaN.
+    const nearest = (lower: string, upper: string) =>
+      engine.prepare(
+        `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS big FROM Cache WHERE ? ${lower} Cache.key AND Cache.key ${upper} ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`,
+      );
+    let query = nearest("<=", "<=");
     let [lo, hi] = [min, max];
     let num = FIRST;
     for (;;) {
-      const row = nearest.get(lo, hi) as { key: number | string } | null | undefined;
+      const row = query.get(lo, hi) as { key: SqliteValue; big: number } | null | undefined;
       if (row == null) break;
+      const found = readColumn(row.key, row.big) as number | string;
       // set() may have stored any key in the range: a float (500000000000000.5)
       // counts as its next integer outward (BigInt() of a fraction throws); a
       // string that is not prefix-NNNNNNNNNNNNNNN is stepped over (parsing it
       // gave NaN, and "prefix-NaN", pushed twice, overwrote itself).
-      const parsed = prefix === undefined ? Number(row.key) : queueNumber(String(row.key), prefix);
+      const parsed = prefix === undefined ? Number(found) : queueNumber(String(found), prefix);
       if (!Number.isNaN(parsed)) {
         num = side === "back" ? Math.floor(parsed) + 1 : Math.ceil(parsed) - 1;
         break;
       }
-      if (side === "back") hi = row.key;
-      else lo = row.key;
+      if (side === "back") hi = found;
+      else lo = found;
+      query = side === "back" ? nearest("<=", "<") : nearest("<", "<=");
+    }
+    if (num < 0 || num > LAST) {
+      // Inside a transact() the caller may catch this and commit: the value
+      // file written for the push goes with that commit too.
+      if (w.filename !== null) engine.removeLater(w.filename);
+      throw new DiskCacheError(
+        `Cannot push to the ${side}${prefix === undefined ? "" : ` of queue "${prefix}"`}: its keys reached ${
+          side === "back" ? LAST : 0
+        }, the ${side === "back" ? "largest" : "smallest"} queue key. Pull items from that end, or push to the other side.`,
+      );
     }
     const key = prefix === undefined ? num : `${prefix}-${String(num).padStart(15, "0")}`;
     w.key = typeof key === "number" ? BigInt(key) : key;
@@ -88,10 +112,10 @@ export function pull(engine: Engine, prefix: string | undefined, side: Side, rem
   // Cache.key, not key: a bare name in ORDER BY binds to the `AS key` alias
   // of COLUMNS, which no index serves (every call sorted the whole range).
   const select =
-    `SELECT ${COLUMNS} FROM Cache WHERE ? < Cache.key AND Cache.key < ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
+    `SELECT ${COLUMNS} FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
   if (!remove && engine.readonly) {
     const live =
-      `SELECT ${COLUMNS} FROM Cache WHERE ? < Cache.key AND Cache.key < ? AND Cache.raw = 1 AND ${LIVE} ORDER BY Cache.key ${order} LIMIT 1 OFFSET ?`;
+      `SELECT ${COLUMNS} FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 AND ${LIVE} ORDER BY Cache.key ${order} LIMIT 1 OFFSET ?`;
     return peekReadOnly(engine, (skip) => engine.prepare(live).get(min, max, engine.now(), BigInt(skip)) as Row | null | undefined);
   }
   return takeFirst(engine, remove ? "pull" : "peek", remove, () => engine.prepare(select).get(min, max) as Row | null | undefined);

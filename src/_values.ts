@@ -52,7 +52,10 @@ export function rawKeyValue(key: string | number | bigint | Uint8Array | ArrayBu
     checkText(key, "key", "key");
     return key;
   }
-  if (typeof key === "number") return Number.isSafeInteger(key) ? BigInt(key) : key;
+  // Integral numbers within int64 are SQLite INTEGER whatever their size, as
+  // Python stores an int (2 ** 60 bound as a double was REAL, and Python read
+  // it back as a float); past int64 they stay REAL.
+  if (typeof key === "number") return Number.isInteger(key) && key >= -(2 ** 63) && key < 2 ** 63 ? BigInt(key) : key;
   if (key instanceof ArrayBuffer) return new Uint8Array(key);
   return key;
 }

@@ -1102,6 +1102,8 @@ export class DiskCache {
    * @param value The value.
    * @param options `prefix`, `side` (`"back"` default or `"front"`), `ttl`, `tag`.
    * @returns The new item's key.
+   * @throws {DiskCacheError} When the queue's keys reached 0 (front) or
+   * 999999999999999 (back): a push never replaces an item.
    *
    * @example Use a cache as a queue
    * ```ts

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
@@ -78,6 +78,46 @@ test("DiskCache.incr() refuses a non-integer delta or initial", () => {
   refuses(cache, () => cache.incr("n", 1.5), TypeError, /"delta".*1\.5/);
   refuses(cache, () => cache.incr("n", 1, NaN), TypeError, /"initial".*NaN/);
   refuses(cache, () => cache.decr("n", "1" as never), TypeError, /"delta"/);
+});
+
+test("DiskCache.incr() on a value that is not an int64 describes the value, not its stored bytes", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  cache.set("big", 2n ** 64n);
+  cache.set("list", [1, 2]);
+  cache.set("long", "a text long enough for a value file");
+  cache.set("pickle", "p");
+  const rejects = (key: string, pattern: RegExp) => assert.throws(() => cache.incr(key), (e: Error) => e instanceof TypeError && pattern.test(e.message));
+  rejects("big", /"big": its value 18446744073709551616n does not fit in a signed 64-bit integer/);
+  rejects("list", /"list": its value is not an integer: received array of length 2/);
+  rejects("long", /"long": its value is not an integer: received "a text long/);
+  // A Python pickle (mode 4) cannot be decoded; a value file removed behind the cache's back is missing.
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  try {
+    db.exec("UPDATE Cache SET mode = 4, value = X'80049505' WHERE key = 'pickle'");
+    const { filename } = db.prepare("SELECT filename FROM Cache WHERE key = 'long'").get() as { filename: string };
+    rmSync(join(cache.directory, filename));
+  } finally {
+    db.close();
+  }
+  rejects("pickle", /"pickle": its value is not an integer: received a value this cache cannot read/);
+  rejects("long", /"long": its value file is missing/);
+  assert.equal(cache.length, 4, "nothing was written");
+});
+
+test("DiskCache.stats() throws Timeout, not a raw \"database is locked\", while another connection holds the lock exclusively", () => {
+  // Without WAL, a writer's exclusive lock keeps readers out.
+  using cache = tempCache({ timeout: 20, sqliteJournalMode: "delete", statistics: true });
+  cache.set("keep", "kept");
+  assert.equal(cache.get("keep"), "kept");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  try {
+    assert.throws(() => cache.stats(), (e: Error) => e instanceof Timeout && /Cannot read statistics.*locked/.test(e.message));
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.stats().hits, 1);
 });
 
 test("new DiskCache() refuses unknown and ill-typed options", () => {

@@ -200,8 +200,8 @@ interface Item {
 
 const QMIN = "q-000000000000000", QMAX = "q-999999999999999";
 function inQueue(key: unknown, prefix: boolean): boolean {
-  if (prefix) return typeof key === "string" && key > QMIN && key < QMAX;
-  return (typeof key === "number" || typeof key === "bigint") && key > 0 && key < 999_999_999_999_999;
+  if (prefix) return typeof key === "string" && key >= QMIN && key <= QMAX;
+  return (typeof key === "number" || typeof key === "bigint") && key >= 0 && key <= 999_999_999_999_999;
 }
 
 class Rollback extends Error {}
@@ -327,6 +327,11 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
         if (q.length) {
           const end = c.front ? q[0] : q.at(-1);
           num = (c.prefix ? Number(String(end).slice(-15)) : Number(end)) + (c.front ? -1 : 1);
+        }
+        const push = () => cache.push(c.v, { prefix: c.prefix ? "q" : undefined, side: c.front ? "front" : "back", ttl: c.ttl });
+        if (num < 0 || num > 999_999_999_999_999) {
+          assert.throws(push, { name: "DiskCacheError" }, "push past the end of the key range");
+          break;
         }
         const expectedKey = c.prefix ? `q-${String(num).padStart(15, "0")}` : num;
         assert.equal(cache.push(c.v, { prefix: c.prefix ? "q" : undefined, side: c.front ? "front" : "back", ttl: c.ttl }), expectedKey, "push");
@@ -595,15 +600,36 @@ test("model under a small sizeLimit: set() never evicts the value it just stored
 });
 
 // The model's key pool keeps numbers out of the queue's key range (0, 1e15) for this reason:
-test("push to the front never overwrites an item (the key below the range's lowest is outside the range push scans)", { todo: "NEW: push(side front) computes key 0 twice, overwriting an item and orphaning its value file" }, () => {
+test("push never overwrites an item: the bounds 0 and 999999999999999 are queue keys, and a push past them throws", () => {
   using dir = tempDir();
   using cache = new DiskCache(dir.path, { minFileSize: 10 });
-  cache.set(0, "a user's item under key 0");
   cache.set(1, "a user's item under key 1");
-  const first = cache.push("x".repeat(100), { side: "front" });
-  const second = cache.push("y".repeat(100), { side: "front" });
-  assert.notEqual(first, second, "two pushes, two keys");
-  assert.equal(cache.length, 4);
+  // The key below the lowest was outside the range push scanned: both pushes
+  // computed 0, the second replaced the first and orphaned its value file.
+  assert.equal(cache.push("x".repeat(100), { side: "front" }), 0);
+  assert.throws(() => cache.push("y".repeat(100), { side: "front" }), { name: "DiskCacheError", message: /push to the front: its keys reached 0/ });
+  assert.equal(cache.length, 2);
+  assert.deepEqual(cache.check(), []);
+  assert.deepEqual(cache.pull(), [0, "x".repeat(100)], "pull sees the key 0 a push made");
+  cache.set(0, "a user's item under key 0");
+  assert.throws(() => cache.push("z".repeat(100), { side: "front" }), { name: "DiskCacheError" });
+  assert.throws(() => cache.push("inline", { side: "front" }), { name: "DiskCacheError" });
+  assert.equal(cache.get(0), "a user's item under key 0");
+  // The same at the back, and with a prefix.
+  cache.set(999_999_999_999_998, "near the end");
+  assert.equal(cache.push("b".repeat(100)), 999_999_999_999_999);
+  assert.throws(() => cache.push("c".repeat(100)), { name: "DiskCacheError", message: /push to the back: its keys reached 999999999999999/ });
+  assert.deepEqual(cache.peek({ side: "back" }), [999_999_999_999_999, "b".repeat(100)]);
+  cache.set("p-000000000000001", "first");
+  assert.equal(cache.push("d".repeat(100), { prefix: "p", side: "front" }), "p-000000000000000");
+  assert.throws(() => cache.push("e".repeat(100), { prefix: "p", side: "front" }), { name: "DiskCacheError", message: /queue "p"/ });
+  assert.deepEqual(cache.peek({ prefix: "p" }), ["p-000000000000000", "d".repeat(100)]);
+  // Inside a transaction that catches the error and commits, the value file of the refused push goes too.
+  cache.transact(() => {
+    assert.throws(() => cache.push("f".repeat(100), { side: "front" }), { name: "DiskCacheError" });
+    cache.set("other", 1);
+  });
+  assert.equal(cache.length, 7);
   assert.deepEqual(cache.check(), []);
 });
 

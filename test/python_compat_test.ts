@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError, ForeignKey } from "../mod.ts";
-import { python, run, tempDir } from "./_helpers.ts";
+import { join } from "node:path";
+import { python, rawOpen, run, tempDir } from "./_helpers.ts";
 
 const PY_HELPERS = `
 import sys, json, warnings, diskcache
@@ -243,4 +244,41 @@ c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c), "v": repr(c["inf-value"])}))
 `, dir.path);
   assert.deepEqual(after, { inf: "js-inf", tuple: null, count: 6, v: "-inf" });
+});
+
+test("integral number keys past 2^53 are SQLite INTEGER, as Python's int: Python iterates them as ints; REAL rows an older version wrote are still found", async (t) => {
+  using dir = tempDir();
+  const big = [2 ** 60, -(2 ** 60), 2 ** 62 + 2 ** 40, -(2 ** 63), 2 ** 53];
+  {
+    using cache = new DiskCache(dir.path);
+    big.forEach((n, i) => cache.set(n, i));
+    cache.set(2 ** 64, "past int64 a number stays REAL");
+    cache.set(1e300, "huge");
+    const db = rawOpen(join(dir.path, "cache.db"));
+    try {
+      const types = db.prepare("SELECT typeof(key) AS t, count(*) AS n FROM Cache GROUP BY 1 ORDER BY 1").all() as { t: string; n: number }[];
+      assert.deepEqual(types.map((r) => [r.t, Number(r.n)]), [["integer", 5], ["real", 2]]);
+      // A row an older version wrote: the key 2^61 bound as a double, REAL.
+      db.exec("INSERT INTO Cache (key, raw, store_time, access_time, access_count, tag, size, mode, filename, value) SELECT CAST(2305843009213693952 AS REAL), 1, store_time, access_time, 0, NULL, 0, 1, NULL, 'old' FROM Cache LIMIT 1");
+    } finally {
+      db.close();
+    }
+    assert.equal(cache.get(2 ** 61), "old", "INTEGER and REAL compare numerically");
+    assert.equal(cache.get(2n ** 61n), "old");
+    assert.equal(cache.has(2 ** 61), true);
+    // Iteration returns an INTEGER key past 2^53 as a bigint (as a 2n ** 60n key comes back), a REAL one as a number.
+    const keys = new Set([...cache.keys()]);
+    for (const n of big) assert.ok(keys.has(Number.isSafeInteger(n) ? n : BigInt(n)), `${n} comes back as ${BigInt(n)}n`);
+    assert.ok(keys.has(2 ** 61) && keys.has(2 ** 64) && keys.has(1e300));
+    cache.set(2 ** 61, "rewritten");
+    assert.equal(cache.length, 8, "set() on the equal number replaced the REAL row");
+    assert.deepEqual(cache.check(), []);
+  }
+  if (skipWithoutPython(t)) return;
+  const out = await py<{ keys: unknown[]; got: unknown[] }>(PY_HELPERS + `
+c = diskcache.Cache(sys.argv[1])
+print(json.dumps({"keys": sorted([enc(k) for k in c if isinstance(k, int)], key=lambda e: int(e["int"])), "got": [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53)]}))
+`, dir.path);
+  assert.deepEqual(out.got, [0, 1, 2, 3, 4]);
+  assert.deepEqual(out.keys, [-(2n ** 63n), -(2n ** 60n), 2n ** 53n, 2n ** 60n, 2n ** 62n + 2n ** 40n].map((n) => ({ int: String(n) })));
 });

@@ -60,6 +60,20 @@ test("strings holding U+0000 round-trip as keys, values (inline and in files), t
   assert.equal(cache.incr("\0n"), 1);
 });
 
+test("push with U+0000 in the prefix reads the last key whole (Deno's node:sqlite cut it at the NUL: \"a\\0b-000000000000NaN\")", () => {
+  using cache = tempCache();
+  for (const prefix of ["a\0b", "\0", "x\0"]) {
+    assert.equal(cache.push(1, { prefix }), `${prefix}-500000000000000`);
+    assert.equal(cache.push(2, { prefix }), `${prefix}-500000000000001`);
+    assert.equal(cache.push(0, { prefix, side: "front" }), `${prefix}-499999999999999`);
+    // A key in the range that is not a queue key is stepped over, bound back with its U+0000.
+    cache.set(`${prefix}-9\0`, "not a queue key");
+    assert.equal(cache.push(3, { prefix }), `${prefix}-500000000000002`);
+    assert.deepEqual([0, 1, 2, 3].map(() => cache.pull({ prefix })?.[1]), [0, 1, 2, 3]);
+  }
+  assert.deepEqual(cache.check(), []);
+});
+
 test("Deque and Index keep strings holding U+0000", () => {
   using dir = tempDir();
   using deque = new Deque<string>(`${dir.path}/d`);
