@@ -165,17 +165,17 @@ export interface ValueRow {
 export const MISSING: unique symbol = Symbol("missing");
 
 /**
- * Rebuilds a value from its row, reading its file if it has one. Returns
- * {@linkcode MISSING} when the file was removed or truncated behind the
- * cache's back.
- */
-/**
  * A stored value this library cannot read (a Python pickle, a foreign mode,
  * bytes that are not valid CBOR, a row a foreign writer made inconsistent):
  * reads throw it, iteration passes over the item.
  */
 export class UnreadableValue extends DiskCacheError {}
 
+/**
+ * Rebuilds a value from its row, reading its file if it has one. Returns
+ * {@linkcode MISSING} when the file was removed or truncated behind the
+ * cache's back.
+ */
 export function fetchValue(directory: string, row: ValueRow, key: unknown): unknown {
   const mode = row.mode;
   if (mode === MODE_RAW) return readColumn(row.value, row.big);
