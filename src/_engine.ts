@@ -1,66 +1,33 @@
 /**
  * The engine under the public facade: one connection, its cached prepared
- * statements, write transactions with deferred file removal, the settings in
- * force, and opening (schema, pragmas, settings resolution).
+ * statements, the settings in force (applied in one place), the counting of
+ * reads, and the entry points of transactions.
  *
- * Operations (`_ops.ts`) are functions over an engine; the facade
- * (`disk_cache.ts`) only validates arguments and calls them.
+ * Opening is in `_open.ts`, transactions (and the hooks after the outermost
+ * commit or rollback) in `_transaction.ts`, buffered reads in `_access.ts`,
+ * error translation in `_translate.ts`. Operations (`_ops.ts` and friends) are
+ * functions over an engine; the facade (`disk_cache.ts`) only validates
+ * arguments and calls them.
  *
  * @module
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { clearTimeout, setTimeout } from "node:timers";
-import { join, resolve } from "node:path";
-import {
-  SQLITE_BUSY,
-  SQLITE_CANTOPEN,
-  SQLITE_CORRUPT,
-  SQLITE_FULL,
-  SQLITE_LOCKED,
-  SQLITE_NOTADB,
-  SQLITE_READONLY,
-  type SqliteDatabase,
-  type SqliteDriver,
-  type SqliteStatement,
-  type SqliteValue,
-} from "./driver.ts";
-import { DiskCacheError, describe, Timeout } from "./errors.ts";
+import type { SqliteDatabase, SqliteDriver, SqliteStatement, SqliteValue } from "./driver.ts";
+import { DiskCacheError } from "./errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
-import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import {
-  DEFAULT_SETTINGS,
-  type DiskCacheSettings,
-  fromStored,
-  METADATA_ROWS,
-  SETTING_COLUMNS,
-  toStored,
-} from "./settings.ts";
-import { type FileModes, removeValueFile } from "./disk.ts";
+import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
+import { type DiskCacheSettings, SETTING_COLUMNS, toStored } from "./settings.ts";
+import type { FileModes } from "./disk.ts";
+import { busyTimeout, type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
+import { PendingReads } from "./_access.ts";
+import { translateFileError, translateSqliteError } from "./_translate.ts";
+import { RestartRead, Transactions } from "./_transaction.ts";
 
-/** What the engine needs to open. */
-export interface EngineOptions {
-  directory: string | undefined;
-  driver: SqliteDriver;
-  timeout: number;
-  clock: () => number;
-  settings: Partial<DiskCacheSettings>;
-  readonly: boolean;
-  modes: FileModes;
-}
+export type { EngineOptions };
+export { ACCESS_FLUSH_MS } from "./_access.ts";
+export { RestartRead };
 
-/**
- * How often (ms of the cache's clock) pending LRU/LFU accesses are written
- * when this connection does not write otherwise: a process that only reads
- * must still move its hot keys away from eviction.
- */
-export const ACCESS_FLUSH_MS = 1000;
-
-/** A hit not yet written: the row's store_time (it identifies the row with its rowid), and the access time (LRU) or count (LFU). */
-interface PendingAccess {
-  storeTime: number;
-  value: number;
-}
+/** Writes between two reads of the page count (see {@linkcode Engine.databaseBytes}). */
+const PAGE_COUNT_EVERY = 32;
 
 /** The connection and everything tied to it. */
 export class Engine {
@@ -73,37 +40,23 @@ export class Engine {
   readonly modes: FileModes;
   /** Opened with `readonly`: every write throws. */
   readonly readonly: boolean;
-  settings: DiskCacheSettings;
-  policy: EvictionPolicySql;
-  pageSize = 4096;
-  /** Last page count read, and how many writes until it is read again (see cullOnWrite). */
-  pages = 0;
-  pagesFresh = 0;
+  readonly pageSize: number;
   /**
-   * Hits and misses counted (when `statistics` is on) but not yet added to
-   * the Settings table: they ride along with this connection's next write
-   * transaction, `stats()` or `close()`, so reads never take the write lock.
+   * Called first thing by `close()`: an in-flight `setStream` or `setFile`
+   * stops reading its source and removes its unfinished value file.
    */
-  hits = 0;
-  misses = 0;
-  /** Pending LRU access times or LFU hit counts by rowid (see recordAccess). */
-  accesses = new Map<number, PendingAccess>();
-  /** When (clock ms) pending accesses were last written or tried. */
-  #accessesFlushedAt = 0;
-  /** The timer that writes pending accesses of a connection that went idle. */
-  #accessTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Statements of the hot path, kept out of the statement map; emptied by close(). */
-  hot: { get?: SqliteStatement } = {};
+  readonly onClose: Set<() => void> = new Set();
+  #settings: DiskCacheSettings;
+  #policy: EvictionPolicySql;
+  #pending: PendingReads;
+  /** Last page count read, and how many calls until it is read again. */
+  #pages = 0;
+  #pagesFresh = 0;
+  /** The statement of the hottest read, kept out of the statement map; forgotten when settings change. */
+  #hot: SqliteStatement | undefined;
   #db: SqliteDatabase | undefined;
   #statements = new Map<string, SqliteStatement>();
-  #depth = 0;
-  /** Files to remove once the current transaction commits. */
-  #removeOnCommit: string[] = [];
-  /** Files written for the current transaction, removed if it rolls back. */
-  #removeOnRollback: string[] = [];
-  #begin!: SqliteStatement;
-  #commit!: SqliteStatement;
-  #rollback!: SqliteStatement;
+  #tx: Transactions;
 
   constructor(options: EngineOptions) {
     this.driver = options.driver;
@@ -111,48 +64,71 @@ export class Engine {
     this.clock = options.clock;
     this.readonly = options.readonly;
     this.modes = options.modes;
-    this.directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
-    this.dbPath = join(this.directory, "cache.db");
-    if (!options.readonly && !existsSync(this.dbPath)) {
-      // SQLite creates the -wal and -shm files with the database file's mode.
-      try {
-        closeSync(openSync(this.dbPath, "a", options.modes.fileMode));
-      } catch (error) {
-        throw this.fileError(error, "open cache");
-      }
-    }
-    if (options.readonly && !existsSync(this.dbPath)) {
-      throw new DiskCacheError(`Cannot open cache read-only: "${this.dbPath}" does not exist; open it once writable first`);
-    }
-    this.settings = this.#open(options.readonly, false, options.settings);
-    this.policy = EVICTION_POLICIES[this.settings.evictionPolicy];
-    this.#accessesFlushedAt = this.clock();
-    this.#begin = this.prepare("BEGIN IMMEDIATE");
-    this.#commit = this.prepare("COMMIT");
-    this.#rollback = this.prepare("ROLLBACK");
+    const opened = openCache(options);
+    this.directory = opened.directory;
+    this.dbPath = opened.dbPath;
+    this.#db = opened.db;
+    this.pageSize = opened.pageSize;
+    this.#settings = opened.settings;
+    this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
+    this.#pending = new PendingReads(this.clock, () => this.#tryFlush());
+    const pending = this.#pending;
+    this.#tx = new Transactions(this, {
+      begun: () => {
+        pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
+        // Pending counts first, so a reset inside the work resets them too.
+        pending.writeCounts(this);
+      },
+      committing: () => pending.writeCounts(this),
+    });
+  }
+
+  /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
+  get settings(): Readonly<DiskCacheSettings> {
+    return this.#settings;
+  }
+
+  /** The SQL of the eviction policy in force. */
+  get policy(): EvictionPolicySql {
+    return this.#policy;
+  }
+
+  /** Hits counted and not yet written. */
+  get hits(): number {
+    return this.#pending.hits;
+  }
+
+  /** Misses counted and not yet written. */
+  get misses(): number {
+    return this.#pending.misses;
   }
 
   /**
-   * Opens the connection and initializes it. A read-only open that SQLite
-   * refuses (a WAL database on read-only media has no `-shm` file to map)
-   * is retried as immutable.
+   * Hooks run after the outermost transaction commits, and after it rolls
+   * back (savepoints of nested `transact()` calls do not run them), for
+   * layers that mirror what the database holds. A hook must not throw.
    */
-  #open(readonly: boolean, immutable: boolean, settings: Partial<DiskCacheSettings>): DiskCacheSettings {
-    try {
-      this.#db = this.driver.open(this.dbPath, { readonly, immutable });
-      return this.#init(settings);
-    } catch (error) {
-      this.#db?.close();
-      this.#db = undefined;
-      if (readonly && this.driver.errorCode(error) === SQLITE_CANTOPEN) {
-        if (!immutable) return this.#open(true, true, settings);
-        throw new DiskCacheError(
-          `Cannot open cache read-only: SQLite cannot open "${this.dbPath}" with ${this.driver.name}; on read-only media a WAL database opens only as immutable, which node:sqlite and bun:sqlite support and better-sqlite3 does not (use Node >= 22.13, or make the directory writable)`,
-          { cause: error },
-        );
-      }
-      throw this.translate(error, "open cache");
-    }
+  get afterCommit(): Set<() => void> {
+    return this.#tx.afterCommit;
+  }
+
+  /** See {@linkcode Engine.afterCommit}. */
+  get afterRollback(): Set<() => void> {
+    return this.#tx.afterRollback;
+  }
+
+  /**
+   * Inside a {@linkcode Engine.read} snapshot (not a write transaction): the
+   * value files found missing before this snapshot began, and whether the
+   * snapshot may still be restarted. See `readFresh` in `_fresh.ts`.
+   */
+  get snapshot(): { vanished: Set<string>; restartable: boolean } | undefined {
+    return this.#tx.snapshot;
+  }
+
+  /** Whether a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#tx.depth > 0;
   }
 
   /** The open connection, or a clear error after `close()`. */
@@ -174,6 +150,14 @@ export class Engine {
     return stmt;
   }
 
+  /**
+   * The statement of the hottest read: `sql(engine)` is asked once, then
+   * again after settings change (it may depend on them).
+   */
+  hotStatement(sql: (engine: Engine) => string, arrays: boolean): SqliteStatement {
+    return this.#hot ??= this.prepare(sql(this), arrays);
+  }
+
   /** Current time in seconds, as stored in the database. */
   now(): number {
     return this.clock() / 1000;
@@ -189,16 +173,44 @@ export class Engine {
     return (ms + ttl) / 1000;
   }
 
-  /** Removes `filename` after the current transaction commits. */
-  removeLater(filename: string): void {
-    this.#removeOnCommit.push(filename);
+  /**
+   * Bytes of the database pages, from a page count read afresh every
+   * {@linkcode PAGE_COUNT_EVERY} calls, or whenever the figure plus `slack`
+   * reaches `limit` (too close to trust an older count).
+   */
+  databaseBytes(slack: number, limit: number): number {
+    if (--this.#pagesFresh <= 0 || this.#pages * this.pageSize + slack >= limit) {
+      this.#pages = (this.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+      this.#pagesFresh = PAGE_COUNT_EVERY;
+    }
+    return this.#pages * this.pageSize;
+  }
+
+  /** Counts a miss (when `statistics` is on). */
+  miss(): void {
+    if (this.#settings.statistics) this.#pending.misses++;
+  }
+
+  /** Counts a hit of the row `rowid` stored at `storeTime` (seconds), for statistics and the LRU/LFU policy. */
+  hit(rowid: number, storeTime: number): void {
+    if (this.#settings.statistics) this.#pending.hits++;
+    if (this.#policy.onHit !== null) this.recordAccess(rowid, storeTime);
   }
 
   /**
-   * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
-   * progress, if any). `newFile`, a value file written for this write, is
-   * removed if the transaction cannot start or rolls back.
+   * Records a cache hit for the LRU/LFU policy without taking the write
+   * lock: the update rides along with this connection's next write
+   * transaction. A connection that only reads writes them itself, if the
+   * lock is free at that instant (it never waits): on a hit
+   * `ACCESS_FLUSH_MS` after the last write, past 1,000 pending rows, and
+   * from a timer once it goes idle.
    */
+  recordAccess(rowid: number, storeTime: number): void {
+    if (this.readonly) return;
+    const lru = this.#settings.evictionPolicy === "least-recently-used";
+    this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
+  }
+
   /** Throws the read-only error before a write touches anything. */
   assertWritable(op: string): void {
     if (this.readonly) {
@@ -206,50 +218,14 @@ export class Engine {
     }
   }
 
+  /**
+   * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
+   * progress, if any). `newFile`, a value file written for this write, is
+   * removed if the transaction cannot start or rolls back.
+   */
   write<T>(op: string, fn: () => T, newFile?: string | null): T {
-    if (this.readonly) {
-      if (newFile) removeValueFile(this.directory, newFile);
-      this.assertWritable(op);
-    }
-    if (newFile) this.#removeOnRollback.push(newFile);
-    if (this.#depth > 0) return fn();
-    this.db(op);
-    try {
-      this.#begin.run();
-    } catch (error) {
-      this.#discard();
-      throw this.translate(error, op);
-    }
-    this.#depth = 1;
-    let result: T;
-    try {
-      if (this.accesses.size !== 0) this.#flushAccesses();
-      // Pending counts first, so a reset inside fn() resets them too.
-      if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
-      result = fn();
-      if (this.hits !== 0 || this.misses !== 0) this.#flushStats();
-      this.#commit.run();
-    } catch (error) {
-      this.#depth = 0;
-      try {
-        this.#rollback.run();
-      } catch { /* already rolled back by SQLite */ }
-      this.#unlinkedWhenFull = this.driver.errorCode(error) === SQLITE_FULL ? this.#removeOnCommit.slice() : [];
-      this.#discard();
-      throw this.translate(error, op);
-    }
-    this.#depth = 0;
-    this.#removeOnRollback.length = 0;
-    const done = this.#removeOnCommit;
-    if (done.length > 0) {
-      this.#removeOnCommit = [];
-      for (const name of done) removeValueFile(this.directory, name);
-    }
-    return result;
+    return this.#tx.write(op, fn, newFile);
   }
-
-  /** Value files of the rows a write was removing when it failed with SQLITE_FULL (see removeWrite). */
-  #unlinkedWhenFull: string[] = [];
 
   /**
    * {@linkcode Engine.write} for an operation that only removes items
@@ -265,17 +241,7 @@ export class Engine {
    * which may still roll back and keep them.
    */
   removeWrite<T>(op: string, fn: () => T): T {
-    if (this.#depth > 0) return this.write(op, fn);
-    this.#unlinkedWhenFull = [];
-    try {
-      return this.write(op, fn);
-    } catch (error) {
-      const files = this.#unlinkedWhenFull;
-      this.#unlinkedWhenFull = [];
-      if (files.length === 0) throw error;
-      for (const name of files) removeValueFile(this.directory, name);
-      return this.write(op, fn);
-    }
+    return this.#tx.removeWrite(op, fn);
   }
 
   /**
@@ -288,120 +254,60 @@ export class Engine {
    * returning is rolled back, but what its promise writes later is not.
    */
   transact<T>(fn: () => T): T {
-    if (isAsyncFunction(fn)) {
-      throw new TypeError(
-        "Cannot transact: the callback is an async function; transactions hold the database's write lock, so the callback must be synchronous (nothing was run)",
-      );
-    }
-    const checked = () => {
-      const result = fn();
-      if (typeof (result as { then?: unknown } | null)?.then === "function") {
-        throw new TypeError(
-          "Cannot transact: the callback returned a promise; transactions hold the database's write lock, so the callback must be synchronous",
-        );
-      }
-      return result;
-    };
-    if (this.#depth === 0) return this.write("transact", checked);
-    const db = this.db("transact");
-    const name = `diskcache_${this.#depth}`;
-    const commitMark = this.#removeOnCommit.length;
-    const rollbackMark = this.#removeOnRollback.length;
-    db.exec(`SAVEPOINT ${name}`);
-    this.#depth++;
-    try {
-      const result = checked();
-      db.exec(`RELEASE ${name}`);
-      return result;
-    } catch (error) {
-      db.exec(`ROLLBACK TO ${name}`);
-      db.exec(`RELEASE ${name}`);
-      this.#removeOnCommit.length = commitMark;
-      for (const file of this.#removeOnRollback.splice(rollbackMark)) removeValueFile(this.directory, file);
-      throw error;
-    } finally {
-      this.#depth--;
-    }
+    return this.#tx.transact(fn);
   }
-
-  #reading = false;
-
-  /**
-   * Inside a {@linkcode Engine.read} snapshot (not a write transaction): the
-   * value files found missing before this snapshot began, and whether the
-   * snapshot may still be restarted. See `readFresh` in `_fresh.ts`.
-   */
-  snapshot: { vanished: Set<string>; restartable: boolean } | undefined;
 
   /**
    * Runs `fn` (reads only) in one read transaction, so it sees one snapshot;
    * inside a write transaction it simply joins it. A value file that
    * vanished under the snapshot (another process replaced the item and
    * removed the old file after its commit) restarts `fn` in a fresh snapshot
-   * ({@linkcode RestartRead}), a bounded number of times.
+   * ({@linkcode RestartRead}), a bounded number of times; hits and misses
+   * of a restarted snapshot are counted once.
    */
   read<T>(op: string, fn: () => T): T {
-    if (this.#depth > 0 || this.#reading) return fn();
-    const db = this.db(op);
-    const snapshot = { vanished: new Set<string>(), restartable: true };
-    const hits = this.hits, misses = this.misses; // a restart reads everything again: count it once
-    for (let restarts = 0; ; restarts++) {
-      this.hits = hits;
-      this.misses = misses;
-      try {
-        db.exec("BEGIN");
-      } catch (error) {
-        throw this.translate(error, op);
-      }
-      this.#reading = true;
-      this.snapshot = snapshot;
-      snapshot.restartable = restarts < READ_RESTARTS;
-      try {
-        return fn();
-      } catch (error) {
-        if (!(error instanceof RestartRead)) throw error;
-        snapshot.vanished.add(error.filename);
-      } finally {
-        this.#reading = false;
-        this.snapshot = undefined;
-        db.exec("COMMIT");
-      }
-    }
+    const pending = this.#pending;
+    const hits = pending.hits, misses = pending.misses;
+    return this.#tx.read(op, fn, () => {
+      pending.hits = hits;
+      pending.misses = misses;
+    });
   }
 
-  /** Writes changed settings for every process and applies them to this connection. */
-  updateSettings(changes: Partial<DiskCacheSettings>): void {
+  /** Removes `filename` after the current transaction commits. */
+  removeLater(filename: string): void {
+    this.#tx.removeLater(filename);
+  }
+
+  /** Writes changed settings for every process (as `op`) and applies them to this connection. */
+  updateSettings(changes: Partial<DiskCacheSettings>, op = "update settings"): void {
     const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
     if (names.length === 0) return;
-    this.write("update settings", () => {
+    this.write(op, () => {
       const put = this.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
       for (const name of names) put.run(SETTING_COLUMNS[name], toStored(changes[name]!));
       if (changes.evictionPolicy !== undefined) {
         const init = EVICTION_POLICIES[changes.evictionPolicy].init;
-        if (init !== null) this.db("update settings").exec(init);
+        if (init !== null) this.db(op).exec(init);
       }
-      if (changes.tagIndex !== undefined) this.db("update settings").exec(changes.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
+      if (changes.tagIndex !== undefined) this.db(op).exec(changes.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
     });
-    this.#apply({ ...this.settings, ...changes });
+    this.#apply({ ...this.#settings, ...changes });
   }
 
   /** Re-reads every setting from the Settings table. */
   reloadSettings(): void {
-    const next = { ...this.settings };
-    for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
-      const stored = this.readSetting(SETTING_COLUMNS[name]);
-      if (stored !== undefined) (next as Record<string, unknown>)[name] = fromStored(name, stored);
-    }
-    this.#apply(next);
+    this.#apply(loadSettings(storedSettings(this), {}, this.#settings).settings);
   }
 
+  /** The one place settings take effect on this connection. */
   #apply(next: DiskCacheSettings): void {
     const db = this.db("apply settings");
-    const before = this.settings;
-    if (this.accesses.size !== 0 && next.evictionPolicy !== before.evictionPolicy) this.accesses.clear();
-    this.settings = next;
-    this.policy = EVICTION_POLICIES[next.evictionPolicy];
-    this.hot = {};
+    const before = this.#settings;
+    if (next.evictionPolicy !== before.evictionPolicy) this.#pending.dropAccesses();
+    this.#settings = next;
+    this.#policy = EVICTION_POLICIES[next.evictionPolicy];
+    this.#hot = undefined;
     if (next.sqliteSynchronous !== before.sqliteSynchronous) db.exec(`PRAGMA synchronous = ${next.sqliteSynchronous}`);
     if (next.sqliteCacheSize !== before.sqliteCacheSize) db.exec(`PRAGMA cache_size = ${next.sqliteCacheSize}`);
     if (next.sqliteMmapSize !== before.sqliteMmapSize) db.exec(`PRAGMA mmap_size = ${next.sqliteMmapSize}`);
@@ -410,50 +316,12 @@ export class Engine {
     }
   }
 
-  /** Whether a transaction is open on this connection. */
-  get inTransaction(): boolean {
-    return this.#depth > 0;
-  }
-
-  /**
-   * Records a cache hit of the row `rowid` stored at `storeTime` (seconds)
-   * for the LRU/LFU policy without taking the write lock: the update rides
-   * along with this connection's next write transaction. A connection that
-   * only reads writes them itself, if the lock is free at that instant (it
-   * never waits): on a hit {@linkcode ACCESS_FLUSH_MS} after the last
-   * write, past 1,000 pending rows, and from a timer once it goes idle.
-   */
-  recordAccess(rowid: number, storeTime: number): void {
-    if (this.readonly) return;
-    const now = this.clock();
-    const lru = this.settings.evictionPolicy === "least-recently-used";
-    const seen = this.accesses.get(rowid);
-    if (seen !== undefined && seen.storeTime === storeTime) seen.value = lru ? now / 1000 : seen.value + 1;
-    else this.accesses.set(rowid, { storeTime, value: lru ? now / 1000 : 1 });
-    if (this.#depth !== 0 || this.#reading) return;
-    if (this.accesses.size >= 1000 || now - this.#accessesFlushedAt >= ACCESS_FLUSH_MS) this.#tryFlushAccesses();
-    if (this.#accessTimer === undefined && this.accesses.size !== 0) this.#armAccessTimer();
-  }
-
-  #armAccessTimer(): void {
-    this.#accessTimer = setTimeout(() => {
-      this.#accessTimer = undefined;
-      // Timers run between synchronous calls: never inside a transaction,
-      // and close() clears this one.
-      if (this.accesses.size === 0) return;
-      this.#tryFlushAccesses();
-      if (this.accesses.size !== 0) this.#armAccessTimer();
-    }, ACCESS_FLUSH_MS);
-    // Never keeps a process alive: close() writes what is still pending.
-    this.#accessTimer.unref?.();
-  }
-
   /**
    * Writes pending accesses and statistics now if the write lock is free;
    * when another connection holds it, gives up at once and keeps them.
    */
-  #tryFlushAccesses(): void {
-    this.#accessesFlushedAt = this.clock();
+  #tryFlush(): void {
+    this.#pending.tried();
     const db = this.db("get");
     db.exec("PRAGMA busy_timeout = 0");
     try {
@@ -461,83 +329,18 @@ export class Engine {
     } catch {
       // Another process holds the lock: keep the updates for the next write.
     } finally {
-      db.exec(`PRAGMA busy_timeout = ${this.#busyTimeout()}`);
+      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.timeout)}`);
     }
-  }
-
-  /**
-   * Applies pending accesses to rows that are still the ones read: a rowid
-   * alone is not enough, as SQLite reuses the rowid of a deleted row, and a
-   * count read from "x" would land on "y"; a replaced row has a new
-   * store_time, and its old hits are dropped too.
-   */
-  #flushAccesses(): void {
-    const lru = this.settings.evictionPolicy === "least-recently-used";
-    const stmt = this.prepare(
-      lru
-        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ? AND store_time = ?"
-        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ? AND store_time = ?",
-    );
-    for (const [rowid, { storeTime, value }] of this.accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
-    this.accesses.clear();
-    this.#accessesFlushedAt = this.clock();
-  }
-
-  #busyTimeout(): number {
-    return Math.min(Math.round(this.timeout), 2 ** 31 - 1);
-  }
-
-  #discard(): void {
-    for (const name of this.#removeOnRollback) removeValueFile(this.directory, name);
-    this.#removeOnRollback.length = 0;
-    this.#removeOnCommit.length = 0;
   }
 
   /** Turns a binding error into one of ours (Timeout, DiskCacheError) or passes it on. */
   translate(error: unknown, op: string): unknown {
-    if (error instanceof DiskCacheError || error instanceof TypeError || error instanceof RangeError) return error;
-    const code = this.driver.errorCode(error);
-    if (code === undefined) return error;
-    const msg = (error as Error).message;
-    switch (code) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        return new Timeout(
-          `Cannot ${op}: the database "${this.dbPath}" stayed locked by another connection for more than ${this.timeout} ms; retry, raise the "timeout" option, or spread writers over a FanoutCache`,
-          { cause: error },
-        );
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB:
-        return new DiskCacheError(
-          `Cannot ${op}: the database "${this.dbPath}" is corrupt (${msg}); move the directory aside and open a fresh cache (a cache's data is disposable)`,
-          { cause: error },
-        );
-      case SQLITE_FULL:
-        return new DiskCacheError(`Cannot ${op}: the disk holding "${this.directory}" is full; free space and retry`, { cause: error });
-      case SQLITE_READONLY:
-      case SQLITE_CANTOPEN:
-        return new DiskCacheError(
-          `Cannot ${op}: the database "${this.dbPath}" cannot be written or opened (${msg}); check the directory's permissions, or open it with { readonly: true }`,
-          { cause: error },
-        );
-      default:
-        return new DiskCacheError(`Cannot ${op}: SQLite failed on "${this.dbPath}": ${msg}`, { cause: error });
-    }
+    return translateSqliteError(this, error, op);
   }
 
   /** Turns a file-system error of a value file into one of ours. */
   fileError(error: unknown, op: string): unknown {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOSPC" || code === "EDQUOT") {
-      return new DiskCacheError(`Cannot ${op}: the disk holding "${this.directory}" is full; free space and retry`, { cause: error });
-    }
-    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-      return new DiskCacheError(
-        `Cannot ${op}: "${this.directory}" cannot be written (${code}); check its permissions, or open it with { readonly: true }`,
-        { cause: error },
-      );
-    }
-    return error;
+    return translateFileError(this.directory, error, op);
   }
 
   /** Reads one Settings row. */
@@ -546,224 +349,29 @@ export class Engine {
     return row?.value ?? undefined;
   }
 
-  /** Closes the connection; later calls throw. */
-  #flushStats(): void {
-    const add = this.prepare("UPDATE Settings SET value = value + ? WHERE key = ?");
-    add.run(BigInt(this.hits), "hits");
-    add.run(BigInt(this.misses), "misses");
-    this.hits = this.misses = 0;
-  }
-
   /**
    * Adds pending hit and miss counts (and accesses) to the database now if
    * the write lock is free; when another connection holds it, gives up at
    * once and keeps them pending (`stats()` adds them to what it reads).
    */
   flushStats(): void {
-    if ((this.hits !== 0 || this.misses !== 0) && !this.readonly && this.#depth === 0 && !this.#reading) this.#tryFlushAccesses();
+    if (this.#pending.counted && !this.readonly && this.#tx.idle) this.#tryFlush();
   }
 
-  /**
-   * Called first thing by `close()`: an in-flight `setStream` or `setFile`
-   * stops reading its source and removes its unfinished value file.
-   */
-  readonly onClose: Set<() => void> = new Set();
-
+  /** Closes the connection; later calls throw. */
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
     for (const abort of this.onClose) abort();
     this.onClose.clear();
-    if (this.#accessTimer !== undefined) clearTimeout(this.#accessTimer);
-    this.#accessTimer = undefined;
+    this.#pending.stop();
     // Best effort, as statistics and access times are: a close never waits
     // for (nor fails because of) another process holding the lock.
-    if ((this.accesses.size !== 0 || this.hits !== 0 || this.misses !== 0) && !this.readonly && this.#depth === 0) this.#tryFlushAccesses();
+    if (this.#pending.any && !this.readonly && !this.inTransaction) this.#tryFlush();
     this.#db = undefined;
     this.#statements.clear();
-    this.hot = {};
+    this.#hot = undefined;
     db.close();
   }
-
-  /** Pragmas, schema and settings; retried while another process initializes. */
-  #init(options: Partial<DiskCacheSettings>): DiskCacheSettings {
-    const db = this.#db!;
-    db.exec(`PRAGMA busy_timeout = ${this.#busyTimeout()}`);
-    const deadline = Date.now() + this.timeout;
-    for (;;) {
-      try {
-        return this.#initOnce(db, options);
-      } catch (error) {
-        const code = this.driver.errorCode(error);
-        if ((code === SQLITE_BUSY || code === SQLITE_LOCKED) && Date.now() < deadline) {
-          try {
-            db.exec("ROLLBACK");
-          } catch { /* no transaction open */ }
-          sleepSync(1 + Math.random() * 5);
-          continue;
-        }
-        throw error;
-      }
-    }
-  }
-
-  #initReadonly(db: SqliteDatabase, tables: number, options: Partial<DiskCacheSettings>): DiskCacheSettings {
-    if (tables < 2) throw new DiskCacheError(`Cannot open cache read-only: "${this.dbPath}" is not a cache database`);
-    if (Object.keys(options).length > 0) {
-      throw new TypeError(`Cannot open cache read-only with settings (${Object.keys(options).join(", ")}): settings are written to the cache; drop them or open writable`);
-    }
-    const settings = { ...DEFAULT_SETTINGS } as DiskCacheSettings;
-    for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
-      const name = (Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]).find((n) => SETTING_COLUMNS[n] === row.key);
-      if (name !== undefined) (settings as unknown as Record<string, unknown>)[name] = fromStored(name, row.value);
-    }
-    db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
-    db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
-    this.pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
-    return settings;
-  }
-
-  #initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): DiskCacheSettings {
-    const hasTables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as { n: number };
-    if (this.readonly) return this.#initReadonly(db, hasTables.n, options);
-    const stored = new Map<string, SqliteValue>();
-    if (hasTables.n === 2) {
-      for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
-        stored.set(row.key, row.value);
-      }
-    }
-    const settings = { ...DEFAULT_SETTINGS } as DiskCacheSettings;
-    const changed: (keyof DiskCacheSettings)[] = [];
-    for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
-      const column = SETTING_COLUMNS[name];
-      let fromDb: DiskCacheSettings[typeof name] | undefined;
-      try {
-        fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
-      } catch (error) {
-        if (options[name] === undefined) throw error; // else the option overwrites what this version cannot read
-      }
-      const wanted = options[name] ?? fromDb ?? DEFAULT_SETTINGS[name];
-      (settings as unknown as Record<string, unknown>)[name] = wanted;
-      if (fromDb === undefined || fromDb !== wanted) changed.push(name);
-    }
-    if (hasTables.n < 2) {
-      // auto_vacuum only takes effect before the first table exists.
-      db.exec(`PRAGMA auto_vacuum = ${settings.sqliteAutoVacuum}`);
-    }
-    const mode = (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode;
-    if (mode.toLowerCase() !== settings.sqliteJournalMode) {
-      db.prepare(`PRAGMA journal_mode = ${settings.sqliteJournalMode}`).get();
-    }
-    db.exec(`PRAGMA synchronous = ${settings.sqliteSynchronous}`);
-    db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
-    db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
-    this.pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
-    const policy = EVICTION_POLICIES[settings.evictionPolicy];
-    const metadataMissing = METADATA_ROWS.some((key) => !stored.has(key));
-    // python-diskcache writes its triggers with double-quoted string literals
-    // ("count"), which SQLite builds without DQS (node:sqlite's) reject. The
-    // same triggers with single quotes mean the same to every SQLite.
-    const dqsTriggers = hasTables.n === 2
-      ? (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Settings_%' AND sql LIKE '%"%'`)
-        .all() as { name: string }[]).map((r) => r.name)
-      : [];
-    if (
-      hasTables.n === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 &&
-      !needsSchemaWork(db, settings)
-    ) {
-      return settings;
-    }
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      for (const name of dqsTriggers) db.exec(`DROP TRIGGER IF EXISTS ${name}`);
-      for (const sql of SCHEMA_SQL) db.exec(sql);
-      if (policy.init !== null) db.exec(policy.init);
-      db.exec(settings.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
-      const put = db.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
-      for (const name of changed) put.run(SETTING_COLUMNS[name], toStored(settings[name]));
-      const meta = db.prepare("INSERT OR IGNORE INTO Settings VALUES (?, 0)");
-      for (const key of METADATA_ROWS) meta.run(key);
-      db.exec("COMMIT");
-    } catch (error) {
-      try {
-        db.exec("ROLLBACK");
-      } catch { /* nothing to roll back */ }
-      throw error;
-    }
-    return settings;
-  }
 }
 
-/** How many times one {@linkcode Engine.read} restarts after a value file vanished under it. */
-const READ_RESTARTS = 20;
-
-/**
- * Thrown inside {@linkcode Engine.read} when a value file its snapshot names
- * is gone: only a fresh snapshot can tell a replaced value from a lost file.
- */
-export class RestartRead extends Error {
-  /** The value file found missing. */
-  readonly filename: string;
-  constructor(filename: string) {
-    super(`value file ${filename} vanished under a read snapshot`);
-    this.filename = filename;
-  }
-}
-
-/** True when an index the settings want is missing or one they do not want exists. */
-function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boolean {
-  const names = new Set(
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name),
-  );
-  const policy = EVICTION_POLICIES[settings.evictionPolicy];
-  const policyIndex = policy.init?.match(/EXISTS (\w+)/)?.[1];
-  if (policyIndex !== undefined && !names.has(policyIndex)) return true;
-  return settings.tagIndex !== names.has("Cache_tag_rowid");
-}
-
-/** True for `async function` and async arrows (not for a plain function returning a promise). */
-function isAsyncFunction(fn: unknown): boolean {
-  const tag = Object.prototype.toString.call(fn);
-  return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
-}
-
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuffer, 0, 0, ms);
-}
-
-function existingDirectory(directory: string | undefined): string {
-  if (directory === undefined) throw new TypeError(`Cannot open cache read-only: "directory" is required`);
-  const full = resolve(directory);
-  let isDir = false;
-  try {
-    isDir = statSync(full).isDirectory();
-  } catch (error) {
-    throw new DiskCacheError(`Cannot open cache read-only: directory ${describe(directory)} does not exist or cannot be read`, { cause: error });
-  }
-  if (!isDir) throw new DiskCacheError(`Cannot open cache read-only: "directory" must be a directory, but ${describe(directory)} is a file`);
-  return full;
-}
-
-function openDirectory(directory: string | undefined, mode: number): string {
-  if (directory === undefined) return mkdtempSync(join(tmpdir(), "diskcache-"));
-  const full = resolve(directory);
-  try {
-    mkdirSync(full, { recursive: true, mode });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new DiskCacheError(
-        `Cannot open cache: "directory" must be a directory, but ${describe(directory)} (or one of its parents) is a file`,
-        { cause: error },
-      );
-    }
-    throw new DiskCacheError(
-      `Cannot open cache: directory ${describe(directory)} cannot be created (${code ?? (error as Error).message}); check the path and its permissions`,
-      { cause: error },
-    );
-  }
-  // mkdirSync({ recursive: true }) returns only when a directory is there:
-  // on a file it throws EEXIST or ENOTDIR (Node, Deno and Bun alike).
-  return full;
-}

@@ -10,7 +10,6 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { Timeout } from "./errors.ts";
-import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
 import { countEvictions, removeRows, type Victim, volume } from "./_ops.ts";
 
 const BATCH = 100n;
@@ -82,9 +81,5 @@ export function cull(engine: Engine): number {
 
 /** Creates or drops the `(tag, rowid)` index and records the setting. */
 export function setTagIndex(engine: Engine, on: boolean): void {
-  engine.write(on ? "createTagIndex" : "dropTagIndex", () => {
-    engine.db("tag index").exec(on ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
-    engine.prepare("INSERT OR REPLACE INTO Settings VALUES ('tag_index', ?)").run(on ? 1n : 0n);
-  });
-  engine.settings.tagIndex = on;
+  engine.updateSettings({ tagIndex: on }, on ? "createTagIndex" : "dropTagIndex");
 }

@@ -53,7 +53,6 @@ const SQL = {
   // The same, with the value file of the row the write replaces (if any).
   writeStateOld:
     "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest, (SELECT filename FROM Cache WHERE key = ? AND raw = ?) AS old",
-  pageCount: "PRAGMA page_count",
   findLive: `SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
   deleteRow: "DELETE FROM Cache WHERE rowid = ?",
   touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
@@ -84,13 +83,8 @@ export interface Found {
 }
 
 function miss<T>(engine: Engine, result?: T): T {
-  if (engine.settings.statistics) engine.misses++;
+  engine.miss();
   return result as T;
-}
-
-function hit(engine: Engine, rowid: number, storeTime: number): void {
-  if (engine.settings.statistics) engine.hits++;
-  if (engine.policy.onHit !== null) engine.recordAccess(rowid, storeTime);
 }
 
 /**
@@ -112,7 +106,7 @@ export function find(engine: Engine, key: SqliteValue, raw: number, original: un
   if (got === undefined) return miss(engine);
   const value = got[1];
   row = got[0];
-  hit(engine, row.rowid, row.store_time);
+  engine.hit(row.rowid, row.store_time);
   return {
     value,
     storeTime: row.store_time,
@@ -132,15 +126,8 @@ type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
 export function getValue(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
-  const onHit = engine.policy.onHit !== null;
   const objects = engine.driver.objectRows === true;
-  // The hottest statement, kept out of the statement map (prepare() throws
-  // the "closed" error, and close() forgets it).
-  const nul = engine.driver.cutsTextAtNul === true;
-  const stmt = engine.hot.get ??= engine.prepare(
-    onHit ? (nul ? SQL.getValueHitNul : SQL.getValueHit) : (nul ? SQL.getValueNul : SQL.getValue),
-    !objects,
-  );
+  const stmt = engine.hotStatement(hotSql, !objects);
   let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
     const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;
@@ -156,9 +143,15 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
   }
   // Inline (no file to go missing): fetchValue cannot answer MISSING here.
   const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
-  if (onHit) hit(engine, rowid!, storeTime!);
-  else if (engine.settings.statistics) engine.hits++;
+  engine.hit(rowid!, storeTime!);
   return result;
+}
+
+/** The SQL of the hot statement for the engine's policy and driver. */
+function hotSql(engine: Engine): string {
+  const onHit = engine.policy.onHit !== null;
+  const nul = engine.driver.cutsTextAtNul === true;
+  return onHit ? (nul ? SQL.getValueHitNul : SQL.getValueHit) : (nul ? SQL.getValueNul : SQL.getValue);
 }
 
 /** get() through {@linkcode find}: value files, and integers past 2^53. */
@@ -262,11 +255,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // within reach of the limit (32 writes cannot add more than that margin).
   const files = Number(state.size ?? 0) + added;
   const margin = 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
-  if (--engine.pagesFresh <= 0 || engine.pages * engine.pageSize + files + margin >= engine.settings.sizeLimit) {
-    engine.pages = (engine.prepare(SQL.pageCount).get() as { page_count: number }).page_count;
-    engine.pagesFresh = 32;
-  }
-  let excess = engine.pages * engine.pageSize + files - engine.settings.sizeLimit;
+  let excess = engine.databaseBytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
   // Each victim frees its value file and, roughly, the bytes of its key and
   // inline value in the database pages: count them as they go, and stop once
@@ -483,11 +472,8 @@ export function stats(
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
       if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();
-      if (enable !== undefined) {
-        engine.prepare("INSERT OR REPLACE INTO Settings VALUES ('statistics', ?)").run(enable ? 1n : 0n);
-      }
+      if (enable !== undefined) engine.updateSettings({ statistics: enable }, "update statistics");
     });
-    if (enable !== undefined) engine.settings.statistics = enable;
   }
   return out;
 }

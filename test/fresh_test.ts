@@ -41,10 +41,10 @@ test("Engine.read() restarts its snapshot on RestartRead a bounded number of tim
   const engine = new Engine({ directory: dir.path, driver: detectDriver(), timeout: 1000, clock: Date.now, settings: {}, readonly: false, modes: OWNER_ONLY });
   try {
     let runs = 0;
-    engine.settings.statistics = true;
+    engine.updateSettings({ statistics: true });
     const result = engine.read("test", () => {
       runs++;
-      engine.hits++;
+      engine.hit(0, 0);
       if (engine.snapshot!.restartable) throw new RestartRead(`f${runs}`);
       return [...engine.snapshot!.vanished].length;
     });

@@ -1,0 +1,135 @@
+/**
+ * Reads counted without taking the write lock: hit and miss statistics, and
+ * the access times (LRU) or hit counts (LFU) of rows read. They wait here
+ * and ride along with the connection's next write transaction; a connection
+ * that only reads has them written when the lock is free (see
+ * `Engine.recordAccess`), at the latest from a timer once it goes idle.
+ *
+ * @module
+ */
+import { clearTimeout, setTimeout } from "node:timers";
+import type { SqliteStatement } from "./driver.ts";
+
+/**
+ * How often (ms of the cache's clock) pending LRU/LFU accesses are written
+ * when this connection does not write otherwise: a process that only reads
+ * must still move its hot keys away from eviction.
+ */
+export const ACCESS_FLUSH_MS = 1000;
+
+/** Most accesses kept pending before a read writes them. */
+const MAX_PENDING = 1000;
+
+/** A hit not yet written: the row's store_time (it identifies the row with its rowid), and the access time (LRU) or count (LFU). */
+interface PendingAccess {
+  storeTime: number;
+  value: number;
+}
+
+/** Whatever prepares statements on the connection (the engine). */
+interface Preparer {
+  prepare(sql: string): SqliteStatement;
+}
+
+/** Hits, misses and accesses not yet written to the database. */
+export class PendingReads {
+  /** Hits and misses counted (while `statistics` is on) but not yet added to the Settings table. */
+  hits = 0;
+  misses = 0;
+  /** Pending LRU access times or LFU hit counts by rowid. */
+  readonly #accesses = new Map<number, PendingAccess>();
+  /** When (clock ms) pending accesses were last written or tried. */
+  #flushedAt: number;
+  /** The timer that writes pending accesses of a connection that went idle. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: () => number;
+  /** Writes everything pending if the lock is free (never waits). */
+  readonly #flush: () => void;
+
+  constructor(clock: () => number, flush: () => void) {
+    this.#clock = clock;
+    this.#flush = flush;
+    this.#flushedAt = clock();
+  }
+
+  /** Whether hit or miss counts are pending. */
+  get counted(): boolean {
+    return this.hits !== 0 || this.misses !== 0;
+  }
+
+  /** Whether anything at all is pending. */
+  get any(): boolean {
+    return this.#accesses.size !== 0 || this.hits !== 0 || this.misses !== 0;
+  }
+
+  /** Notes that a flush was tried now. */
+  tried(): void {
+    this.#flushedAt = this.#clock();
+  }
+
+  /**
+   * Records a hit of the row `rowid` stored at `storeTime`; when `idle` (no
+   * transaction open), writes the pending accesses if they are many or old,
+   * and arms the idle timer.
+   */
+  record(rowid: number, storeTime: number, lru: boolean, idle: boolean): void {
+    const now = this.#clock();
+    const seen = this.#accesses.get(rowid);
+    if (seen !== undefined && seen.storeTime === storeTime) seen.value = lru ? now / 1000 : seen.value + 1;
+    else this.#accesses.set(rowid, { storeTime, value: lru ? now / 1000 : 1 });
+    if (!idle) return;
+    if (this.#accesses.size >= MAX_PENDING || now - this.#flushedAt >= ACCESS_FLUSH_MS) this.#flush();
+    if (this.#timer === undefined && this.#accesses.size !== 0) this.#arm();
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // Timers run between synchronous calls: never inside a transaction,
+      // and close() clears this one.
+      if (this.#accesses.size === 0) return;
+      this.#flush();
+      if (this.#accesses.size !== 0) this.#arm();
+    }, ACCESS_FLUSH_MS);
+    // Never keeps a process alive: close() writes what is still pending.
+    this.#timer.unref?.();
+  }
+
+  /** Forgets pending accesses (the eviction policy changed: they mean something else now). */
+  dropAccesses(): void {
+    this.#accesses.clear();
+  }
+
+  /**
+   * Applies pending accesses (inside the current transaction) to rows that
+   * are still the ones read: a rowid alone is not enough, as SQLite reuses
+   * the rowid of a deleted row, and a count read from "x" would land on "y";
+   * a replaced row has a new store_time, and its old hits are dropped too.
+   */
+  writeAccesses(db: Preparer, lru: boolean): void {
+    if (this.#accesses.size === 0) return;
+    const stmt = db.prepare(
+      lru
+        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ? AND store_time = ?"
+        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ? AND store_time = ?",
+    );
+    for (const [rowid, { storeTime, value }] of this.#accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
+    this.#accesses.clear();
+    this.#flushedAt = this.#clock();
+  }
+
+  /** Adds pending hit and miss counts to the Settings table (inside the current transaction). */
+  writeCounts(db: Preparer): void {
+    if (this.hits === 0 && this.misses === 0) return;
+    const add = db.prepare("UPDATE Settings SET value = value + ? WHERE key = ?");
+    add.run(BigInt(this.hits), "hits");
+    add.run(BigInt(this.misses), "misses");
+    this.hits = this.misses = 0;
+  }
+
+  /** Stops the idle timer (the connection closes). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Opening a cache: the directory (created, or checked when read-only), the
+ * database file, the connection (a read-only open that SQLite refuses is
+ * retried as immutable), pragmas, the schema and its migrations, and the
+ * settings in force, read by the one settings loader.
+ *
+ * @module
+ */
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement, type SqliteValue } from "./driver.ts";
+import { DiskCacheError, describe } from "./errors.ts";
+import { EVICTION_POLICIES } from "./eviction.ts";
+import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
+import { DEFAULT_SETTINGS, type DiskCacheSettings, fromStored, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
+import type { FileModes } from "./disk.ts";
+import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate.ts";
+
+/** What opening needs. */
+export interface EngineOptions {
+  directory: string | undefined;
+  driver: SqliteDriver;
+  timeout: number;
+  clock: () => number;
+  settings: Partial<DiskCacheSettings>;
+  readonly: boolean;
+  modes: FileModes;
+}
+
+/** An open, initialized connection and what opening learnt. */
+export interface Opened {
+  directory: string;
+  dbPath: string;
+  db: SqliteDatabase;
+  settings: DiskCacheSettings;
+  pageSize: number;
+}
+
+/** Opens (creating if needed) the cache `options` describe. */
+export function openCache(options: EngineOptions): Opened {
+  const directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
+  const dbPath = join(directory, "cache.db");
+  const place: ErrorPlace = { driver: options.driver, directory, dbPath, timeout: options.timeout };
+  if (!options.readonly && !existsSync(dbPath)) {
+    // SQLite creates the -wal and -shm files with the database file's mode.
+    try {
+      closeSync(openSync(dbPath, "a", options.modes.fileMode));
+    } catch (error) {
+      throw translateFileError(directory, error, "open cache");
+    }
+  }
+  if (options.readonly && !existsSync(dbPath)) {
+    throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" does not exist; open it once writable first`);
+  }
+  return { directory, dbPath, ...connect(place, options, false) };
+}
+
+/**
+ * Opens the connection and initializes it. A read-only open that SQLite
+ * refuses (a WAL database on read-only media has no `-shm` file to map)
+ * is retried as immutable.
+ */
+function connect(place: ErrorPlace, options: EngineOptions, immutable: boolean): { db: SqliteDatabase; settings: DiskCacheSettings; pageSize: number } {
+  const { driver, dbPath } = place;
+  let db: SqliteDatabase | undefined;
+  try {
+    db = driver.open(dbPath, { readonly: options.readonly, immutable });
+    return { db, ...initialize(db, options, dbPath) };
+  } catch (error) {
+    db?.close();
+    if (options.readonly && driver.errorCode(error) === SQLITE_CANTOPEN) {
+      if (!immutable) return connect(place, options, true);
+      throw new DiskCacheError(
+        `Cannot open cache read-only: SQLite cannot open "${dbPath}" with ${driver.name}; on read-only media a WAL database opens only as immutable, which node:sqlite and bun:sqlite support and better-sqlite3 does not (use Node >= 22.13, or make the directory writable)`,
+        { cause: error },
+      );
+    }
+    throw translateSqliteError(place, error, "open cache");
+  }
+}
+
+/** The busy timeout pragma's value for a `timeout` in ms. */
+export function busyTimeout(timeout: number): number {
+  return Math.min(Math.round(timeout), 2 ** 31 - 1);
+}
+
+/** Pragmas, schema and settings; retried while another process initializes. */
+function initialize(db: SqliteDatabase, options: EngineOptions, dbPath: string): { settings: DiskCacheSettings; pageSize: number } {
+  db.exec(`PRAGMA busy_timeout = ${busyTimeout(options.timeout)}`);
+  const deadline = Date.now() + options.timeout;
+  for (;;) {
+    try {
+      const settings = options.readonly ? initReadonly(db, options.settings, dbPath) : initOnce(db, options.settings);
+      return { settings, pageSize: (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size };
+    } catch (error) {
+      const code = options.driver.errorCode(error);
+      if ((code === SQLITE_BUSY || code === SQLITE_LOCKED) && Date.now() < deadline) {
+        try {
+          db.exec("ROLLBACK");
+        } catch { /* no transaction open */ }
+        sleepSync(1 + Math.random() * 5);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** How many of the cache's two tables exist. */
+function tableCount(db: SqliteDatabase): number {
+  return (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as { n: number }).n;
+}
+
+/** Every row of the Settings table, by key. */
+export function storedSettings(db: { prepare(sql: string): SqliteStatement }): Map<string, SqliteValue> {
+  const stored = new Map<string, SqliteValue>();
+  for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) stored.set(row.key, row.value);
+  return stored;
+}
+
+/**
+ * The one settings loader: each setting from `options`, else its stored
+ * row, else `fallback`. `changed` names the settings whose stored row is
+ * missing or differs from the result. A stored row this version cannot read
+ * throws, unless an option replaces it.
+ */
+export function loadSettings(
+  stored: ReadonlyMap<string, SqliteValue>,
+  options: Partial<DiskCacheSettings>,
+  fallback: Readonly<DiskCacheSettings>,
+): { settings: DiskCacheSettings; changed: (keyof DiskCacheSettings)[] } {
+  const settings = { ...fallback } as DiskCacheSettings;
+  const changed: (keyof DiskCacheSettings)[] = [];
+  for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
+    const column = SETTING_COLUMNS[name];
+    let fromDb: DiskCacheSettings[typeof name] | undefined;
+    try {
+      fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
+    } catch (error) {
+      if (options[name] === undefined) throw error; // else the option overwrites what this version cannot read
+    }
+    const wanted = options[name] ?? fromDb ?? fallback[name];
+    (settings as unknown as Record<string, unknown>)[name] = wanted;
+    if (fromDb === undefined || fromDb !== wanted) changed.push(name);
+  }
+  return { settings, changed };
+}
+
+function initReadonly(db: SqliteDatabase, options: Partial<DiskCacheSettings>, dbPath: string): DiskCacheSettings {
+  if (tableCount(db) < 2) throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" is not a cache database`);
+  if (Object.keys(options).length > 0) {
+    throw new TypeError(`Cannot open cache read-only with settings (${Object.keys(options).join(", ")}): settings are written to the cache; drop them or open writable`);
+  }
+  const { settings } = loadSettings(storedSettings(db), {}, DEFAULT_SETTINGS);
+  db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
+  db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
+  return settings;
+}
+
+function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): DiskCacheSettings {
+  const tables = tableCount(db);
+  const stored = tables === 2 ? storedSettings(db) : new Map<string, SqliteValue>();
+  const { settings, changed } = loadSettings(stored, options, DEFAULT_SETTINGS);
+  if (tables < 2) {
+    // auto_vacuum only takes effect before the first table exists.
+    db.exec(`PRAGMA auto_vacuum = ${settings.sqliteAutoVacuum}`);
+  }
+  const mode = (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode;
+  if (mode.toLowerCase() !== settings.sqliteJournalMode) {
+    db.prepare(`PRAGMA journal_mode = ${settings.sqliteJournalMode}`).get();
+  }
+  db.exec(`PRAGMA synchronous = ${settings.sqliteSynchronous}`);
+  db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
+  db.exec(`PRAGMA mmap_size = ${settings.sqliteMmapSize}`);
+  const policy = EVICTION_POLICIES[settings.evictionPolicy];
+  const metadataMissing = METADATA_ROWS.some((key) => !stored.has(key));
+  // python-diskcache writes its triggers with double-quoted string literals
+  // ("count"), which SQLite builds without DQS (node:sqlite's) reject. The
+  // same triggers with single quotes mean the same to every SQLite.
+  const dqsTriggers = tables === 2
+    ? (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Settings_%' AND sql LIKE '%"%'`)
+      .all() as { name: string }[]).map((r) => r.name)
+    : [];
+  if (tables === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 && !needsSchemaWork(db, settings)) {
+    return settings;
+  }
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    for (const name of dqsTriggers) db.exec(`DROP TRIGGER IF EXISTS ${name}`);
+    for (const sql of SCHEMA_SQL) db.exec(sql);
+    if (policy.init !== null) db.exec(policy.init);
+    db.exec(settings.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
+    const put = db.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
+    for (const name of changed) put.run(SETTING_COLUMNS[name], toStored(settings[name]));
+    const meta = db.prepare("INSERT OR IGNORE INTO Settings VALUES (?, 0)");
+    for (const key of METADATA_ROWS) meta.run(key);
+    db.exec("COMMIT");
+  } catch (error) {
+    try {
+      db.exec("ROLLBACK");
+    } catch { /* nothing to roll back */ }
+    throw error;
+  }
+  return settings;
+}
+
+/** True when an index the settings want is missing or one they do not want exists. */
+function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boolean {
+  const names = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name),
+  );
+  const policy = EVICTION_POLICIES[settings.evictionPolicy];
+  const policyIndex = policy.init?.match(/EXISTS (\w+)/)?.[1];
+  if (policyIndex !== undefined && !names.has(policyIndex)) return true;
+  return settings.tagIndex !== names.has("Cache_tag_rowid");
+}
+
+const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepBuffer, 0, 0, ms);
+}
+
+function existingDirectory(directory: string | undefined): string {
+  if (directory === undefined) throw new TypeError(`Cannot open cache read-only: "directory" is required`);
+  const full = resolve(directory);
+  let isDir = false;
+  try {
+    isDir = statSync(full).isDirectory();
+  } catch (error) {
+    throw new DiskCacheError(`Cannot open cache read-only: directory ${describe(directory)} does not exist or cannot be read`, { cause: error });
+  }
+  if (!isDir) throw new DiskCacheError(`Cannot open cache read-only: "directory" must be a directory, but ${describe(directory)} is a file`);
+  return full;
+}
+
+function openDirectory(directory: string | undefined, mode: number): string {
+  if (directory === undefined) return mkdtempSync(join(tmpdir(), "diskcache-"));
+  const full = resolve(directory);
+  try {
+    mkdirSync(full, { recursive: true, mode });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new DiskCacheError(
+        `Cannot open cache: "directory" must be a directory, but ${describe(directory)} (or one of its parents) is a file`,
+        { cause: error },
+      );
+    }
+    throw new DiskCacheError(
+      `Cannot open cache: directory ${describe(directory)} cannot be created (${code ?? (error as Error).message}); check the path and its permissions`,
+      { cause: error },
+    );
+  }
+  // mkdirSync({ recursive: true }) returns only when a directory is there:
+  // on a file it throws EEXIST or ENOTDIR (Node, Deno and Bun alike).
+  return full;
+}

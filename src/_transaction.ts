@@ -1,0 +1,229 @@
+/**
+ * Transactions on the engine's connection: `BEGIN IMMEDIATE` write
+ * transactions (joined when nested, savepoints for nested `transact()`),
+ * read snapshots that restart when a value file vanished under them, value
+ * files removed after the outermost commit (or, for files a write created,
+ * after a rollback), and hooks run after the outermost commit or rollback.
+ *
+ * @module
+ */
+import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
+import { removeValueFile } from "./disk.ts";
+
+/** How many times one read restarts after a value file vanished under it. */
+const READ_RESTARTS = 20;
+
+/** What transactions need of the engine. */
+export interface TransactionHost {
+  readonly directory: string;
+  readonly driver: SqliteDriver;
+  readonly readonly: boolean;
+  db(op: string): SqliteDatabase;
+  prepare(sql: string): SqliteStatement;
+  translate(error: unknown, op: string): unknown;
+  assertWritable(op: string): void;
+}
+
+/** What runs at the edges of the outermost write transaction. */
+export interface TransactionEdges {
+  /** Right after `BEGIN`, before the work (the engine writes pending reads). */
+  begun(): void;
+  /** After the work, right before `COMMIT`. */
+  committing(): void;
+}
+
+/**
+ * Thrown inside a read snapshot when a value file its snapshot names is
+ * gone: only a fresh snapshot can tell a replaced value from a lost file.
+ */
+export class RestartRead extends Error {
+  /** The value file found missing. */
+  readonly filename: string;
+  constructor(filename: string) {
+    super(`value file ${filename} vanished under a read snapshot`);
+    this.filename = filename;
+  }
+}
+
+/** The transaction state of one connection. */
+export class Transactions {
+  /** Hooks run after the outermost transaction commits (see `Engine.afterCommit`). */
+  readonly afterCommit: Set<() => void> = new Set();
+  /** Hooks run after the outermost transaction rolls back (see `Engine.afterRollback`). */
+  readonly afterRollback: Set<() => void> = new Set();
+  /** See `Engine.snapshot`. */
+  snapshot: { vanished: Set<string>; restartable: boolean } | undefined;
+  #depth = 0;
+  #reading = false;
+  /** Files to remove once the current transaction commits. */
+  #removeOnCommit: string[] = [];
+  /** Files written for the current transaction, removed if it rolls back. */
+  #removeOnRollback: string[] = [];
+  /** Value files of the rows a write was removing when it failed with SQLITE_FULL (see removeWrite). */
+  #unlinkedWhenFull: string[] = [];
+  readonly #host: TransactionHost;
+  readonly #edges: TransactionEdges;
+  readonly #begin: SqliteStatement;
+  readonly #commit: SqliteStatement;
+  readonly #rollback: SqliteStatement;
+
+  constructor(host: TransactionHost, edges: TransactionEdges) {
+    this.#host = host;
+    this.#edges = edges;
+    this.#begin = host.prepare("BEGIN IMMEDIATE");
+    this.#commit = host.prepare("COMMIT");
+    this.#rollback = host.prepare("ROLLBACK");
+  }
+
+  /** Whether a write transaction is open. */
+  get depth(): number {
+    return this.#depth;
+  }
+
+  /** Whether nothing is open: neither a write transaction nor a read snapshot. */
+  get idle(): boolean {
+    return this.#depth === 0 && !this.#reading;
+  }
+
+  /** Removes `filename` after the current transaction commits. */
+  removeLater(filename: string): void {
+    this.#removeOnCommit.push(filename);
+  }
+
+  /** See `Engine.write`. */
+  write<T>(op: string, fn: () => T, newFile?: string | null): T {
+    const host = this.#host;
+    if (host.readonly) {
+      if (newFile) removeValueFile(host.directory, newFile);
+      host.assertWritable(op);
+    }
+    if (newFile) this.#removeOnRollback.push(newFile);
+    if (this.#depth > 0) return fn();
+    host.db(op);
+    try {
+      this.#begin.run();
+    } catch (error) {
+      this.#discard();
+      throw host.translate(error, op);
+    }
+    this.#depth = 1;
+    let result: T;
+    try {
+      this.#edges.begun();
+      result = fn();
+      this.#edges.committing();
+      this.#commit.run();
+    } catch (error) {
+      this.#depth = 0;
+      try {
+        this.#rollback.run();
+      } catch { /* already rolled back by SQLite */ }
+      this.#unlinkedWhenFull = host.driver.errorCode(error) === SQLITE_FULL ? this.#removeOnCommit.slice() : [];
+      this.#discard();
+      for (const hook of this.afterRollback) hook();
+      throw host.translate(error, op);
+    }
+    this.#depth = 0;
+    this.#removeOnRollback.length = 0;
+    const done = this.#removeOnCommit;
+    if (done.length > 0) {
+      this.#removeOnCommit = [];
+      for (const name of done) removeValueFile(host.directory, name);
+    }
+    for (const hook of this.afterCommit) hook();
+    return result;
+  }
+
+  /** See `Engine.removeWrite`. */
+  removeWrite<T>(op: string, fn: () => T): T {
+    if (this.#depth > 0) return this.write(op, fn);
+    this.#unlinkedWhenFull = [];
+    try {
+      return this.write(op, fn);
+    } catch (error) {
+      const files = this.#unlinkedWhenFull;
+      this.#unlinkedWhenFull = [];
+      if (files.length === 0) throw error;
+      for (const name of files) removeValueFile(this.#host.directory, name);
+      return this.write(op, fn);
+    }
+  }
+
+  /** See `Engine.transact`. */
+  transact<T>(fn: () => T): T {
+    if (isAsyncFunction(fn)) {
+      throw new TypeError(
+        "Cannot transact: the callback is an async function; transactions hold the database's write lock, so the callback must be synchronous (nothing was run)",
+      );
+    }
+    const checked = () => {
+      const result = fn();
+      if (typeof (result as { then?: unknown } | null)?.then === "function") {
+        throw new TypeError(
+          "Cannot transact: the callback returned a promise; transactions hold the database's write lock, so the callback must be synchronous",
+        );
+      }
+      return result;
+    };
+    if (this.#depth === 0) return this.write("transact", checked);
+    const db = this.#host.db("transact");
+    const name = `diskcache_${this.#depth}`;
+    const commitMark = this.#removeOnCommit.length;
+    const rollbackMark = this.#removeOnRollback.length;
+    db.exec(`SAVEPOINT ${name}`);
+    this.#depth++;
+    try {
+      const result = checked();
+      db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (error) {
+      db.exec(`ROLLBACK TO ${name}`);
+      db.exec(`RELEASE ${name}`);
+      this.#removeOnCommit.length = commitMark;
+      for (const file of this.#removeOnRollback.splice(rollbackMark)) removeValueFile(this.#host.directory, file);
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** See `Engine.read`; `restarting` runs before each restart. */
+  read<T>(op: string, fn: () => T, restarting: () => void): T {
+    if (this.#depth > 0 || this.#reading) return fn();
+    const db = this.#host.db(op);
+    const snapshot = { vanished: new Set<string>(), restartable: true };
+    for (let restarts = 0; ; restarts++) {
+      if (restarts > 0) restarting();
+      try {
+        db.exec("BEGIN");
+      } catch (error) {
+        throw this.#host.translate(error, op);
+      }
+      this.#reading = true;
+      this.snapshot = snapshot;
+      snapshot.restartable = restarts < READ_RESTARTS;
+      try {
+        return fn();
+      } catch (error) {
+        if (!(error instanceof RestartRead)) throw error;
+        snapshot.vanished.add(error.filename);
+      } finally {
+        this.#reading = false;
+        this.snapshot = undefined;
+        db.exec("COMMIT");
+      }
+    }
+  }
+
+  #discard(): void {
+    for (const name of this.#removeOnRollback) removeValueFile(this.#host.directory, name);
+    this.#removeOnRollback.length = 0;
+    this.#removeOnCommit.length = 0;
+  }
+}
+
+/** True for `async function` and async arrows (not for a plain function returning a promise). */
+function isAsyncFunction(fn: unknown): boolean {
+  const tag = Object.prototype.toString.call(fn);
+  return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
+}
