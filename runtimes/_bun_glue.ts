@@ -81,5 +81,6 @@ export function bunDriverFrom(mod: BunSqliteModule): SqliteDriver {
     },
     errorCode: sqliteErrorCode,
     objectRows: true,
+    supportsImmutable: mod.constants !== undefined,
   };
 }

@@ -94,11 +94,15 @@ export function nodeSqliteDriver(): SqliteDriver {
   return {
     name: "node:sqlite",
     cutsTextAtNul: cutsTextAtNul(mod),
+    supportsImmutable: true,
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
       const target = options?.readonly && options.immutable ? `file:${encodeURI(path)}?immutable=1` : path;
       return wrap(new mod.DatabaseSync(target, { readOnly: options?.readonly ?? false }));
     },
     errorCode: sqliteErrorCode,
+    // Reading an INTEGER past 2^53 without readBigInts throws ERR_OUT_OF_RANGE
+    // (Node and Deno alike).
+    unsafeIntegerError: (error) => error instanceof RangeError && (error as { code?: unknown }).code === "ERR_OUT_OF_RANGE",
   };
 }
 
@@ -130,6 +134,10 @@ export function betterSqlite3Driver(): SqliteDriver {
   return {
     name: "better-sqlite3",
     open(path: string, options?: SqliteOpenOptions): SqliteDatabase {
+      if (options?.immutable) {
+        // It takes plain paths only, and immutable=1 needs a URI: refuse rather than open without it.
+        throw new Error("Cannot open the database immutable: better-sqlite3 does not accept SQLite URI filenames; use node:sqlite (Node >= 22.13)");
+      }
       return wrap(new Database(path, { readonly: options?.readonly ?? false }));
     },
     errorCode: sqliteErrorCode,

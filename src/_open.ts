@@ -70,9 +70,12 @@ function connect(place: ErrorPlace, options: EngineOptions, immutable: boolean):
   } catch (error) {
     db?.close();
     if (options.readonly && driver.errorCode(error) === SQLITE_CANTOPEN) {
-      if (!immutable) return connect(place, options, true);
+      if (!immutable && driver.supportsImmutable === true) return connect(place, options, true);
+      const why = driver.supportsImmutable === true
+        ? "and opening it so failed too; check that it is a cache database you may read"
+        : `which ${driver.name} does not support (its driver does not declare supportsImmutable); use a driver that does, or make the directory writable`;
       throw new DiskCacheError(
-        `Cannot open cache read-only: SQLite cannot open "${dbPath}" with ${driver.name}; on read-only media a WAL database opens only as immutable, which node:sqlite and bun:sqlite support and better-sqlite3 does not (use Node >= 22.13, or make the directory writable)`,
+        `Cannot open cache read-only: SQLite cannot open "${dbPath}" with ${driver.name}; on read-only media a WAL database opens only as immutable, ${why}`,
         { cause: error },
       );
     }

@@ -30,8 +30,8 @@ const ROW_COLUMNS =
 // What get() reads: plain columns, no SQL expressions (each costs on every
 // read). Two cases leave this fast path for getLive, whose columns cast
 // integers past 2^53 to TEXT: a value file (it needs the size), and a number
-// the binding could not read exactly (bun:sqlite and better-sqlite3 round it
-// past 2^53; node:sqlite throws a non-SQLite error).
+// the binding could not read exactly (rounded past 2^53, or refused with an
+// error its driver recognises: SqliteDriver.unsafeIntegerError).
 const HOT_COLUMNS = "mode, value, filename";
 // On a driver that cuts TEXT at U+0000, text holding one takes the slow path
 // too (an empty filename marks it), whose columns read it as BLOB.
@@ -135,8 +135,8 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
     if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
     else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
   } catch (error) {
-    if (engine.driver.errorCode(error) !== undefined) throw engine.translate(error, "get");
-    return slowGet(engine, key, raw, original); // an integer node:sqlite refuses to read
+    if (engine.driver.unsafeIntegerError?.(error) !== true) throw engine.translate(error, "get");
+    return slowGet(engine, key, raw, original); // an integer the binding refuses to read as a number
   }
   if (filename !== null || (typeof value === "number" && !(value <= MAX_SAFE && value >= -MAX_SAFE))) {
     return slowGet(engine, key, raw, original);

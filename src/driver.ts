@@ -13,9 +13,9 @@
  * - `Uint8Array` parameters bind as BLOB; BLOB columns read back as a
  *   `Uint8Array` (a subclass such as `Buffer` is allowed);
  * - INTEGER columns within the safe range read back as `number`; past 2^53 a
- *   binding may round (bun:sqlite, better-sqlite3) or throw an error that is
- *   not SQLite's (node:sqlite): the core reads such values again through SQL
- *   that casts them to TEXT;
+ *   binding may round (bun:sqlite, better-sqlite3) or throw (node:sqlite), an
+ *   error its driver recognises in {@linkcode SqliteDriver.unsafeIntegerError}:
+ *   the core reads such values again through SQL that casts them to TEXT;
  * - `get` returns the first row as a plain object, or `undefined`/`null`.
  *
  * @module
@@ -97,7 +97,8 @@ export interface SqliteOpenOptions {
   /**
    * Promise SQLite the file will not change while open (SQLite's
    * `immutable=1`), so a WAL database opens on read-only media without its
-   * `-shm` file. Only with `readonly`. Bindings without URI support ignore it.
+   * `-shm` file. Only with `readonly`, and only on a driver that declares
+   * {@linkcode SqliteDriver.supportsImmutable}; another driver throws.
    *
    * @default {false}
    */
@@ -125,6 +126,24 @@ export interface SqliteDriver {
    * error did not come from SQLite.
    */
   errorCode(error: unknown): number | undefined;
+  /**
+   * Whether `error` is this binding refusing to read an INTEGER column
+   * outside ±(2^53 − 1) as a number (node:sqlite throws a RangeError; a
+   * binding that rounds such values instead never throws, and needs no
+   * implementation). The core then reads the row again through SQL that
+   * casts big integers to TEXT. Any other error is passed on.
+   *
+   * @default {() => false}
+   */
+  unsafeIntegerError?(error: unknown): boolean;
+  /**
+   * `true` when {@linkcode SqliteDriver.open} honours `immutable` (SQLite's
+   * `immutable=1` URI parameter), which a read-only open of a WAL database
+   * on read-only media needs. The core only asks a driver that declares it.
+   *
+   * @default {false}
+   */
+  readonly supportsImmutable?: boolean;
   /**
    * `true` when `get` is cheaper with object rows than with `arrays` on this
    * binding (bun:sqlite, whose array rows come from `values()`, which builds

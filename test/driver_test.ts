@@ -89,7 +89,7 @@ test("the core reads object rows from a driver that prefers them (objectRows), u
   // bun:sqlite sets objectRows; here the same flag on this runtime's driver,
   // so the object-row path of get() runs on every runtime.
   const base = detectDriver();
-  const driver: SqliteDriver = { name: `${base.name} (object rows)`, open: (p, o) => base.open(p, o), errorCode: (e) => base.errorCode(e), objectRows: true };
+  const driver: SqliteDriver = { name: `${base.name} (object rows)`, open: (p, o) => base.open(p, o), errorCode: (e) => base.errorCode(e), unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false, objectRows: true };
   for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
     using cache = tempCache({ driver, evictionPolicy, statistics: true, minFileSize: 64 });
     const values: unknown[] = ["text", 42, 2n ** 60n, 1.5, new Uint8Array([1, 2]), { nested: [1, "two"] }, "f".repeat(100), null];
