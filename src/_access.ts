@@ -9,6 +9,7 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import type { SqliteStatement } from "./driver.ts";
+import { SQL } from "./_sql.ts";
 
 /**
  * How often (ms of the cache's clock) pending LRU/LFU accesses are written
@@ -109,9 +110,7 @@ export class PendingReads {
   writeAccesses(db: Preparer, lru: boolean): void {
     if (this.#accesses.size === 0) return;
     const stmt = db.prepare(
-      lru
-        ? "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ? AND store_time = ?"
-        : "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ? AND store_time = ?",
+lru ? SQL.accessTime : SQL.accessCount,
     );
     for (const [rowid, { storeTime, value }] of this.#accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
     this.#accesses.clear();
@@ -121,7 +120,7 @@ export class PendingReads {
   /** Adds pending hit and miss counts to the Settings table (inside the current transaction). */
   writeCounts(db: Preparer): void {
     if (this.hits === 0 && this.misses === 0) return;
-    const add = db.prepare("UPDATE Settings SET value = value + ? WHERE key = ?");
+    const add = db.prepare(SQL.addToSetting);
     add.run(BigInt(this.hits), "hits");
     add.run(BigInt(this.misses), "misses");
     this.hits = this.misses = 0;

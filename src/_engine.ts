@@ -21,6 +21,7 @@ import { busyTimeout, type EngineOptions, loadSettings, openCache, storedSetting
 import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
 import { RestartRead, Transactions } from "./_transaction.ts";
+import { SQL } from "./_sql.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_access.ts";
@@ -284,7 +285,7 @@ export class Engine {
     const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
     if (names.length === 0) return;
     this.write(op, () => {
-      const put = this.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
+      const put = this.prepare(SQL.putSetting);
       for (const name of names) put.run(SETTING_COLUMNS[name], toStored(changes[name]!));
       if (changes.evictionPolicy !== undefined) {
         const init = EVICTION_POLICIES[changes.evictionPolicy].init;
@@ -345,7 +346,7 @@ export class Engine {
 
   /** Reads one Settings row. */
   readSetting(key: string): SqliteValue | undefined {
-    const row = this.prepare("SELECT value FROM Settings WHERE key = ?").get(key) as { value: SqliteValue } | null | undefined;
+    const row = this.prepare(SQL.readSetting).get(key) as { value: SqliteValue } | null | undefined;
     return row?.value ?? undefined;
   }
 

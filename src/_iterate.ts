@@ -7,7 +7,7 @@
  */
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
-import { bigFlag, safeInt } from "./schema.ts";
+import { KEY_COLUMNS, pageSql, REREAD, VALUE_COLUMNS } from "./_sql.ts";
 import { decodeKey, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
 
@@ -20,9 +20,6 @@ export interface IterateOptions {
 }
 
 const PAGE = 100n;
-const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big`;
-const VALUE_COLUMNS = `mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
-const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 
 interface Row extends ValueRow {
   rowid: number;
@@ -33,20 +30,7 @@ interface Row extends ValueRow {
 
 function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
   const columns = withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS;
-  const dir = options.reverse ? "DESC" : "ASC";
-  const cmp = options.reverse ? "<" : ">";
-  let sql: string, first: string;
-  if (options.order === "insertion") {
-    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
-    sql = `SELECT ${columns} FROM Cache WHERE rowid ${cmp} ? AND ${LIVE} ORDER BY rowid ${dir} LIMIT ?`;
-  } else {
-    // Qualified: a bare `key` in ORDER BY binds to the select list's
-    // `CASE ... AS key` alias (an expression: text for big integers, no
-    // index), not the column the paging condition compares.
-    const order = `ORDER BY Cache.key ${dir}, Cache.raw ${dir}`;
-    first = `SELECT ${columns} FROM Cache WHERE ${LIVE} ${order} LIMIT ?`;
-    sql = `SELECT ${columns} FROM Cache WHERE (Cache.key, Cache.raw) ${cmp} (?, ?) AND ${LIVE} ${order} LIMIT ?`;
-  }
+  const { first, next: sql } = pageSql(columns, options.order, options.reverse);
   let last: Row | undefined;
   for (;;) {
     const now = engine.clock() / 1000;
@@ -66,9 +50,6 @@ export function* keys(engine: Engine, options: IterateOptions): Generator<unknow
   engine.db("iterate");
   for (const row of rows(engine, options, false)) yield decodeKey(row.key, row.raw, row.key_big);
 }
-
-// The row of one key afresh (columns qualified: `key` alone could mean the alias).
-const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
 
 /**
  * Live `[key, value]` pairs. A value file that vanished after its page was

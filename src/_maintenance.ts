@@ -11,6 +11,7 @@ import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { Timeout } from "./errors.ts";
 import { countEvictions, removeRows, type Victim, volume } from "./_ops.ts";
+import { cullSql, SQL } from "./_sql.ts";
 
 const BATCH = 100n;
 
@@ -33,20 +34,17 @@ function batches(engine: Engine, op: string, batch: () => number): number {
 /** Removes items whose expiry is before `now` (epoch ms). */
 export function expire(engine: Engine, now: number): number {
   const seconds = now / 1000;
-  const select = "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
-  return batches(engine, "expire", () => removeRows(engine, engine.prepare(select).all(seconds, BATCH) as Victim[]));
+  return batches(engine, "expire", () => removeRows(engine, engine.prepare(SQL.expired).all(seconds, BATCH) as Victim[]));
 }
 
 /** Removes every item with `tag`. */
 export function evict(engine: Engine, tag: SqliteValue): number {
-  const select = "SELECT rowid, filename FROM Cache WHERE tag = ? ORDER BY rowid LIMIT ?";
-  return batches(engine, "evict", () => removeRows(engine, engine.prepare(select).all(tag, BATCH) as Victim[]));
+  return batches(engine, "evict", () => removeRows(engine, engine.prepare(SQL.evictTag).all(tag, BATCH) as Victim[]));
 }
 
 /** Removes every item. */
 export function clear(engine: Engine): number {
-  const select = "SELECT rowid, filename FROM Cache ORDER BY rowid LIMIT ?";
-  return batches(engine, "clear", () => removeRows(engine, engine.prepare(select).all(BATCH) as Victim[]));
+  return batches(engine, "clear", () => removeRows(engine, engine.prepare(SQL.clearAll).all(BATCH) as Victim[]));
 }
 
 /**
@@ -57,7 +55,7 @@ export function cull(engine: Engine): number {
   let total = expire(engine, engine.clock());
   const order = engine.policy.order;
   if (order === null) return total;
-  const select = `SELECT rowid, filename, size FROM Cache ORDER BY ${order} LIMIT 10`;
+  const select = cullSql(order);
   try {
     total += batches(engine, "cull", () => {
       let excess = volume(engine) - engine.settings.sizeLimit;

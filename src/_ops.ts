@@ -8,7 +8,8 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { DiskCacheError, describe } from "./errors.ts";
-import { bigFlag, MODE_RAW, nulTest, safeInt } from "./schema.ts";
+import { MODE_RAW } from "./schema.ts";
+import { cullVictimsSql, hotGetSql, incrSql, SQL } from "./_sql.ts";
 import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
@@ -22,45 +23,7 @@ interface Located extends ValueRow {
   tag_big: number;
 }
 
-const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const ROW_COLUMNS =
-  `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
-
-// What get() reads: plain columns, no SQL expressions (each costs on every
-// read). Two cases leave this fast path for getLive, whose columns cast
-// integers past 2^53 to TEXT: a value file (it needs the size), and a number
-// the binding could not read exactly (rounded past 2^53, or refused with an
-// error its driver recognises: SqliteDriver.unsafeIntegerError).
-const HOT_COLUMNS = "mode, value, filename";
-// On a driver that cuts TEXT at U+0000, text holding one takes the slow path
-// too (an empty filename marks it), whose columns read it as BLOB.
-const HOT_COLUMNS_NUL = `mode, value, CASE WHEN ${nulTest("value")} THEN '' ELSE filename END AS filename`;
-
-const SQL = {
-  getValue: `SELECT ${HOT_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHit: `SELECT ${HOT_COLUMNS}, rowid, store_time FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueNul: `SELECT ${HOT_COLUMNS_NUL} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getValueHitNul: `SELECT ${HOT_COLUMNS_NUL}, rowid, store_time FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getLive: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  getAny: `SELECT ${ROW_COLUMNS} FROM Cache WHERE key = ? AND raw = ?`,
-  has: `SELECT 1 AS found FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  upsert:
-    "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
-  // One statement for what every write needs to know before culling.
-  writeState:
-    "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
-  // The same, with the value file of the row the write replaces (if any).
-  writeStateOld:
-    "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest, (SELECT filename FROM Cache WHERE key = ? AND raw = ?) AS old",
-  findLive: `SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`,
-  deleteRow: "DELETE FROM Cache WHERE rowid = ?",
-  touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
-  count: "SELECT value FROM Settings WHERE key = 'count'",
-  expired:
-    "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?",
-  volume: "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
-} as const;
 
 /** What `set`, `add` and `incr` write. */
 export interface Write {
@@ -149,9 +112,7 @@ export function getValue(engine: Engine, key: SqliteValue, raw: number, original
 
 /** The SQL of the hot statement for the engine's policy and driver. */
 function hotSql(engine: Engine): string {
-  const onHit = engine.policy.onHit !== null;
-  const nul = engine.driver.cutsTextAtNul === true;
-  return onHit ? (nul ? SQL.getValueHitNul : SQL.getValueHit) : (nul ? SQL.getValueNul : SQL.getValue);
+  return hotGetSql(engine.policy.onHit !== null, engine.driver.cutsTextAtNul === true);
 }
 
 /** get() through {@linkcode find}: value files, and integers past 2^53. */
@@ -260,9 +221,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // Each victim frees its value file and, roughly, the bytes of its key and
   // inline value in the database pages: count them as they go, and stop once
   // the volume is under the limit.
-  const victims = engine.prepare(
-    `SELECT rowid, filename, size + COALESCE(length(CAST(value AS BLOB)), 0) + COALESCE(length(CAST(key AS BLOB)), 0) AS bytes FROM Cache WHERE NOT (key = ? AND raw = ?) ORDER BY ${order} LIMIT ?`,
-  ).all(w.key, w.raw, BigInt(limit)) as (Victim & { bytes: number })[];
+  const victims = engine.prepare(cullVictimsSql(order)).all(w.key, w.raw, BigInt(limit)) as (Victim & { bytes: number })[];
   let k = 0;
   while (k < victims.length && excess >= 0) excess -= Number(victims[k++]!.bytes);
   countEvictions(engine, removeRows(engine, victims.slice(0, k)));
@@ -271,8 +230,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
 /** Adds to the persistent eviction count (inside the current transaction). */
 export function countEvictions(engine: Engine, n: number): void {
   if (n === 0) return;
-  engine.prepare("INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value")
-    .run(BigInt(n));
+  engine.prepare(SQL.countEvictions).run(BigInt(n));
 }
 
 /** A row chosen for removal. */
@@ -368,8 +326,7 @@ export function incr(
     }
     if (live) {
       const onHit = engine.policy.onHit;
-      const extra = onHit === null ? "" : `, ${onHit}`;
-      const stmt = engine.prepare(`UPDATE Cache SET value = ?, store_time = ?${extra} WHERE rowid = ?`);
+      const stmt = engine.prepare(incrSql(onHit));
       if (onHit?.includes("?")) stmt.run(sum, now, now, row.rowid);
       else stmt.run(sum, now, row.rowid);
     } else {
@@ -471,7 +428,7 @@ export function stats(
   }
   if (reset || (enable !== undefined && enable !== engine.settings.statistics)) {
     engine.write("update statistics", () => {
-      if (reset) engine.prepare("UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')").run();
+      if (reset) engine.prepare(SQL.resetStats).run();
       if (enable !== undefined) engine.updateSettings({ statistics: enable }, "update statistics");
     });
   }

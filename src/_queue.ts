@@ -9,7 +9,7 @@
  */
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
-import { bigFlag, safeInt } from "./schema.ts";
+import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "./_sql.ts";
 import { prepareWrite, put } from "./_ops.ts";
 import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
@@ -20,10 +20,6 @@ export type Side = "front" | "back";
 
 const FIRST = 500_000_000_000_000;
 const LAST = 999_999_999_999_999;
-const COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${bigFlag("key")} AS key_big, expire_time, mode, filename, size, ${
-  safeInt("value")
-} AS value, ${bigFlag("value")} AS big`;
-
 interface Row extends ValueRow {
   rowid: number;
   key: SqliteValue;
@@ -52,13 +48,7 @@ export function push(
     // The bounds themselves are keys a push makes (python-diskcache scans
     // them exclusively, so the key 0 a front push made was never seen, the
     // next front push made 0 again, and the upsert replaced that item).
-    // Cache.key, not key: the bare name binds to the alias. The key is read
-    // through safeInt: Deno's node:sqlite cuts TEXT at U+0000, and a prefix
-    // holding it came back as "a", parsed as NaN.
-    const nearest = (lower: string, upper: string) =>
-      engine.prepare(
-        `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS big FROM Cache WHERE ? ${lower} Cache.key AND Cache.key ${upper} ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`,
-      );
+    const nearest = (lower: string, upper: string) => engine.prepare(queueNearestSql(lower, upper, order));
     let query = nearest("<=", "<=");
     let [lo, hi] = [min, max];
     let num = FIRST;
@@ -109,13 +99,9 @@ function queueNumber(key: string, prefix: string): number {
 export function pull(engine: Engine, prefix: string | undefined, side: Side, remove: boolean): [unknown, unknown] | undefined {
   const [min, max] = bounds(prefix);
   const order = side === "front" ? "ASC" : "DESC";
-  // Cache.key, not key: a bare name in ORDER BY binds to the `AS key` alias
-  // of COLUMNS, which no index serves (every call sorted the whole range).
-  const select =
-    `SELECT ${COLUMNS} FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
+  const select = queueEndSql(order, false);
   if (!remove && engine.readonly) {
-    const live =
-      `SELECT ${COLUMNS} FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 AND ${LIVE} ORDER BY Cache.key ${order} LIMIT 1 OFFSET ?`;
+    const live = queueEndSql(order, true);
     return peekReadOnly(engine, (skip) => engine.prepare(live).get(min, max, engine.now(), BigInt(skip)) as Row | null | undefined);
   }
   return takeFirst(engine, remove ? "pull" : "peek", remove, () => engine.prepare(select).get(min, max) as Row | null | undefined);
@@ -123,15 +109,13 @@ export function pull(engine: Engine, prefix: string | undefined, side: Side, rem
 
 /** The first or last item in insertion order: `[key, value]`, or `undefined`. */
 export function peekItem(engine: Engine, last: boolean): [unknown, unknown] | undefined {
-  const select = `SELECT ${COLUMNS} FROM Cache ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1`;
+  const select = peekItemSql(last, false);
   if (engine.readonly) {
-    const live = `SELECT ${COLUMNS} FROM Cache WHERE ${LIVE} ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1 OFFSET ?`;
+    const live = peekItemSql(last, true);
     return peekReadOnly(engine, (skip) => engine.prepare(live).get(engine.now(), BigInt(skip)) as Row | null | undefined);
   }
   return takeFirst(engine, "peekItem", false, () => engine.prepare(select).get() as Row | null | undefined);
 }
-
-const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 
 /**
  * `peek`/`peekItem` on a read-only cache: nothing is written, so expired
@@ -174,7 +158,7 @@ function takeFirst(
       // Expired, taken, or its value file removed behind the cache's back:
       // the row goes (its file after the commit).
       if (value === MISSING || remove) {
-        engine.prepare("DELETE FROM Cache WHERE rowid = ?").run(found.rowid);
+        engine.prepare(SQL.deleteRow).run(found.rowid);
         if (found.filename !== null) engine.removeLater(found.filename);
       }
       if (value !== MISSING) return [key, value];

@@ -14,7 +14,8 @@ import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { describe, DiskCacheError } from "./errors.ts";
 import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
-import { bigFlag, MODE_BINARY, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
+import { MODE_BINARY, MODE_RAW, MODE_TEXT } from "./schema.ts";
+import { SQL } from "./_sql.ts";
 import { put } from "./_ops.ts";
 import { readFresh } from "./_fresh.ts";
 import { MISSING } from "./_values.ts";
@@ -137,9 +138,7 @@ function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, 
   engine.db(op);
   let row: { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
   try {
-    row = engine.prepare(
-      `SELECT mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)`,
-    ).get(key, raw, engine.now()) as typeof row;
+    row = engine.prepare(SQL.storedBytes).get(key, raw, engine.now()) as typeof row;
   } catch (error) {
     throw engine.translate(error, op); // a busy database is a Timeout, as for get()
   }
