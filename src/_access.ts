@@ -110,7 +110,7 @@ export class PendingReads {
   writeAccesses(db: Preparer, lru: boolean): void {
     if (this.#accesses.size === 0) return;
     const stmt = db.prepare(
-lru ? SQL.accessTime : SQL.accessCount,
+      lru ? SQL.accessTime : SQL.accessCount,
     );
     for (const [rowid, { storeTime, value }] of this.#accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
     this.#accesses.clear();

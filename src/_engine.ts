@@ -215,7 +215,9 @@ export class Engine {
   /** Throws the read-only error before a write touches anything. */
   assertWritable(op: string): void {
     if (this.readonly) {
-      throw new DiskCacheError(`Cannot ${op}: the cache at "${this.directory}" was opened read-only; open it without "readonly" to write`);
+      throw new DiskCacheError(
+        `Cannot ${op}: the cache at "${this.directory}" was opened read-only; open it without "readonly" to write`,
+      );
     }
   }
 
@@ -375,4 +377,3 @@ export class Engine {
     db.close();
   }
 }
-

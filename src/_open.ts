@@ -9,11 +9,26 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement, type SqliteValue } from "./driver.ts";
-import { DiskCacheError, describe } from "./errors.ts";
+import {
+  SQLITE_BUSY,
+  SQLITE_CANTOPEN,
+  SQLITE_LOCKED,
+  type SqliteDatabase,
+  type SqliteDriver,
+  type SqliteStatement,
+  type SqliteValue,
+} from "./driver.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { EVICTION_POLICIES } from "./eviction.ts";
 import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import { DEFAULT_SETTINGS, type DiskCacheSettings, fromStored, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
+import {
+  DEFAULT_SETTINGS,
+  type DiskCacheSettings,
+  fromStored,
+  METADATA_ROWS,
+  SETTING_COLUMNS,
+  toStored,
+} from "./settings.ts";
 import type { FileModes } from "./disk.ts";
 import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate.ts";
 
@@ -39,7 +54,9 @@ export interface Opened {
 
 /** Opens (creating if needed) the cache `options` describe. */
 export function openCache(options: EngineOptions): Opened {
-  const directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
+  const directory = options.readonly
+    ? existingDirectory(options.directory)
+    : openDirectory(options.directory, options.modes.dirMode);
   const dbPath = join(directory, "cache.db");
   const place: ErrorPlace = { driver: options.driver, directory, dbPath, timeout: options.timeout };
   if (!options.readonly && !existsSync(dbPath)) {
@@ -61,7 +78,11 @@ export function openCache(options: EngineOptions): Opened {
  * refuses (a WAL database on read-only media has no `-shm` file to map)
  * is retried as immutable.
  */
-function connect(place: ErrorPlace, options: EngineOptions, immutable: boolean): { db: SqliteDatabase; settings: DiskCacheSettings; pageSize: number } {
+function connect(
+  place: ErrorPlace,
+  options: EngineOptions,
+  immutable: boolean,
+): { db: SqliteDatabase; settings: DiskCacheSettings; pageSize: number } {
   const { driver, dbPath } = place;
   let db: SqliteDatabase | undefined;
   try {
@@ -89,7 +110,11 @@ export function busyTimeout(timeout: number): number {
 }
 
 /** Pragmas, schema and settings; retried while another process initializes. */
-function initialize(db: SqliteDatabase, options: EngineOptions, dbPath: string): { settings: DiskCacheSettings; pageSize: number } {
+function initialize(
+  db: SqliteDatabase,
+  options: EngineOptions,
+  dbPath: string,
+): { settings: DiskCacheSettings; pageSize: number } {
   db.exec(`PRAGMA busy_timeout = ${busyTimeout(options.timeout)}`);
   const deadline = Date.now() + options.timeout;
   for (;;) {
@@ -112,13 +137,17 @@ function initialize(db: SqliteDatabase, options: EngineOptions, dbPath: string):
 
 /** How many of the cache's two tables exist. */
 function tableCount(db: SqliteDatabase): number {
-  return (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as { n: number }).n;
+  return (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('Settings', 'Cache')").get() as {
+    n: number;
+  }).n;
 }
 
 /** Every row of the Settings table, by key. */
 export function storedSettings(db: { prepare(sql: string): SqliteStatement }): Map<string, SqliteValue> {
   const stored = new Map<string, SqliteValue>();
-  for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) stored.set(row.key, row.value);
+  for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
+    stored.set(row.key, row.value);
+  }
   return stored;
 }
 
@@ -153,7 +182,11 @@ export function loadSettings(
 function initReadonly(db: SqliteDatabase, options: Partial<DiskCacheSettings>, dbPath: string): DiskCacheSettings {
   if (tableCount(db) < 2) throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" is not a cache database`);
   if (Object.keys(options).length > 0) {
-    throw new TypeError(`Cannot open cache read-only with settings (${Object.keys(options).join(", ")}): settings are written to the cache; drop them or open writable`);
+    throw new TypeError(
+      `Cannot open cache read-only with settings (${
+        Object.keys(options).join(", ")
+      }): settings are written to the cache; drop them or open writable`,
+    );
   }
   const { settings } = loadSettings(storedSettings(db), {}, DEFAULT_SETTINGS);
   db.exec(`PRAGMA cache_size = ${settings.sqliteCacheSize}`);
@@ -185,7 +218,10 @@ function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): Disk
     ? (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'Settings_%' AND sql LIKE '%"%'`)
       .all() as { name: string }[]).map((r) => r.name)
     : [];
-  if (tables === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 && !needsSchemaWork(db, settings)) {
+  if (
+    tables === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 &&
+    !needsSchemaWork(db, settings)
+  ) {
     return settings;
   }
   db.exec("BEGIN IMMEDIATE");
@@ -231,9 +267,16 @@ function existingDirectory(directory: string | undefined): string {
   try {
     isDir = statSync(full).isDirectory();
   } catch (error) {
-    throw new DiskCacheError(`Cannot open cache read-only: directory ${describe(directory)} does not exist or cannot be read`, { cause: error });
+    throw new DiskCacheError(
+      `Cannot open cache read-only: directory ${describe(directory)} does not exist or cannot be read`,
+      { cause: error },
+    );
   }
-  if (!isDir) throw new DiskCacheError(`Cannot open cache read-only: "directory" must be a directory, but ${describe(directory)} is a file`);
+  if (!isDir) {
+    throw new DiskCacheError(
+      `Cannot open cache read-only: "directory" must be a directory, but ${describe(directory)} is a file`,
+    );
+  }
   return full;
 }
 
@@ -246,12 +289,16 @@ function openDirectory(directory: string | undefined, mode: number): string {
     const code = (error as { code?: string }).code;
     if (code === "EEXIST" || code === "ENOTDIR") {
       throw new DiskCacheError(
-        `Cannot open cache: "directory" must be a directory, but ${describe(directory)} (or one of its parents) is a file`,
+        `Cannot open cache: "directory" must be a directory, but ${
+          describe(directory)
+        } (or one of its parents) is a file`,
         { cause: error },
       );
     }
     throw new DiskCacheError(
-      `Cannot open cache: directory ${describe(directory)} cannot be created (${code ?? (error as Error).message}); check the path and its permissions`,
+      `Cannot open cache: directory ${describe(directory)} cannot be created (${
+        code ?? (error as Error).message
+      }); check the path and its permissions`,
       { cause: error },
     );
   }

@@ -7,6 +7,7 @@
  */
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
+import type { StoredKey } from "./_stored_key.ts";
 import { DiskCacheError, describe } from "./errors.ts";
 import { MODE_RAW } from "./schema.ts";
 import { cullVictimsSql, hotGetSql, incrSql, SQL } from "./_sql.ts";
@@ -37,6 +38,14 @@ export interface Write {
   tag: SqliteValue;
 }
 
+/** Expiry and tag of a write, as the facade validated them. */
+export interface WriteOptions {
+  /** Milliseconds until expiry, or `undefined` for never. */
+  ttl: number | undefined;
+  /** The `tag` column. */
+  tag: SqliteValue;
+}
+
 /** The item a read found: its value, expiry (seconds) and tag. */
 export interface Found {
   value: unknown;
@@ -54,7 +63,8 @@ function miss<T>(engine: Engine, result?: T): T {
  * Looks up a live item; `undefined` on a miss (absent, expired, or its value
  * file gone).
  */
-export function find(engine: Engine, key: SqliteValue, raw: number, original: unknown): Found | undefined {
+export function find(engine: Engine, k: StoredKey): Found | undefined {
+  const { key, raw, original } = k;
   const op = "get";
   engine.db(op);
   let row: Located | null | undefined;
@@ -88,24 +98,24 @@ type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?
 };
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
-export function getValue(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
+export function getValue(engine: Engine, k: StoredKey): unknown {
   const objects = engine.driver.objectRows === true;
   const stmt = engine.hotStatement(hotSql, !objects);
   let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
-    const row = stmt.get(key, raw, engine.clock() / 1000) as HotRow | null | undefined;
+    const row = stmt.get(k.key, k.raw, engine.clock() / 1000) as HotRow | null | undefined;
     if (row == null) return miss(engine, MISSING);
     if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
     else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
   } catch (error) {
     if (engine.driver.unsafeIntegerError?.(error) !== true) throw engine.translate(error, "get");
-    return slowGet(engine, key, raw, original); // an integer the binding refuses to read as a number
+    return slowGet(engine, k); // an integer the binding refuses to read as a number
   }
   if (filename !== null || (typeof value === "number" && !(value <= MAX_SAFE && value >= -MAX_SAFE))) {
-    return slowGet(engine, key, raw, original);
+    return slowGet(engine, k);
   }
   // Inline (no file to go missing): fetchValue cannot answer MISSING here.
-  const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, original);
+  const result = mode === MODE_RAW ? readColumn(value, 0) : fetchValue(engine.directory, { mode, big: 0, value, filename: null, size: 0 }, k.original);
   engine.hit(rowid!, storeTime!);
   return result;
 }
@@ -116,30 +126,23 @@ function hotSql(engine: Engine): string {
 }
 
 /** get() through {@linkcode find}: value files, and integers past 2^53. */
-function slowGet(engine: Engine, key: SqliteValue, raw: number, original: unknown): unknown {
-  const found = find(engine, key, raw, original);
+function slowGet(engine: Engine, k: StoredKey): unknown {
+  const found = find(engine, k);
   return found === undefined ? MISSING : found.value;
 }
 
 /** Whether a live item exists (its value file is not read). */
-export function has(engine: Engine, key: SqliteValue, raw: number): boolean {
+export function has(engine: Engine, k: StoredKey): boolean {
   engine.db("has");
   try {
-    return engine.prepare(SQL.has).get(key, raw, engine.now()) != null;
+    return engine.prepare(SQL.has).get(k.key, k.raw, engine.now()) != null;
   } catch (error) {
     throw engine.translate(error, "has");
   }
 }
 
 /** Writes `value` to a file when it is large; returns the row's columns. */
-export function prepareWrite(
-  engine: Engine,
-  key: SqliteValue,
-  raw: number,
-  value: unknown,
-  ttl: number | undefined,
-  tag: SqliteValue,
-): Write {
+export function prepareWrite(engine: Engine, k: { key: SqliteValue; raw: number }, value: unknown, options: WriteOptions): Write {
   const stored = storeValue(value, engine.settings.minFileSize);
   engine.db("set");
   engine.assertWritable("set");
@@ -158,14 +161,14 @@ export function prepareWrite(
     }
   }
   return {
-    key,
-    raw,
+    key: k.key,
+    raw: k.raw,
     mode: stored.mode,
     inline: stored.inline,
     filename,
     size: stored.file === null ? 0 : stored.file.length,
-    expire: ttl === undefined ? null : engine.expireAt(ttl),
-    tag,
+    expire: options.ttl === undefined ? null : engine.expireAt(options.ttl),
+    tag: options.tag,
   };
 }
 
@@ -257,17 +260,17 @@ export function volume(engine: Engine): number {
 }
 
 /** Stores `value` under the key, replacing what was there. */
-export function set(engine: Engine, key: SqliteValue, raw: number, value: unknown, ttl: number | undefined, tag: SqliteValue): void {
-  const w = prepareWrite(engine, key, raw, value, ttl, tag);
+export function set(engine: Engine, k: StoredKey, value: unknown, options: WriteOptions): void {
+  const w = prepareWrite(engine, k, value, options);
   engine.write("set", () => put(engine, w, engine.now()), w.filename);
 }
 
 /** Stores `value` only if the key is absent or expired; true when stored. */
-export function add(engine: Engine, key: SqliteValue, raw: number, value: unknown, ttl: number | undefined, tag: SqliteValue): boolean {
-  const w = prepareWrite(engine, key, raw, value, ttl, tag);
+export function add(engine: Engine, k: StoredKey, value: unknown, options: WriteOptions): boolean {
+  const w = prepareWrite(engine, k, value, options);
   return engine.write("add", () => {
     const now = engine.now();
-    const row = engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined;
+    const row = engine.prepare(SQL.getAny).get(k.key, k.raw) as Located | null | undefined;
     if (row != null && (row.expire_time === null || row.expire_time > now)) {
       if (w.filename !== null) engine.removeLater(w.filename);
       return false;
@@ -280,16 +283,17 @@ export function add(engine: Engine, key: SqliteValue, raw: number, value: unknow
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** What `incr` adds: `delta` to the value (a missing one starts from `initial`); `big` answers a bigint. */
+export interface IncrOptions {
+  delta: number | bigint;
+  initial: number | bigint;
+  big: boolean;
+}
+
 /** Adds `delta` to an integer value (starting from `initial`); returns the result. */
-export function incr(
-  engine: Engine,
-  key: SqliteValue,
-  raw: number,
-  original: unknown,
-  delta: number | bigint,
-  initial: number | bigint,
-  big: boolean,
-): number | bigint {
+export function incr(engine: Engine, k: StoredKey, options: IncrOptions): number | bigint {
+  const { key, raw, original } = k;
+  const { delta, initial, big } = options;
   return engine.write("incr", () => {
     const now = engine.now();
     const row = engine.prepare(SQL.getAny).get(key, raw) as Located | null | undefined;
@@ -337,10 +341,10 @@ export function incr(
 }
 
 /** Removes a live item; true when one was removed. */
-export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
+export function remove(engine: Engine, k: StoredKey): boolean {
   return engine.removeWrite("delete", () => {
     // SELECT then DELETE by rowid: measured faster than DELETE ... RETURNING.
-    const row = engine.prepare(SQL.findLive).get(key, raw, engine.now()) as Victim | null | undefined;
+    const row = engine.prepare(SQL.findLive).get(k.key, k.raw, engine.now()) as Victim | null | undefined;
     if (row == null) return false;
     engine.prepare(SQL.deleteRow).run(row.rowid);
     if (row.filename !== null) engine.removeLater(row.filename);
@@ -355,11 +359,11 @@ export function remove(engine: Engine, key: SqliteValue, raw: number): boolean {
  * or decoded rolls the removal back and the item stays; and a `transact()`
  * that rolls back gets the item back with its file.
  */
-export function pop(engine: Engine, key: SqliteValue, raw: number, original: unknown): Found | undefined {
+export function pop(engine: Engine, k: StoredKey): Found | undefined {
   return engine.write("pop", () => {
-    const row = engine.prepare(SQL.getLive).get(key, raw, engine.now()) as Located | null | undefined;
+    const row = engine.prepare(SQL.getLive).get(k.key, k.raw, engine.now()) as Located | null | undefined;
     if (row == null) return undefined;
-    const value = fetchValue(engine.directory, row, original);
+    const value = fetchValue(engine.directory, row, k.original);
     engine.prepare(SQL.deleteRow).run(row.rowid);
     if (row.filename !== null) engine.removeLater(row.filename);
     // A value file removed behind the cache's back: its row is dropped, a miss.
@@ -369,12 +373,12 @@ export function pop(engine: Engine, key: SqliteValue, raw: number, original: unk
 }
 
 /** Sets a new expiry on a live item; true when it exists. */
-export function touch(engine: Engine, key: SqliteValue, raw: number, ttl: number | undefined): boolean {
+export function touch(engine: Engine, k: StoredKey, ttl: number | undefined): boolean {
   return engine.write("touch", () => {
     const ms = engine.clock();
     const now = ms / 1000;
     const expire = ttl === undefined ? null : engine.expireAt(ttl, ms);
-    const result = engine.prepare(SQL.touch).run(expire, key, raw, now);
+    const result = engine.prepare(SQL.touch).run(expire, k.key, k.raw, now);
     return Number(result.changes) > 0;
   });
 }

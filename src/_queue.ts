@@ -10,7 +10,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "./_sql.ts";
-import { prepareWrite, put } from "./_ops.ts";
+import { prepareWrite, put, type WriteOptions } from "./_ops.ts";
 import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
 import { DiskCacheError } from "./errors.ts";
@@ -32,16 +32,16 @@ function bounds(prefix: string | undefined): [SqliteValue, SqliteValue] {
   return prefix === undefined ? [0n, 999_999_999_999_999n] : [`${prefix}-000000000000000`, `${prefix}-999999999999999`];
 }
 
+/** Where `push` adds, and the expiry and tag of what it adds. */
+export interface PushTo extends WriteOptions {
+  prefix: string | undefined;
+  side: Side;
+}
+
 /** Adds `value` at one end; returns its key. */
-export function push(
-  engine: Engine,
-  value: unknown,
-  prefix: string | undefined,
-  side: Side,
-  ttl: number | undefined,
-  tag: SqliteValue,
-): number | string {
-  const w = prepareWrite(engine, null, 1, value, ttl, tag);
+export function push(engine: Engine, value: unknown, options: PushTo): number | string {
+  const { prefix, side } = options;
+  const w = prepareWrite(engine, { key: null, raw: 1 }, value, options);
   const [min, max] = bounds(prefix);
   return engine.write("push", () => {
     const order = side === "back" ? "DESC" : "ASC";
@@ -96,7 +96,8 @@ function queueNumber(key: string, prefix: string): number {
  * Takes (or, with `remove` false, looks at) the item at one end, skipping and
  * deleting expired ones. Returns `[key, value]` or `undefined` when empty.
  */
-export function pull(engine: Engine, prefix: string | undefined, side: Side, remove: boolean): [unknown, unknown] | undefined {
+export function pull(engine: Engine, end: { prefix: string | undefined; side: Side }, remove: boolean): [unknown, unknown] | undefined {
+  const { prefix, side } = end;
   const [min, max] = bounds(prefix);
   const order = side === "front" ? "ASC" : "DESC";
   const select = queueEndSql(order, false);

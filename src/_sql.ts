@@ -14,8 +14,9 @@ import { bigFlag, nulTest, safeInt } from "./schema.ts";
 export const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 
 /** What a read of one item by key needs (its value read safely, its tag). */
-export const ROW_COLUMNS =
-  `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
+export const ROW_COLUMNS = `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${
+  bigFlag("value")
+} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
 
 /** The key of a row, read safely (iteration). */
 export const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big`;
@@ -24,12 +25,13 @@ export const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key
 export const VALUE_COLUMNS = `mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
 
 /** A queue item: key and value, read safely. */
-export const QUEUE_COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${bigFlag("key")} AS key_big, expire_time, mode, filename, size, ${
-  safeInt("value")
-} AS value, ${bigFlag("value")} AS big`;
+export const QUEUE_COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${
+  bigFlag("key")
+} AS key_big, expire_time, mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
 
 /** Expired rows, soonest first: parameters now (seconds) and a limit. */
-const EXPIRED = "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
+const EXPIRED =
+  "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
 
 /** Fixed statements. */
 export const SQL = {
@@ -49,8 +51,10 @@ export const SQL = {
   touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
   count: "SELECT value FROM Settings WHERE key = 'count'",
   expired: EXPIRED,
-  volume: "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
-  countEvictions: "INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+  volume:
+    "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
+  countEvictions:
+    "INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
   resetStats: "UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')",
   readSetting: "SELECT value FROM Settings WHERE key = ?",
   putSetting: "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
@@ -106,7 +110,11 @@ export function incrSql(onHit: string | null): string {
  * takes (now, limit), `next` the last row's rowid (insertion order) or key
  * and raw (key order), then (now, limit).
  */
-export function pageSql(columns: string, order: "insertion" | "key", reverse: boolean): { first: string; next: string } {
+export function pageSql(
+  columns: string,
+  order: "insertion" | "key",
+  reverse: boolean,
+): { first: string; next: string } {
   const dir = reverse ? "DESC" : "ASC";
   const cmp = reverse ? "<" : ">";
   if (order === "insertion") {
@@ -126,7 +134,8 @@ export function pageSql(columns: string, order: "insertion" | "key", reverse: bo
 }
 
 /** The row of one key afresh, key and value (columns qualified: `key` alone could mean the alias). */
-export const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
+export const REREAD =
+  `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
 
 /**
  * The nearest queue key within (lower, upper) bounds given as parameters,
@@ -136,7 +145,9 @@ export const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE 
  * "a", parsed as NaN.
  */
 export function queueNearestSql(lower: string, upper: string, order: "ASC" | "DESC"): string {
-  return `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS big FROM Cache WHERE ? ${lower} Cache.key AND Cache.key ${upper} ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
+  return `SELECT ${safeInt("key")} AS key, ${
+    bigFlag("key")
+  } AS big FROM Cache WHERE ? ${lower} Cache.key AND Cache.key ${upper} ? AND Cache.raw = 1 ORDER BY Cache.key ${order} LIMIT 1`;
 }
 
 /**
@@ -154,5 +165,7 @@ export function queueEndSql(order: "ASC" | "DESC", live: boolean): string {
 /** The first or last item in insertion order; `live`: only a live one, skipping a number of rows. */
 export function peekItemSql(last: boolean, live: boolean): string {
   const order = `ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1`;
-  return live ? `SELECT ${QUEUE_COLUMNS} FROM Cache WHERE ${LIVE} ${order} OFFSET ?` : `SELECT ${QUEUE_COLUMNS} FROM Cache ${order}`;
+  return live
+    ? `SELECT ${QUEUE_COLUMNS} FROM Cache WHERE ${LIVE} ${order} OFFSET ?`
+    : `SELECT ${QUEUE_COLUMNS} FROM Cache ${order}`;
 }

@@ -16,7 +16,8 @@ import { describe, DiskCacheError } from "./errors.ts";
 import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
 import { MODE_BINARY, MODE_RAW, MODE_TEXT } from "./schema.ts";
 import { SQL } from "./_sql.ts";
-import { put } from "./_ops.ts";
+import { put, type WriteOptions } from "./_ops.ts";
+import type { StoredKey } from "./_stored_key.ts";
 import { readFresh } from "./_fresh.ts";
 import { MISSING } from "./_values.ts";
 
@@ -33,18 +34,11 @@ const utf8 = new TextEncoder();
  * transaction. The size limit is checked chunk by chunk: a stream that would
  * pass it is cancelled before its first byte past the limit is written.
  */
-export async function setStream(
-  engine: Engine,
-  key: SqliteValue,
-  raw: number,
-  stream: ReadableStream<Uint8Array>,
-  ttl: number | undefined,
-  tag: SqliteValue,
-): Promise<void> {
+export async function setStream(engine: Engine, k: StoredKey, stream: ReadableStream<Uint8Array>, options: WriteOptions): Promise<void> {
   engine.db("setStream");
   engine.assertWritable("setStream");
   const reader = stream.getReader();
-  await storeInNewFile(engine, "setStream", key, raw, ttl, tag, "the stream", async (fd) => {
+  await storeInNewFile(engine, { op: "setStream", k, options, what: "the stream" }, async (fd) => {
     let size = 0;
     try {
       for (;;) {
@@ -87,15 +81,11 @@ function tooLarge(engine: Engine, size: number, what: string): RangeError | unde
  */
 async function storeInNewFile(
   engine: Engine,
-  op: string,
-  key: SqliteValue,
-  raw: number,
-  ttl: number | undefined,
-  tag: SqliteValue,
-  what: string,
+  target: { op: string; k: StoredKey; options: WriteOptions; what: string },
   fill: (fd: number, full: string) => Promise<number>,
   abort?: () => void,
 ): Promise<void> {
+  const { op, k, options, what } = target;
   let created: { name: string; fd: number };
   try {
     created = createValueFile(engine.directory, engine.modes);
@@ -121,9 +111,9 @@ async function storeInNewFile(
     removeValueFile(engine.directory, filename);
     throw limit;
   }
-  const expire = ttl === undefined ? null : engine.expireAt(ttl);
+  const expire = options.ttl === undefined ? null : engine.expireAt(options.ttl);
   engine.write(op, () => {
-    put(engine, { key, raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag }, engine.now());
+    put(engine, { key: k.key, raw: k.raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag: options.tag }, engine.now());
   }, filename);
 }
 
@@ -134,11 +124,11 @@ type StoredBytes = { filename: null; inline: Uint8Array | string } | { filename:
  * Finds the live value of a key for getStream/getFile: `undefined` on a
  * miss; a TypeError when the value is neither bytes nor a string.
  */
-function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, original: unknown): StoredBytes | undefined {
+function storedBytes(engine: Engine, op: string, k: StoredKey): StoredBytes | undefined {
   engine.db(op);
   let row: { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
   try {
-    row = engine.prepare(SQL.storedBytes).get(key, raw, engine.now()) as typeof row;
+    row = engine.prepare(SQL.storedBytes).get(k.key, k.raw, engine.now()) as typeof row;
   } catch (error) {
     throw engine.translate(error, op); // a busy database is a Timeout, as for get()
   }
@@ -146,7 +136,7 @@ function storedBytes(engine: Engine, op: string, key: SqliteValue, raw: number, 
   if (row.filename === null) {
     if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) return { filename: null, inline: row.value };
   } else if (row.mode === MODE_BINARY || row.mode === MODE_TEXT) return { filename: row.filename, size: row.size };
-  throw new TypeError(`Cannot ${op} key ${describe(original)}: its value is not bytes or a string; use get()`);
+  throw new TypeError(`Cannot ${op} key ${describe(k.original)}: its value is not bytes or a string; use get()`);
 }
 
 /**
@@ -167,10 +157,10 @@ function openChecked(engine: Engine, row: { filename: string; size: number }): n
  * file that vanished after the row was read (replaced by another process)
  * means reading the row again: old or new value, never a false miss.
  */
-function openStored(engine: Engine, op: string, key: SqliteValue, raw: number, original: unknown): [StoredBytes, number | null] | undefined {
-  const row = storedBytes(engine, op, key, raw, original);
+function openStored(engine: Engine, op: string, k: StoredKey): [StoredBytes, number | null] | undefined {
+  const row = storedBytes(engine, op, k);
   if (row === undefined) return undefined;
-  return readFresh(engine, row, () => storedBytes(engine, op, key, raw, original), (r) => r.filename === null ? null : openChecked(engine, r));
+  return readFresh(engine, row, () => storedBytes(engine, op, k), (r) => r.filename === null ? null : openChecked(engine, r));
 }
 
 /** Closes the file of a stream that was dropped unread (see getStream). */
@@ -191,8 +181,8 @@ const unread = new FinalizationRegistry<{ fd: number; open: boolean }>((held) =>
  * is closed when the stream ends, errors or is cancelled, and, for a stream
  * dropped unread, when it is garbage-collected.
  */
-export function getStream(engine: Engine, key: SqliteValue, raw: number, original: unknown): ReadableStream<Uint8Array> | undefined {
-  const found = openStored(engine, "getStream", key, raw, original);
+export function getStream(engine: Engine, k: StoredKey): ReadableStream<Uint8Array> | undefined {
+  const found = openStored(engine, "getStream", k);
   if (found === undefined) return undefined;
   const [row, fd] = found;
   if (row.filename === null) {
@@ -254,14 +244,7 @@ export function getStream(engine: Engine, key: SqliteValue, raw: number, origina
 }
 
 /** Copies the file at `source` into a new value file, then points the key at it. */
-export async function setFile(
-  engine: Engine,
-  key: SqliteValue,
-  raw: number,
-  source: string,
-  ttl: number | undefined,
-  tag: SqliteValue,
-): Promise<void> {
+export async function setFile(engine: Engine, k: StoredKey, source: string, options: WriteOptions): Promise<void> {
   engine.db("setFile");
   engine.assertWritable("setFile");
   let size: number;
@@ -275,7 +258,7 @@ export async function setFile(
   }
   const limit = tooLarge(engine, size, `"${source}"`);
   if (limit !== undefined) throw limit; // before copying anything
-  await storeInNewFile(engine, "setFile", key, raw, ttl, tag, `"${source}"`, async (fd, full) => {
+  await storeInNewFile(engine, { op: "setFile", k, options, what: `"${source}"` }, async (fd, full) => {
     // Copy into the file just created (its directory can no longer be
     // pruned), then make sure the name still is that file: the copy opens
     // the destination by name.
@@ -294,8 +277,8 @@ export async function setFile(
  * replacing a file there; `false` on a miss (absent, expired, or the value
  * file gone or not the size the row says).
  */
-export async function getFile(engine: Engine, key: SqliteValue, raw: number, original: unknown, destination: string): Promise<boolean> {
-  const found = openStored(engine, "getFile", key, raw, original);
+export async function getFile(engine: Engine, k: StoredKey, destination: string): Promise<boolean> {
+  const found = openStored(engine, "getFile", k);
   if (found === undefined) return false;
   const [row, fd] = found;
   if (row.filename === null) {

@@ -192,7 +192,7 @@ export class Transactions {
     if (this.#depth > 0 || this.#reading) return fn();
     const db = this.#host.db(op);
     const snapshot = { vanished: new Set<string>(), restartable: true };
-    for (let restarts = 0; ; restarts++) {
+    for (let restarts = 0;; restarts++) {
       if (restarts > 0) restarting();
       try {
         db.exec("BEGIN");

@@ -46,7 +46,9 @@ export function translateSqliteError(place: ErrorPlace, error: unknown, op: stri
         { cause: error },
       );
     case SQLITE_FULL:
-      return new DiskCacheError(`Cannot ${op}: the disk holding "${place.directory}" is full; free space and retry`, { cause: error });
+      return new DiskCacheError(`Cannot ${op}: the disk holding "${place.directory}" is full; free space and retry`, {
+        cause: error,
+      });
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
       return new DiskCacheError(
@@ -62,7 +64,9 @@ export function translateSqliteError(place: ErrorPlace, error: unknown, op: stri
 export function translateFileError(directory: string, error: unknown, op: string): unknown {
   const code = (error as { code?: string }).code;
   if (code === "ENOSPC" || code === "EDQUOT") {
-    return new DiskCacheError(`Cannot ${op}: the disk holding "${directory}" is full; free space and retry`, { cause: error });
+    return new DiskCacheError(`Cannot ${op}: the disk holding "${directory}" is full; free space and retry`, {
+      cause: error,
+    });
   }
   if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
     return new DiskCacheError(

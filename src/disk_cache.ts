@@ -20,7 +20,8 @@ import { check, type CheckWarning } from "./_check.ts";
 export type { CheckWarning };
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
-import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
+import { type Key, MISSING, type Tag, tagValue } from "./_values.ts";
+import { storedKey } from "./_stored_key.ts";
 
 export type { Key, Tag };
 export type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
@@ -259,11 +260,9 @@ export class DiskCache {
    * ```
    */
   set(key: Key, value: unknown, options?: SetOptions): boolean {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     checkWriteOptions(options, "set");
-    const ttl = checkTtl(options?.ttl, "set");
-    ops.set(this.#engine, k, raw ? 1 : 0, value, ttl, tagValue(options?.tag));
+    ops.set(this.#engine, k, value, { ttl: checkTtl(options?.ttl, "set"), tag: tagValue(options?.tag) });
     return true;
   }
 
@@ -285,12 +284,7 @@ export class DiskCache {
    * ```
    */
   get<V = unknown>(key: Key): V | undefined {
-    let value: unknown;
-    if (typeof key === "string") value = ops.getValue(this.#engine, rawKeyValue(key), 1, key); // refuses lone surrogates
-    else {
-      const raw = isRawKey(key);
-      value = ops.getValue(this.#engine, raw ? rawKeyValue(key as unknown as string) : structuredKeyValue(key), raw ? 1 : 0, key);
-    }
+    const value = ops.getValue(this.#engine, storedKey(key));
     return (value === MISSING ? undefined : value) as V | undefined;
   }
 
@@ -311,9 +305,7 @@ export class DiskCache {
    * ```
    */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    const found = ops.find(this.#engine, k, raw ? 1 : 0, key);
+    const found = ops.find(this.#engine, storedKey(key));
     if (found === undefined) return undefined;
     return {
       value: found.value as V,
@@ -340,8 +332,7 @@ export class DiskCache {
    * ```
    */
   has(key: Key): boolean {
-    const raw = isRawKey(key);
-    return ops.has(this.#engine, raw ? rawKeyValue(key as string) : structuredKeyValue(key), raw ? 1 : 0);
+    return ops.has(this.#engine, storedKey(key));
   }
 
   /**
@@ -361,8 +352,7 @@ export class DiskCache {
    * ```
    */
   delete(key: Key): boolean {
-    const raw = isRawKey(key);
-    return ops.remove(this.#engine, raw ? rawKeyValue(key as string) : structuredKeyValue(key), raw ? 1 : 0);
+    return ops.remove(this.#engine, storedKey(key));
   }
 
   /**
@@ -385,11 +375,9 @@ export class DiskCache {
    * ```
    */
   add(key: Key, value: unknown, options?: SetOptions): boolean {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     checkWriteOptions(options, "add");
-    const ttl = checkTtl(options?.ttl, "add");
-    return ops.add(this.#engine, k, raw ? 1 : 0, value, ttl, tagValue(options?.tag));
+    return ops.add(this.#engine, k, value, { ttl: checkTtl(options?.ttl, "add"), tag: tagValue(options?.tag) });
   }
 
   /**
@@ -428,10 +416,9 @@ export class DiskCache {
   /** {@linkcode DiskCache.incr} with arguments whose type is not known: a number or a bigint. */
   incr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint;
   incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     const d = checkInteger(delta, "delta", "incr"), i = checkInteger(initial, "initial", "incr");
-    return ops.incr(this.#engine, k, raw ? 1 : 0, key, d, i, typeof d === "bigint" || typeof i === "bigint");
+    return ops.incr(this.#engine, k, { delta: d, initial: i, big: typeof d === "bigint" || typeof i === "bigint" });
   }
 
   /**
@@ -485,9 +472,7 @@ export class DiskCache {
    * ```
    */
   pop<V = unknown>(key: Key): V | undefined {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    return ops.pop(this.#engine, k, raw ? 1 : 0, key)?.value as V | undefined;
+    return ops.pop(this.#engine, storedKey(key))?.value as V | undefined;
   }
 
   /**
@@ -508,9 +493,8 @@ export class DiskCache {
    * ```
    */
   touch(key: Key, ttl?: number): boolean {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    return ops.touch(this.#engine, k, raw ? 1 : 0, checkTtl(ttl, "touch"));
+    const k = storedKey(key);
+    return ops.touch(this.#engine, k, checkTtl(ttl, "touch"));
   }
 
   /**
@@ -642,14 +626,12 @@ export class DiskCache {
    * ```
    */
   async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     if (typeof (stream as { getReader?: unknown })?.getReader !== "function") {
       throw new TypeError(`Cannot setStream: "stream" must be a ReadableStream: received ${describe(stream)}`);
     }
     checkWriteOptions(options, "setStream");
-    const ttl = checkTtl(options?.ttl, "setStream");
-    await streams.setStream(this.#engine, k, raw ? 1 : 0, stream, ttl, tagValue(options?.tag));
+    await streams.setStream(this.#engine, k, stream, { ttl: checkTtl(options?.ttl, "setStream"), tag: tagValue(options?.tag) });
     return true;
   }
 
@@ -677,9 +659,7 @@ export class DiskCache {
    * ```
    */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
-    return streams.getStream(this.#engine, k, raw ? 1 : 0, key);
+    return streams.getStream(this.#engine, storedKey(key));
   }
 
   /**
@@ -712,14 +692,12 @@ export class DiskCache {
    * ```
    */
   async setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     if (typeof source !== "string" || source === "") {
       throw new TypeError(`Cannot setFile: "source" must be a file path: received ${describe(source)}`);
     }
     checkWriteOptions(options, "setFile");
-    const ttl = checkTtl(options?.ttl, "setFile");
-    await streams.setFile(this.#engine, k, raw ? 1 : 0, source, ttl, tagValue(options?.tag));
+    await streams.setFile(this.#engine, k, source, { ttl: checkTtl(options?.ttl, "setFile"), tag: tagValue(options?.tag) });
     return true;
   }
 
@@ -750,12 +728,11 @@ export class DiskCache {
    * ```
    */
   async getFile(key: Key, destination: string): Promise<boolean> {
-    const raw = isRawKey(key);
-    const k = raw ? rawKeyValue(key as string) : structuredKeyValue(key);
+    const k = storedKey(key);
     if (typeof destination !== "string" || destination === "") {
       throw new TypeError(`Cannot getFile: "destination" must be a file path: received ${describe(destination)}`);
     }
-    return await streams.getFile(this.#engine, k, raw ? 1 : 0, key, destination);
+    return await streams.getFile(this.#engine, k, destination);
   }
 
   /**
@@ -1117,7 +1094,7 @@ export class DiskCache {
    */
   push(value: unknown, options: PushOptions = {}): number | string {
     const { prefix, side = "back", ttl, tag } = checkQueue(options, "push", ["ttl", "tag"]);
-    return queue.push(this.#engine, value, prefix, side, checkTtl(ttl, "push"), tagValue(tag));
+    return queue.push(this.#engine, value, { prefix, side, ttl: checkTtl(ttl, "push"), tag: tagValue(tag) });
   }
 
   /**
@@ -1142,7 +1119,7 @@ export class DiskCache {
    */
   pull<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
     const { prefix, side = "front" } = checkQueue(options, "pull", []);
-    return queue.pull(this.#engine, prefix, side, true) as [unknown, V] | undefined;
+    return queue.pull(this.#engine, { prefix, side }, true) as [unknown, V] | undefined;
   }
 
   /**
@@ -1163,7 +1140,7 @@ export class DiskCache {
    */
   peek<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
     const { prefix, side = "front" } = checkQueue(options, "peek", []);
-    return queue.pull(this.#engine, prefix, side, false) as [unknown, V] | undefined;
+    return queue.pull(this.#engine, { prefix, side }, false) as [unknown, V] | undefined;
   }
 
   /**
