@@ -181,7 +181,7 @@ export class Engine {
    */
   databaseBytes(slack: number, limit: number): number {
     if (--this.#pagesFresh <= 0 || this.#pages * this.pageSize + slack >= limit) {
-      this.#pages = (this.prepare("PRAGMA page_count").get() as { page_count: number }).page_count;
+      this.#pages = (this.prepare(SQL.pageCount).get() as { page_count: number }).page_count;
       this.#pagesFresh = PAGE_COUNT_EVERY;
     }
     return this.#pages * this.pageSize;
@@ -221,52 +221,24 @@ export class Engine {
     }
   }
 
-  /**
-   * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
-   * progress, if any). `newFile`, a value file written for this write, is
-   * removed if the transaction cannot start or rolls back.
-   */
+  /** Runs `fn` in one write transaction (see {@linkcode Transactions.write}). */
   write<T>(op: string, fn: () => T, newFile?: string | null): T {
     return this.#tx.write(op, fn, newFile);
   }
 
-  /**
-   * {@linkcode Engine.write} for an operation that only removes items
-   * (`delete`, `clear`, `evict`, `expire`, `cull`), so that removing works on
-   * a disk the cache's own value files have filled: SQLite needs room for
-   * the WAL frames of even a DELETE. When the transaction fails with
-   * SQLITE_FULL, the value files of the rows it was deleting are unlinked at
-   * once, then the transaction runs once more. Those items are being removed
-   * anyway, so nothing acknowledged is lost: if the retry fails too, each row
-   * whose file is gone reads as a miss (`pull` and `check({ fix: true })` drop
-   * it). Only files of rows this call deletes are touched (never the old file
-   * of a value being replaced), and never inside an enclosing transaction,
-   * which may still roll back and keep them.
-   */
+  /** {@linkcode Engine.write} for an operation that only removes items (see {@linkcode Transactions.removeWrite}). */
   removeWrite<T>(op: string, fn: () => T): T {
     return this.#tx.removeWrite(op, fn);
   }
 
-  /**
-   * Runs `fn` in one transaction: a throw rolls back everything it wrote, and
-   * removes the value files it created. Nested calls run in savepoints, so an
-   * inner throw caught by the outer function undoes only the inner part.
-   * An `async` function is refused before it runs (its writes after an
-   * `await` would land outside the transaction). A plain function that
-   * returns a promise cannot be told apart up front: what it wrote before
-   * returning is rolled back, but what its promise writes later is not.
-   */
+  /** Runs `fn` in one transaction, nested calls in savepoints (see {@linkcode Transactions.transact}). */
   transact<T>(fn: () => T): T {
     return this.#tx.transact(fn);
   }
 
   /**
-   * Runs `fn` (reads only) in one read transaction, so it sees one snapshot;
-   * inside a write transaction it simply joins it. A value file that
-   * vanished under the snapshot (another process replaced the item and
-   * removed the old file after its commit) restarts `fn` in a fresh snapshot
-   * ({@linkcode RestartRead}), a bounded number of times; hits and misses
-   * of a restarted snapshot are counted once.
+   * Runs `fn` in one read snapshot (see {@linkcode Transactions.read}); the
+   * hits and misses of a restarted snapshot are counted once.
    */
   read<T>(op: string, fn: () => T): T {
     const pending = this.#pending;

@@ -50,6 +50,7 @@ export const SQL = {
   deleteRow: "DELETE FROM Cache WHERE rowid = ?",
   touch: `UPDATE Cache SET expire_time = ? WHERE key = ? AND raw = ? AND ${LIVE}`,
   count: "SELECT value FROM Settings WHERE key = 'count'",
+  pageCount: "PRAGMA page_count",
   expired: EXPIRED,
   volume:
     "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",

@@ -90,7 +90,11 @@ export class Transactions {
     this.#removeOnCommit.push(filename);
   }
 
-  /** See `Engine.write`. */
+  /**
+   * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
+   * progress, if any). `newFile`, a value file written for this write, is
+   * removed if the transaction cannot start or rolls back.
+   */
   write<T>(op: string, fn: () => T, newFile?: string | null): T {
     const host = this.#host;
     if (host.readonly) {
@@ -134,7 +138,19 @@ export class Transactions {
     return result;
   }
 
-  /** See `Engine.removeWrite`. */
+  /**
+   * {@linkcode Transactions.write} for an operation that only removes items
+   * (`delete`, `clear`, `evict`, `expire`, `cull`), so that removing works on
+   * a disk the cache's own value files have filled: SQLite needs room for
+   * the WAL frames of even a DELETE. When the transaction fails with
+   * SQLITE_FULL, the value files of the rows it was deleting are unlinked at
+   * once, then the transaction runs once more. Those items are being removed
+   * anyway, so nothing acknowledged is lost: if the retry fails too, each row
+   * whose file is gone reads as a miss (`pull` and `check({ fix: true })` drop
+   * it). Only files of rows this call deletes are touched (never the old file
+   * of a value being replaced), and never inside an enclosing transaction,
+   * which may still roll back and keep them.
+   */
   removeWrite<T>(op: string, fn: () => T): T {
     if (this.#depth > 0) return this.write(op, fn);
     this.#unlinkedWhenFull = [];
@@ -149,7 +165,15 @@ export class Transactions {
     }
   }
 
-  /** See `Engine.transact`. */
+  /**
+   * Runs `fn` in one transaction: a throw rolls back everything it wrote, and
+   * removes the value files it created. Nested calls run in savepoints, so an
+   * inner throw caught by the outer function undoes only the inner part.
+   * An `async` function is refused before it runs (its writes after an
+   * `await` would land outside the transaction). A plain function that
+   * returns a promise cannot be told apart up front: what it wrote before
+   * returning is rolled back, but what its promise writes later is not.
+   */
   transact<T>(fn: () => T): T {
     if (isAsyncFunction(fn)) {
       throw new TypeError(
@@ -187,7 +211,14 @@ export class Transactions {
     }
   }
 
-  /** See `Engine.read`; `restarting` runs before each restart. */
+  /**
+   * Runs `fn` (reads only) in one read transaction, so it sees one snapshot;
+   * inside a write transaction it simply joins it. A value file that
+   * vanished under the snapshot (another process replaced the item and
+   * removed the old file after its commit) restarts `fn` in a fresh snapshot
+   * ({@linkcode RestartRead}), a bounded number of times; `restarting` runs before each
+   * restart.
+   */
   read<T>(op: string, fn: () => T, restarting: () => void): T {
     if (this.#depth > 0 || this.#reading) return fn();
     const db = this.#host.db(op);
