@@ -272,7 +272,9 @@ export class Engine {
 
   /** Re-reads every setting from the Settings table. */
   reloadSettings(): void {
-    this.#apply(loadSettings(storedSettings(this), {}, this.#settings).settings);
+    const stored = storedSettings(this);
+    for (const [key, value] of stored) if (value === null) stored.delete(key); // a NULL row keeps what is in force
+    this.#apply(loadSettings(stored, {}, this.#settings).settings);
   }
 
   /** The one place settings take effect on this connection. */
