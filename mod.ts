@@ -16,19 +16,18 @@
  */
 import "./runtimes/auto.ts";
 
-export {
-  type CacheStats,
-  type CheckWarning,
-  DiskCache,
-  type DiskCacheOptions,
-  type Entry,
-  type IterateOptions,
-  type Key,
-  type PullOptions,
-  type PushOptions,
-  type SetOptions,
-  type Tag,
-} from "./src/disk_cache.ts";
+export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  IterateOptions,
+  Key,
+  PullOptions,
+  PushOptions,
+  SetOptions,
+  Tag,
+} from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";

@@ -15,18 +15,25 @@ import * as queue from "./_queue.ts";
 import * as streams from "./_streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { checkInteger, checkIterable, checkIterate, checkQueue, checkTtl, checkWriteOptions } from "./_args.ts";
-import { check, type CheckWarning } from "./_check.ts";
-
-export type { CheckWarning };
+import { check } from "./_check.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
-import { isRawKey, type Key, MISSING, rawKeyValue, structuredKeyValue, type Tag, tagValue } from "./_values.ts";
+import { isRawKey, MISSING, rawKeyValue, structuredKeyValue, tagValue } from "./_values.ts";
+import type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  IterateOptions,
+  Key,
+  PullOptions,
+  PushOptions,
+  SetOptions,
+  Tag,
+} from "./types.ts";
 
-export type { Key, Tag };
-export type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
-export type { CacheStats } from "./_ops.ts";
-import type { CacheStats } from "./_ops.ts";
-import type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
+// The public types live in types.ts; re-exported here, where they were
+// first exported from, so imports of this module keep working.
+export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag };
 
 /** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
@@ -72,21 +79,6 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
   clock?: () => number;
 }
 
-
-
-
-
-/** What {@linkcode DiskCache.getEntry} returns. */
-export interface Entry<V = unknown> {
-  /** The value. */
-  value: V;
-  /** When the item expires, in epoch milliseconds, or `null` for never. */
-  expireTime: number | null;
-  /** When the value was last stored (`set`, `add`, `incr`), in epoch milliseconds. */
-  storeTime: number;
-  /** The item's tag, or `null`. */
-  tag: Tag | null;
-}
 
 const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode"]);
 

@@ -9,17 +9,15 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CacheStats, DiskCache, type DiskCacheOptions, type Entry } from "./disk_cache.ts";
+import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { Deque } from "./deque.ts";
 import { describe, Timeout } from "./errors.ts";
 import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
-import type { IterateOptions, SetOptions } from "./options.ts";
 import { Index } from "./persistent_index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
-import type { CheckWarning } from "./_check.ts";
 import { shardHash } from "./_hash.ts";
-import type { Key, Tag } from "./_values.ts";
+import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
 /** Options of {@linkcode FanoutCache}. */
 export interface FanoutCacheOptions extends DiskCacheOptions {
@@ -320,8 +318,11 @@ export class FanoutCache {
         } catch (error) {
           if (!(error instanceof Timeout)) throw error;
           this.#timeouts++;
-          total += (error as Timeout & { removed?: number }).removed ?? 0;
-          if (attempt >= 100) throw Object.assign(error, { removed: total });
+          total += error.removed ?? 0;
+          if (attempt >= 100) {
+            error.removed = total;
+            throw error;
+          }
         }
       }
     }

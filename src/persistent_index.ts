@@ -5,8 +5,7 @@
  * @module
  */
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
-import type { PullOptions, PushOptions } from "./options.ts";
-import type { Key } from "./_values.ts";
+import type { Key, PullOptions, PushOptions } from "./types.ts";
 
 /** The cache `fromCache` hands to the constructor. */
 let adopting: DiskCache | undefined;

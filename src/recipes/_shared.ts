@@ -6,7 +6,7 @@
  */
 import { getRandomValues } from "node:crypto";
 import { describe, Timeout } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
+import type { Key, Tag } from "../types.ts";
 
 /**
  * The part of one `DiskCache` the recipes use (its public API

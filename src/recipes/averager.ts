@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Key, Tag } from "../_values.ts";
+import type { Key, Tag } from "../types.ts";
 import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions } from "./_shared.ts";
 
 /**

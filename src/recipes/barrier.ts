@@ -4,7 +4,7 @@
  * @module
  */
 import { describe } from "../errors.ts";
-import type { Key } from "../_values.ts";
+import type { Key } from "../types.ts";
 import { keyName } from "../_function_name.ts";
 import type { RecipeCache, RecipeOptions } from "./_shared.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { DiskCacheError } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
+import type { Key, Tag } from "../types.ts";
 import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, retry, token } from "./_shared.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { DiskCacheError, describe } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
+import type { Key, Tag } from "../types.ts";
 import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, type RecipeStore, retry, token } from "./_shared.ts";
 
 /** Options of {@linkcode BoundedSemaphore}. */

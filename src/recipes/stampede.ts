@@ -10,7 +10,7 @@
  */
 import { describe, DiskCacheError, Timeout } from "../errors.ts";
 import { keyName } from "../_function_name.ts";
-import type { Key, Tag } from "../_values.ts";
+import type { Key, Tag } from "../types.ts";
 import { inTransaction, type RecipeCache, sleep, token } from "./_shared.ts";
 
 /** Options of {@linkcode memoizeStampede}. */
