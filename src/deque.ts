@@ -16,8 +16,17 @@ export interface DequeOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
   maxLength?: number;
 }
 
-/** The cache `fromCache` hands to the constructor. */
-let adopting: DiskCache | undefined;
+/**
+ * The option key under which {@linkcode Deque.fromCache} hands its cache to
+ * the constructor. Module-private: users cannot name it, so the public
+ * constructor cannot be made to adopt a cache by accident.
+ */
+const ADOPT: unique symbol = Symbol("Deque.fromCache");
+
+/** The constructor's options as `fromCache` passes them. */
+interface AdoptingOptions extends DequeOptions {
+  [ADOPT]?: DiskCache;
+}
 
 function checkMaxLength(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -58,10 +67,10 @@ export class Deque<T = unknown> implements Iterable<T> {
    * @param options The cache's options and `maxLength`.
    */
   constructor(directory?: string, options: DequeOptions = {}) {
-    const { maxLength, ...cacheOptions } = options;
+    const { maxLength, [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
     if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Deque: "evictionPolicy" is always "none"`);
     this.#maxLength = checkMaxLength(maxLength);
-    this.#cache = adopting ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
+    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**
@@ -72,12 +81,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * @returns The deque.
    */
   static fromCache<T = unknown>(cache: DiskCache, options: { maxLength?: number } = {}): Deque<T> {
-    adopting = cache;
-    try {
-      return new Deque<T>(undefined, options);
-    } finally {
-      adopting = undefined;
-    }
+    const adopting: AdoptingOptions = { ...options, [ADOPT]: cache };
+    return new Deque<T>(undefined, adopting);
   }
 
   /** The cache underneath. */

@@ -7,8 +7,17 @@
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import type { Key, PullOptions, PushOptions } from "./types.ts";
 
-/** The cache `fromCache` hands to the constructor. */
-let adopting: DiskCache | undefined;
+/**
+ * The option key under which {@linkcode Index.fromCache} hands its cache to
+ * the constructor. Module-private: users cannot name it, so the public
+ * constructor cannot be made to adopt a cache by accident.
+ */
+const ADOPT: unique symbol = Symbol("Index.fromCache");
+
+/** The constructor's options as `fromCache` passes them. */
+interface AdoptingOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
+  [ADOPT]?: DiskCache;
+}
 
 /**
  * A persistent map: the `Map` methods and properties, insertion-ordered
@@ -41,8 +50,9 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * @param options The cache's options (policy is always `"none"`).
    */
   constructor(directory?: string, options: Omit<DiskCacheOptions, "evictionPolicy"> = {}) {
-    if ("evictionPolicy" in options) throw new TypeError(`Cannot open Index: "evictionPolicy" is always "none"`);
-    this.#cache = adopting ?? new DiskCache(directory, { ...options, evictionPolicy: "none" });
+    const { [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
+    if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Index: "evictionPolicy" is always "none"`);
+    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**
@@ -52,12 +62,8 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * @returns The index.
    */
   static fromCache<K extends Key = Key, V = unknown>(cache: DiskCache): Index<K, V> {
-    adopting = cache;
-    try {
-      return new Index<K, V>();
-    } finally {
-      adopting = undefined;
-    }
+    const adopting: AdoptingOptions = { [ADOPT]: cache };
+    return new Index<K, V>(undefined, adopting);
   }
 
   /** The cache underneath. */
