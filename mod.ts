@@ -40,7 +40,15 @@ export { Averager } from "./src/recipes/averager.ts";
 export { throttle, type ThrottleOptions } from "./src/recipes/throttle.ts";
 export { barrier, type LockLike } from "./src/recipes/barrier.ts";
 export { memoizeStampede, type StampedeMemoized, type StampedeOptions } from "./src/recipes/stampede.ts";
-export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/recipes/_shared.ts";
+export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/types.ts";
 export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
-export { EVICTION_POLICIES, type EvictionPolicy } from "./src/eviction.ts";
-export type { SqliteDatabase, SqliteDriver, SqliteOpenOptions, SqliteStatement, SqliteValue } from "./src/driver.ts";
+export { EVICTION_POLICIES, type EvictionPolicy, type EvictionPolicySql } from "./src/eviction.ts";
+export type {
+  SqliteDatabase,
+  SqliteDriver,
+  SqliteOpenOptions,
+  SqlitePrepareOptions,
+  SqliteRunResult,
+  SqliteStatement,
+  SqliteValue,
+} from "./src/driver.ts";

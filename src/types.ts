@@ -231,3 +231,99 @@ export interface CheckWarning {
   /** The file or directory concerned, relative to the cache directory. */
   path?: string;
 }
+
+/**
+ * The part of one `DiskCache` the recipes ({@linkcode Lock},
+ * {@linkcode BoundedSemaphore}, {@linkcode Averager}, {@linkcode throttle},
+ * {@linkcode barrier}, {@linkcode memoizeStampede}) use: its public API only,
+ * including a write transaction. Anything with this shape works.
+ *
+ * @example A DiskCache is a recipe store
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type RecipeStore } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const store: RecipeStore = cache;
+ * assert.equal(store.transact(() => store.add("k", 1)), true);
+ * ```
+ */
+export interface RecipeStore {
+  /** See `DiskCache.get`. */
+  get(key: Key): unknown;
+  /** See `DiskCache.getEntry`. */
+  getEntry(key: Key): { value: unknown; expireTime: number | null } | undefined;
+  /** See `DiskCache.set`. */
+  set(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): unknown;
+  /** See `DiskCache.add`. */
+  add(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): boolean;
+  /** See `DiskCache.delete`. */
+  delete(key: Key): boolean;
+  /** See `DiskCache.has`. */
+  has(key: Key): boolean;
+  /** See `DiskCache.pop`. */
+  pop(key: Key): unknown;
+  /** See `DiskCache.transact`. */
+  transact<T>(fn: () => T): T;
+}
+
+/**
+ * A sharded cache (`FanoutCache`) as the recipes see it: no transaction of
+ * its own, but each key lives in one shard, whose transaction the recipes
+ * use for that key.
+ *
+ * @example A FanoutCache is a sharded recipe cache
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type ShardedRecipeCache } from "../mod.ts";
+ * using cache = new FanoutCache(undefined, { shards: 2 });
+ * const sharded: ShardedRecipeCache = cache;
+ * const shard = sharded.shardOf("k");
+ * assert.equal(shard.transact(() => shard.add("k", 1)), true);
+ * ```
+ */
+export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
+  /** The shard holding `key`. */
+  shardOf(key: Key): RecipeStore;
+}
+
+/**
+ * What the recipes accept: a `DiskCache` (or anything with its shape) or a
+ * `FanoutCache`. Every read-modify-write of a recipe touches one key, so it
+ * runs in the transaction of the cache, or of the shard, that holds that key.
+ *
+ * @example One lock on either kind of cache
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, FanoutCache, Lock, type RecipeCache } from "../mod.ts";
+ * using plain = new DiskCache();
+ * using sharded = new FanoutCache(undefined, { shards: 2 });
+ * for (const cache of [plain, sharded] satisfies RecipeCache[]) {
+ *   const lock = new Lock(cache, "report");
+ *   assert.equal(lock.tryAcquire(), true);
+ *   lock.release();
+ * }
+ * ```
+ */
+export type RecipeCache = RecipeStore | ShardedRecipeCache;
+
+/**
+ * Options shared by the recipes that store one key.
+ *
+ * @example A lock that frees itself if its holder dies
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, Lock, type RecipeOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const options: RecipeOptions = { ttl: 30_000, tag: "locks" };
+ * const lock = new Lock(cache, "nightly-job", options);
+ * assert.equal(lock.tryAcquire(), true);
+ * assert.equal(cache.getEntry("nightly-job")?.tag, "locks");
+ * lock.release();
+ * ```
+ */
+export interface RecipeOptions {
+  /** Milliseconds until the recipe's key expires: a guard against a holder that died. */
+  ttl?: number;
+  /** Tag stored with the key. */
+  tag?: Tag;
+}

@@ -28,18 +28,31 @@ export type StorageValue = null | string | number | boolean | object;
  * `createStorage({ driver: diskcacheDriver() })` type-checks as it is.
  */
 export interface DiskCacheDriver {
+  /** The driver's name, as unstorage shows it. */
   name: "diskcache";
+  /** The options the driver was made with. */
   options: DiskCacheDriverOptions;
+  /** The DiskCache underneath, for what unstorage does not offer (tags, stats, streams). */
   getInstance(): DiskCache;
+  /** Whether a live item is stored under `key`. */
   hasItem(key: string, opts?: Record<string, unknown>): boolean;
+  /** The value under `key`, or `null` when there is none (unstorage's miss). */
   getItem(key: string, opts?: Record<string, unknown>): StorageValue;
+  /** The value under `key` as stored (bytes stay bytes), or `null`. */
   getItemRaw(key: string, opts?: Record<string, unknown>): unknown;
+  /** Stores `value`; `opts.ttl` in seconds overrides the driver's default. */
   setItem(key: string, value: string, opts?: { ttl?: number }): void;
+  /** Stores `value` as it is (bytes go to a value file when large); `opts.ttl` in seconds. */
   setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;
+  /** Removes the item under `key`, if any. */
   removeItem(key: string, opts?: Record<string, unknown>): void;
+  /** When the item was stored, its size in bytes and its time to live in seconds, or `null`. */
   getMeta(key: string, opts?: Record<string, unknown>): { mtime: Date; size: number; ttl?: number } | null;
+  /** The keys under `base` (all keys for `""`), in key order. */
   getKeys(base: string, opts?: Record<string, unknown>): string[];
+  /** Removes every item under `base` (everything for `""`). */
   clear(base: string, opts?: Record<string, unknown>): void;
+  /** Closes the cache, unless it was passed in as `cache`. */
   dispose(): void;
 }
 

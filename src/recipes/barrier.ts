@@ -4,9 +4,9 @@
  * @module
  */
 import { describe } from "../errors.ts";
-import type { Key } from "../types.ts";
+import type { Key, RecipeCache, RecipeOptions } from "../types.ts";
 import { keyName } from "../_function_name.ts";
-import type { RecipeCache, RecipeOptions } from "./_shared.ts";
+
 
 /** Anything with the Lock/RLock/BoundedSemaphore shape. */
 export interface LockLike {

@@ -5,8 +5,8 @@
  * @module
  */
 import { DiskCacheError, describe } from "../errors.ts";
-import type { Key, Tag } from "../types.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, type RecipeStore, retry, token } from "./_shared.ts";
+import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
+import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
 
 /** Options of {@linkcode BoundedSemaphore}. */
 export interface SemaphoreOptions extends RecipeOptions {
@@ -61,6 +61,9 @@ export class BoundedSemaphore {
   #held: string[] = [];
 
   /**
+   * A semaphore stored under `key` in `cache`, letting `value` holders in at
+   * once.
+   *
    * @param cache The cache holding the holders.
    * @param key The semaphore's key.
    * @param options `value` (holders at once), `ttl` (per holder), `tag`, `clock`.

@@ -10,8 +10,8 @@
  */
 import { describe, DiskCacheError, Timeout } from "../errors.ts";
 import { keyName } from "../_function_name.ts";
-import type { Key, Tag } from "../types.ts";
-import { inTransaction, type RecipeCache, sleep, token } from "./_shared.ts";
+import type { Key, RecipeCache, Tag } from "../types.ts";
+import { inTransaction, sleep, token } from "./_shared.ts";
 
 /** Options of {@linkcode memoizeStampede}. */
 export interface StampedeOptions<A extends unknown[]> {

@@ -6,7 +6,8 @@
  */
 import { describe } from "../errors.ts";
 import { keyName } from "../_function_name.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, sleep } from "./_shared.ts";
+import { checkRecipeOptions, inTransaction, sleep } from "./_shared.ts";
+import type { RecipeCache } from "../types.ts";
 
 /** A stored bucket: `[seconds of the last refill, tokens left]`. */
 function isBucket(v: unknown): v is [number, number] {
