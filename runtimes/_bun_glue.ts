@@ -15,14 +15,35 @@ import {
   type SqliteValue,
 } from "../src/driver.ts";
 
-/** The part of a `bun:sqlite` `Statement` the driver uses. */
+/**
+ * The part of a `bun:sqlite` `Statement` the driver uses.
+ *
+ * @example A bun:sqlite statement fits
+ * ```ts ignore
+ * import { Database } from "bun:sqlite";
+ * import type { BunStatement } from "@diskcache/diskcache/bun";
+ * const stmt: BunStatement = new Database(":memory:").prepare("SELECT 1 AS a");
+ * stmt.values(); // [[1]]
+ * ```
+ */
 export interface BunStatement extends SqliteStatement {
   /** Executes and returns every row as an array of column values. */
   values(...params: SqliteValue[]): unknown[][];
   /** Frees the statement. */
   finalize(): void;
 }
-/** The part of a `bun:sqlite` `Database` the driver uses. */
+/**
+ * The part of a `bun:sqlite` `Database` the driver uses.
+ *
+ * @example A bun:sqlite database fits
+ * ```ts ignore
+ * import { Database } from "bun:sqlite";
+ * import type { BunDatabase } from "@diskcache/diskcache/bun";
+ * const db: BunDatabase = new Database(":memory:");
+ * db.exec("CREATE TABLE t (a)");
+ * db.close();
+ * ```
+ */
 export interface BunDatabase {
   /** Runs statements without results. */
   exec(sql: string): void;

@@ -7,7 +7,19 @@
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
 
-/** Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`. */
+/**
+ * Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`.
+ *
+ * @example Keep the last two items
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Deque, type DequeOptions } from "../mod.ts";
+ * const options: DequeOptions = { maxLength: 2 };
+ * using recent = new Deque<number>(undefined, options);
+ * recent.push(1, 2, 3);
+ * assert.deepEqual([...recent], [2, 3]);
+ * ```
+ */
 export interface DequeOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
   /**
    * Most items kept: adding beyond it drops items from the other end, as a

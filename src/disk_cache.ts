@@ -35,7 +35,19 @@ import type {
 // first exported from, so imports of this module keep working.
 export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag };
 
-/** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
+/**
+ * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.
+ *
+ * @example Limit the size, pick a policy, wait less for locks
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
+ * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
+ * using cache = new DiskCache(undefined, options);
+ * assert.equal(cache.evictionPolicy, "least-recently-used");
+ * assert.equal(cache.timeout, 1_000);
+ * ```
+ */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
   /**
    * Milliseconds a write may wait for another connection's lock before

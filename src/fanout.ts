@@ -20,7 +20,19 @@ import { type Busy, ROUTES, type RoutedTo } from "./_fanout_routes.ts";
 import { shardHash } from "./_hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
-/** Options of {@linkcode FanoutCache}. */
+/**
+ * Options of {@linkcode FanoutCache}.
+ *
+ * @example Four shards sharing 256 MiB
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type FanoutCacheOptions } from "../mod.ts";
+ * const options: FanoutCacheOptions = { shards: 4, sizeLimit: 2 ** 28, timeout: 50 };
+ * using cache = new FanoutCache(undefined, options);
+ * assert.equal(cache.shardCount, 4);
+ * assert.equal(cache.sizeLimit, 2 ** 28);
+ * ```
+ */
 export interface FanoutCacheOptions extends DiskCacheOptions {
   /**
    * Number of shards. Every process must use the same number for a
@@ -31,7 +43,20 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
   shards?: number;
 }
 
-/** What {@linkcode FanoutCache.stats} reports: the shards' sums, plus timeouts. */
+/**
+ * What {@linkcode FanoutCache.stats} reports: the shards' sums, plus timeouts.
+ *
+ * @example Read the sums
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type FanoutStats } from "../mod.ts";
+ * using cache = new FanoutCache(undefined, { shards: 2, statistics: true });
+ * cache.set("a", 1);
+ * cache.get("a");
+ * const stats: FanoutStats = cache.stats();
+ * assert.deepEqual([stats.hits, stats.count, stats.timeouts], [1, 1, 0]);
+ * ```
+ */
 export interface FanoutStats extends CacheStats {
   /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
   timeouts: number;

@@ -28,7 +28,22 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  */
 export type KeyvListener = (...args: unknown[]) => void;
 
-/** Options of {@linkcode KeyvDiskCache}: the cache's, or an open cache. */
+/**
+ * Options of {@linkcode KeyvDiskCache}: the cache's, or an open cache.
+ *
+ * @example Share an open cache with Keyv
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache } from "../../mod.ts";
+ * import { KeyvDiskCache, type KeyvDiskCacheOptions } from "../../keyv.ts";
+ * using cache = new DiskCache();
+ * const options: KeyvDiskCacheOptions = { cache };
+ * const store = new KeyvDiskCache(undefined, options);
+ * assert.equal(store.cache, cache);
+ * await store.disconnect();
+ * assert.equal(cache.get("x"), undefined, "the given cache stays open");
+ * ```
+ */
 export interface KeyvDiskCacheOptions extends DiskCacheOptions {
   /** Use this cache instead of opening one (it is not closed by `disconnect`). */
   cache?: DiskCache;

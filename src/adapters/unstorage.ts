@@ -10,7 +10,20 @@
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 
-/** Options of {@linkcode diskcacheDriver}. */
+/**
+ * Options of {@linkcode diskcacheDriver}.
+ *
+ * @example Items live an hour by default
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type DiskCacheDriverOptions } from "../../unstorage.ts";
+ * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
+ * const driver = diskcacheDriver(options);
+ * driver.setItem("a", "1");
+ * assert.ok(driver.getMeta("a")!.ttl! > 3500);
+ * driver.dispose();
+ * ```
+ */
 export interface DiskCacheDriverOptions extends DiskCacheOptions {
   /** The cache directory; omitted means a fresh temporary one. */
   base?: string;
@@ -20,12 +33,37 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
   cache?: DiskCache;
 }
 
-/** What unstorage's `getItem` answers: a stored value, or `null` when missing. */
+/**
+ * What unstorage's `getItem` answers: a stored value, or `null` when missing.
+ *
+ * @example A miss is null
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type StorageValue } from "../../unstorage.ts";
+ * const driver = diskcacheDriver();
+ * const missing: StorageValue = driver.getItem("nope");
+ * assert.equal(missing, null);
+ * driver.dispose();
+ * ```
+ */
 export type StorageValue = null | string | number | boolean | object;
 
 /**
  * The unstorage driver shape: assignable to unstorage's `Driver`, so
  * `createStorage({ driver: diskcacheDriver() })` type-checks as it is.
+ *
+ * @example Call the driver directly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type DiskCacheDriver } from "../../unstorage.ts";
+ * const driver: DiskCacheDriver = diskcacheDriver();
+ * driver.setItem("users:ada", "admin");
+ * driver.setItem("users:bob", "guest");
+ * assert.deepEqual(driver.getKeys("users"), ["users:ada", "users:bob"]);
+ * driver.clear("users");
+ * assert.equal(driver.hasItem("users:ada"), false);
+ * driver.dispose();
+ * ```
  */
 export interface DiskCacheDriver {
   /** The driver's name, as unstorage shows it. */

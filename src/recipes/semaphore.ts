@@ -8,7 +8,20 @@ import { DiskCacheError, describe } from "../errors.ts";
 import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
 import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
 
-/** Options of {@linkcode BoundedSemaphore}. */
+/**
+ * Options of {@linkcode BoundedSemaphore}.
+ *
+ * @example Three downloads at once, each slot freed after a minute
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BoundedSemaphore, DiskCache, type SemaphoreOptions } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const options: SemaphoreOptions = { value: 3, ttl: 60_000 };
+ * const downloads = new BoundedSemaphore(cache, "downloads", options);
+ * assert.equal(downloads.tryAcquire(), true);
+ * downloads.release();
+ * ```
+ */
 export interface SemaphoreOptions extends RecipeOptions {
   /**
    * How many holders at once.
