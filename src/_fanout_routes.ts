@@ -72,7 +72,10 @@ export const ROUTES = {
   entries: { to: "combine" },
   memoize: { to: "own" },
   close: { to: "own" },
-  transact: { to: "none", why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one" },
+  transact: {
+    to: "none",
+    why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
+  },
   push: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   pull: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   peek: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },

@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, FanoutCache, Timeout } from "../mod.ts";
-import { type DiskCacheMethod, type Route, ROUTES, type RoutedTo } from "../src/_fanout_routes.ts";
+import { type DiskCacheMethod, type Route, type RoutedTo, ROUTES } from "../src/_fanout_routes.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
 // Every routed method exists on FanoutCache, and no method marked "none" does.
-const routedAreOffered: [Exclude<Exclude<DiskCacheMethod, RoutedTo<"none">>, keyof FanoutCache>] extends [never] ? true : false = true;
+const routedAreOffered: [Exclude<Exclude<DiskCacheMethod, RoutedTo<"none">>, keyof FanoutCache>] extends [never] ? true
+  : false = true;
 const noneAreAbsent: [Extract<RoutedTo<"none">, keyof FanoutCache>] extends [never] ? true : false = true;
 
 /** The names of a class's prototype methods (getters and the constructor left out). */
@@ -38,7 +39,9 @@ test("FanoutCache delegation: every DiskCache method has a route, and FanoutCach
       assert.ok(fanout.has(name), `FanoutCache has no ${name}, routed to "${route.to}"`);
     }
   }
-  for (const name of Object.keys(routes)) assert.ok(methodsOf(DiskCache.prototype).includes(name), `ROUTES has a row for ${name}, which DiskCache lacks`);
+  for (const name of Object.keys(routes)) {
+    assert.ok(methodsOf(DiskCache.prototype).includes(name), `ROUTES has a row for ${name}, which DiskCache lacks`);
+  }
 });
 
 test("FanoutCache delegation: each method routed by key degrades as its row says when the key's shard stays locked", async () => {
@@ -80,14 +83,24 @@ test("FanoutCache delegation: each method routed by key degrades as its row says
       assert.ok(call, `no sample call for ${name}: add one to this test`);
       assert.equal(await call(cache), (route as { busy: unknown }).busy, `${name} on a busy shard`);
     }
-    for (const [name, [call, busy]] of Object.entries(many)) assert.deepEqual(call(cache), busy, `${name} on a busy shard`);
-    assert.equal(cache.get("other"), cache.shardOf("other") === cache.shardOf("k") ? undefined : 1, "the other shard still answers");
+    for (const [name, [call, busy]] of Object.entries(many)) {
+      assert.deepEqual(call(cache), busy, `${name} on a busy shard`);
+    }
+    assert.equal(
+      cache.get("other"),
+      cache.shardOf("other") === cache.shardOf("k") ? undefined : 1,
+      "the other shard still answers",
+    );
   } finally {
     db.exec("ROLLBACK");
     db.close();
   }
   // (stats() itself would wait on the exclusive lock, so timeouts are read now.)
-  assert.equal(cache.stats().timeouts, byKey.length + Object.keys(many).length, "each degraded call counted one timeout");
+  assert.equal(
+    cache.stats().timeouts,
+    byKey.length + Object.keys(many).length,
+    "each degraded call counted one timeout",
+  );
   assert.equal(cache.get("k"), "x".repeat(100_000), "nothing was changed");
   assert.deepEqual(cache.check(), [], "no file left behind by the refused stream and file writes");
 });
