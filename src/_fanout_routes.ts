@@ -20,8 +20,9 @@ export type DiskCacheMethod = {
  * Where one method goes.
  *
  * - `key`: to the shard of its key; when that shard stays locked past
- *   `timeout`, the call returns `busy` (resolves to it, for a promise) and
- *   counts a timeout instead of throwing.
+ *   `timeout`, the call returns `busy` and counts a timeout instead of
+ *   throwing. An `async` method resolves to `busy`, and rejects (never
+ *   throws) on any other error, as the DiskCache method does.
  * - `keys`: its keys grouped by shard, one call per shard; a busy shard's
  *   part returns `busy` (per item for `undefined`, as a count for `0`).
  * - `removal`: every shard in turn, a busy shard retried (up to 100 times),
@@ -33,7 +34,7 @@ export type DiskCacheMethod = {
  * - `none`: not offered, for the reason given.
  */
 export type Route =
-  | { readonly to: "key"; readonly busy: false | undefined }
+  | { readonly to: "key"; readonly busy: false | undefined; readonly async?: true }
   | { readonly to: "keys"; readonly busy: 0 | undefined }
   | { readonly to: "removal" | "allOrNone" | "combine" | "own" }
   | { readonly to: "none"; readonly why: string };
@@ -50,10 +51,10 @@ export const ROUTES = {
   decr: { to: "key", busy: undefined },
   pop: { to: "key", busy: undefined },
   touch: { to: "key", busy: false },
-  setStream: { to: "key", busy: false },
+  setStream: { to: "key", busy: false, async: true },
   getStream: { to: "key", busy: undefined },
-  setFile: { to: "key", busy: false },
-  getFile: { to: "key", busy: false },
+  setFile: { to: "key", busy: false, async: true },
+  getFile: { to: "key", busy: false, async: true },
   getMany: { to: "keys", busy: undefined },
   setMany: { to: "keys", busy: 0 },
   deleteMany: { to: "keys", busy: 0 },

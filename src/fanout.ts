@@ -16,7 +16,7 @@ import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./persistent_index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
-import { type Busy, ROUTES, type RoutedTo } from "./_fanout_routes.ts";
+import { type Busy, type Route, ROUTES, type RoutedTo } from "./_fanout_routes.ts";
 import { shardHash } from "./_hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
@@ -193,22 +193,32 @@ export class FanoutCache {
 
   /**
    * Runs method `name` on the shard of `key` (through `call`). When that
-   * shard stays locked past `timeout`, returns (or, for a promise, resolves
-   * to) what the method's row in {@linkcode ROUTES} says a busy shard gives,
-   * and counts it: every key-routed method degrades the same way, sync or
-   * async, because none picks its own fallback.
+   * shard stays locked past `timeout`, returns (or, for an `async` row,
+   * resolves to) what the method's row in {@linkcode ROUTES} says a busy
+   * shard gives, and counts it: every key-routed method degrades the same
+   * way, because none picks its own fallback. An `async` row's other errors,
+   * even one thrown before the shard is reached (a key that cannot be
+   * hashed), reject the promise, as they do from the DiskCache method.
    */
   #onShard<N extends RoutedTo<"key">, T>(name: N, key: Key, call: (shard: DiskCache) => Promise<T>): Promise<T | Busy<N>>;
   #onShard<N extends RoutedTo<"key">, R>(name: N, key: Key, call: (shard: DiskCache) => R): R | Busy<N>;
   #onShard<N extends RoutedTo<"key">>(name: N, key: Key, call: (shard: DiskCache) => unknown): unknown {
+    const route: Route = ROUTES[name];
     const busy: Busy<N> = ROUTES[name].busy;
-    let result: unknown;
+    if (route.to === "key" && route.async) {
+      return (async () => {
+        try {
+          return await call(this.shardOf(key));
+        } catch (error) {
+          return this.#busy(error, busy);
+        }
+      })();
+    }
     try {
-      result = call(this.shardOf(key));
+      return call(this.shardOf(key));
     } catch (error) {
       return this.#busy(error, busy);
     }
-    return result instanceof Promise ? result.catch((error: unknown) => this.#busy(error, busy)) : result;
   }
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
@@ -233,11 +243,11 @@ export class FanoutCache {
   get<V = unknown>(key: Key): V | undefined {
     return this.#onShard("get", key, (s) => s.get<V>(key));
   }
-  /** See {@linkcode DiskCache.getEntry}. */
+  /** See {@linkcode DiskCache.getEntry}; `undefined` when the shard stayed busy. */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
     return this.#onShard("getEntry", key, (s) => s.getEntry<V>(key));
   }
-  /** See {@linkcode DiskCache.has}. */
+  /** See {@linkcode DiskCache.has}; `false` when the shard stayed busy. */
   has(key: Key): boolean {
     return this.#onShard("has", key, (s) => s.has(key));
   }
@@ -293,7 +303,7 @@ export class FanoutCache {
     return this.#onShard("getFile", key, (s) => s.getFile(key, destination));
   }
 
-  /** See {@linkcode DiskCache.getStream}. */
+  /** See {@linkcode DiskCache.getStream}; `undefined` when the shard stayed busy. */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
     return this.#onShard("getStream", key, (s) => s.getStream(key));
   }

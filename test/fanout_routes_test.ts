@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache, FanoutCache, Timeout } from "../mod.ts";
+import { DiskCache, FanoutCache, type Key, Timeout } from "../mod.ts";
 import { type DiskCacheMethod, type Route, type RoutedTo, ROUTES } from "../src/_fanout_routes.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
@@ -25,6 +25,26 @@ function methodsOf(proto: object): string[] {
 }
 
 const routes: Record<string, Route> = ROUTES;
+
+/** A call of each method routed by key, on `key` (a file to read from, a path to write to). */
+function callsFor(key: Key, source: string, out: string): Record<RoutedTo<"key">, (c: FanoutCache) => unknown> {
+  return {
+    set: (c) => c.set(key, 1),
+    get: (c) => c.get(key),
+    getEntry: (c) => c.getEntry(key),
+    has: (c) => c.has(key),
+    delete: (c) => c.delete(key),
+    add: (c) => c.add(key, 1),
+    incr: (c) => c.incr(key),
+    decr: (c) => c.decr(key),
+    pop: (c) => c.pop(key),
+    touch: (c) => c.touch(key, 1000),
+    setStream: (c) => c.setStream(key, new Blob(["streamed"]).stream()),
+    getStream: (c) => c.getStream(key),
+    setFile: (c) => c.setFile(key, source),
+    getFile: (c) => c.getFile(key, out),
+  };
+}
 
 test("FanoutCache delegation: every DiskCache method has a route, and FanoutCache offers exactly the routed ones", () => {
   assert.ok(routedAreOffered && noneAreAbsent);
@@ -52,23 +72,7 @@ test("FanoutCache delegation: each method routed by key degrades as its row says
   writeFileSync(source, "from a file");
   cache.set("k", "x".repeat(100_000));
   cache.set("other", 1);
-  // Arguments for each method routed by key; the key is always "k".
-  const calls: Record<RoutedTo<"key">, (c: FanoutCache) => unknown> = {
-    set: (c) => c.set("k", 1),
-    get: (c) => c.get("k"),
-    getEntry: (c) => c.getEntry("k"),
-    has: (c) => c.has("k"),
-    delete: (c) => c.delete("k"),
-    add: (c) => c.add("k", 1),
-    incr: (c) => c.incr("k"),
-    decr: (c) => c.decr("k"),
-    pop: (c) => c.pop("k"),
-    touch: (c) => c.touch("k", 1000),
-    setStream: (c) => c.setStream("k", new Blob(["streamed"]).stream()),
-    getStream: (c) => c.getStream("k"),
-    setFile: (c) => c.setFile("k", source),
-    getFile: (c) => c.getFile("k", join(dir.path, "out.txt")),
-  };
+  const calls = callsFor("k", source, join(dir.path, "out.txt"));
   const many: Record<RoutedTo<"keys">, [(c: FanoutCache) => unknown, unknown]> = {
     getMany: [(c) => c.getMany(["k"]), [undefined]],
     setMany: [(c) => c.setMany([["k", 1]]), 0],
@@ -122,4 +126,34 @@ test("FanoutCache delegation: a bulk removal retries a busy shard, then throws T
   }
   assert.equal(cache.stats().timeouts, 100);
   assert.equal(cache.clear(), keys.length - onFirst);
+});
+
+test("FanoutCache delegation: a method routed by key is async exactly when its row says, and then rejects instead of throwing", async () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(join(dir.path, "c"), { shards: 2 });
+  const source = join(dir.path, "source.txt");
+  writeFileSync(source, "from a file");
+  cache.set("k", "value");
+  const good = callsFor("k", source, join(dir.path, "out.txt"));
+  // A symbol cannot be hashed to a shard: the error comes before any shard is reached.
+  const bad = callsFor(Symbol("no shard") as never, source, join(dir.path, "out.txt"));
+  for (const [name, route] of Object.entries(routes)) {
+    if (route.to !== "key") continue;
+    const call = (fn: (c: FanoutCache) => unknown) => fn(cache);
+    const result = call(good[name as RoutedTo<"key">]);
+    if (result instanceof ReadableStream) await result.cancel();
+    assert.equal(
+      result instanceof Promise,
+      route.async === true,
+      `${name} returns a promise exactly when its row says async`,
+    );
+    await result;
+    if (route.async) {
+      const refused = call(bad[name as RoutedTo<"key">]);
+      assert.ok(refused instanceof Promise, `${name} with an unusable key still returns a promise`);
+      await assert.rejects(refused as Promise<unknown>, TypeError);
+    } else {
+      assert.throws(() => call(bad[name as RoutedTo<"key">]), TypeError, `${name} with an unusable key throws`);
+    }
+  }
 });
