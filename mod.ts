@@ -16,19 +16,18 @@
  */
 import "./runtimes/auto.ts";
 
-export {
-  type CacheStats,
-  type CheckWarning,
-  DiskCache,
-  type DiskCacheOptions,
-  type Entry,
-  type IterateOptions,
-  type Key,
-  type PullOptions,
-  type PushOptions,
-  type SetOptions,
-  type Tag,
-} from "./src/disk_cache.ts";
+export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  IterateOptions,
+  Key,
+  PullOptions,
+  PushOptions,
+  SetOptions,
+  Tag,
+} from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";
@@ -41,7 +40,15 @@ export { Averager } from "./src/recipes/averager.ts";
 export { throttle, type ThrottleOptions } from "./src/recipes/throttle.ts";
 export { barrier, type LockLike } from "./src/recipes/barrier.ts";
 export { memoizeStampede, type StampedeMemoized, type StampedeOptions } from "./src/recipes/stampede.ts";
-export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/recipes/_shared.ts";
+export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/types.ts";
 export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
-export { EVICTION_POLICIES, type EvictionPolicy } from "./src/eviction.ts";
-export type { SqliteDatabase, SqliteDriver, SqliteOpenOptions, SqliteStatement, SqliteValue } from "./src/driver.ts";
+export { EVICTION_POLICIES, type EvictionPolicy, type EvictionPolicySql } from "./src/eviction.ts";
+export type {
+  SqliteDatabase,
+  SqliteDriver,
+  SqliteOpenOptions,
+  SqlitePrepareOptions,
+  SqliteRunResult,
+  SqliteStatement,
+  SqliteValue,
+} from "./src/driver.ts";

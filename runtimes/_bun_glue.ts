@@ -15,18 +15,57 @@ import {
   type SqliteValue,
 } from "../src/driver.ts";
 
-interface BunStatement extends SqliteStatement {
+/**
+ * The part of a `bun:sqlite` `Statement` the driver uses.
+ *
+ * @example A bun:sqlite statement fits
+ * ```ts ignore
+ * import { Database } from "bun:sqlite";
+ * import type { BunStatement } from "@diskcache/diskcache/bun";
+ * const stmt: BunStatement = new Database(":memory:").prepare("SELECT 1 AS a");
+ * stmt.values(); // [[1]]
+ * ```
+ */
+export interface BunStatement extends SqliteStatement {
+  /** Executes and returns every row as an array of column values. */
   values(...params: SqliteValue[]): unknown[][];
+  /** Frees the statement. */
   finalize(): void;
 }
-interface BunDatabase {
+/**
+ * The part of a `bun:sqlite` `Database` the driver uses.
+ *
+ * @example A bun:sqlite database fits
+ * ```ts ignore
+ * import { Database } from "bun:sqlite";
+ * import type { BunDatabase } from "@diskcache/diskcache/bun";
+ * const db: BunDatabase = new Database(":memory:");
+ * db.exec("CREATE TABLE t (a)");
+ * db.close();
+ * ```
+ */
+export interface BunDatabase {
+  /** Runs statements without results. */
   exec(sql: string): void;
+  /** Compiles one statement. */
   prepare(sql: string): BunStatement;
+  /** Closes the connection. */
   close(): void;
 }
 
-/** The part of `bun:sqlite` the driver uses. */
+/**
+ * The part of `bun:sqlite` the driver uses.
+ *
+ * @example Hand Bun's module to the driver
+ * ```ts ignore
+ * import * as bunSqlite from "bun:sqlite";
+ * import { bunDriverFrom, type BunSqliteModule } from "@diskcache/diskcache/bun";
+ * const mod: BunSqliteModule = bunSqlite;
+ * const driver = bunDriverFrom(mod);
+ * ```
+ */
 export interface BunSqliteModule {
+  /** The `Database` class. */
   // deno-lint-ignore no-explicit-any
   Database: new (path: string, options?: any) => BunDatabase;
   /** Open flags, for URIs (`immutable=1`), which the options form cannot ask for. */

@@ -28,3 +28,4 @@ export function bunDriver(): SqliteDriver {
 }
 
 export { bunDriverFrom };
+export type { BunDatabase, BunSqliteModule, BunStatement } from "./_bun_glue.ts";

@@ -6,7 +6,7 @@
  */
 import { describe } from "./errors.ts";
 import { checkText } from "./_text.ts";
-import type { IterateOptions, PushOptions, SetOptions } from "./options.ts";
+import type { IterateOptions, PushOptions, SetOptions } from "./types.ts";
 
 export function checkTtl(ttl: unknown, op: string): number | undefined {
   if (ttl === undefined || ttl === null) return undefined;
@@ -33,7 +33,7 @@ export function checkWriteOptions(options: SetOptions | undefined, op: string): 
   }
 }
 
-export function checkIterate(options: IterateOptions): { order: "insertion" | "key"; reverse: boolean } {
+export function checkIterate(options: IterateOptions): Required<IterateOptions> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot iterate: options must be an object: received ${describe(options)}`);
   }

@@ -11,16 +11,7 @@ import { join, relative, sep } from "node:path";
 import type { Engine } from "./_engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
 import { DiskCacheError } from "./errors.ts";
-
-/** One problem `check()` found. */
-export interface CheckWarning {
-  /** What kind of problem. */
-  kind: "integrity" | "missing-file" | "wrong-size" | "unknown-file" | "empty-directory" | "count" | "size";
-  /** A sentence saying what is wrong (and what `fix` did). */
-  message: string;
-  /** The file or directory concerned, relative to the cache directory. */
-  path?: string;
-}
+import type { CheckWarning } from "./types.ts";
 
 const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */

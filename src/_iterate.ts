@@ -10,14 +10,10 @@ import type { Engine } from "./_engine.ts";
 import { KEY_COLUMNS, pageSql, REREAD, VALUE_COLUMNS } from "./_sql.ts";
 import { decodeKey, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
 import { fetchFresh } from "./_fresh.ts";
+import type { IterateOptions as PublicIterateOptions } from "./types.ts";
 
-/** Which order to walk in. */
-export interface IterateOptions {
-  /** `"insertion"` (first insertion, i.e. rowid) or `"key"` (SQLite's order of the stored keys). */
-  order: "insertion" | "key";
-  /** Walk backwards. */
-  reverse: boolean;
-}
+/** The public {@linkcode PublicIterateOptions} with its defaults applied (by `checkIterate`). */
+type IterateOptions = Required<PublicIterateOptions>;
 
 const PAGE = 100n;
 

@@ -23,7 +23,7 @@ function batches(engine: Engine, op: string, batch: () => number): number {
     try {
       n = engine.removeWrite(op, batch);
     } catch (error) {
-      if (error instanceof Timeout) Object.assign(error, { removed: total });
+      if (error instanceof Timeout) error.removed = total;
       throw error;
     }
     total += n;
@@ -71,7 +71,7 @@ export function cull(engine: Engine): number {
       return n;
     });
   } catch (error) {
-    if (error instanceof Timeout) Object.assign(error, { removed: total + ((error as { removed?: number }).removed ?? 0) });
+    if (error instanceof Timeout) error.removed = total + (error.removed ?? 0);
     throw error;
   }
   return total;

@@ -13,6 +13,7 @@ import { MODE_RAW } from "./schema.ts";
 import { cullVictimsSql, hotGetSql, incrSql, SQL } from "./_sql.ts";
 import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
+import type { CacheStats } from "./types.ts";
 import { fetchFresh } from "./_fresh.ts";
 
 /** A row located by key. */
@@ -389,22 +390,6 @@ export function count(engine: Engine): number {
   const row = engine.prepare(SQL.count).get() as { value: number } | null | undefined;
   if (row == null) throw new DiskCacheError(`Cannot count items: the Settings table of "${engine.dbPath}" has no "count" row; run check({ fix: true })`);
   return Number(row.value);
-}
-
-/** What `stats()` reports. */
-export interface CacheStats {
-  /** Reads that found a live item (while `statistics` is on). */
-  hits: number;
-  /** Reads that found nothing (while `statistics` is on). */
-  misses: number;
-  /** Items removed to keep under `sizeLimit` (always counted). */
-  evictions: number;
-  /** Items stored, expired ones included until culled. */
-  count: number;
-  /** Bytes on disk: database pages plus value files. */
-  volume: number;
-  /** The size limit in force, in bytes. */
-  sizeLimit: number;
 }
 
 /** Hit and miss counts (pending ones flushed first); optionally turns counting on or off, or resets. */

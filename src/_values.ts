@@ -12,15 +12,9 @@ import { readValueFile } from "./disk.ts";
 import { checkText } from "./_text.ts";
 import { ForeignKey } from "./foreign_key.ts";
 
-/**
- * Keys: strings, numbers and bigints (64-bit) and `Uint8Array` are stored
- * natively, as Python stores str, int, float and bytes; anything else the
- * codec supports (arrays, plain objects, booleans, null...) canonically.
- */
-export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean | null | readonly unknown[] | object;
-
-/** A tag stored beside an item. */
-export type Tag = string | number | bigint | Uint8Array;
+// Key and Tag moved to the public types module; re-exported for importers
+// written before the move (remove once none is left).
+export type { Key, Tag } from "./types.ts";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

@@ -7,7 +7,19 @@
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
 
-/** Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`. */
+/**
+ * Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`.
+ *
+ * @example Keep the last two items
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Deque, type DequeOptions } from "../mod.ts";
+ * const options: DequeOptions = { maxLength: 2 };
+ * using recent = new Deque<number>(undefined, options);
+ * recent.push(1, 2, 3);
+ * assert.deepEqual([...recent], [2, 3]);
+ * ```
+ */
 export interface DequeOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
   /**
    * Most items kept: adding beyond it drops items from the other end, as a
@@ -16,8 +28,17 @@ export interface DequeOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
   maxLength?: number;
 }
 
-/** The cache `fromCache` hands to the constructor. */
-let adopting: DiskCache | undefined;
+/**
+ * The option key under which {@linkcode Deque.fromCache} hands its cache to
+ * the constructor. Module-private: users cannot name it, so the public
+ * constructor cannot be made to adopt a cache by accident.
+ */
+const ADOPT: unique symbol = Symbol("Deque.fromCache");
+
+/** The constructor's options as `fromCache` passes them. */
+interface AdoptingOptions extends DequeOptions {
+  [ADOPT]?: DiskCache;
+}
 
 function checkMaxLength(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -58,26 +79,34 @@ export class Deque<T = unknown> implements Iterable<T> {
    * @param options The cache's options and `maxLength`.
    */
   constructor(directory?: string, options: DequeOptions = {}) {
-    const { maxLength, ...cacheOptions } = options;
+    const { maxLength, [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
     if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Deque: "evictionPolicy" is always "none"`);
     this.#maxLength = checkMaxLength(maxLength);
-    this.#cache = adopting ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
+    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**
-   * A deque over an existing cache (which should use policy `"none"`).
+   * A deque over an existing cache (which should use policy `"none"`, or
+   * items may be evicted). Closing the deque closes that cache.
    *
+   * @typeParam T The items' type.
    * @param cache The cache.
    * @param options `maxLength`.
    * @returns The deque.
+   *
+   * @example Keep a deque in a cache you already have
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque, DiskCache } from "../mod.ts";
+   * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
+   * using deque = Deque.fromCache<string>(cache, { maxLength: 10 });
+   * deque.push("job");
+   * assert.equal(cache.length, 1);
+   * ```
    */
   static fromCache<T = unknown>(cache: DiskCache, options: { maxLength?: number } = {}): Deque<T> {
-    adopting = cache;
-    try {
-      return new Deque<T>(undefined, options);
-    } finally {
-      adopting = undefined;
-    }
+    const adopting: AdoptingOptions = { ...options, [ADOPT]: cache };
+    return new Deque<T>(undefined, adopting);
   }
 
   /** The cache underneath. */
@@ -95,7 +124,19 @@ export class Deque<T = unknown> implements Iterable<T> {
     return this.#cache.length;
   }
 
-  /** The bound, or `undefined`; setting it drops items from the front. */
+  /**
+   * The bound, or `undefined`; setting it drops items from the front.
+   *
+   * @example Shrink a deque
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2, 3);
+   * deque.maxLength = 1;
+   * assert.deepEqual([...deque], [3]);
+   * ```
+   */
   get maxLength(): number | undefined {
     return this.#maxLength;
   }
@@ -110,7 +151,21 @@ export class Deque<T = unknown> implements Iterable<T> {
     while (this.#cache.length > this.#maxLength) this.#cache.pull({ side: from });
   }
 
-  /** Adds items at the back; returns the new length. */
+  /**
+   * Adds items at the back (dropping from the front beyond `maxLength`).
+   *
+   * @param items The items, first to last.
+   * @returns The new length.
+   *
+   * @example Push several items
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<string>();
+   * assert.equal(deque.push("a", "b"), 2);
+   * assert.equal(deque.at(-1), "b");
+   * ```
+   */
   push(...items: T[]): number {
     return this.#cache.transact(() => {
       for (const item of items) this.#cache.push(item, { side: "back" });
@@ -119,7 +174,23 @@ export class Deque<T = unknown> implements Iterable<T> {
     });
   }
 
-  /** Adds items at the front (keeping their order, like `Array.unshift`); returns the new length. */
+  /**
+   * Adds items at the front, keeping their order like `Array.unshift`
+   * (dropping from the back beyond `maxLength`).
+   *
+   * @param items The items, first to last.
+   * @returns The new length.
+   *
+   * @example Unshift keeps the order given
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(3);
+   * deque.unshift(1, 2);
+   * assert.deepEqual([...deque], [1, 2, 3]);
+   * ```
+   */
   unshift(...items: T[]): number {
     return this.#cache.transact(() => {
       for (let i = items.length - 1; i >= 0; i--) this.#cache.push(items[i], { side: "front" });
@@ -128,17 +199,63 @@ export class Deque<T = unknown> implements Iterable<T> {
     });
   }
 
-  /** Removes and returns the back item, or `undefined` when empty. */
+  /**
+   * Removes and returns the back item. Another process taking the same item
+   * at the same time gets a different one: each item is taken once.
+   *
+   * @returns The item, or `undefined` when the deque is empty.
+   *
+   * @example Use a deque as a stack
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using stack = new Deque<number>();
+   * stack.push(1, 2);
+   * assert.equal(stack.pop(), 2);
+   * assert.equal(stack.pop(), 1);
+   * assert.equal(stack.pop(), undefined);
+   * ```
+   */
   pop(): T | undefined {
     return this.#cache.pull<T>({ side: "back" })?.[1];
   }
 
-  /** Removes and returns the front item, or `undefined` when empty. */
+  /**
+   * Removes and returns the front item. Another process taking the same item
+   * at the same time gets a different one: each item is taken once.
+   *
+   * @returns The item, or `undefined` when the deque is empty.
+   *
+   * @example Use a deque as a work queue
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using queue = new Deque<string>();
+   * queue.push("first", "second");
+   * assert.equal(queue.shift(), "first");
+   * ```
+   */
   shift(): T | undefined {
     return this.#cache.pull<T>({ side: "front" })?.[1];
   }
 
-  /** The item at `index` (negative counts from the back), or `undefined`. */
+  /**
+   * The item at `index`, walking from the front, or from the back for a
+   * negative index (O(n)).
+   *
+   * @param index Position from the front; negative counts from the back (-1 is the last).
+   * @returns The item, or `undefined` when `index` is out of range.
+   * @throws {TypeError} When `index` is not an integer.
+   *
+   * @example Read both ends
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<string>();
+   * deque.push("a", "b", "c");
+   * assert.deepEqual([deque.at(0), deque.at(-1), deque.at(5)], ["a", "c", undefined]);
+   * ```
+   */
   at(index: number): T | undefined {
     if (!Number.isSafeInteger(index)) throw new TypeError(`Cannot read Deque.at: index must be an integer: received ${describe(index)}`);
     const reverse = index < 0;
@@ -147,17 +264,61 @@ export class Deque<T = unknown> implements Iterable<T> {
     return undefined;
   }
 
-  /** Items front to back. */
+  /**
+   * Items front to back, read in pages (items added meanwhile may or may not
+   * be seen).
+   *
+   * @returns An iterator over the items.
+   *
+   * @example Spread a deque
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2);
+   * assert.deepEqual([...deque], [1, 2]);
+   * ```
+   */
   *[Symbol.iterator](): Iterator<T> {
     for (const [, value] of this.#cache.entries({ order: "key" })) yield value as T;
   }
 
-  /** Items back to front. */
+  /**
+   * Items back to front.
+   *
+   * @returns An iterator over the items.
+   *
+   * @example Walk backwards
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2, 3);
+   * assert.deepEqual([...deque.reversed()], [3, 2, 1]);
+   * ```
+   */
   *reversed(): IterableIterator<T> {
     for (const [, value] of this.#cache.entries({ order: "key", reverse: true })) yield value as T;
   }
 
-  /** Moves `steps` items from the back to the front (negative: front to back). */
+  /**
+   * Rotates the deque in one transaction, as `collections.deque.rotate`.
+   *
+   * @param steps Items moved from the back to the front; negative moves from the front to the back.
+   * @throws {TypeError} When `steps` is not an integer.
+   *
+   * @example Rotate by one each way
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2, 3);
+   * deque.rotate();
+   * assert.deepEqual([...deque], [3, 1, 2]);
+   * deque.rotate(-1);
+   * assert.deepEqual([...deque], [1, 2, 3]);
+   * ```
+   */
   rotate(steps = 1): void {
     if (!Number.isSafeInteger(steps)) throw new TypeError(`Cannot rotate: steps must be an integer: received ${describe(steps)}`);
     this.#cache.transact(() => {
@@ -172,7 +333,19 @@ export class Deque<T = unknown> implements Iterable<T> {
     });
   }
 
-  /** Reverses the items in place (reads them all once). */
+  /**
+   * Reverses the items in place, in one transaction (reads them all once).
+   *
+   * @example Reverse
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2, 3);
+   * deque.reverse();
+   * assert.deepEqual([...deque], [3, 2, 1]);
+   * ```
+   */
   reverse(): void {
     this.#cache.transact(() => {
       const items = [...this];
@@ -181,12 +354,27 @@ export class Deque<T = unknown> implements Iterable<T> {
     });
   }
 
-  /** Removes every item. */
+  /**
+   * Removes every item.
+   *
+   * @example Empty a deque
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Deque } from "../mod.ts";
+   * using deque = new Deque<number>();
+   * deque.push(1, 2);
+   * deque.clear();
+   * assert.equal(deque.length, 0);
+   * ```
+   */
   clear(): void {
     this.#cache.clear();
   }
 
-  /** Closes the cache. */
+  /**
+   * Closes the cache underneath (also one given to `fromCache`); later calls
+   * throw `DiskCacheError`.
+   */
   close(): void {
     this.#cache.close();
   }

@@ -15,21 +15,40 @@ import * as queue from "./_queue.ts";
 import * as streams from "./_streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { checkInteger, checkIterable, checkIterate, checkQueue, checkTtl, checkWriteOptions } from "./_args.ts";
-import { check, type CheckWarning } from "./_check.ts";
-
-export type { CheckWarning };
+import { check } from "./_check.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
-import { type Key, MISSING, type Tag, tagValue } from "./_values.ts";
+import { MISSING, tagValue } from "./_values.ts";
 import { storedKey } from "./_stored_key.ts";
+import type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  IterateOptions,
+  Key,
+  PullOptions,
+  PushOptions,
+  SetOptions,
+  Tag,
+} from "./types.ts";
 
-export type { Key, Tag };
-export type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
-export type { CacheStats } from "./_ops.ts";
-import type { CacheStats } from "./_ops.ts";
-import type { IterateOptions, PullOptions, PushOptions, SetOptions } from "./options.ts";
+// The public types live in types.ts; re-exported here, where they were
+// first exported from, so imports of this module keep working.
+export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag };
 
-/** Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance. */
+/**
+ * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.
+ *
+ * @example Limit the size, pick a policy, wait less for locks
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
+ * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
+ * using cache = new DiskCache(undefined, options);
+ * assert.equal(cache.evictionPolicy, "least-recently-used");
+ * assert.equal(cache.timeout, 1_000);
+ * ```
+ */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
   /**
    * Milliseconds a write may wait for another connection's lock before
@@ -73,21 +92,6 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
   clock?: () => number;
 }
 
-
-
-
-
-/** What {@linkcode DiskCache.getEntry} returns. */
-export interface Entry<V = unknown> {
-  /** The value. */
-  value: V;
-  /** When the item expires, in epoch milliseconds, or `null` for never. */
-  expireTime: number | null;
-  /** When the value was last stored (`set`, `add`, `incr`), in epoch milliseconds. */
-  storeTime: number;
-  /** The item's tag, or `null`. */
-  tag: Tag | null;
-}
 
 const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode"]);
 

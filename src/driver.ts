@@ -21,13 +21,42 @@
  * @module
  */
 
-/** A value SQLite can bind or return. */
+/**
+ * A value SQLite can bind or return.
+ *
+ * @example Bind every kind of value
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeSqliteDriver } from "../runtimes/node.ts";
+ * import type { SqliteValue } from "../mod.ts";
+ * const db = nodeSqliteDriver().open(":memory:");
+ * const params: SqliteValue[] = ["text", 1.5, 42n, new Uint8Array([1]), null];
+ * const row = db.prepare("SELECT ? AS a, ? AS b, ? AS c, ? AS d, ? AS e").get(...params) as Record<string, SqliteValue>;
+ * assert.equal(row.a, "text");
+ * db.close();
+ * ```
+ */
 export type SqliteValue = string | number | bigint | Uint8Array | null;
 
 /** One result row, column name to value. */
 export type SqliteRow = Record<string, SqliteValue>;
 
-/** What `run` reports. */
+/**
+ * What `run` reports.
+ *
+ * @example Count the rows an INSERT changed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeSqliteDriver } from "../runtimes/node.ts";
+ * import type { SqliteRunResult } from "../mod.ts";
+ * const db = nodeSqliteDriver().open(":memory:");
+ * db.exec("CREATE TABLE t (a)");
+ * const result: SqliteRunResult = db.prepare("INSERT INTO t VALUES (?)").run(1);
+ * assert.equal(Number(result.changes), 1);
+ * assert.equal(Number(result.lastInsertRowid), 1);
+ * db.close();
+ * ```
+ */
 export interface SqliteRunResult {
   /** Rows changed by the statement. */
   changes: number | bigint;
@@ -76,7 +105,20 @@ export interface SqliteDatabase {
   close(): void;
 }
 
-/** Options for {@linkcode SqliteDatabase.prepare}. */
+/**
+ * Options for {@linkcode SqliteDatabase.prepare}.
+ *
+ * @example Rows as arrays
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeSqliteDriver } from "../runtimes/node.ts";
+ * import type { SqlitePrepareOptions } from "../mod.ts";
+ * const db = nodeSqliteDriver().open(":memory:");
+ * const options: SqlitePrepareOptions = { arrays: true };
+ * assert.deepEqual(db.prepare("SELECT 1 AS a, 2 AS b", options).get(), [1, 2]);
+ * db.close();
+ * ```
+ */
 export interface SqlitePrepareOptions {
   /**
    * Return rows as arrays of column values instead of objects.
@@ -86,7 +128,27 @@ export interface SqlitePrepareOptions {
   arrays?: boolean;
 }
 
-/** Options for {@linkcode SqliteDriver.open}. */
+/**
+ * Options for {@linkcode SqliteDriver.open}.
+ *
+ * @example Open a database read-only
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { nodeSqliteDriver } from "../runtimes/node.ts";
+ * import type { SqliteOpenOptions } from "../mod.ts";
+ * const dir = mkdtempSync(join(tmpdir(), "diskcache-doc-"));
+ * const driver = nodeSqliteDriver();
+ * driver.open(join(dir, "x.db")).exec("CREATE TABLE t (a)");
+ * const options: SqliteOpenOptions = { readonly: true };
+ * const db = driver.open(join(dir, "x.db"), options);
+ * assert.throws(() => db.exec("INSERT INTO t VALUES (1)"));
+ * db.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export interface SqliteOpenOptions {
   /**
    * Open the file read-only.

@@ -22,12 +22,15 @@
  */
 export class DiskCacheError extends Error {
   /**
+   * Makes an error about the cache.
+   *
    * @param message What went wrong and what to do.
    * @param options `cause`: the underlying error.
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
+  /** `"DiskCacheError"`, so logs name the class. */
   override get name(): string {
     return "DiskCacheError";
   }
@@ -35,8 +38,10 @@ export class DiskCacheError extends Error {
 
 /**
  * The database stayed locked by other connections for longer than the cache's
- * `timeout`. Nothing was written. Retry, raise `timeout`, or shard with a
- * `FanoutCache`.
+ * `timeout`. Nothing was written by the operation that threw, except for the
+ * bulk removals (`expire`, `evict`, `cull`, `clear`), which remove in batches
+ * and report the items removed before the lock as {@linkcode Timeout.removed}.
+ * Retry, raise `timeout`, or shard with a `FanoutCache`.
  *
  * @example Tell a timeout apart
  * ```ts
@@ -48,6 +53,15 @@ export class DiskCacheError extends Error {
  * ```
  */
 export class Timeout extends DiskCacheError {
+  /**
+   * Set by the bulk removals (`expire`, `evict`, `cull`, `clear`): how many
+   * items were removed, in earlier batches, before the lock stopped them.
+   * `undefined` for every other operation. (Declared, not initialised, so a
+   * Timeout without it has no such own property.)
+   */
+  declare removed?: number;
+
+  /** `"Timeout"`, so logs name the class. */
   override get name(): string {
     return "Timeout";
   }

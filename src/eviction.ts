@@ -7,14 +7,36 @@
  * @module
  */
 
-/** Names of the eviction policies. */
+/**
+ * Names of the eviction policies.
+ *
+ * @example Choose a policy
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type EvictionPolicy } from "../mod.ts";
+ * const policy: EvictionPolicy = "least-frequently-used";
+ * using cache = new DiskCache(undefined, { evictionPolicy: policy });
+ * assert.equal(cache.evictionPolicy, policy);
+ * ```
+ */
 export type EvictionPolicy =
   | "least-recently-stored"
   | "least-recently-used"
   | "least-frequently-used"
   | "none";
 
-/** The SQL fragments of one policy. */
+/**
+ * The SQL fragments of one policy.
+ *
+ * @example What least-recently-used runs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EVICTION_POLICIES, type EvictionPolicySql } from "../mod.ts";
+ * const lru: EvictionPolicySql = EVICTION_POLICIES["least-recently-used"];
+ * assert.equal(lru.order, "access_time");
+ * assert.equal(EVICTION_POLICIES.none.order, null);
+ * ```
+ */
 export interface EvictionPolicySql {
   /** DDL of the index the policy orders by, or `null`. */
   readonly init: string | null;

@@ -9,19 +9,30 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CacheStats, DiskCache, type DiskCacheOptions, type Entry } from "./disk_cache.ts";
+import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { Deque } from "./deque.ts";
 import { describe, Timeout } from "./errors.ts";
 import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
-import type { IterateOptions, SetOptions } from "./options.ts";
 import { Index } from "./persistent_index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
-import type { CheckWarning } from "./_check.ts";
+import { type Busy, type Route, ROUTES, type RoutedTo } from "./_fanout_routes.ts";
 import { shardHash } from "./_hash.ts";
-import type { Key, Tag } from "./_values.ts";
+import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
-/** Options of {@linkcode FanoutCache}. */
+/**
+ * Options of {@linkcode FanoutCache}.
+ *
+ * @example Four shards sharing 256 MiB
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type FanoutCacheOptions } from "../mod.ts";
+ * const options: FanoutCacheOptions = { shards: 4, sizeLimit: 2 ** 28, timeout: 50 };
+ * using cache = new FanoutCache(undefined, options);
+ * assert.equal(cache.shardCount, 4);
+ * assert.equal(cache.sizeLimit, 2 ** 28);
+ * ```
+ */
 export interface FanoutCacheOptions extends DiskCacheOptions {
   /**
    * Number of shards. Every process must use the same number for a
@@ -32,7 +43,20 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
   shards?: number;
 }
 
-/** What {@linkcode FanoutCache.stats} reports: the shards' sums, plus timeouts. */
+/**
+ * What {@linkcode FanoutCache.stats} reports: the shards' sums, plus timeouts.
+ *
+ * @example Read the sums
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type FanoutStats } from "../mod.ts";
+ * using cache = new FanoutCache(undefined, { shards: 2, statistics: true });
+ * cache.set("a", 1);
+ * cache.get("a");
+ * const stats: FanoutStats = cache.stats();
+ * assert.deepEqual([stats.hits, stats.count, stats.timeouts], [1, 1, 0]);
+ * ```
+ */
 export interface FanoutStats extends CacheStats {
   /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
   timeouts: number;
@@ -167,12 +191,33 @@ export class FanoutCache {
     }
   }
 
-  /** {@linkcode FanoutCache.#degrade} for an asynchronous `fn`. */
-  async #degradeAsync<T>(fallback: T, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs method `name` on the shard of `key` (through `call`). When that
+   * shard stays locked past `timeout`, returns (or, for an `async` row,
+   * resolves to) what the method's row in {@linkcode ROUTES} says a busy
+   * shard gives, and counts it: every key-routed method degrades the same
+   * way, because none picks its own fallback. An `async` row's other errors,
+   * even one thrown before the shard is reached (a key that cannot be
+   * hashed), reject the promise, as they do from the DiskCache method.
+   */
+  #onShard<N extends RoutedTo<"key">, T>(name: N, key: Key, call: (shard: DiskCache) => Promise<T>): Promise<T | Busy<N>>;
+  #onShard<N extends RoutedTo<"key">, R>(name: N, key: Key, call: (shard: DiskCache) => R): R | Busy<N>;
+  #onShard<N extends RoutedTo<"key">>(name: N, key: Key, call: (shard: DiskCache) => unknown): unknown {
+    const route: Route = ROUTES[name];
+    const busy: Busy<N> = ROUTES[name].busy;
+    if (route.to === "key" && route.async) {
+      return (async () => {
+        try {
+          return await call(this.shardOf(key));
+        } catch (error) {
+          return this.#busy(error, busy);
+        }
+      })();
+    }
     try {
-      return await fn();
+      return call(this.shardOf(key));
     } catch (error) {
-      return this.#busy(error, fallback);
+      return this.#busy(error, busy);
     }
   }
 
@@ -192,27 +237,27 @@ export class FanoutCache {
 
   /** See {@linkcode DiskCache.set}; `false` when the shard stayed busy. */
   set(key: Key, value: unknown, options?: SetOptions): boolean {
-    return this.#degrade(false, () => this.shardOf(key).set(key, value, options));
+    return this.#onShard("set", key, (s) => s.set(key, value, options));
   }
   /** See {@linkcode DiskCache.get}; a miss when the shard stayed busy. */
   get<V = unknown>(key: Key): V | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).get<V>(key));
+    return this.#onShard("get", key, (s) => s.get<V>(key));
   }
-  /** See {@linkcode DiskCache.getEntry}. */
+  /** See {@linkcode DiskCache.getEntry}; `undefined` when the shard stayed busy. */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).getEntry<V>(key));
+    return this.#onShard("getEntry", key, (s) => s.getEntry<V>(key));
   }
-  /** See {@linkcode DiskCache.has}. */
+  /** See {@linkcode DiskCache.has}; `false` when the shard stayed busy. */
   has(key: Key): boolean {
-    return this.#degrade(false, () => this.shardOf(key).has(key));
+    return this.#onShard("has", key, (s) => s.has(key));
   }
   /** See {@linkcode DiskCache.delete}; `false` when the shard stayed busy. */
   delete(key: Key): boolean {
-    return this.#degrade(false, () => this.shardOf(key).delete(key));
+    return this.#onShard("delete", key, (s) => s.delete(key));
   }
   /** See {@linkcode DiskCache.add}; `false` when the shard stayed busy. */
   add(key: Key, value: unknown, options?: SetOptions): boolean {
-    return this.#degrade(false, () => this.shardOf(key).add(key, value, options));
+    return this.#onShard("add", key, (s) => s.add(key, value, options));
   }
   /** See {@linkcode DiskCache.incr} (a number, or a bigint when `delta` or `initial` is one); `undefined` when the shard stayed busy. */
   incr(key: Key, delta?: number, initial?: number): number | undefined;
@@ -223,7 +268,7 @@ export class FanoutCache {
   /** See {@linkcode DiskCache.incr}; `undefined` when the shard stayed busy. */
   incr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint | undefined;
   incr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).incr(key, delta, initial));
+    return this.#onShard("incr", key, (s) => s.incr(key, delta, initial));
   }
   /** See {@linkcode DiskCache.decr} (a number, or a bigint when `delta` or `initial` is one); `undefined` when the shard stayed busy. */
   decr(key: Key, delta?: number, initial?: number): number | undefined;
@@ -234,33 +279,33 @@ export class FanoutCache {
   /** See {@linkcode DiskCache.decr}; `undefined` when the shard stayed busy. */
   decr(key: Key, delta?: number | bigint, initial?: number | bigint): number | bigint | undefined;
   decr(key: Key, delta: number | bigint = 1, initial: number | bigint = 0): number | bigint | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).decr(key, delta, initial));
+    return this.#onShard("decr", key, (s) => s.decr(key, delta, initial));
   }
   /** See {@linkcode DiskCache.pop}; `undefined` when the shard stayed busy. */
   pop<V = unknown>(key: Key): V | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).pop<V>(key));
+    return this.#onShard("pop", key, (s) => s.pop<V>(key));
   }
   /** See {@linkcode DiskCache.touch}; `false` when the shard stayed busy. */
   touch(key: Key, ttl?: number): boolean {
-    return this.#degrade(false, () => this.shardOf(key).touch(key, ttl));
+    return this.#onShard("touch", key, (s) => s.touch(key, ttl));
   }
   /** See {@linkcode DiskCache.setStream}; `false` when the shard stayed busy. */
   setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
-    return this.#degradeAsync(false, () => this.shardOf(key).setStream(key, stream, options));
+    return this.#onShard("setStream", key, (s) => s.setStream(key, stream, options));
   }
   /** See {@linkcode DiskCache.setFile}; `false` when the shard stayed busy. */
   setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
-    return this.#degradeAsync(false, () => this.shardOf(key).setFile(key, source, options));
+    return this.#onShard("setFile", key, (s) => s.setFile(key, source, options));
   }
 
   /** See {@linkcode DiskCache.getFile}; `false` when the shard stayed busy. */
   getFile(key: Key, destination: string): Promise<boolean> {
-    return this.#degradeAsync(false, () => this.shardOf(key).getFile(key, destination));
+    return this.#onShard("getFile", key, (s) => s.getFile(key, destination));
   }
 
-  /** See {@linkcode DiskCache.getStream}. */
+  /** See {@linkcode DiskCache.getStream}; `undefined` when the shard stayed busy. */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
-    return this.#degrade(undefined, () => this.shardOf(key).getStream(key));
+    return this.#onShard("getStream", key, (s) => s.getStream(key));
   }
 
   #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key): Map<DiskCache, { item: T; at: number }[]> {
@@ -275,12 +320,31 @@ export class FanoutCache {
     return groups;
   }
 
-  /** See {@linkcode DiskCache.getMany}; one snapshot per shard. */
+  /**
+   * Runs method `name` once per shard, on the part of `items` that shard
+   * holds. A shard that stays busy gives what the method's row in
+   * {@linkcode ROUTES} says (counted), so its part degrades as one item would.
+   *
+   * @returns Per shard: the positions in `items` of its part, and its result.
+   */
+  #perShard<N extends RoutedTo<"keys">, T, R>(
+    name: N,
+    items: Iterable<T>,
+    keyOf: (item: T) => Key,
+    call: (shard: DiskCache, part: T[]) => R,
+  ): { at: number[]; result: R | Busy<N> }[] {
+    const busy: Busy<N> = ROUTES[name].busy;
+    return [...this.#byShard(items, keyOf)].map(([shard, group]) => ({
+      at: group.map((g) => g.at),
+      result: this.#degrade<R | Busy<N>>(busy, () => call(shard, group.map((g) => g.item))),
+    }));
+  }
+
+  /** See {@linkcode DiskCache.getMany}; one snapshot per shard (a busy shard's keys miss). */
   getMany<V = unknown>(keys: Iterable<Key>): (V | undefined)[] {
     const out: (V | undefined)[] = [];
-    for (const [shard, group] of this.#byShard(keys, (k) => k)) {
-      const values = this.#degrade(group.map(() => undefined), () => shard.getMany<V>(group.map((g) => g.item)));
-      group.forEach((g, i) => (out[g.at] = values[i]));
+    for (const { at, result } of this.#perShard("getMany", keys, (k) => k, (s, part) => s.getMany<V>(part))) {
+      at.forEach((i, j) => (out[i] = result?.[j]));
     }
     return out;
   }
@@ -290,17 +354,13 @@ export class FanoutCache {
    * @returns How many were stored (items of a shard that stayed busy are not).
    */
   setMany(entries: Iterable<readonly [Key, unknown]>, options?: SetOptions): number {
-    let n = 0;
-    for (const [shard, group] of this.#byShard(entries, (e) => e[0])) {
-      n += this.#degrade(0, () => shard.setMany(group.map((g) => g.item), options));
-    }
-    return n;
+    const parts = this.#perShard("setMany", entries, (e) => e[0], (s, part) => s.setMany(part, options));
+    return parts.reduce((n, { result }) => n + result, 0);
   }
-  /** See {@linkcode DiskCache.deleteMany}; one transaction per shard. */
+  /** See {@linkcode DiskCache.deleteMany}; one transaction per shard (a busy shard's keys are not deleted). */
   deleteMany(keys: Iterable<Key>): number {
-    let n = 0;
-    for (const [shard, group] of this.#byShard(keys, (k) => k)) n += this.#degrade(0, () => shard.deleteMany(group.map((g) => g.item)));
-    return n;
+    const parts = this.#perShard("deleteMany", keys, (k) => k, (s, part) => s.deleteMany(part));
+    return parts.reduce((n, { result }) => n + result, 0);
   }
 
   /**
@@ -320,8 +380,11 @@ export class FanoutCache {
         } catch (error) {
           if (!(error instanceof Timeout)) throw error;
           this.#timeouts++;
-          total += (error as Timeout & { removed?: number }).removed ?? 0;
-          if (attempt >= 100) throw Object.assign(error, { removed: total });
+          total += error.removed ?? 0;
+          if (attempt >= 100) {
+            error.removed = total;
+            throw error;
+          }
         }
       }
     }

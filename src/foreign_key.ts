@@ -26,6 +26,9 @@ export class ForeignKey {
   readonly bytes: Uint8Array;
 
   /**
+   * Wraps a key's stored bytes (the cache does this when it reads a key it
+   * cannot decode).
+   *
    * @param bytes The stored bytes of the key.
    */
   constructor(bytes: Uint8Array) {

@@ -16,7 +16,25 @@ function canonicalId(key: unknown): string {
   return out;
 }
 
-/** The part of a cache `memoize` needs. */
+/**
+ * The part of a cache `memoize` needs.
+ *
+ * @example Memoize into a plain Map
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { memoize, type MemoizeCache } from "../mod.ts";
+ * const map = new Map<string, unknown>();
+ * const inMemory: MemoizeCache = {
+ *   get: (key) => map.get(JSON.stringify(key)),
+ *   set: (key, value) => map.set(JSON.stringify(key), value),
+ * };
+ * const double = memoize(inMemory, function double(n: number) {
+ *   return n * 2;
+ * });
+ * assert.equal(double(21), 42);
+ * assert.equal(map.size, 1);
+ * ```
+ */
 export interface MemoizeCache {
   /** Reads a value; `undefined` on a miss. */
   get(key: unknown): unknown;
@@ -24,7 +42,23 @@ export interface MemoizeCache {
   set(key: unknown, value: unknown, options?: { ttl?: number | undefined; tag?: string | number | bigint | Uint8Array | null | undefined }): unknown;
 }
 
-/** Options of {@linkcode memoize}. */
+/**
+ * Options of {@linkcode memoize}.
+ *
+ * @example Name an arrow function, leave the logger out of the key
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, memoize, type MemoizeOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const options: MemoizeOptions<[string, { log(s: string): void }]> = { name: "greet", ttl: 60_000, ignore: [1] };
+ * const greet = memoize(cache, (who: string, logger: { log(s: string): void }) => {
+ *   logger.log(who);
+ *   return `hello ${who}`;
+ * }, options);
+ * assert.equal(greet("Ada", console), "hello Ada");
+ * assert.deepEqual(greet.cacheKey("Ada", console), ["greet", "Ada"]);
+ * ```
+ */
 export interface MemoizeOptions<A extends unknown[]> {
   /**
    * The first part of every key: a name unique to this function among those
@@ -53,7 +87,22 @@ export interface MemoizeOptions<A extends unknown[]> {
   key?: (...args: A) => unknown;
 }
 
-/** A memoized function, with the key it uses for given arguments. */
+/**
+ * A memoized function, with the key it uses for given arguments.
+ *
+ * @example Forget one result
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, memoize, type Memoized } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const square: Memoized<[number], number> = memoize(cache, function square(n: number) {
+ *   return n * n;
+ * });
+ * assert.equal(square(3), 9);
+ * cache.delete(square.cacheKey(3));
+ * assert.equal(square.original(4), 16);
+ * ```
+ */
 export type Memoized<A extends unknown[], R> = ((...args: A) => R) & {
   /** The cache key of a call with `args`. */
   cacheKey(...args: A): unknown[];

@@ -5,11 +5,19 @@
  * @module
  */
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
-import type { PullOptions, PushOptions } from "./options.ts";
-import type { Key } from "./_values.ts";
+import type { Key, PullOptions, PushOptions } from "./types.ts";
 
-/** The cache `fromCache` hands to the constructor. */
-let adopting: DiskCache | undefined;
+/**
+ * The option key under which {@linkcode Index.fromCache} hands its cache to
+ * the constructor. Module-private: users cannot name it, so the public
+ * constructor cannot be made to adopt a cache by accident.
+ */
+const ADOPT: unique symbol = Symbol("Index.fromCache");
+
+/** The constructor's options as `fromCache` passes them. */
+interface AdoptingOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
+  [ADOPT]?: DiskCache;
+}
 
 /**
  * A persistent map: the `Map` methods and properties, insertion-ordered
@@ -42,23 +50,33 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * @param options The cache's options (policy is always `"none"`).
    */
   constructor(directory?: string, options: Omit<DiskCacheOptions, "evictionPolicy"> = {}) {
-    if ("evictionPolicy" in options) throw new TypeError(`Cannot open Index: "evictionPolicy" is always "none"`);
-    this.#cache = adopting ?? new DiskCache(directory, { ...options, evictionPolicy: "none" });
+    const { [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
+    if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Index: "evictionPolicy" is always "none"`);
+    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**
-   * An index over an existing cache (which should use policy `"none"`).
+   * An index over an existing cache (which should use policy `"none"`, or
+   * entries may be evicted). Closing the index closes that cache.
    *
+   * @typeParam K The keys' type.
+   * @typeParam V The values' type.
    * @param cache The cache.
    * @returns The index.
+   *
+   * @example See a cache as a Map
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache, Index } from "../mod.ts";
+   * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
+   * cache.set("a", 1);
+   * using index = Index.fromCache<string, number>(cache);
+   * assert.equal(index.get("a"), 1);
+   * ```
    */
   static fromCache<K extends Key = Key, V = unknown>(cache: DiskCache): Index<K, V> {
-    adopting = cache;
-    try {
-      return new Index<K, V>();
-    } finally {
-      adopting = undefined;
-    }
+    const adopting: AdoptingOptions = { [ADOPT]: cache };
+    return new Index<K, V>(undefined, adopting);
   }
 
   /** The cache underneath. */
@@ -76,23 +94,45 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     return this.#cache.length;
   }
 
-  /** The value of `key`, or `undefined`. */
+  /**
+   * Reads one entry.
+   *
+   * @param key The key.
+   * @returns The value, or `undefined` when `key` is absent.
+   */
   get(key: K): V | undefined {
     return this.#cache.get<V>(key);
   }
 
-  /** Stores `value` under `key` (a new key goes last); returns this index. */
+  /**
+   * Stores `value` under `key`: a new key goes last, an existing one keeps
+   * its place.
+   *
+   * @param key The key.
+   * @param value The value.
+   * @returns This index, for chaining.
+   */
   set(key: K, value: V): this {
     this.#cache.set(key, value);
     return this;
   }
 
-  /** Whether `key` is present. */
+  /**
+   * Whether `key` is present.
+   *
+   * @param key The key.
+   * @returns `true` when present.
+   */
   has(key: K): boolean {
     return this.#cache.has(key);
   }
 
-  /** Removes `key`; `true` when it was present. */
+  /**
+   * Removes one entry.
+   *
+   * @param key The key.
+   * @returns `true` when it was present.
+   */
   delete(key: K): boolean {
     return this.#cache.delete(key);
   }
@@ -102,7 +142,24 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     this.#cache.clear();
   }
 
-  /** The value of `key`, storing `value` first if the key is absent (atomically). */
+  /**
+   * The value of `key`, storing `value` first if the key is absent, in one
+   * transaction (python-diskcache's `setdefault`).
+   *
+   * @param key The key.
+   * @param value Stored when `key` is absent.
+   * @returns The value now under `key`.
+   *
+   * @example Initialise once, whichever process comes first
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Index } from "../mod.ts";
+   * using index = new Index<string, number>();
+   * assert.equal(index.setDefault("runs", 0), 0);
+   * index.set("runs", 5);
+   * assert.equal(index.setDefault("runs", 0), 5);
+   * ```
+   */
   setDefault(key: K, value: V): V {
     return this.#cache.transact(() => {
       const found = this.#cache.get<V>(key);
@@ -112,7 +169,21 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     });
   }
 
-  /** Removes and returns the newest (`last`, default) or oldest entry, or `undefined`. */
+  /**
+   * Removes and returns the newest or oldest entry, in one transaction.
+   *
+   * @param options `last`: `true` (default) for the newest, `false` for the oldest.
+   * @returns The entry, or `undefined` when the index is empty.
+   *
+   * @example Take the oldest entry
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Index } from "../mod.ts";
+   * using index = new Index<string, number>();
+   * index.set("a", 1).set("b", 2);
+   * assert.deepEqual(index.popItem({ last: false }), ["a", 1]);
+   * ```
+   */
   popItem(options: { last?: boolean } = {}): [K, V] | undefined {
     return this.#cache.transact(() => {
       const item = this.#cache.peekItem<V>({ last: options.last ?? true });
@@ -121,27 +192,59 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     });
   }
 
-  /** Adds a value to a queue kept in the index (see `DiskCache.push`); returns its key. */
+  /**
+   * Adds a value to a queue kept in the index (see `DiskCache.push`).
+   *
+   * @param value The value.
+   * @param options `prefix` (which queue) and `side`.
+   * @returns The key it was stored under.
+   *
+   * @example A queue beside the map
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Index } from "../mod.ts";
+   * using index = new Index<string | number, string>();
+   * index.push("job 1", { prefix: "jobs" });
+   * assert.deepEqual(index.pull({ prefix: "jobs" })?.[1], "job 1");
+   * ```
+   */
   push(value: V, options: Omit<PushOptions, "ttl" | "tag"> = {}): number | string {
     return this.#cache.push(value, options);
   }
 
-  /** Takes a value from a queue kept in the index (see `DiskCache.pull`). */
+  /**
+   * Takes a value from a queue kept in the index (see `DiskCache.pull`).
+   *
+   * @param options `prefix` (which queue) and `side`.
+   * @returns `[key, value]`, or `undefined` when that queue is empty.
+   */
   pull(options: PullOptions = {}): [K, V] | undefined {
     return this.#cache.pull<V>(options) as [K, V] | undefined;
   }
 
-  /** Keys in insertion order. */
+  /**
+   * Keys in insertion order.
+   *
+   * @returns An iterator over the keys.
+   */
   keys(): IterableIterator<K> {
     return this.#cache.keys() as IterableIterator<K>;
   }
 
-  /** Values in insertion order. */
+  /**
+   * Values in insertion order.
+   *
+   * @returns An iterator over the values.
+   */
   *values(): IterableIterator<V> {
     for (const [, value] of this.#cache.entries()) yield value as V;
   }
 
-  /** Entries in insertion order. */
+  /**
+   * Entries in insertion order.
+   *
+   * @returns An iterator over `[key, value]` pairs.
+   */
   entries(): IterableIterator<[K, V]> {
     return this.#cache.entries() as IterableIterator<[K, V]>;
   }
@@ -151,12 +254,19 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     return this.entries();
   }
 
-  /** Calls `fn` for each entry in insertion order, as `Map.forEach`. */
+  /**
+   * Calls `fn` for each entry in insertion order, as `Map.forEach`.
+   *
+   * @param fn Called with the value, the key and this index.
+   */
   forEach(fn: (value: V, key: K, index: this) => void): void {
     for (const [k, v] of this) fn(v, k, this);
   }
 
-  /** Closes the cache. */
+  /**
+   * Closes the cache underneath (also one given to `fromCache`); later calls
+   * throw `DiskCacheError`.
+   */
   close(): void {
     this.#cache.close();
   }

@@ -9,7 +9,20 @@
 import { DiskCacheError, describe } from "./errors.ts";
 import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
 
-/** Settings stored in the cache directory and shared by every process using it. */
+/**
+ * Settings stored in the cache directory and shared by every process using it.
+ *
+ * @example Change settings for every process
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type DiskCacheSettings } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const changes: Partial<DiskCacheSettings> = { cullLimit: 0, statistics: true };
+ * cache.updateSettings(changes);
+ * assert.equal(cache.settings.cullLimit, 0);
+ * assert.equal(cache.statistics, true);
+ * ```
+ */
 export interface DiskCacheSettings {
   /**
    * Count hits and misses (see `stats()`).
@@ -86,7 +99,18 @@ export interface DiskCacheSettings {
   sqliteSynchronous: number;
 }
 
-/** Default settings (python-diskcache's `DEFAULT_SETTINGS`). */
+/**
+ * Default settings (python-diskcache's `DEFAULT_SETTINGS`).
+ *
+ * @example A new cache starts from the defaults
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_SETTINGS, DiskCache } from "../mod.ts";
+ * using cache = new DiskCache();
+ * assert.equal(cache.sizeLimit, DEFAULT_SETTINGS.sizeLimit);
+ * assert.equal(DEFAULT_SETTINGS.evictionPolicy, "least-recently-stored");
+ * ```
+ */
 export const DEFAULT_SETTINGS: Readonly<DiskCacheSettings> = Object.freeze({
   statistics: false,
   tagIndex: false,

@@ -13,9 +13,37 @@
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 
-type Listener = (...args: unknown[]) => void;
+/**
+ * A listener of the events Keyv subscribes to on its store (`"error"`), as
+ * given to {@linkcode KeyvDiskCache.on}.
+ *
+ * @example Log the store's errors
+ * ```ts
+ * import { KeyvDiskCache, type KeyvListener } from "../../keyv.ts";
+ * const store = new KeyvDiskCache();
+ * const log: KeyvListener = (error) => console.error(error);
+ * store.on("error", log).off("error", log);
+ * await store.disconnect();
+ * ```
+ */
+export type KeyvListener = (...args: unknown[]) => void;
 
-/** Options of {@linkcode KeyvDiskCache}: the cache's, or an open cache. */
+/**
+ * Options of {@linkcode KeyvDiskCache}: the cache's, or an open cache.
+ *
+ * @example Share an open cache with Keyv
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache } from "../../mod.ts";
+ * import { KeyvDiskCache, type KeyvDiskCacheOptions } from "../../keyv.ts";
+ * using cache = new DiskCache();
+ * const options: KeyvDiskCacheOptions = { cache };
+ * const store = new KeyvDiskCache(undefined, options);
+ * assert.equal(store.cache, cache);
+ * await store.disconnect();
+ * assert.equal(cache.get("x"), undefined, "the given cache stays open");
+ * ```
+ */
 export interface KeyvDiskCacheOptions extends DiskCacheOptions {
   /** Use this cache instead of opening one (it is not closed by `disconnect`). */
   cache?: DiskCache;
@@ -45,11 +73,13 @@ export class KeyvDiskCache {
   readonly opts: KeyvDiskCacheOptions & { dialect: string; url: string };
   #cache: DiskCache;
   #owned: boolean;
-  #listeners = new Map<string, Set<Listener>>();
+  #listeners = new Map<string, Set<KeyvListener>>();
   /** Whether `set`'s third argument is an absolute expiry (Keyv 6 read `capabilities`). */
   #absolute = false;
 
   /**
+   * Opens a DiskCache in `directory` for Keyv, or wraps `options.cache`.
+   *
    * @param directory The cache directory (omitted: a temporary one), or options.
    * @param options DiskCache options, or `cache`: an open DiskCache to use.
    */
@@ -197,14 +227,14 @@ export class KeyvDiskCache {
   }
 
   /** Adds an event listener (Keyv listens for `"error"`). */
-  on(event: string, listener: Listener): this {
+  on(event: string, listener: KeyvListener): this {
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, set = new Set());
     set.add(listener);
     return this;
   }
   /** Removes an event listener. */
-  off(event: string, listener: Listener): this {
+  off(event: string, listener: KeyvListener): this {
     this.#listeners.get(event)?.delete(listener);
     return this;
   }

@@ -10,7 +10,20 @@
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 
-/** Options of {@linkcode diskcacheDriver}. */
+/**
+ * Options of {@linkcode diskcacheDriver}.
+ *
+ * @example Items live an hour by default
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type DiskCacheDriverOptions } from "../../unstorage.ts";
+ * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
+ * const driver = diskcacheDriver(options);
+ * driver.setItem("a", "1");
+ * assert.ok(driver.getMeta("a")!.ttl! > 3500);
+ * driver.dispose();
+ * ```
+ */
 export interface DiskCacheDriverOptions extends DiskCacheOptions {
   /** The cache directory; omitted means a fresh temporary one. */
   base?: string;
@@ -20,26 +33,64 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
   cache?: DiskCache;
 }
 
-/** What unstorage's `getItem` answers: a stored value, or `null` when missing. */
+/**
+ * What unstorage's `getItem` answers: a stored value, or `null` when missing.
+ *
+ * @example A miss is null
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type StorageValue } from "../../unstorage.ts";
+ * const driver = diskcacheDriver();
+ * const missing: StorageValue = driver.getItem("nope");
+ * assert.equal(missing, null);
+ * driver.dispose();
+ * ```
+ */
 export type StorageValue = null | string | number | boolean | object;
 
 /**
  * The unstorage driver shape: assignable to unstorage's `Driver`, so
  * `createStorage({ driver: diskcacheDriver() })` type-checks as it is.
+ *
+ * @example Call the driver directly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { diskcacheDriver, type DiskCacheDriver } from "../../unstorage.ts";
+ * const driver: DiskCacheDriver = diskcacheDriver();
+ * driver.setItem("users:ada", "admin");
+ * driver.setItem("users:bob", "guest");
+ * assert.deepEqual(driver.getKeys("users"), ["users:ada", "users:bob"]);
+ * driver.clear("users");
+ * assert.equal(driver.hasItem("users:ada"), false);
+ * driver.dispose();
+ * ```
  */
 export interface DiskCacheDriver {
+  /** The driver's name, as unstorage shows it. */
   name: "diskcache";
+  /** The options the driver was made with. */
   options: DiskCacheDriverOptions;
+  /** The DiskCache underneath, for what unstorage does not offer (tags, stats, streams). */
   getInstance(): DiskCache;
+  /** Whether a live item is stored under `key`. */
   hasItem(key: string, opts?: Record<string, unknown>): boolean;
+  /** The value under `key`, or `null` when there is none (unstorage's miss). */
   getItem(key: string, opts?: Record<string, unknown>): StorageValue;
+  /** The value under `key` as stored (bytes stay bytes), or `null`. */
   getItemRaw(key: string, opts?: Record<string, unknown>): unknown;
+  /** Stores `value`; `opts.ttl` in seconds overrides the driver's default. */
   setItem(key: string, value: string, opts?: { ttl?: number }): void;
+  /** Stores `value` as it is (bytes go to a value file when large); `opts.ttl` in seconds. */
   setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;
+  /** Removes the item under `key`, if any. */
   removeItem(key: string, opts?: Record<string, unknown>): void;
+  /** When the item was stored, its size in bytes and its time to live in seconds, or `null`. */
   getMeta(key: string, opts?: Record<string, unknown>): { mtime: Date; size: number; ttl?: number } | null;
+  /** The keys under `base` (all keys for `""`), in key order. */
   getKeys(base: string, opts?: Record<string, unknown>): string[];
+  /** Removes every item under `base` (everything for `""`). */
   clear(base: string, opts?: Record<string, unknown>): void;
+  /** Closes the cache, unless it was passed in as `cache`. */
   dispose(): void;
 }
 

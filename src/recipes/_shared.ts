@@ -6,47 +6,7 @@
  */
 import { getRandomValues } from "node:crypto";
 import { describe, Timeout } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
-
-/**
- * The part of one `DiskCache` the recipes use (its public API
- * only), including a write transaction.
- */
-export interface RecipeStore {
-  /** See `DiskCache.get`. */
-  get(key: Key): unknown;
-  /** See `DiskCache.getEntry`. */
-  getEntry(key: Key): { value: unknown; expireTime: number | null } | undefined;
-  /** See `DiskCache.set`. */
-  set(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): unknown;
-  /** See `DiskCache.add`. */
-  add(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): boolean;
-  /** See `DiskCache.delete`. */
-  delete(key: Key): boolean;
-  /** See `DiskCache.has`. */
-  has(key: Key): boolean;
-  /** See `DiskCache.pop`. */
-  pop(key: Key): unknown;
-  /** See `DiskCache.transact`. */
-  transact<T>(fn: () => T): T;
-}
-
-/**
- * A sharded cache (`FanoutCache`): no transaction of its own, but each key
- * lives in one shard, whose transaction the recipes use for that key.
- */
-export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
-  /** The shard holding `key`. */
-  shardOf(key: Key): RecipeStore;
-}
-
-/**
- * What the recipes accept: a `DiskCache` (or anything with its
- * shape) or a `FanoutCache`. Every read-modify-write of a recipe touches one
- * key, so it runs in the transaction of the cache, or of the shard, that
- * holds that key.
- */
-export type RecipeCache = RecipeStore | ShardedRecipeCache;
+import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
 
 /** How many times a busy shard is tried before its Timeout is thrown (each try waits the shard's `timeout`). */
 const SHARD_ATTEMPTS = 100;
@@ -76,14 +36,6 @@ export function inTransaction<T>(cache: RecipeCache, key: Key, fn: (store: Recip
       if (attempt >= SHARD_ATTEMPTS) throw error;
     }
   }
-}
-
-/** Options shared by the recipes that store one key. */
-export interface RecipeOptions {
-  /** Milliseconds until the recipe's key expires: a guard against a holder that died. */
-  ttl?: number;
-  /** Tag stored with the key. */
-  tag?: Tag;
 }
 
 /** Resolves after `ms` milliseconds, without blocking the event loop. */

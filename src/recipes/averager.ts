@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions } from "./_shared.ts";
+import type { Key, RecipeCache, RecipeOptions, Tag } from "../types.ts";
+import { checkRecipeOptions, inTransaction } from "./_shared.ts";
 
 /**
  * A running average shared by processes: `add` updates `[total, count]` in
@@ -31,6 +31,8 @@ export class Averager {
   #tag: Tag | undefined;
 
   /**
+   * An averager keeping its running sum and count under `key` in `cache`.
+   *
    * @param cache The cache holding the sums.
    * @param key The averager's key.
    * @param options `ttl`, `tag`.

@@ -4,11 +4,26 @@
  * @module
  */
 import { describe } from "../errors.ts";
-import type { Key } from "../_values.ts";
+import type { Key, RecipeCache, RecipeOptions } from "../types.ts";
 import { keyName } from "../_function_name.ts";
-import type { RecipeCache, RecipeOptions } from "./_shared.ts";
 
-/** Anything with the Lock/RLock/BoundedSemaphore shape. */
+
+/**
+ * Anything with the Lock/RLock/BoundedSemaphore shape.
+ *
+ * @example Locks and semaphores are LockLike
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BoundedSemaphore, DiskCache, Lock, type LockLike } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const locks: LockLike[] = [new Lock(cache, "a"), new BoundedSemaphore(cache, "b", { value: 2 })];
+ * for (const lock of locks) {
+ *   await lock.acquire();
+ *   lock.release();
+ * }
+ * assert.equal(cache.has("a"), false);
+ * ```
+ */
 export interface LockLike {
   /** Waits until held. */
   acquire(): Promise<unknown>;

@@ -6,8 +6,8 @@
  * @module
  */
 import { DiskCacheError } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, retry, token } from "./_shared.ts";
+import type { Key, RecipeCache, RecipeOptions, Tag } from "../types.ts";
+import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
 
 /**
  * A mutual-exclusion lock shared by every process using the cache: at most
@@ -34,6 +34,9 @@ export class Lock {
   #token = token();
 
   /**
+   * A lock stored under `key` in `cache` (nothing is written until it is
+   * acquired).
+   *
    * @param cache The cache holding the lock.
    * @param key The lock's key.
    * @param options `ttl` (ms) guards against a holder that died; `tag`.
@@ -112,6 +115,9 @@ export class RLock {
   #token = token();
 
   /**
+   * A re-entrant lock stored under `key` in `cache`; this instance is the
+   * holder that may acquire it again.
+   *
    * @param cache The cache holding the lock.
    * @param key The lock's key.
    * @param options `ttl` (ms) guards against a holder that died; `tag`.

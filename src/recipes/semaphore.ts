@@ -5,10 +5,23 @@
  * @module
  */
 import { DiskCacheError, describe } from "../errors.ts";
-import type { Key, Tag } from "../_values.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, type RecipeOptions, type RecipeStore, retry, token } from "./_shared.ts";
+import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
+import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
 
-/** Options of {@linkcode BoundedSemaphore}. */
+/**
+ * Options of {@linkcode BoundedSemaphore}.
+ *
+ * @example Three downloads at once, each slot freed after a minute
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BoundedSemaphore, DiskCache, type SemaphoreOptions } from "../../mod.ts";
+ * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
+ * const options: SemaphoreOptions = { value: 3, ttl: 60_000 };
+ * const downloads = new BoundedSemaphore(cache, "downloads", options);
+ * assert.equal(downloads.tryAcquire(), true);
+ * downloads.release();
+ * ```
+ */
 export interface SemaphoreOptions extends RecipeOptions {
   /**
    * How many holders at once.
@@ -61,6 +74,9 @@ export class BoundedSemaphore {
   #held: string[] = [];
 
   /**
+   * A semaphore stored under `key` in `cache`, letting `value` holders in at
+   * once.
+   *
    * @param cache The cache holding the holders.
    * @param key The semaphore's key.
    * @param options `value` (holders at once), `ttl` (per holder), `tag`, `clock`.

@@ -10,10 +10,22 @@
  */
 import { describe, DiskCacheError, Timeout } from "../errors.ts";
 import { keyName } from "../_function_name.ts";
-import type { Key, Tag } from "../_values.ts";
-import { inTransaction, type RecipeCache, sleep, token } from "./_shared.ts";
+import type { Key, RecipeCache, Tag } from "../types.ts";
+import { inTransaction, sleep, token } from "./_shared.ts";
 
-/** Options of {@linkcode memoizeStampede}. */
+/**
+ * Options of {@linkcode memoizeStampede}.
+ *
+ * @example Recompute earlier, report background errors
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, memoizeStampede, type StampedeOptions } from "../../mod.ts";
+ * using cache = new DiskCache();
+ * const options: StampedeOptions<[string]> = { ttl: 60_000, beta: 2, name: "page", onError: (e) => console.error(e) };
+ * const render = memoizeStampede(cache, (path: string) => `<h1>${path}</h1>`, options);
+ * assert.equal(await render("/"), "<h1>/</h1>");
+ * ```
+ */
 export interface StampedeOptions<A extends unknown[]> {
   /** Milliseconds a result stays cached (required). */
   ttl: number;
@@ -51,7 +63,22 @@ export interface StampedeOptions<A extends unknown[]> {
   onError?: (error: unknown, args: A) => void;
 }
 
-/** A function wrapped by {@linkcode memoizeStampede}. */
+/**
+ * A function wrapped by {@linkcode memoizeStampede}.
+ *
+ * @example Let background recomputations finish before closing
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, memoizeStampede, type StampedeMemoized } from "../../mod.ts";
+ * const cache = new DiskCache();
+ * const load: StampedeMemoized<[number], { id: number }> = memoizeStampede(cache, async function load(id: number) {
+ *   return { id };
+ * }, { ttl: 60_000 });
+ * assert.deepEqual(await load(7), { id: 7 });
+ * await load.settled();
+ * cache.close();
+ * ```
+ */
 export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
   /**
    * Resolves when the background recomputations started so far have ended

@@ -6,14 +6,35 @@
  */
 import { describe } from "../errors.ts";
 import { keyName } from "../_function_name.ts";
-import { checkRecipeOptions, inTransaction, type RecipeCache, sleep } from "./_shared.ts";
+import { checkRecipeOptions, inTransaction, sleep } from "./_shared.ts";
+import type { RecipeCache } from "../types.ts";
 
 /** A stored bucket: `[seconds of the last refill, tokens left]`. */
 function isBucket(v: unknown): v is [number, number] {
   return Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && Number.isFinite(v[1]);
 }
 
-/** Options of {@linkcode throttle}. */
+/**
+ * Options of {@linkcode throttle}.
+ *
+ * @example Name an arrow function and drive the clock
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, throttle, type ThrottleOptions } from "../../mod.ts";
+ * using cache = new DiskCache();
+ * let now = 0;
+ * const waits: number[] = [];
+ * const options: ThrottleOptions = {
+ *   name: "api",
+ *   clock: () => now,
+ *   sleep: async (ms) => { waits.push(ms); now += ms; },
+ * };
+ * const call = throttle(cache, 1, 1, () => "ok", options);
+ * assert.equal(await call(), "ok");
+ * assert.equal(await call(), "ok");
+ * assert.equal(waits.length, 1, "the second call waited for the bucket to refill");
+ * ```
+ */
 export interface ThrottleOptions {
   /**
    * The bucket's key. Defaults to the function's own name, which only a

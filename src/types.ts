@@ -1,0 +1,329 @@
+/**
+ * The public types of DiskCache: what keys and tags may be, the options of
+ * the methods, and what `getEntry()`, `stats()` and `check()` return. Every
+ * type a user may name lives here (the entry points re-export them), so no
+ * public signature refers to a type kept in an internal file.
+ *
+ * @example Name the types in your own code
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type Key, type SetOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const remember = (key: Key, value: unknown, options: SetOptions = {}) => cache.set(key, value, options);
+ * assert.equal(remember(["user", 1], "Ada", { ttl: 60_000, tag: "users" }), true);
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * Keys: strings, numbers and bigints (64-bit) and `Uint8Array` are stored
+ * natively, as Python stores str, int, float and bytes; anything else the
+ * codec supports (arrays, plain objects, booleans, null...) canonically, so
+ * equal structures name the same item.
+ *
+ * @example Native and structured keys
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type Key } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const keys: Key[] = ["name", 42, 2n ** 62n, new Uint8Array([1, 2]), ["user", 1], { id: 7 }];
+ * for (const key of keys) cache.set(key, "value");
+ * assert.equal(cache.get({ id: 7 }), "value");
+ * ```
+ */
+export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean | null | readonly unknown[] | object;
+
+/**
+ * A tag stored beside an item, for {@linkcode DiskCache.evict} to remove
+ * every item that carries it.
+ *
+ * @example Evict by tag
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type Tag } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const tag: Tag = "session:42";
+ * cache.set("a", 1, { tag });
+ * cache.set("b", 2, { tag });
+ * assert.equal(cache.evict(tag), 2);
+ * ```
+ */
+export type Tag = string | number | bigint | Uint8Array;
+
+/**
+ * Options of writes (`set`, `add`, `setMany`, `setStream`, `setFile`).
+ *
+ * @example Expire and tag an item
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type SetOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const options: SetOptions = { ttl: 60_000, tag: "config" };
+ * cache.set("theme", "dark", options);
+ * assert.equal(cache.getEntry("theme")?.tag, "config");
+ * ```
+ */
+export interface SetOptions {
+  /** Milliseconds until the item expires; omitted means never. */
+  ttl?: number | undefined;
+  /** A tag stored with the item (see `getEntry`). */
+  tag?: Tag | null | undefined;
+}
+
+/**
+ * Options of {@linkcode DiskCache.keys} and {@linkcode DiskCache.entries}.
+ *
+ * @example Walk keys in key order, backwards
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type IterateOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * for (const k of ["b", "c", "a"]) cache.set(k, 1);
+ * const options: IterateOptions = { order: "key", reverse: true };
+ * assert.deepEqual([...cache.keys(options)], ["c", "b", "a"]);
+ * ```
+ */
+export interface IterateOptions {
+  /**
+   * `"insertion"`: order of first insertion (replacing a value keeps its
+   * place); `"key"`: SQLite's order of the stored keys, meaningful for
+   * strings, numbers and bytes.
+   *
+   * @default {"insertion"}
+   */
+  order?: "insertion" | "key";
+  /**
+   * Walk from the end.
+   *
+   * @default {false}
+   */
+  reverse?: boolean;
+}
+
+/**
+ * Options of {@linkcode DiskCache.push}.
+ *
+ * @example Two queues in one cache
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type PushOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const jobs: PushOptions = { prefix: "jobs" };
+ * cache.push("first", jobs);
+ * cache.push("urgent", { ...jobs, side: "front" });
+ * assert.equal(cache.pull({ prefix: "jobs" })?.[1], "urgent");
+ * ```
+ */
+export interface PushOptions extends SetOptions {
+  /** Keys become `"<prefix>-NNNNNNNNNNNNNNN"` strings instead of integers, so several queues share a cache. */
+  prefix?: string | undefined;
+  /**
+   * Which end to add at.
+   *
+   * @default {"back"}
+   */
+  side?: "front" | "back";
+}
+
+/**
+ * Options of {@linkcode DiskCache.pull} and {@linkcode DiskCache.peek}.
+ *
+ * @example Take from the back of a queue
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type PullOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * cache.push("a");
+ * cache.push("b");
+ * const options: PullOptions = { side: "back" };
+ * assert.equal(cache.pull(options)?.[1], "b");
+ * ```
+ */
+export interface PullOptions {
+  /** The queue's prefix, as given to `push`. */
+  prefix?: string | undefined;
+  /**
+   * Which end to take from.
+   *
+   * @default {"front"}
+   */
+  side?: "front" | "back";
+}
+
+/**
+ * What {@linkcode DiskCache.getEntry} returns: the value and what is stored
+ * beside it.
+ *
+ * @typeParam V The value's type.
+ *
+ * @example Read an item's expiry and tag
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type Entry } from "../mod.ts";
+ * using cache = new DiskCache(undefined, { clock: () => 1_000 });
+ * cache.set("k", "v", { ttl: 500, tag: "t" });
+ * const entry: Entry<string> | undefined = cache.getEntry<string>("k");
+ * assert.equal(entry?.value, "v");
+ * assert.equal(entry?.expireTime, 1_500);
+ * assert.equal(entry?.tag, "t");
+ * ```
+ */
+export interface Entry<V = unknown> {
+  /** The value. */
+  value: V;
+  /** When the item expires, in epoch milliseconds, or `null` for never. */
+  expireTime: number | null;
+  /** When the value was last stored (`set`, `add`, `incr`), in epoch milliseconds. */
+  storeTime: number;
+  /** The item's tag, or `null`. */
+  tag: Tag | null;
+}
+
+/**
+ * What {@linkcode DiskCache.stats} reports.
+ *
+ * @example Count hits and misses
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CacheStats, DiskCache } from "../mod.ts";
+ * using cache = new DiskCache(undefined, { statistics: true });
+ * cache.set("a", 1);
+ * cache.get("a");
+ * cache.get("b");
+ * const stats: CacheStats = cache.stats();
+ * assert.deepEqual([stats.hits, stats.misses, stats.count], [1, 1, 1]);
+ * ```
+ */
+export interface CacheStats {
+  /** Reads that found a live item (while `statistics` is on). */
+  hits: number;
+  /** Reads that found nothing (while `statistics` is on). */
+  misses: number;
+  /** Items removed to keep under `sizeLimit` (always counted). */
+  evictions: number;
+  /** Items stored, expired ones included until culled. */
+  count: number;
+  /** Bytes on disk: database pages plus value files. */
+  volume: number;
+  /** The size limit in force, in bytes. */
+  sizeLimit: number;
+}
+
+/**
+ * One problem {@linkcode DiskCache.check} found (and, with `fix`, repaired).
+ *
+ * @example A healthy cache reports nothing
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CheckWarning, DiskCache } from "../mod.ts";
+ * using cache = new DiskCache();
+ * cache.set("a", "x".repeat(100_000));
+ * const warnings: CheckWarning[] = cache.check();
+ * assert.deepEqual(warnings, []);
+ * ```
+ */
+export interface CheckWarning {
+  /** What kind of problem. */
+  kind: "integrity" | "missing-file" | "wrong-size" | "unknown-file" | "empty-directory" | "count" | "size";
+  /** A sentence saying what is wrong (and what `fix` did). */
+  message: string;
+  /** The file or directory concerned, relative to the cache directory. */
+  path?: string;
+}
+
+/**
+ * The part of one `DiskCache` the recipes ({@linkcode Lock},
+ * {@linkcode BoundedSemaphore}, {@linkcode Averager}, {@linkcode throttle},
+ * {@linkcode barrier}, {@linkcode memoizeStampede}) use: its public API only,
+ * including a write transaction. Anything with this shape works.
+ *
+ * @example A DiskCache is a recipe store
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type RecipeStore } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const store: RecipeStore = cache;
+ * assert.equal(store.transact(() => store.add("k", 1)), true);
+ * ```
+ */
+export interface RecipeStore {
+  /** See `DiskCache.get`. */
+  get(key: Key): unknown;
+  /** See `DiskCache.getEntry`. */
+  getEntry(key: Key): { value: unknown; expireTime: number | null } | undefined;
+  /** See `DiskCache.set`. */
+  set(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): unknown;
+  /** See `DiskCache.add`. */
+  add(key: Key, value: unknown, options?: { ttl?: number | undefined; tag?: Tag | null | undefined }): boolean;
+  /** See `DiskCache.delete`. */
+  delete(key: Key): boolean;
+  /** See `DiskCache.has`. */
+  has(key: Key): boolean;
+  /** See `DiskCache.pop`. */
+  pop(key: Key): unknown;
+  /** See `DiskCache.transact`. */
+  transact<T>(fn: () => T): T;
+}
+
+/**
+ * A sharded cache (`FanoutCache`) as the recipes see it: no transaction of
+ * its own, but each key lives in one shard, whose transaction the recipes
+ * use for that key.
+ *
+ * @example A FanoutCache is a sharded recipe cache
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FanoutCache, type ShardedRecipeCache } from "../mod.ts";
+ * using cache = new FanoutCache(undefined, { shards: 2 });
+ * const sharded: ShardedRecipeCache = cache;
+ * const shard = sharded.shardOf("k");
+ * assert.equal(shard.transact(() => shard.add("k", 1)), true);
+ * ```
+ */
+export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
+  /** The shard holding `key`. */
+  shardOf(key: Key): RecipeStore;
+}
+
+/**
+ * What the recipes accept: a `DiskCache` (or anything with its shape) or a
+ * `FanoutCache`. Every read-modify-write of a recipe touches one key, so it
+ * runs in the transaction of the cache, or of the shard, that holds that key.
+ *
+ * @example One lock on either kind of cache
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, FanoutCache, Lock, type RecipeCache } from "../mod.ts";
+ * using plain = new DiskCache();
+ * using sharded = new FanoutCache(undefined, { shards: 2 });
+ * for (const cache of [plain, sharded] satisfies RecipeCache[]) {
+ *   const lock = new Lock(cache, "report");
+ *   assert.equal(lock.tryAcquire(), true);
+ *   lock.release();
+ * }
+ * ```
+ */
+export type RecipeCache = RecipeStore | ShardedRecipeCache;
+
+/**
+ * Options shared by the recipes that store one key.
+ *
+ * @example A lock that frees itself if its holder dies
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, Lock, type RecipeOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * const options: RecipeOptions = { ttl: 30_000, tag: "locks" };
+ * const lock = new Lock(cache, "nightly-job", options);
+ * assert.equal(lock.tryAcquire(), true);
+ * assert.equal(cache.getEntry("nightly-job")?.tag, "locks");
+ * lock.release();
+ * ```
+ */
+export interface RecipeOptions {
+  /** Milliseconds until the recipe's key expires: a guard against a holder that died. */
+  ttl?: number;
+  /** Tag stored with the key. */
+  tag?: Tag;
+}
