@@ -199,7 +199,7 @@ export class DiskCacheStore {
         deleteAt: v.deleteAt,
         body: body instanceof Uint8Array
           ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
-          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>),
+          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
       };
       if (v.vary) result.vary = v.vary;
       return result;
