@@ -2,10 +2,9 @@
 // Node 24, undici 7 on Node 20) against a real local HTTP server.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { DiskCacheStore } from "../http.ts";
 import { repoRoot, run, tempDir } from "./_helpers.ts";
+import { TestServer } from "./_http_server.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -19,39 +18,6 @@ const undici: Undici | undefined = runtime
   : process.versions.node.startsWith("20.")
   ? await import("undici7") as unknown as Undici
   : await import("undici");
-
-type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void;
-
-/** A local server: one handler per path, and a count of requests per path. */
-class TestServer {
-  server: Server;
-  routes = new Map<string, Handler>();
-  hits = new Map<string, number>();
-  requests: { path: string; method: string; headers: IncomingMessage["headers"] }[] = [];
-  constructor() {
-    this.server = createServer((req, res) => {
-      const path = req.url ?? "/";
-      const n = (this.hits.get(path) ?? 0) + 1;
-      this.hits.set(path, n);
-      this.requests.push({ path, method: req.method ?? "GET", headers: req.headers });
-      const handler = this.routes.get(path);
-      if (!handler) {
-        res.writeHead(404).end();
-        return;
-      }
-      handler(req, res, n);
-    });
-  }
-  listen(): Promise<string> {
-    return new Promise((resolve) => {
-      this.server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(this.server.address() as AddressInfo).port}`));
-    });
-  }
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   const server = new TestServer();
@@ -74,7 +40,10 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
     dir[Symbol.dispose]();
   });
 
-  async function get(path: string, options: { headers?: Record<string, string>; method?: string; via?: typeof shared } = {}) {
+  async function get(
+    path: string,
+    options: { headers?: Record<string, string>; method?: string; via?: typeof shared } = {},
+  ) {
     const res = await undici!.request(origin + path, {
       dispatcher: options.via ?? shared,
       method: (options.method ?? "GET") as "GET",
@@ -84,7 +53,10 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   }
 
   it("serves a fresh response from the store without asking the server", async () => {
-    server.routes.set("/fresh", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`fresh ${n}`));
+    server.routes.set(
+      "/fresh",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`fresh ${n}`),
+    );
     assert.equal((await get("/fresh")).body, "fresh 1");
     assert.equal((await get("/fresh")).body, "fresh 1");
     assert.equal(server.hits.get("/fresh"), 1);
@@ -107,7 +79,9 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
     const lastModified = new Date(Date.now() - 3600_000).toUTCString();
     server.routes.set("/lm", (req, res, n) => {
       if (req.headers["if-modified-since"] === lastModified) return void res.writeHead(304).end();
-      res.writeHead(200, { "cache-control": "max-age=0, must-revalidate", "last-modified": lastModified }).end(`lm ${n}`);
+      res.writeHead(200, { "cache-control": "max-age=0, must-revalidate", "last-modified": lastModified }).end(
+        `lm ${n}`,
+      );
     });
     assert.equal((await get("/lm")).body, "lm 1");
     assert.equal((await get("/lm")).body, "lm 1");
@@ -116,9 +90,12 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   });
 
   it("keeps one response per Vary selection", async () => {
-    server.routes.set("/vary", (req, res) =>
-      res.writeHead(200, { "cache-control": "max-age=60", vary: "accept-language" })
-        .end(`lang ${req.headers["accept-language"]}`));
+    server.routes.set(
+      "/vary",
+      (req, res) =>
+        res.writeHead(200, { "cache-control": "max-age=60", vary: "accept-language" })
+          .end(`lang ${req.headers["accept-language"]}`),
+    );
     for (const lang of ["en", "fr", "en", "fr"]) {
       assert.equal((await get("/vary", { headers: { "accept-language": lang } })).body, `lang ${lang}`);
     }
@@ -132,7 +109,10 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   });
 
   it("stores private responses only in a private cache", async () => {
-    server.routes.set("/private", (_q, res, n) => res.writeHead(200, { "cache-control": "private, max-age=60" }).end(`p ${n}`));
+    server.routes.set(
+      "/private",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "private, max-age=60" }).end(`p ${n}`),
+    );
     await get("/private");
     assert.equal((await get("/private")).body, "p 2", "a shared cache does not store it");
     assert.equal((await get("/private", { via: privateAgent })).body, "p 3");
@@ -203,7 +183,11 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
       results: { status: number; length: number; first: number }[];
       rssGrowth: number;
     };
-    assert.deepEqual(out.results, [{ status: 200, length: size, first: 0x61 }, { status: 200, length: size, first: 0x61 }]);
+    assert.deepEqual(out.results, [{ status: 200, length: size, first: 0x61 }, {
+      status: 200,
+      length: size,
+      first: 0x61,
+    }]);
     assert.equal(server.hits.get("/big"), 1, "the second read came from the store");
     // Measured: about 40 MB whatever the body size (10, 100 or 300 MB); a
     // body buffered whole would add at least its own 100 MB.
@@ -236,6 +220,11 @@ function staleness(): Promise<void> {
 /** The worker fixture for this Node: the .ts source on Node 24, the build on Node 20. */
 function fixture(): { cmd: string; args: string[] } {
   const built = join(repoRoot, "dist", "test", "fixtures", "http_worker.js");
-  if (process.versions.node.startsWith("20.") && existsSync(built)) return { cmd: process.execPath, args: ["--expose-gc", built] };
-  return { cmd: process.execPath, args: ["--no-warnings", "--expose-gc", join(repoRoot, "test", "fixtures", "http_worker.ts")] };
+  if (process.versions.node.startsWith("20.") && existsSync(built)) {
+    return { cmd: process.execPath, args: ["--expose-gc", built] };
+  }
+  return {
+    cmd: process.execPath,
+    args: ["--no-warnings", "--expose-gc", join(repoRoot, "test", "fixtures", "http_worker.ts")],
+  };
 }

@@ -168,7 +168,12 @@ describe("DiskCacheStore", () => {
   it("DiskCacheStore keeps a stale response until deleteAt, then forgets it", async () => {
     using store = new DiskCacheStore();
     const now = Date.now();
-    await write(store, key("/stale"), value({ cachedAt: now - 10_000, staleAt: now - 5_000, deleteAt: now + 60_000 }), "s");
+    await write(
+      store,
+      key("/stale"),
+      value({ cachedAt: now - 10_000, staleAt: now - 5_000, deleteAt: now + 60_000 }),
+      "s",
+    );
     assert.equal((await bodyOf(store.get(key("/stale")))).toString(), "s");
     await write(store, key("/gone"), value({ cachedAt: now - 10_000, staleAt: now - 5_000, deleteAt: now - 1 }), "g");
     assert.equal(store.get(key("/gone")), undefined);
@@ -180,7 +185,9 @@ describe("DiskCacheStore", () => {
     using store = new DiskCacheStore(fanout);
     assert.equal(store.cache, fanout);
     for (let i = 0; i < 12; i++) await write(store, key(`/f${i}`), value(), Buffer.alloc(i % 2 ? 10 : 3000, i));
-    for (let i = 0; i < 12; i++) assert.deepEqual(await bodyOf(store.get(key(`/f${i}`))), Buffer.alloc(i % 2 ? 10 : 3000, i));
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(await bodyOf(store.get(key(`/f${i}`))), Buffer.alloc(i % 2 ? 10 : 3000, i));
+    }
     store.delete(key("/f2"));
     assert.equal(store.get(key("/f2")), undefined);
     assert.equal(store.isFull(), false);

@@ -15,8 +15,8 @@ import { randomUUID } from "node:crypto";
 import type { DiskCache } from "../disk_cache.ts";
 import type { FanoutCache } from "../fanout.ts";
 
-/** The caches a store or `cachedFetch` can live in. */
-export type AnyCache = DiskCache | FanoutCache;
+/** The caches a `DiskCacheStore` or `cachedFetch` can live in: a DiskCache, or a FanoutCache (each URL in one shard). */
+export type CacheBackend = DiskCache | FanoutCache;
 
 /** Request header values a stored response's `Vary` selects, by lower-case name (`null`: absent). */
 export type VaryMap = Record<string, string | string[] | null>;
@@ -41,12 +41,15 @@ interface UrlItem<M> {
 }
 
 /** The cache a URL's items live in: the shard of a FanoutCache, or the cache itself. */
-export function shardFor(cache: AnyCache, urlKey: string): DiskCache {
+export function shardFor(cache: CacheBackend, urlKey: string): DiskCache {
   return "shardOf" in cache ? cache.shardOf(urlKey) : cache;
 }
 
 /** Whether the request headers `headers` select a variant stored with `vary`. */
-export function varyMatches(vary: VaryMap | undefined, headers: Record<string, string | string[]> | undefined): boolean {
+export function varyMatches(
+  vary: VaryMap | undefined,
+  headers: Record<string, string | string[]> | undefined,
+): boolean {
   if (!vary) return true;
   for (const name of Object.keys(vary)) {
     if (!sameHeader(headers?.[name], vary[name])) return false;
@@ -110,7 +113,10 @@ export function deleteUrl(shard: DiskCache, urlKey: string): boolean {
  * (opened now, so it reads the body as it was), or `undefined` when the file
  * is gone (evicted: treat the variant as a miss).
  */
-export function openBody<M>(shard: DiskCache, variant: Variant<M>): Uint8Array | ReadableStream<Uint8Array> | undefined {
+export function openBody<M>(
+  shard: DiskCache,
+  variant: Variant<M>,
+): Uint8Array | ReadableStream<Uint8Array> | undefined {
   if (variant.file === undefined) return variant.body ?? new Uint8Array(0);
   return shard.getStream(variant.file);
 }

@@ -10,8 +10,8 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { FanoutCache } from "../fanout.ts";
 import {
-  type AnyCache,
   BodySink,
+  type CacheBackend,
   commitVariant,
   deleteUrl,
   openBody,
@@ -117,18 +117,20 @@ const BODY_PREFIX = "undici-body:";
  * ```
  */
 export class DiskCacheStore {
-  #cache: AnyCache;
+  #cache: CacheBackend;
   #owned: boolean;
   #maxEntrySize: number;
   #onError: ((error: unknown) => void) | undefined;
 
   /**
+   * Opens the store on a cache directory, or on an open cache.
+   *
    * @param dirOrCache A cache directory (omitted: a temporary one), or an
    * open `DiskCache` or `FanoutCache` to use (not closed by `close()`).
    * @param options `maxEntrySize`, `onError`; the other options open the cache.
    * @throws {TypeError} For a cache given together with cache options, or a bad option.
    */
-  constructor(dirOrCache?: string | AnyCache, options: DiskCacheStoreOptions = {}) {
+  constructor(dirOrCache?: string | CacheBackend, options: DiskCacheStoreOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create DiskCacheStore: options must be an object: received ${String(options)}`);
     }
@@ -146,7 +148,9 @@ export class DiskCacheStore {
     if (dirOrCache instanceof DiskCache || dirOrCache instanceof FanoutCache) {
       if (Object.keys(cacheOptions).length) {
         throw new TypeError(
-          `Cannot create DiskCacheStore: cache options (${Object.keys(cacheOptions).join(", ")}) apply only when the store opens the cache, not with an open cache`,
+          `Cannot create DiskCacheStore: cache options (${
+            Object.keys(cacheOptions).join(", ")
+          }) apply only when the store opens the cache, not with an open cache`,
         );
       }
       this.#cache = dirOrCache;
@@ -158,7 +162,7 @@ export class DiskCacheStore {
   }
 
   /** The cache underneath. */
-  get cache(): AnyCache {
+  get cache(): CacheBackend {
     return this.#cache;
   }
 
@@ -251,7 +255,12 @@ export class DiskCacheStore {
           if (vary) variant.vary = vary;
           if ("file" in stored) variant.file = stored.file;
           else variant.body = stored.body;
-          commitVariant(shard, urlKey, variant, (old) => old.method === key.method && varyMatches(old.vary, key.headers));
+          commitVariant(
+            shard,
+            urlKey,
+            variant,
+            (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+          );
           committed = true;
           callback();
         }).catch((error: unknown) => {
@@ -300,7 +309,9 @@ export class DiskCacheStore {
 
 function assertKey(key: CacheKey): void {
   if (typeof key !== "object" || key === null) {
-    throw new TypeError(`Cannot use the cache key: it must be an object: received ${key === null ? "null" : typeof key}`);
+    throw new TypeError(
+      `Cannot use the cache key: it must be an object: received ${key === null ? "null" : typeof key}`,
+    );
   }
   for (const name of ["origin", "method", "path"] as const) {
     if (typeof key[name] !== "string") {
@@ -314,7 +325,9 @@ function assertKey(key: CacheKey): void {
 
 function assertValue(value: CacheValue): void {
   if (typeof value !== "object" || value === null) {
-    throw new TypeError(`Cannot store the response: it must be an object: received ${value === null ? "null" : typeof value}`);
+    throw new TypeError(
+      `Cannot store the response: it must be an object: received ${value === null ? "null" : typeof value}`,
+    );
   }
   for (const name of ["statusCode", "cachedAt", "staleAt", "deleteAt"] as const) {
     if (typeof value[name] !== "number") {
@@ -322,7 +335,9 @@ function assertValue(value: CacheValue): void {
     }
   }
   if (typeof value.statusMessage !== "string") {
-    throw new TypeError(`Cannot store the response: "statusMessage" must be a string: received ${typeof value.statusMessage}`);
+    throw new TypeError(
+      `Cannot store the response: "statusMessage" must be a string: received ${typeof value.statusMessage}`,
+    );
   }
   for (const name of ["headers", "vary"] as const) {
     const v = value[name];
