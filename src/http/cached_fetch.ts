@@ -15,6 +15,7 @@ import {
   openBody,
   readVariants,
   shardFor,
+  type SunkBody,
   type Variant,
   type VaryMap,
   varyMatches,
@@ -97,7 +98,8 @@ type ResponseBody = ConstructorParameters<typeof Response>[0];
 
 const PREFIX = "fetch:";
 const BODY_PREFIX = "fetch-body:";
-const UNSAFE = new Set(["POST", "PUT", "DELETE", "PATCH"]);
+/** Methods that change nothing (RFC 9110 section 9.2.1); a response to any other invalidates its URL. */
+const SAFE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
@@ -179,8 +181,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
   function store_(request: Request, req: CachePolicy.Request, res: Response, detail: string): Response {
     const policy = new CachePolicy(req, policyResponse(res), policyOptions);
     const vary = varyOf(res.headers, request.headers);
-    const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined &&
-      res.body !== null;
+    const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined;
     const hasValidator = res.headers.has("etag") || res.headers.has("last-modified");
     const ttl = Math.max(policy.timeToLive(), hasValidator ? keepForRevalidation : 0);
     if (!storable || ttl <= 0) {
@@ -188,14 +189,13 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     }
     const url = cacheUrl(request.url);
     const shard = shardFor(store, url);
-    const sink = new BodySink(shard, { maxSize: maxEntrySize, ttl, prefix: BODY_PREFIX });
     const meta: Meta = {
       policy: plain(policy.toObject()),
       status: res.status,
       statusText: res.statusText,
       url: res.url,
     };
-    const body = teeInto(res.body!, sink, (stored) => {
+    const commit = (stored: SunkBody) => {
       const variant: Variant<Meta> = { method: "GET", deleteAt: Date.now() + ttl, size: stored.size, meta };
       if (vary) variant.vary = vary;
       if ("file" in stored) variant.file = stored.file;
@@ -206,7 +206,14 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
         variant,
         (old) => old.method === "GET" && varyMatches(old.vary, headerObject(request.headers)),
       );
-    });
+    };
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (res.body === null || NULL_BODY.has(res.status)) {
+      void res.body?.cancel();
+      commit({ size: 0, body: new Uint8Array(0) });
+    } else {
+      body = teeInto(res.body, new BodySink(shard, { maxSize: maxEntrySize, ttl, prefix: BODY_PREFIX }), commit);
+    }
     return answer(res, body, res.headers, status(`${detail}; stored`, res.headers.get("cache-status")));
   }
 
@@ -275,7 +282,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     const method = request.method;
     if (method !== "GET" && method !== "HEAD") {
       const res = await network(request);
-      if (UNSAFE.has(method) && res.status < 400) invalidate(store, request.url, res.headers);
+      if (!SAFE.has(method) && res.status < 400) invalidate(store, request.url, res.headers);
       const prior = res.headers.get("cache-status");
       return answer(res, res.body, res.headers, status("fwd=method", prior));
     }
@@ -299,7 +306,10 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       const verdict = policy.evaluateRequest({ ...req, method: "GET" });
       if (verdict.response) {
         const ttl = Math.floor(policy.maxAge() - policy.age());
-        const hit = fromStore(shard, v, verdict.response.headers as HeaderList, `hit; ttl=${ttl}`, method);
+        const stored = verdict.response.headers as Record<string, string>;
+        const hit = notModified(request.headers, stored)
+          ? notModifiedResponse(stored, status(`hit; ttl=${ttl}`, stored["cache-status"] ?? null), v.meta.url)
+          : fromStore(shard, v, stored, `hit; ttl=${ttl}`, method);
         if (hit) {
           if (verdict.revalidation) {
             const job = revalidate(
@@ -420,7 +430,7 @@ function answer(
 function teeInto(
   source: ReadableStream<Uint8Array>,
   sink: BodySink,
-  commit: (stored: Awaited<ReturnType<BodySink["finish"]>>) => void,
+  commit: (stored: SunkBody) => void,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let storing = true;
@@ -459,6 +469,40 @@ function teeInto(
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * Whether a conditional request is answered 304 by the stored response's
+ * validators (RFC 9110 section 13.2.2): `If-None-Match` by weak comparison
+ * of entity tags, else `If-Modified-Since` against `Last-Modified`.
+ */
+function notModified(request: Headers, stored: Record<string, string>): boolean {
+  const inm = request.get("if-none-match");
+  if (inm !== null) {
+    const etag = stored["etag"];
+    if (etag === undefined) return false;
+    if (inm.trim() === "*") return true;
+    const weak = (tag: string) => tag.trim().replace(/^W\//, "");
+    return inm.split(",").some((tag) => weak(tag) === weak(etag));
+  }
+  const ims = request.get("if-modified-since");
+  const lastModified = stored["last-modified"] ?? stored["date"];
+  if (ims === null || lastModified === undefined) return false;
+  const since = Date.parse(ims), modified = Date.parse(lastModified);
+  return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
+}
+
+/** A 304 answer carrying the stored response's validators and caching headers. */
+function notModifiedResponse(stored: Record<string, string>, cacheStatus: string, url: string): Response {
+  const headers = new Headers();
+  for (const name of ["cache-control", "content-location", "date", "etag", "expires", "vary", "last-modified", "age"]) {
+    const value = stored[name];
+    if (value !== undefined) headers.set(name, value);
+  }
+  headers.set("cache-status", cacheStatus);
+  const out = new Response(null, { status: 304, statusText: "Not Modified", headers });
+  Object.defineProperty(out, "url", { value: url });
+  return out;
 }
 
 /** Reads a response's body to the end (so that it is stored), keeping none of it. */
