@@ -217,16 +217,25 @@ export class BodySink {
     return new Promise((resolve, reject) => this.#waiter = { resolve, reject });
   }
 
+  /**
+   * Ends a body still held in memory, at once (so that a store can commit
+   * it before anyone else gets a turn); `undefined` when it went to a file.
+   */
+  finishInline(): SunkBody | undefined {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#controller !== undefined) return undefined;
+    this.#ended = true;
+    const body = concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    return { size: this.#size, body };
+  }
+
   /** Ends the body: answers where it is stored (the file is complete on disk). */
   async finish(): Promise<SunkBody> {
-    if (this.#failure !== undefined) throw this.#failure;
+    const inline = this.finishInline();
+    if (inline) return inline;
     this.#ended = true;
-    if (this.#controller === undefined) {
-      const body = concat(this.#chunks, this.#size);
-      this.#chunks = [];
-      return { size: this.#size, body };
-    }
-    this.#controller.close();
+    this.#controller!.close();
     await this.#stored;
     return { size: this.#size, file: this.#key };
   }

@@ -17,6 +17,7 @@ import {
   openBody,
   readVariants,
   shardFor,
+  type SunkBody,
   type Variant,
   type VaryMap,
   varyMatches,
@@ -250,7 +251,7 @@ export class DiskCacheStore {
         });
       },
       final(callback) {
-        sink.finish().then((stored) => {
+        const store = (stored: SunkBody) => {
           const variant: Variant<Meta> = { method: key.method, deleteAt, size: stored.size, meta };
           if (vary) variant.vary = vary;
           if ("file" in stored) variant.file = stored.file;
@@ -262,8 +263,8 @@ export class DiskCacheStore {
             (old) => old.method === key.method && varyMatches(old.vary, key.headers),
           );
           committed = true;
-          callback();
-        }).catch((error: unknown) => {
+        };
+        const fail = (error: unknown) => {
           report(error);
           const file = sink.fileKey;
           if (file !== undefined) {
@@ -274,7 +275,22 @@ export class DiskCacheStore {
             }
           }
           callback(error as Error);
-        });
+        };
+        // A body in memory commits now, as undici's own stores do, so the
+        // response is stored before the client's next request can look.
+        try {
+          const inline = sink.finishInline();
+          if (inline) {
+            store(inline);
+            return callback();
+          }
+        } catch (error) {
+          return fail(error);
+        }
+        sink.finish().then((stored) => {
+          store(stored);
+          callback();
+        }).catch(fail);
       },
       destroy(error, callback) {
         if (committed) return callback(error);
