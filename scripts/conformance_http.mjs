@@ -254,6 +254,18 @@ function doc(table, rows, regressions, timing) {
   out.push("Every test DiskCacheStore fails, MemoryCacheStore fails too: the interceptor decides what to store and reuse, the");
   out.push("store only keeps and selects responses; the shared failures are undici's (partial content, `Age`/`Expires` parsing,");
   out.push("heuristic freshness of some statuses, stale-on-close, HEAD updates, and the checks undici does not implement).");
+  const ours8 = rows.find((r) => r && !r.error && r.name === "undici 8 DiskCacheStore");
+  const mem8 = rows.find((r) => r && !r.error && r.name === "undici 8 MemoryCacheStore");
+  if (ours8 && mem8) {
+    const failed = Object.keys(ours8.results).filter((id) => ours8.results[id] !== true && kinds.has(id));
+    out.push("");
+    out.push(`Every DiskCacheStore failure (undici 8, Node 24; ${failed.length}), with whether MemoryCacheStore failed it in the same run:`);
+    out.push("");
+    for (const id of failed) {
+      const shared = mem8.results[id] !== true ? "MemoryCacheStore too" : "MemoryCacheStore passed (see the reruns above)";
+      out.push(`- \`${id}\` (${kinds.get(id).kind}; ${shared}): ${String(ours8.results[id][1])}; ${reasonFor(id)}`);
+    }
+  }
   out.push("");
   const node = rows.find((r) => r && !r.error && r.name === "cachedFetch" && r.runtime === "Node 24");
   const mem = rows.find((r) => r && !r.error && r.name === "undici 8 MemoryCacheStore");
