@@ -274,6 +274,84 @@ describe("cachedFetch", () => {
     assert.equal((await get("/fan", undefined, byDir)).body, "GET 3");
   });
 
+  it("cachedFetch() answers conditional requests from a fresh stored response, and stores a 204", async () => {
+    const lastModified = new Date(Date.now() - 3600_000).toUTCString();
+    server.routes.set(
+      "/cond",
+      (_q, res, n) =>
+        res.writeHead(200, { "cache-control": "max-age=60", etag: 'W/"c1"', "last-modified": lastModified }).end(
+          `c ${n}`,
+        ),
+    );
+    await get("/cond");
+    const cases: [Record<string, string>, number][] = [
+      [{ "if-none-match": '"c1"' }, 304],
+      [{ "if-none-match": '"x", W/"c1"' }, 304],
+      [{ "if-none-match": "*" }, 304],
+      [{ "if-none-match": '"other"' }, 200],
+      [{ "if-modified-since": new Date().toUTCString() }, 304],
+      [{ "if-modified-since": new Date(Date.now() - 7200_000).toUTCString() }, 200],
+      [{ "if-modified-since": "not a date" }, 200],
+    ];
+    for (const [headers, expected] of cases) {
+      const r = await get("/cond", { headers });
+      assert.equal(r.status, expected, JSON.stringify(headers));
+      if (expected === 304) assert.equal(r.res.headers.get("etag"), 'W/"c1"');
+    }
+    assert.equal(server.hits.get("/cond"), 1);
+    server.routes.set("/noetag", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`ne ${n}`));
+    await get("/noetag");
+    assert.equal((await get("/noetag", { headers: { "if-none-match": '"a"' } })).status, 200);
+    assert.equal((await get("/noetag", { headers: { "if-modified-since": new Date().toUTCString() } })).status, 304);
+    server.routes.set("/204", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());
+    assert.equal((await get("/204")).cacheStatus, "diskcache; fwd=uri-miss; stored");
+    const again = await get("/204");
+    assert.equal(again.status, 204);
+    assert.match(again.cacheStatus, /hit/);
+  });
+
+  it("cachedFetch() goes to the network when a stored body file is gone, and for a HEAD needing revalidation", async () => {
+    using fdir = tempDir();
+    using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
+    const f = cachedFetch(small);
+    server.routes.set(
+      "/gone",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end("g".repeat(5000) + n),
+    );
+    server.routes.set("/gone-etag", (req, res, n) => {
+      if (req.headers["if-none-match"] === '"g"') return void res.writeHead(304, { etag: '"g"' }).end();
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"g"' }).end("e".repeat(5000) + n);
+    });
+    await get("/gone", undefined, f);
+    await get("/gone-etag", undefined, f);
+    // Remove the body items, keeping the URL items (as eviction may).
+    for (const key of [...small.keys()]) if (String(key).startsWith("fetch-body:")) small.delete(key as string);
+    assert.equal((await get("/gone", undefined, f)).body.slice(-2), "g2");
+    // The 304 finds no body to reuse, so the request goes out again unconditionally.
+    assert.equal((await get("/gone-etag", undefined, f)).body.slice(-2), "e3");
+    const head = await get("/gone-etag", { method: "HEAD" }, f);
+    assert.equal(head.cacheStatus, "diskcache; fwd=method");
+  });
+
+  it("cachedFetch() stores nothing of a body the server cuts off, and ignores a Location that is no URL", async () => {
+    server.routes.set("/cut", (_q, res) => {
+      res.writeHead(200, { "cache-control": "max-age=60", "content-length": "100000" });
+      res.write(new Uint8Array(50_000));
+      setTimeout(() => res.destroy(), 20);
+    });
+    const before = valueFiles(dir.path);
+    await assert.rejects(get("/cut"));
+    assert.equal(valueFiles(dir.path), before);
+    assert.equal(cache.has("fetch:" + origin + "/cut"), false);
+    server.routes.set("/badloc", (req, res) => {
+      if (req.method === "POST") return void res.writeHead(201, { location: "http://[bad" }).end();
+      res.writeHead(200, { "cache-control": "max-age=60" }).end("b");
+    });
+    await get("/badloc");
+    await get("/badloc", { method: "POST", body: "x" });
+    assert.equal((await get("/badloc")).cacheStatus, "diskcache; fwd=uri-miss; stored");
+  });
+
   it("cachedFetch() rejects a bad cache or options with a TypeError", () => {
     assert.throws(() => cachedFetch({} as DiskCache), /must be a DiskCache, a FanoutCache or a directory/);
     assert.throws(() => cachedFetch(null as unknown as DiskCache), TypeError);

@@ -206,6 +206,22 @@ describe("DiskCacheStore", () => {
     assert.ok(hits > 0 && hits < 20, `some responses were evicted (${hits} left)`);
   });
 
+  it("DiskCacheStore reports a body it could not store to onError, and stores nothing", async () => {
+    using dir = tempDir();
+    const cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    const errors: unknown[] = [];
+    const store = new DiskCacheStore(cache, { onError: (e) => errors.push(e) });
+    const w = store.createWriteStream(key("/fail"), value());
+    const failed = new Promise((resolve) => w.once("error", resolve).once("close", resolve));
+    w.write(Buffer.alloc(4096));
+    await new Promise((r) => setImmediate(r));
+    cache.close();
+    w.end();
+    await failed;
+    assert.ok(errors.length >= 1, "the failure reached onError");
+    assert.equal(valueFiles(dir.path).length, 0);
+  });
+
   it("DiskCacheStore rejects malformed keys, values and options with a TypeError", () => {
     using store = new DiskCacheStore();
     const bad: unknown[] = [null, "k", { origin: 1, method: "GET", path: "/" }, { ...key(), headers: "x" }];

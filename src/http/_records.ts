@@ -163,11 +163,6 @@ export class BodySink {
     this.#key = newBodyKey(options.prefix);
   }
 
-  /** Bytes received so far. */
-  get size(): number {
-    return this.#size;
-  }
-
   /**
    * Takes one chunk. Resolves (or returns) when more may be written; rejects
    * with a {@linkcode TooLarge} past `maxSize`, or with the storage error.
@@ -201,6 +196,13 @@ export class BodySink {
         const w = this.#waiter;
         this.#waiter = undefined;
         w?.resolve();
+      },
+      cancel: (reason) => {
+        // setStream stopped reading (the cache was closed): nothing more is stored.
+        this.#failure ??= reason ?? new Error("Cannot store the response body: the cache stopped reading it");
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w?.reject(this.#failure);
       },
     }, new CountQueuingStrategy({ highWaterMark: 8 }));
     this.#stored = this.#shard.setStream(this.#key, stream, { ttl: this.#ttl });
