@@ -37,7 +37,9 @@ function startServer() {
     };
     pump();
   });
-  return new Promise((done) => server.listen(0, "127.0.0.1", () => done({ base: `http://127.0.0.1:${server.address().port}`, server })));
+  return new Promise((done) =>
+    server.listen(0, "127.0.0.1", () => done({ base: `http://127.0.0.1:${server.address().port}`, server }))
+  );
 }
 
 /**
@@ -69,8 +71,22 @@ export async function http({ root, quick, bin }) {
       for (const phase of ["first process", "restart"]) {
         console.log(`running http: ${row.label} (${row.runtime}), ${phase}...`);
         const [cmd, ...pre] = row.cmd;
-        const r = await runAsync(cmd, [...pre, worker, row.cache, base, dir, src, String(urls), String(requests), String(maxMiB)], root);
-        runs.push(r.code === 0 ? { phase, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) } : { phase, error: r.stderr.slice(-500) });
+        const r = await runAsync(cmd, [
+          ...pre,
+          worker,
+          row.cache,
+          base,
+          dir,
+          src,
+          String(urls),
+          String(requests),
+          String(maxMiB),
+        ], root);
+        runs.push(
+          r.code === 0
+            ? { phase, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) }
+            : { phase, error: r.stderr.slice(-500) },
+        );
       }
       rmSync(dir, { recursive: true, force: true });
       data.rows.push({ ...row, cmd: undefined, runs });
@@ -104,14 +120,22 @@ function render(data) {
         lines.push(`| ${row.label} | ${row.runtime} | ${r.phase} | failed | | | | | |`);
         continue;
       }
-      const ratio = memory && !memory.error && r.phase === "first process" ? `${(r.reqPerSec / memory.reqPerSec).toFixed(2)}x` : "";
+      const ratio = memory && !memory.error && r.phase === "first process"
+        ? `${(r.reqPerSec / memory.reqPerSec).toFixed(2)}x`
+        : "";
       lines.push(
-        `| ${row.label} | ${row.runtime} | ${r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} ms | ${r.p99ms.toFixed(2)} ms | ${(r.hitRatio * 100).toFixed(1)}% | ${ratio} | +${Math.max(0, r.rssGrowthMiB).toFixed(0)} MiB |`,
+        `| ${row.label} | ${row.runtime} | ${r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} ms | ${
+          r.p99ms.toFixed(2)
+        } ms | ${(r.hitRatio * 100).toFixed(1)}% | ${ratio} | +${Math.max(0, r.rssGrowthMiB).toFixed(0)} MiB |`,
       );
     }
   }
   return `## HTTP caching (bench/http_bench.mjs, bench/sections/http.mjs)
-${data.quick ? "\n**Quick mode** (`--quick`): 200 URLs up to 1 MiB, 1,000 requests; run without `--quick` for 1,000 URLs up to 10 MiB.\n" : ""}
+${
+    data.quick
+      ? "\n**Quick mode** (`--quick`): 200 URLs up to 1 MiB, 1,000 requests; run without `--quick` for 1,000 URLs up to 10 MiB.\n"
+      : ""
+  }
 A local node:http server; ${data.urls} URLs with bodies from 1 KiB to ${data.maxMiB} MiB (log-uniform, independent of
 popularity), ${data.requests} requests in a Zipf (s = 1) mix, one at a time, each body read to the end as a stream.
 undici's stores and ours run under undici 8's \`interceptors.cache\` through undici's \`fetch\`; MemoryCacheStore is
@@ -125,6 +149,10 @@ ${lines.join("\n")}
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
-  const { markdown } = await http({ root, quick: process.argv.includes("--quick"), bin: (n) => join(root, "node_modules", ".bin", n) });
+  const { markdown } = await http({
+    root,
+    quick: process.argv.includes("--quick"),
+    bin: (n) => join(root, "node_modules", ".bin", n),
+  });
   console.log(markdown);
 }
