@@ -1,0 +1,275 @@
+/**
+ * The storage layout shared by {@linkcode DiskCacheStore} and `cachedFetch`.
+ *
+ * One cache item per URL (origin + path) holds the list of its stored
+ * responses (variants: one per method and per set of `Vary`-selected request
+ * header values). A body smaller than the cache's `minFileSize` lives inline
+ * in its variant; a larger one is streamed into a value file of its own under
+ * a random body key, in the same shard as its URL item, so that one
+ * transaction of that shard replaces or removes a URL's variants and bodies
+ * together. Items expire at the latest `deleteAt` of their variants.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { DiskCache } from "../disk_cache.ts";
+import type { FanoutCache } from "../fanout.ts";
+
+/** The caches a `DiskCacheStore` or `cachedFetch` can live in: a DiskCache, or a FanoutCache (each URL in one shard). */
+export type CacheBackend = DiskCache | FanoutCache;
+
+/** Request header values a stored response's `Vary` selects, by lower-case name (`null`: absent). */
+export type VaryMap = Record<string, string | string[] | null>;
+
+/** One stored response: what every layout user keeps, plus its own `meta`. */
+export interface Variant<M> {
+  method: string;
+  vary?: VaryMap;
+  /** Epoch ms after which the variant is gone. */
+  deleteAt: number;
+  /** Body size in bytes. */
+  size: number;
+  /** The body, when stored inline. */
+  body?: Uint8Array;
+  /** The body key, when the body is in a value file. */
+  file?: string;
+  meta: M;
+}
+
+interface UrlItem<M> {
+  variants: Variant<M>[];
+}
+
+/** The cache a URL's items live in: the shard of a FanoutCache, or the cache itself. */
+export function shardFor(cache: CacheBackend, urlKey: string): DiskCache {
+  return "shardOf" in cache ? cache.shardOf(urlKey) : cache;
+}
+
+/** Whether the request headers `headers` select a variant stored with `vary`. */
+export function varyMatches(
+  vary: VaryMap | undefined,
+  headers: Record<string, string | string[]> | undefined,
+): boolean {
+  if (!vary) return true;
+  for (const name of Object.keys(vary)) {
+    if (!sameHeader(headers?.[name], vary[name])) return false;
+  }
+  return true;
+}
+
+function sameHeader(a: string | string[] | null | undefined, b: string | string[] | null | undefined): boolean {
+  if (a == null || b == null) return a == null && b == null;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}
+
+/** The live variants of `urlKey` (those whose `deleteAt` is still ahead). */
+export function readVariants<M>(shard: DiskCache, urlKey: string, now: number): Variant<M>[] {
+  const item = shard.get<UrlItem<M>>(urlKey);
+  if (!item || !Array.isArray(item.variants)) return [];
+  return item.variants.filter((v) => v.deleteAt > now);
+}
+
+/**
+ * Stores `variant` for `urlKey` in one transaction, replacing the variants
+ * `replaces` picks and dropping expired ones (their body files go too).
+ */
+export function commitVariant<M>(
+  shard: DiskCache,
+  urlKey: string,
+  variant: Variant<M>,
+  replaces: (old: Variant<M>) => boolean,
+): void {
+  shard.transact(() => {
+    const now = Date.now();
+    const item = shard.get<UrlItem<M>>(urlKey);
+    const kept: Variant<M>[] = [];
+    const dropped: string[] = [];
+    for (const old of item?.variants ?? []) {
+      if (old.deleteAt <= now || replaces(old)) {
+        if (old.file !== undefined && old.file !== variant.file) dropped.push(old.file);
+      } else kept.push(old);
+    }
+    kept.push(variant);
+    const until = Math.max(...kept.map((v) => v.deleteAt));
+    shard.set(urlKey, { variants: kept }, { ttl: Math.max(1, until - now) });
+    if (dropped.length) shard.deleteMany(dropped);
+  });
+}
+
+/** Removes every variant of `urlKey` and their body files; `true` when there were any. */
+export function deleteUrl(shard: DiskCache, urlKey: string): boolean {
+  return shard.transact(() => {
+    const item = shard.get<UrlItem<unknown>>(urlKey);
+    if (item === undefined) return false;
+    const files = (item.variants ?? []).flatMap((v) => v.file === undefined ? [] : [v.file]);
+    if (files.length) shard.deleteMany(files);
+    return shard.delete(urlKey);
+  });
+}
+
+/**
+ * The body of `variant`: its inline bytes, or a stream of its value file
+ * (opened now, so it reads the body as it was), or `undefined` when the file
+ * is gone (evicted: treat the variant as a miss).
+ */
+export function openBody<M>(
+  shard: DiskCache,
+  variant: Variant<M>,
+): Uint8Array | ReadableStream<Uint8Array> | undefined {
+  if (variant.file === undefined) return variant.body ?? new Uint8Array(0);
+  return shard.getStream(variant.file);
+}
+
+/** A fresh random body key. */
+export function newBodyKey(prefix: string): string {
+  return `${prefix}${randomUUID()}`;
+}
+
+/** What a finished {@linkcode BodySink} holds: inline bytes or a body key. */
+export type SunkBody = { size: number; body: Uint8Array } | { size: number; file: string };
+
+/** Thrown into a body stream that passed its size limit. */
+export class TooLarge extends RangeError {
+  override name = "RangeError";
+}
+
+/**
+ * Receives a response body chunk by chunk: keeps it in memory while it is
+ * smaller than `minFileSize`, then streams it (buffered chunks first) into a
+ * value file with `setStream`, with backpressure: `write` resolves when the
+ * file has room for more. `abort` or an error stores nothing (the file is
+ * removed by `setStream`); passing `maxSize` aborts.
+ */
+export class BodySink {
+  #shard: DiskCache;
+  #minFileSize: number;
+  #maxSize: number;
+  #ttl: number;
+  #key: string;
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #stored: Promise<boolean> | undefined;
+  #failure: unknown;
+  #waiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #ended = false;
+
+  constructor(shard: DiskCache, options: { maxSize: number; ttl: number; prefix: string }) {
+    this.#shard = shard;
+    this.#minFileSize = shard.minFileSize;
+    this.#maxSize = options.maxSize;
+    this.#ttl = Math.max(1, options.ttl);
+    this.#key = newBodyKey(options.prefix);
+  }
+
+  /**
+   * Takes one chunk. Resolves (or returns) when more may be written; rejects
+   * with a {@linkcode TooLarge} past `maxSize`, or with the storage error.
+   */
+  write(chunk: Uint8Array): Promise<void> | void {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#ended) return Promise.reject(new TypeError("Cannot write a response body: it has already ended"));
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#maxSize) {
+      const error = new TooLarge(`Cannot cache the response: its body passed maxEntrySize (${this.#maxSize} bytes)`);
+      return this.abort(error).then(() => Promise.reject(error));
+    }
+    if (this.#controller === undefined) {
+      this.#chunks.push(chunk);
+      if (this.#size < this.#minFileSize) return;
+      this.#startFile();
+      return this.#room();
+    }
+    this.#controller.enqueue(chunk);
+    return this.#room();
+  }
+
+  #startFile(): void {
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+        for (const c of this.#chunks) controller.enqueue(c);
+        this.#chunks = [];
+      },
+      pull: () => {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w?.resolve();
+      },
+      cancel: (reason) => {
+        // setStream stopped reading (the cache was closed): nothing more is stored.
+        this.#failure ??= reason ?? new Error("Cannot store the response body: the cache stopped reading it");
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w?.reject(this.#failure);
+      },
+    }, new CountQueuingStrategy({ highWaterMark: 8 }));
+    this.#stored = this.#shard.setStream(this.#key, stream, { ttl: this.#ttl });
+    this.#stored.catch((error: unknown) => {
+      this.#failure ??= error;
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w?.reject(error);
+    });
+  }
+
+  #room(): Promise<void> | void {
+    if ((this.#controller?.desiredSize ?? 1) > 0) return;
+    return new Promise((resolve, reject) => this.#waiter = { resolve, reject });
+  }
+
+  /**
+   * Ends a body still held in memory, at once (so that a store can commit
+   * it before anyone else gets a turn); `undefined` when it went to a file.
+   */
+  finishInline(): SunkBody | undefined {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#controller !== undefined) return undefined;
+    this.#ended = true;
+    const body = concat(this.#chunks, this.#size);
+    this.#chunks = [];
+    return { size: this.#size, body };
+  }
+
+  /** Ends the body: answers where it is stored (the file is complete on disk). */
+  async finish(): Promise<SunkBody> {
+    const inline = this.finishInline();
+    if (inline) return inline;
+    this.#ended = true;
+    this.#controller!.close();
+    await this.#stored;
+    return { size: this.#size, file: this.#key };
+  }
+
+  /** The body key of a body that went to a file (to remove it if the commit fails). */
+  get fileKey(): string | undefined {
+    return this.#controller === undefined ? undefined : this.#key;
+  }
+
+  /** Stops and stores nothing; resolves once a started value file is removed. */
+  async abort(reason?: unknown): Promise<void> {
+    this.#failure ??= reason ?? new Error("The response body was aborted");
+    this.#ended = true;
+    this.#chunks = [];
+    if (this.#controller === undefined) return;
+    try {
+      this.#controller.error(this.#failure);
+    } catch {
+      // already closed: the file is complete, and removed below
+    }
+    const stored = await this.#stored!.then(() => true, () => false);
+    if (stored) this.#shard.delete(this.#key);
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,367 @@
+/**
+ * {@linkcode DiskCacheStore}: a DiskCache as the store of undici's cache
+ * interceptor, so that Node's own `fetch` caches HTTP responses on disk.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { Readable, Writable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+import { FanoutCache } from "../fanout.ts";
+import {
+  BodySink,
+  type CacheBackend,
+  commitVariant,
+  deleteUrl,
+  openBody,
+  readVariants,
+  shardFor,
+  type SunkBody,
+  type Variant,
+  type VaryMap,
+  varyMatches,
+} from "./_records.ts";
+
+/** The request a cached response is looked up or stored for (undici's `CacheKey`). */
+export interface CacheKey {
+  /** Scheme, host and port, e.g. `"http://localhost:8080"`. */
+  origin: string;
+  /** The request method. */
+  method: string;
+  /** Path and query. */
+  path: string;
+  /** Request headers, names in lower case. */
+  headers?: Record<string, string | string[]>;
+}
+
+/** Cache-Control directives of a stored response, as undici parses them. */
+export type CacheControlDirectives = Record<string, true | number | string[] | undefined>;
+
+/** A response to store (undici's `CacheValue`); the body arrives through the write stream. */
+export interface CacheValue {
+  /** The status code. */
+  statusCode: number;
+  /** The status text. */
+  statusMessage: string;
+  /** Response headers. */
+  headers: Record<string, string | string[]>;
+  /** Request header values the response's `Vary` selects (`null`: absent from the request). */
+  vary?: VaryMap;
+  /** The response's strong validator, when usable. */
+  etag?: string;
+  /** The response's Cache-Control directives. */
+  cacheControlDirectives?: CacheControlDirectives;
+  /** When it was stored (epoch ms). */
+  cachedAt: number;
+  /** When it turns stale (epoch ms). */
+  staleAt: number;
+  /** When it must be forgotten (epoch ms); kept until then for revalidation. */
+  deleteAt: number;
+}
+
+/** A stored response as {@linkcode DiskCacheStore.get} answers it (undici's `GetResult`). */
+export interface GetResult extends CacheValue {
+  /** The body: a one-chunk array when small, else a stream from its value file. */
+  body: Buffer[] | Readable;
+  /** The response's Cache-Control directives. */
+  cacheControlDirectives: CacheControlDirectives;
+}
+
+/** Options of {@linkcode DiskCacheStore}: the store's own, then the cache's when the store opens it. */
+export interface DiskCacheStoreOptions extends DiskCacheOptions {
+  /**
+   * The largest body stored, in bytes; a longer one is dropped as it
+   * arrives and leaves nothing behind. The cache's `sizeLimit` bounds it too.
+   *
+   * @default {Infinity}
+   */
+  maxEntrySize?: number;
+  /** Called with errors the store hides from undici (a body that could not be written). */
+  onError?: (error: unknown) => void;
+}
+
+type Meta = Omit<CacheValue, "vary" | "deleteAt">;
+
+/** Prefix of the URL items this store writes. */
+export const STORE_PREFIX = "undici:";
+const BODY_PREFIX = "undici-body:";
+
+/**
+ * undici's `CacheStore` on a {@linkcode DiskCache} (or a
+ * {@linkcode FanoutCache}): responses persist across restarts, many
+ * processes share one directory, the cache's `sizeLimit` and eviction
+ * policy apply, and bodies at or above the cache's `minFileSize` stream
+ * into and out of value files (never held in memory whole). A response
+ * whose body errors, is aborted or passes `maxEntrySize` leaves nothing
+ * behind. Stale responses are kept until their `deleteAt` for revalidation.
+ *
+ * @example Cache Node's global fetch on disk
+ * ```ts ignore
+ * import { Agent, interceptors, setGlobalDispatcher } from "undici";
+ * import { DiskCacheStore } from "@diskcache/diskcache/http";
+ * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore("/var/cache/http") })));
+ * await fetch("https://example.com/"); // stored; the next call within max-age comes from disk
+ * ```
+ *
+ * @example Store and read a response directly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCacheStore } from "../../http.ts";
+ * using store = new DiskCacheStore();
+ * const key = { origin: "http://example.test", method: "GET", path: "/", headers: {} };
+ * const now = Date.now();
+ * const value = { statusCode: 200, statusMessage: "OK", headers: {}, cachedAt: now, staleAt: now + 60_000, deleteAt: now + 120_000 };
+ * const writable = store.createWriteStream(key, value);
+ * await new Promise((resolve) => writable.end("hello", resolve));
+ * assert.equal(Buffer.concat(store.get(key)!.body as Buffer[]).toString(), "hello");
+ * ```
+ */
+export class DiskCacheStore {
+  #cache: CacheBackend;
+  #owned: boolean;
+  #maxEntrySize: number;
+  #onError: ((error: unknown) => void) | undefined;
+
+  /**
+   * Opens the store on a cache directory, or on an open cache.
+   *
+   * @param dirOrCache A cache directory (omitted: a temporary one), or an
+   * open `DiskCache` or `FanoutCache` to use (not closed by `close()`).
+   * @param options `maxEntrySize`, `onError`; the other options open the cache.
+   * @throws {TypeError} For a cache given together with cache options, or a bad option.
+   */
+  constructor(dirOrCache?: string | CacheBackend, options: DiskCacheStoreOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot create DiskCacheStore: options must be an object: received ${String(options)}`);
+    }
+    const { maxEntrySize = Infinity, onError, ...cacheOptions } = options;
+    if (typeof maxEntrySize !== "number" || !(maxEntrySize >= 0)) {
+      throw new TypeError(
+        `Cannot create DiskCacheStore: "maxEntrySize" must be a non-negative number: received ${String(maxEntrySize)}`,
+      );
+    }
+    if (onError !== undefined && typeof onError !== "function") {
+      throw new TypeError(`Cannot create DiskCacheStore: "onError" must be a function: received ${typeof onError}`);
+    }
+    this.#maxEntrySize = maxEntrySize;
+    this.#onError = onError;
+    if (dirOrCache instanceof DiskCache || dirOrCache instanceof FanoutCache) {
+      if (Object.keys(cacheOptions).length) {
+        throw new TypeError(
+          `Cannot create DiskCacheStore: cache options (${
+            Object.keys(cacheOptions).join(", ")
+          }) apply only when the store opens the cache, not with an open cache`,
+        );
+      }
+      this.#cache = dirOrCache;
+      this.#owned = false;
+    } else {
+      this.#cache = new DiskCache(dirOrCache, cacheOptions);
+      this.#owned = true;
+    }
+  }
+
+  /** The cache underneath. */
+  get cache(): CacheBackend {
+    return this.#cache;
+  }
+
+  /**
+   * Whether the store can take no more: only with the eviction policy
+   * `"none"` and the cache at its `sizeLimit` (otherwise the cache evicts).
+   *
+   * @returns `true` when full.
+   */
+  isFull(): boolean {
+    const policy = this.#cache instanceof FanoutCache
+      ? this.#cache.shards[0]!.evictionPolicy
+      : this.#cache.evictionPolicy;
+    return policy === "none" && this.#cache.volume() >= this.#cache.sizeLimit;
+  }
+
+  /**
+   * The stored response for `key`: same method, not past its `deleteAt`,
+   * and every request header its `Vary` names equal; the newest such one.
+   *
+   * @param key The request.
+   * @returns The response, or `undefined`.
+   * @throws {TypeError} For a malformed key.
+   */
+  get(key: CacheKey): GetResult | undefined {
+    assertKey(key);
+    const urlKey = STORE_PREFIX + key.origin + key.path;
+    const shard = shardFor(this.#cache, urlKey);
+    const variants = readVariants<Meta>(shard, urlKey, Date.now());
+    for (let i = variants.length - 1; i >= 0; i--) {
+      const v = variants[i]!;
+      if (v.method !== key.method || !varyMatches(v.vary, key.headers)) continue;
+      const body = openBody(shard, v);
+      if (body === undefined) return undefined;
+      const result: GetResult = {
+        ...v.meta,
+        cacheControlDirectives: v.meta.cacheControlDirectives ?? {},
+        deleteAt: v.deleteAt,
+        body: body instanceof Uint8Array
+          ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
+          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
+      };
+      if (v.vary) result.vary = v.vary;
+      return result;
+    }
+    return undefined;
+  }
+
+  /**
+   * A stream that takes the body of the response `value` to `key`; the
+   * response is readable with `get` once the stream has finished, and
+   * replaces the stored one of the same method and `Vary` selection.
+   *
+   * @param key The request.
+   * @param value The response, without its body.
+   * @returns The body's writable stream.
+   * @throws {TypeError} For a malformed key or value.
+   */
+  createWriteStream(key: CacheKey, value: CacheValue): Writable {
+    assertKey(key);
+    assertValue(value);
+    const urlKey = STORE_PREFIX + key.origin + key.path;
+    const shard = shardFor(this.#cache, urlKey);
+    const sink = new BodySink(shard, {
+      maxSize: this.#maxEntrySize,
+      ttl: value.deleteAt - Date.now(),
+      prefix: BODY_PREFIX,
+    });
+    const report = (error: unknown) => this.#onError?.(error);
+    const { vary, deleteAt, ...rest } = value;
+    const meta: Meta = { ...rest };
+    if (meta.etag === undefined) delete meta.etag;
+    if (meta.cacheControlDirectives === undefined) delete meta.cacheControlDirectives;
+    let committed = false;
+    return new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        const room = sink.write(chunk);
+        if (room === undefined) return callback();
+        room.then(() => callback(), (error: unknown) => {
+          if (!(error instanceof RangeError)) report(error);
+          // Like undici's own stores: stop without an error event, which
+          // would make undici delete the entry already stored.
+          this.destroy();
+          callback();
+        });
+      },
+      final(callback) {
+        const store = (stored: SunkBody) => {
+          const variant: Variant<Meta> = { method: key.method, deleteAt, size: stored.size, meta };
+          if (vary) variant.vary = vary;
+          if ("file" in stored) variant.file = stored.file;
+          else variant.body = stored.body;
+          commitVariant(
+            shard,
+            urlKey,
+            variant,
+            (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+          );
+          committed = true;
+        };
+        const fail = (error: unknown) => {
+          report(error);
+          const file = sink.fileKey;
+          if (file !== undefined) {
+            try {
+              shard.delete(file);
+            } catch (e) {
+              report(e);
+            }
+          }
+          callback(error as Error);
+        };
+        // A body in memory commits now, as undici's own stores do, so the
+        // response is stored before the client's next request can look.
+        try {
+          const inline = sink.finishInline();
+          if (inline) {
+            store(inline);
+            return callback();
+          }
+        } catch (error) {
+          return fail(error);
+        }
+        sink.finish().then((stored) => {
+          store(stored);
+          callback();
+        }).catch(fail);
+      },
+      destroy(error, callback) {
+        if (committed) return callback(error);
+        sink.abort(error ?? undefined).then(() => callback(error));
+      },
+    });
+  }
+
+  /**
+   * Removes every stored response of `key`'s origin and path (all methods
+   * and variants) and their body files.
+   *
+   * @param key The request (its `origin` and `path` count).
+   * @throws {TypeError} For a malformed key.
+   */
+  delete(key: CacheKey): void {
+    assertKey(key);
+    const urlKey = STORE_PREFIX + key.origin + key.path;
+    deleteUrl(shardFor(this.#cache, urlKey), urlKey);
+  }
+
+  /** Closes the cache if the store opened it. */
+  close(): void {
+    if (this.#owned) this.#cache.close();
+  }
+
+  /** Same as {@linkcode DiskCacheStore.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function assertKey(key: CacheKey): void {
+  if (typeof key !== "object" || key === null) {
+    throw new TypeError(
+      `Cannot use the cache key: it must be an object: received ${key === null ? "null" : typeof key}`,
+    );
+  }
+  for (const name of ["origin", "method", "path"] as const) {
+    if (typeof key[name] !== "string") {
+      throw new TypeError(`Cannot use the cache key: "${name}" must be a string: received ${typeof key[name]}`);
+    }
+  }
+  if (key.headers !== undefined && (typeof key.headers !== "object" || key.headers === null)) {
+    throw new TypeError(`Cannot use the cache key: "headers" must be an object: received ${typeof key.headers}`);
+  }
+}
+
+function assertValue(value: CacheValue): void {
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(
+      `Cannot store the response: it must be an object: received ${value === null ? "null" : typeof value}`,
+    );
+  }
+  for (const name of ["statusCode", "cachedAt", "staleAt", "deleteAt"] as const) {
+    if (typeof value[name] !== "number") {
+      throw new TypeError(`Cannot store the response: "${name}" must be a number: received ${typeof value[name]}`);
+    }
+  }
+  if (typeof value.statusMessage !== "string") {
+    throw new TypeError(
+      `Cannot store the response: "statusMessage" must be a string: received ${typeof value.statusMessage}`,
+    );
+  }
+  for (const name of ["headers", "vary"] as const) {
+    const v = value[name];
+    if (v != null && typeof v !== "object") {
+      throw new TypeError(`Cannot store the response: "${name}" must be an object: received ${typeof v}`);
+    }
+  }
+  if (value.etag !== undefined && typeof value.etag !== "string") {
+    throw new TypeError(`Cannot store the response: "etag" must be a string: received ${typeof value.etag}`);
+  }
+}

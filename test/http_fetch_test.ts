@@ -1,0 +1,362 @@
+// cachedFetch against a real local HTTP server, on every row.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache, FanoutCache } from "../mod.ts";
+import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
+import { tempDir } from "./_helpers.ts";
+import { TestServer } from "./_http_server.ts";
+
+function valueFiles(dir: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(".val")) n++;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
+function staleness(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1100));
+}
+
+describe("cachedFetch", () => {
+  const server = new TestServer();
+  let origin = "";
+  const dir = tempDir();
+  let cache: DiskCache;
+  let fetch: CachedFetch;
+  before(async () => {
+    origin = await server.listen();
+    cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 1024 });
+    fetch = cachedFetch(cache);
+  });
+  after(async () => {
+    cache?.close();
+    await server.close();
+    dir[Symbol.dispose]();
+  });
+
+  async function get(path: string, init?: RequestInit, via: FetchLike = fetch) {
+    const res = await via(origin + path, init);
+    return { status: res.status, cacheStatus: res.headers.get("cache-status") ?? "", body: await res.text(), res };
+  }
+
+  it("cachedFetch() answers a fresh response from the cache, saying so in Cache-Status", async () => {
+    server.routes.set(
+      "/fresh",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60", "x-n": String(n) }).end(`fresh ${n}`),
+    );
+    const first = await get("/fresh");
+    assert.equal(first.body, "fresh 1");
+    assert.equal(first.cacheStatus, "diskcache; fwd=uri-miss; stored");
+    assert.equal(first.res.url, origin + "/fresh");
+    const second = await get("/fresh");
+    assert.equal(second.body, "fresh 1");
+    assert.match(second.cacheStatus, /^diskcache; hit; ttl=\d+$/);
+    assert.equal(second.res.headers.get("x-n"), "1");
+    assert.equal(second.res.url, origin + "/fresh");
+    assert.equal(server.hits.get("/fresh"), 1);
+    const head = await get("/fresh", { method: "HEAD" });
+    assert.equal(head.body, "");
+    assert.match(head.cacheStatus, /hit/);
+    assert.equal(server.hits.get("/fresh"), 1);
+  });
+
+  it("cachedFetch() revalidates with If-None-Match and answers the stored body on 304", async () => {
+    server.routes.set("/etag", (req, res, n) => {
+      if (req.headers["if-none-match"] === '"v1"') {
+        return void res.writeHead(304, { etag: '"v1"', "x-fresh": "yes" }).end();
+      }
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"v1"', "x-fresh": "no" }).end(`etag ${n}`);
+    });
+    assert.equal((await get("/etag")).body, "etag 1");
+    const second = await get("/etag");
+    assert.equal(second.status, 200);
+    assert.equal(second.body, "etag 1");
+    assert.equal(second.cacheStatus, "diskcache; fwd=stale; fwd-status=304");
+    assert.equal(second.res.headers.get("x-fresh"), "yes", "the 304's headers update the stored ones");
+    assert.equal(server.requests.at(-1)!.headers["if-none-match"], '"v1"');
+    assert.equal((await get("/etag")).body, "etag 1");
+  });
+
+  it("cachedFetch() revalidates with If-Modified-Since, and stores a changed response", async () => {
+    const lastModified = new Date(Date.now() - 3600_000).toUTCString();
+    server.routes.set("/lm", (req, res, n) => {
+      if (n === 2 && req.headers["if-modified-since"] === lastModified) return void res.writeHead(304).end();
+      res.writeHead(200, { "cache-control": "max-age=0", "last-modified": lastModified }).end(`lm ${n}`);
+    });
+    assert.equal((await get("/lm")).body, "lm 1");
+    assert.equal((await get("/lm")).body, "lm 1");
+    assert.equal(server.requests.at(-1)!.headers["if-modified-since"], lastModified);
+    const third = await get("/lm");
+    assert.equal(third.body, "lm 3");
+    assert.equal(third.cacheStatus, "diskcache; fwd=stale; stored");
+    assert.equal((await get("/lm", { headers: { "cache-control": "max-stale" } })).body, "lm 3");
+  });
+
+  it("cachedFetch() keeps one response per Vary selection and never reuses Vary: *", async () => {
+    server.routes.set(
+      "/vary",
+      (req, res) =>
+        res.writeHead(200, { "cache-control": "max-age=60", vary: "Accept-Language" })
+          .end(`lang ${req.headers["accept-language"]}`),
+    );
+    for (const lang of ["en", "fr", "en", "fr"]) {
+      assert.equal((await get("/vary", { headers: { "accept-language": lang } })).body, `lang ${lang}`);
+    }
+    assert.equal(server.hits.get("/vary"), 2);
+    assert.equal(
+      (await get("/vary", { headers: { "accept-language": "de" } })).cacheStatus,
+      "diskcache; fwd=vary-miss; stored",
+    );
+    server.routes.set(
+      "/star",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60", vary: "*" }).end(`star ${n}`),
+    );
+    await get("/star");
+    assert.equal((await get("/star")).body, "star 2");
+  });
+
+  it("cachedFetch() stores neither no-store responses nor answers to no-store requests", async () => {
+    server.routes.set("/nostore", (_q, res, n) => res.writeHead(200, { "cache-control": "no-store" }).end(`n ${n}`));
+    await get("/nostore");
+    const second = await get("/nostore");
+    assert.equal(second.body, "n 2");
+    assert.equal(second.cacheStatus, "diskcache; fwd=uri-miss");
+    server.routes.set(
+      "/reqnostore",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`r ${n}`),
+    );
+    assert.equal(
+      (await get("/reqnostore", { headers: { "cache-control": "no-store" } })).cacheStatus,
+      "diskcache; fwd=bypass",
+    );
+    assert.equal((await get("/reqnostore")).body, "r 2");
+  });
+
+  it("cachedFetch() stores private responses unless shared, and answers only-if-cached misses with 504", async () => {
+    server.routes.set(
+      "/private",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "private, max-age=60" }).end(`p ${n}`),
+    );
+    const sharedFetch = cachedFetch(cache, { shared: true });
+    await get("/private", undefined, sharedFetch);
+    assert.equal((await get("/private", undefined, sharedFetch)).body, "p 2", "a shared cache does not store it");
+    await get("/private");
+    assert.equal((await get("/private")).body, "p 3", "a private cache does");
+    const miss = await get("/nothing-here", { headers: { "cache-control": "only-if-cached" } });
+    assert.equal(miss.status, 504);
+  });
+
+  it("cachedFetch() serves stale-while-revalidate at once and revalidates in the background", async () => {
+    server.routes.set(
+      "/swr",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=1, stale-while-revalidate=60" }).end(`swr ${n}`),
+    );
+    assert.equal((await get("/swr")).body, "swr 1");
+    await staleness();
+    const stale = await get("/swr");
+    assert.equal(stale.body, "swr 1");
+    assert.match(stale.cacheStatus, /^diskcache; hit; ttl=-\d+$/);
+    await fetch.settled();
+    assert.equal((await get("/swr")).body, "swr 2");
+    assert.equal(server.hits.get("/swr"), 2);
+  });
+
+  it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
+    let down = false;
+    const flaky: FetchLike = (input, init) =>
+      down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
+    const f = cachedFetch(cache, { fetch: flaky });
+    server.routes.set("/sie", (_q, res, n) => {
+      if (n > 1) return void res.writeHead(500).end("down");
+      res.writeHead(200, { "cache-control": "max-age=1, stale-if-error=60" }).end("sie 1");
+    });
+    server.routes.set("/nosie", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=1" }).end(`nosie ${n}`));
+    assert.equal((await get("/sie", undefined, f)).body, "sie 1");
+    assert.equal((await get("/nosie", undefined, f)).body, "nosie 1");
+    await staleness();
+    const second = await get("/sie", undefined, f);
+    assert.equal(second.body, "sie 1");
+    assert.equal(second.cacheStatus, "diskcache; hit; detail=stale-if-error; fwd-status=500");
+    down = true;
+    const third = await get("/sie", undefined, f);
+    assert.equal(third.body, "sie 1");
+    assert.equal(third.cacheStatus, "diskcache; hit; detail=stale-if-error");
+    await assert.rejects(get("/nosie", undefined, f), TypeError);
+  });
+
+  it("cachedFetch() forgets a URL after a successful unsafe request, and Location's too", async () => {
+    server.routes.set("/inv", (req, res, n) => {
+      if (req.method !== "GET") {
+        return void res.writeHead(req.method === "DELETE" ? 500 : 201, { location: "/inv2" }).end();
+      }
+      res.writeHead(200, { "cache-control": "max-age=60" }).end(`inv ${n}`);
+    });
+    server.routes.set("/inv2", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`inv2 ${n}`));
+    assert.equal((await get("/inv")).body, "inv 1");
+    assert.equal((await get("/inv2")).body, "inv2 1");
+    const failed = await get("/inv", { method: "DELETE" });
+    assert.equal(failed.cacheStatus, "diskcache; fwd=method");
+    assert.equal((await get("/inv")).body, "inv 1", "an error answer invalidates nothing");
+    await get("/inv", { method: "POST", body: "x" });
+    assert.equal((await get("/inv")).body, "inv 4");
+    assert.equal((await get("/inv2")).body, "inv2 2");
+  });
+
+  it("cachedFetch() streams a large body into a value file as the caller reads it, and out again", async () => {
+    const size = 8 * 2 ** 20;
+    const chunk = new Uint8Array(2 ** 16).fill(0x62);
+    server.routes.set("/big", (_q, res) => {
+      res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
+      let sent = 0;
+      const pump = () => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const before = valueFiles(dir.path);
+    const first = await fetch(origin + "/big");
+    assert.equal((await first.arrayBuffer()).byteLength, size);
+    assert.equal(valueFiles(dir.path), before + 1);
+    const second = await fetch(origin + "/big");
+    assert.match(second.headers.get("cache-status")!, /hit/);
+    const bytes = new Uint8Array(await second.arrayBuffer());
+    assert.equal(bytes.length, size);
+    assert.equal(bytes[size - 1], 0x62);
+    assert.equal(server.hits.get("/big"), 1);
+  });
+
+  it("cachedFetch() stores nothing of a body the caller cancels or that passes maxEntrySize", async () => {
+    server.routes.set(
+      "/cancel",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=600" }).end(new Uint8Array(200_000).fill(n)),
+    );
+    const before = valueFiles(dir.path);
+    const res = await fetch(origin + "/cancel");
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    assert.equal(valueFiles(dir.path), before);
+    assert.equal((await get("/cancel")).cacheStatus, "diskcache; fwd=uri-miss; stored");
+    const small = cachedFetch(cache, { maxEntrySize: 1000 });
+    server.routes.set(
+      "/toolarge",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=600" }).end("x".repeat(5000) + n),
+    );
+    assert.equal((await get("/toolarge", undefined, small)).body.length, 5001);
+    assert.equal((await get("/toolarge", undefined, small)).body, "x".repeat(5000) + "2");
+  });
+
+  it("cachedFetch() works over a FanoutCache and a directory, and passes other methods through", async () => {
+    using fdir = tempDir();
+    using fanout = new FanoutCache(join(fdir.path, "fan"), { shards: 2 });
+    const f = cachedFetch(fanout);
+    server.routes.set(
+      "/fan",
+      (req, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`${req.method} ${n}`),
+    );
+    assert.equal((await get("/fan", undefined, f)).body, "GET 1");
+    assert.equal((await get("/fan", undefined, f)).body, "GET 1");
+    const opts = await get("/fan", { method: "OPTIONS" }, f);
+    assert.equal(opts.cacheStatus, "diskcache; fwd=method");
+    const byDir = cachedFetch(join(fdir.path, "plain"));
+    assert.equal((await get("/fan", undefined, byDir)).body, "GET 3");
+    assert.equal((await get("/fan", undefined, byDir)).body, "GET 3");
+  });
+
+  it("cachedFetch() answers conditional requests from a fresh stored response, and stores a 204", async () => {
+    const lastModified = new Date(Date.now() - 3600_000).toUTCString();
+    server.routes.set(
+      "/cond",
+      (_q, res, n) =>
+        res.writeHead(200, { "cache-control": "max-age=60", etag: 'W/"c1"', "last-modified": lastModified }).end(
+          `c ${n}`,
+        ),
+    );
+    await get("/cond");
+    const cases: [Record<string, string>, number][] = [
+      [{ "if-none-match": '"c1"' }, 304],
+      [{ "if-none-match": '"x", W/"c1"' }, 304],
+      [{ "if-none-match": "*" }, 304],
+      [{ "if-none-match": '"other"' }, 200],
+      [{ "if-modified-since": new Date().toUTCString() }, 304],
+      [{ "if-modified-since": new Date(Date.now() - 7200_000).toUTCString() }, 200],
+      [{ "if-modified-since": "not a date" }, 200],
+    ];
+    for (const [headers, expected] of cases) {
+      const r = await get("/cond", { headers });
+      assert.equal(r.status, expected, JSON.stringify(headers));
+      if (expected === 304) assert.equal(r.res.headers.get("etag"), 'W/"c1"');
+    }
+    assert.equal(server.hits.get("/cond"), 1);
+    server.routes.set("/noetag", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`ne ${n}`));
+    await get("/noetag");
+    assert.equal((await get("/noetag", { headers: { "if-none-match": '"a"' } })).status, 200);
+    assert.equal((await get("/noetag", { headers: { "if-modified-since": new Date().toUTCString() } })).status, 304);
+    server.routes.set("/204", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());
+    assert.equal((await get("/204")).cacheStatus, "diskcache; fwd=uri-miss; stored");
+    const again = await get("/204");
+    assert.equal(again.status, 204);
+    assert.match(again.cacheStatus, /hit/);
+  });
+
+  it("cachedFetch() goes to the network when a stored body file is gone, and for a HEAD needing revalidation", async () => {
+    using fdir = tempDir();
+    using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
+    const f = cachedFetch(small);
+    server.routes.set(
+      "/gone",
+      (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end("g".repeat(5000) + n),
+    );
+    server.routes.set("/gone-etag", (req, res, n) => {
+      if (req.headers["if-none-match"] === '"g"') return void res.writeHead(304, { etag: '"g"' }).end();
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"g"' }).end("e".repeat(5000) + n);
+    });
+    await get("/gone", undefined, f);
+    await get("/gone-etag", undefined, f);
+    // Remove the body items, keeping the URL items (as eviction may).
+    for (const key of [...small.keys()]) if (String(key).startsWith("fetch-body:")) small.delete(key as string);
+    assert.equal((await get("/gone", undefined, f)).body.slice(-2), "g2");
+    // The 304 finds no body to reuse, so the request goes out again unconditionally.
+    assert.equal((await get("/gone-etag", undefined, f)).body.slice(-2), "e3");
+    const head = await get("/gone-etag", { method: "HEAD" }, f);
+    assert.equal(head.cacheStatus, "diskcache; fwd=method");
+  });
+
+  it("cachedFetch() stores nothing of a body the server cuts off, and ignores a Location that is no URL", async () => {
+    server.routes.set("/cut", (_q, res) => {
+      res.writeHead(200, { "cache-control": "max-age=60", "content-length": "100000" });
+      res.write(new Uint8Array(50_000));
+      setTimeout(() => res.destroy(), 20);
+    });
+    const before = valueFiles(dir.path);
+    await assert.rejects(get("/cut"));
+    assert.equal(valueFiles(dir.path), before);
+    assert.equal(cache.has("fetch:" + origin + "/cut"), false);
+    server.routes.set("/badloc", (req, res) => {
+      if (req.method === "POST") return void res.writeHead(201, { location: "http://[bad" }).end();
+      res.writeHead(200, { "cache-control": "max-age=60" }).end("b");
+    });
+    await get("/badloc");
+    await get("/badloc", { method: "POST", body: "x" });
+    assert.equal((await get("/badloc")).cacheStatus, "diskcache; fwd=uri-miss; stored");
+  });
+
+  it("cachedFetch() rejects a bad cache or options with a TypeError", () => {
+    assert.throws(() => cachedFetch({} as DiskCache), /must be a DiskCache, a FanoutCache or a directory/);
+    assert.throws(() => cachedFetch(null as unknown as DiskCache), TypeError);
+    assert.throws(() => cachedFetch(cache, null as never), TypeError);
+    assert.throws(() => cachedFetch(cache, { fetch: 1 as never }), /"fetch" must be a function/);
+    assert.throws(() => cachedFetch(cache, { maxEntrySize: -1 }), /"maxEntrySize" must be a non-negative number/);
+  });
+});

@@ -1,0 +1,247 @@
+// DiskCacheStore against undici's CacheStore contract, driven directly
+// (no interceptor): runs on every row, since it needs only node:stream.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { DiskCache, FanoutCache } from "../mod.ts";
+import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
+import { tempDir } from "./_helpers.ts";
+
+function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
+  return { origin: "http://example.test", method, path, headers };
+}
+
+function value(extra: Partial<CacheValue> = {}): CacheValue {
+  const now = Date.now();
+  return {
+    statusCode: 200,
+    statusMessage: "OK",
+    headers: { "content-type": "text/plain" },
+    cachedAt: now,
+    staleAt: now + 60_000,
+    deleteAt: now + 120_000,
+    ...extra,
+  };
+}
+
+function finished(w: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    w.once("finish", resolve).once("error", reject).once("close", () => resolve());
+  });
+}
+
+async function write(store: DiskCacheStore, k: CacheKey, v: CacheValue, ...chunks: (string | Uint8Array)[]) {
+  const w = store.createWriteStream(k, v);
+  const done = finished(w);
+  for (const c of chunks) {
+    if (!w.write(c)) await new Promise((r) => w.once("drain", r));
+  }
+  w.end();
+  await done;
+}
+
+async function bodyOf(result: GetResult | undefined): Promise<Buffer> {
+  assert.ok(result, "expected a stored response");
+  const parts: Buffer[] = [];
+  for await (const c of result.body as Iterable<Buffer> | Readable) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+function valueFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(".val")) out.push(e.name);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("DiskCacheStore", () => {
+  it("DiskCacheStore.get() answers synchronously: undefined on a miss, the response once its stream finished", async () => {
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
+    assert.equal(store.get(key()), undefined);
+    const v = value({ etag: '"abc"', cacheControlDirectives: { "max-age": 60 } });
+    const w = store.createWriteStream(key(), v);
+    w.write("hello ");
+    assert.equal(store.get(key()), undefined, "not readable before the stream finished");
+    await new Promise<void>((resolve) => w.end("world", resolve));
+    const got = store.get(key());
+    assert.ok(got && !(got instanceof Promise));
+    assert.equal(got.statusCode, 200);
+    assert.equal(got.statusMessage, "OK");
+    assert.equal(got.etag, '"abc"');
+    assert.deepEqual(got.headers, { "content-type": "text/plain" });
+    assert.deepEqual(got.cacheControlDirectives, { "max-age": 60 });
+    assert.deepEqual([got.cachedAt, got.staleAt, got.deleteAt], [v.cachedAt, v.staleAt, v.deleteAt]);
+    assert.equal((await bodyOf(got)).toString(), "hello world");
+  });
+
+  it("DiskCacheStore.get() matches the method, and an empty body reads as empty", async () => {
+    using store = new DiskCacheStore();
+    await write(store, key("/", {}, "HEAD"), value());
+    assert.equal(store.get(key()), undefined);
+    assert.equal((await bodyOf(store.get(key("/", {}, "HEAD")))).length, 0);
+  });
+
+  it("DiskCacheStore keeps one variant per Vary selection, replaces the matching one, delete() removes all", async () => {
+    using store = new DiskCacheStore();
+    const en = key("/v", { "accept-language": "en" });
+    const fr = key("/v", { "accept-language": "fr" });
+    await write(store, en, value({ vary: { "accept-language": "en" } }), "hello");
+    await write(store, fr, value({ vary: { "accept-language": "fr" } }), "bonjour");
+    await write(store, key("/v", {}), value({ vary: { "accept-language": null } }), "none");
+    assert.equal((await bodyOf(store.get(en))).toString(), "hello");
+    assert.equal((await bodyOf(store.get(fr))).toString(), "bonjour");
+    assert.equal((await bodyOf(store.get(key("/v")))).toString(), "none");
+    assert.equal(store.get(key("/v", { "accept-language": "de" })), undefined);
+    await write(store, en, value({ vary: { "accept-language": "en" } }), "hi");
+    assert.equal((await bodyOf(store.get(en))).toString(), "hi");
+    assert.equal((await bodyOf(store.get(fr))).toString(), "bonjour");
+    const arr = key("/a", { accept: ["a", "b"] });
+    await write(store, arr, value({ vary: { accept: ["a", "b"] } }), "arr");
+    assert.equal((await bodyOf(store.get(arr))).toString(), "arr");
+    assert.equal(store.get(key("/a", { accept: ["a"] })), undefined);
+    assert.equal(store.get(key("/a", { accept: "a" })), undefined);
+    await write(store, key("/v", {}, "HEAD"), value());
+    store.delete(key("/v"));
+    for (const k of [en, fr, key("/v"), key("/v", {}, "HEAD")]) assert.equal(store.get(k), undefined);
+    store.delete(key("/never"));
+  });
+
+  it("DiskCacheStore streams a large body into a value file and out of it, and drops the replaced file", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache);
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    await write(store, key("/big"), value(), ...Array.from({ length: 40 }, () => chunk));
+    assert.equal(valueFiles(dir.path).length, 1);
+    const got = store.get(key("/big"));
+    assert.ok(got?.body instanceof Readable, "a large body streams out");
+    assert.equal((await bodyOf(got)).length, 40 * 64 * 1024);
+    await write(store, key("/big"), value(), Buffer.alloc(4096, 1));
+    assert.equal(valueFiles(dir.path).length, 1, "the replaced body file is gone");
+    assert.deepEqual(await bodyOf(store.get(key("/big"))), Buffer.alloc(4096, 1));
+    store.delete(key("/big"));
+    assert.equal(valueFiles(dir.path).length, 0);
+    assert.equal(cache.length, 0);
+  });
+
+  it("DiskCacheStore leaves nothing behind for a body that is aborted or passes maxEntrySize", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    const errors: unknown[] = [];
+    using store = new DiskCacheStore(cache, { maxEntrySize: 100_000, onError: (e) => errors.push(e) });
+    await write(store, key("/keep"), value(), "old");
+    // Too large, small chunks (still in memory) then file chunks.
+    const w = store.createWriteStream(key("/keep"), value());
+    const closed = new Promise((r) => w.once("close", r));
+    let errored = false;
+    w.on("error", () => errored = true);
+    for (let i = 0; i < 30 && !w.destroyed; i++) {
+      if (!w.write(Buffer.alloc(8000))) await new Promise((r) => w.once("drain", r).once("close", r));
+    }
+    await closed;
+    assert.equal(errored, false, "no error event: undici would delete the entry already stored");
+    assert.equal((await bodyOf(store.get(key("/keep")))).toString(), "old");
+    assert.equal(valueFiles(dir.path).length, 0);
+    // Aborted (destroyed with an error) after reaching a file.
+    const a = store.createWriteStream(key("/abort"), value());
+    a.on("error", () => {});
+    a.write(Buffer.alloc(5000));
+    await new Promise((r) => setImmediate(r));
+    const aClosed = new Promise((r) => a.once("close", r));
+    a.destroy(new Error("connection reset"));
+    await aClosed;
+    assert.equal(store.get(key("/abort")), undefined);
+    assert.equal(valueFiles(dir.path).length, 0);
+    assert.equal(cache.length, 1);
+    assert.deepEqual(errors, []);
+  });
+
+  it("DiskCacheStore keeps a stale response until deleteAt, then forgets it", async () => {
+    using store = new DiskCacheStore();
+    const now = Date.now();
+    await write(
+      store,
+      key("/stale"),
+      value({ cachedAt: now - 10_000, staleAt: now - 5_000, deleteAt: now + 60_000 }),
+      "s",
+    );
+    assert.equal((await bodyOf(store.get(key("/stale")))).toString(), "s");
+    await write(store, key("/gone"), value({ cachedAt: now - 10_000, staleAt: now - 5_000, deleteAt: now - 1 }), "g");
+    assert.equal(store.get(key("/gone")), undefined);
+  });
+
+  it("DiskCacheStore works over a FanoutCache, and isFull() is true only when nothing may be evicted", async () => {
+    using dir = tempDir();
+    using fanout = new FanoutCache(dir.path, { shards: 3, minFileSize: 1024 });
+    using store = new DiskCacheStore(fanout);
+    assert.equal(store.cache, fanout);
+    for (let i = 0; i < 12; i++) await write(store, key(`/f${i}`), value(), Buffer.alloc(i % 2 ? 10 : 3000, i));
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(await bodyOf(store.get(key(`/f${i}`))), Buffer.alloc(i % 2 ? 10 : 3000, i));
+    }
+    store.delete(key("/f2"));
+    assert.equal(store.get(key("/f2")), undefined);
+    assert.equal(store.isFull(), false);
+    using full = new DiskCacheStore(undefined, { evictionPolicy: "none", sizeLimit: 1 });
+    assert.equal(full.isFull(), true);
+  });
+
+  it("DiskCacheStore evicts under the cache's sizeLimit and reads an evicted body as a miss", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024, sizeLimit: 200_000, cullLimit: 10 });
+    using store = new DiskCacheStore(cache);
+    for (let i = 0; i < 20; i++) await write(store, key(`/e${i}`), value(), Buffer.alloc(50_000, i));
+    assert.ok(cache.volume() < 400_000, `volume ${cache.volume()} stays near sizeLimit`);
+    let hits = 0;
+    for (let i = 0; i < 20; i++) if (store.get(key(`/e${i}`))) hits++;
+    assert.ok(hits > 0 && hits < 20, `some responses were evicted (${hits} left)`);
+  });
+
+  it("DiskCacheStore reports a body it could not store to onError, and stores nothing", async () => {
+    using dir = tempDir();
+    const cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    const errors: unknown[] = [];
+    const store = new DiskCacheStore(cache, { onError: (e) => errors.push(e) });
+    const w = store.createWriteStream(key("/fail"), value());
+    const failed = new Promise((resolve) => w.once("error", resolve).once("close", resolve));
+    w.write(Buffer.alloc(4096));
+    await new Promise((r) => setImmediate(r));
+    cache.close();
+    w.end();
+    await failed;
+    assert.ok(errors.length >= 1, "the failure reached onError");
+    assert.equal(valueFiles(dir.path).length, 0);
+  });
+
+  it("DiskCacheStore rejects malformed keys, values and options with a TypeError", () => {
+    using store = new DiskCacheStore();
+    const bad: unknown[] = [null, "k", { origin: 1, method: "GET", path: "/" }, { ...key(), headers: "x" }];
+    for (const k of bad) {
+      assert.throws(() => store.get(k as CacheKey), TypeError);
+      assert.throws(() => store.delete(k as CacheKey), TypeError);
+    }
+    const badValues: unknown[] = [
+      null,
+      { ...value(), statusCode: "200" },
+      { ...value(), statusMessage: 1 },
+      { ...value(), headers: 1 },
+      { ...value(), vary: "x" },
+      { ...value(), etag: 1 },
+    ];
+    for (const v of badValues) assert.throws(() => store.createWriteStream(key(), v as CacheValue), TypeError);
+    assert.throws(() => new DiskCacheStore(undefined, null as never), TypeError);
+    assert.throws(() => new DiskCacheStore(undefined, { maxEntrySize: -1 }), TypeError);
+    assert.throws(() => new DiskCacheStore(undefined, { onError: 1 as never }), TypeError);
+    using cache = new DiskCache();
+    assert.throws(() => new DiskCacheStore(cache, { sizeLimit: 10 }), /apply only when the store opens the cache/);
+  });
+});
