@@ -1,23 +1,29 @@
-// Packaging rules: the three manifests agree, and src/ stays runtime-free.
+// Packaging rules: the manifests agree, and src/ stays runtime-free.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runJson, runners, tempDir } from "./_helpers.ts";
 
 const json = (f: string) => JSON.parse(readFileSync(join(repoRoot, f), "utf8"));
 
-test("package.json, jsr.json and deno.json name the package and export the same entry points", () => {
-  const pkg = json("package.json"), jsr = json("jsr.json"), deno = json("deno.json");
-  for (const m of [pkg, jsr, deno]) assert.equal(m.name, "@diskcache/diskcache");
-  assert.deepEqual(jsr.exports, deno.exports);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), Object.keys(jsr.exports).sort());
-  for (const [sub, target] of Object.entries(jsr.exports as Record<string, string>)) {
+test("package.json and deno.json name the package and export the same entry points; jsr.json is gone", () => {
+  const pkg = json("package.json"), deno = json("deno.json");
+  for (const m of [pkg, deno]) assert.equal(m.name, "@diskcache/diskcache");
+  assert.deepEqual(Object.keys(pkg.exports).sort(), Object.keys(deno.exports).sort());
+  for (const [sub, target] of Object.entries(deno.exports as Record<string, string>)) {
     const built = `./dist/${target.slice(2).replace(/\.ts$/, ".js")}`;
     assert.equal(pkg.exports[sub].default, built, `${sub} points at the build of ${target}`);
   }
-  assert.equal(pkg.version, jsr.version);
   assert.equal(pkg.version, deno.version);
+  // deno.json takes precedence over jsr.json, whose publish list was never read: one manifest for JSR.
+  assert.equal(existsSync(join(repoRoot, "jsr.json")), false);
+});
+
+test("package.json, deno.json's publish list and tsconfig.build.json are derived from deno.json's exports", () => {
+  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "node"), [join(repoRoot, "scripts", "manifests.mjs"), "--check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("src/ never touches the Deno or Bun globals, process, or a SQLite binding", () => {
