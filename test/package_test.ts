@@ -39,3 +39,12 @@ test("each adapter subpath works imported alone, on every runtime (it chooses th
     assert.deepEqual(await runJson(r, [dir.path]), { keyv: "keyv value", unstorage: "unstorage value" }, r.name);
   }
 });
+
+test("README links and images are absolute (the registry pages do not ship bench/ or src/), anchors name a heading", () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-")));
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (target!.startsWith("#")) assert.ok(anchors.has(target!.slice(1)), `README links to #${target!.slice(1)}, which no heading defines`);
+    else assert.match(target!, /^https:\/\//, `README links to ${target} by a relative path: it breaks on npm and JSR, use an absolute URL`);
+  }
+});
