@@ -20,7 +20,11 @@ console.log(`users.get("ada") = ${JSON.stringify(await users.get("ada"))}`);
 console.log(`sessions.get("s1") = ${JSON.stringify(await sessions.get("s1"))}`);
 
 await sessions.clear(); // the "sessions" namespace only
-console.log(`after sessions.clear(): session ${JSON.stringify(await sessions.get("s1") ?? null)}, user ${JSON.stringify(await users.get("ada"))}`);
+console.log(
+  `after sessions.clear(): session ${JSON.stringify(await sessions.get("s1") ?? null)}, user ${
+    JSON.stringify(await users.get("ada"))
+  }`,
+);
 
 // Another store on the same directory reads what the first one wrote.
 const other = new Keyv({ store: new KeyvDiskCache(directory), namespace: "users" });

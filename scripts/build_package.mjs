@@ -13,13 +13,17 @@ import { staleManifests } from "./manifests.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const stale = staleManifests();
 if (stale.length > 0) {
-  console.error(`${stale.join(", ")} disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`);
+  console.error(
+    `${stale.join(", ")} disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`,
+  );
   process.exit(1);
 }
 rmSync(join(root, "dist"), { recursive: true, force: true });
 const tsc = join(root, "node_modules", ".bin", "tsc");
 const r = spawnSync(tsc, ["-p", join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
 if (r.status !== 0) {
-  console.error(r.error ? `cannot run ${tsc}: ${r.error.message} (run npm install first)` : "build failed: tsc reported errors");
+  console.error(
+    r.error ? `cannot run ${tsc}: ${r.error.message} (run npm install first)` : "build failed: tsc reported errors",
+  );
   process.exit(1);
 }

@@ -22,7 +22,13 @@ for (const f of ["src", "runtimes", "types", ...entries]) cpSync(join(root, f), 
 // What a published deno.json means to a consumer (node_modules settings do not apply).
 const { name, version, exports, imports, compilerOptions } = deno;
 writeFileSync(join(copy, "deno.json"), JSON.stringify({ name, version, exports, imports, compilerOptions }));
-const r = spawnSync(join(root, "node_modules", ".bin", "deno"), ["doc", "--html", `--name=${deno.name}`, `--output=${output}`, ...entries], {
+const r = spawnSync(join(root, "node_modules", ".bin", "deno"), [
+  "doc",
+  "--html",
+  `--name=${deno.name}`,
+  `--output=${output}`,
+  ...entries,
+], {
   cwd: copy,
   encoding: "utf8",
   env: { ...process.env, NO_COLOR: "1" },

@@ -30,10 +30,14 @@ export function expectedManifests() {
   const deno = JSON.parse(read("deno.json"));
   const pkg = JSON.parse(read("package.json"));
   const targets = Object.entries(deno.exports ?? {});
-  if (targets.length === 0) throw new Error("deno.json has no \"exports\": it is the table of entry points");
+  if (targets.length === 0) throw new Error('deno.json has no "exports": it is the table of entry points');
   for (const [sub, target] of targets) {
     if (typeof target !== "string" || !/^\.\/[\w/.-]+\.ts$/.test(target)) {
-      throw new Error(`deno.json exports["${sub}"] must be a relative .ts path such as "./mod.ts": received ${JSON.stringify(target)}`);
+      throw new Error(
+        `deno.json exports["${sub}"] must be a relative .ts path such as "./mod.ts": received ${
+          JSON.stringify(target)
+        }`,
+      );
     }
   }
   const built = (target, ext) => `./dist/${target.slice(2).replace(/\.ts$/, ext)}`;
@@ -45,7 +49,9 @@ export function expectedManifests() {
     return `./${m[1]}.ts`;
   });
   const sources = [...new Set([...targets.map(([, t]) => t), ...binSources])];
-  const exports = Object.fromEntries(targets.map(([sub, t]) => [sub, { types: built(t, ".d.ts"), default: built(t, ".js") }]));
+  const exports = Object.fromEntries(
+    targets.map(([sub, t]) => [sub, { types: built(t, ".d.ts"), default: built(t, ".js") }]),
+  );
   // Top-level entries ship by name; everything under src/ and runtimes/ ships whole.
   const topLevel = sources.map((t) => t.slice(2)).filter((t) => !t.includes("/"));
   const files = [...topLevel.map((t) => `dist/${t.replace(/\.ts$/, ".*")}`), "dist/src", "dist/runtimes", ...DOCS];
@@ -80,7 +86,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (process.argv.includes("--check")) {
     const stale = staleManifests();
     if (stale.length > 0) {
-      console.error(`${stale.join(", ")} disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`);
+      console.error(
+        `${
+          stale.join(", ")
+        } disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`,
+      );
       process.exit(1);
     }
     console.log("package.json, deno.json and tsconfig.build.json agree with deno.json's exports");

@@ -31,18 +31,27 @@ async function example(name: string, ...args: string[]): Promise<string[]> {
 const TESTED = ["demo", "keyv", "unstorage", "runtimes"];
 
 test("every example has a test here", () => {
-  const found = readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
+  const found = readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3))
+    .sort();
   assert.deepEqual(found, [...TESTED].sort());
 });
 
 test("demo: memoize computes each forecast once, and a second process finds them all on disk", async () => {
   using dir = tempDir();
   const first = await example("demo", dir.path);
-  assert.equal(first.filter((l) => /^forecast\(".*"\) = .*  computed in \d+ ms$/.test(l)).length, 4, first.join("\n"));
+  assert.equal(
+    first.filter((l) => /^forecast\(".*"\) = .* {2}computed in \d+ ms$/.test(l)).length,
+    4,
+    first.join("\n"),
+  );
   assert.ok(first.includes(`3 concurrent calls for "Oslo": computed once`), first.join("\n"));
   assert.match(first.at(-2) ?? "", /^5 forecasts: 5 computed, 0 from the cache in /);
   const second = await example("demo", dir.path);
-  assert.equal(second.filter((l) => /^forecast\(".*"\) = .*  from the cache in [\d.]+ ms$/.test(l)).length, 4, second.join("\n"));
+  assert.equal(
+    second.filter((l) => /^forecast\(".*"\) = .* {2}from the cache in [\d.]+ ms$/.test(l)).length,
+    4,
+    second.join("\n"),
+  );
   assert.match(second.at(-2) ?? "", /^5 forecasts: 0 computed, 5 from the cache in /);
   // The same answers both times.
   const answers = (lines: string[]) => lines.filter((l) => l.startsWith("forecast(")).map((l) => l.split("  ")[0]);
