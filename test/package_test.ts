@@ -1,23 +1,29 @@
-// Packaging rules: the three manifests agree, and src/ stays runtime-free.
+// Packaging rules: the manifests agree, and src/ stays runtime-free.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runJson, runners, tempDir } from "./_helpers.ts";
 
 const json = (f: string) => JSON.parse(readFileSync(join(repoRoot, f), "utf8"));
 
-test("package.json, jsr.json and deno.json name the package and export the same entry points", () => {
-  const pkg = json("package.json"), jsr = json("jsr.json"), deno = json("deno.json");
-  for (const m of [pkg, jsr, deno]) assert.equal(m.name, "@diskcache/diskcache");
-  assert.deepEqual(jsr.exports, deno.exports);
-  assert.deepEqual(Object.keys(pkg.exports).sort(), Object.keys(jsr.exports).sort());
-  for (const [sub, target] of Object.entries(jsr.exports as Record<string, string>)) {
+test("package.json and deno.json name the package and export the same entry points; jsr.json is gone", () => {
+  const pkg = json("package.json"), deno = json("deno.json");
+  for (const m of [pkg, deno]) assert.equal(m.name, "@diskcache/diskcache");
+  assert.deepEqual(Object.keys(pkg.exports).sort(), Object.keys(deno.exports).sort());
+  for (const [sub, target] of Object.entries(deno.exports as Record<string, string>)) {
     const built = `./dist/${target.slice(2).replace(/\.ts$/, ".js")}`;
     assert.equal(pkg.exports[sub].default, built, `${sub} points at the build of ${target}`);
   }
-  assert.equal(pkg.version, jsr.version);
   assert.equal(pkg.version, deno.version);
+  // deno.json takes precedence over jsr.json, whose publish list was never read: one manifest for JSR.
+  assert.equal(existsSync(join(repoRoot, "jsr.json")), false);
+});
+
+test("package.json, deno.json's publish list and tsconfig.build.json are derived from deno.json's exports", () => {
+  const r = spawnSync(join(repoRoot, "node_modules", ".bin", "node"), [join(repoRoot, "scripts", "manifests.mjs"), "--check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("src/ never touches the Deno or Bun globals, process, or a SQLite binding", () => {
@@ -31,5 +37,14 @@ test("each adapter subpath works imported alone, on every runtime (it chooses th
   for (const r of runners("adapter_entry")) {
     using dir = tempDir();
     assert.deepEqual(await runJson(r, [dir.path]), { keyv: "keyv value", unstorage: "unstorage value" }, r.name);
+  }
+});
+
+test("README links and images are absolute (the registry pages do not ship bench/ or src/), anchors name a heading", () => {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-")));
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (target!.startsWith("#")) assert.ok(anchors.has(target!.slice(1)), `README links to #${target!.slice(1)}, which no heading defines`);
+    else assert.match(target!, /^https:\/\//, `README links to ${target} by a relative path: it breaks on npm and JSR, use an absolute URL`);
   }
 });
