@@ -154,3 +154,19 @@ test("Index.popItem() takes the newest entry by default and the oldest with last
     index.cache.close();
   }
 });
+
+test("Deque.rotate by more than half its length, either way, agrees with rotating an array", () => {
+  using dir = tempDir();
+  const model = (xs: number[], steps: number) => {
+    const n = xs.length, k = ((steps % n) + n) % n;
+    return [...xs.slice(n - k), ...xs.slice(0, n - k)];
+  };
+  for (const steps of [3, -3, 5, 7, -6, 0]) {
+    const deque = new Deque(`${dir.path}/d${steps < 0 ? "m" : ""}${Math.abs(steps)}`);
+    const items = [1, 2, 3, 4, 5];
+    for (const x of items) deque.push(x);
+    deque.rotate(steps);
+    assert.deepEqual([...deque], model(items, steps), `rotate(${steps})`);
+    deque.close();
+  }
+});

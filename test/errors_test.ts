@@ -173,3 +173,19 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
   assert.equal(cache.set("k", "now it works"), true);
   assert.deepEqual(counts(cache.stats()), { hits: 4, misses: 1, evictions: 0 }, "three refusals read \"keep\" once each, plus one read under the lock");
 });
+
+test("a value file the process may not write (EACCES, EPERM, EROFS) becomes a DiskCacheError naming the directory and the readonly option", async () => {
+  // Root, which CI runs as, is never refused by permissions, so the refusal
+  // the operating system would give is built here as Node builds it.
+  const { translateFileError } = await import("../src/_translate.ts");
+  const { DiskCacheError } = await import("../mod.ts");
+  for (const code of ["EACCES", "EPERM", "EROFS"]) {
+    const cause = Object.assign(new Error(`${code}: refused`), { code });
+    const error = translateFileError("/some/dir", cause, "set key");
+    assert.ok(error instanceof DiskCacheError, code);
+    assert.match((error as Error).message, /Cannot set key: "\/some\/dir" cannot be written .*readonly: true/);
+    assert.equal((error as Error).cause, cause);
+  }
+  const other = Object.assign(new Error("EIO"), { code: "EIO" });
+  assert.equal(translateFileError("/some/dir", other, "set key"), other);
+});

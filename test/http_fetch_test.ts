@@ -360,3 +360,60 @@ describe("cachedFetch", () => {
     assert.throws(() => cachedFetch(cache, { maxEntrySize: -1 }), /"maxEntrySize" must be a non-negative number/);
   });
 });
+
+describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
+  const server = new TestServer();
+  let origin = "";
+  const dir = tempDir();
+  let cache: DiskCache;
+  let fetch: CachedFetch;
+  before(async () => {
+    origin = await server.listen();
+    cache = new DiskCache(join(dir.path, "cache"));
+    fetch = cachedFetch(cache);
+  });
+  after(async () => {
+    cache?.close();
+    await server.close();
+    dir[Symbol.dispose]();
+  });
+
+  it("keeps an upstream cache's Cache-Status entry before its own (RFC 9211 lists caches from the origin out)", async () => {
+    server.routes.set("/upstream", (_q, res, n) =>
+      res.writeHead(200, { "cache-control": "max-age=60", "cache-status": "origin-proxy; hit" }).end(`up ${n}`));
+    const first = await fetch(origin + "/upstream");
+    assert.equal(await first.text(), "up 1");
+    assert.equal(first.headers.get("cache-status"), "origin-proxy; hit, diskcache; fwd=uri-miss; stored");
+  });
+
+  it("stores a URL without its fragment: two fragments of one URL are one entry", async () => {
+    server.routes.set("/frag", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`frag ${n}`));
+    assert.equal(await (await fetch(origin + "/frag#one")).text(), "frag 1");
+    const second = await fetch(origin + "/frag#two");
+    assert.equal(await second.text(), "frag 1");
+    assert.match(second.headers.get("cache-status") ?? "", /hit/);
+    assert.equal(server.hits.get("/frag"), 1);
+  });
+
+  it("a followed redirect answers with the final URL and says it was redirected", async () => {
+    server.routes.set("/from", (_q, res) => res.writeHead(302, { location: "/to" }).end());
+    server.routes.set("/to", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`to ${n}`));
+    const res = await fetch(origin + "/from");
+    assert.equal(await res.text(), "to 1");
+    assert.equal(res.redirected, true);
+    assert.equal(res.url, origin + "/to");
+  });
+  it("stores a cacheable 204 (no body) and answers it, and a HEAD of it, from the cache", async () => {
+    server.routes.set("/empty", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());
+    const first = await fetch(origin + "/empty");
+    assert.equal(first.status, 204);
+    assert.equal(first.body, null);
+    const second = await fetch(origin + "/empty");
+    assert.equal(second.status, 204);
+    assert.match(second.headers.get("cache-status") ?? "", /hit/);
+    const head = await fetch(origin + "/empty", { method: "HEAD" });
+    assert.equal(head.status, 204);
+    assert.match(head.headers.get("cache-status") ?? "", /hit/);
+    assert.equal(server.hits.get("/empty"), 1);
+  });
+});
