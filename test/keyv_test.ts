@@ -136,6 +136,8 @@ test("KeyvDiskCache setMany/deleteMany/hasMany run in one transaction each", asy
   using dir = tempDir();
   const store = new KeyvDiskCache(dir.path);
   assert.deepEqual(await store.setMany([{ key: "a", value: 1 }, { key: "b", value: 2, ttl: 60_000 }]), [true, true]);
+  assert.deepEqual(await store.setMany([{ key: "u", value: undefined }]), [false], "undefined is not stored, as Keyv's own stores do");
+  assert.equal(await store.has("u"), false);
   assert.deepEqual(await store.hasMany(["a", "b", "c"]), [true, true, false]);
   assert.deepEqual(await store.getMany(["a", "c"]), [1, undefined]);
   assert.deepEqual(await store.deleteMany(["a", "c"]), [true, false]);

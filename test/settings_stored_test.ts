@@ -76,3 +76,10 @@ test("DiskCache reads Python's stored forms: an infinite size_limit, float and t
   assert.equal(cache.minFileSize, 4096);
   assert.equal(cache.statistics, true);
 });
+
+test("a numeric setting stored as a 64-bit integer (a bigint from the binding) reads as a number", async () => {
+  const { fromStored } = await import("../src/settings.ts");
+  assert.equal(fromStored("sizeLimit", 5n), 5);
+  assert.equal(fromStored("statistics", 1n), true);
+  assert.equal(fromStored("statistics", 0n), false);
+});
