@@ -19,7 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { node20Binary } from "./runtimes.mjs";
 
@@ -54,8 +54,23 @@ function step(label, fn) {
   console.log(`${ok ? "ok" : "FAILED"} ${label} (${secs.toFixed(1)}s)`);
 }
 
+/**
+ * The machine's own npm and npx. `npm run` puts node_modules/.bin first on
+ * PATH, and there `npm` is npm 6, a dependency of http-cache-tests, which
+ * cannot pack this package; so these two are looked up outside node_modules.
+ */
+function machineTool(name) {
+  for (const d of (process.env.PATH ?? "").split(delimiter)) {
+    if (!d || d.includes("node_modules")) continue;
+    if (existsSync(join(d, name))) return join(d, name);
+  }
+  return name;
+}
+const MACHINE = { npm: machineTool("npm"), npx: machineTool("npx") };
+
 /** Runs a command; throws with its output unless it exits 0. */
 function run(cmd, args, opts = {}) {
+  cmd = MACHINE[cmd] ?? cmd;
   const r = spawnSync(cmd, args, {
     encoding: "utf8",
     maxBuffer: 64 * 2 ** 20,
