@@ -17,17 +17,7 @@
 import "./runtimes/auto.ts";
 
 export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
-export type {
-  CacheStats,
-  CheckWarning,
-  Entry,
-  IterateOptions,
-  Key,
-  PullOptions,
-  PushOptions,
-  SetOptions,
-  Tag,
-} from "./src/types.ts";
+export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag } from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";
@@ -43,12 +33,4 @@ export { memoizeStampede, type StampedeMemoized, type StampedeOptions } from "./
 export type { RecipeCache, RecipeOptions, RecipeStore, ShardedRecipeCache } from "./src/types.ts";
 export { DEFAULT_SETTINGS, type DiskCacheSettings } from "./src/settings.ts";
 export { EVICTION_POLICIES, type EvictionPolicy, type EvictionPolicySql } from "./src/eviction.ts";
-export type {
-  SqliteDatabase,
-  SqliteDriver,
-  SqliteOpenOptions,
-  SqlitePrepareOptions,
-  SqliteRunResult,
-  SqliteStatement,
-  SqliteValue,
-} from "./src/driver.ts";
+export type { SqliteDatabase, SqliteDriver, SqliteOpenOptions, SqlitePrepareOptions, SqliteRunResult, SqliteStatement, SqliteValue } from "./src/driver.ts";

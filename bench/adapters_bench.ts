@@ -80,9 +80,12 @@ for (const [host, store, open] of systems) {
   }
   await s.close();
   results.push({
-    host, store,
+    host,
+    store,
     opsPerSec: (OPS - 1000) / (timedUs / 1e6),
-    get: summary(timings.get!), set: summary(timings.set!), delete: summary(timings.delete!),
+    get: summary(timings.get!),
+    set: summary(timings.set!),
+    delete: summary(timings.delete!),
   });
 }
 console.log(JSON.stringify({ runtime: `node ${process.version}`, ops: OPS, results }));

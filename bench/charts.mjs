@@ -25,9 +25,13 @@ export function latencyChart({ title, rows }) {
   // Legend.
   let lx = labelW;
   for (const [name, color] of Object.entries(COLORS)) {
-    out.push(name === "median"
-      ? `<rect x="${lx}" y="30" width="18" height="10" fill="${color}" opacity="0.35"/><line x1="${lx + 18}" y1="28" x2="${lx + 18}" y2="42" stroke="${color}" stroke-width="2"/>`
-      : `<circle cx="${lx + 9}" cy="35" r="4" fill="${color}"/>`);
+    out.push(
+      name === "median"
+        ? `<rect x="${lx}" y="30" width="18" height="10" fill="${color}" opacity="0.35"/><line x1="${lx + 18}" y1="28" x2="${
+          lx + 18
+        }" y2="42" stroke="${color}" stroke-width="2"/>`
+        : `<circle cx="${lx + 9}" cy="35" r="4" fill="${color}"/>`,
+    );
     out.push(`<text x="${lx + 24}" y="39">${name}</text>`);
     lx += 90;
   }

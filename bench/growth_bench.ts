@@ -104,7 +104,9 @@ if (phase === "fill") {
   const { results, ratios } = timePaired([{ total: GETS, variants: getOps }, { total: SETS, variants: setOps }], ROUNDS, {
     get: ["cache get", "raw get"],
     set: ["cache set", "raw set"],
-    ...(files ? { "set (file layout)": ["cache set", "raw set (file layout)"] as const } : { "get (array rows)": ["cache get", "raw get (array rows)"] as const }),
+    ...(files
+      ? { "set (file layout)": ["cache set", "raw set (file layout)"] as const }
+      : { "get (array rows)": ["cache get", "raw get (array rows)"] as const }),
   });
   if (cache.length !== KEYS) throw new Error(`time: expected ${KEYS} items, found ${cache.length}`);
   cache.close();

@@ -60,15 +60,21 @@ for (const [name, cmd, args] of rows) {
   }
   const out = JSON.parse(r.stdout.trim().split("\n").at(-1));
   const R = out.results, Q = out.ratios;
-  for (const [op, label, rawName, target] of [
-    ["get", "get", "raw get", 1.3],
-    ["set", "set", "raw set", 1.5],
-    ["get (array rows)", "get vs raw SELECT with array rows", "raw get (array rows)"],
-    ["set (key/value)", "set vs bare key/value upsert", "raw set (key/value)"],
-  ]) {
+  for (
+    const [op, label, rawName, target] of [
+      ["get", "get", "raw get", 1.3],
+      ["set", "set", "raw set", 1.5],
+      ["get (array rows)", "get vs raw SELECT with array rows", "raw get (array rows)"],
+      ["set (key/value)", "set vs bare key/value upsert", "raw set (key/value)"],
+    ]
+  ) {
     const raw = R[rawName], c = R[`cache ${op.slice(0, 3)}`];
     const met = target ? `≤ ${target}x ${Q[op].median <= target ? "met" : "missed"}` : "(information)";
-    lines.push(`| ${out.runtime} (${out.driver}) | ${label} | ${fmt(raw.median)} / ${fmt(raw.p99)} | ${fmt(c.median)} / ${fmt(c.p99)} | ${paired(Q[op], !!target)} | ${(c.p99 / raw.p99).toFixed(2)}x | ${met} |`);
+    lines.push(
+      `| ${out.runtime} (${out.driver}) | ${label} | ${fmt(raw.median)} / ${fmt(raw.p99)} | ${fmt(c.median)} / ${fmt(c.p99)} | ${paired(Q[op], !!target)} | ${
+        (c.p99 / raw.p99).toFixed(2)
+      }x | ${met} |`,
+    );
   }
 }
 const table = [
@@ -94,7 +100,9 @@ with only the key index: what the format itself costs on top of that is the diff
 between the two raw rows. DiskCache set also reads what culling needs and culls.
 1,000 string keys, byte values of 1 to 500 bytes, ${gets.toLocaleString("en")} gets and ${sets.toLocaleString("en")} sets per
 variant after 1,000 untimed warm-up operations (and a few before each batch). Paired timing:
-${rounds} rounds, each timing a batch of ${(gets / rounds).toLocaleString("en")} gets and ${(sets / rounds).toLocaleString("en")} sets of every variant on the same
+${rounds} rounds, each timing a batch of ${(gets / rounds).toLocaleString("en")} gets and ${
+  (sets / rounds).toLocaleString("en")
+} sets of every variant on the same
 keys, in an order rotated every round; the ratio held to the target is the median over rounds
 of DiskCache's median / the raw median in the same round (interquartile range in brackets),
 while the latencies and the p99 ratio are over all rounds merged.

@@ -51,7 +51,12 @@ export function setup({ root, bin }) {
     // Native ones must also load (sqlite3 builds from source, lmdb ships binaries).
     if (name === "sqlite3" || name === "lmdb") {
       const r = spawnSync(bin("node"), ["-e", `require(${JSON.stringify(name)})`], { cwd: root, encoding: "utf8" });
-      if (r.status !== 0) problems.set(name, `npm package ${name} does not load on Node 24: ${r.stderr.trim().split("\n").find((l) => /Error/.test(l)) ?? "unknown error"}`);
+      if (r.status !== 0) {
+        problems.set(
+          name,
+          `npm package ${name} does not load on Node 24: ${r.stderr.trim().split("\n").find((l) => /Error/.test(l)) ?? "unknown error"}`,
+        );
+      }
     }
   }
   for (const [name, why] of problems) console.log(`setup: ${name}: ${why}`);

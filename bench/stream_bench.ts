@@ -83,8 +83,7 @@ try {
     "setStream ← Readable.toWeb(createReadStream)": () =>
       cache.setStream("big", Readable.toWeb(createReadStream(src, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>),
     "setStream ← file read in 4 MiB chunks": () => cache.setStream("big", fileSource(src)),
-    "getStream → Writable.toWeb(createWriteStream)": () =>
-      cache.getStream("big")!.pipeTo(Writable.toWeb(createWriteStream(out)) as WritableStream<Uint8Array>),
+    "getStream → Writable.toWeb(createWriteStream)": () => cache.getStream("big")!.pipeTo(Writable.toWeb(createWriteStream(out)) as WritableStream<Uint8Array>),
     "getStream → file written chunk by chunk": () => cache.getStream("big")!.pipeTo(fileSink(out)),
     "setFile (file -> cache, the file system's copy)": () => cache.setFile("file", src),
     "getFile (cache -> file, the file system's copy)": async () => {

@@ -41,12 +41,8 @@ console.log(`3 concurrent calls for "Oslo": ${computed - before === 1 ? "compute
 
 const served = cities.length + 1 - computed;
 console.log(
-  `${
-    cities.length + 1
-  } forecasts: ${computed} computed, ${served} from the cache in ${directory} (SQLite driver ${cache.driverName})`,
+  `${cities.length + 1} forecasts: ${computed} computed, ${served} from the cache in ${directory} (SQLite driver ${cache.driverName})`,
 );
 console.log(
-  computed > 0
-    ? "run the demo again: a new process finds every forecast on disk"
-    : "every forecast came from disk, written by an earlier process",
+  computed > 0 ? "run the demo again: a new process finds every forecast on disk" : "every forecast came from disk, written by an earlier process",
 );

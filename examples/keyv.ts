@@ -21,9 +21,7 @@ console.log(`sessions.get("s1") = ${JSON.stringify(await sessions.get("s1"))}`);
 
 await sessions.clear(); // the "sessions" namespace only
 console.log(
-  `after sessions.clear(): session ${JSON.stringify(await sessions.get("s1") ?? null)}, user ${
-    JSON.stringify(await users.get("ada"))
-  }`,
+  `after sessions.clear(): session ${JSON.stringify(await sessions.get("s1") ?? null)}, user ${JSON.stringify(await users.get("ada"))}`,
 );
 
 // Another store on the same directory reads what the first one wrote.

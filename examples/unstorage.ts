@@ -23,9 +23,7 @@ console.log(`keys under cache:users = ${JSON.stringify(await storage.getKeys("ca
 console.log(`getItem("cache:users:ada") = ${JSON.stringify(await storage.getItem("cache:users:ada"))}`);
 const logo = await storage.getItemRaw<Uint8Array>("cache:blobs:logo");
 console.log(
-  `getItemRaw("cache:blobs:logo") = ${logo instanceof Uint8Array ? "Uint8Array" : typeof logo} [${
-    [...(logo ?? [])].join(", ")
-  }]`,
+  `getItemRaw("cache:blobs:logo") = ${logo instanceof Uint8Array ? "Uint8Array" : typeof logo} [${[...(logo ?? [])].join(", ")}]`,
 );
 const meta = await storage.getMeta("cache:users:alan");
 console.log(`getMeta("cache:users:alan").ttl = ${meta.ttl} seconds`);

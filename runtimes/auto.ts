@@ -28,7 +28,11 @@ export function detectDriver(): SqliteDriver {
     // deno-lint-ignore no-explicit-any
     const req = (import.meta as any).require as ((id: string) => unknown) | undefined;
     const mod = req?.("bun:sqlite") ?? g.process?.getBuiltinModule?.("bun:sqlite");
-    if (mod === undefined) throw new Error("Cannot load bun:sqlite: this Bun does not expose it synchronously; import from \"@diskcache/diskcache/bun\" and pass bunDriver() as the \"driver\" option");
+    if (mod === undefined) {
+      throw new Error(
+        'Cannot load bun:sqlite: this Bun does not expose it synchronously; import from "@diskcache/diskcache/bun" and pass bunDriver() as the "driver" option',
+      );
+    }
     return bunDriverFrom(mod as BunSqliteModule);
   }
   if (g.Deno !== undefined) return nodeSqliteDriver();

@@ -162,7 +162,9 @@ export function nodeDriver(): SqliteDriver {
     return betterSqlite3Driver();
   } catch (cause) {
     throw new Error(
-      `Cannot open cache: Node ${proc?.version ?? "(unknown version)"} has no built-in node:sqlite and better-sqlite3 is not installed; either upgrade to Node >= 22.13 or run \`npm install better-sqlite3@12\``,
+      `Cannot open cache: Node ${
+        proc?.version ?? "(unknown version)"
+      } has no built-in node:sqlite and better-sqlite3 is not installed; either upgrade to Node >= 22.13 or run \`npm install better-sqlite3@12\``,
       { cause },
     );
   }

@@ -95,9 +95,7 @@ const ROWS = [
   { name: "cachedFetch", runtime: "Bun", cmd: [bin("bun")], cache: "cached-fetch", entry: src },
   { name: "cachedFetch", runtime: "Node 24", cmd: node24, cache: "cached-fetch", entry: src },
   { name: "cachedFetch", runtime: "Node 20", cmd: node20 && [node20], cache: "cached-fetch", entry: built },
-].filter((r) =>
-  r.cmd && (!wantedRows || wantedRows.includes(`${r.name} (${r.runtime})`) || wantedRows.includes(r.cache))
-);
+].filter((r) => r.cmd && (!wantedRows || wantedRows.includes(`${r.name} (${r.runtime})`) || wantedRows.includes(r.cache)));
 
 /** Starts the suite's server on a free port; resolves with its base URL and a stop function. */
 function startServer() {
@@ -163,9 +161,7 @@ try {
       const started = Date.now();
       const r = await runRow(row, base);
       console.error(
-        `${row.name} (${row.runtime}): ${r.error ? "ERROR" : classify(r.results).passed + " passed"} in ${
-          ((Date.now() - started) / 1000).toFixed(0)
-        } s`,
+        `${row.name} (${row.runtime}): ${r.error ? "ERROR" : classify(r.results).passed + " passed"} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
       );
       done.push(r);
     }
@@ -215,9 +211,7 @@ for (const [major, runtime] of [["8", "Node 24"], ["7", "Node 20"]]) {
     }
   }
   for (const id of candidates) {
-    const line = `undici ${major}: \`${id}\`: DiskCacheStore passed ${again.ours[id]}/3 reruns, MemoryCacheStore ${
-      again.mem[id]
-    }/3`;
+    const line = `undici ${major}: \`${id}\`: DiskCacheStore passed ${again.ours[id]}/3 reruns, MemoryCacheStore ${again.mem[id]}/3`;
     if (again.ours[id] === 0 && again.mem[id] > 0) {
       regressions.push(`${line}; first failure ${JSON.stringify(ours.results[id])}`);
     } else timing.push(line);

@@ -41,8 +41,7 @@ const wanted = opt("--rows", "node24,node20,deno,bun").split(",");
 const showUncovered = args.includes("--uncovered");
 const noRun = args.includes("--no-run"); // merge the lcov files a previous run left in .coverage/
 
-const tests = (dir, ext) =>
-  readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
+const tests = (dir, ext) => readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
 
 function sh(cmd, argv, env = {}) {
   const started = Date.now();
@@ -67,10 +66,15 @@ const ROWS = {
   node24: () => {
     const lcov = LCOV.node24;
     const r = sh(bin("node"), [
-      "--test", "--no-warnings", "--experimental-test-coverage",
-      "--test-coverage-include=src/**", "--test-coverage-include=runtimes/**",
-      "--test-reporter=lcov", `--test-reporter-destination=${lcov}`,
-      "--test-reporter=dot", "--test-reporter-destination=stdout",
+      "--test",
+      "--no-warnings",
+      "--experimental-test-coverage",
+      "--test-coverage-include=src/**",
+      "--test-coverage-include=runtimes/**",
+      "--test-reporter=lcov",
+      `--test-reporter-destination=${lcov}`,
+      "--test-reporter=dot",
+      "--test-reporter-destination=stdout",
       ...tests("test", "ts"),
     ], { DISKCACHE_TEST_ROW: "node24" });
     return { ...r, lcov };
@@ -86,9 +90,19 @@ const ROWS = {
     // the V8 profiles and maps them back to the .ts sources.
     const reports = join(out, "node20");
     const r = sh(node20, [
-      bin("c8"), "--temp-directory", join(out, "node20-raw"), "--report-dir", reports, "--reporter=lcovonly",
-      "--include", `${relative(root, dist)}/src/**`, "--include", `${relative(root, dist)}/runtimes/**`,
-      node20, "--test", "--test-reporter=dot",
+      bin("c8"),
+      "--temp-directory",
+      join(out, "node20-raw"),
+      "--report-dir",
+      reports,
+      "--reporter=lcovonly",
+      "--include",
+      `${relative(root, dist)}/src/**`,
+      "--include",
+      `${relative(root, dist)}/runtimes/**`,
+      node20,
+      "--test",
+      "--test-reporter=dot",
       ...tests(relative(root, join(dist, "test")), "js"),
     ], { DISKCACHE_TEST_ROW: "node20" });
     return { ...r, lcov: LCOV.node20 };
@@ -104,7 +118,11 @@ const ROWS = {
     const dir = join(out, "bun");
     const r = sh(bin("bun"), [
       // Bun stops a test after 5 s by default; coverage slows the processes down.
-      "test", "--timeout=120000", "--coverage", "--coverage-reporter=lcov", `--coverage-dir=${dir}`,
+      "test",
+      "--timeout=120000",
+      "--coverage",
+      "--coverage-reporter=lcov",
+      `--coverage-dir=${dir}`,
       ...tests("test", "ts").map((f) => `./${f}`),
     ], { DISKCACHE_TEST_ROW: "bun" });
     return { ...r, lcov: LCOV.bun };
@@ -232,7 +250,9 @@ function main() {
     const files = parseLcov(readFileSync(r.lcov, "utf8"));
     parsed.push({ name, files });
     const s = summarize(files);
-    perRow.push(`${name.padEnd(7)} ${fmt(s.lh, s.lf)}% lines, ${fmt(s.bh, s.bf)}% branches${s.bf === 0 ? " (reports no branches)" : ""}, ${files.size} files, ${r.secs}s`);
+    perRow.push(
+      `${name.padEnd(7)} ${fmt(s.lh, s.lf)}% lines, ${fmt(s.bh, s.bf)}% branches${s.bf === 0 ? " (reports no branches)" : ""}, ${files.size} files, ${r.secs}s`,
+    );
   }
   const total = summarize(merge(parsed));
   const width = Math.max(...total.rows.map((r) => r.path.length), 4);
@@ -242,7 +262,9 @@ function main() {
     const ub = showUncovered && r.uncoveredBranches.length ? `  [branches: ${ranges(r.uncoveredBranches)}]` : "";
     console.log(`${r.path.padEnd(width)}  ${fmt(r.lh, r.lf)}   ${fmt(r.bh, r.bf)}   ${un}${ub}`);
   }
-  console.log(`${"all files".padEnd(width)}  ${fmt(total.lh, total.lf)}   ${fmt(total.bh, total.bf)}   (${total.lh}/${total.lf} lines, ${total.bh}/${total.bf} branches)`);
+  console.log(
+    `${"all files".padEnd(width)}  ${fmt(total.lh, total.lf)}   ${fmt(total.bh, total.bf)}   (${total.lh}/${total.lf} lines, ${total.bh}/${total.bf} branches)`,
+  );
   console.log(`\nper row (before merging):\n  ${perRow.join("\n  ")}`);
   const lines = pct(total.lh, total.lf), branches = pct(total.bh, total.bf);
   if (lines < MIN || branches < MIN) {

@@ -34,9 +34,7 @@ export function expectedManifests() {
   for (const [sub, target] of targets) {
     if (typeof target !== "string" || !/^\.\/[\w/.-]+\.ts$/.test(target)) {
       throw new Error(
-        `deno.json exports["${sub}"] must be a relative .ts path such as "./mod.ts": received ${
-          JSON.stringify(target)
-        }`,
+        `deno.json exports["${sub}"] must be a relative .ts path such as "./mod.ts": received ${JSON.stringify(target)}`,
       );
     }
   }
@@ -87,9 +85,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const stale = staleManifests();
     if (stale.length > 0) {
       console.error(
-        `${
-          stale.join(", ")
-        } disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`,
+        `${stale.join(", ")} disagree with deno.json's "exports": run \`node scripts/manifests.mjs\` and commit the result`,
       );
       process.exit(1);
     }

@@ -137,8 +137,7 @@ step("deno publish --dry-run uploads the library's files only", () => {
   if (/warning/i.test(out)) throw new Error(`the dry run warned:\n${out}`);
   const prefix = "file://" + clone + "/";
   published = [...out.matchAll(/^\s+(file:\/\/\S+)/gm)].map((m) => m[1].replace(prefix, ""));
-  const allowed =
-    /^(LICENSE|README\.md|CHANGELOG\.md|deno\.json|[\w-]+\.ts|src\/.+\.ts|runtimes\/.+\.ts|types\/.+\.d\.ts)$/;
+  const allowed = /^(LICENSE|README\.md|CHANGELOG\.md|deno\.json|[\w-]+\.ts|src\/.+\.ts|runtimes\/.+\.ts|types\/.+\.d\.ts)$/;
   const stray = published.filter((f) => !allowed.test(f) || /_test\.ts$/.test(f));
   const wanted = ["LICENSE", "README.md", "CHANGELOG.md", ...Object.values(denoJson.exports).map((t) => t.slice(2))];
   const missing = wanted.filter((f) => !published.includes(f));
@@ -154,24 +153,18 @@ if (checksOnly) finish();
 /** The smoke program for one runtime: every entry point it can load, used a little. */
 function program(runtime, spec, ts) {
   const dir = `cache-${ts ? "ts" : "js"}-${spec.replace(/\W/g, "")}`;
-  const subs = Object.keys(pkg.exports).filter((s) =>
-    s !== "." && !COMMANDS.includes(s) && (!RUNTIME_ONLY[s] || RUNTIME_ONLY[s].includes(runtime))
-  );
+  const subs = Object.keys(pkg.exports).filter((s) => s !== "." && !COMMANDS.includes(s) && (!RUNTIME_ONLY[s] || RUNTIME_ONLY[s].includes(runtime)));
   const lines = [
     `import { DiskCache, memoize } from "${spec}";`,
     ...subs.map((s, i) => `import * as entry${i} from "${spec}/${s.slice(2)}";`),
-    ts
-      ? `using cache = new DiskCache("${dir}", { sizeLimit: 2 ** 24 });`
-      : `const cache = new DiskCache("${dir}", { sizeLimit: 2 ** 24 });`,
+    ts ? `using cache = new DiskCache("${dir}", { sizeLimit: 2 ** 24 });` : `const cache = new DiskCache("${dir}", { sizeLimit: 2 ** 24 });`,
     `cache.set(["user", 1], { name: "Ada", big: 2n ** 70n });`,
     `let calls = 0;`,
     `const square = memoize(cache, function square(n${ts ? ": number" : ""}) { calls++; return n * n; });`,
     `square(12); square(12);`,
     `const loaded${ts ? ": Record<string, number>" : ""} = {};`,
     ...subs.map((s, i) => `loaded[${JSON.stringify(s)}] = Object.keys(entry${i}).length;`),
-    `const out${
-      ts ? ": Record<string, unknown>" : ""
-    } = { value: cache.get(["user", 1]), driver: cache.driverName, square: square(12), calls, loaded };`,
+    `const out${ts ? ": Record<string, unknown>" : ""} = { value: cache.get(["user", 1]), driver: cache.driverName, square: square(12), calls, loaded };`,
   ];
   if (subs.includes("./keyv")) {
     const i = subs.indexOf("./keyv");
@@ -220,8 +213,7 @@ function project(name) {
   );
   return dir;
 }
-const npmInstall = (dir) =>
-  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: dir });
+const npmInstall = (dir) => run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: dir });
 const bins = Object.keys(typeof pkg.bin === "string" ? { [NAME.split("/").pop()]: pkg.bin } : pkg.bin ?? {});
 
 step("Node 24: npm install of the tarball; ESM, require(), TypeScript (tsc + using), bins through npx", () => {

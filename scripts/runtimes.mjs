@@ -6,7 +6,12 @@ import { delimiter, join } from "node:path";
 
 /** Absolute path of a Node 20 binary, or undefined. */
 export function node20Binary() {
-  const candidates = [process.env.DISKCACHE_NODE20, ...(process.env.PATH ?? "").split(delimiter).filter((d) => d && !d.includes("node_modules")).map((d) => join(d, "node")), "/usr/bin/node", "/usr/local/bin/node"];
+  const candidates = [
+    process.env.DISKCACHE_NODE20,
+    ...(process.env.PATH ?? "").split(delimiter).filter((d) => d && !d.includes("node_modules")).map((d) => join(d, "node")),
+    "/usr/bin/node",
+    "/usr/local/bin/node",
+  ];
   for (const c of candidates) {
     if (!c || !existsSync(c)) continue;
     try {

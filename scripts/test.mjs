@@ -11,8 +11,7 @@ import { node20Binary } from "./runtimes.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const tests = (dir, ext) =>
-  readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
+const tests = (dir, ext) => readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
 
 function build() {
   const r = spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
@@ -75,7 +74,12 @@ for (const name of wanted) {
   }
   console.log(`\n=== ${name}: ${row.cmd} ${row.args.join(" ")}`);
   const started = Date.now();
-  const r = spawnSync(row.cmd, row.args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 2 ** 20, env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name } });
+  const r = spawnSync(row.cmd, row.args, {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 256 * 2 ** 20,
+    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name },
+  });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   process.stdout.write(out);
   const counts = row.parse(out);

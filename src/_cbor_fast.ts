@@ -356,10 +356,14 @@ function readValue(depth: number): unknown {
     }
     case 7:
       switch (ai) {
-        case 20: return false;
-        case 21: return true;
-        case 22: return null;
-        case 23: return undefined;
+        case 20:
+          return false;
+        case 21:
+          return true;
+        case 22:
+          return null;
+        case 23:
+          return undefined;
         case 25: {
           need(2);
           const h = srcView.getUint16(at);

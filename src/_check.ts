@@ -60,7 +60,9 @@ export function check(engine: Engine, fix: boolean): CheckWarning[] {
     if (code !== SQLITE_CORRUPT && code !== SQLITE_NOTADB) throw engine.translate(error, "check");
     return [...warnings, {
       kind: "integrity",
-      message: `the database "${engine.dbPath}" is damaged beyond repair (${(error as Error).message}); close every cache on it, move the directory aside and start a fresh cache`,
+      message: `the database "${engine.dbPath}" is damaged beyond repair (${
+        (error as Error).message
+      }); close every cache on it, move the directory aside and start a fresh cache`,
     }];
   };
   try {
@@ -161,7 +163,9 @@ function checkSnapshot(engine: Engine, fix: boolean, warnings: CheckWarning[]): 
     warnings.push({
       kind: "unknown-file",
       path: file,
-      message: `file ${file} belongs to no item${removed ? "; it was removed" : recent && fix ? "; left in place: it is recent and may belong to a write in progress" : ""}`,
+      message: `file ${file} belongs to no item${
+        removed ? "; it was removed" : recent && fix ? "; left in place: it is recent and may belong to a write in progress" : ""
+      }`,
     });
     if (removed) {
       try {

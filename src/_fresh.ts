@@ -35,7 +35,7 @@ export function readFresh<R extends { filename: string | null }, T>(
   reread: () => R | null | undefined,
   open: (row: R) => T | typeof MISSING,
 ): [R, T] | undefined {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0;; attempt++) {
     const value = open(row);
     if (value !== MISSING) return [row, value];
     const filename = row.filename!;

@@ -35,8 +35,12 @@ function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Ge
       : options.order === "insertion"
       ? engine.prepare(sql).all(last.rowid, now, PAGE)
       : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[];
-    for (const row of page) yield row;
-    if (page.length < Number(PAGE)) return;
+    for (const row of page) {
+      yield row;
+    }
+    if (page.length < Number(PAGE)) {
+      return;
+    }
     last = page[page.length - 1];
   }
 }
@@ -59,8 +63,12 @@ export function* entries(engine: Engine, options: IterateOptions): Generator<[un
     const key = decodeKey(row.key, row.raw, row.key_big);
     let got: [Row, unknown] | undefined;
     try {
-      got = fetchFresh(engine, row, key, () =>
-        engine.prepare(REREAD).get(readColumn(row.key, row.key_big) as SqliteValue, row.raw, engine.clock() / 1000) as Row | null | undefined);
+      got = fetchFresh(
+        engine,
+        row,
+        key,
+        () => engine.prepare(REREAD).get(readColumn(row.key, row.key_big) as SqliteValue, row.raw, engine.clock() / 1000) as Row | null | undefined,
+      );
     } catch (error) {
       // One value this library cannot read (a Python pickle, a damaged row)
       // must not end the walk over every other item: get() names the reason.

@@ -9,26 +9,11 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  SQLITE_BUSY,
-  SQLITE_CANTOPEN,
-  SQLITE_LOCKED,
-  type SqliteDatabase,
-  type SqliteDriver,
-  type SqliteStatement,
-  type SqliteValue,
-} from "./driver.ts";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement, type SqliteValue } from "./driver.ts";
 import { describe, DiskCacheError } from "./errors.ts";
 import { EVICTION_POLICIES } from "./eviction.ts";
 import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import {
-  DEFAULT_SETTINGS,
-  type DiskCacheSettings,
-  fromStored,
-  METADATA_ROWS,
-  SETTING_COLUMNS,
-  toStored,
-} from "./settings.ts";
+import { DEFAULT_SETTINGS, type DiskCacheSettings, fromStored, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
 import type { FileModes } from "./disk.ts";
 import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate.ts";
 
@@ -54,9 +39,7 @@ export interface Opened {
 
 /** Opens (creating if needed) the cache `options` describe. */
 export function openCache(options: EngineOptions): Opened {
-  const directory = options.readonly
-    ? existingDirectory(options.directory)
-    : openDirectory(options.directory, options.modes.dirMode);
+  const directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
   const dbPath = join(directory, "cache.db");
   const place: ErrorPlace = { driver: options.driver, directory, dbPath, timeout: options.timeout };
   if (!options.readonly && !existsSync(dbPath)) {
@@ -183,9 +166,7 @@ function initReadonly(db: SqliteDatabase, options: Partial<DiskCacheSettings>, d
   if (tableCount(db) < 2) throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" is not a cache database`);
   if (Object.keys(options).length > 0) {
     throw new TypeError(
-      `Cannot open cache read-only with settings (${
-        Object.keys(options).join(", ")
-      }): settings are written to the cache; drop them or open writable`,
+      `Cannot open cache read-only with settings (${Object.keys(options).join(", ")}): settings are written to the cache; drop them or open writable`,
     );
   }
   const { settings } = loadSettings(storedSettings(db), {}, DEFAULT_SETTINGS);
@@ -289,16 +270,12 @@ function openDirectory(directory: string | undefined, mode: number): string {
     const code = (error as { code?: string }).code;
     if (code === "EEXIST" || code === "ENOTDIR") {
       throw new DiskCacheError(
-        `Cannot open cache: "directory" must be a directory, but ${
-          describe(directory)
-        } (or one of its parents) is a file`,
+        `Cannot open cache: "directory" must be a directory, but ${describe(directory)} (or one of its parents) is a file`,
         { cause: error },
       );
     }
     throw new DiskCacheError(
-      `Cannot open cache: directory ${describe(directory)} cannot be created (${
-        code ?? (error as Error).message
-      }); check the path and its permissions`,
+      `Cannot open cache: directory ${describe(directory)} cannot be created (${code ?? (error as Error).message}); check the path and its permissions`,
       { cause: error },
     );
   }

@@ -8,7 +8,7 @@
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import type { StoredKey } from "./_stored_key.ts";
-import { DiskCacheError, describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { MODE_RAW } from "./schema.ts";
 import { cullVictimsSql, hotGetSql, incrSql, SQL } from "./_sql.ts";
 import { writeValueFile } from "./disk.ts";
@@ -189,9 +189,7 @@ interface WriteState {
  * that no row names a file.
  */
 export function put(engine: Engine, w: Write, now: number, old?: { filename: string | null } | null): void {
-  const state = old === undefined
-    ? engine.prepare(SQL.writeStateOld).get(w.key, w.raw) as WriteState
-    : engine.prepare(SQL.writeState).get() as WriteState;
+  const state = old === undefined ? engine.prepare(SQL.writeStateOld).get(w.key, w.raw) as WriteState : engine.prepare(SQL.writeState).get() as WriteState;
   const oldFile = old === undefined ? state.old ?? null : old?.filename ?? null;
   if (oldFile !== null) engine.removeLater(oldFile);
   engine.prepare(SQL.upsert).run(w.key, w.raw, now, w.expire, now, w.tag, w.size, w.mode, w.filename, w.inline);
@@ -326,7 +324,9 @@ export function incr(engine: Engine, k: StoredKey, options: IncrOptions): number
     }
     if (!big && (sum < -9007199254740991n || sum > 9007199254740991n)) {
       throw new RangeError(
-        `Cannot incr key ${describe(original)}: the result ${sum} is past Number.MAX_SAFE_INTEGER, which a number cannot hold exactly; pass a bigint delta (incr(key, 1n)) to count on as a bigint`,
+        `Cannot incr key ${
+          describe(original)
+        }: the result ${sum} is past Number.MAX_SAFE_INTEGER, which a number cannot hold exactly; pass a bigint delta (incr(key, 1n)) to count on as a bigint`,
       );
     }
     if (live) {

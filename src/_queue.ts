@@ -74,9 +74,9 @@ export function push(engine: Engine, value: unknown, options: PushTo): number | 
       // file written for the push goes with that commit too.
       if (w.filename !== null) engine.removeLater(w.filename);
       throw new DiskCacheError(
-        `Cannot push to the ${side}${prefix === undefined ? "" : ` of queue "${prefix}"`}: its keys reached ${
-          side === "back" ? LAST : 0
-        }, the ${side === "back" ? "largest" : "smallest"} queue key. Pull items from that end, or push to the other side.`,
+        `Cannot push to the ${side}${prefix === undefined ? "" : ` of queue "${prefix}"`}: its keys reached ${side === "back" ? LAST : 0}, the ${
+          side === "back" ? "largest" : "smallest"
+        } queue key. Pull items from that end, or push to the other side.`,
       );
     }
     const key = prefix === undefined ? num : `${prefix}-${String(num).padStart(15, "0")}`;
@@ -127,7 +127,7 @@ export function peekItem(engine: Engine, last: boolean): [unknown, unknown] | un
  */
 function peekReadOnly(engine: Engine, live: (skip: number) => Row | null | undefined): [unknown, unknown] | undefined {
   engine.db("peek");
-  for (let skip = 0; ; skip++) {
+  for (let skip = 0;; skip++) {
     const row = live(skip);
     if (row == null) return undefined;
     const got = fetchFresh(engine, row, decodeKey(row.key, row.raw, row.key_big), () => live(skip));

@@ -14,9 +14,9 @@ import { bigFlag, nulTest, safeInt } from "./schema.ts";
 export const LIVE = "(expire_time IS NULL OR expire_time > ?)";
 
 /** What a read of one item by key needs (its value read safely, its tag). */
-export const ROW_COLUMNS = `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${
-  bigFlag("value")
-} AS big, ${safeInt("tag")} AS tag, ${bigFlag("tag")} AS tag_big`;
+export const ROW_COLUMNS = `rowid, mode, filename, size, store_time, expire_time, ${safeInt("value")} AS value, ${bigFlag("value")} AS big, ${
+  safeInt("tag")
+} AS tag, ${bigFlag("tag")} AS tag_big`;
 
 /** The key of a row, read safely (iteration). */
 export const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big`;
@@ -25,13 +25,12 @@ export const KEY_COLUMNS = `rowid, raw, ${safeInt("key")} AS key, ${bigFlag("key
 export const VALUE_COLUMNS = `mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
 
 /** A queue item: key and value, read safely. */
-export const QUEUE_COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${
-  bigFlag("key")
-} AS key_big, expire_time, mode, filename, size, ${safeInt("value")} AS value, ${bigFlag("value")} AS big`;
+export const QUEUE_COLUMNS = `rowid, ${safeInt("key")} AS key, raw, ${bigFlag("key")} AS key_big, expire_time, mode, filename, size, ${
+  safeInt("value")
+} AS value, ${bigFlag("value")} AS big`;
 
 /** Expired rows, soonest first: parameters now (seconds) and a limit. */
-const EXPIRED =
-  "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
+const EXPIRED = "SELECT rowid, filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?";
 
 /** Fixed statements. */
 export const SQL = {
@@ -41,8 +40,7 @@ export const SQL = {
   upsert:
     "INSERT INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, value = excluded.value",
   // One statement for what every write needs to know before culling.
-  writeState:
-    "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
+  writeState: "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest",
   // The same, with the value file of the row the write replaces (if any).
   writeStateOld:
     "SELECT (SELECT value FROM Settings WHERE key = 'size') AS size, (SELECT MIN(expire_time) FROM Cache WHERE expire_time IS NOT NULL) AS soonest, (SELECT filename FROM Cache WHERE key = ? AND raw = ?) AS old",
@@ -52,10 +50,8 @@ export const SQL = {
   count: "SELECT value FROM Settings WHERE key = 'count'",
   pageCount: "PRAGMA page_count",
   expired: EXPIRED,
-  volume:
-    "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
-  countEvictions:
-    "INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+  volume: "SELECT (SELECT page_count FROM pragma_page_count()) AS pages, (SELECT value FROM Settings WHERE key = 'size') AS size",
+  countEvictions: "INSERT INTO Settings VALUES ('evictions', ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
   resetStats: "UPDATE Settings SET value = 0 WHERE key IN ('hits', 'misses', 'evictions')",
   readSetting: "SELECT value FROM Settings WHERE key = ?",
   putSetting: "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
@@ -135,8 +131,7 @@ export function pageSql(
 }
 
 /** The row of one key afresh, key and value (columns qualified: `key` alone could mean the alias). */
-export const REREAD =
-  `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
+export const REREAD = `SELECT ${KEY_COLUMNS}, ${VALUE_COLUMNS} FROM Cache WHERE Cache.key = ? AND Cache.raw = ? AND ${LIVE}`;
 
 /**
  * The nearest queue key within (lower, upper) bounds given as parameters,
@@ -166,7 +161,5 @@ export function queueEndSql(order: "ASC" | "DESC", live: boolean): string {
 /** The first or last item in insertion order; `live`: only a live one, skipping a number of rows. */
 export function peekItemSql(last: boolean, live: boolean): string {
   const order = `ORDER BY rowid ${last ? "DESC" : "ASC"} LIMIT 1`;
-  return live
-    ? `SELECT ${QUEUE_COLUMNS} FROM Cache WHERE ${LIVE} ${order} OFFSET ?`
-    : `SELECT ${QUEUE_COLUMNS} FROM Cache ${order}`;
+  return live ? `SELECT ${QUEUE_COLUMNS} FROM Cache WHERE ${LIVE} ${order} OFFSET ?` : `SELECT ${QUEUE_COLUMNS} FROM Cache ${order}`;
 }

@@ -21,7 +21,5 @@ export interface StoredKey {
 export function storedKey(key: unknown): StoredKey {
   // Strings first: the commonest key, and rawKeyValue refuses lone surrogates.
   if (typeof key === "string") return { key: rawKeyValue(key), raw: 1, original: key };
-  return isRawKey(key)
-    ? { key: rawKeyValue(key as string), raw: 1, original: key }
-    : { key: structuredKeyValue(key), raw: 0, original: key };
+  return isRawKey(key) ? { key: rawKeyValue(key as string), raw: 1, original: key } : { key: structuredKeyValue(key), raw: 0, original: key };
 }

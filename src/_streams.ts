@@ -254,7 +254,9 @@ export async function setFile(engine: Engine, k: StoredKey, source: string, opti
     size = info.size;
   } catch (error) {
     if (error instanceof TypeError) throw error;
-    throw new TypeError(`Cannot setFile: cannot read "${source}" (${(error as { code?: string }).code ?? error}); pass the path of a readable file`, { cause: error });
+    throw new TypeError(`Cannot setFile: cannot read "${source}" (${(error as { code?: string }).code ?? error}); pass the path of a readable file`, {
+      cause: error,
+    });
   }
   const limit = tooLarge(engine, size, `"${source}"`);
   if (limit !== undefined) throw limit; // before copying anything

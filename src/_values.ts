@@ -6,7 +6,7 @@
  */
 import type { SqliteValue } from "./driver.ts";
 import { decodeStructured, encodeStructured } from "./codec.ts";
-import { DiskCacheError, describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT } from "./schema.ts";
 import { readValueFile } from "./disk.ts";
 import { checkText } from "./_text.ts";
@@ -81,7 +81,7 @@ export function decodeKey(dbKey: SqliteValue, raw: number, big: number): unknown
 export function tagValue(tag: unknown): SqliteValue {
   if (tag === undefined || tag === null) return null;
   if (typeof tag === "string") {
-    checkText(tag, "tag", "option \"tag\"");
+    checkText(tag, "tag", 'option "tag"');
     return tag;
   }
   if (tag instanceof Uint8Array) return tag;
@@ -183,7 +183,9 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
       // Python stores modes 2 and 3 in files and modes 4+ as BLOBs: anything
       // else came from a foreign writer or a damaged database.
       throw new UnreadableValue(
-        `Cannot read key ${describe(key)}: its row says mode ${mode} but holds no value file and no bytes (${typeof inline}); the database was written by a foreign library or is damaged: delete the key`,
+        `Cannot read key ${
+          describe(key)
+        }: its row says mode ${mode} but holds no value file and no bytes (${typeof inline}); the database was written by a foreign library or is damaged: delete the key`,
       );
     }
     bytes = inline as Uint8Array;
@@ -201,7 +203,9 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
       }
     case MODE_PICKLE:
       throw new UnreadableValue(
-        `Cannot read key ${describe(key)}: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
+        `Cannot read key ${
+          describe(key)
+        }: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
       );
     default:
       throw new UnreadableValue(`Cannot read key ${describe(key)}: unknown value mode ${mode}; it was written by a newer or foreign library`);

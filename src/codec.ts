@@ -37,8 +37,16 @@ export const MAX_NESTING = 256;
 export const TAG_JS_MAP = 40001;
 
 const TYPED_ARRAYS: readonly unknown[] = [
-  Uint8ClampedArray, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array,
-  Float32Array, Float64Array, BigUint64Array, BigInt64Array,
+  Uint8ClampedArray,
+  Int8Array,
+  Uint16Array,
+  Int16Array,
+  Uint32Array,
+  Int32Array,
+  Float32Array,
+  Float64Array,
+  BigUint64Array,
+  BigInt64Array,
 ];
 
 const BIG_OPTIONS = { collapseBigInts: false } as const;
@@ -85,9 +93,11 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
     case "string":
       checkText(value, what, path);
       return value;
-    case "number": case "bigint":
+    case "number":
+    case "bigint":
       return canonical ? canonicalInteger(value) : value;
-    case "boolean": case "undefined":
+    case "boolean":
+    case "undefined":
       return value;
     case "object":
       break;

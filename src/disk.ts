@@ -71,7 +71,6 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
-
 /**
  * How many fresh names a new value file tries before giving up: each retry
  * follows a concurrent prune of its directory or a name collision.
@@ -135,7 +134,7 @@ export function writeValueFile(directory: string, bytes: Uint8Array, modes: File
  * ```
  */
 export function createValueFile(directory: string, modes: FileModes): { name: string; fd: number } {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0;; attempt++) {
     const name = randomFilename();
     try {
       mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });

@@ -20,17 +20,7 @@ import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./sett
 import type { EvictionPolicy } from "./eviction.ts";
 import { MISSING, tagValue } from "./_values.ts";
 import { storedKey } from "./_stored_key.ts";
-import type {
-  CacheStats,
-  CheckWarning,
-  Entry,
-  IterateOptions,
-  Key,
-  PullOptions,
-  PushOptions,
-  SetOptions,
-  Tag,
-} from "./types.ts";
+import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag } from "./types.ts";
 
 // The public types live in types.ts; re-exported here, where they were
 // first exported from, so imports of this module keep working.
@@ -91,7 +81,6 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    */
   clock?: () => number;
 }
-
 
 const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode"]);
 

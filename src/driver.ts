@@ -351,7 +351,7 @@ export function getDefaultDriver(): SqliteDriver {
   if (defaultDriver !== undefined) return defaultDriver;
   if (defaultDriverFactory === undefined) {
     throw new Error(
-      "Cannot open cache: no SQLite driver is registered; import DiskCache from the package entry point (\"@diskcache/diskcache\") or pass the \"driver\" option",
+      'Cannot open cache: no SQLite driver is registered; import DiskCache from the package entry point ("@diskcache/diskcache") or pass the "driver" option',
     );
   }
   defaultDriver = defaultDriverFactory();

@@ -16,7 +16,7 @@ import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./persistent_index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
-import { type Busy, type Route, ROUTES, type RoutedTo } from "./_fanout_routes.ts";
+import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
 import { shardHash } from "./_hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
@@ -226,7 +226,9 @@ export class FanoutCache {
     if (error instanceof RangeError && /\bsizeLimit of \d+ bytes/.test(error.message)) {
       const n = this.#shards.length;
       throw new RangeError(
-        `${error.message} (a FanoutCache splits sizeLimit evenly: each of its ${n} shards holds ${this.#shards[0]!.sizeLimit} bytes of the total ${this.sizeLimit}, and a value must fit in its key's shard)`,
+        `${error.message} (a FanoutCache splits sizeLimit evenly: each of its ${n} shards holds ${
+          this.#shards[0]!.sizeLimit
+        } bytes of the total ${this.sizeLimit}, and a value must fit in its key's shard)`,
         { cause: error },
       );
     }
@@ -460,7 +462,7 @@ export class FanoutCache {
         for (const s of this.#shards) s.updateSettings(rest);
       });
     }
-    if (sqliteJournalMode !== undefined) for (const s of this.#shards) s.updateSettings({ sqliteJournalMode });
+    if (sqliteJournalMode !== undefined) { for (const s of this.#shards) s.updateSettings({ sqliteJournalMode }); }
   }
 
   /** See {@linkcode DiskCache.reloadSettings}, on every shard. */

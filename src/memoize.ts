@@ -176,12 +176,10 @@ export function memoize<A extends unknown[], R>(
     throw new TypeError(`Cannot memoize: "key" must be a function: received ${describe(options.key)}`);
   }
   const ignore = new Set(options.ignore ?? []);
-  const keyOf = options.key
-    ? (...args: A): unknown[] => [name, options.key!(...args)]
-    : (...args: A): unknown[] => {
-      const kept = args.filter((_, i) => !ignore.has(i));
-      return options.typed ? [name, ...kept, "\u0000types", ...kept.map(typeName)] : [name, ...kept];
-    };
+  const keyOf = options.key ? (...args: A): unknown[] => [name, options.key!(...args)] : (...args: A): unknown[] => {
+    const kept = args.filter((_, i) => !ignore.has(i));
+    return options.typed ? [name, ...kept, "\u0000types", ...kept.map(typeName)] : [name, ...kept];
+  };
   const setOptions = { ttl, tag };
   let warned = false;
   /** Stores a result; a failure leaves it uncached (reported once), never fails the call. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DiskCacheError, describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
 
 /**
@@ -188,7 +188,9 @@ export function validateSetting<K extends keyof DiskCacheSettings>(name: K, valu
     case "evictionPolicy":
       if (!isEvictionPolicy(value)) {
         throw new RangeError(
-          `Cannot use option "evictionPolicy": expected "least-recently-stored", "least-recently-used", "least-frequently-used" or "none": received ${describe(value)}`,
+          `Cannot use option "evictionPolicy": expected "least-recently-stored", "least-recently-used", "least-frequently-used" or "none": received ${
+            describe(value)
+          }`,
         );
       }
       out = value;
@@ -261,7 +263,9 @@ export function fromStored<K extends keyof DiskCacheSettings>(name: K, stored: u
   } catch (cause) {
     const column = SETTING_COLUMNS[name];
     throw new DiskCacheError(
-      `Cannot use the stored setting ${column}: the Settings table holds ${describe(stored)}, which this version cannot use (${(cause as Error).message.replace(/^Cannot use option "\w+": /, "")}); it was written by a newer version or by hand: open the cache writable with the "${name}" option to overwrite it (or correct the ${column} row)`,
+      `Cannot use the stored setting ${column}: the Settings table holds ${describe(stored)}, which this version cannot use (${
+        (cause as Error).message.replace(/^Cannot use option "\w+": /, "")
+      }); it was written by a newer version or by hand: open the cache writable with the "${name}" option to overwrite it (or correct the ${column} row)`,
       { cause },
     );
   }

@@ -3,20 +3,7 @@
 // and leaves the cache as it was.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Averager,
-  barrier,
-  BoundedSemaphore,
-  Deque,
-  DiskCache,
-  Index,
-  type Key,
-  Lock,
-  memoize,
-  memoizeStampede,
-  type RecipeCache,
-  throttle,
-} from "../mod.ts";
+import { Averager, barrier, BoundedSemaphore, Deque, DiskCache, Index, type Key, Lock, memoize, memoizeStampede, type RecipeCache, throttle } from "../mod.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
 
 /** Asserts `fn` throws `type` with a message matching `pattern`. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, statSync, readdirSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { spawnSync } from "node:child_process";
@@ -125,13 +125,17 @@ test("DiskCache.check() lists what SQLite's integrity check finds, and fix rebui
   }
   // An index whose definition no longer matches its entries: SQLite refuses to
   // edit its schema from node:sqlite and bun:sqlite, Python's module does not.
-  const edit = spawnSync(py, ["-c", `
+  const edit = spawnSync(py, [
+    "-c",
+    `
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("PRAGMA writable_schema = ON")
 c.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX Cache_expire_time ON Cache (store_time)' WHERE name = 'Cache_expire_time'")
 c.commit()
-`, join(dir.path, "cache.db")], { encoding: "utf8" });
+`,
+    join(dir.path, "cache.db"),
+  ], { encoding: "utf8" });
   assert.equal(edit.status, 0, edit.stderr);
   using cache = new DiskCache(dir.path);
   const warnings = cache.check();

@@ -10,17 +10,52 @@ const number = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.float().map((x) => x as number),
-  fc.constantFrom(1.5, -0.25, 100.5, -65504, 0, -0, NaN, Infinity, -Infinity, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), 65504, 65520, 2 ** -24, 2 ** -25, 1.5 * 2 ** -24, 5.960464477539063e-8, 0.1, 1e300),
+  fc.constantFrom(
+    1.5,
+    -0.25,
+    100.5,
+    -65504,
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    2 ** 53 - 1,
+    -(2 ** 53) + 1,
+    2 ** 32,
+    2 ** 32 - 1,
+    -(2 ** 32),
+    65504,
+    65520,
+    2 ** -24,
+    2 ** -25,
+    1.5 * 2 ** -24,
+    5.960464477539063e-8,
+    0.1,
+    1e300,
+  ),
   fc.maxSafeInteger(),
 );
-const string = fc.oneof(fc.string(), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 30 }), fc.string({ minLength: 20, maxLength: 300 }));
+const string = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 30 }),
+  fc.string({ minLength: 20, maxLength: 300 }),
+);
 const common = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
-    number, string, fc.boolean(), fc.constant(null), fc.constant(undefined),
+    number,
+    string,
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
     fc.uint8Array({ maxLength: 300 }),
     fc.array(tie("value"), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "10", "a", "aa", "b", "é")), tie("value"), { maxKeys: 5, noNullPrototype: false }),
+    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "10", "a", "aa", "b", "é")), tie("value"), {
+      maxKeys: 5,
+      noNullPrototype: false,
+    }),
   ),
 })).value;
 const uncommon = fc.oneof(
@@ -106,23 +141,31 @@ test("codec fast path: any bytes decode as cbor2 decodes them, or are refused as
     if (out.length) out[i % out.length] = x;
     return out;
   });
-  const bytes = fc.oneof(fc.uint8Array({ maxLength: 24 }), mutated, fc.constantFrom(
-    new Uint8Array([0x9f, 0x01, 0xff]), // indefinite-length array
-    new Uint8Array([0xe0]), new Uint8Array([0xf8, 0x20]), // simple values
-    new Uint8Array([0x62, 0xc3, 0x28]), // invalid UTF-8
-    new Uint8Array([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02]), // a duplicate key
-    new Uint8Array([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // 2^64 - 1
-  ));
-  fc.assert(fc.property(bytes, (b) => {
-    let reference: unknown, failed = false;
-    try {
-      reference = decodeWithCbor2(b);
-    } catch {
-      failed = true;
-    }
-    if (failed) assert.throws(() => decodeStructured(b));
-    else assert.deepStrictEqual(comparable(decodeStructured(b)), comparable(reference));
-  }), { numRuns: 5000 });
+  const bytes = fc.oneof(
+    fc.uint8Array({ maxLength: 24 }),
+    mutated,
+    fc.constantFrom(
+      new Uint8Array([0x9f, 0x01, 0xff]), // indefinite-length array
+      new Uint8Array([0xe0]),
+      new Uint8Array([0xf8, 0x20]), // simple values
+      new Uint8Array([0x62, 0xc3, 0x28]), // invalid UTF-8
+      new Uint8Array([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02]), // a duplicate key
+      new Uint8Array([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // 2^64 - 1
+    ),
+  );
+  fc.assert(
+    fc.property(bytes, (b) => {
+      let reference: unknown, failed = false;
+      try {
+        reference = decodeWithCbor2(b);
+      } catch {
+        failed = true;
+      }
+      if (failed) assert.throws(() => decodeStructured(b));
+      else assert.deepStrictEqual(comparable(decodeStructured(b)), comparable(reference));
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 test("codec fast path: a getter that encodes while a value is being encoded gets the same bytes as cbor2", () => {

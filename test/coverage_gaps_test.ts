@@ -70,7 +70,15 @@ test("FanoutCache: settings, tag index, streams, expire and cull across shards",
 test("DiskCache.updateSettings() applies pragmas to the connection and a new policy to reads", () => {
   using cache = tempCache();
   cache.set("a", 1);
-  const settings = cache.updateSettings({ sqliteCacheSize: 1000, sqliteMmapSize: 0, sqliteSynchronous: 2, sqliteJournalMode: "wal", evictionPolicy: "least-frequently-used", tagIndex: true, statistics: true });
+  const settings = cache.updateSettings({
+    sqliteCacheSize: 1000,
+    sqliteMmapSize: 0,
+    sqliteSynchronous: 2,
+    sqliteJournalMode: "wal",
+    evictionPolicy: "least-frequently-used",
+    tagIndex: true,
+    statistics: true,
+  });
   assert.equal(settings.evictionPolicy, "least-frequently-used");
   assert.equal(cache.get("a"), 1, "reads use the new policy's statement");
   assert.equal(cache.stats().hits, 1);
@@ -131,7 +139,10 @@ test("DiskCache refuses a row with a value mode it does not know, naming the key
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("UPDATE Cache SET mode = 9 WHERE key = 'k'");
   db.close();
-  assert.throws(() => cache.get("k"), (e: Error) => e instanceof DiskCacheError && /Cannot read key "k": unknown value mode 9; it was written by a newer or foreign library/.test(e.message));
+  assert.throws(
+    () => cache.get("k"),
+    (e: Error) => e instanceof DiskCacheError && /Cannot read key "k": unknown value mode 9; it was written by a newer or foreign library/.test(e.message),
+  );
 });
 
 test("DiskCache accepts bigint settings", () => {
@@ -143,9 +154,14 @@ test("DiskCache accepts bigint settings", () => {
 });
 
 test("the core without an entry point has no default driver and says how to get one", async () => {
-  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), ["--no-warnings", "--input-type=module", "-e", `
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), [
+    "--no-warnings",
+    "--input-type=module",
+    "-e",
+    `
     const { DiskCache } = await import(${JSON.stringify(join(repoRoot, "src", "disk_cache.ts"))});
-    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`]);
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /no SQLite driver is registered; import DiskCache from the package entry point .* or pass the "driver" option/);
 });
@@ -184,7 +200,10 @@ test("DiskCache.length names the fix when the Settings count row is missing; che
   db.close();
   assert.throws(() => cache.length, (e: Error) => e instanceof DiskCacheError && /has no "count" row; run check\(\{ fix: true \}\)/.test(e.message));
   const warnings = cache.check({ fix: true });
-  assert.ok(warnings.some((w) => w.kind === "count" && /Settings count is NaN but the Cache table holds 2; corrected/.test(w.message)), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some((w) => w.kind === "count" && /Settings count is NaN but the Cache table holds 2; corrected/.test(w.message)),
+    JSON.stringify(warnings),
+  );
   assert.equal(cache.length, 2);
 });
 
@@ -250,7 +269,10 @@ test("DiskCache turns an SQLite error it has no special message for into a DiskC
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("DROP TABLE Cache");
   db.close();
-  assert.throws(() => cache.get("k"), (e: Error) => e instanceof DiskCacheError && /Cannot get: SQLite failed on ".*cache\.db": .*Cache/.test(e.message) && e.cause !== undefined);
+  assert.throws(
+    () => cache.get("k"),
+    (e: Error) => e instanceof DiskCacheError && /Cannot get: SQLite failed on ".*cache\.db": .*Cache/.test(e.message) && e.cause !== undefined,
+  );
 });
 
 test("KeyvDiskCache without an error listener throws the cache's error to its caller", async () => {
@@ -282,7 +304,10 @@ test("DiskCache keeps working without a Settings size row; check({ fix: true }) 
   assert.equal(cache.get("b"), "another value kept in a file");
   assert.ok(cache.volume() >= pages);
   const warnings = cache.check({ fix: true });
-  assert.ok(warnings.some((w) => w.kind === "size" && /Settings size is NaN but the Cache table holds \d+; corrected/.test(w.message)), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some((w) => w.kind === "size" && /Settings size is NaN but the Cache table holds \d+; corrected/.test(w.message)),
+    JSON.stringify(warnings),
+  );
   assert.deepEqual(cache.check(), []);
 });
 
@@ -310,6 +335,9 @@ test("DiskCache counts hits of inline values under least-recently-stored when st
   const stats = cache.stats();
   assert.equal(stats.hits, 1);
   assert.equal(stats.misses, 1);
-  assert.throws(() => cache.push(1, { ttl: 5, expire: 1 } as never), (e: Error) => e instanceof TypeError && /Cannot push: unknown option "expire"/.test(e.message));
+  assert.throws(
+    () => cache.push(1, { ttl: 5, expire: 1 } as never),
+    (e: Error) => e instanceof TypeError && /Cannot push: unknown option "expire"/.test(e.message),
+  );
   assert.throws(() => cache.pull({ ttl: 5 } as never), (e: Error) => e instanceof TypeError && /Cannot pull: unknown option "ttl"/.test(e.message));
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir, tempCache } from "./_helpers.ts";
+import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 function files(dir: string): string[] {
   const out: string[] = [];
@@ -41,10 +41,31 @@ test("DiskCache.get() returns what set() stored, for every supported type", () =
   using dir = tempDir();
   using cache = new DiskCache(dir.path);
   const values: unknown[] = [
-    "", "text", 0, 42, -7, 1.25, 2 ** 60, Number.MAX_SAFE_INTEGER, 2n ** 62n, -(2n ** 63n), true, false, null,
-    new Uint8Array([1, 2, 3]), { a: 1, b: [1, 2, { c: "d" }] }, [1, [2, [3]]], new Date(1_700_000_000_123),
-    new Map<unknown, unknown>([["x", 1], [2, "y"]]), new Set(["a", 1]), new Int32Array([1, -2]), -0, NaN, Infinity,
-    2n ** 100n, JSON.parse('{"__proto__": 5}'),
+    "",
+    "text",
+    0,
+    42,
+    -7,
+    1.25,
+    2 ** 60,
+    Number.MAX_SAFE_INTEGER,
+    2n ** 62n,
+    -(2n ** 63n),
+    true,
+    false,
+    null,
+    new Uint8Array([1, 2, 3]),
+    { a: 1, b: [1, 2, { c: "d" }] },
+    [1, [2, [3]]],
+    new Date(1_700_000_000_123),
+    new Map<unknown, unknown>([["x", 1], [2, "y"]]),
+    new Set(["a", 1]),
+    new Int32Array([1, -2]),
+    -0,
+    NaN,
+    Infinity,
+    2n ** 100n,
+    JSON.parse('{"__proto__": 5}'),
   ];
   values.forEach((v, i) => cache.set(`k${i}`, v));
   values.forEach((v, i) => assert.deepEqual(cache.get(`k${i}`), v, `value ${i}`));
@@ -173,8 +194,18 @@ test("DiskCache.get() reads integers at and past 2^53 exactly, and huge reals, u
   // (rounded by bun:sqlite and better-sqlite3, refused by node:sqlite) is
   // read again through the statement that casts it to text.
   const values: unknown[] = [
-    2n ** 53n, -(2n ** 53n), 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n),
-    Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e300, -1e300, 2 ** 60, 0.5,
+    2n ** 53n,
+    -(2n ** 53n),
+    2n ** 53n + 1n,
+    -(2n ** 53n) - 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+    1e300,
+    -1e300,
+    2 ** 60,
+    0.5,
   ];
   for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used", "none"] as const) {
     using cache = tempCache({ evictionPolicy, statistics: true });
@@ -244,8 +275,10 @@ test("DiskCache value files: large values live in xx/yy/*.val, replaced and dele
   const [second] = files(cache.directory);
   assert.notEqual(second, first);
   assert.equal(files(cache.directory).length, 1);
-  assert.ok(!existsSync(join(cache.directory, first!.slice(0, 2))) || first!.slice(0, 2) === second!.slice(0, 2),
-    "empty directories of the removed file are pruned");
+  assert.ok(
+    !existsSync(join(cache.directory, first!.slice(0, 2))) || first!.slice(0, 2) === second!.slice(0, 2),
+    "empty directories of the removed file are pruned",
+  );
   assert.deepEqual(cache.get("big"), new Uint8Array(5000));
   cache.delete("big");
   assert.deepEqual(files(cache.directory), []);
@@ -324,11 +357,13 @@ test("DiskCache culls expired items on write, even under policy none", () => {
 
 // LFU would count the new item's 0 hits too, and python-diskcache evicts it
 // before b; culling on write never evicts the row it just stored, so a goes.
-for (const [policy, cullLimit, gone] of [
-  ["least-recently-used", 1, ["b"]],
-  ["least-frequently-used", 2, ["b", "a"]],
-  ["least-recently-stored", 1, ["a"]],
-] as const) {
+for (
+  const [policy, cullLimit, gone] of [
+    ["least-recently-used", 1, ["b"]],
+    ["least-frequently-used", 2, ["b", "a"]],
+    ["least-recently-stored", 1, ["a"]],
+  ] as const
+) {
   test(`DiskCache under ${policy} evicts ${gone.join(" and ")} first`, () => {
     let now = 0;
     using dir = tempDir();
@@ -498,7 +533,10 @@ test("DiskCache read-only refuses a database that is not a cache, a missing dire
   const db = rawOpen(join(dir.path, "cache.db"));
   db.exec("CREATE TABLE Other (x)");
   db.close();
-  assert.throws(() => new DiskCache(dir.path, { readonly: true }), (e: Error) => e instanceof DiskCacheError && /cache\.db" is not a cache database/.test(e.message));
+  assert.throws(
+    () => new DiskCache(dir.path, { readonly: true }),
+    (e: Error) => e instanceof DiskCacheError && /cache\.db" is not a cache database/.test(e.message),
+  );
   assert.throws(() => new DiskCache(undefined, { readonly: true }), (e: Error) => e instanceof TypeError && /"directory" is required/.test(e.message));
   assert.throws(
     () => new DiskCache(join(dir.path, "cache.db"), { readonly: true }),

@@ -9,7 +9,7 @@ import type { SqliteDriver } from "../src/driver.ts";
 import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
-import { node20, repoRoot, run, tempDir, tempCache } from "./_helpers.ts";
+import { node20, repoRoot, run, tempCache, tempDir } from "./_helpers.ts";
 
 function loadable(): SqliteDriver[] {
   const out: SqliteDriver[] = [detectDriver()];
@@ -65,13 +65,14 @@ for (const driver of loadable()) {
     db.exec("CREATE TABLE t (a)");
     db.prepare("SELECT a FROM t").all();
     db.prepare("SELECT a FROM t", { arrays: true }).get();
-    const open = () => readdirSync("/proc/self/fd").filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
-      } catch {
-        return false;
-      }
-    }).length;
+    const open = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
+        } catch {
+          return false;
+        }
+      }).length;
     assert.ok(open() > 0);
     db.close();
     assert.equal(open(), 0, "no descriptor of the database is left open");
@@ -89,7 +90,13 @@ test("the core reads object rows from a driver that prefers them (objectRows), u
   // bun:sqlite sets objectRows; here the same flag on this runtime's driver,
   // so the object-row path of get() runs on every runtime.
   const base = detectDriver();
-  const driver: SqliteDriver = { name: `${base.name} (object rows)`, open: (p, o) => base.open(p, o), errorCode: (e) => base.errorCode(e), unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false, objectRows: true };
+  const driver: SqliteDriver = {
+    name: `${base.name} (object rows)`,
+    open: (p, o) => base.open(p, o),
+    errorCode: (e) => base.errorCode(e),
+    unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false,
+    objectRows: true,
+  };
   for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
     using cache = tempCache({ driver, evictionPolicy, statistics: true, minFileSize: 64 });
     const values: unknown[] = ["text", 42, 2n ** 60n, 1.5, new Uint8Array([1, 2]), { nested: [1, "two"] }, "f".repeat(100), null];
@@ -115,12 +122,15 @@ test("sqliteErrorCode() reads the codes of every binding's errors", () => {
 test("the npm build loads with require() on Node 20 (no top-level await) and picks better-sqlite3", async (t) => {
   const n20 = node20();
   if (!n20 || !existsSync(join(repoRoot, "dist", "mod.js"))) return t.skip("needs Node 20 and npm run build");
-  const res = await run(n20, ["-e", `
+  const res = await run(n20, [
+    "-e",
+    `
     const { DiskCache } = require(${JSON.stringify(join(repoRoot, "dist", "mod.js"))});
     const c = new DiskCache();
     c.set("k", 1);
     console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
-    c.close();`]);
+    c.close();`,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), { driver: "better-sqlite3", v: 1 });
 });
@@ -135,9 +145,13 @@ test("opening a cache on a Node with neither node:sqlite nor better-sqlite3 name
   mkdirSync(join(dir.path, "node_modules", "@cto.af"), { recursive: true });
   symlinkSync(join(repoRoot, "node_modules", "cbor2"), join(dir.path, "node_modules", "cbor2"));
   symlinkSync(join(repoRoot, "node_modules", "@cto.af", "wtf8"), join(dir.path, "node_modules", "@cto.af", "wtf8"));
-  const res = await run(n20, ["--input-type=module", "-e", `
+  const res = await run(n20, [
+    "--input-type=module",
+    "-e",
+    `
     import { DiskCache } from ${JSON.stringify(join(dir.path, "pkg", "mod.js"))};
-    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`]);
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /node:sqlite/);
   assert.match(res.stdout, /22\.13/);
@@ -147,12 +161,17 @@ test("opening a cache on a Node with neither node:sqlite nor better-sqlite3 name
 test("the npm build imports on Node 24 and picks node:sqlite", async (t) => {
   const built = join(repoRoot, "dist", "mod.js");
   if (!existsSync(built)) return t.skip("needs npm run build");
-  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), ["--no-warnings", "--input-type=module", "-e", `
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), [
+    "--no-warnings",
+    "--input-type=module",
+    "-e",
+    `
     import { DiskCache } from ${JSON.stringify(built)};
     const c = new DiskCache();
     c.set("k", [1]);
     console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
-    c.close();`]);
+    c.close();`,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), { driver: "node:sqlite", v: [1] });
 });

@@ -76,8 +76,7 @@ test("a read-only open SQLite refuses is retried as immutable only on a driver t
   tries.length = 0;
   assert.throws(
     () => new DiskCache(dir.path, { readonly: true, driver: readOnlyMedia(false, tries) }),
-    (e: Error) =>
-      e instanceof DiskCacheError && /does not support/.test(e.message) && /supportsImmutable/.test(e.message),
+    (e: Error) => e instanceof DiskCacheError && /does not support/.test(e.message) && /supportsImmutable/.test(e.message),
   );
   assert.deepEqual(tries, [false], "never asked for immutable");
 });

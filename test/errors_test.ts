@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { rawOpen, tempDir, tempCache } from "./_helpers.ts";
+import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 class Point {
   x: number;
@@ -104,7 +104,7 @@ test("DiskCache.incr() on a value that is not an int64 describes the value, not 
   assert.equal(cache.length, 4, "nothing was written");
 });
 
-test("DiskCache.stats() throws Timeout, not a raw \"database is locked\", while another connection holds the lock exclusively", () => {
+test('DiskCache.stats() throws Timeout, not a raw "database is locked", while another connection holds the lock exclusively', () => {
   // Without WAL, a writer's exclusive lock keeps readers out.
   using cache = tempCache({ timeout: 20, sqliteJournalMode: "delete", statistics: true });
   cache.set("keep", "kept");
@@ -121,11 +121,17 @@ test("DiskCache.stats() throws Timeout, not a raw \"database is locked\", while 
 });
 
 test("new DiskCache() refuses unknown and ill-typed options", () => {
-  assert.throws(() => new DiskCache(undefined, { sizelimit: 5 } as never), (e: Error) => e instanceof TypeError && /unknown option "sizelimit"/.test(e.message));
+  assert.throws(
+    () => new DiskCache(undefined, { sizelimit: 5 } as never),
+    (e: Error) => e instanceof TypeError && /unknown option "sizelimit"/.test(e.message),
+  );
   assert.throws(() => new DiskCache(undefined, { sizeLimit: -1 }), (e: Error) => e instanceof RangeError && /"sizeLimit".*-1/.test(e.message));
   assert.throws(() => new DiskCache(undefined, { sizeLimit: "1GB" as never }), (e: Error) => e instanceof TypeError && /"sizeLimit".*"1GB"/.test(e.message));
   assert.throws(() => new DiskCache(undefined, { cullLimit: 1.5 }), TypeError);
-  assert.throws(() => new DiskCache(undefined, { evictionPolicy: "fifo" as never }), (e: Error) => e instanceof RangeError && /"evictionPolicy".*"fifo"/.test(e.message));
+  assert.throws(
+    () => new DiskCache(undefined, { evictionPolicy: "fifo" as never }),
+    (e: Error) => e instanceof RangeError && /"evictionPolicy".*"fifo"/.test(e.message),
+  );
   assert.throws(() => new DiskCache(undefined, { statistics: 1 as never }), (e: Error) => e instanceof TypeError && /"statistics"/.test(e.message));
   assert.throws(() => new DiskCache(undefined, { timeout: NaN }), (e: Error) => e instanceof RangeError && /"timeout"/.test(e.message));
   assert.throws(() => new DiskCache(undefined, { clock: 5 as never }), (e: Error) => e instanceof TypeError && /"clock"/.test(e.message));
@@ -145,13 +151,19 @@ test("new DiskCache() on a path that is a file, or under one, throws DiskCacheEr
 });
 
 test("new DiskCache() on a directory that cannot be created throws DiskCacheError", () => {
-  assert.throws(() => new DiskCache(join(tmpdir(), "x".repeat(300), "cache")), (e: Error) => e instanceof DiskCacheError && /cannot be created/.test(e.message));
+  assert.throws(
+    () => new DiskCache(join(tmpdir(), "x".repeat(300), "cache")),
+    (e: Error) => e instanceof DiskCacheError && /cannot be created/.test(e.message),
+  );
 });
 
 test("new DiskCache() on a corrupt cache.db names the file and the way out", () => {
   using dir = tempDir();
   writeFileSync(join(dir.path, "cache.db"), "this is not a database, just some bytes ".repeat(200));
-  assert.throws(() => new DiskCache(dir.path), (e: Error) => e instanceof DiskCacheError && e.message.includes(join(dir.path, "cache.db")) && /corrupt|not a database/.test(e.message));
+  assert.throws(
+    () => new DiskCache(dir.path),
+    (e: Error) => e instanceof DiskCacheError && e.message.includes(join(dir.path, "cache.db")) && /corrupt|not a database/.test(e.message),
+  );
 });
 
 test("DiskCache writes throw Timeout when another connection holds the lock past timeout, and change nothing", () => {
@@ -171,7 +183,7 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
     db.close();
   }
   assert.equal(cache.set("k", "now it works"), true);
-  assert.deepEqual(counts(cache.stats()), { hits: 4, misses: 1, evictions: 0 }, "three refusals read \"keep\" once each, plus one read under the lock");
+  assert.deepEqual(counts(cache.stats()), { hits: 4, misses: 1, evictions: 0 }, 'three refusals read "keep" once each, plus one read under the lock');
 });
 
 test("a value file the process may not write (EACCES, EPERM, EROFS) becomes a DiskCacheError naming the directory and the readonly option", async () => {

@@ -74,7 +74,9 @@ test("FanoutCache cache(), deque() and index() are named sub-collections", () =>
 test("FanoutCache and python-diskcache's FanoutCache agree on where keys live", async (t) => {
   if (python() === undefined) return t.skip("python3 with diskcache is not installed");
   using dir = tempDir();
-  const res = await run(python()!, ["-c", `
+  const res = await run(python()!, [
+    "-c",
+    `
 import sys, diskcache
 c = diskcache.FanoutCache(sys.argv[1], shards=5)
 for i in range(40):
@@ -82,7 +84,9 @@ for i in range(40):
     c.set(i * 7919, "int-%d" % i)
     c.set(("b-%d" % i).encode(), i)
     c.set(i + 0.5, i)
-print("ok")`, dir.path]);
+print("ok")`,
+    dir.path,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   {
     using cache = new FanoutCache(dir.path, { shards: 5 });
@@ -95,10 +99,14 @@ print("ok")`, dir.path]);
       cache.set(-i * 104729, i);
     }
   }
-  const back = await run(python()!, ["-c", `
+  const back = await run(python()!, [
+    "-c",
+    `
 import sys, json, diskcache
 c = diskcache.FanoutCache(sys.argv[1], shards=5)
-print(json.dumps([c.get("js-%d" % i) for i in range(40)] + [c.get(-i * 104729) for i in range(40)]))`, dir.path]);
+print(json.dumps([c.get("js-%d" % i) for i in range(40)] + [c.get(-i * 104729) for i in range(40)]))`,
+    dir.path,
+  ]);
   assert.equal(back.code, 0, back.stderr);
   const got = JSON.parse(back.stdout);
   assert.deepEqual(got, [...Array.from({ length: 40 }, (_, i) => i), ...Array.from({ length: 40 }, (_, i) => i)]);
@@ -165,12 +173,16 @@ test("FanoutCache puts an integral number past 2^53 in the shard of the equal bi
     assert.equal(cache.get(2 ** 64), "past 64 bits a number stays a float key");
   }
   if (python() === undefined) return t.skip("python3 with diskcache is not installed");
-  const res = await run(python()!, ["-c", `
+  const res = await run(python()!, [
+    "-c",
+    `
 import sys, json, diskcache
 c = diskcache.FanoutCache(sys.argv[1], shards=8)
 out = [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53, 2**61)]
 c[2**59 + 128] = "py"
-print(json.dumps(out))`, dir.path]);
+print(json.dumps(out))`,
+    dir.path,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), [...big.map((n) => `js ${n}`), "bigint"]);
   using cache = new FanoutCache(dir.path, { shards: 8 });
@@ -223,13 +235,18 @@ test("FanoutCache's constructor waits out a shard that another process (python-d
   using dir = tempDir();
   new FanoutCache(dir.path, { shards: 4 }).close();
   // Python holds shard 002's write lock for half a second, then lets go.
-  const holder = spawn(python()!, ["-u", "-c", `
+  const holder = spawn(python()!, [
+    "-u",
+    "-c",
+    `
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
 print("locked")
 time.sleep(0.5)
-db.execute("COMMIT")`, join(dir.path, "002", "cache.db")], { stdio: ["ignore", "pipe", "inherit"] });
+db.execute("COMMIT")`,
+    join(dir.path, "002", "cache.db"),
+  ], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((r) => holder.on("close", r));
   await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
   // A new sizeLimit is written to every shard on open.
@@ -253,8 +270,33 @@ test("FanoutCache.keys({ order: 'key' }) merges the shards into the order one Di
   using dir = tempDir();
   using fanout = new FanoutCache(join(dir.path, "f"), { shards: 5 });
   using single = new DiskCache(join(dir.path, "s"));
-  const keys: unknown[] = [-5, 0, 1, 2.5, 10, 2 ** 40, -(2 ** 31) - 0.5, 7n, "", "a", "B", "ab", "é", "\u{1F600}", "\uFFFD", "\uE000", "z",
-    new Uint8Array([]), new Uint8Array([0]), new Uint8Array([1, 2]), new Uint8Array([255]), [1, "x"], { a: 1 }, true, null];
+  const keys: unknown[] = [
+    -5,
+    0,
+    1,
+    2.5,
+    10,
+    2 ** 40,
+    -(2 ** 31) - 0.5,
+    7n,
+    "",
+    "a",
+    "B",
+    "ab",
+    "é",
+    "\u{1F600}",
+    "\uFFFD",
+    "\uE000",
+    "z",
+    new Uint8Array([]),
+    new Uint8Array([0]),
+    new Uint8Array([1, 2]),
+    new Uint8Array([255]),
+    [1, "x"],
+    { a: 1 },
+    true,
+    null,
+  ];
   for (let i = 0; i < 60; i++) keys.push(`s${i}`, i * 37 - 500, new Uint8Array([i, i]));
   for (const k of keys) {
     fanout.set(k as string, 1);

@@ -113,7 +113,13 @@ function dec(e: Enc): unknown {
 }
 const native = (e: Enc) => e !== null && !("pickled" in e);
 const id = (k: unknown): string =>
-  k instanceof Uint8Array ? `b${Array.from(k).join(",")}` : typeof k === "number" && Number.isInteger(k) ? `i${BigInt(k)}` : typeof k === "bigint" ? `i${k}` : `${typeof k}:${String(k)}`;
+  k instanceof Uint8Array
+    ? `b${Array.from(k).join(",")}`
+    : typeof k === "number" && Number.isInteger(k)
+    ? `i${BigInt(k)}`
+    : typeof k === "bigint"
+    ? `i${k}`
+    : `${typeof k}:${String(k)}`;
 
 /** Runs `fn`; a throw must be a DiskCacheError. Returns whether it threw. */
 function typed(what: string, fn: () => void): boolean {
@@ -278,9 +284,18 @@ test("rows with random stored bytes: a value that cannot be read does not stop i
       using cache = new DiskCache(d);
       for (let i = 0; i < 5; i++) cache.set(`good-${i}`, i);
       const db = rawOpen(join(d, "cache.db"));
-      const insert = db.prepare("INSERT OR IGNORE INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, 0, 0, NULL, 0, 0, NULL, 0, ?, NULL, ?)");
+      const insert = db.prepare(
+        "INSERT OR IGNORE INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, mode, filename, value) VALUES (?, 0, 0, NULL, 0, 0, NULL, 0, ?, NULL, ?)",
+      );
       // Junk structured keys (raw = 0) and junk values, between the good items.
-      for (const [i, b] of junk.entries()) insert.run(b, mode, b), db.prepare("INSERT INTO Cache (key, raw, store_time, access_time, access_count, size, mode, value) VALUES (?, 1, 0, 0, 0, 0, ?, ?)").run(`junk-${i}`, mode, b);
+      for (const [i, b] of junk.entries()) {
+        insert.run(b, mode, b),
+          db.prepare("INSERT INTO Cache (key, raw, store_time, access_time, access_count, size, mode, value) VALUES (?, 1, 0, 0, 0, 0, ?, ?)").run(
+            `junk-${i}`,
+            mode,
+            b,
+          );
+      }
       db.close();
       for (let i = 5; i < 10; i++) cache.set(`good-${i}`, i);
       for (const order of ["insertion", "key"] as const) {

@@ -52,7 +52,10 @@ test("Engine.read() restarts its snapshot on RestartRead a bounded number of tim
     assert.equal(runs, 21);
     assert.equal(engine.hits, 1, "the reads of restarted snapshots are counted once");
     assert.equal(engine.snapshot, undefined);
-    assert.throws(() => engine.read("test", () => { throw new TypeError("other"); }), /other/);
+    assert.throws(() =>
+      engine.read("test", () => {
+        throw new TypeError("other");
+      }), /other/);
     assert.equal(engine.read("test", () => engine.read("nested", () => 7)), 7);
   } finally {
     engine.close();

@@ -170,8 +170,7 @@ describe("cachedFetch", () => {
 
   it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
     let down = false;
-    const flaky: FetchLike = (input, init) =>
-      down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
+    const flaky: FetchLike = (input, init) => down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
     const f = cachedFetch(cache, { fetch: flaky });
     server.routes.set("/sie", (_q, res, n) => {
       if (n > 1) return void res.writeHead(500).end("down");
@@ -379,8 +378,7 @@ describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
   });
 
   it("keeps an upstream cache's Cache-Status entry before its own (RFC 9211 lists caches from the origin out)", async () => {
-    server.routes.set("/upstream", (_q, res, n) =>
-      res.writeHead(200, { "cache-control": "max-age=60", "cache-status": "origin-proxy; hit" }).end(`up ${n}`));
+    server.routes.set("/upstream", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60", "cache-status": "origin-proxy; hit" }).end(`up ${n}`));
     const first = await fetch(origin + "/upstream");
     assert.equal(await first.text(), "up 1");
     assert.equal(first.headers.get("cache-status"), "origin-proxy; hit, diskcache; fwd=uri-miss; stored");

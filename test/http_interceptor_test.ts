@@ -9,9 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const runtime = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : undefined;
-const skip = runtime
-  ? `undici's cache interceptor is Node's fetch machinery; on ${runtime} use cachedFetch (test/http_fetch_test.ts)`
-  : false;
+const skip = runtime ? `undici's cache interceptor is Node's fetch machinery; on ${runtime} use cachedFetch (test/http_fetch_test.ts)` : false;
 type Undici = typeof import("undici");
 const undici: Undici | undefined = runtime
   ? undefined

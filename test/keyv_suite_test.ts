@@ -13,11 +13,19 @@ test("Keyv's compliance suite (@keyv/test-suite) passes under Keyv 5 and Keyv 6"
   using out = tempDir();
   const report = join(out.path, "report.json");
   const r = await run(join(repoRoot, "node_modules", ".bin", "node"), [
-    join(repoRoot, "node_modules", "vitest", "vitest.mjs"), "run", "--root", repoRoot, "--dir", "test/keyv_suite",
-    "--reporter=json", `--outputFile=${report}`,
+    join(repoRoot, "node_modules", "vitest", "vitest.mjs"),
+    "run",
+    "--root",
+    repoRoot,
+    "--dir",
+    "test/keyv_suite",
+    "--reporter=json",
+    `--outputFile=${report}`,
   ]);
   const json = JSON.parse(readFileSync(report, "utf8")) as {
-    numTotalTests: number; numPassedTests: number; numFailedTests: number;
+    numTotalTests: number;
+    numPassedTests: number;
+    numFailedTests: number;
     testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
   };
   const failed = json.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === "failed");

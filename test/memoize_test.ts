@@ -89,9 +89,12 @@ test("memoize() of a plain function that returns a promise caches the resolved v
   assert.ok(second instanceof Promise, "a hit is a promise too, once the function proved async");
   assert.deepEqual(await second, { id: 1 });
   assert.equal(calls, 1);
-  assert.equal(await memoize(cache, function none() {
-    return Promise.resolve(undefined);
-  })(), undefined);
+  assert.equal(
+    await memoize(cache, function none() {
+      return Promise.resolve(undefined);
+    })(),
+    undefined,
+  );
   assert.equal(cache.length, 1, "undefined is never stored");
 });
 

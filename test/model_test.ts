@@ -88,17 +88,61 @@ function cmpKeys(a: unknown, b: unknown): number {
 /** The keys a variant draws from; `featured` are the indices of its defect triggers, drawn more often. */
 function keyPool(f: Features): { keys: unknown[]; featured: number[] } {
   const keys: unknown[] = [
-    "a", "b", "", "é", "😀", "a😀b", "\u{10FFFF}", "zz".repeat(40),
-    0, -1, -7, 2 ** 53 - 1, -(2 ** 53) + 1, 1e15, 2 ** 53, // numbers outside the queue's key range (0, 1e15)
-    -0, -0.5, -1.25, 1e300, -1e300, 2.5e15, 1.5e16,
-    9007199254740991n, -9007199254740991n, 5n, // bigints within the safe range
-    new Uint8Array([]), new Uint8Array([0]), new Uint8Array([1, 2, 3]), new Uint8Array([255]),
-    ["user", 1], ["user", 2], [[1, "x"], null], { a: 1, b: "x" }, { b: "x", a: 1 }, { nested: { list: [true, false] } },
-    2n ** 64n, -(2n ** 64n), // beyond 64 bits: structured
+    "a",
+    "b",
+    "",
+    "é",
+    "😀",
+    "a😀b",
+    "\u{10FFFF}",
+    "zz".repeat(40),
+    0,
+    -1,
+    -7,
+    2 ** 53 - 1,
+    -(2 ** 53) + 1,
+    1e15,
+    2 ** 53, // numbers outside the queue's key range (0, 1e15)
+    -0,
+    -0.5,
+    -1.25,
+    1e300,
+    -1e300,
+    2.5e15,
+    1.5e16,
+    9007199254740991n,
+    -9007199254740991n,
+    5n, // bigints within the safe range
+    new Uint8Array([]),
+    new Uint8Array([0]),
+    new Uint8Array([1, 2, 3]),
+    new Uint8Array([255]),
+    ["user", 1],
+    ["user", 2],
+    [[1, "x"], null],
+    { a: 1, b: "x" },
+    { b: "x", a: 1 },
+    { nested: { list: [true, false] } },
+    2n ** 64n,
+    -(2n ** 64n), // beyond 64 bits: structured
   ];
   const base = keys.length;
   if (f.nul) keys.push("\0", "a\0b", "\0\0", "x\0😀");
-  if (f.bigKeys) keys.push(2n ** 53n, -(2n ** 53n) - 1n, -(2n ** 63n), -(2n ** 63n) + 1n, 9007199254740993n, 2n ** 63n - 1n, 2n ** 62n, 10n ** 17n, 10n ** 17n + 1n, 2n ** 60n, 2 ** 60);
+  if (f.bigKeys) {
+    keys.push(
+      2n ** 53n,
+      -(2n ** 53n) - 1n,
+      -(2n ** 63n),
+      -(2n ** 63n) + 1n,
+      9007199254740993n,
+      2n ** 63n - 1n,
+      2n ** 62n,
+      10n ** 17n,
+      10n ** 17n + 1n,
+      2n ** 60n,
+      2 ** 60,
+    );
+  }
   if (f.surrogates) keys.push("\uD800", "\uDC00", "\uFFFD", "a\uD800");
   if (f.structNum) keys.push([1], [1n], [-0], [0], Infinity, -Infinity, { n: 2n ** 60n });
   return { keys, featured: keys.map((_, i) => i).slice(base) };
@@ -259,7 +303,16 @@ function refused(c: Cmd, keys: unknown[]): boolean {
   return ("k" in c && loneSurrogate(keys[c.k])) || ("ks" in c && c.ks.some((i) => loneSurrogate(keys[i]))) || ("v" in c && loneSurrogate(c.v));
 }
 
-function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], clock: { now: number }, log: string[], switchConnection?: () => void, refusing = false): void {
+function runExact(
+  cache: DiskCache,
+  m: Exact,
+  keys: unknown[],
+  cmds: Cmd[],
+  clock: { now: number },
+  log: string[],
+  switchConnection?: () => void,
+  refusing = false,
+): void {
   for (const c of cmds) {
     if (!refusing && refused(c, keys)) {
       // Refused before anything is written: the model stays as it is.
@@ -386,7 +439,11 @@ function runExact(cache: DiskCache, m: Exact, keys: unknown[], cmds: Cmd[], cloc
         if (c.reverse) live.reverse();
         const options = { order: c.byKey ? "key" as const : "insertion" as const, reverse: c.reverse };
         // A FanoutCache walks shard after shard: compare as sets (its key order is issue 17 #10).
-        const sorted = <T>(a: T[]) => (cache instanceof FanoutCache ? a.map((x) => [JSON.stringify(Array.isArray(x) ? x[0] : x), x] as const).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0)).map((p) => p[1]) : a);
+        const sorted = <T>(
+          a: T[],
+        ) => (cache instanceof FanoutCache
+          ? a.map((x) => [JSON.stringify(Array.isArray(x) ? x[0] : x), x] as const).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0)).map((p) => p[1])
+          : a);
         if (c.op === "keys") assert.deepEqual(sorted([...cache.keys(options)].map(canon)), sorted(live.map((e) => canon(e.key))), "keys");
         else {
           assert.deepEqual(sorted([...cache.entries(options)].map(([k, v]) => [canon(k), v])), sorted(live.map((e) => [canon(e.key), e.value])), "entries");
@@ -557,7 +614,15 @@ function looseProperty(keepNew: boolean): void {
   using dir = tempDir();
   let n = 0;
   const cmd: fc.Arbitrary<LooseCmd> = fc.oneof(
-    { weight: 5, arbitrary: fc.record({ op: fc.constant("set" as const), k: fc.nat({ max: 39 }), size: fc.integer({ min: 1, max: 40_000 }), file: fc.constantFrom(true, true, true, false) }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        op: fc.constant("set" as const),
+        k: fc.nat({ max: 39 }),
+        size: fc.integer({ min: 1, max: 40_000 }),
+        file: fc.constantFrom(true, true, true, false),
+      }),
+    },
     fc.record({ op: fc.constantFrom("get" as const, "delete" as const, "pop" as const), k: fc.nat({ max: 39 }) }),
     fc.record({ op: fc.constantFrom("cull" as const, "keys" as const) }),
   );

@@ -185,12 +185,20 @@ test("after a random mix of every operation, Python's check() is clean and Pytho
   }
   using cache = new DiskCache(dir.path, { clock: () => now });
   const live = new Map<string, unknown>();
-  const describeKey = (k: unknown) => k instanceof Uint8Array ? `bytes:${Buffer.from(k).toString("hex")}` : typeof k === "number" ? (Number.isInteger(k) ? `int:${k}` : `float:${k}`) : `str:${k}`;
+  const describeKey = (k: unknown) =>
+    k instanceof Uint8Array
+      ? `bytes:${Buffer.from(k).toString("hex")}`
+      : typeof k === "number"
+      ? (Number.isInteger(k) ? `int:${k}` : `float:${k}`)
+      : `str:${k}`;
   for (const [k, v] of cache.entries()) live.set(describeKey(k), v);
-  const out = await py<{ items: [Record<string, string>, Record<string, string> | null][]; check: string[] }>(PY_HELPERS + `
+  const out = await py<{ items: [Record<string, string>, Record<string, string> | null][]; check: string[] }>(
+    PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(c)}))
-`, dir.path);
+`,
+    dir.path,
+  );
   assert.deepEqual(out.check, [], "Python's check() is clean");
   const pyKeys = out.items.map(([k]) => {
     const [kind, v] = Object.entries(k)[0]!;
@@ -211,7 +219,8 @@ print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(
 test("keys Python pickled (tuples, as its memoize writes) do not stop iteration: they come back as ForeignKey, which reaches the row", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(PY_HELPERS + `
+  await py(
+    PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 c["before"] = 1
 c[("tuple", 1)] = "pickled key"
@@ -220,7 +229,9 @@ c["after"] = 2
 c[float("inf")] = "py-inf"
 c[float("-inf")] = "py-ninf"
 print(json.dumps({"count": len(c)}))
-`, dir.path);
+`,
+    dir.path,
+  );
   {
     using cache = new DiskCache(dir.path);
     const keys = [...cache.keys()];
@@ -239,10 +250,13 @@ print(json.dumps({"count": len(c)}))
     assert.equal(cache.length, 5);
     cache.set("inf-value", -Infinity);
   }
-  const after = await py<{ inf: string; tuple: string | null; count: number }>(PY_HELPERS + `
+  const after = await py<{ inf: string; tuple: string | null; count: number }>(
+    PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c), "v": repr(c["inf-value"])}))
-`, dir.path);
+`,
+    dir.path,
+  );
   assert.deepEqual(after, { inf: "js-inf", tuple: null, count: 6, v: "-inf" });
 });
 
@@ -259,7 +273,9 @@ test("integral number keys past 2^53 are SQLite INTEGER, as Python's int: Python
       const types = db.prepare("SELECT typeof(key) AS t, count(*) AS n FROM Cache GROUP BY 1 ORDER BY 1").all() as { t: string; n: number }[];
       assert.deepEqual(types.map((r) => [r.t, Number(r.n)]), [["integer", 5], ["real", 2]]);
       // A row an older version wrote: the key 2^61 bound as a double, REAL.
-      db.exec("INSERT INTO Cache (key, raw, store_time, access_time, access_count, tag, size, mode, filename, value) SELECT CAST(2305843009213693952 AS REAL), 1, store_time, access_time, 0, NULL, 0, 1, NULL, 'old' FROM Cache LIMIT 1");
+      db.exec(
+        "INSERT INTO Cache (key, raw, store_time, access_time, access_count, tag, size, mode, filename, value) SELECT CAST(2305843009213693952 AS REAL), 1, store_time, access_time, 0, NULL, 0, 1, NULL, 'old' FROM Cache LIMIT 1",
+      );
     } finally {
       db.close();
     }
@@ -275,10 +291,13 @@ test("integral number keys past 2^53 are SQLite INTEGER, as Python's int: Python
     assert.deepEqual(cache.check(), []);
   }
   if (skipWithoutPython(t)) return;
-  const out = await py<{ keys: unknown[]; got: unknown[] }>(PY_HELPERS + `
+  const out = await py<{ keys: unknown[]; got: unknown[] }>(
+    PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"keys": sorted([enc(k) for k in c if isinstance(k, int)], key=lambda e: int(e["int"])), "got": [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53)]}))
-`, dir.path);
+`,
+    dir.path,
+  );
   assert.deepEqual(out.got, [0, 1, 2, 3, 4]);
   assert.deepEqual(out.keys, [-(2n ** 63n), -(2n ** 60n), 2n ** 53n, 2n ** 60n, 2n ** 62n + 2n ** 40n].map((n) => ({ int: String(n) })));
 });

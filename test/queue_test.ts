@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { python, rawOpen, run, runJson, runners, tempDir, tempCache } from "./_helpers.ts";
+import { python, rawOpen, run, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
   using cache = tempCache();
@@ -91,14 +91,18 @@ test("DiskCache.pull() and pop() of a value they cannot read (a Python pickle) t
   const py = python();
   if (py === undefined) return t.skip("python3 with diskcache is not installed");
   using dir = tempDir();
-  const res = await run(py, ["-c", `
+  const res = await run(py, [
+    "-c",
+    `
 import sys, diskcache
 c = diskcache.Cache(sys.argv[1], disk_min_file_size=64)
 c.push(("pickled", 1))
 c.push("next")
 c.set("pk", ("pickled", 2))
 c.set("pkbig", ("x" * 500,))
-`, dir.path]);
+`,
+    dir.path,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   using cache = new DiskCache(dir.path);
   assert.throws(() => cache.pull(), (e: Error) => e instanceof DiskCacheError && /pickle/i.test(e.message));

@@ -34,15 +34,17 @@ function exercise(dir: string): void {
   assert.deepEqual(cache.check(), []);
   assert.throws(() => cache.check({ fix: true }), (e: Error) => e instanceof DiskCacheError && /check with fix.*read-only/.test(e.message));
   assert.equal(cache.length, 5, "the expired items are still there: nothing was removed");
-  for (const write of [
-    () => cache.set("b", 2),
-    () => cache.set("big", "a value that would go to a file"),
-    () => cache.delete("a"),
-    () => cache.incr("n"),
-    () => cache.pull(),
-    () => cache.clear(),
-    () => cache.transact(() => 1),
-  ]) {
+  for (
+    const write of [
+      () => cache.set("b", 2),
+      () => cache.set("big", "a value that would go to a file"),
+      () => cache.delete("a"),
+      () => cache.incr("n"),
+      () => cache.pull(),
+      () => cache.clear(),
+      () => cache.transact(() => 1),
+    ]
+  ) {
     assert.throws(write, (e: Error) => e instanceof DiskCacheError && /read-only/.test(e.message));
   }
   assert.equal(cache.get("a"), 1);
@@ -75,7 +77,10 @@ test("DiskCache with readonly works on a read-only mount", async (t) => {
     const remount = spawnSync("mount", ["-o", "remount,ro,bind", ro]);
     if (remount.status !== 0) return t.skip(`cannot remount read-only: ${remount.stderr}`);
     // Without the option: a clear error that names the way out, and nothing created.
-    assert.throws(() => new DiskCache(ro), (e: Error) => e instanceof DiskCacheError && /cannot be written or opened/.test(e.message) && /readonly: true/.test(e.message));
+    assert.throws(
+      () => new DiskCache(ro),
+      (e: Error) => e instanceof DiskCacheError && /cannot be written or opened/.test(e.message) && /readonly: true/.test(e.message),
+    );
     if (detectDriver().name === "better-sqlite3") {
       assert.throws(() => new DiskCache(ro, { readonly: true }), /better-sqlite3 does not/);
       return;

@@ -88,10 +88,13 @@ test("Averager, throttle and barrier", async () => {
   let calls = 0;
   const t = throttle(cache, 2, 1, function tick() {
     return ++calls;
-  }, { clock: () => now, sleep: async (ms) => {
-    sleeps.push(ms);
-    now += ms;
-  } });
+  }, {
+    clock: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  });
   await t();
   await t();
   assert.deepEqual(sleeps, [], "two calls per second pass at once");
@@ -242,10 +245,12 @@ test("throttle starts a full bucket again when its state expired (ttl) or was re
   const waits: number[] = [];
   const once = throttle(cache, 1, 3600, function hourly() {
     return ++calls;
-  }, { sleep: async (ms) => {
-    waits.push(ms);
-    cache.delete(["throttle", "hourly"]); // the state goes away while we wait
-  } });
+  }, {
+    sleep: async (ms) => {
+      waits.push(ms);
+      cache.delete(["throttle", "hourly"]); // the state goes away while we wait
+    },
+  });
   assert.equal(await once(), 1);
   assert.equal(await once(), 2, "after a wait, a bucket recreated full lets the call through");
   assert.equal(waits.length, 1);

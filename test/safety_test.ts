@@ -45,7 +45,9 @@ test("DiskCache never follows a symlink planted in place of a value file or its 
   using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
   cache.set("a", "x".repeat(1000));
   cache.set("b", "y".repeat(1000));
-  const [fa, fb] = ["a", "b"].map((k) => valueFiles(cache.directory).find((f) => readFileSync(join(cache.directory, f), "utf8")[0] === (k === "a" ? "x" : "y"))!);
+  const [fa, fb] = ["a", "b"].map((k) =>
+    valueFiles(cache.directory).find((f) => readFileSync(join(cache.directory, f), "utf8")[0] === (k === "a" ? "x" : "y"))!
+  );
   // a: the value file itself becomes a symlink to a file of the same size outside.
   unlinkSync(join(cache.directory, fa!));
   symlinkSync(secret, join(cache.directory, fa!));

@@ -186,7 +186,9 @@ test("setStream(), setFile() and set() survive another process pruning empty val
   // Another process removing every empty value directory, over and over, as
   // a concurrent delete does: a new value file's directory can vanish
   // between its mkdir and the file's creation (ENOENT), which is retried.
-  const pruner = spawn("sh", ["-c", `while :; do find '${cache.directory}' -mindepth 1 -maxdepth 2 -type d -empty -delete 2>/dev/null; done`], { stdio: "ignore" });
+  const pruner = spawn("sh", ["-c", `while :; do find '${cache.directory}' -mindepth 1 -maxdepth 2 -type d -empty -delete 2>/dev/null; done`], {
+    stdio: "ignore",
+  });
   try {
     for (let i = 0; i < 200; i++) {
       assert.equal(await cache.setStream(`s${i}`, new Blob([`stream value ${i}`]).stream()), true);
@@ -264,13 +266,14 @@ test("DiskCache.getStream() closes its value file when the consumer cancels", as
   // Descriptors of the value file only: the runtime may open or close others
   // of its own meanwhile (Bun does).
   const file = valueFile(cache.directory);
-  const openFds = () => readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false;
-    }
-  }).length;
+  const openFds = () =>
+    readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
   const before = openFds();
   assert.equal(before, 0);
   const stream = cache.getStream("k")!;

@@ -60,7 +60,7 @@ test("strings holding U+0000 round-trip as keys, values (inline and in files), t
   assert.equal(cache.incr("\0n"), 1);
 });
 
-test("push with U+0000 in the prefix reads the last key whole (Deno's node:sqlite cut it at the NUL: \"a\\0b-000000000000NaN\")", () => {
+test('push with U+0000 in the prefix reads the last key whole (Deno\'s node:sqlite cut it at the NUL: "a\\0b-000000000000NaN")', () => {
   using cache = tempCache();
   for (const prefix of ["a\0b", "\0", "x\0"]) {
     assert.equal(cache.push(1, { prefix }), `${prefix}-500000000000000`);

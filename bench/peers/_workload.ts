@@ -110,14 +110,16 @@ export async function runWorkload(spec: StoreSpec): Promise<void> {
   const wallUs = Number(now() - wallStart) / 1000;
   const c = store.close?.();
   if (c instanceof Promise) await c;
-  process.stdout.write(JSON.stringify({
-    runtime: runtimeName(),
-    driver: spec.driver,
-    worker,
-    wallUs,
-    samples,
-    misses,
-    errors,
-    ...(firstError === undefined ? {} : { firstError }),
-  }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      runtime: runtimeName(),
+      driver: spec.driver,
+      worker,
+      wallUs,
+      samples,
+      misses,
+      errors,
+      ...(firstError === undefined ? {} : { firstError }),
+    }) + "\n",
+  );
 }

@@ -25,7 +25,11 @@ export async function adapters({ root, quick, bin, fmt }) {
     const ours = out.results[i], alt = out.results[i + 1];
     for (const x of [ours, alt]) {
       const vs = x === ours ? `**${(ours.opsPerSec / alt.opsPerSec).toFixed(1)}x**` : "1.0x";
-      rows.push(`| ${x.host} | ${x.store} | ${Math.round(x.opsPerSec).toLocaleString("en")} | ${vs} | ${fmt(x.get.median)} / ${fmt(x.get.p99)} | ${fmt(x.set.median)} / ${fmt(x.set.p99)} | ${fmt(x.delete.median)} / ${fmt(x.delete.p99)} |`);
+      rows.push(
+        `| ${x.host} | ${x.store} | ${Math.round(x.opsPerSec).toLocaleString("en")} | ${vs} | ${fmt(x.get.median)} / ${fmt(x.get.p99)} | ${
+          fmt(x.set.median)
+        } / ${fmt(x.set.p99)} | ${fmt(x.delete.median)} / ${fmt(x.delete.p99)} |`,
+      );
     }
   }
   const markdown = `## Adapters against their usual alternative (bench/adapters_bench.ts)

@@ -112,7 +112,11 @@ function render(data, p, fmt, notes) {
       const R = t.results, Q = t.ratios;
       const layout = R["raw set (file layout)"];
       latency.push(
-        `| ${s.label} | ${t.runtime} (${t.driver}) | ${fmt(R["raw get"].median)} | ${fmt(R["cache get"].median)} | ${paired(Q.get)} ${Q.get.median <= TARGET.get ? "met" : "missed"} | ${fmt(R["raw set"].median)} | ${fmt(R["cache set"].median)} | ${paired(Q.set)} ${Q.set.median <= TARGET.set ? "met" : "missed"} | ${layout ? `${fmt(layout.median)} (cache ${Q["set (file layout)"].median.toFixed(2)}x)` : ""} |`,
+        `| ${s.label} | ${t.runtime} (${t.driver}) | ${fmt(R["raw get"].median)} | ${fmt(R["cache get"].median)} | ${paired(Q.get)} ${
+          Q.get.median <= TARGET.get ? "met" : "missed"
+        } | ${fmt(R["raw set"].median)} | ${fmt(R["cache set"].median)} | ${paired(Q.set)} ${Q.set.median <= TARGET.set ? "met" : "missed"} | ${
+          layout ? `${fmt(layout.median)} (cache ${Q["set (file layout)"].median.toFixed(2)}x)` : ""
+        } |`,
       );
     }
   }
@@ -126,14 +130,18 @@ function render(data, p, fmt, notes) {
       if (!a || !b) continue;
       const gr = (k) => (b[k].median / a[k].median).toFixed(2);
       growthLines.push(
-        `- ${first.time[rt].runtime}, ${first.label} → ${last.label}: raw get ${gr("raw get")}x, cache get ${gr("cache get")}x; raw set ${gr("raw set")}x, cache set ${gr("cache set")}x.`,
+        `- ${first.time[rt].runtime}, ${first.label} → ${last.label}: raw get ${gr("raw get")}x, cache get ${gr("cache get")}x; raw set ${
+          gr("raw set")
+        }x, cache set ${gr("cache set")}x.`,
       );
     }
   }
   const mib = (v) => (v === undefined ? "" : `${v.toFixed(0)} MiB`);
   const rss = data.sizes.map((s) => {
     const c = s.rss.cache, r = s.rss.raw;
-    return `| ${s.label} | ${mib(s.fill?.dbMiB)} / ${mib(s.fill?.totalMiB)} | **${mib(c?.peakRssMiB)}** | ${c ? `${mib(c.rssEnd.anon)} / ${mib(c.rssEnd.file)}` : ""} | ${mib(r?.peakRssMiB)} | ${mib(c?.rssOpenedMiB)} | ${mib(s.fill?.peakRssMiB)} | ${s.fill ? `${s.fill.fillSeconds.toFixed(1)} s` : ""} |`;
+    return `| ${s.label} | ${mib(s.fill?.dbMiB)} / ${mib(s.fill?.totalMiB)} | **${mib(c?.peakRssMiB)}** | ${
+      c ? `${mib(c.rssEnd.anon)} / ${mib(c.rssEnd.file)}` : ""
+    } | ${mib(r?.peakRssMiB)} | ${mib(c?.rssOpenedMiB)} | ${mib(s.fill?.peakRssMiB)} | ${s.fill ? `${s.fill.fillSeconds.toFixed(1)} s` : ""} |`;
   });
   const o = p.ops, f = p.fileOps;
   return `## Workload 2: growth, get/set as the cache grows (bench/growth_bench.ts, bench/sections/growth.mjs)
@@ -141,8 +149,12 @@ ${data.quick ? "\n**Quick mode** (`--quick`): smaller sizes, fewer operations; r
 Each size is filled untimed (DiskCache: \`transact\` in chunks; values of 1 to 500 bytes inline, or
 of ${p.files.kib} KiB, which go to value files), then the directory is copied, so the raw driver
 works on exactly the same rows and files. A fresh process then opens both and times
-${o.gets.toLocaleString("en")} gets and ${o.sets.toLocaleString("en")} sets per variant (${f.gets.toLocaleString("en")} and ${f.sets.toLocaleString("en")} with files) of uniformly random existing keys,
-paired: ${o.rounds} rounds (${f.rounds} with files), each timing a batch of ${(o.gets / o.rounds).toLocaleString("en")} gets and ${(o.sets / o.rounds).toLocaleString("en")} sets (${(f.gets / f.rounds).toLocaleString("en")} and ${(f.sets / f.rounds).toLocaleString("en")})
+${o.gets.toLocaleString("en")} gets and ${o.sets.toLocaleString("en")} sets per variant (${f.gets.toLocaleString("en")} and ${
+    f.sets.toLocaleString("en")
+  } with files) of uniformly random existing keys,
+paired: ${o.rounds} rounds (${f.rounds} with files), each timing a batch of ${(o.gets / o.rounds).toLocaleString("en")} gets and ${
+    (o.sets / o.rounds).toLocaleString("en")
+  } sets (${(f.gets / f.rounds).toLocaleString("en")} and ${(f.sets / f.rounds).toLocaleString("en")})
 of every variant on the same keys, in an order rotated every round; a ratio is the median over rounds
 of DiskCache's median / the raw median in the same round (interquartile range in brackets), the
 latencies are over all rounds merged. Raw get: one prepared SELECT (plus reading the named file);
@@ -162,7 +174,9 @@ file-layout raw row, which makes the same calls, is the fair floor for it.
 
 ${growthLines.length ? `Growth of the medians (SQLite's own cost grows with the B-tree's depth and cache misses):\n\n${growthLines.join("\n")}\n` : ""}
 Peak RSS, Node 24: a fresh process opens the filled cache (or, for comparison, only the raw
-connection) and does ${o.rss.gets.toLocaleString("en")} gets and ${o.rss.sets.toLocaleString("en")} sets (${f.rss.gets.toLocaleString("en")} and ${f.rss.sets.toLocaleString("en")} with files); VmHWM of the whole process. Node 24 itself
+connection) and does ${o.rss.gets.toLocaleString("en")} gets and ${o.rss.sets.toLocaleString("en")} sets (${f.rss.gets.toLocaleString("en")} and ${
+    f.rss.sets.toLocaleString("en")
+  } with files); VmHWM of the whole process. Node 24 itself
 takes about 90 MiB. SQLite's share is bounded by \`cache_size\` (8192 pages, 32 MiB, anonymous)
 and \`mmap_size\` (64 MiB of the database mapped, file-backed), whichever is used.
 

@@ -37,9 +37,7 @@ function startServer() {
     };
     pump();
   });
-  return new Promise((done) =>
-    server.listen(0, "127.0.0.1", () => done({ base: `http://127.0.0.1:${server.address().port}`, server }))
-  );
+  return new Promise((done) => server.listen(0, "127.0.0.1", () => done({ base: `http://127.0.0.1:${server.address().port}`, server })));
 }
 
 /**
@@ -83,9 +81,7 @@ export async function http({ root, quick, bin }) {
           String(maxMiB),
         ], root);
         runs.push(
-          r.code === 0
-            ? { phase, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) }
-            : { phase, error: r.stderr.slice(-500) },
+          r.code === 0 ? { phase, ...JSON.parse(r.stdout.trim().split("\n").at(-1)) } : { phase, error: r.stderr.slice(-500) },
         );
       }
       rmSync(dir, { recursive: true, force: true });
@@ -120,22 +116,16 @@ function render(data) {
         lines.push(`| ${row.label} | ${row.runtime} | ${r.phase} | failed | | | | | |`);
         continue;
       }
-      const ratio = memory && !memory.error && r.phase === "first process"
-        ? `${(r.reqPerSec / memory.reqPerSec).toFixed(2)}x`
-        : "";
+      const ratio = memory && !memory.error && r.phase === "first process" ? `${(r.reqPerSec / memory.reqPerSec).toFixed(2)}x` : "";
       lines.push(
-        `| ${row.label} | ${row.runtime} | ${r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} ms | ${
-          r.p99ms.toFixed(2)
-        } ms | ${(r.hitRatio * 100).toFixed(1)}% | ${ratio} | +${Math.max(0, r.rssGrowthMiB).toFixed(0)} MiB |`,
+        `| ${row.label} | ${row.runtime} | ${r.phase} | ${r.reqPerSec.toFixed(0)} | ${r.p50ms.toFixed(2)} ms | ${r.p99ms.toFixed(2)} ms | ${
+          (r.hitRatio * 100).toFixed(1)
+        }% | ${ratio} | +${Math.max(0, r.rssGrowthMiB).toFixed(0)} MiB |`,
       );
     }
   }
   return `## HTTP caching (bench/http_bench.mjs, bench/sections/http.mjs)
-${
-    data.quick
-      ? "\n**Quick mode** (`--quick`): 200 URLs up to 1 MiB, 1,000 requests; run without `--quick` for 1,000 URLs up to 10 MiB.\n"
-      : ""
-  }
+${data.quick ? "\n**Quick mode** (`--quick`): 200 URLs up to 1 MiB, 1,000 requests; run without `--quick` for 1,000 URLs up to 10 MiB.\n" : ""}
 A local node:http server; ${data.urls} URLs with bodies from 1 KiB to ${data.maxMiB} MiB (log-uniform, independent of
 popularity), ${data.requests} requests in a Zipf (s = 1) mix, one at a time, each body read to the end as a stream.
 undici's stores and ours run under undici 8's \`interceptors.cache\` through undici's \`fetch\`; MemoryCacheStore is

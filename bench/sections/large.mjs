@@ -9,9 +9,7 @@ import { join } from "node:path";
 const TARGET = 0.5;
 
 function plan(quick) {
-  return quick
-    ? [{ mib: 1, reps: 10 }, { mib: 100, reps: 3 }]
-    : [{ mib: 1, reps: 50 }, { mib: 100, reps: 5 }, { mib: 1024, reps: 3 }];
+  return quick ? [{ mib: 1, reps: 10 }, { mib: 100, reps: 3 }] : [{ mib: 1, reps: 50 }, { mib: 100, reps: 5 }, { mib: 1024, reps: 3 }];
 }
 
 /**
@@ -57,7 +55,9 @@ function render(data, notes) {
       const verdict = isCacheOp(name) ? ` ${ratio >= TARGET ? "met" : "missed"}` : "";
       const grew = r.peakRssMiB - r.rssBeforeMiB;
       rows.push(
-        `| ${size} | ${name} | ${r.mibPerSec.toFixed(0)} | **${ratio.toFixed(2)}**${verdict} | ${(r.mibPerSec / kernel).toFixed(2)} | ${r.rssBeforeMiB.toFixed(0)} → ${r.peakRssMiB.toFixed(0)} MiB (+${Math.max(0, grew).toFixed(0)}) |`,
+        `| ${size} | ${name} | ${r.mibPerSec.toFixed(0)} | **${ratio.toFixed(2)}**${verdict} | ${(r.mibPerSec / kernel).toFixed(2)} | ${
+          r.rssBeforeMiB.toFixed(0)
+        } → ${r.peakRssMiB.toFixed(0)} MiB (+${Math.max(0, grew).toFixed(0)}) |`,
       );
     }
   }

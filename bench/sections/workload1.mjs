@@ -75,7 +75,9 @@ async function startServers(problems) {
     servers,
     async stop() {
       stop();
-      await Promise.all(children.map((c) => (c.pid !== undefined && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
+      await Promise.all(
+        children.map((c) => (c.pid !== undefined && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined)),
+      );
       process.removeListener("exit", stop);
     },
   };
@@ -103,23 +105,34 @@ async function runProcs(sys, n, ops, root, servers) {
         if (out.stdout.includes("READY\n")) onReady();
       });
       child.stderr.on("data", (d) => (out.stderr += d));
-      done.push(new Promise((resolve) => {
-        child.once("error", (e) => ((out.stderr += String(e)), resolve(-1)));
-        child.once("close", (code) => resolve(code));
-      }));
+      done.push(
+        new Promise((resolve) => {
+          child.once("error", (e) => ((out.stderr += String(e)), resolve(-1)));
+          child.once("close", (code) => resolve(code));
+        }),
+      );
     }
     const failed = Promise.race(done.map((p, i) => p.then((code) => ({ code, i }))));
     const first = await Promise.race([Promise.all(ready).then(() => "ready"), failed, new Promise((r) => setTimeout(() => r("timeout"), 120_000).unref())]);
     if (first !== "ready") {
       const i = typeof first === "object" ? first.i : 0;
-      throw new Error(`worker ${i} ${first === "timeout" ? "never got ready" : `exited with ${first.code}`}: ${outs[i].stderr.trim().split("\n").slice(-3).join(" ")}`);
+      throw new Error(
+        `worker ${i} ${first === "timeout" ? "never got ready" : `exited with ${first.code}`}: ${outs[i].stderr.trim().split("\n").slice(-3).join(" ")}`,
+      );
     }
     writeFileSync(go, "");
     const codes = await Promise.all(done);
     const bad = codes.findIndex((c) => c !== 0);
     if (bad >= 0) throw new Error(`worker ${bad} exited with ${codes[bad]}: ${outs[bad].stderr.trim().split("\n").slice(-3).join(" ")}`);
     const results = outs.map((o) => JSON.parse(o.stdout.trim().split("\n").at(-1)));
-    const merged = { runtime: results[0].runtime, driver: results[0].driver, procs: n, results: {}, errors: 0, firstError: results.find((r) => r.firstError)?.firstError };
+    const merged = {
+      runtime: results[0].runtime,
+      driver: results[0].driver,
+      procs: n,
+      results: {},
+      errors: 0,
+      firstError: results.find((r) => r.firstError)?.firstError,
+    };
     let timedOps = 0;
     for (const op of OPS) {
       const xs = Float64Array.from(results.flatMap((r) => r.samples[op]));
@@ -132,7 +145,11 @@ async function runProcs(sys, n, ops, root, servers) {
       merged.results[op] = {
         count,
         misses: results.reduce((a, r) => a + r.misses[op], 0),
-        median: at(0.5), p90: at(0.9), p99: at(0.99), max: count ? xs[count - 1] : NaN, total,
+        median: at(0.5),
+        p90: at(0.9),
+        p99: at(0.99),
+        max: count ? xs[count - 1] : NaN,
+        total,
       };
       merged.errors += results.reduce((a, r) => a + (r.errors?.[op] ?? 0), 0);
     }
@@ -176,15 +193,23 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
   if (!n20) problems.set("node20", "no Node 20 binary found (set DISKCACHE_NODE20)");
   const ALL = counts, ONE = [1];
   const notes = {
-    memcached: "memcached (memjs): memjs (binary protocol) on Node 24, one connection per process; memcached started by the harness on 127.0.0.1 with 64 MiB and defaults otherwise.",
-    redis: "Redis (redis): node-redis (`redis` v5) on Node 24, one connection per process; `redis-server --save '' --appendonly no` started by the harness on 127.0.0.1.",
-    keyv: "keyv + @keyv/sqlite: keyv 5 over @keyv/sqlite (the `sqlite3` package, asynchronous) with its defaults (SQLite's rollback journal and synchronous=FULL: an fsync per write) and a 60 s busy timeout; values as strings through keyv's JSON serializer.",
-    lmdb: "lmdb: lmdb-js, synchronous `get`; `put` and `remove` are its asynchronous writes, awaited one by one (each resolves when its write transaction has committed, and lmdb syncs each commit to disk by default, which SQLite in WAL mode with synchronous=1 does not); `remove` resolves true for an absent key too, so delete misses are not known; binary values.",
-    cacache: "cacache: npm's content-addressed cache: `get` throws on a miss (caught, counted as a miss), delete is `rm.entry` (index entry only; content stays until `verify`), which reports no miss. Safe for several processes (append-only index, atomic content writes).",
-    flat: "flat-cache: version 6, one JSON file kept in memory; `set` and `delete` call `save()` after every change so each write reaches the disk (otherwise they would be memory-only); reports no delete miss. One process only: each process rewrites the whole file from its own memory, so concurrent writers lose each other's changes.",
-    persist: "node-persist: version 4, one file per key, every `getItem` reads its file. One process only: it keeps no lock and writes files in place, so several processes can read a half-written file.",
+    memcached:
+      "memcached (memjs): memjs (binary protocol) on Node 24, one connection per process; memcached started by the harness on 127.0.0.1 with 64 MiB and defaults otherwise.",
+    redis:
+      "Redis (redis): node-redis (`redis` v5) on Node 24, one connection per process; `redis-server --save '' --appendonly no` started by the harness on 127.0.0.1.",
+    keyv:
+      "keyv + @keyv/sqlite: keyv 5 over @keyv/sqlite (the `sqlite3` package, asynchronous) with its defaults (SQLite's rollback journal and synchronous=FULL: an fsync per write) and a 60 s busy timeout; values as strings through keyv's JSON serializer.",
+    lmdb:
+      "lmdb: lmdb-js, synchronous `get`; `put` and `remove` are its asynchronous writes, awaited one by one (each resolves when its write transaction has committed, and lmdb syncs each commit to disk by default, which SQLite in WAL mode with synchronous=1 does not); `remove` resolves true for an absent key too, so delete misses are not known; binary values.",
+    cacache:
+      "cacache: npm's content-addressed cache: `get` throws on a miss (caught, counted as a miss), delete is `rm.entry` (index entry only; content stays until `verify`), which reports no miss. Safe for several processes (append-only index, atomic content writes).",
+    flat:
+      "flat-cache: version 6, one JSON file kept in memory; `set` and `delete` call `save()` after every change so each write reaches the disk (otherwise they would be memory-only); reports no delete miss. One process only: each process rewrites the whole file from its own memory, so concurrent writers lose each other's changes.",
+    persist:
+      "node-persist: version 4, one file per key, every `getItem` reads its file. One process only: it keeps no lock and writes files in place, so several processes can read a half-written file.",
     fsc: "file-system-cache: version 2, one file per key (JSON); `remove` reports no miss. One process only: no locking, and writes are not atomic.",
-    raw: "raw SQLite binding: the runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write; rows as arrays on node:sqlite and better-sqlite3 (as DiskCache reads them), as objects on bun:sqlite (its array mode collects all rows).",
+    raw:
+      "raw SQLite binding: the runtime's SQLite binding itself: one prepared statement per operation on a key/value table (`key BLOB PRIMARY KEY, value BLOB`), with DiskCache's default pragmas (WAL, synchronous=1, cache_size, mmap_size, auto_vacuum) and a 60 s busy timeout; one implicit transaction per write; rows as arrays on node:sqlite and better-sqlite3 (as DiskCache reads them), as objects on bun:sqlite (its array mode collects all rows).",
   };
   // [group, label, runtime spec, counts, needs, extra]
   const systems = [];
@@ -231,7 +256,9 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
         const t0 = Date.now();
         try {
           const r = await runProcs(sys, n, SLOW_GROUPS.includes(sys.group) ? slowOps : ops, root, servers);
-          console.log(`workload 1: ${sys.label}, ${n} process${n > 1 ? "es" : ""}: ${Math.round(r.opsPerSec)} ops/s (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+          console.log(
+            `workload 1: ${sys.label}, ${n} process${n > 1 ? "es" : ""}: ${Math.round(r.opsPerSec)} ops/s (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+          );
           if (r.errors) console.log(`  ${r.errors} operations threw; first: ${r.firstError}`);
           runs.push({ sys, procs: n, r });
         } catch (e) {
@@ -267,22 +294,30 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
     return [
       "| system | runtime | op | count | misses | median | p90 | p99 | max | total | median vs python Cache |",
       "|---|---|---|---|---|---|---|---|---|---|---|",
-      ...rows.flatMap(({ sys, r }) => OPS.map((op) => {
-        const x = r.results[op];
-        const missKnown = !(op === "delete" && ["cacache", "flat", "fsc", "lmdb"].includes(sys.group));
-        const vs = ref ? `${(x.median / ref.results[op].median).toFixed(2)}x` : "";
-        return `| ${op === "get" ? sys.label : ""} | ${op === "get" ? `${r.runtime}${r.driver ? ` (${r.driver})` : ""}` : ""} | ${op} | ${x.count} | ${missKnown ? x.misses : "n/a"} | ${fmt(x.median)} | ${fmt(x.p90)} | ${fmt(x.p99)} | ${fmt(x.max)} | ${(x.total / 1e6).toFixed(3)}s | ${vs} |`;
-      })),
+      ...rows.flatMap(({ sys, r }) =>
+        OPS.map((op) => {
+          const x = r.results[op];
+          const missKnown = !(op === "delete" && ["cacache", "flat", "fsc", "lmdb"].includes(sys.group));
+          const vs = ref ? `${(x.median / ref.results[op].median).toFixed(2)}x` : "";
+          return `| ${op === "get" ? sys.label : ""} | ${op === "get" ? `${r.runtime}${r.driver ? ` (${r.driver})` : ""}` : ""} | ${op} | ${x.count} | ${
+            missKnown ? x.misses : "n/a"
+          } | ${fmt(x.median)} | ${fmt(x.p90)} | ${fmt(x.p99)} | ${fmt(x.max)} | ${(x.total / 1e6).toFixed(3)}s | ${vs} |`;
+        })
+      ),
     ].join("\n");
   };
   const labels = [...new Set(runs.map((x) => x.sys.label))];
   const throughput = [
     `| system | ${counts.map((n) => `${n} process${n > 1 ? "es" : ""}`).join(" | ")} |`,
     `|---|${counts.map(() => "---|").join("")}`,
-    ...labels.map((l) => `| ${l} | ${counts.map((n) => {
-      const r = find(l, n);
-      return r ? `${Math.round(r.opsPerSec).toLocaleString("en-US")}${r.errors ? ` (${r.errors} errors)` : ""}` : "–";
-    }).join(" | ")} |`),
+    ...labels.map((l) =>
+      `| ${l} | ${
+        counts.map((n) => {
+          const r = find(l, n);
+          return r ? `${Math.round(r.opsPerSec).toLocaleString("en-US")}${r.errors ? ` (${r.errors} errors)` : ""}` : "–";
+        }).join(" | ")
+      } |`
+    ),
   ].join("\n");
 
   // Charts: get and set latency per system, one per process count.
@@ -291,7 +326,11 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
   const charts = [];
   for (const n of counts) {
     for (const op of ["get", "set"]) {
-      const rows = runs.filter((x) => x.procs === n).map(({ sys, r }) => ({ label: sys.label, highlight: sys.group === "diskcache" || sys.group === "fanout", ...r.results[op] }));
+      const rows = runs.filter((x) => x.procs === n).map(({ sys, r }) => ({
+        label: sys.label,
+        highlight: sys.group === "diskcache" || sys.group === "fanout",
+        ...r.results[op],
+      }));
       if (rows.length === 0) continue;
       const file = `workload1-${op}-${n}p.svg`;
       writeFileSync(join(chartDir, file), latencyChart({ title: `Workload 1, ${op}: ${n} process${n > 1 ? "es" : ""} (median, p90, p99)`, rows }));
@@ -299,11 +338,17 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
     }
   }
   const usedNotes = [...new Set(runs.map((x) => x.sys.group))].filter((g) => notes[g]).map((g) => `- ${notes[g]}`);
-  const errorNotes = runs.filter((x) => x.r.errors).map((x) => `- ${x.sys.label}, ${x.procs} process${x.procs > 1 ? "es" : ""}: ${x.r.errors} operations threw (counted as misses); first: \`${String(x.r.firstError).slice(0, 200)}\``);
+  const errorNotes = runs.filter((x) => x.r.errors).map((x) =>
+    `- ${x.sys.label}, ${x.procs} process${x.procs > 1 ? "es" : ""}: ${x.r.errors} operations threw (counted as misses); first: \`${
+      String(x.r.firstError).slice(0, 200)
+    }\``
+  );
 
   const markdown = `## Workload 1: python-diskcache's core benchmark, 1, 2 and 4 processes (bench/sections/workload1.mjs)
 
-${ops.toLocaleString("en-US")} operations per process${slowOps < ops ? ` (${slowOps.toLocaleString("en-US")} for keyv, lmdb, cacache, flat-cache, node-persist and file-system-cache, which are slower)` : ""} (the first 1,000 untimed): 90% get, 9% set, 1% delete over 100 keys,
+${ops.toLocaleString("en-US")} operations per process${
+    slowOps < ops ? ` (${slowOps.toLocaleString("en-US")} for keyv, lmdb, cacache, flat-cache, node-persist and file-system-cache, which are slower)` : ""
+  } (the first 1,000 untimed): 90% get, 9% set, 1% delete over 100 keys,
 values of 1 to ~500 bytes, every key set before the loop (bench/peers/_workload.ts, bench/workload1.py).
 Each operation is timed on its own; asynchronous stores are awaited inside the timed span. With 2 and 4
 processes, the copies run at once on one cache directory or server (they wait for each other after
@@ -320,18 +365,24 @@ ${targets}
 
 ${throughput}
 
-${counts.map((n) => `### ${n} process${n > 1 ? "es" : ""}
+${
+    counts.map((n) =>
+      `### ${n} process${n > 1 ? "es" : ""}
 
 ${charts.filter((c) => c.endsWith(`-${n}p.svg`)).map((c) => `![${c.replace(".svg", "")}](charts/${c})`).join("\n")}
 
 ${table(n)}
-`).join("\n")}
+`
+    ).join("\n")
+  }
 ### Notes
 
 - DiskCache and FanoutCache(4) (timeout 1 s, like python-diskcache's \`FanoutCache(shards=4, timeout=1.0)\`) use their defaults; keys and values are bytes, as in python-diskcache's benchmark.
 - bench/workload1.py draws operations with Python's \`random\`, the JS scripts with one LCG (both seeded by the worker index), so counts and misses differ slightly between Python and JS rows; all JS rows see the same sequence.
 ${usedNotes.join("\n")}
-- Multi-process rows exist only for stores that are safe with several processes; the others say why above.${quick ? "\n- Quick run (`--quick`): keyv + @keyv/sqlite and cacache ran with 1 process only, and every run is short, so these numbers are rough." : ""}
+- Multi-process rows exist only for stores that are safe with several processes; the others say why above.${
+    quick ? "\n- Quick run (`--quick`): keyv + @keyv/sqlite and cacache ran with 1 process only, and every run is short, so these numbers are rough." : ""
+  }
 ${errorNotes.join("\n")}
 ${skipped.length ? `\n### Skipped\n\n${skipped.map((s) => `- ${s}`).join("\n")}\n` : ""}`;
   return { markdown, charts };

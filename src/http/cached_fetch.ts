@@ -174,8 +174,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
   }
   const policyOptions: CachePolicy.Options = { shared: !!shared, cacheHeuristic, immutableMinTimeToLive };
   const pending = new Set<Promise<unknown>>();
-  const status = (detail: string, prior: string | null) =>
-    prior ? `${prior}, ${name}; ${detail}` : `${name}; ${detail}`;
+  const status = (detail: string, prior: string | null) => prior ? `${prior}, ${name}; ${detail}` : `${name}; ${detail}`;
 
   /** Streams `res` to the caller, storing it as it goes when the policy allows. */
   function store_(request: Request, req: CachePolicy.Request, res: Response, detail: string): Response {
@@ -268,9 +267,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       const updated = { ...v, deleteAt: Date.now() + ttl, meta: { ...v.meta, policy: plain(next.toObject()) } };
       commitVariant(shard, url, updated, (old) => old.method === "GET" && varyMatches(old.vary, selected));
     }
-    const detail = error
-      ? `hit; detail=stale-if-error; fwd-status=${res.status}`
-      : `fwd=stale; fwd-status=${res.status}`;
+    const detail = error ? `hit; detail=stale-if-error; fwd-status=${res.status}` : `fwd=stale; fwd-status=${res.status}`;
     const out = fromStore(shard, v, next.responseHeaders() as HeaderList, detail, request.method);
     if (out) return out;
     if (background) return new Response(null, { status: 204 });
@@ -353,9 +350,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
 
 function badCache(cache: unknown): never {
   throw new TypeError(
-    `Cannot create cachedFetch: "cache" must be a DiskCache, a FanoutCache or a directory: received ${
-      cache === null ? "null" : typeof cache
-    }`,
+    `Cannot create cachedFetch: "cache" must be a DiskCache, a FanoutCache or a directory: received ${cache === null ? "null" : typeof cache}`,
   );
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DiskCacheError, describe } from "../errors.ts";
+import { describe, DiskCacheError } from "../errors.ts";
 import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
 import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
 

@@ -22,10 +22,15 @@ const KEYV5_ONLY = new Set([".deleteMany([keys]) with nonexistent keys resolves 
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-for (const [name, Keyv, suiteApi] of [
-  ["Keyv 5", Keyv5, vitest],
-  ["Keyv 6", Keyv6, { ...vitest, it: Object.assign((title: string, fn: Any) => (KEYV5_ONLY.has(title) ? vitest.it.fails : vitest.it)(title, fn), vitest.it) }],
-] as const) {
+for (
+  const [name, Keyv, suiteApi] of [
+    ["Keyv 5", Keyv5, vitest],
+    ["Keyv 6", Keyv6, {
+      ...vitest,
+      it: Object.assign((title: string, fn: Any) => (KEYV5_ONLY.has(title) ? vitest.it.fails : vitest.it)(title, fn), vitest.it),
+    }],
+  ] as const
+) {
   vitest.describe(name, () => {
     // The suite makes a store per Keyv instance and expects the stores to share
     // data (as @keyv/sqlite stores on one file do), each with its own namespace:

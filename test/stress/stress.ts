@@ -30,7 +30,16 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const until = String(Date.now() + options.seconds * 1000);
   const mixed = Array.from({ length: options.processes }, (_, i) => base[i % base.length]!);
   const jobs = [
-    ...mixed.map((r, i) => runJson<{ ops: number; incr: Record<string, number>; mismatches: number }>(r, [cacheDir, `p${i}`, until, String(options.ops), String(options.threads), "mixed"])),
+    ...mixed.map((r, i) =>
+      runJson<{ ops: number; incr: Record<string, number>; mismatches: number }>(r, [
+        cacheDir,
+        `p${i}`,
+        until,
+        String(options.ops),
+        String(options.threads),
+        "mixed",
+      ])
+    ),
     runJson<{ ops: number; incr: Record<string, number>; mismatches: number }>(base[0]!, [cacheDir, "single", until, String(options.ops), "0", "single"]),
   ];
   const results = await Promise.all(jobs);
@@ -42,13 +51,17 @@ export async function runStress(options: StressOptions): Promise<StressReport> {
   const check = cache.check();
   let pythonCheck: StressReport["pythonCheck"] = "skipped";
   if (python() !== undefined) {
-    const res = await run(python()!, ["-c", `
+    const res = await run(python()!, [
+      "-c",
+      `
 import sys, json, warnings, diskcache
 c = diskcache.Cache(sys.argv[1])
 with warnings.catch_warnings(record=True) as w:
     warnings.simplefilter("always")
     res = c.check()
-print(json.dumps([str(x.message) for x in w] + [str(x) for x in res]))`, cacheDir]);
+print(json.dumps([str(x.message) for x in w] + [str(x) for x in res]))`,
+      cacheDir,
+    ]);
     pythonCheck = res.code === 0 ? JSON.parse(res.stdout) : [`python failed: ${res.stderr}`];
   }
   return {

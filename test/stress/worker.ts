@@ -35,27 +35,49 @@ function runJob(job: Job): { ops: number; incr: Record<string, number>; mismatch
       } else {
         const got = cache.get(key);
         const want = last.get(key);
-        if (JSON.stringify(got, (_, x) => x instanceof Uint8Array ? [...x] : x) !== JSON.stringify(want, (_, x) => x instanceof Uint8Array ? [...x] : x)) mismatches++;
+        if (JSON.stringify(got, (_, x) => x instanceof Uint8Array ? [...x] : x) !== JSON.stringify(want, (_, x) => x instanceof Uint8Array ? [...x] : x)) {
+          mismatches++;
+        }
       }
       continue;
     }
     const key = `k${rand(200)}`;
     switch (rand(12)) {
-      case 0: case 1: cache.set(key, value(), rand(4) ? {} : { ttl: rand(500), tag: `t${rand(3)}` }); break;
-      case 2: case 3: cache.get(key); break;
-      case 4: cache.delete(key); break;
-      case 5: cache.add(key, value()); break;
+      case 0:
+      case 1:
+        cache.set(key, value(), rand(4) ? {} : { ttl: rand(500), tag: `t${rand(3)}` });
+        break;
+      case 2:
+      case 3:
+        cache.get(key);
+        break;
+      case 4:
+        cache.delete(key);
+        break;
+      case 5:
+        cache.add(key, value());
+        break;
       case 6: {
         const counter = `counter${rand(3)}`;
         cache.incr(counter);
         incr[counter] = (incr[counter] ?? 0) + 1;
         break;
       }
-      case 7: cache.pop(key); break;
-      case 8: cache.push(value(), { prefix: "q" }); break;
-      case 9: cache.pull({ prefix: "q" }); break;
-      case 10: cache.touch(key, rand(1000)); break;
-      default: if (rand(50) === 0) cache.evict(`t${rand(3)}`); else cache.has(key);
+      case 7:
+        cache.pop(key);
+        break;
+      case 8:
+        cache.push(value(), { prefix: "q" });
+        break;
+      case 9:
+        cache.pull({ prefix: "q" });
+        break;
+      case 10:
+        cache.touch(key, rand(1000));
+        break;
+      default:
+        if (rand(50) === 0) cache.evict(`t${rand(3)}`);
+        else cache.has(key);
     }
   }
   cache.close();
