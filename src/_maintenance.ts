@@ -33,8 +33,13 @@ function batches(engine: Engine, op: string, batch: () => number): number {
 
 /** Removes items whose expiry is before `now` (epoch ms). */
 export function expire(engine: Engine, now: number): number {
+  return removeExpired(engine, now, "expire");
+}
+
+/** {@linkcode expire} as part of operation `op` (its errors name `op`). */
+function removeExpired(engine: Engine, now: number, op: string): number {
   const seconds = now / 1000;
-  return batches(engine, "expire", () => removeRows(engine, engine.prepare(SQL.expired).all(seconds, BATCH) as Victim[]));
+  return batches(engine, op, () => removeRows(engine, engine.prepare(SQL.expired).all(seconds, BATCH) as Victim[]));
 }
 
 /** Removes every item with `tag`. */
@@ -52,7 +57,7 @@ export function clear(engine: Engine): number {
  * while `volume()` is over `sizeLimit`.
  */
 export function cull(engine: Engine): number {
-  let total = expire(engine, engine.clock());
+  let total = removeExpired(engine, engine.clock(), "cull"); // its errors say cull, not expire
   const order = engine.policy.order;
   if (order === null) return total;
   const select = cullSql(order);
