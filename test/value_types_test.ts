@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
+import { Deque, FanoutCache, Index } from "../mod.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
 
 /** One sample of each stored shape: inline and file, every SQLite type and the codec. */
@@ -108,4 +109,40 @@ test("getStream() and getFile() agree with get() for random values (property)", 
     }),
     { numRuns: 200 },
   );
+});
+
+test("every API that hands back a value agrees with get() for a value of every type (DiskCache, FanoutCache, Deque, Index)", () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 32 });
+  using fanout = new FanoutCache(join(dir.path, "fanout"), { shards: 3, minFileSize: 32 });
+  using deque = new Deque(join(dir.path, "deque"), { minFileSize: 32 });
+  using index = new Index<string>(join(dir.path, "index"), { minFileSize: 32 });
+  for (const [name, value] of SAMPLES) {
+    cache.set(name, value);
+    const read = cache.get(name);
+    const agree = (api: string, got: unknown) => assert.deepEqual(got, read, `${name}: ${api}`);
+    agree("getEntry", cache.getEntry(name)?.value);
+    agree("getMany", cache.getMany([name])[0]);
+    agree("entries", [...cache.entries()].find(([k]) => k === name)?.[1]);
+    agree("entries in key order", [...cache.entries({ order: "key", reverse: true })].find(([k]) => k === name)?.[1]);
+    agree("get in transact", cache.transact(() => cache.get(name)));
+    agree("pop", cache.pop(name));
+    cache.push(value, { prefix: "q" });
+    agree("peek", cache.peek({ prefix: "q" })?.[1]);
+    agree("peekItem", cache.peekItem({ last: true })?.[1]);
+    agree("pull", cache.pull({ prefix: "q" })?.[1]);
+    fanout.set(name, value);
+    agree("FanoutCache get", fanout.get(name));
+    agree("FanoutCache getMany", fanout.getMany([name])[0]);
+    agree("FanoutCache entries", [...fanout.entries({ order: "key" })].find(([k]) => k === name)?.[1]);
+    agree("FanoutCache pop", fanout.pop(name));
+    deque.push(value);
+    agree("Deque at", deque.at(-1));
+    agree("Deque iteration", [...deque].at(-1));
+    agree("Deque pop", deque.pop());
+    index.set(name, value);
+    agree("Index get", index.get(name));
+    agree("Index entries", [...index.entries()].find(([k]) => k === name)?.[1]);
+    agree("Index popItem", index.popItem({ last: true })?.[1]);
+  }
 });
