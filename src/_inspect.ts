@@ -71,12 +71,7 @@ function info(row: InfoRow, key: unknown): ItemInfo {
 /** What the row of the live item `k` says, or `undefined` when there is none. */
 export function inspect(engine: Engine, k: StoredKey): ItemInfo | undefined {
   engine.db("inspect");
-  let row: InfoRow | null | undefined;
-  try {
-    row = engine.prepare(ONE).get(k.key, k.raw, engine.now()) as InfoRow | null | undefined;
-  } catch (error) {
-    throw engine.translate(error, "inspect");
-  }
+  const row = engine.prepare(ONE).get(k.key, k.raw, engine.now()) as InfoRow | null | undefined;
   return row == null ? undefined : info(row, k.original);
 }
 

@@ -10,11 +10,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DiskCache } from "../mod.ts";
+import { DiskCache, ForeignKey } from "../mod.ts";
 import { type CliIO, EXIT, main } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/args.ts";
 import { Progress } from "../src/cli/progress.ts";
 import { bytes, duration } from "../src/cli/format.ts";
+import { fromHex, jsonSafe, showKey } from "../src/cli/keys.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { python, repoRoot, run, tempDir, unmount } from "./_helpers.ts";
 
@@ -352,6 +353,18 @@ test("diskcache vacuum shrinks the database after a clear", async () => {
   const r = json(await cli(["vacuum", dir.path, "--json"]));
   assert.ok((r.freed as number) > 100_000);
   assert.match((await cli(["vacuum", dir.path])).stdout, /^vacuum: the database shrank by 0 B\n$/);
+});
+
+test("the cli's key helpers: empty bytes, JSON stand-ins for what JSON cannot say", () => {
+  assert.deepEqual(fromHex("", "KEY"), new Uint8Array());
+  assert.deepEqual(fromHex("0x00 FF", "KEY"), new Uint8Array([0, 255]));
+  assert.deepEqual(jsonSafe({ m: new Map([[1, new Set([2n, 2n ** 70n])]]), d: new Date(0), u: undefined, b: new Uint8Array([10]) }), {
+    m: { "1": [2, "1180591620717411303424"] },
+    d: new Date(0),
+    u: null,
+    b: "0a",
+  });
+  assert.deepEqual(showKey(new ForeignKey(new Uint8Array([0x80, 4]))), { text: "8004", type: "foreign" });
 });
 
 test("the cli's formatting helpers: sizes, durations, progress without a known total", () => {

@@ -348,9 +348,10 @@ function open(p: Parsed): DiskCache {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const json = argv.includes("--json");
   let cache: DiskCache | undefined;
-  let p: Parsed | undefined;
+  let command = "";
   try {
-    p = parse(argv);
+    const p = parse(argv);
+    command = p.command;
     if (p.command === "help") {
       io.stdout(usage());
       return EXIT.ok;
@@ -366,7 +367,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const code = usageError ? EXIT.usage : EXIT.error;
     const message = (error as Error).message;
     if (json) io.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
-    else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`diskcache ${p?.command ?? ""} --help\` for the usage.\n`.replace("  ", " ") : ""}`);
+    else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
     return code;
   } finally {
     cache?.close();
