@@ -8,8 +8,8 @@
  * error, 130 interrupted (Ctrl-C stops a long removal between two steps of
  * 1,000 items and reports what was done).
  *
- * Run it with `npx @diskcache/diskcache stats DIR`, `bunx @diskcache/diskcache
- * stats DIR` or `deno run -A jsr:@diskcache/diskcache/cli stats DIR`.
+ * Run it with `npx @diskcache/diskcache stats DIR`, `bunx --bun
+ * @diskcache/diskcache stats DIR` or `deno run -A jsr:@diskcache/diskcache/cli stats DIR`.
  *
  * @example Show what a cache holds
  * ```sh
@@ -23,10 +23,13 @@ import "./runtimes/auto.ts";
 import { main } from "./src/cli/main.ts";
 
 const interrupt = new AbortController();
-const onSigint = () => interrupt.abort();
-process.on("SIGINT", onSigint);
+const onSigint = () => {
+  // A second Ctrl-C while the first waits for the end of a step: stop now.
+  if (interrupt.signal.aborted) process.exit(130);
+  interrupt.abort();
+};
 // A reader that went away (`diskcache ls DIR | head`) ends the listing quietly.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+process.stdout.on("error", (error: Error & { code?: string }) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;
 });
@@ -44,7 +47,10 @@ main(process.argv.slice(2), {
   },
   stdoutTTY: process.stdout.isTTY === true,
   stderrTTY: process.stderr.isTTY === true,
-  signal: interrupt.signal,
+  interruptible: () => {
+    process.on("SIGINT", onSigint);
+    return interrupt.signal;
+  },
   now: () => Date.now(),
   pause: () => new Promise((resolve) => setTimeout(resolve, 0)),
 }).then((code) => {

@@ -40,7 +40,7 @@ async function cli(args: string[], opts: { stdin?: Uint8Array; tty?: boolean; ab
     readStdin: () => Promise.resolve(opts.stdin ?? new Uint8Array()),
     stdoutTTY: opts.tty === true,
     stderrTTY: opts.tty === true,
-    signal: interrupt.signal,
+    interruptible: () => interrupt.signal,
     now: () => (clock += 50),
     pause: () => {
       if (++pauses === opts.abortAfter) interrupt.abort();

@@ -43,8 +43,13 @@ export interface CliIO {
   stdoutTTY: boolean;
   /** Whether standard error is a terminal (progress is redrawn in place). */
   stderrTTY: boolean;
-  /** Aborted on Ctrl-C: long operations stop at their next step. */
-  signal: AbortSignal;
+  /**
+   * Starts catching Ctrl-C (SIGINT) and returns the signal it aborts: a long
+   * removal asks for it and stops at its next step. Until asked, Ctrl-C
+   * ends the process as usual (a read changes nothing; a write is one
+   * transaction, which SQLite rolls back).
+   */
+  interruptible(): AbortSignal;
   /** The clock, in epoch milliseconds. */
   now(): number;
   /** Lets pending events (a Ctrl-C) in, between two steps. */
@@ -285,6 +290,7 @@ async function remove(r: Run): Promise<number> {
     p.command,
     p.command === "clear" ? cache.length : undefined,
   );
+  const signal = io.interruptible();
   let removed = 0, interrupted = false;
   for (;;) {
     const n = step({ limit: batch });
@@ -292,7 +298,7 @@ async function remove(r: Run): Promise<number> {
     progress.update(removed);
     if (n < batch) break;
     await io.pause();
-    if (io.signal.aborted) {
+    if (signal.aborted) {
       interrupted = true;
       break;
     }
