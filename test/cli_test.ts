@@ -343,6 +343,25 @@ test("diskcache clear stops at Ctrl-C between two batches and reports what was d
   assert.deepEqual(cache.check(), []);
 });
 
+test("diskcache clear gives up after --timeout when another process holds the lock, saying what it removed", async () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path);
+    cache.setMany(Array.from({ length: 300 }, (_, i) => [i, i] as const));
+  }
+  const db = detectDriver().open(join(dir.path, "cache.db"));
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    const r = await cli(["clear", dir.path, "--timeout", "50"]);
+    assert.equal(r.code, EXIT.error);
+    assert.match(r.stderr, /locked.*; clear removed 0 item\(s\) before that/s);
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal((await cli(["stats", dir.path, "--timeout", "soon"])).code, EXIT.usage);
+});
+
 test("diskcache vacuum shrinks the database after a clear", async () => {
   using dir = tempDir();
   {

@@ -104,6 +104,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "print JSON instead of text" },
+  timeout: { type: "string", help: "milliseconds to wait for another process's lock before giving up (default 60000)" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 

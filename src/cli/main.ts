@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../disk_cache.ts";
-import { DiskCacheError } from "../errors.ts";
+import { DiskCacheError, type Timeout } from "../errors.ts";
 import type { Key, RemoveOptions, SetOptions } from "../types.ts";
 import { commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
 import { bytes, count, duration, table } from "./format.ts";
@@ -293,7 +293,14 @@ async function remove(r: Run): Promise<number> {
   const signal = io.interruptible();
   let removed = 0, interrupted = false;
   for (;;) {
-    const n = step({ limit: batch });
+    let n: number;
+    try {
+      n = step({ limit: batch });
+    } catch (error) {
+      // What was done before the lock stopped it: earlier steps, and this step's earlier batches.
+      const done = removed + ((error as Timeout).removed ?? 0);
+      throw new DiskCacheError(`${(error as Error).message}; ${p.command} removed ${count(done)} item(s) before that`, { cause: error });
+    }
     removed += n;
     progress.update(removed);
     if (n < batch) break;
@@ -341,7 +348,7 @@ function open(p: Parsed): DiskCache {
     throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db); check the path`);
   }
   const reads = p.command === "check" ? p.values.fix !== true : ["stats", "ls", "get"].includes(p.command);
-  return new DiskCache(dir, { readonly: reads });
+  return new DiskCache(dir, { readonly: reads, timeout: p.values.timeout === undefined ? 60_000 : Number(p.values.timeout) });
 }
 
 /**
