@@ -18,6 +18,8 @@ export class UsageError extends Error {
 interface OptionSpec {
   type: "string" | "boolean";
   short?: string;
+  /** The name of a string option's argument in the help. */
+  arg?: string;
   help: string;
 }
 
@@ -41,7 +43,7 @@ const KEY_OPTIONS: Record<string, OptionSpec> = {
   foreign: { type: "boolean", help: "KEY is the hex of a key's stored bytes, as `ls` shows a foreign key (a Python pickle)" },
 };
 const BATCH: Record<string, OptionSpec> = {
-  batch: { type: "string", help: "items removed per step; Ctrl-C stops between steps (default 1000)" },
+  batch: { type: "string", arg: "N", help: "items removed per step; Ctrl-C stops between steps (default 1000)" },
 };
 
 /** Every command. */
@@ -51,18 +53,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     args: ["DIR"],
     summary: "list live items: size, time to live, inline or file, tag, key",
     options: {
-      prefix: { type: "string", help: "only string keys that start with P" },
-      tag: { type: "string", help: "only items tagged T (a string tag)" },
-      order: { type: "string", help: "insertion (default) or key" },
+      prefix: { type: "string", arg: "P", help: "only string keys that start with P" },
+      tag: { type: "string", arg: "T", help: "only items tagged T (a string tag)" },
+      order: { type: "string", arg: "ORDER", help: "insertion (default) or key" },
       reverse: { type: "boolean", help: "newest (or greatest key) first" },
-      limit: { type: "string", help: "at most N items" },
+      limit: { type: "string", arg: "N", help: "at most N items" },
     },
     reads: true,
   },
   get: {
     args: ["DIR", "KEY"],
     summary: "print the value of KEY (exit 1 when there is none)",
-    options: { ...KEY_OPTIONS, out: { type: "string", help: "write the value to FILE instead (bytes or strings only)" } },
+    options: { ...KEY_OPTIONS, out: { type: "string", arg: "FILE", help: "write the value to FILE instead (bytes or strings only)" } },
     reads: true,
   },
   set: {
@@ -70,10 +72,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     summary: "store VALUE (or --file F, or - for standard input) under KEY",
     options: {
       ...KEY_OPTIONS,
-      file: { type: "string", help: "store the bytes of file F" },
-      ttl: { type: "string", help: "expire after MS milliseconds" },
-      tag: { type: "string", help: "tag the item with T" },
-      "value-type": { type: "string", help: "str (default), int, float, json or hex (bytes) for VALUE; standard input is bytes" },
+      file: { type: "string", arg: "F", help: "store the bytes of file F" },
+      ttl: { type: "string", arg: "MS", help: "expire after MS milliseconds" },
+      tag: { type: "string", arg: "T", help: "tag the item with T" },
+      "value-type": { type: "string", arg: "TYPE", help: "str (default), int, float, json or hex (bytes) for VALUE; standard input is bytes" },
     },
     reads: false,
   },
@@ -81,7 +83,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   touch: {
     args: ["DIR", "KEY"],
     summary: "set KEY's expiry to --ttl from now, or remove it (exit 1 when there is none)",
-    options: { ...KEY_OPTIONS, ttl: { type: "string", help: "expire after MS milliseconds (omit: never)" } },
+    options: { ...KEY_OPTIONS, ttl: { type: "string", arg: "MS", help: "expire after MS milliseconds (omit: never)" } },
     reads: false,
   },
   check: {
@@ -95,7 +97,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   evict: {
     args: ["DIR"],
     summary: "remove every item tagged --tag T",
-    options: { ...BATCH, tag: { type: "string", help: "the tag (required)" } },
+    options: { ...BATCH, tag: { type: "string", arg: "T", help: "the tag (required)" } },
     reads: false,
   },
   clear: { args: ["DIR"], summary: "remove every item", options: BATCH, reads: false },
@@ -104,7 +106,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 
 const COMMON: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "print JSON instead of text" },
-  timeout: { type: "string", help: "milliseconds to wait for another process's lock before giving up (default 60000)" },
+  timeout: { type: "string", arg: "MS", help: "milliseconds to wait for another process's lock before giving up (default 60000)" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -129,7 +131,7 @@ export function usage(): string {
 export function commandHelp(name: string): string {
   const spec = COMMANDS[name]!;
   const options = { ...spec.options, ...COMMON };
-  const flag = (o: string) => `${options[o]!.short ? `-${options[o]!.short}, ` : ""}--${o}${options[o]!.type === "string" ? " " + o.toUpperCase() : ""}`;
+  const flag = (o: string) => `${options[o]!.short ? `-${options[o]!.short}, ` : ""}--${o}${options[o]!.arg ? " " + options[o]!.arg : ""}`;
   const width = Math.max(...Object.keys(options).map((o) => flag(o).length));
   return [
     `Usage: diskcache ${name} ${spec.args.map((a) => (a.endsWith("?") ? `[${a.slice(0, -1)}]` : a)).join(" ")} [options]`,
