@@ -303,7 +303,7 @@ test("diskcache clear, expire, evict and cull remove in batches, with progress o
   // On a terminal: one line redrawn in place, then cleared.
   fill();
   const tty = await cli(["clear", dir.path, "--batch", "100"], { tty: true });
-  assert.match(tty.stderr, /^\r\x1b\[Kclear: 100 of 2,500/);
+  assert.ok(tty.stderr.startsWith("\r\x1b[Kclear: 100 of 2,500"), tty.stderr.slice(0, 80));
   assert.ok(tty.stderr.endsWith("\r\x1b[K"));
 
   {
