@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DiskCache, ForeignKey } from "../mod.ts";
+import { DiskCache, FanoutCache, ForeignKey } from "../mod.ts";
 import { type CliIO, EXIT, main } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/args.ts";
 import { Progress } from "../src/cli/progress.ts";
@@ -114,6 +114,9 @@ test("diskcache reports a missing cache and a read-only write with exit code 3",
     assert.equal(r.code, EXIT.error);
     assert.match(r.stderr, /there is no cache there \(no cache.db\)/);
   }
+  new FanoutCache(join(dir.path, "fanout"), { shards: 2 }).close();
+  assert.match((await cli(["ls", join(dir.path, "fanout")])).stderr, /looks like a FanoutCache, whose shards are caches: give .*fanout\/000/);
+  assert.equal((await cli(["ls", join(dir.path, "fanout", "000")])).code, EXIT.ok);
   const j = await cli(["stats", join(dir.path, "none"), "--json"]);
   assert.deepEqual(Object.keys(json(j)), ["error", "exitCode"]);
   assert.equal(json(j).exitCode, EXIT.error);

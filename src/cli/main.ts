@@ -345,7 +345,10 @@ const RUN: Record<string, (r: Run) => number | Promise<number>> = {
 function open(p: Parsed): DiskCache {
   const dir = p.positionals[0]!;
   if (p.command !== "set" && !existsSync(join(dir, "cache.db"))) {
-    throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db); check the path`);
+    const shard = existsSync(join(dir, "000", "cache.db"))
+      ? `; it looks like a FanoutCache, whose shards are caches: give ${join(dir, "000")}`
+      : "; check the path";
+    throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db)${shard}`);
   }
   const reads = p.command === "check" ? p.values.fix !== true : ["stats", "ls", "get"].includes(p.command);
   return new DiskCache(dir, { readonly: reads, timeout: p.values.timeout === undefined ? 60_000 : Number(p.values.timeout) });
