@@ -16,7 +16,7 @@
 //   import { command, runtime } from "../scripts/runtimes.mjs";
 //   const { cmd, args } = command("node20", "bench/workload1.ts", ["--ops", "100"]);
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -125,6 +125,20 @@ export function fileFor(row, file) {
 export function command(row, file, args = []) {
   const rt = runtime(row);
   return rt && { cmd: rt.binary, args: [...rt.run, fileFor(row, file), ...args] };
+}
+
+/**
+ * The test files a row runs: test/*_test.ts, or on a built row their .js
+ * under `builtDir` (dist/ by default). Relative to the root; Bun's test
+ * runner reads a bare name as a filter, so its paths start with "./".
+ * @param {string} row
+ * @param {string} [builtDir]
+ */
+export function testFiles(row, builtDir = join(ROOT, "dist")) {
+  const dir = TABLE[row]?.built ? join(builtDir, "test") : join(ROOT, "test");
+  const ext = TABLE[row]?.built ? "_test.js" : "_test.ts";
+  const rel = relative(ROOT, dir);
+  return readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => (row === "bun" ? `./${join(rel, f)}` : join(rel, f)));
 }
 
 /** The rows among `rows` whose runtime is on this machine. */
