@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The checks to run before a commit, and that CI runs (.ci/run): formatting,
-// lint, the API docs of every entry point, types, the manifests, and what
-// `deno publish` would upload. One line per check, ok or FAILED (the
+// lint, the API docs of every entry point, types (tsc, and Deno's check with
+// the JSDoc examples), the manifests, and what `deno publish` would upload. One line per check, ok or FAILED (the
 // failing tool's output follows it); exit 1 when any failed.
 //   npm run ok            (or: deno task ok)
 //   npm run ok -- lint    only the checks whose name contains "lint"
@@ -19,6 +19,9 @@ const CHECKS = [
   ["deno lint", deno, ["lint"]],
   [`deno doc --lint (${entries.length} entry points)`, deno, ["doc", "--lint", ...entries]],
   ["tsc --noEmit", bin("tsc"), ["-p", ".", "--noEmit"]],
+  // Deno's own type check of the library, JSDoc examples included (the deno
+  // test row runs the examples with --no-check).
+  ["deno check --doc", deno, ["check", "--doc", ...entries, "src/", "runtimes/"]],
   ["manifests agree with deno.json", bin("node"), [join(ROOT, "scripts", "manifests.mjs"), "--check"]],
   ["deno publish --dry-run", deno, ["publish", "--dry-run", "--allow-dirty"]],
 ];
