@@ -7,14 +7,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache } from "../mod.ts";
-import { row, runners, tempDir } from "./_helpers.ts";
+import { row, runners, sleep, tempDir } from "./_helpers.ts";
 import { valueFor } from "./fixtures/crash_values.ts";
 
 const KILLS = Number(process.env.DISKCACHE_CRASH_KILLS ?? 100);
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 async function killMidWrite(cmd: string, args: string[], log: string): Promise<string> {
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });

@@ -185,3 +185,16 @@ test("the /bun entry's bunDriver() opens caches on Bun", async (t) => {
   assert.equal(cache.driverName, "bun:sqlite");
   assert.deepEqual(cache.get("k"), [1]);
 });
+
+test("the core without an entry point has no default driver and says how to get one", async () => {
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), [
+    "--no-warnings",
+    "--input-type=module",
+    "-e",
+    `
+    const { DiskCache } = await import(${JSON.stringify(join(repoRoot, "src", "disk_cache.ts"))});
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /no SQLite driver is registered; import DiskCache from the package entry point .* or pass the "driver" option/);
+});

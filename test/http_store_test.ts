@@ -3,12 +3,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempDir, valueFiles } from "./_helpers.ts";
 
 function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
   return { origin: "http://example.test", method, path, headers };
@@ -48,18 +46,6 @@ async function bodyOf(result: GetResult | undefined): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of result.body as Iterable<Buffer> | Readable) parts.push(Buffer.from(c));
   return Buffer.concat(parts);
-}
-
-function valueFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name.endsWith(".val")) out.push(e.name);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 describe("DiskCacheStore", () => {

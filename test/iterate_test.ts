@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tempCache } from "./_helpers.ts";
-import { DiskCache } from "../mod.ts";
 
 test("DiskCache.keys() walks live keys in insertion order, reversed, and in key order, across pages", () => {
   let now = 0;
@@ -56,4 +55,16 @@ test("key-order iteration visits every key once, bigints past 2^53 in numeric or
   assert.deepEqual([...cache.keys({ order: "key" })], sorted);
   assert.deepEqual([...cache.keys({ order: "key", reverse: true })], [...sorted].reverse());
   assert.deepEqual([...cache.entries({ order: "key" })].map(([k]) => k), sorted);
+});
+
+test("DiskCache iterates by key across pages when a page ends on a bigint key beyond 2^53", () => {
+  using cache = tempCache();
+  const base = 2n ** 60n;
+  cache.transact(() => {
+    for (let i = 0n; i < 250n; i++) cache.set(base + i, Number(i));
+  });
+  const keys = [...cache.keys({ order: "key" })];
+  assert.equal(keys.length, 250);
+  assert.deepEqual(keys.slice(98, 102), [base + 98n, base + 99n, base + 100n, base + 101n]);
+  assert.deepEqual([...cache.keys({ order: "key", reverse: true })].at(-1), base);
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import Keyv6 from "keyv6";
 import Keyv5 from "keyv";
+import { DiskCacheError } from "../mod.ts";
 import { KeyvDiskCache } from "../keyv.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -171,4 +172,11 @@ test("KeyvDiskCache: set() of undefined stores nothing; listeners can be removed
   let promise: Promise<unknown> | undefined;
   assert.doesNotThrow(() => (promise = store.get("k")));
   await assert.rejects(promise!, /closed/);
+});
+
+test("KeyvDiskCache without an error listener throws the cache's error to its caller", async () => {
+  using dir = tempDir();
+  const store = new KeyvDiskCache(dir.path);
+  store.cache.close();
+  await assert.rejects(async () => await store.get("x"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
 });

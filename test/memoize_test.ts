@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
+import { sleep, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.memoize() caches results by name and arguments, with cacheKey()", () => {
   using cache = tempCache();
@@ -43,7 +43,7 @@ test("memoize() of an async function stores the resolved value, never caches a r
   let fail = true;
   const load = cache.memoize(async function load(id: number) {
     calls++;
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     if (fail) throw new Error("flaky");
     return { id };
   });

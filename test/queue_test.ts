@@ -116,3 +116,12 @@ c.set("pkbig", ("x" * 500,))
   assert.equal(cache.delete(500000000000000), true, "the user can remove it");
   assert.deepEqual(cache.pull(), [500000000000001, "next"]);
 });
+
+test("DiskCache queue methods refuse options of other methods", () => {
+  using cache = tempCache();
+  assert.throws(
+    () => cache.push(1, { ttl: 5, expire: 1 } as never),
+    (e: Error) => e instanceof TypeError && /Cannot push: unknown option "expire"/.test(e.message),
+  );
+  assert.throws(() => cache.pull({ ttl: 5 } as never), (e: Error) => e instanceof TypeError && /Cannot pull: unknown option "ttl"/.test(e.message));
+});

@@ -6,11 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir, unmount } from "./_helpers.ts";
+import { rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 
-function valueFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/"));
-}
 const umask = () => (process as { umask?: () => number }).umask?.() ?? 0o022;
 const mode = (path: string) => statSync(path).mode & 0o777;
 
