@@ -181,6 +181,15 @@ export class DiskCache {
   get timeout(): number {
     return this.#engine.timeout;
   }
+  /**
+   * The time now on the clock expiry reads, in epoch milliseconds: the
+   * `clock` option's reading, else `Date.now()`. Code that turns an entry's
+   * `expireTime` into a remaining ttl (the unstorage driver's `getMeta`)
+   * subtracts this, not `Date.now()`.
+   */
+  get now(): number {
+    return this.#engine.clock();
+  }
   /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
   get driverName(): string {
     return this.#engine.driver.name;

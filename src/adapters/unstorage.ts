@@ -145,7 +145,7 @@ export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCache
       const entry = cache.getEntry(key);
       if (entry === undefined) return null;
       const meta: { mtime: Date; size: number; ttl?: number } = { mtime: new Date(entry.storeTime), size: sizeOf(entry.value) };
-      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - Date.now()) / 1000));
+      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - cache.now) / 1000));
       return meta;
     },
     getKeys: (base) => [...keysUnder(normalize(base))],
