@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { counts, rawOpen, tempCache, tempDir, valueFiles } from "./_helpers.ts";
@@ -566,7 +566,7 @@ test("DiskCache.set() over a zero-length value file (empty setFile or setStream)
   cache.set("a", "small");
   cache.set("b", "small");
   assert.deepEqual(cache.check(), []);
-  assert.equal((readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length, 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
 });
 
 test("DiskCache: a bigint tag within 64 bits is stored, read back and evicted by", () => {

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { readdirSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { python, rawOpen, run, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+import { python, rawOpen, run, runJson, runners, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
   using cache = tempCache();
@@ -61,7 +61,7 @@ test("DiskCache.peek() and pull() skip an item whose value file was removed behi
   assert.deepEqual(cache.peek()?.[1], "second value, kept in a file");
   assert.equal(cache.length, 1, "peek dropped the row naming the missing file");
   cache.push("third value, kept in a file", { side: "front" });
-  const third = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  const third = valueFiles(cache.directory);
   assert.equal(third.length, 2);
   const front = rawOpen(join(cache.directory, "cache.db"));
   const frontFile = (front.prepare("SELECT filename FROM Cache ORDER BY key LIMIT 1").get() as { filename: string }).filename;

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { counts, rawOpen, tempDir, unmount } from "./_helpers.ts";
+import { counts, rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 function fill(dir: string): void {
@@ -95,7 +95,7 @@ test("DiskCache with readonly: peek() and peekItem() pass over an item whose val
     cache.push("a first job kept in a file");
     cache.push("a second job kept in a file");
   }
-  const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).sort();
+  const files = valueFiles(dir.path);
   using cache = new DiskCache(dir.path, { readonly: true });
   const first = cache.check();
   assert.deepEqual(first, []);

@@ -106,7 +106,7 @@ test("DiskCache.setFile() and getFile() copy files in and out: owner-only value 
   assert.equal(await cache.setFile("artifact", src, { ttl: 60_000, tag: "build" }), true);
   assert.deepEqual(cache.get("artifact"), bytes);
   assert.equal(cache.getEntry("artifact")?.tag, "build");
-  const files = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  const files = valueFiles(cache.directory);
   assert.equal(files.length, 1);
   assert.equal(statSync(join(cache.directory, files[0]!)).mode & 0o777, 0o600, "the copy is owner-only whatever the source's mode");
   assert.equal(await cache.getFile("artifact", out), true);
@@ -151,7 +151,7 @@ test("DiskCache.setFile() refuses what it cannot store and leaves the cache unch
   writeFileSync(secret, "secret bytes, same length as the value!");
   const value = "the cached value, same length as secret";
   cache.set("v", new TextEncoder().encode(value));
-  const file = (readdirSync(cache.directory, { recursive: true }) as string[]).find((f) => f.endsWith(".val"))!;
+  const file = valueFiles(cache.directory)[0]!;
   unlinkSync(join(cache.directory, file));
   symlinkSync(secret, join(cache.directory, file));
   const out = join(dir.path, "out");
@@ -202,7 +202,7 @@ test("setStream(), setFile() and set() survive another process pruning empty val
 });
 
 function valueFile(dir: string): string {
-  const f = (readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith(".val"));
+  const f = valueFiles(dir)[0];
   assert.ok(f, "a value file exists");
   return join(dir, f);
 }

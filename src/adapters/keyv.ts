@@ -126,7 +126,12 @@ export class KeyvDiskCache {
     return ttl;
   }
 
-  /** An absolute expiry (epoch ms) to the cache's ttl: 0 when already past. */
+  /**
+   * An absolute expiry (epoch ms) to the cache's ttl: 0 when already past.
+   * Keyv 6 computes `expires` from its own `Date.now()`, so the remaining
+   * time is measured on that clock; the cache then counts the ttl on its own
+   * clock (an injected `clock` option drives expiry from there on).
+   */
   #until(expires: number | undefined): number | undefined {
     if (typeof expires !== "number" || !Number.isFinite(expires)) return undefined;
     return Math.max(0, expires - Date.now());
