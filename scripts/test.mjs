@@ -4,7 +4,8 @@
 // Rows: deno (node:sqlite), bun (bun:sqlite), node24 (node:sqlite, from
 // source), node20 (better-sqlite3, against the built package in dist/).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { node20Binary } from "./runtimes.mjs";
@@ -73,13 +74,19 @@ for (const name of wanted) {
     continue;
   }
   console.log(`\n=== ${name}: ${row.cmd} ${row.args.join(" ")}`);
+  // The row runs with its own temporary directory (TMPDIR, which os.tmpdir()
+  // and child processes read): whatever a test or doc example leaves there
+  // is found below and fails the row.
+  const rowTmp = mkdtempSync(join(tmpdir(), `diskcache-row-${name}-`));
   const started = Date.now();
   const r = spawnSync(row.cmd, row.args, {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 256 * 2 ** 20,
-    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name },
+    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name, TMPDIR: rowTmp, TMP: rowTmp, TEMP: rowTmp },
   });
+  const left = readdirSync(rowTmp).filter((f) => f.startsWith("diskcache-"));
+  rmSync(rowTmp, { recursive: true, force: true });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   process.stdout.write(out);
   const counts = row.parse(out);
@@ -94,6 +101,10 @@ for (const name of wanted) {
   passed += counts.passed;
   failed += counts.failed + extra;
   summary.push(`${name}: ${counts.passed} passed, ${counts.failed + extra} failed in ${secs}s${extra ? ` (runner exited ${r.status})` : ""}`);
+  if (left.length > 0) {
+    failed++;
+    summary.push(`${name}: left ${left.length} diskcache-* entries in its temporary directory (a test or example did not remove what it created): ${left.slice(0, 5).join(", ")}`);
+  }
 }
 console.log("\n" + summary.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
-import { tempDir, valueFiles } from "./_helpers.ts";
+import { tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
   return { origin: "http://example.test", method, path, headers };
@@ -70,14 +70,16 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore.get() matches the method, and an empty body reads as empty", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     await write(store, key("/", {}, "HEAD"), value());
     assert.equal(store.get(key()), undefined);
     assert.equal((await bodyOf(store.get(key("/", {}, "HEAD")))).length, 0);
   });
 
   it("DiskCacheStore keeps one variant per Vary selection, replaces the matching one, delete() removes all", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const en = key("/v", { "accept-language": "en" });
     const fr = key("/v", { "accept-language": "fr" });
     await write(store, en, value({ vary: { "accept-language": "en" } }), "hello");
@@ -152,7 +154,8 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore keeps a stale response until deleteAt, then forgets it", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const now = Date.now();
     await write(
       store,
@@ -177,7 +180,8 @@ describe("DiskCacheStore", () => {
     store.delete(key("/f2"));
     assert.equal(store.get(key("/f2")), undefined);
     assert.equal(store.isFull(), false);
-    using full = new DiskCacheStore(undefined, { evictionPolicy: "none", sizeLimit: 1 });
+    using fullDir = tempDir();
+    using full = new DiskCacheStore(fullDir.path, { evictionPolicy: "none", sizeLimit: 1 });
     assert.equal(full.isFull(), true);
   });
 
@@ -209,7 +213,8 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore rejects malformed keys, values and options with a TypeError", () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const bad: unknown[] = [null, "k", { origin: 1, method: "GET", path: "/" }, { ...key(), headers: "x" }];
     for (const k of bad) {
       assert.throws(() => store.get(k as CacheKey), TypeError);
@@ -227,7 +232,7 @@ describe("DiskCacheStore", () => {
     assert.throws(() => new DiskCacheStore(undefined, null as never), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { maxEntrySize: -1 }), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { onError: 1 as never }), TypeError);
-    using cache = new DiskCache();
+    using cache = tempCache();
     assert.throws(() => new DiskCacheStore(cache, { sizeLimit: 10 }), /apply only when the store opens the cache/);
   });
 });
