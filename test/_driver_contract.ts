@@ -5,10 +5,10 @@
 // A driver this runtime cannot load skips the suite, saying why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { SqliteDriver } from "../src/driver.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
+import { openDescriptors, tempCache, tempDir } from "./_helpers.ts";
 
 /**
  * Registers the contract's tests for the driver `load` returns. `load` may
@@ -72,14 +72,7 @@ export function driverContract(binding: string, load: () => SqliteDriver | Promi
     db.exec("CREATE TABLE t (a)");
     db.prepare("SELECT a FROM t").all();
     db.prepare("SELECT a FROM t", { arrays: true }).get();
-    const open = () =>
-      readdirSync("/proc/self/fd").filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
-        } catch {
-          return false;
-        }
-      }).length;
+    const open = () => openDescriptors((target) => target.startsWith(path));
     assert.ok(open() > 0);
     db.close();
     assert.equal(open(), 0, "no descriptor of the database is left open");

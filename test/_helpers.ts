@@ -2,7 +2,7 @@
 // value files, waiting for an event, counting calls.
 import { spawn, spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -270,4 +270,34 @@ export const recipeCaches: [string, (dir: string, options?: DiskCacheOptions) =>
  */
 export function staleness(): Promise<void> {
   return sleep(1100);
+}
+
+/**
+ * Runs `fn` with `console[method]` collecting its calls instead of printing
+ * them, restores the console, and answers the calls (each one's arguments).
+ */
+export async function withConsole(method: "warn" | "error", fn: () => unknown): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const original = console[method];
+  console[method] = (...args: unknown[]) => void calls.push(args);
+  try {
+    await fn();
+  } finally {
+    console[method] = original;
+  }
+  return calls;
+}
+
+/**
+ * How many of this process's open descriptors point at a path `match`
+ * accepts (Linux /proc/self/fd; callers skip where it does not exist).
+ */
+export function openDescriptors(match: (target: string) => boolean): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return match(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false; // closed between the listing and the readlink
+    }
+  }).length;
 }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, memoizeStampede } from "../mod.ts";
-import { countCalls, recipeCaches, runJson, runners, tempCache, tempDir, until } from "./_helpers.ts";
+import { countCalls, recipeCaches, runJson, runners, tempCache, tempDir, until, withConsole } from "./_helpers.ts";
 
 test("memoizeStampede computes a missing value once across processes of every runtime", async () => {
   using dir = tempDir();
@@ -58,16 +58,11 @@ test("memoizeStampede reports a failed background recomputation on console.error
     if (++calls > 1) throw new Error("backend down");
     return "first";
   }, { ttl: 60_000, beta: 1e9 }); // a huge beta makes every hit look due
-  const reported: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void reported.push(args);
-  try {
+  const reported = await withConsole("error", async () => {
     assert.equal(await f(), "first");
     assert.equal(await f(), "first", "served while recomputing in the background");
     await f.settled(); // the background recomputation failed and was reported
-  } finally {
-    console.error = original;
-  }
+  });
   assert.equal(reported.length, 1);
   assert.match(String(reported[0]![0]), /memoizeStampede\(flaky\): background recomputation failed/);
   assert.match(String(reported[0]![1]), /backend down/);
@@ -86,16 +81,11 @@ test("memoizeStampede: a background recomputation that ends after close() drops 
   }, { ttl: 60_000, beta: 1e9 }); // a huge beta makes every hit look due
   assert.equal(await f(), 1);
   assert.equal(await f(), 1, "served while recomputing in the background");
-  const reported: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void reported.push(args);
-  try {
+  const reported = await withConsole("error", async () => {
     cache.close();
     finish();
     await f.settled();
-  } finally {
-    console.error = original;
-  }
+  });
   assert.equal(calls, 2);
   assert.deepEqual(reported, [], "nothing logged");
   // With the cache open, settled() is when the result is stored.
@@ -111,20 +101,15 @@ test("memoizeStampede: a background recomputation that ends after close() drops 
 
 test("memoizeStampede returns a result the cache cannot store, warning once; in the background it goes to onError", async () => {
   using cache = tempCache();
-  const warnings: unknown[][] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args);
   let calls = 0;
-  try {
+  const warnings = await withConsole("warn", async () => {
     const make = memoizeStampede(cache, function make() {
       calls++;
       return () => calls; // a function: the codec cannot store it
     }, { ttl: 60_000 });
     assert.equal((await make())(), 1);
     assert.equal((await make())(), 2, "not cached: computed again");
-  } finally {
-    console.warn = original;
-  }
+  });
   assert.equal(warnings.length, 1, "warned once");
   assert.match(String(warnings[0]![0]), /memoizeStampede\(make\): a result could not be cached/);
   const errors: unknown[] = [];

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { DiskCache, FanoutCache } from "../mod.ts";
-import { tempCache, tempDir, valueFiles } from "./_helpers.ts";
+import { openDescriptors, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -262,14 +262,7 @@ test("DiskCache.getStream() closes its value file when the consumer cancels", as
   // Descriptors of the value file only: the runtime may open or close others
   // of its own meanwhile (Bun does).
   const file = valueFile(cache.directory);
-  const openFds = () =>
-    readdirSync("/proc/self/fd").filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    }).length;
+  const openFds = () => openDescriptors((target) => target === file);
   const before = openFds();
   assert.equal(before, 0);
   const stream = cache.getStream("k")!;
