@@ -2,7 +2,7 @@
 // value files, waiting for an event, counting calls.
 import { spawn, spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -255,6 +255,32 @@ export function assertNoInterleaving(log: string, expected: number): void {
     assert.equal(begin, "begin", `line ${i}: ${lines[i]}`);
     assert.equal(lines[i + 1], `end ${who}`, `line ${i + 1} closes the section ${who} opened`);
   }
+}
+
+/**
+ * Runs test/fixtures/recipe_worker.ts in one process per runtime, all at
+ * once, each with `args(runner, i)`; answers how many processes ran.
+ */
+export async function recipeWorkers(args: (runner: Runner, i: number) => string[]): Promise<number> {
+  const procs = runners("recipe_worker");
+  await Promise.all(procs.map((r, i) => runJson(r, args(r, i))));
+  return procs.length;
+}
+
+/**
+ * Runs recipe_worker.ts in `mode` (lock, rlock, barrier) in one process per
+ * runtime at once, on the cache `where` names (given the cache directory;
+ * `prepare` may create it first). Each process appends "begin X" and "end X"
+ * to a log inside the recipe, 10 times; asserts that no two interleaved.
+ */
+export async function assertWorkersExclude(mode: string, where = (cacheDir: string) => cacheDir, prepare = (_cacheDir: string) => {}): Promise<void> {
+  using dir = tempDir();
+  const log = join(dir.path, "log.txt");
+  writeFileSync(log, "");
+  const cacheDir = join(dir.path, "cache");
+  prepare(cacheDir);
+  const n = await recipeWorkers((r, i) => [mode, where(cacheDir), log, `${r.name}${i}`]);
+  assertNoInterleaving(log, n * 10 * 2);
 }
 
 /** The two cache types every recipe runs on, each opened without eviction. */

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Averager, DiskCache } from "../mod.ts";
-import { recipeCaches, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+import { recipeCaches, recipeWorkers, tempCache, tempDir } from "./_helpers.ts";
 
 test("Averager adds values and gives their mean; refuses NaN", () => {
   using cache = tempCache({ evictionPolicy: "none" });
@@ -28,8 +28,7 @@ test("Averager.pop() returns the mean and forgets it", () => {
 test("Averager across processes of every runtime", async () => {
   using dir = tempDir();
   const path = join(dir.path, "cache");
-  const procs = runners("recipe_worker");
-  await Promise.all(procs.map((r, i) => runJson(r, ["averager", path, String(i)])));
+  await recipeWorkers((_, i) => ["averager", path, String(i)]);
   using cache = new DiskCache(path);
   assert.equal(new Averager(cache, "avg").get(), 5.5);
 });

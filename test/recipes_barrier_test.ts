@@ -3,10 +3,8 @@
 // across processes of every runtime, and on both cache types.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { barrier, type DiskCache, type FanoutCache, type Key, Lock, type RecipeCache, type RecipeOptions } from "../mod.ts";
-import { assertNoInterleaving, recipeCaches, runJson, runners, tempCache, tempDir, until } from "./_helpers.ts";
+import { assertWorkersExclude, recipeCaches, tempCache, tempDir, until } from "./_helpers.ts";
 
 /**
  * Calls a barrier-guarded function three times at once. The first call in
@@ -41,12 +39,7 @@ test("barrier runs one call at a time", async () => {
 });
 
 test("barrier excludes processes of every runtime: appends never interleave", async () => {
-  using dir = tempDir();
-  const log = join(dir.path, "log.txt");
-  writeFileSync(log, "");
-  const procs = runners("recipe_worker");
-  await Promise.all(procs.map((r, i) => runJson(r, ["barrier", join(dir.path, "cache"), log, `${r.name}${i}`])));
-  assertNoInterleaving(log, procs.length * 10 * 2);
+  await assertWorkersExclude("barrier");
 });
 
 for (const [kind, open] of recipeCaches) {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BoundedSemaphore, DiskCache, DiskCacheError, FanoutCache, Lock, memoizeStampede, RLock } from "../mod.ts";
-import { assertNoInterleaving, countCalls, recipeCaches, repoRoot, runJson, runners, tempCache, tempDir, until } from "./_helpers.ts";
+import { assertNoInterleaving, assertWorkersExclude, countCalls, recipeCaches, repoRoot, runJson, runners, tempCache, tempDir, until } from "./_helpers.ts";
 
 test("Lock: one holder at a time in one process; release checks ownership; ttl frees a dead holder", async () => {
   let now = 0;
@@ -67,12 +67,7 @@ test("Lock excludes processes of Deno, Bun and Node: appends inside it never int
 });
 
 test("RLock excludes processes of every runtime: appends never interleave", async () => {
-  using dir = tempDir();
-  const log = join(dir.path, "log.txt");
-  writeFileSync(log, "");
-  const procs = runners("recipe_worker");
-  await Promise.all(procs.map((r, i) => runJson(r, ["rlock", join(dir.path, "cache"), log, `${r.name}${i}`])));
-  assertNoInterleaving(log, procs.length * 10 * 2);
+  await assertWorkersExclude("rlock");
 });
 
 test("Lock, RLock and BoundedSemaphore release at the end of an await using block; locked() tells whether anyone holds it", async () => {
@@ -118,14 +113,7 @@ for (const [kind, open] of recipeCaches) {
   });
 
   test(`Lock on a ${kind} excludes processes of every runtime: appends never interleave`, async () => {
-    using dir = tempDir();
-    const log = join(dir.path, "log.txt");
-    writeFileSync(log, "");
-    const where = kind === "FanoutCache" ? `fanout:${join(dir.path, "cache")}` : join(dir.path, "cache");
-    open(join(dir.path, "cache")).close();
-    const procs = runners("recipe_worker");
-    await Promise.all(procs.map((r, i) => runJson(r, ["lock", where, log, `${r.name}${i}`])));
-    assertNoInterleaving(log, procs.length * 10 * 2);
+    await assertWorkersExclude("lock", (cacheDir) => kind === "FanoutCache" ? `fanout:${cacheDir}` : cacheDir, (cacheDir) => open(cacheDir).close());
   });
 }
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ChildProcess, spawn } from "node:child_process";
 import { BoundedSemaphore, DiskCache } from "../mod.ts";
-import { recipeCaches, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+import { recipeCaches, recipeWorkers, runners, tempCache, tempDir } from "./_helpers.ts";
 
 test("BoundedSemaphore allows value holders and refuses over-release", async () => {
   using cache = tempCache({ evictionPolicy: "none" });
@@ -23,8 +23,7 @@ test("BoundedSemaphore allows value holders and refuses over-release", async () 
 test("BoundedSemaphore across processes of every runtime: at most value holders at once, none left", async () => {
   using dir = tempDir();
   const path = join(dir.path, "cache");
-  const procs = runners("recipe_worker");
-  await Promise.all(procs.map((r, i) => runJson(r, ["semaphore", path, String(i)])));
+  await recipeWorkers((_, i) => ["semaphore", path, String(i)]);
   using cache = new DiskCache(path);
   assert.ok((cache.get("most") as number) <= 2, `at most 2 holders at once, saw ${cache.get("most")}`);
   assert.equal(cache.get("holders"), 0);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, throttle } from "../mod.ts";
-import { recipeCaches, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+import { recipeCaches, recipeWorkers, tempCache, tempDir } from "./_helpers.ts";
 
 test("throttle lets count calls per period through at once and makes the next wait for a token", async () => {
   using cache = tempCache({ evictionPolicy: "none" });
@@ -81,16 +81,15 @@ test("throttle: a clock stepped back an hour, or two processes' clocks 10 s apar
 test("throttle across processes of every runtime keeps the rate in any window", async () => {
   using dir = tempDir();
   const path = join(dir.path, "cache");
-  const procs = runners("recipe_worker");
-  await Promise.all(procs.map((r, i) => runJson(r, ["throttle", path, String(i)])));
+  const processes = await recipeWorkers((_, i) => ["throttle", path, String(i)]);
   using cache = new DiskCache(path);
-  assert.equal(cache.get("throttled"), procs.length * 5);
+  assert.equal(cache.get("throttled"), processes * 5);
   // The token bucket's promise, whatever the processes' start times: in any
   // window of t ms, at most 5 + 5 * t / 1000 calls (one extra for rounding).
   const times: number[] = [];
   for (let item = cache.pull({ prefix: "calls" }); item; item = cache.pull({ prefix: "calls" })) times.push(item[1] as number);
   times.sort((x, y) => x - y);
-  assert.equal(times.length, procs.length * 5);
+  assert.equal(times.length, processes * 5);
   for (let i = 0; i < times.length; i++) {
     for (let j = i; j < times.length; j++) {
       const allowed = 5 + (5 * (times[j]! - times[i]!)) / 1000 + 1;
