@@ -119,6 +119,7 @@ for (const [kind, open] of recipeCaches) {
 
 test("The README's FanoutCache example type-checks and runs (memoizeStampede and Lock on a FanoutCache)", async () => {
   using dir = tempDir();
+  // deno-lint-ignore require-await -- stands for the README's asynchronous renderer
   const expensiveRender = async (page: string) => `<h1>${page}</h1>`;
   {
     // From README.md ("Beyond DiskCache"), with a temporary directory.

@@ -19,6 +19,7 @@ test("memoizeStampede computes a missing value once across processes of every ru
 test("memoizeStampede recomputes early, once, while serving the cached value", async () => {
   using cache = tempCache();
   let calls = 0;
+  // deno-lint-ignore require-await -- the recipe is given an async function, as callers write it
   const f = memoizeStampede(cache, async function f() {
     calls++;
     return calls;
@@ -54,6 +55,7 @@ test("memoizeStampede: concurrent calls in one process compute once; the others 
 test("memoizeStampede reports a failed background recomputation on console.error by default, and keeps serving the cached value", async () => {
   using cache = tempCache();
   let calls = 0;
+  // deno-lint-ignore require-await -- its throw must reach the recipe as a rejection, as from a real backend
   const f = memoizeStampede(cache, async function flaky() {
     if (++calls > 1) throw new Error("backend down");
     return "first";
@@ -128,6 +130,7 @@ for (const [kind, open] of recipeCaches) {
     using dir = tempDir();
     using cache = open(dir.path);
     let calls = 0;
+    // deno-lint-ignore require-await -- the recipe is given an async function, as callers write it
     const load = memoizeStampede(cache, async function load(id: number) {
       calls++;
       return { id };
