@@ -1311,6 +1311,7 @@ export class DiskCache {
    *
    * @example Inspect an item
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1319,6 +1320,7 @@ export class DiskCache {
    * assert.deepEqual([info.size, info.storage, info.tag], [5, "inline", "t"]);
    * assert.ok(info.expireTime! > Date.now());
    * assert.equal(cache.inspect("missing"), undefined);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspect(key: Key): ItemInfo | undefined {
@@ -1334,6 +1336,7 @@ export class DiskCache {
    *
    * @example Sum the sizes of the items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1342,6 +1345,7 @@ export class DiskCache {
    * let bytes = 0;
    * for (const info of cache.inspectAll()) bytes += info.size;
    * assert.equal(bytes, 5);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspectAll(options: IterateOptions = {}): IterableIterator<ItemInfo> {
@@ -1360,12 +1364,14 @@ export class DiskCache {
    *
    * @example Shrink the database after clearing it
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
    * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
    * cache.clear();
    * assert.ok(cache.vacuum() > 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   vacuum(): number {

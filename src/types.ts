@@ -364,6 +364,7 @@ export interface RecipeOptions {
  *
  * @example Clear a large cache in slices of 1,000
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type RemoveOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -372,6 +373,7 @@ export interface RecipeOptions {
  * const removed: number[] = [];
  * for (let n; (n = cache.clear(slice)) > 0;) removed.push(n);
  * assert.deepEqual(removed, [1_000, 1_000, 500]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface RemoveOptions {
@@ -391,12 +393,14 @@ export interface RemoveOptions {
  *
  * @example Look at an item without reading it
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type ItemInfo } from "../mod.ts";
  * using cache = new DiskCache(undefined, { minFileSize: 1024 });
  * cache.set("page", "x".repeat(5_000), { tag: "html" });
  * const info: ItemInfo = cache.inspect("page")!;
  * assert.deepEqual([info.storage, info.size, info.tag, info.mode], ["file", 5_000, "html", "text"]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface ItemInfo {
