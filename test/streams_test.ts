@@ -93,7 +93,10 @@ test("DiskCache streams move a 256 MiB value in and out with bounded memory", as
   }
   assert.equal(received, total << 20);
   const growth = (peak - before) / 2 ** 20;
-  assert.ok(growth < 128, `memory grew by ${growth.toFixed(0)} MiB while moving 256 MiB`);
+  // Buffering the value whole would grow RSS by at least its 256 MiB; a lazy
+  // collector can leave a good part of the 1 MiB chunks uncollected (128 MiB
+  // was reached once on a loaded machine under Deno), so the bound sits between.
+  assert.ok(growth < 200, `memory grew by ${growth.toFixed(0)} MiB while moving 256 MiB`);
 });
 
 test("DiskCache.setFile() and getFile() copy files in and out: owner-only value file, ttl, tag, misses", async () => {
