@@ -17,7 +17,7 @@ import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
 import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, toStored } from "./settings.ts";
 import type { FileModes } from "./disk.ts";
-import { busyTimeout, type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
+import { type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
 import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
 import { RestartRead, Transactions } from "./_transaction.ts";
@@ -272,7 +272,12 @@ export class Engine {
 
   /** Re-reads every setting from the Settings table. */
   reloadSettings(): void {
-    const stored = storedSettings(this);
+    let stored: Map<string, SqliteValue>;
+    try {
+      stored = storedSettings(this);
+    } catch (error) {
+      throw this.translate(error, "reload settings"); // a busy database is a Timeout, not a raw "database is locked"
+    }
     for (const [key, value] of stored) if (value === null) stored.delete(key); // a NULL row keeps what is in force
     this.#apply(loadSettings(stored, {}, this.#settings).settings);
   }
@@ -299,14 +304,10 @@ export class Engine {
    */
   #tryFlush(): void {
     this.#pending.tried();
-    const db = this.db("get");
-    db.exec("PRAGMA busy_timeout = 0");
     try {
-      this.write("get", () => {});
+      this.#tx.write("get", () => {}, null, false);
     } catch {
       // Another process holds the lock: keep the updates for the next write.
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.timeout)}`);
     }
   }
 

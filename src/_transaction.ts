@@ -1,14 +1,17 @@
 /**
  * Transactions on the engine's connection: `BEGIN IMMEDIATE` write
- * transactions (joined when nested, savepoints for nested `transact()`),
+ * transactions taken in fair turns with other processes (`_turns.ts`;
+ * joined when nested, savepoints for nested `transact()`),
  * read snapshots that restart when a value file vanished under them, value
  * files removed after the outermost commit (or, for files a write created,
  * after a rollback), and hooks run after the outermost commit or rollback.
  *
  * @module
  */
-import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
+import { SQLITE_BUSY, SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
 import { removeValueFile } from "./disk.ts";
+import { busyTimeout } from "./_open.ts";
+import { sleepSync, WriteTurns } from "./_turns.ts";
 
 /** How many times one read restarts after a value file vanished under it. */
 const READ_RESTARTS = 20;
@@ -18,6 +21,9 @@ export interface TransactionHost {
   readonly directory: string;
   readonly driver: SqliteDriver;
   readonly readonly: boolean;
+  /** How long (ms) a write waits for the lock. */
+  readonly timeout: number;
+  readonly modes: { readonly fileMode: number };
   db(op: string): SqliteDatabase;
   prepare(sql: string): SqliteStatement;
   translate(error: unknown, op: string): unknown;
@@ -66,6 +72,9 @@ export class Transactions {
   readonly #begin: SqliteStatement;
   readonly #commit: SqliteStatement;
   readonly #rollback: SqliteStatement;
+  /** `PRAGMA busy_timeout` back to the cache's timeout (see #take). */
+  readonly #waitAgain: string;
+  readonly #turns: WriteTurns;
 
   constructor(host: TransactionHost, edges: TransactionEdges) {
     this.#host = host;
@@ -73,6 +82,8 @@ export class Transactions {
     this.#begin = host.prepare("BEGIN IMMEDIATE");
     this.#commit = host.prepare("COMMIT");
     this.#rollback = host.prepare("ROLLBACK");
+    this.#waitAgain = `PRAGMA busy_timeout = ${busyTimeout(host.timeout)}`;
+    this.#turns = new WriteTurns(host.directory, host.modes.fileMode);
   }
 
   /** Whether a write transaction is open. */
@@ -93,9 +104,10 @@ export class Transactions {
   /**
    * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
    * progress, if any). `newFile`, a value file written for this write, is
-   * removed if the transaction cannot start or rolls back.
+   * removed if the transaction cannot start or rolls back. `wait: false`
+   * gives up at once when another connection holds the lock.
    */
-  write<T>(op: string, fn: () => T, newFile?: string | null): T {
+  write<T>(op: string, fn: () => T, newFile?: string | null, wait = true): T {
     const host = this.#host;
     if (host.readonly) {
       if (newFile) removeValueFile(host.directory, newFile);
@@ -105,7 +117,7 @@ export class Transactions {
     if (this.#depth > 0) return fn();
     host.db(op);
     try {
-      this.#begin.run();
+      this.#take(wait);
     } catch (error) {
       this.#discard();
       throw host.translate(error, op);
@@ -243,6 +255,39 @@ export class Transactions {
         this.snapshot = undefined;
         db.exec("COMMIT");
       }
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE` in fair turns (see `_turns.ts`): steps aside first
+   * when another connection is waiting; while the lock is busy, tries again
+   * about every millisecond, then, once it has said that it waits, every 0.1
+   * to 0.5 ms, for up to `timeout` (SQLite's
+   * own busy handler, which backs off to 100 ms between tries, is off
+   * meanwhile).
+   */
+  #take(wait: boolean): void {
+    const start = performance.now();
+    if (wait) this.#turns.beforeTaking(start);
+    // exec, not a prepared statement: SQLite may apply a PRAGMA when it is
+    // prepared rather than when it runs (bun:sqlite's first run of a
+    // prepared busy_timeout changed nothing).
+    const db = this.#host.db("begin");
+    db.exec("PRAGMA busy_timeout = 0");
+    try {
+      for (;;) {
+        try {
+          this.#begin.run();
+          return;
+        } catch (error) {
+          if (!wait || this.#host.driver.errorCode(error) !== SQLITE_BUSY || performance.now() - start >= this.#host.timeout) throw error;
+        }
+        // Until it says it waits, about SQLite's first steps (1 ms); then
+        // more often than a writer steps aside, so as to take its turn.
+        sleepSync(this.#turns.waiting(performance.now() - start, this.#host.timeout) ? 0.1 + Math.random() * 0.4 : 0.5 + Math.random());
+      }
+    } finally {
+      db.exec(this.#waitAgain);
     }
   }
 
