@@ -261,8 +261,7 @@ export class Transactions {
   /**
    * `BEGIN IMMEDIATE` in fair turns (see `_turns.ts`): steps aside first
    * when another connection is waiting; while the lock is busy, tries again
-   * about every millisecond, then, once it has said that it waits, every 0.1
-   * to 0.5 ms, for up to `timeout` (SQLite's
+   * every 0.1 to 0.5 ms, saying that it waits, for up to `timeout` (SQLite's
    * own busy handler, which backs off to 100 ms between tries, is off
    * meanwhile).
    */
@@ -282,9 +281,8 @@ export class Transactions {
         } catch (error) {
           if (!wait || this.#host.driver.errorCode(error) !== SQLITE_BUSY || performance.now() - start >= this.#host.timeout) throw error;
         }
-        // Until it says it waits, about SQLite's first steps (1 ms); then
-        // more often than a writer steps aside, so as to take its turn.
-        sleepSync(this.#turns.waiting(performance.now() - start, this.#host.timeout) ? 0.1 + Math.random() * 0.4 : 0.5 + Math.random());
+        this.#turns.waiting();
+        sleepSync(0.1 + Math.random() * 0.4);
       }
     } finally {
       db.exec(this.#waitAgain);

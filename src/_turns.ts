@@ -4,10 +4,8 @@
  * process writing in a loop, which takes the lock again microseconds after
  * releasing it, could keep another process out until that one's `timeout`
  * ran out. Instead, a connection waiting for the lock tries again every few
- * tenths of a millisecond and, once it has waited {@linkcode ANNOUNCE_AFTER_MS}
- * ms (shorter waits are ordinary contention, which turns would only slow
- * down), touches a file beside the database ({@linkcode WAITING_FILE}) every
- * {@linkcode TOUCH_EVERY_MS} ms; a connection about to take the lock looks at
+ * tenths of a millisecond and keeps touching a file beside the database
+ * ({@linkcode WAITING_FILE}); a connection about to take the lock looks at
  * that file (at most once a millisecond) and, when another connection touched
  * it within the last {@linkcode WAITING_FRESH_MS} ms, steps aside for
  * {@linkcode STEP_ASIDE_MS} ms first. The file only ever hints: a process
@@ -24,12 +22,6 @@ export const WAITING_FILE = "cache.db-waiting";
 
 /** How recent (ms) a touch of the waiting file must be for a writer to step aside. */
 export const WAITING_FRESH_MS = 50;
-
-/** How long (ms) a write waits before it says so (at most a quarter of its timeout). */
-export const ANNOUNCE_AFTER_MS = 50;
-
-/** Least time (ms) between two touches of the waiting file by one connection. */
-export const TOUCH_EVERY_MS = 10;
 
 /** How long (ms) a writer steps aside for a waiting connection. */
 export const STEP_ASIDE_MS = 1;
@@ -66,20 +58,13 @@ export class WriteTurns {
     if (mtime !== this.#touched && Math.abs(Date.now() - mtime) < WAITING_FRESH_MS) sleepSync(STEP_ASIDE_MS);
   }
 
-  /**
-   * While waiting for the lock, `waited` ms of at most `timeout` so far: says
-   * so, by touching the file (best effort), once the wait is no longer short;
-   * `true` from then on.
-   */
-  waiting(waited: number, timeout: number): boolean {
-    if (waited < Math.min(ANNOUNCE_AFTER_MS, timeout / 4)) return false;
+  /** While waiting for the lock: says so, by touching the file (best effort). */
+  waiting(): void {
     const now = Date.now();
-    if (now - this.#touched < TOUCH_EVERY_MS) return true;
     try {
       closeSync(openSync(this.#file, "a", this.#fileMode));
       utimesSync(this.#file, new Date(now), new Date(now));
       this.#touched = now;
     } catch { /* not ours to touch: the lock is still waited for, only without the hint */ }
-    return true;
   }
 }
