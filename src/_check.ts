@@ -12,9 +12,8 @@ import type { Engine } from "./_engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
 import { DiskCacheError } from "./errors.ts";
 import type { CheckWarning } from "./types.ts";
-import { WAITING_FILE } from "./_turns.ts";
 
-const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal", WAITING_FILE]);
+const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */
 const RECENT_MS = 10 * 60_000;
 

@@ -17,7 +17,7 @@ import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
 import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, toStored } from "./settings.ts";
 import type { FileModes } from "./disk.ts";
-import { type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
+import { busyTimeout, type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
 import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
 import { RestartRead, Transactions } from "./_transaction.ts";
@@ -304,10 +304,14 @@ export class Engine {
    */
   #tryFlush(): void {
     this.#pending.tried();
+    const db = this.db("get");
+    db.exec("PRAGMA busy_timeout = 0");
     try {
-      this.#tx.write("get", () => {}, null, false);
+      this.write("get", () => {});
     } catch {
       // Another process holds the lock: keep the updates for the next write.
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.timeout)}`);
     }
   }
 

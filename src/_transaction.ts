@@ -1,17 +1,14 @@
 /**
  * Transactions on the engine's connection: `BEGIN IMMEDIATE` write
- * transactions taken in fair turns with other processes (`_turns.ts`;
- * joined when nested, savepoints for nested `transact()`),
+ * transactions (joined when nested, savepoints for nested `transact()`),
  * read snapshots that restart when a value file vanished under them, value
  * files removed after the outermost commit (or, for files a write created,
  * after a rollback), and hooks run after the outermost commit or rollback.
  *
  * @module
  */
-import { SQLITE_BUSY, SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
+import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
 import { removeValueFile } from "./disk.ts";
-import { busyTimeout } from "./_open.ts";
-import { sleepSync, WriteTurns } from "./_turns.ts";
 
 /** How many times one read restarts after a value file vanished under it. */
 const READ_RESTARTS = 20;
@@ -21,9 +18,6 @@ export interface TransactionHost {
   readonly directory: string;
   readonly driver: SqliteDriver;
   readonly readonly: boolean;
-  /** How long (ms) a write waits for the lock. */
-  readonly timeout: number;
-  readonly modes: { readonly fileMode: number };
   db(op: string): SqliteDatabase;
   prepare(sql: string): SqliteStatement;
   translate(error: unknown, op: string): unknown;
@@ -72,9 +66,6 @@ export class Transactions {
   readonly #begin: SqliteStatement;
   readonly #commit: SqliteStatement;
   readonly #rollback: SqliteStatement;
-  /** `PRAGMA busy_timeout` back to the cache's timeout (see #take). */
-  readonly #waitAgain: string;
-  readonly #turns: WriteTurns;
 
   constructor(host: TransactionHost, edges: TransactionEdges) {
     this.#host = host;
@@ -82,8 +73,6 @@ export class Transactions {
     this.#begin = host.prepare("BEGIN IMMEDIATE");
     this.#commit = host.prepare("COMMIT");
     this.#rollback = host.prepare("ROLLBACK");
-    this.#waitAgain = `PRAGMA busy_timeout = ${busyTimeout(host.timeout)}`;
-    this.#turns = new WriteTurns(host.directory, host.modes.fileMode);
   }
 
   /** Whether a write transaction is open. */
@@ -104,10 +93,9 @@ export class Transactions {
   /**
    * Runs `fn` inside one `BEGIN IMMEDIATE` transaction (joining the one in
    * progress, if any). `newFile`, a value file written for this write, is
-   * removed if the transaction cannot start or rolls back. `wait: false`
-   * gives up at once when another connection holds the lock.
+   * removed if the transaction cannot start or rolls back.
    */
-  write<T>(op: string, fn: () => T, newFile?: string | null, wait = true): T {
+  write<T>(op: string, fn: () => T, newFile?: string | null): T {
     const host = this.#host;
     if (host.readonly) {
       if (newFile) removeValueFile(host.directory, newFile);
@@ -117,7 +105,7 @@ export class Transactions {
     if (this.#depth > 0) return fn();
     host.db(op);
     try {
-      this.#take(wait);
+      this.#begin.run();
     } catch (error) {
       this.#discard();
       throw host.translate(error, op);
@@ -255,37 +243,6 @@ export class Transactions {
         this.snapshot = undefined;
         db.exec("COMMIT");
       }
-    }
-  }
-
-  /**
-   * `BEGIN IMMEDIATE` in fair turns (see `_turns.ts`): steps aside first
-   * when another connection is waiting; while the lock is busy, tries again
-   * every 0.1 to 0.5 ms, saying that it waits, for up to `timeout` (SQLite's
-   * own busy handler, which backs off to 100 ms between tries, is off
-   * meanwhile).
-   */
-  #take(wait: boolean): void {
-    const start = performance.now();
-    if (wait) this.#turns.beforeTaking(start);
-    // exec, not a prepared statement: SQLite may apply a PRAGMA when it is
-    // prepared rather than when it runs (bun:sqlite's first run of a
-    // prepared busy_timeout changed nothing).
-    const db = this.#host.db("begin");
-    db.exec("PRAGMA busy_timeout = 0");
-    try {
-      for (;;) {
-        try {
-          this.#begin.run();
-          return;
-        } catch (error) {
-          if (!wait || this.#host.driver.errorCode(error) !== SQLITE_BUSY || performance.now() - start >= this.#host.timeout) throw error;
-        }
-        this.#turns.waiting();
-        sleepSync(0.1 + Math.random() * 0.4);
-      }
-    } finally {
-      db.exec(this.#waitAgain);
     }
   }
 
