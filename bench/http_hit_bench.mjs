@@ -8,6 +8,7 @@
 //
 //   <node> bench/http_hit_bench.mjs [--entry http.ts] [--undici undici] [--stores memory,sqlite,ours]
 //     [--sizes 1024,102400] [--rounds 20] [--batch 40] [--urls 20]
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,12 +25,13 @@ const { DiskCacheStore } = await import(pathToFileURL(resolve(entry)).href);
 const sizes = arg("sizes", "1024,16384,102400,1048576").split(",").map(Number);
 const rounds = Number(arg("rounds", "20")), batch = Number(arg("batch", "40")), urls = Number(arg("urls", "20"));
 
-const chunk = Buffer.alloc(64 * 1024, 0x61);
+// Random bytes, as in bench/sections/http.mjs (SqliteCacheStore compresses
+// bodies over 1 MiB; most bodies on the wire are compressed already).
+const pool = randomBytes(Math.max(...sizes));
 const server = createServer((req, res) => {
   const size = Number(req.url.split("/")[2]);
   res.writeHead(200, { "cache-control": "max-age=3600", "content-length": String(size) });
-  for (let sent = 0; sent < size; sent += chunk.length) res.write(chunk.subarray(0, Math.min(chunk.length, size - sent)));
-  res.end();
+  res.end(pool.subarray(0, size));
 });
 await new Promise((done) => server.listen(0, "127.0.0.1", done));
 const base = `http://127.0.0.1:${server.address().port}`;

@@ -13,6 +13,7 @@
 // Section contract: bench/_harness.mjs (npm run bench -- --section http [--quick]).
 // Also runnable alone: node bench/sections/http.mjs [--quick]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,21 +35,28 @@ function plan(quick) {
     : { urls: 1000, requests: 4000, maxMiB: 10, hit: { sizes: [1024, 16384, 102400, 1048576], rounds: 20, batch: 40 } };
 }
 
-/** A server whose /u/<id>/<size> answers <size> bytes, cacheable for an hour. */
+/**
+ * A server whose /u/<id>/<size> answers <size> bytes, cacheable for an hour.
+ * The bytes are random, as most bodies on the wire are compressed already
+ * (images, video, gzip or br): SqliteCacheStore compresses bodies over 1 MiB
+ * with zstd, and a body of one repeated byte would shrink to nothing.
+ */
 function startServer() {
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const pool = randomBytes(16 * 2 ** 20);
   let count = 0;
   const server = createServer((req, res) => {
     if (req.url === "/__count") return void res.writeHead(200, { "cache-control": "no-store" }).end(String(count));
     count++;
     const size = Number(req.url.split("/").at(-1));
+    const start = (size * 7919) % (pool.length - size + 1);
     res.writeHead(200, { "cache-control": "max-age=3600", etag: `"${req.url}"`, "content-length": String(size) });
     let sent = 0;
     const pump = () => {
       while (sent < size) {
-        const n = Math.min(chunk.length, size - sent);
+        const n = Math.min(64 * 1024, size - sent);
+        const part = pool.subarray(start + sent, start + sent + n);
         sent += n;
-        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once("drain", pump);
+        if (!res.write(part)) return void res.once("drain", pump);
       }
       res.end();
     };
