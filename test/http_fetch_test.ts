@@ -235,6 +235,47 @@ describe("cachedFetch", () => {
     assert.equal(server.hits.get("/big"), 1);
   });
 
+  it("cachedFetch() answers one byte range of a stored 200 with a 206, and the whole body otherwise", async () => {
+    server.routes.set("/range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end("0123456789"));
+    server.routes.set("/range-404", (_q, res) => res.writeHead(404, { "cache-control": "max-age=600" }).end("nope"));
+    await get("/range");
+    await get("/range-404");
+    const ranged = async (path: string, range: string, extra: Record<string, string> = {}, method = "GET") => {
+      const r = await get(path, { method, headers: { range, ...extra } });
+      return [r.status, r.body, r.res.headers.get("content-range"), r.res.headers.get("content-length")];
+    };
+    assert.deepEqual(await ranged("/range", "bytes=2-4"), [206, "234", "bytes 2-4/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=7-"), [206, "789", "bytes 7-9/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=-3"), [206, "789", "bytes 7-9/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=8-99"), [206, "89", "bytes 8-9/10", "2"]);
+    assert.deepEqual(await ranged("/range", "bytes=-20"), [206, "0123456789", "bytes 0-9/10", "10"]);
+    // Ranges it does not answer get the whole body, as RFC 9110 allows.
+    for (const range of ["bytes=-", "bytes=-0", "bytes=4-2", "bytes=0-1,4-5", "bytes=10-", "items=0-1"]) {
+      assert.deepEqual((await ranged("/range", range)).slice(0, 3), [200, "0123456789", null], range);
+    }
+    assert.deepEqual((await ranged("/range", "bytes=0-1", { "if-range": '"x"' })).slice(0, 2), [200, "0123456789"]);
+    assert.deepEqual((await ranged("/range", "bytes=0-1", {}, "HEAD")).slice(0, 2), [200, ""]);
+    assert.deepEqual((await ranged("/range-404", "bytes=0-1")).slice(0, 2), [404, "nope"]);
+    assert.equal(server.hits.get("/range"), 1);
+    assert.equal(server.hits.get("/range-404"), 1);
+  });
+
+  it("cachedFetch() answers a byte range of a large stored body by streaming only up to its end", async () => {
+    const size = 5 * 2 ** 20; // past the 1 MiB read whole and the 4 MiB chunk of a value file stream
+    const body = new Uint8Array(size).map((_, i) => i % 251);
+    server.routes.set("/big-range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end(body));
+    assert.equal((await (await fetch(origin + "/big-range")).arrayBuffer()).byteLength, size);
+    for (const [start, end] of [[0, 1], [4194300, 4194310], [4194400, 4194409], [size - 5, size - 1]] as const) {
+      const res = await fetch(origin + "/big-range", { headers: { range: `bytes=${start}-${end}` } });
+      assert.equal(res.status, 206);
+      assert.equal(res.headers.get("content-range"), `bytes ${start}-${end}/${size}`);
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body.subarray(start, end + 1), `${start}-${end}`);
+    }
+    const dropped = await fetch(origin + "/big-range", { headers: { range: "bytes=10-20" } });
+    await dropped.body!.cancel();
+    assert.equal(server.hits.get("/big-range"), 1);
+  });
+
   it("cachedFetch() stores nothing of a body the caller cancels or that passes maxEntrySize", async () => {
     server.routes.set(
       "/cancel",

@@ -20,6 +20,7 @@ import {
   type VaryMap,
   varyMatches,
 } from "./_records.ts";
+import { byteRange, sliceBody } from "./_range.ts";
 
 /** The signature of `fetch`. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -216,15 +217,28 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     return answer(res, body, res.headers, status(`${detail}; stored`, res.headers.get("cache-status")));
   }
 
-  /** The stored response of `v`, with `headers`; `undefined` when its body is gone. */
-  function fromStore(shard: DiskCache, v: Variant<Meta>, headers: HeaderList, detail: string, method: string) {
-    const body = openBody(shard, v);
+  /**
+   * The stored response of `v` to `request`, with `headers`: a 206 of one
+   * byte range when a GET asks for one of a stored 200 (without `If-Range`,
+   * which would need the validators compared); `undefined` when its body is gone.
+   */
+  function fromStore(shard: DiskCache, v: Variant<Meta>, headers: HeaderList, detail: string, request: Request) {
+    const method = request.method;
+    let body = openBody(shard, v);
     if (body === undefined) return undefined;
     const h = new Headers(headers);
     h.set("cache-status", status(detail, h.get("cache-status")));
-    const out = new Response(method === "HEAD" || NULL_BODY.has(v.meta.status) ? null : body as ResponseBody, {
-      status: v.meta.status,
-      statusText: v.meta.statusText,
+    let { status: code, statusText } = v.meta;
+    const range = method === "GET" && code === 200 && !request.headers.has("if-range") ? byteRange(request.headers.get("range"), v.size) : undefined;
+    if (range) {
+      body = sliceBody(body, range[0], range[1]);
+      [code, statusText] = [206, "Partial Content"];
+      h.set("content-range", `bytes ${range[0]}-${range[1] - 1}/${v.size}`);
+      h.set("content-length", String(range[1] - range[0]));
+    }
+    const out = new Response(method === "HEAD" || NULL_BODY.has(code) ? null : body as ResponseBody, {
+      status: code,
+      statusText,
       headers: h,
     });
     if (method === "HEAD" && body instanceof ReadableStream) void body.cancel();
@@ -252,7 +266,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       // A network error: serve the stale response if stale-if-error allows.
       const verdict = policy.revalidatedPolicy(req, { status: 504, headers: {} });
       const stale = !verdict.modified &&
-        fromStore(shard, v, policy.responseHeaders() as HeaderList, "hit; detail=stale-if-error", request.method);
+        fromStore(shard, v, policy.responseHeaders() as HeaderList, "hit; detail=stale-if-error", request);
       if (stale) return stale;
       throw error;
     }
@@ -268,7 +282,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       commitVariant(shard, url, updated, (old) => old.method === "GET" && varyMatches(old.vary, selected));
     }
     const detail = error ? `hit; detail=stale-if-error; fwd-status=${res.status}` : `fwd=stale; fwd-status=${res.status}`;
-    const out = fromStore(shard, v, next.responseHeaders() as HeaderList, detail, request.method);
+    const out = fromStore(shard, v, next.responseHeaders() as HeaderList, detail, request);
     if (out) return out;
     if (background) return new Response(null, { status: 204 });
     return await network(request);
@@ -306,7 +320,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
         const stored = verdict.response.headers as Record<string, string>;
         const hit = notModified(request.headers, stored)
           ? notModifiedResponse(stored, status(`hit; ttl=${ttl}`, stored["cache-status"] ?? null), v.meta.url)
-          : fromStore(shard, v, stored, `hit; ttl=${ttl}`, method);
+          : fromStore(shard, v, stored, `hit; ttl=${ttl}`, request);
         if (hit) {
           if (verdict.revalidation) {
             const job = revalidate(
