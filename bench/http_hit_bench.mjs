@@ -3,8 +3,10 @@
 // already stored is fetched again through undici's fetch and read to the end.
 // Paired timing: each round times a batch of hits of every store on the same
 // URLs, in an order rotated every round; the ratio held to the targets is the
-// median over rounds of our median / theirs in the same round. Prints one
-// JSON line.
+// median over rounds of our median / theirs in the same round. The process's
+// CPU time per hit (all threads: the thread pool's reads and GC count) is
+// paired the same way: on a shared machine it moves less than wall time.
+// Prints one JSON line.
 //
 //   <node> bench/http_hit_bench.mjs [--entry http.ts] [--undici undici] [--stores memory,sqlite,ours]
 //     [--sizes 1024,102400] [--rounds 20] [--batch 40] [--urls 20]
@@ -64,31 +66,38 @@ for (const size of sizes) {
   for (const n of names) for (let i = 0; i < urls; i++) await get(agents[n], url(i)); // store
   for (const n of names) for (let i = 0; i < urls; i++) await get(agents[n], url(i)); // warm up
   const all = Object.fromEntries(names.map((n) => [n, []]));
-  const vsMemory = [], vsSqlite = [];
+  const cpu = Object.fromEntries(names.map((n) => [n, []]));
+  const vsMemory = [], vsSqlite = [], cpuVsMemory = [], cpuVsSqlite = [];
   for (let r = 0; r < rounds; r++) {
     const medians = {};
     for (let j = 0; j < names.length; j++) {
       const n = names[(r + j) % names.length];
       const times = [];
+      const cpuBefore = process.cpuUsage();
       for (let i = 0; i < batch; i++) {
         const t = performance.now();
         const got = await get(agents[n], url(i % urls));
         times.push(performance.now() - t);
         if (got !== size) throw new Error(`${n}: read ${got} bytes of ${size}`);
       }
+      const used = process.cpuUsage(cpuBefore);
+      cpu[n].push((used.user + used.system) / batch);
       all[n].push(...times);
       medians[n] = median(times);
     }
-    if (medians.memory) vsMemory.push(medians.ours / medians.memory);
-    if (medians.sqlite) vsSqlite.push(medians.ours / medians.sqlite);
+    const last = (n) => cpu[n]?.at(-1);
+    if (medians.memory && medians.ours) vsMemory.push(medians.ours / medians.memory), cpuVsMemory.push(last("ours") / last("memory"));
+    if (medians.sqlite && medians.ours) vsSqlite.push(medians.ours / medians.sqlite), cpuVsSqlite.push(last("ours") / last("sqlite"));
   }
   results[size] = {
     stores: Object.fromEntries(names.map((n) => {
       const s = all[n].sort((a, b) => a - b);
-      return [n, { p50ms: s[Math.floor(s.length / 2)], p99ms: s[Math.floor(s.length * 0.99)] }];
+      return [n, { p50ms: s[Math.floor(s.length / 2)], p99ms: s[Math.floor(s.length * 0.99)], cpuUs: median(cpu[n]) }];
     })),
     oursVsMemory: vsMemory.length ? quartiles(vsMemory) : undefined,
     oursVsSqlite: vsSqlite.length ? quartiles(vsSqlite) : undefined,
+    cpuVsMemory: cpuVsMemory.length ? quartiles(cpuVsMemory) : undefined,
+    cpuVsSqlite: cpuVsSqlite.length ? quartiles(cpuVsSqlite) : undefined,
   };
 }
 for (const s of Object.values(stores)) s.close?.();

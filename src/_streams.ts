@@ -9,6 +9,7 @@
  */
 import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } from "node:fs";
 import { copyFile, stat, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
@@ -223,7 +224,7 @@ export function getStream(engine: Engine, k: StoredKey): ReadableStream<Uint8Arr
         return;
       }
       return reading = new Promise<void>((resolve, reject) => {
-        const buffer = new Uint8Array(length);
+        const bytes = Buffer.allocUnsafeSlow(length), buffer = new Uint8Array(bytes.buffer, 0, length);
         read(held.fd, buffer, 0, length, position, (error, n) => {
           if (cancelled) return resolve();
           if (error) {

@@ -261,7 +261,7 @@ describe("cachedFetch", () => {
   });
 
   it("cachedFetch() answers a byte range of a large stored body by streaming only up to its end", async () => {
-    const size = 5 * 2 ** 20; // past the 1 MiB read whole and the 4 MiB chunk of a value file stream
+    const size = 5 * 2 ** 20; // past the 4 MiB read whole and the 4 MiB chunk of a value file stream
     const body = new Uint8Array(size).map((_, i) => i % 251);
     server.routes.set("/big-range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end(body));
     assert.equal((await (await fetch(origin + "/big-range")).arrayBuffer()).byteLength, size);

@@ -120,23 +120,23 @@ describe("DiskCacheStore", () => {
     using cache = new DiskCache(dir.path, { minFileSize: 1024 });
     using store = new DiskCacheStore(cache);
     const chunk = Buffer.alloc(64 * 1024, 7);
-    await write(store, key("/big"), value(), ...Array.from({ length: 40 }, () => chunk));
+    await write(store, key("/big"), value(), ...Array.from({ length: 80 }, () => chunk));
     assert.equal(valueFiles(dir.path).length, 1);
     const got = store.get(key("/big"));
     assert.ok(got?.body instanceof Readable, "a large body streams out");
-    assert.equal((await bodyOf(got)).length, 40 * 64 * 1024);
+    assert.equal((await bodyOf(got)).length, 80 * 64 * 1024);
     await write(store, key("/big"), value(), Buffer.alloc(4096, 1));
     assert.equal(valueFiles(dir.path).length, 1, "the replaced body file is gone");
     assert.deepEqual(await bodyOf(store.get(key("/big"))), Buffer.alloc(4096, 1));
     store.delete(key("/big"));
     assert.equal(valueFiles(dir.path).length, 0);
     assert.equal(cache.length, 0);
-    // Up to 1 MiB, a body in a value file is read whole (one read, as the
+    // Up to 4 MiB, a body in a value file is read whole (one read, as the
     // stream's first 4 MiB chunk would be): no stream to set up.
     await write(store, key("/mid"), value(), Buffer.alloc(100_000, 3));
     assert.equal(valueFiles(dir.path).length, 1);
     const mid = store.get(key("/mid"));
-    assert.ok(Array.isArray(mid?.body), "a body up to 1 MiB comes as one buffer");
+    assert.ok(Array.isArray(mid?.body), "a body up to 4 MiB comes as one buffer");
     assert.deepEqual(await bodyOf(mid), Buffer.alloc(100_000, 3));
   });
 

@@ -168,12 +168,15 @@ export function deleteUrl(shard: DiskCache, urlKey: string): boolean {
 
 /**
  * Bodies in value files up to this size are read whole, in one synchronous
- * read, rather than streamed: a stream reads in 4 MiB chunks, so one read
- * holds no more in memory than the stream's first chunk would, and a hit
- * skips the stream's setup and its trips through the thread pool (a 100 KiB
- * hit through undici's interceptor took twice as long streamed).
+ * read, rather than streamed. A value file streams in 4 MiB chunks (and
+ * reads one ahead), so one read holds no more in memory than the stream
+ * would; a hit skips the stream's setup, its trips through the thread pool
+ * and Readable.fromWeb (a 100 KiB hit through undici's interceptor took
+ * twice as long streamed, and so did a 2 MiB one). The read blocks
+ * for as long as reading the file takes (about a millisecond for 4 MiB in
+ * the page cache); SqliteCacheStore reads every body whole.
  */
-export const READ_WHOLE_UP_TO = 1 << 20;
+export const READ_WHOLE_UP_TO = 4 << 20;
 
 /**
  * The body of `variant`: its inline bytes, its value file read whole when it
