@@ -117,6 +117,9 @@ const KEEP_ON_UPDATE = new Set(["content-length", "content-encoding", "transfer-
  * saying whether it was a hit, a miss (and whether it was stored) or revalidated.
  *
  * Cached: `GET` responses that were not redirected. Other methods pass through.
+ * A `GET` for one byte range of a stored 200 gets a 206 from the cache; a 200
+ * to a `HEAD` that went out freshens the stored `GET` when their validators
+ * agree (RFC 9111 section 4.3.5). Answers carry the origin's `Date` and an `Age`.
  *
  * @param cache The cache to store responses in, or its directory.
  * @param options The network `fetch`, `shared`, and the rest of {@linkcode CachedFetchOptions}.
