@@ -35,6 +35,7 @@ const server = createServer((req, res) => {
   res.writeHead(200, { "cache-control": "max-age=3600", "content-length": String(size) });
   res.end(pool.subarray(0, size));
 });
+server.keepAliveTimeout = 0; // undici's idle connection stays open: no reset racing its next request
 await new Promise((done) => server.listen(0, "127.0.0.1", done));
 const base = `http://127.0.0.1:${server.address().port}`;
 const dir = mkdtempSync(join(tmpdir(), "diskcache-http-hit-"));

@@ -62,6 +62,7 @@ function startServer() {
     };
     pump();
   });
+  server.keepAliveTimeout = 0; // a client's idle connection stays open: no reset racing its next request
   return new Promise((done) => server.listen(0, "127.0.0.1", () => done({ base: `http://127.0.0.1:${server.address().port}`, server })));
 }
 
@@ -73,7 +74,7 @@ export async function http({ root, quick, bin }) {
   const started = Date.now();
   const { urls, requests, maxMiB, hit } = plan(quick);
   const worker = join(root, "bench", "http_bench.mjs");
-  const node = [bin("node"), "--no-warnings"];
+  const node = [bin("node"), "--no-warnings", "--expose-gc"];
   const ts = join(root, "http.ts");
   const rows = [
     { label: "no cache", runtime: "Node 24", cmd: node, cache: "none", entry: ts },
@@ -81,7 +82,7 @@ export async function http({ root, quick, bin }) {
     { label: "undici SqliteCacheStore", runtime: "Node 24", cmd: node, cache: "sqlite", entry: ts },
     { label: "DiskCacheStore", runtime: "Node 24", cmd: node, cache: "ours", entry: ts },
     { label: "cachedFetch", runtime: "Node 24", cmd: node, cache: "cached-fetch", entry: ts },
-    { label: "cachedFetch", runtime: "Deno", cmd: [bin("deno"), "run", "-A", "--no-check"], cache: "cached-fetch", entry: ts },
+    { label: "cachedFetch", runtime: "Deno", cmd: [bin("deno"), "run", "-A", "--no-check", "--v8-flags=--expose-gc"], cache: "cached-fetch", entry: ts },
     { label: "cachedFetch", runtime: "Bun", cmd: [bin("bun")], cache: "cached-fetch", entry: ts },
   ];
   const n20 = node20Binary();
@@ -90,7 +91,7 @@ export async function http({ root, quick, bin }) {
     const js = join(root, "dist", "http.js");
     if (!existsSync(js)) execFileSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
     for (const [label, cache] of [["undici MemoryCacheStore", "memory"], ["DiskCacheStore", "ours"], ["cachedFetch", "cached-fetch"]]) {
-      rows.push({ label, runtime: "Node 20", cmd: [n20], cache, entry: js, undici: "undici7" });
+      rows.push({ label, runtime: "Node 20", cmd: [n20, "--expose-gc"], cache, entry: js, undici: "undici7" });
     }
   } else notes.push("Node 20: skipped, no Node 20 binary found (set DISKCACHE_NODE20).");
   // The server runs here, and each cache in a child process: the children
@@ -209,8 +210,8 @@ Node 20, where SqliteCacheStore needs a \`node:sqlite\` it does not have); cache
 MemoryCacheStore is given room for everything (8 GiB, 64 MiB entries), DiskCacheStore and cachedFetch an 8 GiB
 \`sizeLimit\`. Each cache runs in a first process, then in a fresh one on the same directory (the same requests again):
 the hit ratio of the restart is what a persistent store keeps. p50/p99 are over all requests, misses included. RSS:
-the growth while reading one body 20 times from the cache (streamed bodies keep it flat with body size; buffered ones
-cost their size).
+the peak growth while reading one body 20 times from the cache, garbage collected before each read (streamed bodies
+keep it flat with body size; buffered ones cost their size).
 
 ${zipfTable(data)}
 
