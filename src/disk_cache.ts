@@ -32,12 +32,14 @@ export type { CacheStats, CheckWarning, Entry, ItemInfo, IterateOptions, Key, Pu
  *
  * @example Limit the size, pick a policy, wait less for locks
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
  * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
  * using cache = new DiskCache(undefined, options);
  * assert.equal(cache.evictionPolicy, "least-recently-used");
  * assert.equal(cache.timeout, 1_000);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
@@ -101,6 +103,7 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
  *
  * @example Store, read and expire
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "../mod.ts";
  * using cache = new DiskCache();
@@ -108,6 +111,7 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
  * assert.deepEqual(cache.get("user:1"), { name: "Ada", roles: ["admin"] });
  * assert.equal(cache.get("missing"), undefined);
  * assert.equal(cache.incr("hits"), 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class DiskCache {
@@ -125,10 +129,12 @@ export class DiskCache {
    *
    * @example Open a cache with a size limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { sizeLimit: 100 * 2 ** 20 });
    * assert.equal(cache.sizeLimit, 100 * 2 ** 20);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   constructor(directory?: string, options: DiskCacheOptions = {}) {
@@ -182,6 +188,15 @@ export class DiskCache {
   get timeout(): number {
     return this.#engine.timeout;
   }
+  /**
+   * The time now on the clock expiry reads, in epoch milliseconds: the
+   * `clock` option's reading, else `Date.now()`. Code that turns an entry's
+   * `expireTime` into a remaining ttl (the unstorage driver's `getMeta`)
+   * subtracts this, not `Date.now()`.
+   */
+  get now(): number {
+    return this.#engine.clock();
+  }
   /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
   get driverName(): string {
     return this.#engine.driver.name;
@@ -221,11 +236,13 @@ export class DiskCache {
    *
    * @example Count items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   get length(): number {
@@ -246,11 +263,13 @@ export class DiskCache {
    *
    * @example Store with a ttl and a tag
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(["user", 1], new Uint8Array([1, 2]), { ttl: 1000, tag: "users" });
    * assert.deepEqual(cache.get(["user", 1]), new Uint8Array([1, 2]));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   set(key: Key, value: unknown, options?: SetOptions): boolean {
@@ -270,11 +289,13 @@ export class DiskCache {
    *
    * @example Read a value
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(42, "answer");
    * assert.equal(cache.get<string>(42), "answer");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   get<V = unknown>(key: Key): V | undefined {
@@ -291,11 +312,13 @@ export class DiskCache {
    *
    * @example Read an entry
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { clock: () => 1_000 });
    * cache.set("k", "v", { ttl: 500, tag: "t" });
    * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, storeTime: 1_000, tag: "t" });
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
@@ -317,12 +340,14 @@ export class DiskCache {
    *
    * @example Test for a key
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.ok(cache.has("a"));
    * assert.ok(!cache.has("b"));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   has(key: Key): boolean {
@@ -337,12 +362,14 @@ export class DiskCache {
    *
    * @example Delete a key
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.delete("a"), true);
    * assert.equal(cache.delete("a"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   delete(key: Key): boolean {
@@ -360,12 +387,14 @@ export class DiskCache {
    *
    * @example Add only once
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.equal(cache.add("lock", 1), true);
    * assert.equal(cache.add("lock", 2), false);
    * assert.equal(cache.get("lock"), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   add(key: Key, value: unknown, options?: SetOptions): boolean {
@@ -391,6 +420,7 @@ export class DiskCache {
    *
    * @example Count
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -400,6 +430,7 @@ export class DiskCache {
    * assert.equal(cache.incr("m", 1, 100), 101);
    * const big: bigint = cache.incr("ids", 1n, 2n ** 60n);
    * assert.equal(big, 2n ** 60n + 1n);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   incr(key: Key, delta?: number, initial?: number): number;
@@ -426,11 +457,13 @@ export class DiskCache {
    *
    * @example Count down
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * const left: number = cache.decr("n", 1, 10);
    * assert.equal(left, 9);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   decr(key: Key, delta?: number, initial?: number): number;
@@ -457,12 +490,14 @@ export class DiskCache {
    *
    * @example Pop a value
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("job", { id: 7 });
    * assert.deepEqual(cache.pop("job"), { id: 7 });
    * assert.equal(cache.has("job"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   pop<V = unknown>(key: Key): V | undefined {
@@ -478,12 +513,14 @@ export class DiskCache {
    *
    * @example Extend an item's life
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("session", "s", { ttl: 1000 });
    * assert.equal(cache.touch("session", 60_000), true);
    * assert.equal(cache.touch("nope"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   touch(key: Key, ttl?: number): boolean {
@@ -510,6 +547,7 @@ export class DiskCache {
    *
    * @example Move a value atomically
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -519,6 +557,7 @@ export class DiskCache {
    *   cache.set("to", v);
    * });
    * assert.equal(cache.get("to"), 10);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   transact<T>(fn: () => T): T {
@@ -542,6 +581,7 @@ export class DiskCache {
    *
    * @example Memoize a function
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -550,6 +590,7 @@ export class DiskCache {
    * });
    * assert.equal(fib(30), 832040);
    * assert.equal(cache.get(fib.cacheKey(30)), 832040);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   memoize<A extends unknown[], R>(fn: (...args: A) => R, options?: MemoizeOptions<A>): Memoized<A, R> {
@@ -573,6 +614,7 @@ export class DiskCache {
    *
    * @example Count hits and misses
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { statistics: true });
@@ -581,6 +623,7 @@ export class DiskCache {
    * cache.get("b");
    * const { hits, misses, sizeLimit } = cache.stats();
    * assert.deepEqual({ hits, misses, sizeLimit }, { hits: 1, misses: 1, sizeLimit: 2 ** 30 });
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   stats(options: { enable?: boolean; reset?: boolean } = {}): CacheStats {
@@ -612,11 +655,13 @@ export class DiskCache {
    *
    * @example Store a stream
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * await cache.setStream("blob", new Blob(["hello ", "world"]).stream());
    * assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("blob")), "hello world");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
@@ -644,12 +689,14 @@ export class DiskCache {
    *
    * @example Stream a value out
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("bytes", new Uint8Array([1, 2, 3]));
    * const stream = cache.getStream("bytes")!;
    * assert.deepEqual(new Uint8Array(await new Response(stream).arrayBuffer()), new Uint8Array([1, 2, 3]));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
@@ -673,7 +720,7 @@ export class DiskCache {
    * @example Cache a file, and copy it back out
    * ```ts
    * import assert from "node:assert/strict";
-   * import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+   * import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
    * import { DiskCache } from "../mod.ts";
@@ -683,6 +730,8 @@ export class DiskCache {
    * await cache.setFile("artifact", join(dir, "in.bin"));
    * assert.equal(await cache.getFile("artifact", join(dir, "out.bin")), true);
    * assert.equal(readFileSync(join(dir, "out.bin"), "utf8"), "payload");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * rmSync(dir, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
@@ -709,16 +758,19 @@ export class DiskCache {
    * @example Copy a cached value to a file
    * ```ts
    * import assert from "node:assert/strict";
-   * import { mkdtempSync, readFileSync } from "node:fs";
+   * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("page", "<html></html>");
-   * const out = join(mkdtempSync(join(tmpdir(), "example-")), "page.html");
+   * const dir = mkdtempSync(join(tmpdir(), "example-"));
+   * const out = join(dir, "page.html");
    * assert.equal(await cache.getFile("page", out), true);
    * assert.equal(readFileSync(out, "utf8"), "<html></html>");
    * assert.equal(await cache.getFile("missing", out), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * rmSync(dir, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async getFile(key: Key, destination: string): Promise<boolean> {
@@ -740,6 +792,7 @@ export class DiskCache {
    *
    * @example Remove expired items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * let now = 0;
@@ -747,6 +800,7 @@ export class DiskCache {
    * cache.set("a", 1, { ttl: 10 });
    * now = 20;
    * assert.equal(cache.expire(), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   expire(now?: number, options?: RemoveOptions): number {
@@ -766,6 +820,7 @@ export class DiskCache {
    *
    * @example Evict by tag
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -774,6 +829,7 @@ export class DiskCache {
    * cache.set("c", 3);
    * assert.equal(cache.evict("users"), 2);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   evict(tag: Tag, options?: RemoveOptions): number {
@@ -793,6 +849,7 @@ export class DiskCache {
    *
    * @example Cull to the limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize: 1024 });
@@ -800,6 +857,7 @@ export class DiskCache {
    * cache.updateSettings({ sizeLimit: 200_000 });
    * cache.cull();
    * assert.ok(cache.volume() <= 200_000);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   cull(options?: RemoveOptions): number {
@@ -814,12 +872,14 @@ export class DiskCache {
    *
    * @example Clear the cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.clear(), 1);
    * assert.equal(cache.length, 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   clear(options?: RemoveOptions): number {
@@ -832,11 +892,13 @@ export class DiskCache {
    *
    * @example Index tags
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.createTagIndex();
    * assert.equal(cache.tagIndex, true);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   createTagIndex(): void {
@@ -848,11 +910,13 @@ export class DiskCache {
    *
    * @example Drop the tag index
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { tagIndex: true });
    * cache.dropTagIndex();
    * assert.equal(cache.tagIndex, false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   dropTagIndex(): void {
@@ -870,11 +934,13 @@ export class DiskCache {
    *
    * @example Raise the size limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.updateSettings({ sizeLimit: 2 ** 31, cullLimit: 20 });
    * assert.equal(cache.sizeLimit, 2 ** 31);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   updateSettings(changes: Partial<DiskCacheSettings>): Readonly<DiskCacheSettings> {
@@ -899,12 +965,14 @@ export class DiskCache {
    *
    * @example See another process's change
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using a = new DiskCache();
    * using b = new DiskCache(a.directory);
    * a.updateSettings({ cullLimit: 3 });
    * assert.equal(b.reloadSettings().cullLimit, 3);
+   * rmSync(a.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   reloadSettings(): Readonly<DiskCacheSettings> {
@@ -927,11 +995,13 @@ export class DiskCache {
    *
    * @example Check a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual(cache.check(), []);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   check(options: { fix?: boolean } = {}): CheckWarning[] {
@@ -949,6 +1019,7 @@ export class DiskCache {
    *
    * @example Walk the keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -957,6 +1028,7 @@ export class DiskCache {
    * assert.deepEqual([...cache.keys()], ["b", "a"]);
    * assert.deepEqual([...cache.keys({ order: "key" })], ["a", "b"]);
    * assert.deepEqual([...cache.keys({ reverse: true })], ["a", "b"]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   keys(options: IterateOptions = {}): IterableIterator<unknown> {
@@ -971,11 +1043,13 @@ export class DiskCache {
    *
    * @example Walk the entries
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual([...cache.entries()], [["a", 1]]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   entries(options: IterateOptions = {}): IterableIterator<[unknown, unknown]> {
@@ -989,11 +1063,13 @@ export class DiskCache {
    *
    * @example Iterate a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(1, "x");
    * assert.deepEqual([...cache], [1]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   [Symbol.iterator](): IterableIterator<unknown> {
@@ -1009,11 +1085,13 @@ export class DiskCache {
    *
    * @example Read many keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.deepEqual(cache.getMany(["a", "x", "b"]), [1, undefined, 2]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getMany<V = unknown>(keys: Iterable<Key>): (V | undefined)[] {
@@ -1030,10 +1108,12 @@ export class DiskCache {
    *
    * @example Store many items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.equal(cache.setMany(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 }), 2);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   setMany(entries: Iterable<readonly [Key, unknown]>, options?: SetOptions): number {
@@ -1057,11 +1137,13 @@ export class DiskCache {
    *
    * @example Delete many keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.equal(cache.deleteMany(["a", "b", "c"]), 2);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   deleteMany(keys: Iterable<Key>): number {
@@ -1082,12 +1164,14 @@ export class DiskCache {
    *
    * @example Use a cache as a queue
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push("first");
    * cache.push("second");
    * assert.deepEqual(cache.pull(), [500000000000000, "first"]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   push(value: unknown, options: PushOptions = {}): number | string {
@@ -1107,12 +1191,14 @@ export class DiskCache {
    *
    * @example Pull from the back
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push(1, { prefix: "jobs" });
    * cache.push(2, { prefix: "jobs" });
    * assert.deepEqual(cache.pull({ prefix: "jobs", side: "back" }), ["jobs-500000000000001", 2]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   pull<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
@@ -1128,12 +1214,14 @@ export class DiskCache {
    *
    * @example Peek at a queue
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push("job");
    * assert.deepEqual(cache.peek(), [500000000000000, "job"]);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   peek<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
@@ -1150,6 +1238,7 @@ export class DiskCache {
    *
    * @example Peek at the newest item
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1157,6 +1246,7 @@ export class DiskCache {
    * cache.set("b", 2);
    * assert.deepEqual(cache.peekItem(), ["b", 2]);
    * assert.deepEqual(cache.peekItem({ last: false }), ["a", 1]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   peekItem<V = unknown>(options: { last?: boolean } = {}): [key: unknown, value: V] | undefined {
@@ -1172,10 +1262,12 @@ export class DiskCache {
    *
    * @example Measure the cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.ok(cache.volume() > 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   volume(): number {
@@ -1191,11 +1283,13 @@ export class DiskCache {
    *
    * @example Close a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache, DiskCacheError } from "../mod.ts";
    * const cache = new DiskCache();
    * cache.close();
    * assert.throws(() => cache.get("a"), DiskCacheError);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   close(): void {
@@ -1217,6 +1311,7 @@ export class DiskCache {
    *
    * @example Inspect an item
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1225,6 +1320,7 @@ export class DiskCache {
    * assert.deepEqual([info.size, info.storage, info.tag], [5, "inline", "t"]);
    * assert.ok(info.expireTime! > Date.now());
    * assert.equal(cache.inspect("missing"), undefined);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspect(key: Key): ItemInfo | undefined {
@@ -1240,6 +1336,7 @@ export class DiskCache {
    *
    * @example Sum the sizes of the items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1248,6 +1345,7 @@ export class DiskCache {
    * let bytes = 0;
    * for (const info of cache.inspectAll()) bytes += info.size;
    * assert.equal(bytes, 5);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspectAll(options: IterateOptions = {}): IterableIterator<ItemInfo> {
@@ -1266,12 +1364,14 @@ export class DiskCache {
    *
    * @example Shrink the database after clearing it
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
    * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
    * cache.clear();
    * assert.ok(cache.vacuum() > 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   vacuum(): number {

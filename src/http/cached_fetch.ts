@@ -137,6 +137,7 @@ const KEEP_ON_UPDATE = new Set(["content-length", "content-encoding", "transfer-
  *
  * @example Answer from the cache
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "../../mod.ts";
  * import { cachedFetch } from "../../http.ts";
@@ -148,6 +149,7 @@ const KEEP_ON_UPDATE = new Set(["content-length", "content-encoding", "transfer-
  * const again = await fetch("http://example.test/");
  * assert.equal(await again.text(), "call 1");
  * assert.match(again.headers.get("cache-status")!, /^diskcache; hit/);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOptions = {}): CachedFetch {
