@@ -15,6 +15,7 @@ import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
 import type { CacheStats } from "./types.ts";
 import { fetchFresh } from "./_fresh.ts";
+import { readSetting } from "./_settings_store.ts";
 
 /** A row located by key. */
 interface Located extends ValueRow {
@@ -218,7 +219,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // within reach of the limit (32 writes cannot add more than that margin).
   const files = Number(state.size ?? 0) + added;
   const margin = 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
-  let excess = engine.databaseBytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
+  let excess = engine.pages.bytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
   // Each victim frees its value file and, roughly, the bytes of its key and
   // inline value in the database pages: count them as they go, and stop once
@@ -399,7 +400,7 @@ export function stats(
   reset: boolean,
 ): CacheStats {
   engine.flushStats();
-  const read = (key: string) => Number(engine.readSetting(key) ?? 0);
+  const read = (key: string) => Number(readSetting(engine, key) ?? 0);
   let out: CacheStats;
   try {
     // One snapshot; a connection holding the lock exclusively (journal mode
