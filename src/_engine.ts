@@ -139,23 +139,32 @@ export class Engine {
     return this.#db;
   }
 
-  /** A prepared statement, compiled once per connection; `arrays` rows come back as arrays. */
-  prepare(sql: string, arrays = false): SqliteStatement {
-    const key = arrays ? `[] ${sql}` : sql;
-    let stmt = this.#statements.get(key);
+  /** A prepared statement, compiled once per connection; rows come back as objects. */
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#statements.get(sql);
     if (stmt === undefined) {
-      stmt = this.db("prepare a statement").prepare(sql, arrays ? { arrays } : undefined);
-      this.#statements.set(key, stmt);
+      stmt = this.db("prepare a statement").prepare(sql);
+      this.#statements.set(sql, stmt);
     }
     return stmt;
   }
 
   /**
-   * The statement of the hottest read: `sql(engine)` is asked once, then
-   * again after settings change (it may depend on them).
+   * The statement of the hottest read, its rows in the shape the driver
+   * builds fastest (`arrays: "preferred"`: arrays, or objects on a binding
+   * where those are cheaper); `sql(engine)` is asked once, then again after
+   * settings change (it may depend on them).
    */
-  hotStatement(sql: (engine: Engine) => string, arrays: boolean): SqliteStatement {
-    return this.#hot ??= this.prepare(sql(this), arrays);
+  hotStatement(sql: (engine: Engine) => string): SqliteStatement {
+    if (this.#hot !== undefined) return this.#hot;
+    const text = sql(this);
+    const key = `[] ${text}`;
+    let stmt = this.#statements.get(key);
+    if (stmt === undefined) {
+      stmt = this.db("prepare a statement").prepare(text, { arrays: "preferred" });
+      this.#statements.set(key, stmt);
+    }
+    return this.#hot = stmt;
   }
 
   /** Current time in seconds, as stored in the database. */

@@ -90,25 +90,20 @@ export function find(engine: Engine, k: StoredKey): Found | undefined {
   };
 }
 
-/** A row of the hot statement, as arrays or as objects (see `SqliteDriver.objectRows`). */
-type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number] & {
-  mode: number;
-  value: SqliteValue;
-  filename: string | null;
-  rowid?: number;
-  store_time?: number;
-};
+/** A row of the hot statement, as an array or an object (`arrays: "preferred"`, see `SqlitePrepareOptions`). */
+type HotRow =
+  | [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number]
+  | { mode: number; value: SqliteValue; filename: string | null; rowid?: number; store_time?: number };
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
 export function getValue(engine: Engine, k: StoredKey): unknown {
-  const objects = engine.driver.objectRows === true;
-  const stmt = engine.hotStatement(hotSql, !objects);
+  const stmt = engine.hotStatement(hotSql);
   let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
     const row = stmt.get(k.key, k.raw, engine.clock() / 1000) as HotRow | null | undefined;
     if (row == null) return miss(engine, MISSING);
-    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
-    else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
+    if (Array.isArray(row)) mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
+    else mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
   } catch (error) {
     if (engine.driver.unsafeIntegerError?.(error) !== true) throw engine.translate(error, "get");
     return slowGet(engine, k); // an integer the binding refuses to read as a number

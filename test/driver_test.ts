@@ -11,16 +11,22 @@ import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { node20, repoRoot, run, tempCache, tempDir } from "./_helpers.ts";
 
-test("the core reads object rows from a driver that prefers them (objectRows), under every policy", () => {
-  // bun:sqlite sets objectRows; here the same flag on this runtime's driver,
-  // so the object-row path of get() runs on every runtime.
+test('the core reads object rows from a driver that answers arrays: "preferred" with objects, under every policy', () => {
+  // bun:sqlite does so; here a driver over this runtime's binding that does
+  // the same, so the object-row path of get() runs on every runtime.
   const base = detectDriver();
   const driver: SqliteDriver = {
     name: `${base.name} (object rows)`,
-    open: (p, o) => base.open(p, o),
+    open: (p, o) => {
+      const db = base.open(p, o);
+      return {
+        exec: (sql) => db.exec(sql),
+        prepare: (sql, options) => db.prepare(sql, options?.arrays === true ? options : undefined),
+        close: () => db.close(),
+      };
+    },
     errorCode: (e) => base.errorCode(e),
     unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false,
-    objectRows: true,
   };
   for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
     using cache = tempCache({ driver, evictionPolicy, statistics: true, minFileSize: 64 });
