@@ -1,6 +1,6 @@
 /**
- * The engine under the public facade: one connection, its cached prepared
- * statements, the settings in force (applied in one place), the counting of
+ * The engine under the public facade: one connection, its prepared
+ * statements (cached in `_statements.ts`), the settings in force (applied in one place), the counting of
  * reads, and the entry points of transactions.
  *
  * Opening is in `_open.ts`, reading and writing the Settings table in
@@ -24,6 +24,7 @@ import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
 import { RestartRead, Transactions } from "./_transaction.ts";
 import { PageCount } from "./_page_count.ts";
+import { Statements } from "./_statements.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_access.ts";
@@ -51,10 +52,8 @@ export class Engine {
   #settings: DiskCacheSettings;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
-  /** The statement of the hottest read, kept out of the statement map; forgotten when settings change. */
-  #hot: SqliteStatement | undefined;
   #db: SqliteDatabase | undefined;
-  #statements = new Map<string, SqliteStatement>();
+  #statements = new Statements((op) => this.db(op));
   #tx: Transactions;
 
   constructor(options: EngineOptions) {
@@ -141,30 +140,12 @@ export class Engine {
 
   /** A prepared statement, compiled once per connection; rows come back as objects. */
   prepare(sql: string): SqliteStatement {
-    let stmt = this.#statements.get(sql);
-    if (stmt === undefined) {
-      stmt = this.db("prepare a statement").prepare(sql);
-      this.#statements.set(sql, stmt);
-    }
-    return stmt;
+    return this.#statements.prepare(sql);
   }
 
-  /**
-   * The statement of the hottest read, its rows in the shape the driver
-   * builds fastest (`arrays: "preferred"`: arrays, or objects on a binding
-   * where those are cheaper); `sql(engine)` is asked once, then again after
-   * settings change (it may depend on them).
-   */
+  /** The statement of the hottest read: `sql(engine)` is asked again after settings change (see `Statements.hot`). */
   hotStatement(sql: (engine: Engine) => string): SqliteStatement {
-    if (this.#hot !== undefined) return this.#hot;
-    const text = sql(this);
-    const key = `[] ${text}`;
-    let stmt = this.#statements.get(key);
-    if (stmt === undefined) {
-      stmt = this.db("prepare a statement").prepare(text, { arrays: "preferred" });
-      this.#statements.set(key, stmt);
-    }
-    return this.#hot = stmt;
+    return this.#statements.hot(sql, this);
   }
 
   /** Current time in seconds, as stored in the database. */
@@ -276,7 +257,7 @@ export class Engine {
     if (next.evictionPolicy !== before.evictionPolicy) this.#pending.dropAccesses();
     this.#settings = next;
     this.#policy = EVICTION_POLICIES[next.evictionPolicy];
-    this.#hot = undefined;
+    this.#statements.forgetHot();
     applyPragmas(db, next, before, this.inTransaction);
   }
 
@@ -311,7 +292,6 @@ export class Engine {
     if (this.#pending.any && !this.readonly && !this.inTransaction) this.#pending.flush();
     this.#db = undefined;
     this.#statements.clear();
-    this.#hot = undefined;
     db.close();
   }
 }

@@ -1,0 +1,60 @@
+/**
+ * The prepared statements of one connection: each SQL text compiled once,
+ * and the statement of the hottest read (`get()`) kept apart, its rows in
+ * the shape the driver builds fastest.
+ *
+ * @module
+ */
+import type { SqliteDatabase, SqliteStatement } from "./driver.ts";
+
+/** The statement cache of one connection. */
+export class Statements {
+  readonly #db: (op: string) => SqliteDatabase;
+  readonly #map = new Map<string, SqliteStatement>();
+  /** The statement of the hottest read, forgotten when settings change. */
+  #hot: SqliteStatement | undefined;
+
+  /** `db(op)` is the open connection, or throws the closed-cache error. */
+  constructor(db: (op: string) => SqliteDatabase) {
+    this.#db = db;
+  }
+
+  /** A prepared statement, compiled once; rows come back as objects. */
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#map.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db("prepare a statement").prepare(sql);
+      this.#map.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * The statement of the hottest read, its rows in the shape the driver
+   * builds fastest (`arrays: "preferred"`: arrays, or objects on a binding
+   * where those are cheaper); `sql(arg)` is asked once, then again after
+   * {@linkcode Statements.forgetHot}.
+   */
+  hot<A>(sql: (arg: A) => string, arg: A): SqliteStatement {
+    if (this.#hot !== undefined) return this.#hot;
+    const text = sql(arg);
+    const key = `[] ${text}`;
+    let stmt = this.#map.get(key);
+    if (stmt === undefined) {
+      stmt = this.#db("prepare a statement").prepare(text, { arrays: "preferred" });
+      this.#map.set(key, stmt);
+    }
+    return this.#hot = stmt;
+  }
+
+  /** Settings changed: the hot statement's SQL may differ now. */
+  forgetHot(): void {
+    this.#hot = undefined;
+  }
+
+  /** Forgets every statement (the connection closes). */
+  clear(): void {
+    this.#map.clear();
+    this.#hot = undefined;
+  }
+}
