@@ -5,6 +5,7 @@
  *
  * @module
  */
+// The driver interface every driver implements (node.ts imports the same names).
 import {
   type SqliteDatabase,
   type SqliteDriver,

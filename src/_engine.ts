@@ -87,6 +87,7 @@ export class Engine {
     return this.#settings;
   }
 
+  // Read-only views of private state: accessor boilerplate, like the getters of deque.ts and persistent_index.ts.
   /** The SQL of the eviction policy in force. */
   get policy(): EvictionPolicySql {
     return this.#policy;

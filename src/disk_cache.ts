@@ -197,6 +197,7 @@ export class DiskCache {
   get now(): number {
     return this.#engine.clock();
   }
+  // One documented getter per setting, spelled out so that each has its own JSDoc in the API docs.
   /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
   get driverName(): string {
     return this.#engine.driver.name;
