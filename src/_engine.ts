@@ -139,9 +139,9 @@ export class Engine {
     return this.#db;
   }
 
-  /** A prepared statement, compiled once per connection; rows come back as objects. */
-  prepare(sql: string): SqliteStatement {
-    return this.#statements.prepare(sql);
+  /** A prepared statement, compiled once per connection (see `Statements.prepare`). */
+  prepare(sql: string, arrays?: "preferred"): SqliteStatement {
+    return this.#statements.prepare(sql, arrays);
   }
 
   /** The statement of the hottest read: `sql(engine)` is asked again after settings change (see `Statements.hot`). */

@@ -19,32 +19,28 @@ export class Statements {
     this.#db = db;
   }
 
-  /** A prepared statement, compiled once; rows come back as objects. */
-  prepare(sql: string): SqliteStatement {
-    let stmt = this.#map.get(sql);
+  /**
+   * A prepared statement, compiled once; rows come back as objects, or with
+   * `arrays: "preferred"` in the shape the driver builds fastest (arrays, or
+   * objects on a binding where those are cheaper: read either).
+   */
+  prepare(sql: string, arrays?: "preferred"): SqliteStatement {
+    const key = arrays === undefined ? sql : `[] ${sql}`;
+    let stmt = this.#map.get(key);
     if (stmt === undefined) {
-      stmt = this.#db("prepare a statement").prepare(sql);
-      this.#map.set(sql, stmt);
+      stmt = this.#db("prepare a statement").prepare(sql, arrays === undefined ? undefined : { arrays });
+      this.#map.set(key, stmt);
     }
     return stmt;
   }
 
   /**
    * The statement of the hottest read, its rows in the shape the driver
-   * builds fastest (`arrays: "preferred"`: arrays, or objects on a binding
-   * where those are cheaper); `sql(arg)` is asked once, then again after
-   * {@linkcode Statements.forgetHot}.
+   * builds fastest (`arrays: "preferred"`); `sql(arg)` is asked once, then
+   * again after {@linkcode Statements.forgetHot}.
    */
   hot<A>(sql: (arg: A) => string, arg: A): SqliteStatement {
-    if (this.#hot !== undefined) return this.#hot;
-    const text = sql(arg);
-    const key = `[] ${text}`;
-    let stmt = this.#map.get(key);
-    if (stmt === undefined) {
-      stmt = this.#db("prepare a statement").prepare(text, { arrays: "preferred" });
-      this.#map.set(key, stmt);
-    }
-    return this.#hot = stmt;
+    return this.#hot ??= this.prepare(sql(arg), "preferred");
   }
 
   /** Settings changed: the hot statement's SQL may differ now. */
