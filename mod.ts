@@ -17,7 +17,19 @@
 import "./runtimes/auto.ts";
 
 export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
-export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, PullOptions, PushOptions, SetOptions, Tag } from "./src/types.ts";
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  SetOptions,
+  Tag,
+} from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";

@@ -139,13 +139,17 @@ export class FanoutCache {
     // stored (or the default share of python-diskcache's 1 GiB on creation).
     const fresh = rest.readonly ? {} : { sizeLimit: Math.floor(DEFAULT_SETTINGS.sizeLimit / shards) };
     const sizeLimit = rest.sizeLimit === undefined ? undefined : Math.floor(rest.sizeLimit / shards);
+    // The memory tier's bound is the total too: each shard keeps its share.
+    const memory = typeof rest.memory === "object" && rest.memory !== null && Number.isSafeInteger(rest.memory.maxBytes) && rest.memory.maxBytes > 0
+      ? { memory: { ...rest.memory, maxBytes: Math.max(1, Math.floor(rest.memory.maxBytes / shards)) } }
+      : {};
     this.#shards = [];
     try {
       for (let i = 0; i < shards; i++) {
         const dir = join(this.#directory, String(i).padStart(3, "0"));
         const isNew = !existsSync(join(dir, "cache.db"));
         const own = sizeLimit !== undefined ? { sizeLimit } : isNew ? fresh : {};
-        this.#shards.push(openShard(dir, { ...this.#options, ...own }));
+        this.#shards.push(openShard(dir, { ...this.#options, ...own, ...memory }));
       }
     } catch (error) {
       for (const shard of this.#shards) shard.close();
@@ -482,6 +486,10 @@ export class FanoutCache {
       for (const s of this.#shards) {
         const one = s.stats(options);
         for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
+        if (one.memory !== undefined) {
+          const m = sum.memory ??= { bytes: 0, entries: 0, hits: 0, maxBytes: 0 };
+          for (const k of ["bytes", "entries", "hits", "maxBytes"] as const) m[k] += one.memory[k];
+        }
       }
     };
     if (options.reset || options.enable !== undefined) this.#allShards(add);
