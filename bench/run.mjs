@@ -10,6 +10,7 @@ import { node20Binary } from "../scripts/runtimes.mjs";
 import { adapters } from "./sections/adapters.mjs";
 import { growth } from "./sections/growth.mjs";
 import { large } from "./sections/large.mjs";
+import { memory } from "./sections/memory.mjs";
 import { workload1 } from "./sections/workload1.mjs";
 import { setup } from "./setup.mjs";
 
@@ -153,7 +154,7 @@ if (tx) {
 // Workloads 2 (growth) and 3 (large values): each section module runs its
 // benchmark and returns { markdown, data }.
 lap("policy and transact");
-for (const section of [growth, large]) {
+for (const section of [growth, large, memory]) {
   sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
   lap(section.name);
 }

@@ -62,7 +62,8 @@ CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_delete AFTER DELETE ON main.C
 CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_update AFTER UPDATE OF ${READ_COLUMNS} ON main.Cache
   BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (old.key, old.raw), (new.key, new.raw); END;
 `;
-const DRAIN_SQL = `DELETE FROM ${CHANGES_TABLE} RETURNING ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, typeof(key) = 'integer' AS int, raw`;
+const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, typeof(key) = 'integer' AS int, raw FROM ${CHANGES_TABLE}`;
+const FORGET_SQL = `DELETE FROM ${CHANGES_TABLE}`;
 
 /** Options of the memory tier, validated. */
 export interface MemorySettings {
@@ -81,6 +82,8 @@ interface Held {
   rowid: number;
   storeTime: number;
   bytes: number;
+  /** When it was last put at the young end of the Map (see {@linkcode MemoryTier.get}). */
+  moved: number;
 }
 
 /**
@@ -97,8 +100,6 @@ export function commitCounter(dbPath: string): { n: number } {
   if (counter === undefined) realmCommits.set(dbPath, counter = { n: 0 });
   return counter;
 }
-
-const now = typeof performance !== "undefined" ? () => performance.now() : Date.now;
 
 /** Validates the `memory` option; `undefined` when the tier is off. */
 export function memorySettings(option: unknown): MemorySettings | undefined {
@@ -148,11 +149,16 @@ export class MemoryTier {
   readonly #engine: Engine;
   readonly #dataVersion: SqliteStatement;
   readonly #arrays: boolean;
-  readonly #drain: SqliteStatement | undefined;
+  readonly #changedRows: SqliteStatement;
+  readonly #forget: SqliteStatement;
   readonly #commits: { n: number };
   #seenCommits: number;
   #version: unknown;
   #checkedAt = -Infinity;
+  /** Keys the transaction being committed changed. */
+  #changed: Changed[] = [];
+  /** Moves to the young end of the Map, and insertions (the age of an entry). */
+  #moves = 0;
   #lookups = 0;
   #windowHits = 0;
   #bypass = 0;
@@ -167,15 +173,10 @@ export class MemoryTier {
     this.#version = this.#readVersion();
     this.#commits = commitCounter(engine.dbPath);
     this.#seenCommits = this.#commits.n;
-    if (!engine.readonly) {
-      engine.db("open the memory tier").exec(SETUP_SQL);
-      this.#drain = engine.prepare(DRAIN_SQL);
-    }
-  }
-
-  /** Number of values held. */
-  get entries(): number {
-    return this.#map.size;
+    // A read-only connection never writes: no triggers (nor TEMP table) to keep.
+    if (!engine.readonly) engine.db("open the memory tier").exec(SETUP_SQL);
+    this.#changedRows = engine.prepare(engine.readonly ? "SELECT 1 WHERE 0" : CHANGED_SQL);
+    this.#forget = engine.prepare(engine.readonly ? "SELECT 1 WHERE 0" : FORGET_SQL);
   }
 
   /** What `stats()` shows. */
@@ -190,13 +191,26 @@ export class MemoryTier {
   }
 
   /**
-   * After this connection's outermost commit: drops the keys its
-   * transaction changed (noted by the TEMP triggers).
+   * Right before this connection's outermost COMMIT: takes the keys its
+   * transaction changed (noted by the TEMP triggers) out of the TEMP table,
+   * in the same transaction, so that an empty table costs one cheap
+   * statement and a failed COMMIT puts the notes back.
    */
+  committing(): void {
+    this.#changed = this.#changedRows.all() as Changed[];
+    if (this.#changed.length > 0) this.#forget.run();
+  }
+
+  /** After a rollback: nothing the transaction noted happened. */
+  rolledBack(): void {
+    this.#changed = [];
+  }
+
+  /** After this connection's outermost commit: drops the keys its transaction changed. */
   committed(): void {
     this.#seenCommits = ++this.#commits.n;
-    if (this.#drain === undefined) return;
-    const rows = this.#drain.all() as { key: SqliteValue; key_big: number; int: number; raw: number }[];
+    const rows = this.#changed;
+    this.#changed = [];
     for (const row of rows) {
       const column = readColumn(row.key, row.key_big);
       const id = mapKey(row.int && typeof column === "number" ? BigInt(column) : column, row.raw);
@@ -221,9 +235,15 @@ export class MemoryTier {
     const held = this.#map.get(id);
     if (held !== undefined) {
       if (held.expire === null || held.expire > engine.clock() / 1000) {
-        // Most recently used last: Map keeps insertion order.
-        this.#map.delete(id);
-        this.#map.set(id, held);
+        // Most recently used last (Map keeps insertion order), but a value
+        // moved among the younger half of the Map stays where it is: the
+        // move costs as much as the rest of a hit, and the oldest half is
+        // still in least recently used order.
+        if (++this.#moves - held.moved > this.#map.size >> 1) {
+          held.moved = this.#moves;
+          this.#map.delete(id);
+          this.#map.set(id, held);
+        }
         this.hits++;
         this.#windowHits++;
         this.#count();
@@ -240,12 +260,18 @@ export class MemoryTier {
   /** Empties the tier when another connection committed (read at most every `staleness` ms). */
   #check(): void {
     if (this.staleness > 0 && this.#commits.n === this.#seenCommits) {
-      const t = now();
+      const t = performance.now();
       if (t - this.#checkedAt < this.staleness) return;
       this.#checkedAt = t;
     }
     this.#seenCommits = this.#commits.n;
-    const version = this.#readVersion();
+    let version: unknown;
+    try {
+      version = this.#readVersion();
+    } catch (error) {
+      // A rollback journal locked by a writer past the timeout: Timeout, as a read without the tier.
+      throw this.#engine.translate(error, "get");
+    }
     if (version !== this.#version) {
       this.#version = version;
       this.clear();
@@ -297,6 +323,7 @@ export class MemoryTier {
     held.bytes += ENTRY_OVERHEAD + keyBytes(k.key);
     engine.hit(used.rowid, used.store_time);
     if (held.bytes <= this.maxBytes) {
+      held.moved = ++this.#moves;
       this.#map.set(id, held);
       this.bytes += held.bytes;
       if (this.bytes > this.maxBytes) {
@@ -309,6 +336,14 @@ export class MemoryTier {
     }
     return out;
   }
+}
+
+/** A key a transaction changed, as the drain reads it. */
+interface Changed {
+  key: SqliteValue;
+  key_big: number;
+  int: number;
+  raw: number;
 }
 
 /** A row of `SQL.getLive`. */
@@ -358,7 +393,7 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
 }
 
 function held(value: unknown, kind: 0 | 1 | 2, bytes: number): Held {
-  return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes };
+  return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, moved: 0 };
 }
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -186,7 +186,9 @@ export class DiskCache {
       engine.afterCommit.add(() => void commits.n++);
     } else {
       const tier = this.#memory = new MemoryTier(engine, memory);
+      engine.beforeCommit.add(() => tier.committing());
       engine.afterCommit.add(() => tier.committed());
+      engine.afterRollback.add(() => tier.rolledBack());
     }
   }
 

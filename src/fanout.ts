@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { memorySettings } from "./_memory.ts";
 import { Deque } from "./deque.ts";
 import { describe, Timeout } from "./errors.ts";
 import { compareKeys, storedKeyOrder } from "./_key_order.ts";
@@ -140,9 +141,8 @@ export class FanoutCache {
     const fresh = rest.readonly ? {} : { sizeLimit: Math.floor(DEFAULT_SETTINGS.sizeLimit / shards) };
     const sizeLimit = rest.sizeLimit === undefined ? undefined : Math.floor(rest.sizeLimit / shards);
     // The memory tier's bound is the total too: each shard keeps its share.
-    const memory = typeof rest.memory === "object" && rest.memory !== null && Number.isSafeInteger(rest.memory.maxBytes) && rest.memory.maxBytes > 0
-      ? { memory: { ...rest.memory, maxBytes: Math.max(1, Math.floor(rest.memory.maxBytes / shards)) } }
-      : {};
+    const tier = memorySettings(rest.memory);
+    const memory = tier === undefined ? {} : { memory: { ...tier, maxBytes: Math.max(1, Math.floor(tier.maxBytes / shards)) } };
     this.#shards = [];
     try {
       for (let i = 0; i < shards; i++) {

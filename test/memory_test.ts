@@ -7,6 +7,7 @@ import { unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
 import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { detectDriver } from "../runtimes/auto.ts";
 
 const MEMORY = { maxBytes: 2 ** 20 };
 
@@ -333,4 +334,47 @@ test("FanoutCache, Deque and Index pass the memory option through; FanoutCache s
   using deque = new Deque(join(dir.path, "d"), { memory: MEMORY });
   deque.push("x");
   assert.equal(deque.cache.stats().memory?.maxBytes, MEMORY.maxBytes);
+});
+
+test("DiskCache with memory: a database locked past the timeout throws Timeout, as without the tier", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { memory: MEMORY, sqliteJournalMode: "delete", timeout: 50 });
+  cache.set("k", 1);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    db.exec("PRAGMA journal_mode = delete");
+    db.exec("BEGIN EXCLUSIVE");
+    assert.throws(() => cache.get("k"), { name: "Timeout" });
+    db.exec("ROLLBACK");
+    assert.equal(cache.get("k"), 1);
+    assert.equal(cache.get("k"), 1);
+    db.exec("BEGIN EXCLUSIVE");
+    assert.throws(() => cache.get("k"), { name: "Timeout" }, "the data_version read waits for the lock too");
+    db.exec("ROLLBACK");
+    // With staleness, data_version was just read: the read of a key not in memory meets the lock.
+    using stale = new DiskCache(dir.path, { memory: { maxBytes: 2 ** 20, staleness: 3_600_000 }, timeout: 50 });
+    assert.equal(stale.get("k"), 1);
+    db.exec("BEGIN EXCLUSIVE");
+    assert.equal(stale.get("k"), 1, "from memory, no lock needed");
+    assert.throws(() => stale.get("other"), { name: "Timeout" });
+    db.exec("ROLLBACK");
+  } finally {
+    db.close();
+  }
+});
+
+test("DiskCache with memory: on a driver that returns rows as objects (bun:sqlite's way)", () => {
+  using dir = tempDir();
+  const driver = detectDriver();
+  using cache = new DiskCache(dir.path, {
+    memory: MEMORY,
+    driver: { ...driver, name: driver.name, open: driver.open.bind(driver), errorCode: driver.errorCode.bind(driver), objectRows: true },
+  });
+  using other = new DiskCache(dir.path);
+  cache.set("k", 1);
+  assert.equal(cache.get("k"), 1);
+  other.set("k", 2);
+  assert.equal(cache.get("k"), 2);
+  assert.equal(cache.get("k"), 2);
+  assert.equal(cache.stats().memory?.hits, 1);
 });
