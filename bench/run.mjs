@@ -1,166 +1,61 @@
 #!/usr/bin/env node
-// Runs bench/get_set_bench.ts on every runtime and writes bench/RESULTS.md.
-//   npm run bench [-- --quick]
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { node20Binary } from "../scripts/runtimes.mjs";
-import { adapters } from "./sections/adapters.mjs";
-import { growth } from "./sections/growth.mjs";
-import { large } from "./sections/large.mjs";
-import { memory } from "./sections/memory.mjs";
-import { workload1 } from "./sections/workload1.mjs";
+// Runs the benchmark sections (bench/sections/*.mjs, the contract is in
+// bench/_harness.mjs) and writes their blocks into bench/RESULTS.md.
+//   npm run bench                                  every section, full sizes
+//   npm run bench -- --quick                       every section, small sizes
+//   npm run bench -- --section get_set,http [--quick]   only these; the other blocks stay
+//   npm run bench -- --list                        the sections, one line each
+//   npm run bench -- --out FILE ...                write FILE instead of bench/RESULTS.md (a trial run)
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { block, context, ensureBuilt, load, SECTIONS, writeResults } from "./_harness.mjs";
+import { bin, ROOT } from "../scripts/runtimes.mjs";
 import { setup } from "./setup.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (n) => join(root, "node_modules", ".bin", n);
-const quick = process.argv.includes("--quick");
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const i = argv.indexOf("--section");
+const o = argv.indexOf("--out");
+const out = o === -1 ? undefined : argv[o + 1];
+const wanted = i === -1 ? SECTIONS : (argv[i + 1] ?? "").split(",").filter(Boolean).sort((a, b) => SECTIONS.indexOf(a) - SECTIONS.indexOf(b));
+
+// Every module in bench/sections/ is a section in SECTIONS, and the other way round.
+const files = readdirSync(join(ROOT, "bench", "sections")).filter((f) => f.endsWith(".mjs")).map((f) => f.slice(0, -4));
+const unlisted = files.filter((f) => !SECTIONS.includes(f));
+const absent = SECTIONS.filter((s) => !files.includes(s));
+if (unlisted.length || absent.length) {
+  console.error(
+    `bench: SECTIONS in bench/_harness.mjs and bench/sections/*.mjs disagree:${unlisted.length ? ` not listed: ${unlisted.join(", ")};` : ""}${
+      absent.length ? ` no module: ${absent.join(", ")};` : ""
+    } add the section to SECTIONS (in its place in RESULTS.md)`,
+  );
+  process.exit(2);
+}
+const unknown = wanted.filter((s) => !SECTIONS.includes(s));
+if (unknown.length || wanted.length === 0) {
+  console.error(`bench: unknown section ${unknown.join(", ") || "(none given)"}; sections are ${SECTIONS.join(", ")} (npm run bench -- --section a,b)`);
+  process.exit(2);
+}
+const modules = await Promise.all(wanted.map(load));
+if (argv.includes("--list")) {
+  for (const m of modules) console.log(`${m.name.padEnd(10)} ${m.title}`);
+  process.exit(0);
+}
+
+setup({ root: ROOT, bin });
+ensureBuilt();
 const started = Date.now();
+const fresh = new Map();
 const laps = [];
-let lastLap = started;
-/** Records how long the section just finished took. */
-const lap = (name) => {
-  const now = Date.now();
-  laps.push(`${name} ${((now - lastLap) / 1000).toFixed(0)} s`);
+for (const mod of modules) {
+  console.log(`\n== ${mod.name}: ${mod.title}${quick ? " (quick)" : ""}`);
+  const t = Date.now();
+  const { markdown } = await mod.run(context({ name: mod.name, quick }));
+  const seconds = (Date.now() - t) / 1000;
+  fresh.set(mod.name, block({ markdown, seconds, quick }));
+  laps.push(`${mod.name} ${seconds.toFixed(0)} s`);
   console.log(`-- ${laps.at(-1)}`);
-  lastLap = now;
-};
-setup({ root, bin });
-lap("setup");
-// Operations per variant over all rounds; each round times a batch of
-// gets/rounds and sets/rounds of every variant.
-const size = quick ? ["--gets", "20000", "--sets", "4000", "--rounds", "20"] : ["--gets", "100000", "--sets", "20000", "--rounds", "25"];
-const [gets, sets, rounds] = [size[1], size[3], size[5]].map(Number);
-const src = join(root, "bench", "get_set_bench.ts");
-
-if (!existsSync(join(root, "dist", "bench", "get_set_bench.js"))) {
-  execFileSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
+  // Written after each section: a later one failing keeps what this one measured.
+  writeResults(fresh, out);
 }
-const rows = [
-  ["deno", bin("deno"), ["run", "-A", "--no-check", src]],
-  ["bun", bin("bun"), [src]],
-  ["node24", bin("node"), ["--no-warnings", src]],
-];
-const n20 = node20Binary();
-if (n20) rows.push(["node20", n20, [join(root, "dist", "bench", "get_set_bench.js")]]);
-else console.log("node20: skipped, no Node 20 binary found");
-
-const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)}ms` : `${us.toFixed(1)}µs`);
-/** A paired ratio (median of the per-round ratios) with its interquartile range. */
-const paired = (r, bold = false) => `${bold ? "**" : ""}${r.median.toFixed(2)}x${bold ? "**" : ""} (${r.q1.toFixed(2)}-${r.q3.toFixed(2)})`;
-const lines = [];
-for (const [name, cmd, args] of rows) {
-  console.log(`running ${name}...`);
-  const r = spawnSync(cmd, [...args, ...size], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) {
-    console.log(`${name}: failed\n${r.stderr}`);
-    lines.push(`| ${name} | failed | | | | | |`);
-    continue;
-  }
-  const out = JSON.parse(r.stdout.trim().split("\n").at(-1));
-  const R = out.results, Q = out.ratios;
-  for (
-    const [op, label, rawName, target] of [
-      ["get", "get", "raw get", 1.3],
-      ["set", "set", "raw set", 1.5],
-      ["get (array rows)", "get vs raw SELECT with array rows", "raw get (array rows)"],
-      ["set (key/value)", "set vs bare key/value upsert", "raw set (key/value)"],
-    ]
-  ) {
-    const raw = R[rawName], c = R[`cache ${op.slice(0, 3)}`];
-    const met = target ? `≤ ${target}x ${Q[op].median <= target ? "met" : "missed"}` : "(information)";
-    lines.push(
-      `| ${out.runtime} (${out.driver}) | ${label} | ${fmt(raw.median)} / ${fmt(raw.p99)} | ${fmt(c.median)} / ${fmt(c.p99)} | ${paired(Q[op], !!target)} | ${
-        (c.p99 / raw.p99).toFixed(2)
-      }x | ${met} |`,
-    );
-  }
-}
-const table = [
-  "| runtime (driver) | op | raw median / p99 | DiskCache median / p99 | paired ratio (IQR) | p99 ratio | target |",
-  "|---|---|---|---|---|---|---|",
-  ...lines,
-].join("\n");
-console.log("\n" + table);
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}`;
-const doc = `# Benchmark results
-
-Generated by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}; machine: ${machine}.
-
-## get/set against the raw driver (bench/get_set_bench.ts)
-
-Same process, same pragmas. Raw get: one prepared \`SELECT value\` by key, rows as objects
-(each driver's default); DiskCache's get asks its driver for array rows, so the same SELECT
-with array rows is shown too. Raw set:
-\`BEGIN IMMEDIATE\`, one prepared upsert of the same row DiskCache writes (python-diskcache's
-columns, into the same schema with its indexes and count/size triggers: the floor of the
-on-disk format), \`COMMIT\`. The "bare" row is an upsert of only key and value into a table
-with only the key index: what the format itself costs on top of that is the difference
-between the two raw rows. DiskCache set also reads what culling needs and culls.
-1,000 string keys, byte values of 1 to 500 bytes, ${gets.toLocaleString("en")} gets and ${sets.toLocaleString("en")} sets per
-variant after 1,000 untimed warm-up operations (and a few before each batch). Paired timing:
-${rounds} rounds, each timing a batch of ${(gets / rounds).toLocaleString("en")} gets and ${
-  (sets / rounds).toLocaleString("en")
-} sets of every variant on the same
-keys, in an order rotated every round; the ratio held to the target is the median over rounds
-of DiskCache's median / the raw median in the same round (interquartile range in brackets),
-while the latencies and the p99 ratio are over all rounds merged.
-
-${table}
-`;
-// Topic benchmarks on Node 24 (the same code runs on every runtime; these
-// measure the library's own behaviour, not the binding).
-function node24(file, extra = []) {
-  console.log(`running ${file}...`);
-  const r = spawnSync(bin("node"), ["--no-warnings", join(root, "bench", file), ...extra], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) {
-    console.log(`${file} failed:\n${r.stderr}`);
-    return undefined;
-  }
-  return JSON.parse(r.stdout.trim().split("\n").at(-1));
-}
-lap("get/set vs raw");
-const sections = [];
-// Workload 1: python-diskcache's own core benchmark, against Python, the servers and the JS caches.
-sections.push((await workload1({ root, quick, bin, n20, fmt })).markdown);
-lap("workload 1");
-const policy = node24("policy_bench.ts", ["--gets", quick ? "5000" : "20000"]);
-if (policy) {
-  const base = policy.results["least-recently-stored"];
-  sections.push(`## A hit under each eviction policy, another process writing (bench/policy_bench.ts)
-
-${policy.runtime}, ${policy.gets} hits on 1,000 keys while a second process sets keys in a loop.
-python-diskcache takes the write lock on every LRU/LFU hit; this library records the access
-in memory and writes it with the next write. Target: LRU/LFU hit at most 2x an LRS hit.
-
-| policy | median | p99 | median vs LRS |
-|---|---|---|---|
-${Object.entries(policy.results).map(([name, r]) => `| ${name} | ${fmt(r.median)} | ${fmt(r.p99)} | ${(r.median / base.median).toFixed(2)}x |`).join("\n")}
-`);
-}
-const tx = node24("transact_bench.ts");
-if (tx) {
-  sections.push(`## 10,000 sets, one transaction each vs inside one transact() (bench/transact_bench.ts)
-
-| ${tx.runtime} | total | per set |
-|---|---|---|
-| outside transact | ${tx.outsideMs.toFixed(0)} ms | ${fmt((tx.outsideMs * 1000) / tx.sets)} |
-| inside one transact | ${tx.insideMs.toFixed(0)} ms | ${fmt((tx.insideMs * 1000) / tx.sets)} |
-| speed-up | ${(tx.outsideMs / tx.insideMs).toFixed(1)}x | |
-`);
-}
-// Workloads 2 (growth) and 3 (large values): each section module runs its
-// benchmark and returns { markdown, data }.
-lap("policy and transact");
-for (const section of [growth, large, memory]) {
-  sections.push((await section({ root, quick, bin, n20, fmt })).markdown);
-  lap(section.name);
-}
-sections.push((await adapters({ root, quick, bin, n20, fmt })).markdown);
-lap("adapters");
-const total = `Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s (${laps.join(", ")}).`;
-console.log(total);
-writeFileSync(join(root, "bench", "RESULTS.md"), [doc, ...sections, total, ""].join("\n"));
-console.log("\nwrote bench/RESULTS.md");
+console.log(`\nwrote ${out ?? "bench/RESULTS.md"}: ${laps.join(", ")}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);

@@ -12,12 +12,10 @@
 // state), two at a time, against one shared suite server.
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { node20Binary } from "./runtimes.mjs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { bin, fileFor, ROOT as root, runtime } from "./runtimes.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
 const worker = join(root, "scripts", "conformance_http_worker.mjs");
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -37,13 +35,14 @@ for (const s of suites) {
   }
 }
 
-const node20 = node20Binary();
+// The runtimes and how each runs a file: scripts/runtimes.mjs. Node 20 runs the build.
+const on = (row) => runtime(row) && [runtime(row).binary, ...runtime(row).run];
+const node24 = on("node24"), node20 = on("node20");
 if (node20) {
   const r = spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error("build failed: tsc reported errors");
 }
-const src = join(root, "http.ts"), built = join(root, "dist", "http.js");
-const node24 = [bin("node"), "--no-warnings"];
+const src = fileFor("node24", "http.ts"), built = fileFor("node20", "http.ts");
 const ROWS = [
   {
     name: "undici 8 MemoryCacheStore",
@@ -72,7 +71,7 @@ const ROWS = [
   {
     name: "undici 7 MemoryCacheStore",
     runtime: "Node 20",
-    cmd: node20 && [node20],
+    cmd: node20,
     cache: "undici-memory",
     entry: built,
     undici: "undici7",
@@ -80,7 +79,7 @@ const ROWS = [
   {
     name: "undici 7 DiskCacheStore",
     runtime: "Node 20",
-    cmd: node20 && [node20],
+    cmd: node20,
     cache: "undici-ours",
     entry: built,
     undici: "undici7",
@@ -88,13 +87,13 @@ const ROWS = [
   {
     name: "cachedFetch",
     runtime: "Deno",
-    cmd: [bin("deno"), "run", "-A", "--no-check"],
+    cmd: on("deno"),
     cache: "cached-fetch",
     entry: src,
   },
-  { name: "cachedFetch", runtime: "Bun", cmd: [bin("bun")], cache: "cached-fetch", entry: src },
+  { name: "cachedFetch", runtime: "Bun", cmd: on("bun"), cache: "cached-fetch", entry: src },
   { name: "cachedFetch", runtime: "Node 24", cmd: node24, cache: "cached-fetch", entry: src },
-  { name: "cachedFetch", runtime: "Node 20", cmd: node20 && [node20], cache: "cached-fetch", entry: built },
+  { name: "cachedFetch", runtime: "Node 20", cmd: node20, cache: "cached-fetch", entry: built },
 ].filter((r) => r.cmd && (!wantedRows || wantedRows.includes(`${r.name} (${r.runtime})`) || wantedRows.includes(r.cache)));
 
 /** Starts the suite's server on a free port; resolves with its base URL and a stop function. */

@@ -20,14 +20,12 @@
 // each row's own figures and the totals; exits 1 when lines or branches are
 // under the minimum or a row's suite fails.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { node20Binary } from "./runtimes.mjs";
+import { bin, missing, ROOT as root, runtime, testFiles } from "./runtimes.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".coverage");
-const bin = (name) => join(root, "node_modules", ".bin", name);
 const INCLUDE = /^(src|runtimes)\/.*\.ts$/;
 const BRANCH_ROWS = ["node24"];
 
@@ -40,8 +38,6 @@ const MIN = Number(opt("--min", "98"));
 const wanted = opt("--rows", "node24,node20,deno,bun").split(",");
 const showUncovered = args.includes("--uncovered");
 const noRun = args.includes("--no-run"); // merge the lcov files a previous run left in .coverage/
-
-const tests = (dir, ext) => readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
 
 function sh(cmd, argv, env = {}) {
   const started = Date.now();
@@ -65,7 +61,7 @@ function must(step, r) {
 const ROWS = {
   node24: () => {
     const lcov = LCOV.node24;
-    const r = sh(bin("node"), [
+    const r = sh(runtime("node24").binary, [
       "--test",
       "--no-warnings",
       "--experimental-test-coverage",
@@ -75,13 +71,13 @@ const ROWS = {
       `--test-reporter-destination=${lcov}`,
       "--test-reporter=dot",
       "--test-reporter-destination=stdout",
-      ...tests("test", "ts"),
+      ...testFiles("node24"),
     ], { DISKCACHE_TEST_ROW: "node24" });
     return { ...r, lcov };
   },
   node20: () => {
-    const node20 = node20Binary();
-    if (!node20) return { status: 1, out: "no Node 20 binary found outside node_modules (set DISKCACHE_NODE20)\n" };
+    const node20 = runtime("node20")?.binary;
+    if (!node20) return { status: 1, out: `${missing("node20")}\n` };
     // A build with source maps of its own: the published dist/ has none.
     const dist = join(out, "dist");
     must("tsc --sourceMap", sh(bin("tsc"), ["-p", ".", "--sourceMap", "--outDir", dist]));
@@ -103,27 +99,27 @@ const ROWS = {
       node20,
       "--test",
       "--test-reporter=dot",
-      ...tests(relative(root, join(dist, "test")), "js"),
+      ...testFiles("node20", dist),
     ], { DISKCACHE_TEST_ROW: "node20" });
     return { ...r, lcov: LCOV.node20 };
   },
   deno: () => {
     const raw = join(out, "deno-raw");
-    const r = sh(bin("deno"), ["test", "-A", "--no-check", `--coverage=${raw}`, ...tests("test", "ts")], { DISKCACHE_TEST_ROW: "deno" });
+    const r = sh(runtime("deno").binary, [...runtime("deno").test, `--coverage=${raw}`, ...testFiles("deno")], { DISKCACHE_TEST_ROW: "deno" });
     const lcov = LCOV.deno;
-    const c = sh(bin("deno"), ["coverage", raw, "--lcov", `--output=${lcov}`, "--include=/(src|runtimes)/"]);
+    const c = sh(runtime("deno").binary, ["coverage", raw, "--lcov", `--output=${lcov}`, "--include=/(src|runtimes)/"]);
     return { status: r.status || c.status, out: r.out + c.out, secs: r.secs, lcov };
   },
   bun: () => {
     const dir = join(out, "bun");
-    const r = sh(bin("bun"), [
+    const r = sh(runtime("bun").binary, [
       // Bun stops a test after 5 s by default; coverage slows the processes down.
       "test",
       "--timeout=120000",
       "--coverage",
       "--coverage-reporter=lcov",
       `--coverage-dir=${dir}`,
-      ...tests("test", "ts").map((f) => `./${f}`),
+      ...testFiles("bun"),
     ], { DISKCACHE_TEST_ROW: "bun" });
     return { ...r, lcov: LCOV.bun };
   },

@@ -213,6 +213,16 @@ function project(name) {
   );
   return dir;
 }
+/**
+ * The installed command at work: `--help`, then `set` and `stats --json` on a
+ * new cache directory in `dir`; `cmd(args)` runs it and returns its stdout.
+ */
+function cliSmoke(label, dir, cmd) {
+  if (!cmd(["--help"]).includes("Usage: diskcache")) throw new Error(`${label}: diskcache --help printed no usage`);
+  cmd(["set", join(dir, "cli-cache"), "k", "v"]);
+  const stats = JSON.parse(cmd(["stats", join(dir, "cli-cache"), "--json"]));
+  if (stats.count !== 1) throw new Error(`${label}: diskcache stats counted ${stats.count} items, not 1`);
+}
 const npmInstall = (dir) => run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: dir });
 const bins = Object.keys(typeof pkg.bin === "string" ? { [NAME.split("/").pop()]: pkg.bin } : pkg.bin ?? {});
 
@@ -248,10 +258,12 @@ step("Node 24: npm install of the tarball; ESM, require(), TypeScript (tsc + usi
   run(bin("tsc"), ["-p", "."], { cwd: dir });
   expectOutput(run(bin("node"), ["--no-warnings", "main.ts"], { cwd: dir }), "node24 TypeScript", "node:sqlite");
   for (const b of bins) {
-    run("npx", ["--no-install", b, "--help"], {
-      cwd: dir,
-      env: { PATH: `${dirname(bin("node"))}:${process.env.PATH}` },
-    });
+    cliSmoke(`npx ${b}`, dir, (args) =>
+      run("npx", ["--no-install", b, ...args], {
+        cwd: dir,
+        env: { PATH: `${dirname(bin("node"))}:${process.env.PATH}` },
+        stdoutOnly: true,
+      }));
   }
 });
 
@@ -285,7 +297,8 @@ step("Bun: bun add of the tarball; JavaScript and TypeScript with using; bins th
   expectOutput(run(bin("bun"), ["main.mjs"], { cwd: dir }), "bun JS", "bun:sqlite");
   writeFileSync(join(dir, "main.ts"), program("bun", NAME, true));
   expectOutput(run(bin("bun"), ["main.ts"], { cwd: dir }), "bun TypeScript", "bun:sqlite");
-  for (const b of bins) run(bin("bun"), ["x", b, "--help"], { cwd: dir });
+  // --bun: without it, bunx runs a bin under the Node its `#!/usr/bin/env node` line finds first on PATH.
+  for (const b of bins) cliSmoke(`bunx --bun ${b}`, dir, (args) => run(bin("bun"), ["x", "--bun", b, ...args], { cwd: dir, stdoutOnly: true }));
 });
 
 step("Deno: the npm package (npm install, then npm: and bare specifiers)", () => {
@@ -320,12 +333,8 @@ step(
       "node:sqlite",
     );
     if (denoJson.exports["./cli"]) {
-      run(bin("deno"), [
-        "run",
-        "-A",
-        join(ws, "pkg", denoJson.exports["./cli"]),
-        "--help",
-      ], { cwd: join(ws, "app") });
+      const cli = join(ws, "pkg", denoJson.exports["./cli"]);
+      cliSmoke("deno ./cli", join(ws, "app"), (args) => run(bin("deno"), ["run", "-A", cli, ...args], { cwd: join(ws, "app"), stdoutOnly: true }));
     }
   },
 );

@@ -4,14 +4,7 @@
 // Rows: deno (node:sqlite), bun (bun:sqlite), node24 (node:sqlite, from
 // source), node20 (better-sqlite3, against the built package in dist/).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { node20Binary } from "./runtimes.mjs";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
-const tests = (dir, ext) => readdirSync(join(root, dir)).filter((f) => f.endsWith(`_test.${ext}`)).sort().map((f) => join(dir, f));
+import { bin, missing, ROOT as root, ROWS as ALL, runtime, testFiles } from "./runtimes.mjs";
 
 function build() {
   const r = spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
@@ -21,35 +14,28 @@ function build() {
   }
 }
 
+// How each row's test runner is read, and what it runs besides test/*_test.ts
+// (the runtimes, their runners' arguments and the files: scripts/runtimes.mjs).
 const ROWS = {
-  deno: () => ({
-    cmd: bin("deno"),
-    args: ["test", "-A", "--no-check", "--doc", "mod.ts", "src/", ...tests("test", "ts")],
+  // Deno also runs the JSDoc examples of mod.ts and src/.
+  deno: {
+    extra: ["--doc", "mod.ts", "src/"],
     parse: (out) => {
       const m = [...out.matchAll(/(ok|FAILED) \| (\d+) passed(?: \([^)]*\))? \| (\d+) failed/g)].at(-1);
       return m && { passed: +m[2], failed: +m[3] };
     },
-  }),
-  bun: () => ({
-    cmd: bin("bun"),
-    // Bun alone stops a test after 5 s by default; the multi-process tests
-    // take longer on a loaded machine. Node and Deno set no limit.
-    args: ["test", "--timeout", "600000", ...tests("test", "ts").map((f) => `./${f}`)],
+  },
+  // Bun alone stops a test after 5 s by default (the table gives it 600 s):
+  // the multi-process tests take longer on a loaded machine.
+  bun: {
+    extra: [],
     parse: (out) => {
       const p = out.match(/^\s*(\d+) pass$/m), f = out.match(/^\s*(\d+) fail$/m);
       return p && { passed: +p[1], failed: f ? +f[1] : 0 };
     },
-  }),
-  node24: () => ({
-    cmd: bin("node"),
-    args: ["--test", "--test-reporter=spec", "--no-warnings=ExperimentalWarning", ...tests("test", "ts")],
-    parse: parseNode,
-  }),
-  node20: () => {
-    const node20 = node20Binary();
-    if (!node20) return { missing: "no Node 20 binary found outside node_modules (set DISKCACHE_NODE20)" };
-    return { cmd: node20, args: ["--test", "--test-reporter=spec", ...tests("dist/test", "js")], parse: parseNode };
   },
+  node24: { extra: ["--test-reporter=spec"], parse: parseNode },
+  node20: { extra: ["--test-reporter=spec"], parse: parseNode },
 };
 
 function parseNode(out) {
@@ -57,24 +43,27 @@ function parseNode(out) {
   return p && { passed: +p[1], failed: f ? +f[1] : 0 };
 }
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ROWS);
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
+for (const name of wanted) {
+  if (!ROWS[name]) {
+    console.error(`unknown row "${name}"; rows are ${ALL.join(", ")}`);
+    process.exit(2);
+  }
+}
 build();
 let passed = 0, failed = 0;
 const summary = [];
 for (const name of wanted) {
-  const row = ROWS[name]?.();
-  if (!row) {
-    console.error(`unknown row "${name}"; rows are ${Object.keys(ROWS).join(", ")}`);
-    process.exit(2);
-  }
-  if (row.missing) {
-    summary.push(`${name}: not run (${row.missing})`);
+  const rt = runtime(name), row = ROWS[name];
+  if (!rt) {
+    summary.push(`${name}: not run (${missing(name)})`);
     failed++;
     continue;
   }
-  console.log(`\n=== ${name}: ${row.cmd} ${row.args.join(" ")}`);
+  const args = [...rt.test, ...row.extra, ...testFiles(name)];
+  console.log(`\n=== ${name}: ${rt.binary} ${args.join(" ")}`);
   const started = Date.now();
-  const r = spawnSync(row.cmd, row.args, {
+  const r = spawnSync(rt.binary, args, {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 256 * 2 ** 20,

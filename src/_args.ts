@@ -75,3 +75,20 @@ export function checkInteger(value: unknown, name: string, op: string): number |
   if (typeof value === "bigint" || (typeof value === "number" && Number.isSafeInteger(value))) return value;
   throw new TypeError(`Cannot ${op}: "${name}" must be a safe integer or a bigint: received ${describe(value)}`);
 }
+
+/** The `limit` of a removal's options (Infinity when absent). */
+export function checkRemove(options: unknown, op: string): number {
+  if (options === undefined) return Infinity;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${op}: options must be an object: received ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== "limit") throw new TypeError(`Cannot ${op}: unknown option ${JSON.stringify(name)}; expected "limit"`);
+  }
+  const limit = (options as { limit?: unknown }).limit;
+  if (limit === undefined) return Infinity;
+  if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`Cannot ${op}: "limit" must be a non-negative safe integer (omit it for no limit): received ${describe(limit)}`);
+  }
+  return limit;
+}

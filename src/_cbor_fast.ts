@@ -143,6 +143,7 @@ function writeString(s: string): void {
   pos = p;
 }
 
+// deno-lint-ignore no-control-regex -- every ASCII code unit, the control characters included, is what the fast path takes
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**

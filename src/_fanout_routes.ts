@@ -81,6 +81,9 @@ export const ROUTES = {
   pull: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   peek: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   peekItem: { to: "none", why: "insertion order is per shard: use FanoutCache.index(name) or cache(name)" },
+  inspect: { to: "none", why: "not offered yet: use FanoutCache.cache(name) for a sub-cache that has it, or open a shard (000, 001...) as a DiskCache" },
+  inspectAll: { to: "none", why: "not offered yet: use FanoutCache.cache(name) for a sub-cache that has it, or open a shard (000, 001...) as a DiskCache" },
+  vacuum: { to: "none", why: "not offered yet: use FanoutCache.cache(name) for a sub-cache that has it, or vacuum each shard (000, 001...) as a DiskCache" },
 } as const satisfies { readonly [K in DiskCacheMethod]: Route };
 
 /** The methods routed one way. */

@@ -24,8 +24,17 @@ interface Row extends ValueRow {
   key_big: number;
 }
 
-function* rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
-  const columns = withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS;
+function rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
+  return walk<Row>(engine, withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS, options);
+}
+
+/** Live rows with `columns` (which must include `KEY_COLUMNS`), paged in `options`' order. */
+export function* walk<R extends { rowid: number; raw: number; key: SqliteValue; key_big: number }>(
+  engine: Engine,
+  columns: string,
+  options: IterateOptions,
+): Generator<R> {
+  type Row = R;
   const { first, next: sql } = pageSql(columns, options.order, options.reverse);
   let last: Row | undefined;
   for (;;) {

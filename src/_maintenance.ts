@@ -2,8 +2,10 @@
  * Operations over many items: expire, evict by tag, cull to the size limit,
  * clear, and the tag index. Each works in batches of at most 100 rows, one
  * transaction per batch, so other processes keep writing in between; each
- * returns how many items it removed. A `Timeout` midway carries the count
- * removed so far as `removed`.
+ * returns how many items it removed. A `limit` stops each after that many
+ * items, so a caller (the command-line tool) can run one in slices and stop
+ * between them. A `Timeout` midway carries the count removed so far as
+ * `removed`.
  *
  * @module
  */
@@ -15,49 +17,54 @@ import { cullSql, SQL } from "./_sql.ts";
 
 const BATCH = 100n;
 
-/** Runs batches until one removes nothing; returns the total. */
-function batches(engine: Engine, op: string, batch: () => number): number {
+/**
+ * Runs batches of at most `min(100, what is left of limit)` rows until one
+ * removes nothing or `limit` items are gone; returns the total.
+ */
+function batches(engine: Engine, op: string, limit: number, batch: (size: bigint) => number): number {
   let total = 0;
-  for (;;) {
+  while (total < limit) {
+    const size = limit - total < Number(BATCH) ? BigInt(limit - total) : BATCH;
     let n: number;
     try {
-      n = engine.removeWrite(op, batch);
+      n = engine.removeWrite(op, () => batch(size));
     } catch (error) {
       if (error instanceof Timeout) error.removed = total;
       throw error;
     }
     total += n;
-    if (n === 0) return total;
+    if (n === 0) break;
   }
+  return total;
 }
 
-/** Removes items whose expiry is before `now` (epoch ms). */
-export function expire(engine: Engine, now: number): number {
+/** Removes items whose expiry is before `now` (epoch ms), at most `limit`. */
+export function expire(engine: Engine, now: number, limit = Infinity): number {
   const seconds = now / 1000;
-  return batches(engine, "expire", () => removeRows(engine, engine.prepare(SQL.expired).all(seconds, BATCH) as Victim[]));
+  return batches(engine, "expire", limit, (size) => removeRows(engine, engine.prepare(SQL.expired).all(seconds, size) as Victim[]));
 }
 
-/** Removes every item with `tag`. */
-export function evict(engine: Engine, tag: SqliteValue): number {
-  return batches(engine, "evict", () => removeRows(engine, engine.prepare(SQL.evictTag).all(tag, BATCH) as Victim[]));
+/** Removes every item with `tag`, at most `limit`. */
+export function evict(engine: Engine, tag: SqliteValue, limit = Infinity): number {
+  return batches(engine, "evict", limit, (size) => removeRows(engine, engine.prepare(SQL.evictTag).all(tag, size) as Victim[]));
 }
 
-/** Removes every item. */
-export function clear(engine: Engine): number {
-  return batches(engine, "clear", () => removeRows(engine, engine.prepare(SQL.clearAll).all(BATCH) as Victim[]));
+/** Removes every item, at most `limit`. */
+export function clear(engine: Engine, limit = Infinity): number {
+  return batches(engine, "clear", limit, (size) => removeRows(engine, engine.prepare(SQL.clearAll).all(size) as Victim[]));
 }
 
 /**
  * Removes expired items, then items in policy order (10 per transaction)
- * while `volume()` is over `sizeLimit`.
+ * while `volume()` is over `sizeLimit`; at most `limit` in all.
  */
-export function cull(engine: Engine): number {
-  let total = expire(engine, engine.clock());
+export function cull(engine: Engine, limit = Infinity): number {
+  let total = expire(engine, engine.clock(), limit);
   const order = engine.policy.order;
-  if (order === null) return total;
+  if (order === null || total >= limit) return total;
   const select = cullSql(order);
   try {
-    total += batches(engine, "cull", () => {
+    total += batches(engine, "cull", limit - total, (size) => {
       let excess = volume(engine) - engine.settings.sizeLimit;
       if (excess <= 0) return 0;
       // Up to ten victims in policy order (as python-diskcache), but only as
@@ -65,7 +72,7 @@ export function cull(engine: Engine): number {
       // it. (Inline rows free pages SQLite keeps, so they count for nothing.)
       const rows = engine.prepare(select).all() as (Victim & { size: number })[];
       let k = 0;
-      while (k < rows.length && excess > 0) excess -= Number(rows[k++]!.size);
+      while (k < rows.length && k < size && excess > 0) excess -= Number(rows[k++]!.size);
       const n = removeRows(engine, rows.slice(0, k));
       countEvictions(engine, n);
       return n;

@@ -14,18 +14,47 @@ import * as iterate from "./_iterate.ts";
 import * as queue from "./_queue.ts";
 import * as streams from "./_streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
-import { checkInteger, checkIterable, checkIterate, checkQueue, checkTtl, checkWriteOptions } from "./_args.ts";
+import { checkInteger, checkIterable, checkIterate, checkQueue, checkRemove, checkTtl, checkWriteOptions } from "./_args.ts";
+import * as inspection from "./_inspect.ts";
 import { check } from "./_check.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
 import { MISSING, tagValue } from "./_values.ts";
 import { storedKey } from "./_stored_key.ts";
 import { commitCounter, memorySettings, MemoryTier } from "./_memory.ts";
-import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, MemoryOptions, MemoryStats, PullOptions, PushOptions, SetOptions, Tag } from "./types.ts";
+import type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  ItemInfo,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  RemoveOptions,
+  SetOptions,
+  Tag,
+} from "./types.ts";
 
 // The public types live in types.ts; re-exported here, where they were
 // first exported from, so imports of this module keep working.
-export type { CacheStats, CheckWarning, Entry, IterateOptions, Key, MemoryOptions, MemoryStats, PullOptions, PushOptions, SetOptions, Tag };
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  ItemInfo,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  RemoveOptions,
+  SetOptions,
+  Tag,
+};
 
 /**
  * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.
@@ -755,6 +784,7 @@ export class DiskCache {
    * in batches of 100, one transaction each.
    *
    * @param now The instant to compare with.
+   * @param options `limit`: remove at most this many (see {@linkcode RemoveOptions}).
    * @returns How many items were removed.
    * @throws {Timeout} With the count so far as `removed`.
    *
@@ -769,11 +799,11 @@ export class DiskCache {
    * assert.equal(cache.expire(), 1);
    * ```
    */
-  expire(now?: number): number {
+  expire(now?: number, options?: RemoveOptions): number {
     if (now !== undefined && (typeof now !== "number" || !Number.isFinite(now))) {
       throw new TypeError(`Cannot expire: "now" must be a finite number of epoch milliseconds: received ${describe(now)}`);
     }
-    return maintenance.expire(this.#engine, now ?? this.#engine.clock());
+    return maintenance.expire(this.#engine, now ?? this.#engine.clock(), checkRemove(options, "expire"));
   }
 
   /**
@@ -781,6 +811,7 @@ export class DiskCache {
    * tag index (`tagIndex` option or {@linkcode DiskCache.createTagIndex}).
    *
    * @param tag The tag.
+   * @param options `limit`: remove at most this many.
    * @returns How many items were removed.
    *
    * @example Evict by tag
@@ -795,10 +826,10 @@ export class DiskCache {
    * assert.equal(cache.length, 1);
    * ```
    */
-  evict(tag: Tag): number {
+  evict(tag: Tag, options?: RemoveOptions): number {
     const t = tagValue(tag);
     if (t === null) throw new TypeError(`Cannot evict: "tag" must be a string, number, bigint or Uint8Array: received ${describe(tag)}`);
-    return maintenance.evict(this.#engine, t);
+    return maintenance.evict(this.#engine, t, checkRemove(options, "evict"));
   }
 
   /**
@@ -807,6 +838,7 @@ export class DiskCache {
    * more than that takes: each value file's size counts as it goes. (Each
    * write only culls `cullLimit` items.)
    *
+   * @param options `limit`: remove at most this many.
    * @returns How many items were removed.
    *
    * @example Cull to the limit
@@ -820,13 +852,14 @@ export class DiskCache {
    * assert.ok(cache.volume() <= 200_000);
    * ```
    */
-  cull(): number {
-    return maintenance.cull(this.#engine);
+  cull(options?: RemoveOptions): number {
+    return maintenance.cull(this.#engine, checkRemove(options, "cull"));
   }
 
   /**
    * Removes every item, in batches of 100.
    *
+   * @param options `limit`: remove at most this many.
    * @returns How many items were removed.
    *
    * @example Clear the cache
@@ -839,8 +872,8 @@ export class DiskCache {
    * assert.equal(cache.length, 0);
    * ```
    */
-  clear(): number {
-    return maintenance.clear(this.#engine);
+  clear(options?: RemoveOptions): number {
+    return maintenance.clear(this.#engine, checkRemove(options, "clear"));
   }
 
   /**
@@ -1224,5 +1257,76 @@ export class DiskCache {
   /** Same as {@linkcode DiskCache.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * What the row of a live item says: size, inline or file, expiry, tag,
+   * how its key and value are stored. The value is not read: no hit is
+   * counted and the eviction policy sees no access.
+   *
+   * @param key The key.
+   * @returns The item's {@linkcode ItemInfo}, or `undefined` when there is no live item.
+   *
+   * @example Inspect an item
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", "hello", { ttl: 60_000, tag: "t" });
+   * const info = cache.inspect("a")!;
+   * assert.deepEqual([info.size, info.storage, info.tag], [5, "inline", "t"]);
+   * assert.ok(info.expireTime! > Date.now());
+   * assert.equal(cache.inspect("missing"), undefined);
+   * ```
+   */
+  inspect(key: Key): ItemInfo | undefined {
+    return inspection.inspect(this.#engine, storedKey(key));
+  }
+
+  /**
+   * {@linkcode DiskCache.inspect} for every live item, paged like
+   * {@linkcode DiskCache.keys} (100 rows per query), without reading values.
+   *
+   * @param options `order` (`"insertion"` or `"key"`), `reverse`.
+   * @returns An iterator of {@linkcode ItemInfo}.
+   *
+   * @example Sum the sizes of the items
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * cache.set("a", "xy");
+   * cache.set("b", new Uint8Array(3));
+   * let bytes = 0;
+   * for (const info of cache.inspectAll()) bytes += info.size;
+   * assert.equal(bytes, 5);
+   * ```
+   */
+  inspectAll(options: IterateOptions = {}): IterableIterator<ItemInfo> {
+    return inspection.inspectAll(this.#engine, checkIterate(options));
+  }
+
+  /**
+   * Gives the database file's free pages back to the file system (SQLite's
+   * `VACUUM`, then a checkpoint that truncates the write-ahead log). Removing
+   * items leaves their pages free for reuse, not returned; run this after a
+   * large `clear()` or `evict()`. It rewrites the whole database and holds
+   * the write lock meanwhile.
+   *
+   * @returns How many bytes the database shrank.
+   * @throws {DiskCacheError} On a read-only cache, inside `transact()`, or when the lock stays taken past `timeout`.
+   *
+   * @example Shrink the database after clearing it
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
+   * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
+   * cache.clear();
+   * assert.ok(cache.vacuum() > 0);
+   * ```
+   */
+  vacuum(): number {
+    return inspection.vacuum(this.#engine);
   }
 }

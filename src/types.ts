@@ -395,3 +395,70 @@ export interface RecipeOptions {
   /** Tag stored with the key. */
   tag?: Tag;
 }
+
+/**
+ * Options of the removals over many items (`expire`, `evict`, `cull`,
+ * `clear`): `limit` makes one call remove at most that many items, so a long
+ * removal can run in slices, report progress and stop between them.
+ *
+ * @example Clear a large cache in slices of 1,000
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type RemoveOptions } from "../mod.ts";
+ * using cache = new DiskCache();
+ * cache.setMany(Array.from({ length: 2_500 }, (_, i) => [i, i] as const));
+ * const slice: RemoveOptions = { limit: 1_000 };
+ * const removed: number[] = [];
+ * for (let n; (n = cache.clear(slice)) > 0;) removed.push(n);
+ * assert.deepEqual(removed, [1_000, 1_000, 500]);
+ * ```
+ */
+export interface RemoveOptions {
+  /**
+   * Most items this call removes (a non-negative safe integer); call again
+   * for more: each call returns how many it removed, 0 when none is left.
+   *
+   * @default {Infinity}
+   */
+  limit?: number;
+}
+
+/**
+ * What {@linkcode DiskCache.inspect} and {@linkcode DiskCache.inspectAll}
+ * tell about one item, read from its row without reading its value (no hit
+ * is counted, no access time changes).
+ *
+ * @example Look at an item without reading it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DiskCache, type ItemInfo } from "../mod.ts";
+ * using cache = new DiskCache(undefined, { minFileSize: 1024 });
+ * cache.set("page", "x".repeat(5_000), { tag: "html" });
+ * const info: ItemInfo = cache.inspect("page")!;
+ * assert.deepEqual([info.storage, info.size, info.tag, info.mode], ["file", 5_000, "html", "text"]);
+ * ```
+ */
+export interface ItemInfo {
+  /** The key, as `keys()` yields it (a `ForeignKey` for a key this library cannot decode, such as a Python pickle). */
+  key: unknown;
+  /** `true` when the key is stored natively (string, number, bigint, bytes), `false` when encoded (structured keys, Python pickles). */
+  rawKey: boolean;
+  /** Bytes of the stored value: its file's size, or the inline column's length (8 for a number). */
+  size: number;
+  /** Where the value lives: in the database row, or in its own file. */
+  storage: "inline" | "file";
+  /** The value file, relative to the cache directory, or `null` when inline. */
+  filename: string | null;
+  /** How the value is stored: python-diskcache's modes, plus this library's CBOR. */
+  mode: "raw" | "binary" | "text" | "pickle" | "cbor" | "unknown";
+  /** When the item was stored, in epoch milliseconds. */
+  storeTime: number;
+  /** When the item expires, in epoch milliseconds, or `null` for never. */
+  expireTime: number | null;
+  /** When the item was last read (as the eviction policy records it), in epoch milliseconds. */
+  accessTime: number;
+  /** Reads counted (least-frequently-used policy only). */
+  accessCount: number;
+  /** The item's tag, or `null`. */
+  tag: Tag | null;
+}

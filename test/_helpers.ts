@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SqliteDatabase } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
@@ -46,15 +46,19 @@ export const repoRoot: string = (() => {
 /** Which test row runs us (set by scripts/test.mjs). */
 export const row: string = globalThis.process?.env?.DISKCACHE_TEST_ROW ?? "unknown";
 
+/** The part of the runtime table (scripts/runtimes.mjs) the tests use. */
+interface RuntimeTable {
+  ROWS: string[];
+  runtime(row: string): { binary: string; run: string[] } | undefined;
+  fileFor(row: string, file: string): string;
+}
+// Loaded by path from the repository root: the Node 20 row runs the built copy
+// of this file from dist/test/, where a relative import would not find it.
+const table: RuntimeTable = await import(pathToFileURL(join(repoRoot, "scripts", "runtimes.mjs")).href);
+
 /** The machine's Node 20 binary (outside node_modules), or `undefined`. */
 export function node20(): string | undefined {
-  const fromEnv = process.env.DISKCACHE_NODE20;
-  for (const c of [fromEnv, "/usr/bin/node", "/usr/local/bin/node"]) {
-    if (!c || !existsSync(c)) continue;
-    const r = spawnSync(c, ["--version"], { encoding: "utf8" });
-    if (r.stdout?.startsWith("v20.")) return c;
-  }
-  return undefined;
+  return table.runtime("node20")?.binary;
 }
 
 /** A command that runs a fixture script under one runtime. */
@@ -69,16 +73,11 @@ export interface Runner {
  * source) and Node 20 (the built copy in dist/, when it exists).
  */
 export function runners(fixture: string): Runner[] {
-  const bin = (n: string) => join(repoRoot, "node_modules", ".bin", n);
-  const src = join(repoRoot, "test", "fixtures", `${fixture}.ts`);
-  const out: Runner[] = [
-    { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), src] },
-    { name: "bun", cmd: bin("bun"), args: [src] },
-    { name: "node24", cmd: bin("node"), args: ["--no-warnings", src] },
-  ];
-  const built = join(repoRoot, "dist", "test", "fixtures", `${fixture}.js`);
-  const n20 = node20();
-  if (n20 && existsSync(built)) out.push({ name: "node20", cmd: n20, args: [built] });
+  const out: Runner[] = [];
+  for (const name of table.ROWS) {
+    const rt = table.runtime(name), file = table.fileFor(name, `test/fixtures/${fixture}.ts`);
+    if (rt && existsSync(file)) out.push({ name, cmd: rt.binary, args: [...rt.run, file] });
+  }
   return out;
 }
 

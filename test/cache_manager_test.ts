@@ -12,6 +12,7 @@ test("cache-manager: createCache over KeyvDiskCache, with wrap()", async () => {
   using dir = tempDir();
   const cache = createCache({ stores: [new Keyv({ store: new KeyvDiskCache(dir.path) })] });
   let calls = 0;
+  // deno-lint-ignore require-await -- wrap() is given an async producer, as callers write it
   const load = () => cache.wrap("user:1", async () => (calls++, { id: 1 }), 60_000);
   assert.deepEqual(await load(), { id: 1 });
   assert.deepEqual(await load(), { id: 1 });
@@ -38,6 +39,7 @@ test("cache-manager two tiers, this cache in front of Redis: reads fall through 
     assert.equal(await local.get("only-remote"), undefined);
     assert.equal(await cache.get("only-remote"), "from redis", "a local miss falls through to Redis");
     let calls = 0;
+    // deno-lint-ignore require-await -- wrap() is given an async producer, as callers write it
     assert.equal(await cache.wrap("only-remote", async () => (calls++, "recomputed"), 60_000), "from redis");
     assert.equal(calls, 0);
     assert.equal(await local.get("only-remote"), "from redis", "wrap() filled the local tier");

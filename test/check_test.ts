@@ -6,10 +6,6 @@ import { DiskCache, DiskCacheError } from "../mod.ts";
 import { spawnSync } from "node:child_process";
 import { python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
-function valueFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
-}
-
 test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
   using cache = tempCache({ minFileSize: 10 });
   for (let i = 0; i < 20; i++) cache.set(i, `value number ${i} in a file`);

@@ -481,7 +481,7 @@ test("DiskCache LRU: 1,000 pending hits are written at once when the lock is fre
 
 test("DiskCache drops pending LRU hits when another process switches the policy, instead of adding times as LFU counts", () => {
   using dir = tempDir();
-  let now = 1_700_000_000_000;
+  const now = 1_700_000_000_000;
   using a = new DiskCache(dir.path, { clock: () => now, evictionPolicy: "least-recently-used" });
   a.set("k", 1);
   assert.equal(a.get("k"), 1); // a pending access time, not yet written

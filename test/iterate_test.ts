@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tempCache } from "./_helpers.ts";
-import { DiskCache } from "../mod.ts";
 
 test("DiskCache.keys() walks live keys in insertion order, reversed, and in key order, across pages", () => {
   let now = 0;

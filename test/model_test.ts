@@ -21,7 +21,6 @@ const RUNS = Number(globalThis.process?.env?.DISKCACHE_MODEL_RUNS ?? 25);
 // Replays a failure: fast-check prints the seed of a failing run (CI's included).
 const SEED = globalThis.process?.env?.DISKCACHE_MODEL_SEED;
 const seeded = SEED === undefined ? {} : { seed: Number(SEED) };
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const MIN_FILE = 64;
 
 // ---------------------------------------------------------------- keys

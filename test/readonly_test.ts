@@ -54,7 +54,7 @@ function counts(s: { hits: number; misses: number; evictions: number }) {
   return { hits: s.hits, misses: s.misses, evictions: s.evictions };
 }
 
-test("DiskCache with readonly serves reads and refuses every write", async () => {
+test("DiskCache with readonly serves reads and refuses every write", () => {
   using dir = tempDir();
   fill(dir.path);
   exercise(dir.path);
@@ -64,7 +64,7 @@ test("DiskCache with readonly serves reads and refuses every write", async () =>
   assert.throws(() => new DiskCache(join(dir.path, "empty"), { readonly: true }), /does not exist/);
 });
 
-test("DiskCache with readonly works on a read-only mount", async (t) => {
+test("DiskCache with readonly works on a read-only mount", (t) => {
   using dir = tempDir();
   const src = join(dir.path, "src"), ro = join(dir.path, "ro");
   mkdirSync(src);

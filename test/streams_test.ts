@@ -235,7 +235,7 @@ test("DiskCache.setStream() passes on a file-system error creating the value fil
   assert.equal(valueFiles(cache.directory), 0);
 });
 
-test("DiskCache.getStream() refuses a structured value kept in a file, and misses on a value file of the wrong size", async () => {
+test("DiskCache.getStream() refuses a structured value kept in a file, and misses on a value file of the wrong size", () => {
   using cache = tempCache({ minFileSize: 100 });
   cache.set("obj", { list: Array.from({ length: 200 }, (_, i) => i) });
   assert.equal(valueFiles(cache.directory), 1, "the structured value lives in a file");

@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
 import { rawOpen, tempCache } from "./_helpers.ts";
 
 function valueFiles(dir: string): number {

@@ -1,19 +1,27 @@
 // The adapters section of bench/RESULTS.md: bench/adapters_bench.ts on Node 24.
+// Section contract: bench/_harness.mjs.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Runs the adapter benchmark: `{ markdown, data }` (markdown says why when it could not run). */
-export async function adapters({ root, quick, bin, fmt }) {
+export const name = "adapters";
+export const title = "Keyv, cache-manager and unstorage adapters against their usual alternative";
+
+/**
+ * Runs the adapter benchmark: `{ markdown, data }` (markdown says why when it could not run).
+ * @param {import("../_harness.mjs").SectionContext} ctx
+ */
+export function run({ root, quick, command, fmt, log }) {
   const ops = quick ? 5000 : 30000;
   const dir = mkdtempSync(join(tmpdir(), "diskcache-bench-adapters-"));
   let out;
   try {
-    console.log("running adapters_bench.ts...");
-    const r = spawnSync(bin("node"), ["--no-warnings", join(root, "bench", "adapters_bench.ts"), dir, String(ops)], { cwd: root, encoding: "utf8" });
+    log("running adapters_bench.ts...");
+    const { cmd, args } = command("node24", "bench/adapters_bench.ts", [dir, String(ops)]);
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
     if (r.status !== 0) {
-      console.log(`adapters_bench.ts failed:\n${r.stderr}`);
+      log(`adapters_bench.ts failed:\n${r.stderr}`);
       return { markdown: `## Adapters\n\nSkipped: bench/adapters_bench.ts failed (${r.stderr.trim().split("\n").at(-1)}).\n`, data: undefined };
     }
     out = JSON.parse(r.stdout.trim().split("\n").at(-1));

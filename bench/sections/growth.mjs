@@ -1,10 +1,13 @@
 // Workload 2, growth: runs bench/growth_bench.ts per cache size (fill, time
 // and RSS phases in separate processes) and renders the section.
-//   const { markdown, data } = await growth({ root, quick, bin, n20, fmt });
+// Section contract: bench/_harness.mjs.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+export const name = "growth";
+export const title = "workload 2: get/set as the cache grows to 1,000,000 keys and 2 GiB of files";
 
 const TARGET = { get: 1.3, set: 1.5 };
 
@@ -30,22 +33,17 @@ function plan(quick) {
 }
 
 /**
- * @param {{ root: string, quick: boolean, bin: (name: string) => string, n20?: string, fmt: (us: number) => string }} ctx
+ * @param {import("../_harness.mjs").SectionContext} ctx
  * @returns {Promise<{ markdown: string, data: object }>}
  */
-export async function growth({ root, quick, bin, fmt }) {
+export function run({ root, quick, command, fmt }) {
   const started = Date.now();
   const p = plan(quick);
-  const file = join(root, "bench", "growth_bench.ts");
-  const cmds = {
-    node24: [bin("node"), ["--no-warnings", file]],
-    bun: [bin("bun"), [file]],
-  };
   const phaseSeconds = {};
-  const run = (runtime, args) => {
-    const [cmd, pre] = cmds[runtime];
+  const runPhase = (runtime, args) => {
+    const c = command(runtime, "bench/growth_bench.ts", args);
     const t = Date.now();
-    const r = spawnSync(cmd, [...pre, ...args], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+    const r = spawnSync(c.cmd, c.args, { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
     const phase = `${args[0]} ${args.includes("--who") ? args[args.indexOf("--who") + 1] + " " : ""}${runtime} ${args[args.indexOf("--keys") + 1]}`;
     phaseSeconds[phase] = (Date.now() - t) / 1000;
     if (r.status !== 0) {
@@ -75,7 +73,7 @@ export async function growth({ root, quick, bin, fmt }) {
     const entry = { label, keys: size.keys, fileKiB: size.fileKiB, time: {}, rss: {} };
     try {
       console.log(`running growth ${label}: fill...`);
-      entry.fill = run("node24", ["fill", "--dir", dir, ...base]);
+      entry.fill = runPhase("node24", ["fill", "--dir", dir, ...base]);
       if (!entry.fill) {
         notes.push(`${label}: the fill failed (see the log)`);
         continue;
@@ -83,11 +81,11 @@ export async function growth({ root, quick, bin, fmt }) {
       const ops = (o) => ["--gets", String(o.gets), "--sets", String(o.sets)];
       for (const rt of p.runtimes) {
         console.log(`running growth ${label}: time on ${rt}...`);
-        entry.time[rt] = run(rt, ["time", "--dir", dir, ...base, ...ops(size.ops), "--rounds", String(size.ops.rounds)]);
+        entry.time[rt] = runPhase(rt, ["time", "--dir", dir, ...base, ...ops(size.ops), "--rounds", String(size.ops.rounds)]);
       }
       for (const who of ["cache", "raw"]) {
         console.log(`running growth ${label}: peak RSS of ${who} on node24...`);
-        entry.rss[who] = run("node24", ["rss", "--dir", dir, ...base, ...ops(size.ops.rss), "--who", who]);
+        entry.rss[who] = runPhase("node24", ["rss", "--dir", dir, ...base, ...ops(size.ops.rss), "--who", who]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,14 +4,20 @@
 // interceptor, Node 24), and cachedFetch on Deno, Bun and Node 24. Each cache
 // runs twice in its own processes on the same directory: a first process,
 // then a restart (persistent stores keep their hits, memory does not).
-//   const { markdown, data } = await http({ root, quick, bin });
-// Also runnable alone: node bench/sections/http.mjs [--quick]
+// Section contract: bench/_harness.mjs (npm run bench -- --section http [--quick]).
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+export const name = "http";
+export const title = "HTTP caching: undici's stores, DiskCacheStore and cachedFetch, with a restart";
+
+/** @param {import("../_harness.mjs").SectionContext} ctx */
+export function run(ctx) {
+  return http(ctx);
+}
 
 function plan(quick) {
   return quick ? { urls: 200, requests: 1000, maxMiB: 1 } : { urls: 1000, requests: 4000, maxMiB: 10 };
@@ -135,14 +141,4 @@ body 20 times from the cache (streamed bodies keep it flat; buffered ones cost t
 
 ${lines.join("\n")}
 `;
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = resolve(fileURLToPath(import.meta.url), "..", "..", "..");
-  const { markdown } = await http({
-    root,
-    quick: process.argv.includes("--quick"),
-    bin: (n) => join(root, "node_modules", ".bin", n),
-  });
-  console.log(markdown);
 }

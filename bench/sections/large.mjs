@@ -1,10 +1,12 @@
 // Workload 3, large values: runs bench/stream_bench.ts once per value size
 // (its own process, so each size has its own peak RSS) and renders the section.
-//   const { markdown, data } = await large({ root, quick, bin, n20, fmt });
+// Section contract: bench/_harness.mjs.
 import { spawnSync } from "node:child_process";
 import { statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+
+export const name = "large";
+export const title = "workload 3: large values (1 MiB to 1 GiB) against cp";
 
 const TARGET = 0.5;
 
@@ -13,10 +15,10 @@ function plan(quick) {
 }
 
 /**
- * @param {{ root: string, quick: boolean, bin: (name: string) => string, n20?: string, fmt: (us: number) => string }} ctx
+ * @param {import("../_harness.mjs").SectionContext} ctx
  * @returns {Promise<{ markdown: string, data: object }>}
  */
-export async function large({ root, quick, bin }) {
+export function run({ root, quick, command, log }) {
   const started = Date.now();
   const data = { quick, sizes: [] };
   const notes = [];
@@ -27,13 +29,11 @@ export async function large({ root, quick, bin }) {
       notes.push(`${mib} MiB: skipped, only ${((bavail * bsize) / 2 ** 30).toFixed(1)} GiB free in ${tmpdir()}`);
       continue;
     }
-    console.log(`running large values: ${mib} MiB × ${reps}...`);
-    const r = spawnSync(bin("node"), ["--no-warnings", join(root, "bench", "stream_bench.ts"), "--mib", String(mib), "--reps", String(reps)], {
-      cwd: root,
-      encoding: "utf8",
-    });
+    log(`running large values: ${mib} MiB × ${reps}...`);
+    const { cmd, args } = command("node24", "bench/stream_bench.ts", ["--mib", String(mib), "--reps", String(reps)]);
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
     if (r.status !== 0) {
-      console.log(`stream_bench.ts --mib ${mib} failed:\n${r.stderr}`);
+      log(`stream_bench.ts --mib ${mib} failed:\n${r.stderr}`);
       notes.push(`${mib} MiB: failed (see the log)`);
       continue;
     }

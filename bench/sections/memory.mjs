@@ -2,35 +2,27 @@
 // and with another process writing constantly, and python-diskcache's
 // workload 1 (bench/workload1.ts) with and without the tier. Ratios are
 // taken within one process's run (memory_bench interleaves its cases), so
-// they compare like with like on a loaded machine.
+// they compare like with like on a loaded machine. Section contract:
+// bench/_harness.mjs.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { runProcs } from "./workload1.mjs";
 
-/**
- * @param {{ root: string, quick: boolean, bin: (name: string) => string, n20?: string, fmt: (us: number) => string }} options
- * @returns {Promise<{ markdown: string, charts: string[], results: object }>}
- */
-export async function memory({ root, quick, bin, n20, fmt }) {
-  if (n20 && !existsSync(join(root, "dist", "bench", "memory_bench.js"))) spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
-  const file = (name) => join(root, "bench", name);
-  const dist = (name) => join(root, "dist", "bench", name.replace(/\.ts$/, ".js"));
-  const on = {
-    deno: (name) => ({ cmd: bin("deno"), args: ["run", "-A", "--no-check", file(name)] }),
-    bun: (name) => ({ cmd: bin("bun"), args: [file(name)] }),
-    node24: (name) => ({ cmd: bin("node"), args: ["--no-warnings", file(name)] }),
-    node20: (name) => ({ cmd: n20, args: [dist(name)] }),
-  };
-  const runtimes = n20 ? ["deno", "bun", "node24", "node20"] : ["deno", "bun", "node24"];
+export const name = "memory";
+export const title = "the memory tier: hot gets against the raw SELECT, lmdb-js and lru-cache, another process writing, workload 1";
+
+/** @param {import("../_harness.mjs").SectionContext} ctx */
+export async function run({ root, quick, runtimes: available, command, fmt, log }) {
+  const runtimes = available.map((rt) => rt.row);
   const size = quick ? ["--ops", "5000", "--rounds", "7"] : ["--ops", "20000", "--rounds", "15"];
-  const writer = [bin("node"), "--no-warnings", file("_writer.ts")];
+  const writer = command("node24", "bench/_writer.ts");
   const problems = [];
   const micro = { alone: {}, writing: {} };
   for (const rt of runtimes) {
-    for (const [mode, extra] of [["alone", []], ["writing", ["--writer", ...writer]]]) {
-      const { cmd, args } = on[rt]("memory_bench.ts");
-      const r = spawnSync(cmd, [...args, ...size, ...extra], { cwd: root, encoding: "utf8", timeout: 600_000 });
+    for (const [mode, extra] of [["alone", []], ["writing", writer ? ["--writer", writer.cmd, ...writer.args] : undefined]]) {
+      if (extra === undefined) continue;
+      const c = command(rt, "bench/memory_bench.ts", [...size, ...extra]);
+      log(`memory_bench on ${rt} (${mode})...`);
+      const r = spawnSync(c.cmd, c.args, { cwd: root, encoding: "utf8", timeout: 600_000 });
       const line = r.stdout?.trim().split("\n").at(-1);
       try {
         micro[mode][rt] = JSON.parse(line);
@@ -44,14 +36,14 @@ export async function memory({ root, quick, bin, n20, fmt }) {
   for (const rt of runtimes) {
     for (const variant of [undefined, "memory", "memory1"]) {
       try {
-        const sys = { ...on[rt]("workload1.ts"), variant };
+        const sys = { ...command(rt, "bench/workload1.ts"), variant };
         (w1[rt] ??= {})[variant ?? "none"] = await runProcs(sys, 1, ops, root, {});
       } catch (error) {
         problems.push(`workload 1 on ${rt} (${variant ?? "no tier"}) failed: ${error.message}`);
       }
     }
   }
-  if (!n20) problems.push("node20: no Node 20 binary found (set DISKCACHE_NODE20)");
+  if (!runtimes.includes("node20")) problems.push("node20: no Node 20 binary found (set DISKCACHE_NODE20)");
 
   const ns = (x) => (x === undefined ? "n/a" : x >= 10_000 ? `${(x / 1000).toFixed(1)} µs` : `${Math.round(x)} ns`);
   const ratio = (a, b) => (a === undefined || b === undefined ? "n/a" : `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}x`);
@@ -107,5 +99,5 @@ Throughput in wall time (one run each, so it carries this machine's noise); the 
 |---|---|---|---|
 ${w1rows}
 ${problems.length ? `\nNot measured: ${problems.join("; ")}.\n` : ""}`;
-  return { markdown, charts: [], results: { micro, w1 } };
+  return { markdown, data: { micro, w1 } };
 }

@@ -3,13 +3,17 @@
 // itself, on each runtime's raw SQLite binding, and on other caches and stores
 // that JS users pick, with 1, 2 and 4 processes sharing one cache or server.
 // Each process prints its raw latency samples; they are merged here.
+// Section contract: bench/_harness.mjs.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { latencyChart } from "../charts.mjs";
 import { setup } from "../setup.mjs";
+
+export const name = "workload1";
+export const title = "workload 1: python-diskcache's core benchmark, 1, 2 and 4 processes, against Python and JS caches";
 
 const OPS = ["get", "set", "delete"];
 
@@ -164,10 +168,10 @@ export async function runProcs(sys, n, ops, root, servers) {
 }
 
 /**
- * @param {{ root: string, quick: boolean, bin: (name: string) => string, n20?: string, fmt: (us: number) => string }} options
+ * @param {import("../_harness.mjs").SectionContext} ctx
  * @returns {Promise<{ markdown: string, charts: string[] }>}
  */
-export async function workload1({ root, quick, bin, n20, fmt }) {
+export async function run({ root, quick, bin, runtimes: available, command, fmt }) {
   const { problems: setupProblems } = setup({ root, bin });
   const problems = new Map(setupProblems);
   const ops = quick ? 5000 : 100_000;
@@ -178,19 +182,12 @@ export async function workload1({ root, quick, bin, n20, fmt }) {
   const counts = [1, 2, 4];
   const py = ["/usr/bin/python3", "python3"].find((c) => spawnSync(c, ["-c", "import diskcache"]).status === 0);
   if (!py && !problems.has("python3-diskcache")) problems.set("python3-diskcache", "no python3 with the diskcache module found");
-  if (n20 && !existsSync(join(root, "dist", "bench", "peers", "raw.js"))) spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
-
-  const w1 = join(root, "bench", "workload1.ts");
-  const peer = (name) => join(root, "bench", "peers", `${name}.ts`);
-  const dist = (file) => file.replace(join(root, "bench"), join(root, "dist", "bench")).replace(/\.ts$/, ".js");
-  const on = {
-    deno: (file) => ({ cmd: bin("deno"), args: ["run", "-A", "--no-check", file] }),
-    bun: (file) => ({ cmd: bin("bun"), args: [file] }),
-    node24: (file) => ({ cmd: bin("node"), args: ["--no-warnings", file] }),
-    node20: (file) => ({ cmd: n20, args: [dist(file)] }),
-  };
-  const runtimes = n20 ? ["deno", "bun", "node24", "node20"] : ["deno", "bun", "node24"];
-  if (!n20) problems.set("node20", "no Node 20 binary found (set DISKCACHE_NODE20)");
+  const w1 = "bench/workload1.ts";
+  const peer = (name) => `bench/peers/${name}.ts`;
+  // runtime rows from scripts/runtimes.mjs: on.deno(file) = { cmd, args }
+  const on = Object.fromEntries(["deno", "bun", "node24", "node20"].map((row) => [row, (file) => command(row, file)]));
+  const runtimes = available.map((rt) => rt.row);
+  if (!runtimes.includes("node20")) problems.set("node20", "no Node 20 binary found (set DISKCACHE_NODE20)");
   const ALL = counts, ONE = [1];
   const notes = {
     memcached:

@@ -113,7 +113,7 @@ const BODY_PREFIX = "undici-body:";
  * const now = Date.now();
  * const value = { statusCode: 200, statusMessage: "OK", headers: {}, cachedAt: now, staleAt: now + 60_000, deleteAt: now + 120_000 };
  * const writable = store.createWriteStream(key, value);
- * await new Promise((resolve) => writable.end("hello", resolve));
+ * await new Promise<void>((resolve) => writable.end("hello", () => resolve()));
  * assert.equal(Buffer.concat(store.get(key)!.body as Buffer[]).toString(), "hello");
  * ```
  */

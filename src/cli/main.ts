@@ -1,0 +1,391 @@
+/**
+ * The `diskcache` command-line tool: each command over one cache directory,
+ * writing through an injected {@linkcode CliIO} (the entry point `cli.ts`
+ * binds it to the process; tests bind it to strings), and returning the exit
+ * code. Read commands open the cache read-only, so they work on a read-only
+ * directory and never change what they look at (no access times, no hits).
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { DiskCache } from "../disk_cache.ts";
+import { DiskCacheError, type Timeout } from "../errors.ts";
+import type { Key, RemoveOptions, SetOptions } from "../types.ts";
+import { commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
+import { bytes, count, duration, table } from "./format.ts";
+import { fromHex, jsonSafe, KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey, toHex } from "./keys.ts";
+import { Progress } from "./progress.ts";
+
+/** The exit codes of the tool. */
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** No such item (`get`, `delete`, `touch`), or `check` found damage. */
+  notFound: 1,
+  /** A mistake on the command line. */
+  usage: 2,
+  /** The cache could not do it: no cache there, read-only, locked past the timeout, damaged, unreadable value. */
+  error: 3,
+  /** Stopped by Ctrl-C (SIGINT) between two steps; what was done is reported. */
+  interrupted: 130,
+} as const;
+
+/** How the tool meets the outside world. */
+export interface CliIO {
+  /** Writes to standard output (text, or a value's bytes). */
+  stdout(chunk: string | Uint8Array): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** All of standard input. */
+  readStdin(): Promise<Uint8Array>;
+  /** Whether standard output is a terminal. */
+  stdoutTTY: boolean;
+  /** Whether standard error is a terminal (progress is redrawn in place). */
+  stderrTTY: boolean;
+  /**
+   * Starts catching Ctrl-C (SIGINT) and returns the signal it aborts: a long
+   * removal asks for it and stops at its next step. Until asked, Ctrl-C
+   * ends the process as usual (a read changes nothing; a write is one
+   * transaction, which SQLite rolls back).
+   */
+  interruptible(): AbortSignal;
+  /** The clock, in epoch milliseconds. */
+  now(): number;
+  /** Lets pending events (a Ctrl-C) in, between two steps. */
+  pause(): Promise<void>;
+}
+
+/** What a command needs. */
+interface Run {
+  io: CliIO;
+  p: Parsed;
+  json: boolean;
+  cache: DiskCache;
+}
+
+/** Writes `value` as the command's JSON result, or `text` otherwise. */
+function result({ io, json }: Run, value: unknown, text: string): void {
+  io.stdout(json ? JSON.stringify(jsonSafe(value)) + "\n" : text);
+}
+
+/** The key argument, typed by its flag. */
+function keyArg(p: Parsed): Key {
+  const types = (Object.keys(KEY_FLAGS) as Exclude<KeyType, "str">[]).filter((t) => p.values[KEY_FLAGS[t]] === true);
+  if (types.length > 1) throw new UsageError(`${p.command}: give at most one of ${types.map((t) => `--${KEY_FLAGS[t]}`).join(", ")}`);
+  return parseKey(p.positionals[1]!, types[0] ?? "str") as Key;
+}
+
+function notFound(r: Run): number {
+  const shown = showKey(keyArg(r.p));
+  result(r, { found: false, key: shown.text, type: shown.type }, "");
+  if (!r.json) r.io.stderr(`diskcache ${r.p.command}: no live item with key ${JSON.stringify(shown.text)} (${shown.type})\n`);
+  return EXIT.notFound;
+}
+
+function valueType(value: unknown): string {
+  if (typeof value === "string") return "str";
+  if (value instanceof Uint8Array) return "bytes";
+  if (typeof value === "bigint" || Number.isInteger(value)) return "int";
+  return typeof value === "number" ? "float" : "json";
+}
+
+function ttlOption(p: Parsed): number | undefined {
+  return p.values.ttl === undefined ? undefined : Number(p.values.ttl);
+}
+
+function positiveInteger(text: string | boolean | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`Cannot use --${name}: expected a positive integer: received ${JSON.stringify(text)}`);
+  return n;
+}
+
+function stats(r: Run): number {
+  const { cache } = r;
+  const s = cache.stats();
+  const settings = cache.settings;
+  const out = {
+    directory: cache.directory,
+    driver: cache.driverName,
+    count: s.count,
+    volume: s.volume,
+    sizeLimit: s.sizeLimit,
+    hits: s.hits,
+    misses: s.misses,
+    evictions: s.evictions,
+    settings,
+  };
+  const counted = (n: number) => (settings.statistics ? count(n) : `${count(n)} (statistics off: not counted)`);
+  result(
+    r,
+    out,
+    table([
+      ["directory", out.directory],
+      ["count", count(s.count)],
+      ["volume", `${bytes(s.volume)} (${count(s.volume)} bytes)`],
+      ["size limit", `${bytes(s.sizeLimit)} (${Math.round((s.volume / s.sizeLimit) * 100)}% used)`],
+      ["hits", counted(s.hits)],
+      ["misses", counted(s.misses)],
+      ["evictions", count(s.evictions)],
+      ...Object.entries(settings).map(([k, v]): [string, string] => [`setting ${k}`, String(v)]),
+      ["driver", out.driver],
+    ]),
+  );
+  return EXIT.ok;
+}
+
+/** A key as `ls` writes it: control characters JSON-escaped, so one item is one line. */
+function keyText(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return /[\x00-\x1f\x7f]/.test(text) ? JSON.stringify(text) : text;
+}
+
+function ls(r: Run): number {
+  const { cache, io, p, json } = r;
+  const order = p.values.order ?? "insertion";
+  if (order !== "insertion" && order !== "key") throw new UsageError(`Cannot use --order: expected insertion or key: received ${JSON.stringify(order)}`);
+  const limit = positiveInteger(p.values.limit, "limit", Infinity);
+  const prefix = p.values.prefix as string | undefined, tag = p.values.tag as string | undefined;
+  const now = io.now();
+  let n = 0;
+  let out: string[] = [json ? "[" : `${"SIZE".padStart(10)}  ${"TTL".padStart(6)}  WHERE   TYPE     ${"TAG".padEnd(10)}  KEY`];
+  const flush = () => {
+    io.stdout(out.join("\n") + "\n");
+    out = [];
+  };
+  for (const info of cache.inspectAll({ order, reverse: p.values.reverse === true })) {
+    if (prefix !== undefined && !(typeof info.key === "string" && info.key.startsWith(prefix))) continue;
+    if (tag !== undefined && info.tag !== tag) continue;
+    if (n === limit) break;
+    const key = showKey(info.key);
+    const ttl = info.expireTime === null ? null : Math.max(0, info.expireTime - now);
+    const shownTag = info.tag instanceof Uint8Array ? toHex(info.tag) : info.tag === null ? "-" : String(info.tag);
+    out.push(
+      json
+        ? (n === 0 ? "" : ",") + JSON.stringify(jsonSafe({
+          key: key.text,
+          type: key.type,
+          size: info.size,
+          storage: info.storage,
+          ttl,
+          expireTime: info.expireTime,
+          tag: info.tag,
+          mode: info.mode,
+          filename: info.filename,
+          storeTime: info.storeTime,
+        }))
+        : `${String(info.size).padStart(10)}  ${duration(ttl).padStart(6)}  ${info.storage.padEnd(6)}  ${key.type.padEnd(7)}  ${
+          keyText(shownTag).padEnd(10)
+        }  ${keyText(key.text)}`,
+    );
+    if (++n % 1000 === 0) flush();
+  }
+  if (json) out.push("]");
+  flush();
+  return EXIT.ok;
+}
+
+async function get(r: Run): Promise<number> {
+  const { cache, io, p } = r;
+  const key = keyArg(p);
+  const shown = showKey(key);
+  const file = p.values.out as string | undefined;
+  if (file !== undefined) {
+    if (!(await cache.getFile(key, file))) return notFound(r);
+    result(r, { found: true, key: shown.text, type: shown.type, out: file }, `wrote the value of ${JSON.stringify(shown.text)} to ${file}\n`);
+    return EXIT.ok;
+  }
+  const entry = cache.getEntry(key);
+  if (entry === undefined) return notFound(r);
+  const value = entry.value;
+  if (r.json) {
+    result(r, { found: true, key: shown.text, type: shown.type, valueType: valueType(value), value, expireTime: entry.expireTime, tag: entry.tag }, "");
+  } else if (typeof value === "string" || value instanceof Uint8Array) {
+    io.stdout(value);
+    if (io.stdoutTTY && typeof value === "string" && !value.endsWith("\n")) io.stdout("\n");
+  } else {
+    io.stdout((typeof value === "object" ? JSON.stringify(jsonSafe(value)) : String(value)) + "\n");
+  }
+  return EXIT.ok;
+}
+
+function typedValue(text: string, type: string): unknown {
+  switch (type) {
+    case "str":
+      return text;
+    case "int":
+      return parseInteger(text, "VALUE");
+    case "float":
+      return parseFloat_(text, "VALUE");
+    case "json":
+      return parseJson(text, "VALUE");
+    case "hex":
+      return fromHex(text, "VALUE");
+    default:
+      throw new UsageError(`Cannot use --value-type: expected str, int, float, json or hex: received ${JSON.stringify(type)}`);
+  }
+}
+
+async function set(r: Run): Promise<number> {
+  const { cache, io, p } = r;
+  const key = keyArg(p);
+  const shown = showKey(key);
+  const value = p.positionals[2], file = p.values.file as string | undefined;
+  if ((value === undefined) === (file === undefined)) {
+    throw new UsageError("set: give exactly one of VALUE, - (standard input) or --file F");
+  }
+  const options: SetOptions = { ttl: ttlOption(p), tag: p.values.tag as string | undefined };
+  if (file !== undefined) await cache.setFile(key, file, options);
+  else if (value === "-") cache.set(key, await io.readStdin(), options);
+  else cache.set(key, typedValue(value!, (p.values["value-type"] as string | undefined) ?? "str"), options);
+  result(r, { stored: true, key: shown.text, type: shown.type }, `stored ${JSON.stringify(shown.text)} (${shown.type})\n`);
+  return EXIT.ok;
+}
+
+function del(r: Run): number {
+  if (!r.cache.delete(keyArg(r.p))) return notFound(r);
+  const shown = showKey(keyArg(r.p));
+  result(r, { deleted: true, key: shown.text, type: shown.type }, `deleted ${JSON.stringify(shown.text)} (${shown.type})\n`);
+  return EXIT.ok;
+}
+
+function touch(r: Run): number {
+  const ttl = ttlOption(r.p);
+  if (!r.cache.touch(keyArg(r.p), ttl)) return notFound(r);
+  const shown = showKey(keyArg(r.p));
+  result(
+    r,
+    { touched: true, key: shown.text, type: shown.type, ttl: ttl ?? null },
+    `${JSON.stringify(shown.text)} now expires ${ttl === undefined ? "never" : `in ${duration(ttl)}`}\n`,
+  );
+  return EXIT.ok;
+}
+
+function check(r: Run): number {
+  const fix = r.p.values.fix === true;
+  const warnings = r.cache.check({ fix });
+  const lines = warnings.map((w) => `${w.kind}: ${w.message}\n`).join("");
+  const summary = warnings.length === 0
+    ? "no problems found\n"
+    : `${warnings.length} problem(s) found${fix ? " and repaired" : "; run again with --fix to repair"}\n`;
+  result(r, { ok: warnings.length === 0, fixed: fix && warnings.length > 0, warnings }, lines + summary);
+  return warnings.length === 0 ? EXIT.ok : EXIT.notFound;
+}
+
+async function remove(r: Run): Promise<number> {
+  const { cache, io, p } = r;
+  const batch = positiveInteger(p.values.batch, "batch", 1000);
+  const tag = p.values.tag as string | undefined;
+  if (p.command === "evict" && tag === undefined) throw new UsageError("evict: --tag T is required");
+  const steps: Record<string, (o: RemoveOptions) => number> = {
+    clear: (o) => cache.clear(o),
+    expire: (o) => cache.expire(undefined, o),
+    cull: (o) => cache.cull(o),
+    evict: (o) => cache.evict(tag!, o),
+  };
+  const step = steps[p.command]!;
+  const progress = new Progress(
+    { write: (t) => io.stderr(t), tty: io.stderrTTY, now: () => io.now() },
+    p.command,
+    p.command === "clear" ? cache.length : undefined,
+  );
+  const signal = io.interruptible();
+  let removed = 0, interrupted = false;
+  for (;;) {
+    let n: number;
+    try {
+      n = step({ limit: batch });
+    } catch (error) {
+      // What was done before the lock stopped it: earlier steps, and this step's earlier batches.
+      const done = removed + ((error as Timeout).removed ?? 0);
+      throw new DiskCacheError(`${(error as Error).message}; ${p.command} removed ${count(done)} item(s) before that`, { cause: error });
+    }
+    removed += n;
+    progress.update(removed);
+    if (n < batch) break;
+    await io.pause();
+    if (signal.aborted) {
+      interrupted = true;
+      break;
+    }
+  }
+  progress.done();
+  const left = cache.length;
+  result(
+    r,
+    { removed, interrupted, count: left },
+    `${p.command}: removed ${count(removed)} item(s)${interrupted ? `; interrupted, ${count(left)} item(s) left` : ""}\n`,
+  );
+  return interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+function vacuum(r: Run): number {
+  const freed = r.cache.vacuum();
+  result(r, { freed, volume: r.cache.volume() }, `vacuum: the database shrank by ${bytes(freed)}\n`);
+  return EXIT.ok;
+}
+
+const RUN: Record<string, (r: Run) => number | Promise<number>> = {
+  stats,
+  ls,
+  get,
+  set,
+  delete: del,
+  touch,
+  check,
+  cull: remove,
+  expire: remove,
+  evict: remove,
+  clear: remove,
+  vacuum,
+};
+
+/** Opens the cache in `dir`: read-only for reads; only `set` may create one. */
+function open(p: Parsed): DiskCache {
+  const dir = p.positionals[0]!;
+  if (p.command !== "set" && !existsSync(join(dir, "cache.db"))) {
+    const shard = existsSync(join(dir, "000", "cache.db"))
+      ? `; it looks like a FanoutCache, whose shards are caches: give ${join(dir, "000")}`
+      : "; check the path";
+    throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db)${shard}`);
+  }
+  const reads = p.command === "check" ? p.values.fix !== true : ["stats", "ls", "get"].includes(p.command);
+  return new DiskCache(dir, { readonly: reads, timeout: p.values.timeout === undefined ? 60_000 : Number(p.values.timeout) });
+}
+
+/**
+ * Runs the tool on `argv` (the arguments after the program's name).
+ *
+ * @param argv The arguments.
+ * @param io Standard streams, Ctrl-C and the clock.
+ * @returns The exit code (see {@linkcode EXIT}).
+ */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const json = argv.includes("--json");
+  let cache: DiskCache | undefined;
+  let command = "";
+  try {
+    const p = parse(argv);
+    command = p.command;
+    if (p.command === "help") {
+      io.stdout(usage());
+      return EXIT.ok;
+    }
+    if (p.values.help) {
+      io.stdout(commandHelp(p.command));
+      return EXIT.ok;
+    }
+    cache = open(p);
+    return await RUN[p.command]!({ io, p, json, cache });
+  } catch (error) {
+    const usageError = error instanceof UsageError || error instanceof TypeError || error instanceof RangeError;
+    const code = usageError ? EXIT.usage : EXIT.error;
+    const message = (error as Error).message;
+    if (json) io.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
+    else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
+    return code;
+  } finally {
+    cache?.close();
+  }
+}
