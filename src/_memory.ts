@@ -27,6 +27,7 @@
  *
  * @module
  */
+import { realpathSync } from "node:fs";
 import type { SqliteStatement, SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
 import type { StoredKey } from "./_stored_key.ts";
@@ -94,10 +95,15 @@ interface Held {
  */
 const realmCommits = new Map<string, { n: number }>();
 
-/** The commit counter of `dbPath` in this realm (see {@linkcode realmCommits}). */
+/**
+ * The commit counter of the database at `dbPath` in this realm (see
+ * {@linkcode realmCommits}), by its real path: one directory opened through
+ * a symlink and through its own name is one database.
+ */
 export function commitCounter(dbPath: string): { n: number } {
-  let counter = realmCommits.get(dbPath);
-  if (counter === undefined) realmCommits.set(dbPath, counter = { n: 0 });
+  const path = realpathSync(dbPath);
+  let counter = realmCommits.get(path);
+  if (counter === undefined) realmCommits.set(path, counter = { n: 0 });
   return counter;
 }
 

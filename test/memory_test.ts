@@ -3,7 +3,7 @@
 // with another connection. Processes of other runtimes: memory_processes_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { unlinkSync } from "node:fs";
+import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
 import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
@@ -377,4 +377,18 @@ test("DiskCache with memory: on a driver that returns rows as objects (bun:sqlit
   assert.equal(cache.get("k"), 2);
   assert.equal(cache.get("k"), 2);
   assert.equal(cache.stats().memory?.hits, 1);
+});
+
+test("DiskCache with memory: staleness N sees this process's writes through a symlinked path to the same directory", () => {
+  using dir = tempDir();
+  const real = join(dir.path, "cache");
+  const link = join(dir.path, "link");
+  using writer = new DiskCache(real);
+  symlinkSync(real, link);
+  using reader = new DiskCache(link, { memory: { maxBytes: 2 ** 20, staleness: 3_600_000 } });
+  writer.set("k", 1);
+  assert.equal(reader.get("k"), 1);
+  assert.equal(reader.get("k"), 1);
+  writer.set("k", 2);
+  assert.equal(reader.get("k"), 2);
 });
