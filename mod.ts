@@ -5,11 +5,13 @@
  *
  * @example Memoize by hand
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "./mod.ts";
  * using cache = new DiskCache();
  * cache.set("answer", 42, { ttl: 60_000 });
  * assert.equal(cache.get("answer"), 42);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  *
  * @module

@@ -4,6 +4,9 @@
 // Rows: deno (node:sqlite), bun (bun:sqlite), node24 (node:sqlite, from
 // source), node20 (better-sqlite3, against the built package in dist/).
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { bin, missing, ROOT as root, ROWS as ALL, runtime, testFiles } from "./runtimes.mjs";
 
 function build() {
@@ -62,13 +65,19 @@ for (const name of wanted) {
   }
   const args = [...rt.test, ...row.extra, ...testFiles(name)];
   console.log(`\n=== ${name}: ${rt.binary} ${args.join(" ")}`);
+  // The row runs with its own temporary directory (TMPDIR, which os.tmpdir()
+  // and child processes read): whatever a test or doc example leaves there
+  // is found below and fails the row.
+  const rowTmp = mkdtempSync(join(tmpdir(), `diskcache-row-${name}-`));
   const started = Date.now();
   const r = spawnSync(rt.binary, args, {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 256 * 2 ** 20,
-    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name },
+    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name, TMPDIR: rowTmp, TMP: rowTmp, TEMP: rowTmp },
   });
+  const left = readdirSync(rowTmp).filter((f) => f.startsWith("diskcache-"));
+  rmSync(rowTmp, { recursive: true, force: true });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   process.stdout.write(out);
   const counts = row.parse(out);
@@ -83,6 +92,14 @@ for (const name of wanted) {
   passed += counts.passed;
   failed += counts.failed + extra;
   summary.push(`${name}: ${counts.passed} passed, ${counts.failed + extra} failed in ${secs}s${extra ? ` (runner exited ${r.status})` : ""}`);
+  if (left.length > 0) {
+    failed++;
+    summary.push(
+      `${name}: left ${left.length} diskcache-* entries in its temporary directory (a test or example did not remove what it created): ${
+        left.slice(0, 5).join(", ")
+      }`,
+    );
+  }
 }
 console.log("\n" + summary.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);

@@ -12,12 +12,14 @@ import { describe } from "./errors.ts";
  *
  * @example Keep the last two items
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { Deque, type DequeOptions } from "../mod.ts";
  * const options: DequeOptions = { maxLength: 2 };
  * using recent = new Deque<number>(undefined, options);
  * recent.push(1, 2, 3);
  * assert.deepEqual([...recent], [2, 3]);
+ * rmSync(recent.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DequeOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
@@ -57,6 +59,7 @@ function checkMaxLength(value: unknown): number | undefined {
  *
  * @example Use a deque across restarts
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { Deque } from "../mod.ts";
  * using deque = new Deque<string>(undefined, { maxLength: 3 });
@@ -66,6 +69,7 @@ function checkMaxLength(value: unknown): number | undefined {
  * deque.unshift("z");
  * assert.equal(deque.at(0), "z");
  * assert.equal(deque.at(-1), "d");
+ * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class Deque<T = unknown> implements Iterable<T> {
@@ -96,12 +100,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Keep a deque in a cache you already have
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque, DiskCache } from "../mod.ts";
    * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
    * using deque = Deque.fromCache<string>(cache, { maxLength: 10 });
    * deque.push("job");
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   static fromCache<T = unknown>(cache: DiskCache, options: { maxLength?: number } = {}): Deque<T> {
@@ -129,12 +135,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Shrink a deque
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.maxLength = 1;
    * assert.deepEqual([...deque], [3]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   get maxLength(): number | undefined {
@@ -159,11 +167,13 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Push several items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<string>();
    * assert.equal(deque.push("a", "b"), 2);
    * assert.equal(deque.at(-1), "b");
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   push(...items: T[]): number {
@@ -183,12 +193,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Unshift keeps the order given
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(3);
    * deque.unshift(1, 2);
    * assert.deepEqual([...deque], [1, 2, 3]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   unshift(...items: T[]): number {
@@ -207,6 +219,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Use a deque as a stack
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using stack = new Deque<number>();
@@ -214,6 +227,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * assert.equal(stack.pop(), 2);
    * assert.equal(stack.pop(), 1);
    * assert.equal(stack.pop(), undefined);
+   * rmSync(stack.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   pop(): T | undefined {
@@ -228,11 +242,13 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Use a deque as a work queue
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using queue = new Deque<string>();
    * queue.push("first", "second");
    * assert.equal(queue.shift(), "first");
+   * rmSync(queue.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   shift(): T | undefined {
@@ -249,11 +265,13 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Read both ends
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<string>();
    * deque.push("a", "b", "c");
    * assert.deepEqual([deque.at(0), deque.at(-1), deque.at(5)], ["a", "c", undefined]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   at(index: number): T | undefined {
@@ -272,11 +290,13 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Spread a deque
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * assert.deepEqual([...deque], [1, 2]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   *[Symbol.iterator](): Iterator<T> {
@@ -290,11 +310,13 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Walk backwards
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * assert.deepEqual([...deque.reversed()], [3, 2, 1]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   *reversed(): IterableIterator<T> {
@@ -309,6 +331,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Rotate by one each way
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
@@ -317,6 +340,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * assert.deepEqual([...deque], [3, 1, 2]);
    * deque.rotate(-1);
    * assert.deepEqual([...deque], [1, 2, 3]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   rotate(steps = 1): void {
@@ -338,12 +362,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Reverse
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.reverse();
    * assert.deepEqual([...deque], [3, 2, 1]);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   reverse(): void {
@@ -359,12 +385,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    *
    * @example Empty a deque
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Deque } from "../mod.ts";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * deque.clear();
    * assert.equal(deque.length, 0);
+   * rmSync(deque.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   clear(): void {

@@ -61,12 +61,14 @@ export type {
  *
  * @example Limit the size, pick a policy, wait less for locks
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
  * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
  * using cache = new DiskCache(undefined, options);
  * assert.equal(cache.evictionPolicy, "least-recently-used");
  * assert.equal(cache.timeout, 1_000);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
@@ -136,6 +138,7 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
  *
  * @example Store, read and expire
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "../mod.ts";
  * using cache = new DiskCache();
@@ -143,6 +146,7 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
  * assert.deepEqual(cache.get("user:1"), { name: "Ada", roles: ["admin"] });
  * assert.equal(cache.get("missing"), undefined);
  * assert.equal(cache.incr("hits"), 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class DiskCache {
@@ -161,10 +165,12 @@ export class DiskCache {
    *
    * @example Open a cache with a size limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { sizeLimit: 100 * 2 ** 20 });
    * assert.equal(cache.sizeLimit, 100 * 2 ** 20);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   constructor(directory?: string, options: DiskCacheOptions = {}) {
@@ -229,6 +235,15 @@ export class DiskCache {
   get timeout(): number {
     return this.#engine.timeout;
   }
+  /**
+   * The time now on the clock expiry reads, in epoch milliseconds: the
+   * `clock` option's reading, else `Date.now()`. Code that turns an entry's
+   * `expireTime` into a remaining ttl (the unstorage driver's `getMeta`)
+   * subtracts this, not `Date.now()`.
+   */
+  get now(): number {
+    return this.#engine.clock();
+  }
   /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
   get driverName(): string {
     return this.#engine.driver.name;
@@ -268,11 +283,13 @@ export class DiskCache {
    *
    * @example Count items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   get length(): number {
@@ -293,11 +310,13 @@ export class DiskCache {
    *
    * @example Store with a ttl and a tag
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(["user", 1], new Uint8Array([1, 2]), { ttl: 1000, tag: "users" });
    * assert.deepEqual(cache.get(["user", 1]), new Uint8Array([1, 2]));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   set(key: Key, value: unknown, options?: SetOptions): boolean {
@@ -317,11 +336,13 @@ export class DiskCache {
    *
    * @example Read a value
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(42, "answer");
    * assert.equal(cache.get<string>(42), "answer");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   get<V = unknown>(key: Key): V | undefined {
@@ -339,11 +360,13 @@ export class DiskCache {
    *
    * @example Read an entry
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { clock: () => 1_000 });
    * cache.set("k", "v", { ttl: 500, tag: "t" });
    * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, storeTime: 1_000, tag: "t" });
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getEntry<V = unknown>(key: Key): Entry<V> | undefined {
@@ -365,12 +388,14 @@ export class DiskCache {
    *
    * @example Test for a key
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.ok(cache.has("a"));
    * assert.ok(!cache.has("b"));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   has(key: Key): boolean {
@@ -385,12 +410,14 @@ export class DiskCache {
    *
    * @example Delete a key
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.delete("a"), true);
    * assert.equal(cache.delete("a"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   delete(key: Key): boolean {
@@ -408,12 +435,14 @@ export class DiskCache {
    *
    * @example Add only once
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.equal(cache.add("lock", 1), true);
    * assert.equal(cache.add("lock", 2), false);
    * assert.equal(cache.get("lock"), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   add(key: Key, value: unknown, options?: SetOptions): boolean {
@@ -439,6 +468,7 @@ export class DiskCache {
    *
    * @example Count
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -448,6 +478,7 @@ export class DiskCache {
    * assert.equal(cache.incr("m", 1, 100), 101);
    * const big: bigint = cache.incr("ids", 1n, 2n ** 60n);
    * assert.equal(big, 2n ** 60n + 1n);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   incr(key: Key, delta?: number, initial?: number): number;
@@ -474,11 +505,13 @@ export class DiskCache {
    *
    * @example Count down
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * const left: number = cache.decr("n", 1, 10);
    * assert.equal(left, 9);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   decr(key: Key, delta?: number, initial?: number): number;
@@ -505,12 +538,14 @@ export class DiskCache {
    *
    * @example Pop a value
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("job", { id: 7 });
    * assert.deepEqual(cache.pop("job"), { id: 7 });
    * assert.equal(cache.has("job"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   pop<V = unknown>(key: Key): V | undefined {
@@ -526,12 +561,14 @@ export class DiskCache {
    *
    * @example Extend an item's life
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("session", "s", { ttl: 1000 });
    * assert.equal(cache.touch("session", 60_000), true);
    * assert.equal(cache.touch("nope"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   touch(key: Key, ttl?: number): boolean {
@@ -558,6 +595,7 @@ export class DiskCache {
    *
    * @example Move a value atomically
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -567,6 +605,7 @@ export class DiskCache {
    *   cache.set("to", v);
    * });
    * assert.equal(cache.get("to"), 10);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   transact<T>(fn: () => T): T {
@@ -590,6 +629,7 @@ export class DiskCache {
    *
    * @example Memoize a function
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -598,6 +638,7 @@ export class DiskCache {
    * });
    * assert.equal(fib(30), 832040);
    * assert.equal(cache.get(fib.cacheKey(30)), 832040);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   memoize<A extends unknown[], R>(fn: (...args: A) => R, options?: MemoizeOptions<A>): Memoized<A, R> {
@@ -621,6 +662,7 @@ export class DiskCache {
    *
    * @example Count hits and misses
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { statistics: true });
@@ -629,6 +671,7 @@ export class DiskCache {
    * cache.get("b");
    * const { hits, misses, sizeLimit } = cache.stats();
    * assert.deepEqual({ hits, misses, sizeLimit }, { hits: 1, misses: 1, sizeLimit: 2 ** 30 });
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   stats(options: { enable?: boolean; reset?: boolean } = {}): CacheStats {
@@ -662,11 +705,13 @@ export class DiskCache {
    *
    * @example Store a stream
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * await cache.setStream("blob", new Blob(["hello ", "world"]).stream());
    * assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("blob")), "hello world");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async setStream(key: Key, stream: ReadableStream<Uint8Array>, options?: SetOptions): Promise<boolean> {
@@ -694,12 +739,14 @@ export class DiskCache {
    *
    * @example Stream a value out
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("bytes", new Uint8Array([1, 2, 3]));
    * const stream = cache.getStream("bytes")!;
    * assert.deepEqual(new Uint8Array(await new Response(stream).arrayBuffer()), new Uint8Array([1, 2, 3]));
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getStream(key: Key): ReadableStream<Uint8Array> | undefined {
@@ -723,7 +770,7 @@ export class DiskCache {
    * @example Cache a file, and copy it back out
    * ```ts
    * import assert from "node:assert/strict";
-   * import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+   * import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
    * import { DiskCache } from "../mod.ts";
@@ -733,6 +780,8 @@ export class DiskCache {
    * await cache.setFile("artifact", join(dir, "in.bin"));
    * assert.equal(await cache.getFile("artifact", join(dir, "out.bin")), true);
    * assert.equal(readFileSync(join(dir, "out.bin"), "utf8"), "payload");
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * rmSync(dir, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
@@ -759,16 +808,19 @@ export class DiskCache {
    * @example Copy a cached value to a file
    * ```ts
    * import assert from "node:assert/strict";
-   * import { mkdtempSync, readFileSync } from "node:fs";
+   * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("page", "<html></html>");
-   * const out = join(mkdtempSync(join(tmpdir(), "example-")), "page.html");
+   * const dir = mkdtempSync(join(tmpdir(), "example-"));
+   * const out = join(dir, "page.html");
    * assert.equal(await cache.getFile("page", out), true);
    * assert.equal(readFileSync(out, "utf8"), "<html></html>");
    * assert.equal(await cache.getFile("missing", out), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * rmSync(dir, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   async getFile(key: Key, destination: string): Promise<boolean> {
@@ -790,6 +842,7 @@ export class DiskCache {
    *
    * @example Remove expired items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * let now = 0;
@@ -797,6 +850,7 @@ export class DiskCache {
    * cache.set("a", 1, { ttl: 10 });
    * now = 20;
    * assert.equal(cache.expire(), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   expire(now?: number, options?: RemoveOptions): number {
@@ -816,6 +870,7 @@ export class DiskCache {
    *
    * @example Evict by tag
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -824,6 +879,7 @@ export class DiskCache {
    * cache.set("c", 3);
    * assert.equal(cache.evict("users"), 2);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   evict(tag: Tag, options?: RemoveOptions): number {
@@ -843,6 +899,7 @@ export class DiskCache {
    *
    * @example Cull to the limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize: 1024 });
@@ -850,6 +907,7 @@ export class DiskCache {
    * cache.updateSettings({ sizeLimit: 200_000 });
    * cache.cull();
    * assert.ok(cache.volume() <= 200_000);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   cull(options?: RemoveOptions): number {
@@ -864,12 +922,14 @@ export class DiskCache {
    *
    * @example Clear the cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.clear(), 1);
    * assert.equal(cache.length, 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   clear(options?: RemoveOptions): number {
@@ -882,11 +942,13 @@ export class DiskCache {
    *
    * @example Index tags
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.createTagIndex();
    * assert.equal(cache.tagIndex, true);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   createTagIndex(): void {
@@ -898,11 +960,13 @@ export class DiskCache {
    *
    * @example Drop the tag index
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { tagIndex: true });
    * cache.dropTagIndex();
    * assert.equal(cache.tagIndex, false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   dropTagIndex(): void {
@@ -920,11 +984,13 @@ export class DiskCache {
    *
    * @example Raise the size limit
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.updateSettings({ sizeLimit: 2 ** 31, cullLimit: 20 });
    * assert.equal(cache.sizeLimit, 2 ** 31);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   updateSettings(changes: Partial<DiskCacheSettings>): Readonly<DiskCacheSettings> {
@@ -949,12 +1015,14 @@ export class DiskCache {
    *
    * @example See another process's change
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using a = new DiskCache();
    * using b = new DiskCache(a.directory);
    * a.updateSettings({ cullLimit: 3 });
    * assert.equal(b.reloadSettings().cullLimit, 3);
+   * rmSync(a.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   reloadSettings(): Readonly<DiskCacheSettings> {
@@ -977,11 +1045,13 @@ export class DiskCache {
    *
    * @example Check a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual(cache.check(), []);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   check(options: { fix?: boolean } = {}): CheckWarning[] {
@@ -999,6 +1069,7 @@ export class DiskCache {
    *
    * @example Walk the keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1007,6 +1078,7 @@ export class DiskCache {
    * assert.deepEqual([...cache.keys()], ["b", "a"]);
    * assert.deepEqual([...cache.keys({ order: "key" })], ["a", "b"]);
    * assert.deepEqual([...cache.keys({ reverse: true })], ["a", "b"]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   keys(options: IterateOptions = {}): IterableIterator<unknown> {
@@ -1021,11 +1093,13 @@ export class DiskCache {
    *
    * @example Walk the entries
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual([...cache.entries()], [["a", 1]]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   entries(options: IterateOptions = {}): IterableIterator<[unknown, unknown]> {
@@ -1039,11 +1113,13 @@ export class DiskCache {
    *
    * @example Iterate a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.set(1, "x");
    * assert.deepEqual([...cache], [1]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   [Symbol.iterator](): IterableIterator<unknown> {
@@ -1059,11 +1135,13 @@ export class DiskCache {
    *
    * @example Read many keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.deepEqual(cache.getMany(["a", "x", "b"]), [1, undefined, 2]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   getMany<V = unknown>(keys: Iterable<Key>): (V | undefined)[] {
@@ -1080,10 +1158,12 @@ export class DiskCache {
    *
    * @example Store many items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.equal(cache.setMany(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 }), 2);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   setMany(entries: Iterable<readonly [Key, unknown]>, options?: SetOptions): number {
@@ -1107,11 +1187,13 @@ export class DiskCache {
    *
    * @example Delete many keys
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.equal(cache.deleteMany(["a", "b", "c"]), 2);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   deleteMany(keys: Iterable<Key>): number {
@@ -1132,12 +1214,14 @@ export class DiskCache {
    *
    * @example Use a cache as a queue
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push("first");
    * cache.push("second");
    * assert.deepEqual(cache.pull(), [500000000000000, "first"]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   push(value: unknown, options: PushOptions = {}): number | string {
@@ -1157,12 +1241,14 @@ export class DiskCache {
    *
    * @example Pull from the back
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push(1, { prefix: "jobs" });
    * cache.push(2, { prefix: "jobs" });
    * assert.deepEqual(cache.pull({ prefix: "jobs", side: "back" }), ["jobs-500000000000001", 2]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   pull<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
@@ -1178,12 +1264,14 @@ export class DiskCache {
    *
    * @example Peek at a queue
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * cache.push("job");
    * assert.deepEqual(cache.peek(), [500000000000000, "job"]);
    * assert.equal(cache.length, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   peek<V = unknown>(options: PullOptions = {}): [key: unknown, value: V] | undefined {
@@ -1200,6 +1288,7 @@ export class DiskCache {
    *
    * @example Peek at the newest item
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1207,6 +1296,7 @@ export class DiskCache {
    * cache.set("b", 2);
    * assert.deepEqual(cache.peekItem(), ["b", 2]);
    * assert.deepEqual(cache.peekItem({ last: false }), ["a", 1]);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   peekItem<V = unknown>(options: { last?: boolean } = {}): [key: unknown, value: V] | undefined {
@@ -1222,10 +1312,12 @@ export class DiskCache {
    *
    * @example Measure the cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
    * assert.ok(cache.volume() > 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   volume(): number {
@@ -1241,11 +1333,13 @@ export class DiskCache {
    *
    * @example Close a cache
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache, DiskCacheError } from "../mod.ts";
    * const cache = new DiskCache();
    * cache.close();
    * assert.throws(() => cache.get("a"), DiskCacheError);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   close(): void {
@@ -1269,6 +1363,7 @@ export class DiskCache {
    *
    * @example Inspect an item
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1277,6 +1372,7 @@ export class DiskCache {
    * assert.deepEqual([info.size, info.storage, info.tag], [5, "inline", "t"]);
    * assert.ok(info.expireTime! > Date.now());
    * assert.equal(cache.inspect("missing"), undefined);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspect(key: Key): ItemInfo | undefined {
@@ -1292,6 +1388,7 @@ export class DiskCache {
    *
    * @example Sum the sizes of the items
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache();
@@ -1300,6 +1397,7 @@ export class DiskCache {
    * let bytes = 0;
    * for (const info of cache.inspectAll()) bytes += info.size;
    * assert.equal(bytes, 5);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   inspectAll(options: IterateOptions = {}): IterableIterator<ItemInfo> {
@@ -1318,12 +1416,14 @@ export class DiskCache {
    *
    * @example Shrink the database after clearing it
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache } from "../mod.ts";
    * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
    * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
    * cache.clear();
    * assert.ok(cache.vacuum() > 0);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   vacuum(): number {

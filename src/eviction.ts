@@ -12,11 +12,13 @@
  *
  * @example Choose a policy
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type EvictionPolicy } from "../mod.ts";
  * const policy: EvictionPolicy = "least-frequently-used";
  * using cache = new DiskCache(undefined, { evictionPolicy: policy });
  * assert.equal(cache.evictionPolicy, policy);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type EvictionPolicy =

@@ -26,12 +26,14 @@ import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, 
  *
  * @example Four shards sharing 256 MiB
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { FanoutCache, type FanoutCacheOptions } from "../mod.ts";
  * const options: FanoutCacheOptions = { shards: 4, sizeLimit: 2 ** 28, timeout: 50 };
  * using cache = new FanoutCache(undefined, options);
  * assert.equal(cache.shardCount, 4);
  * assert.equal(cache.sizeLimit, 2 ** 28);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface FanoutCacheOptions extends DiskCacheOptions {
@@ -49,6 +51,7 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
  *
  * @example Read the sums
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { FanoutCache, type FanoutStats } from "../mod.ts";
  * using cache = new FanoutCache(undefined, { shards: 2, statistics: true });
@@ -56,6 +59,7 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
  * cache.get("a");
  * const stats: FanoutStats = cache.stats();
  * assert.deepEqual([stats.hits, stats.count, stats.timeouts], [1, 1, 0]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface FanoutStats extends CacheStats {
@@ -96,6 +100,7 @@ function openShard(dir: string, options: DiskCacheOptions): DiskCache {
  *
  * @example Share a cache between many writers
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { FanoutCache } from "../mod.ts";
  * using cache = new FanoutCache(undefined, { shards: 4, sizeLimit: 2 ** 30 });
@@ -103,6 +108,7 @@ function openShard(dir: string, options: DiskCacheOptions): DiskCache {
  * assert.equal(cache.get("a"), 1);
  * assert.equal(cache.shardCount, 4);
  * assert.equal(cache.stats().timeouts, 0);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class FanoutCache {

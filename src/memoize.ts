@@ -47,6 +47,7 @@ export interface MemoizeCache {
  *
  * @example Name an arrow function, leave the logger out of the key
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoize, type MemoizeOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -57,6 +58,7 @@ export interface MemoizeCache {
  * }, options);
  * assert.equal(greet("Ada", console), "hello Ada");
  * assert.deepEqual(greet.cacheKey("Ada", console), ["greet", "Ada"]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface MemoizeOptions<A extends unknown[]> {
@@ -92,6 +94,7 @@ export interface MemoizeOptions<A extends unknown[]> {
  *
  * @example Forget one result
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoize, type Memoized } from "../mod.ts";
  * using cache = new DiskCache();
@@ -101,6 +104,7 @@ export interface MemoizeOptions<A extends unknown[]> {
  * assert.equal(square(3), 9);
  * cache.delete(square.cacheKey(3));
  * assert.equal(square.original(4), 16);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type Memoized<A extends unknown[], R> = ((...args: A) => R) & {
@@ -137,6 +141,7 @@ function typeName(v: unknown): string {
  *
  * @example Memoize an async function
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoize } from "../mod.ts";
  * using cache = new DiskCache();
@@ -148,6 +153,7 @@ function typeName(v: unknown): string {
  * assert.equal(await square(4), 16);
  * assert.equal(await square(4), 16);
  * assert.equal(calls, 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function memoize<A extends unknown[], R>(

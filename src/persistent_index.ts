@@ -30,6 +30,7 @@ interface AdoptingOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
  *
  * @example A persistent map
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { Index } from "../mod.ts";
  * using index = new Index<string, number>();
@@ -38,6 +39,7 @@ interface AdoptingOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
  * assert.equal(index.setDefault("a", 9), 1);
  * assert.deepEqual([...index], [["a", 1], ["b", 2]]);
  * assert.deepEqual(index.popItem(), ["b", 2]);
+ * rmSync(index.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]> {
@@ -66,12 +68,14 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    *
    * @example See a cache as a Map
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { DiskCache, Index } from "../mod.ts";
    * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
    * cache.set("a", 1);
    * using index = Index.fromCache<string, number>(cache);
    * assert.equal(index.get("a"), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   static fromCache<K extends Key = Key, V = unknown>(cache: DiskCache): Index<K, V> {
@@ -152,12 +156,14 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    *
    * @example Initialise once, whichever process comes first
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Index } from "../mod.ts";
    * using index = new Index<string, number>();
    * assert.equal(index.setDefault("runs", 0), 0);
    * index.set("runs", 5);
    * assert.equal(index.setDefault("runs", 0), 5);
+   * rmSync(index.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   setDefault(key: K, value: V): V {
@@ -177,11 +183,13 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    *
    * @example Take the oldest entry
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Index } from "../mod.ts";
    * using index = new Index<string, number>();
    * index.set("a", 1).set("b", 2);
    * assert.deepEqual(index.popItem({ last: false }), ["a", 1]);
+   * rmSync(index.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   popItem(options: { last?: boolean } = {}): [K, V] | undefined {
@@ -201,11 +209,13 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    *
    * @example A queue beside the map
    * ```ts
+   * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
    * import { Index } from "../mod.ts";
    * using index = new Index<string | number, string>();
    * index.push("job 1", { prefix: "jobs" });
    * assert.deepEqual(index.pull({ prefix: "jobs" })?.[1], "job 1");
+   * rmSync(index.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
   push(value: V, options: Omit<PushOptions, "ttl" | "tag"> = {}): number | string {

@@ -14,6 +14,7 @@ import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
  *
  * @example Change settings for every process
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type DiskCacheSettings } from "../mod.ts";
  * using cache = new DiskCache();
@@ -21,6 +22,7 @@ import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
  * cache.updateSettings(changes);
  * assert.equal(cache.settings.cullLimit, 0);
  * assert.equal(cache.statistics, true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DiskCacheSettings {
@@ -104,11 +106,13 @@ export interface DiskCacheSettings {
  *
  * @example A new cache starts from the defaults
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DEFAULT_SETTINGS, DiskCache } from "../mod.ts";
  * using cache = new DiskCache();
  * assert.equal(cache.sizeLimit, DEFAULT_SETTINGS.sizeLimit);
  * assert.equal(DEFAULT_SETTINGS.evictionPolicy, "least-recently-stored");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export const DEFAULT_SETTINGS: Readonly<DiskCacheSettings> = Object.freeze({

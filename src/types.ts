@@ -6,11 +6,13 @@
  *
  * @example Name the types in your own code
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type Key, type SetOptions } from "../mod.ts";
  * using cache = new DiskCache();
  * const remember = (key: Key, value: unknown, options: SetOptions = {}) => cache.set(key, value, options);
  * assert.equal(remember(["user", 1], "Ada", { ttl: 60_000, tag: "users" }), true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  *
  * @module
@@ -24,12 +26,14 @@
  *
  * @example Native and structured keys
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type Key } from "../mod.ts";
  * using cache = new DiskCache();
  * const keys: Key[] = ["name", 42, 2n ** 62n, new Uint8Array([1, 2]), ["user", 1], { id: 7 }];
  * for (const key of keys) cache.set(key, "value");
  * assert.equal(cache.get({ id: 7 }), "value");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean | null | readonly unknown[] | object;
@@ -40,6 +44,7 @@ export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean 
  *
  * @example Evict by tag
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type Tag } from "../mod.ts";
  * using cache = new DiskCache();
@@ -47,6 +52,7 @@ export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean 
  * cache.set("a", 1, { tag });
  * cache.set("b", 2, { tag });
  * assert.equal(cache.evict(tag), 2);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type Tag = string | number | bigint | Uint8Array;
@@ -56,12 +62,14 @@ export type Tag = string | number | bigint | Uint8Array;
  *
  * @example Expire and tag an item
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type SetOptions } from "../mod.ts";
  * using cache = new DiskCache();
  * const options: SetOptions = { ttl: 60_000, tag: "config" };
  * cache.set("theme", "dark", options);
  * assert.equal(cache.getEntry("theme")?.tag, "config");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface SetOptions {
@@ -76,12 +84,14 @@ export interface SetOptions {
  *
  * @example Walk keys in key order, backwards
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type IterateOptions } from "../mod.ts";
  * using cache = new DiskCache();
  * for (const k of ["b", "c", "a"]) cache.set(k, 1);
  * const options: IterateOptions = { order: "key", reverse: true };
  * assert.deepEqual([...cache.keys(options)], ["c", "b", "a"]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface IterateOptions {
@@ -106,6 +116,7 @@ export interface IterateOptions {
  *
  * @example Two queues in one cache
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type PushOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -113,6 +124,7 @@ export interface IterateOptions {
  * cache.push("first", jobs);
  * cache.push("urgent", { ...jobs, side: "front" });
  * assert.equal(cache.pull({ prefix: "jobs" })?.[1], "urgent");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface PushOptions extends SetOptions {
@@ -131,6 +143,7 @@ export interface PushOptions extends SetOptions {
  *
  * @example Take from the back of a queue
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type PullOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -138,6 +151,7 @@ export interface PushOptions extends SetOptions {
  * cache.push("b");
  * const options: PullOptions = { side: "back" };
  * assert.equal(cache.pull(options)?.[1], "b");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface PullOptions {
@@ -159,6 +173,7 @@ export interface PullOptions {
  *
  * @example Read an item's expiry and tag
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type Entry } from "../mod.ts";
  * using cache = new DiskCache(undefined, { clock: () => 1_000 });
@@ -167,6 +182,7 @@ export interface PullOptions {
  * assert.equal(entry?.value, "v");
  * assert.equal(entry?.expireTime, 1_500);
  * assert.equal(entry?.tag, "t");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface Entry<V = unknown> {
@@ -185,6 +201,7 @@ export interface Entry<V = unknown> {
  *
  * @example Count hits and misses
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { type CacheStats, DiskCache } from "../mod.ts";
  * using cache = new DiskCache(undefined, { statistics: true });
@@ -193,6 +210,7 @@ export interface Entry<V = unknown> {
  * cache.get("b");
  * const stats: CacheStats = cache.stats();
  * assert.deepEqual([stats.hits, stats.misses, stats.count], [1, 1, 1]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface CacheStats {
@@ -283,12 +301,14 @@ export interface MemoryStats {
  *
  * @example A healthy cache reports nothing
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { type CheckWarning, DiskCache } from "../mod.ts";
  * using cache = new DiskCache();
  * cache.set("a", "x".repeat(100_000));
  * const warnings: CheckWarning[] = cache.check();
  * assert.deepEqual(warnings, []);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface CheckWarning {
@@ -308,11 +328,13 @@ export interface CheckWarning {
  *
  * @example A DiskCache is a recipe store
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type RecipeStore } from "../mod.ts";
  * using cache = new DiskCache();
  * const store: RecipeStore = cache;
  * assert.equal(store.transact(() => store.add("k", 1)), true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface RecipeStore {
@@ -341,12 +363,14 @@ export interface RecipeStore {
  *
  * @example A FanoutCache is a sharded recipe cache
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { FanoutCache, type ShardedRecipeCache } from "../mod.ts";
  * using cache = new FanoutCache(undefined, { shards: 2 });
  * const sharded: ShardedRecipeCache = cache;
  * const shard = sharded.shardOf("k");
  * assert.equal(shard.transact(() => shard.add("k", 1)), true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
@@ -361,6 +385,7 @@ export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
  *
  * @example One lock on either kind of cache
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, FanoutCache, Lock, type RecipeCache } from "../mod.ts";
  * using plain = new DiskCache();
@@ -370,6 +395,8 @@ export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
  *   assert.equal(lock.tryAcquire(), true);
  *   lock.release();
  * }
+ * rmSync(plain.directory, { recursive: true, force: true }); // the example's temporary directory
+ * rmSync(sharded.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type RecipeCache = RecipeStore | ShardedRecipeCache;
@@ -379,6 +406,7 @@ export type RecipeCache = RecipeStore | ShardedRecipeCache;
  *
  * @example A lock that frees itself if its holder dies
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, Lock, type RecipeOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -387,6 +415,7 @@ export type RecipeCache = RecipeStore | ShardedRecipeCache;
  * assert.equal(lock.tryAcquire(), true);
  * assert.equal(cache.getEntry("nightly-job")?.tag, "locks");
  * lock.release();
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface RecipeOptions {
@@ -403,6 +432,7 @@ export interface RecipeOptions {
  *
  * @example Clear a large cache in slices of 1,000
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type RemoveOptions } from "../mod.ts";
  * using cache = new DiskCache();
@@ -411,6 +441,7 @@ export interface RecipeOptions {
  * const removed: number[] = [];
  * for (let n; (n = cache.clear(slice)) > 0;) removed.push(n);
  * assert.deepEqual(removed, [1_000, 1_000, 500]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface RemoveOptions {
@@ -430,12 +461,14 @@ export interface RemoveOptions {
  *
  * @example Look at an item without reading it
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, type ItemInfo } from "../mod.ts";
  * using cache = new DiskCache(undefined, { minFileSize: 1024 });
  * cache.set("page", "x".repeat(5_000), { tag: "html" });
  * const info: ItemInfo = cache.inspect("page")!;
  * assert.deepEqual([info.storage, info.size, info.tag, info.mode], ["file", 5_000, "html", "text"]);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface ItemInfo {

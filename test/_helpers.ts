@@ -1,11 +1,13 @@
-// Shared test helpers: temporary directories, the runtimes to spawn, Python.
+// Shared test helpers: temporary directories, the runtimes to spawn, Python,
+// value files, waiting for an event, counting calls.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { SqliteDatabase } from "../src/driver.ts";
-import { DiskCache, type DiskCacheOptions } from "../mod.ts";
+import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 /**
@@ -179,4 +181,148 @@ export async function startRedis(): Promise<{ url: string; [Symbol.asyncDispose]
       await new Promise((r) => child.once("close", r));
     },
   };
+}
+
+/**
+ * The value files under a cache directory: paths relative to it, with `/`
+ * separators, sorted.
+ */
+export function valueFiles(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
+}
+
+/** The hit, miss and eviction counts of a stats record (the fields every test compares). */
+export function counts(s: { hits: number; misses: number; evictions: number }): { hits: number; misses: number; evictions: number } {
+  return { hits: s.hits, misses: s.misses, evictions: s.evictions };
+}
+
+/** Asserts that `fn` throws an instance of `type` whose message matches `pattern`. */
+export function refuses(fn: () => unknown, type: new (...a: never[]) => Error, pattern: RegExp): void {
+  assert.throws(fn, (e: Error) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${e.message}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+/** Resolves after `ms` milliseconds of wall-clock time. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits, without blocking the event loop, until `condition` holds; answers
+ * whether it did within `limitMs` (the assertion that follows says what was
+ * expected). A wait for an event, not a timing threshold.
+ */
+export async function until(condition: () => boolean, limitMs = 10_000): Promise<boolean> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited >= limitMs) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+/**
+ * Counts the calls of one method of one object from now on (it keeps
+ * working as before), so a test can wait for "b tried again" instead of
+ * sleeping and hoping.
+ */
+export function countCalls<T extends object>(target: T, method: keyof T & string): { count: number } {
+  const counter = { count: 0 };
+  const original = target[method] as (...args: unknown[]) => unknown;
+  Object.defineProperty(target, method, {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown, ...args: unknown[]) {
+      counter.count++;
+      return original.apply(this, args);
+    },
+  });
+  return counter;
+}
+
+/**
+ * Asserts that a log the lock workers appended to holds `expected` lines in
+ * "begin X" / "end X" pairs: no section interleaved with another.
+ */
+export function assertNoInterleaving(log: string, expected: number): void {
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  assert.equal(lines.length, expected);
+  for (let i = 0; i < lines.length; i += 2) {
+    const [begin, who] = lines[i]!.split(" ");
+    assert.equal(begin, "begin", `line ${i}: ${lines[i]}`);
+    assert.equal(lines[i + 1], `end ${who}`, `line ${i + 1} closes the section ${who} opened`);
+  }
+}
+
+/**
+ * Runs test/fixtures/recipe_worker.ts in one process per runtime, all at
+ * once, each with `args(runner, i)`; answers how many processes ran.
+ */
+export async function recipeWorkers(args: (runner: Runner, i: number) => string[]): Promise<number> {
+  const procs = runners("recipe_worker");
+  await Promise.all(procs.map((r, i) => runJson(r, args(r, i))));
+  return procs.length;
+}
+
+/**
+ * Runs recipe_worker.ts in `mode` (lock, rlock, barrier) in one process per
+ * runtime at once, on the cache `where` names (given the cache directory;
+ * `prepare` may create it first). Each process appends "begin X" and "end X"
+ * to a log inside the recipe, 10 times; asserts that no two interleaved.
+ */
+export async function assertWorkersExclude(mode: string, where = (cacheDir: string) => cacheDir, prepare = (_cacheDir: string) => {}): Promise<void> {
+  using dir = tempDir();
+  const log = join(dir.path, "log.txt");
+  writeFileSync(log, "");
+  const cacheDir = join(dir.path, "cache");
+  prepare(cacheDir);
+  const n = await recipeWorkers((r, i) => [mode, where(cacheDir), log, `${r.name}${i}`]);
+  assertNoInterleaving(log, n * 10 * 2);
+}
+
+/** The two cache types every recipe runs on, each opened without eviction. */
+export const recipeCaches: [string, (dir: string, options?: DiskCacheOptions) => DiskCache | FanoutCache][] = [
+  ["DiskCache", (dir, options = {}) => new DiskCache(dir, { evictionPolicy: "none", ...options })],
+  ["FanoutCache", (dir, options = {}) => new FanoutCache(dir, { shards: 4, evictionPolicy: "none", ...options })],
+];
+
+/**
+ * Waits until a response stored with max-age=1 is stale (undici does not
+ * store one stale on arrival, and keeps its own wall clock: no injected clock
+ * reaches it).
+ */
+export function staleness(): Promise<void> {
+  return sleep(1100);
+}
+
+/**
+ * Runs `fn` with `console[method]` collecting its calls instead of printing
+ * them, restores the console, and answers the calls (each one's arguments).
+ */
+export async function withConsole(method: "warn" | "error", fn: () => unknown): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  const original = console[method];
+  console[method] = (...args: unknown[]) => void calls.push(args);
+  try {
+    await fn();
+  } finally {
+    console[method] = original;
+  }
+  return calls;
+}
+
+/**
+ * How many of this process's open descriptors point at a path `match`
+ * accepts (Linux /proc/self/fd; callers skip where it does not exist).
+ */
+export function openDescriptors(match: (target: string) => boolean): number {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return match(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false; // closed between the listing and the readlink
+    }
+  }).length;
 }

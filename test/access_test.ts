@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { rawOpen, type Runner, runners, tempDir } from "./_helpers.ts";
+import { rawOpen, type Runner, runners, sleep, tempCache, tempDir, until } from "./_helpers.ts";
 
 /** A runtime other than the one running this test, for the other process. */
 function otherRuntime(): Runner {
@@ -141,10 +141,10 @@ test("LRU: pending hits of a connection that went idle are written by a timer, w
   try {
     db.exec("BEGIN IMMEDIATE");
     assert.equal(cache.get("k"), 1, "a hit never waits for the lock");
-    await new Promise((r) => setTimeout(r, 1500)); // the timer meets the lock held, and tries again later
+    await sleep(1500); // the timer meets the lock held, and tries again later
     db.exec("ROLLBACK");
     // Polled until the timer wrote it (bounded only so that a broken timer fails instead of hanging).
-    for (let i = 0; i < 1200 && accessTime() !== now / 1000; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => accessTime() === now / 1000, 60_000);
     assert.equal(accessTime(), now / 1000, "the timer wrote the hit");
     assert.equal(cache.length, 1);
   } finally {
@@ -168,9 +168,24 @@ test("Hits inside a transaction or a read snapshot stay pending until the next w
     assert.equal(cache.get("k"), 1, "a hit arms the timer");
     cache.set("other", 2); // and a write takes the pending hits first
     assert.equal(accessTime(), now / 1000);
-    await new Promise((r) => setTimeout(r, 1500)); // the timer finds nothing to write
+    await sleep(1500); // the timer finds nothing to write
     assert.equal(accessTime(), now / 1000);
   } finally {
     db.close();
+  }
+});
+
+test("DiskCache.incr() of a live item under LRU and LFU records the access like a hit", () => {
+  for (const evictionPolicy of ["least-recently-used", "least-frequently-used"] as const) {
+    let now = 1000;
+    using cache = tempCache({ evictionPolicy, clock: () => now });
+    cache.set("n", 1);
+    now = 9000;
+    assert.equal(cache.incr("n", 2), 3);
+    const db = rawOpen(join(cache.directory, "cache.db"));
+    const row = db.prepare("SELECT access_time, access_count FROM Cache WHERE key = 'n'").get() as { access_time: number; access_count: number };
+    db.close();
+    if (evictionPolicy === "least-recently-used") assert.equal(row.access_time, 9);
+    else assert.equal(row.access_count, 1);
   }
 });

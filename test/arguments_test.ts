@@ -4,17 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Averager, barrier, BoundedSemaphore, Deque, DiskCache, Index, type Key, Lock, memoize, memoizeStampede, type RecipeCache, throttle } from "../mod.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
+import { refuses, tempCache, tempDir } from "./_helpers.ts";
 
 /** Asserts `fn` throws `type` with a message matching `pattern`. */
-function refuses(fn: () => unknown, type: new (...a: never[]) => Error, pattern: RegExp): void {
-  assert.throws(fn, (e: Error) => {
-    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
 // deno-lint-ignore no-explicit-any
 const bad = (v: unknown) => v as any;
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { run, runners, tempDir } from "./_helpers.ts";
+import { run, runners, tempDir, until } from "./_helpers.ts";
 
 test("DiskCache.check() runs beside a writer of another runtime without failing or reporting false damage (writable, read-only, fix)", async () => {
   using dir = tempDir();
@@ -18,7 +18,7 @@ test("DiskCache.check() runs beside a writer of another runtime without failing 
   try {
     using rw = new DiskCache(cacheDir);
     using ro = new DiskCache(cacheDir, { readonly: true });
-    while (rw.length < 10) await new Promise((r) => setTimeout(r, 5)); // the writer has started
+    await until(() => rw.length >= 10, Infinity); // the writer has started
     for (let i = 0; i < 300; i++) {
       for (const w of [...rw.check(), ...ro.check(), ...rw.check({ fix: true })]) seen.add(w.kind);
       await new Promise((r) => setImmediate(r)); // let the writer's output drain

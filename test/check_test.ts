@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache, DiskCacheError } from "../mod.ts";
+import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
 import { spawnSync } from "node:child_process";
 import { python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
@@ -140,4 +140,54 @@ c.commit()
   assert.equal(cache.check({ fix: true }).length, 20, "fix reports what it found");
   assert.deepEqual(cache.check(), [], "and VACUUM rebuilt the index");
   assert.equal(cache.get("k7"), 7);
+});
+
+test("DiskCache.length names the fix when the Settings count row is missing; check({ fix: true }) restores it", () => {
+  using cache = tempCache();
+  cache.set("a", 1);
+  cache.set("b", 2);
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("DELETE FROM Settings WHERE key = 'count'");
+  db.close();
+  assert.throws(() => cache.length, (e: Error) => e instanceof DiskCacheError && /has no "count" row; run check\(\{ fix: true \}\)/.test(e.message));
+  const warnings = cache.check({ fix: true });
+  assert.ok(
+    warnings.some((w) => w.kind === "count" && /Settings count is NaN but the Cache table holds 2; corrected/.test(w.message)),
+    JSON.stringify(warnings),
+  );
+  assert.equal(cache.length, 2);
+});
+
+test("DiskCache keeps working without a Settings size row; check({ fix: true }) restores it", () => {
+  using cache = tempCache({ minFileSize: 10 });
+  cache.set("a", "a value kept in a file");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("DELETE FROM Settings WHERE key = 'size'");
+  db.close();
+  const pages = cache.volume();
+  cache.set("b", "another value kept in a file");
+  assert.equal(cache.get("b"), "another value kept in a file");
+  assert.ok(cache.volume() >= pages);
+  const warnings = cache.check({ fix: true });
+  assert.ok(
+    warnings.some((w) => w.kind === "size" && /Settings size is NaN but the Cache table holds \d+; corrected/.test(w.message)),
+    JSON.stringify(warnings),
+  );
+  assert.deepEqual(cache.check(), []);
+});
+
+test("DiskCache.check() throws Timeout, not a damage report, when another connection holds the lock it needs", () => {
+  using cache = tempCache({ timeout: 20 });
+  cache.set("a", 1);
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("UPDATE Settings SET value = 99 WHERE key = 'count'");
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    assert.throws(() => cache.check({ fix: true }), (e: Error) => e instanceof Timeout && /stayed locked/.test(e.message));
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.equal(cache.check({ fix: true }).length, 1, "once the lock is free, the count is corrected");
+  assert.equal(cache.length, 1);
 });

@@ -7,14 +7,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache } from "../mod.ts";
-import { row, runners, tempDir } from "./_helpers.ts";
+import { row, runners, sleep, tempDir, until } from "./_helpers.ts";
 import { valueFor } from "./fixtures/crash_values.ts";
 
 const KILLS = Number(process.env.DISKCACHE_CRASH_KILLS ?? 100);
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 async function killMidWrite(cmd: string, args: string[], log: string): Promise<string> {
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -23,7 +19,7 @@ async function killMidWrite(cmd: string, args: string[], log: string): Promise<s
   const exited = new Promise<void>((r) => child.on("close", () => r()));
   const start = existsSync(log) ? statSync(log).size : 0;
   // Wait until it is writing, then let it run a random while.
-  for (let waited = 0; waited < 20_000 && (existsSync(log) ? statSync(log).size : 0) === start; waited += 5) await sleep(5);
+  await until(() => (existsSync(log) ? statSync(log).size : 0) !== start, 20_000);
   await sleep(Math.random() * 40);
   child.kill("SIGKILL");
   await exited;

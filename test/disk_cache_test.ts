@@ -1,26 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith(".val")) out.push(p);
-    }
-  };
-  walk("");
-  return out;
-}
-
-function counts(s: { hits: number; misses: number; evictions: number }) {
-  return { hits: s.hits, misses: s.misses, evictions: s.evictions };
-}
+import { counts, rawOpen, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 test("DiskCache() without a directory creates a fresh temporary one", () => {
   const a = new DiskCache();
@@ -168,9 +151,9 @@ test("DiskCache.add() stores only when absent or expired", () => {
 test("DiskCache.add() that loses leaves no value file behind", () => {
   using cache = tempCache({ minFileSize: 16 });
   cache.add("k", "x".repeat(100));
-  assert.equal(files(cache.directory).length, 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
   assert.equal(cache.add("k", "y".repeat(100)), false);
-  assert.equal(files(cache.directory).length, 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
   assert.equal(cache.get("k"), "x".repeat(100));
 });
 
@@ -236,7 +219,7 @@ test("DiskCache.pop() removes and returns, for inline and file values", () => {
   assert.equal(cache.pop("b"), "z".repeat(1000));
   assert.equal(cache.pop("a"), undefined);
   assert.equal(cache.length, 0);
-  assert.deepEqual(files(cache.directory), []);
+  assert.deepEqual(valueFiles(cache.directory), []);
 });
 
 test("DiskCache.touch() sets and clears expiry", () => {
@@ -266,29 +249,29 @@ test("DiskCache.delete() and length", () => {
 test("DiskCache value files: large values live in xx/yy/*.val, replaced and deleted files are removed", () => {
   using cache = tempCache({ minFileSize: 1000 });
   cache.set("small", "s".repeat(999));
-  assert.deepEqual(files(cache.directory), []);
+  assert.deepEqual(valueFiles(cache.directory), []);
   cache.set("big", "b".repeat(1000));
-  const [first] = files(cache.directory);
+  const [first] = valueFiles(cache.directory);
   assert.match(first!, /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.val$/);
   assert.equal(statSync(join(cache.directory, first!)).size, 1000);
   cache.set("big", new Uint8Array(5000));
-  const [second] = files(cache.directory);
+  const [second] = valueFiles(cache.directory);
   assert.notEqual(second, first);
-  assert.equal(files(cache.directory).length, 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
   assert.ok(
     !existsSync(join(cache.directory, first!.slice(0, 2))) || first!.slice(0, 2) === second!.slice(0, 2),
     "empty directories of the removed file are pruned",
   );
   assert.deepEqual(cache.get("big"), new Uint8Array(5000));
   cache.delete("big");
-  assert.deepEqual(files(cache.directory), []);
+  assert.deepEqual(valueFiles(cache.directory), []);
 });
 
 test("DiskCache value file removed or truncated behind the cache's back reads as a miss", () => {
   using cache = tempCache({ minFileSize: 100 });
   cache.set("gone", "g".repeat(500));
   cache.set("short", new Uint8Array(500).fill(1));
-  const byKey = files(cache.directory);
+  const byKey = valueFiles(cache.directory);
   assert.equal(byKey.length, 2);
   for (const f of byKey) {
     const size = statSync(join(cache.directory, f)).size;
@@ -583,5 +566,26 @@ test("DiskCache.set() over a zero-length value file (empty setFile or setStream)
   cache.set("a", "small");
   cache.set("b", "small");
   assert.deepEqual(cache.check(), []);
-  assert.equal((readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length, 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
+});
+
+test("DiskCache: a bigint tag within 64 bits is stored, read back and evicted by", () => {
+  using cache = tempCache();
+  const tag = 2n ** 62n + 1n;
+  cache.set("k", 1, { tag });
+  cache.set("other", 2, { tag: 5n });
+  assert.equal(cache.getEntry("k")?.tag, tag);
+  assert.equal(cache.getEntry("other")?.tag, 5);
+  assert.equal(cache.evict(tag), 1);
+  assert.deepEqual([...cache.keys()], ["other"]);
+});
+
+test("DiskCache counts hits of inline values under least-recently-stored when statistics are on", () => {
+  using cache = tempCache({ statistics: true });
+  cache.set("s", "inline");
+  assert.equal(cache.get("s"), "inline");
+  assert.equal(cache.get("missing"), undefined);
+  const stats = cache.stats();
+  assert.equal(stats.hits, 1);
+  assert.equal(stats.misses, 1);
 });

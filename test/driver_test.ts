@@ -1,90 +1,15 @@
-// The driver contract (src/driver.ts), checked on every driver this runtime
-// can load, plus how the default driver is chosen and what happens without one.
+// How the core uses a driver (src/driver.ts): object rows, error codes, how
+// the default driver is chosen and what happens without one. The contract
+// every driver keeps is test/_driver_contract.ts, run per binding by
+// runtimes_{node,bun,deno}_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
 import type { SqliteDriver } from "../src/driver.ts";
 import { sqliteErrorCode } from "../src/driver.ts";
 import { detectDriver } from "../runtimes/auto.ts";
-import { betterSqlite3Driver, nodeSqliteDriver } from "../runtimes/node.ts";
 import { node20, repoRoot, run, tempCache, tempDir } from "./_helpers.ts";
-
-function loadable(): SqliteDriver[] {
-  const out: SqliteDriver[] = [detectDriver()];
-  for (const make of [nodeSqliteDriver, betterSqlite3Driver]) {
-    try {
-      const d = make();
-      d.open(":memory:").close(); // better-sqlite3 built for another Node fails here
-      if (!out.some((o) => o.name === d.name)) out.push(d);
-    } catch { /* not on this runtime */ }
-  }
-  return out;
-}
-
-for (const driver of loadable()) {
-  test(`SqliteDriver ${driver.name} keeps the contract the core relies on`, () => {
-    using dir = tempDir();
-    const db = driver.open(join(dir.path, "t.db"));
-    try {
-      db.exec("CREATE TABLE t (k BLOB, v)");
-      const ins = db.prepare("INSERT INTO t VALUES (?, ?)");
-      ins.run("big", 99n);
-      ins.run("bytes", new Uint8Array([1, 2, 3]));
-      ins.run("real", 1.5);
-      ins.run("text", "héllo");
-      const r = ins.run("null", null);
-      assert.equal(Number(r.changes), 1);
-      const get = db.prepare("SELECT typeof(v) AS t, v FROM t WHERE k = ?");
-      assert.deepEqual({ ...(get.get("big") as object) }, { t: "integer", v: 99 }, "a bigint binds as INTEGER and reads as number");
-      const bytes = get.get("bytes") as { t: string; v: Uint8Array };
-      assert.equal(bytes.t, "blob");
-      assert.ok(bytes.v instanceof Uint8Array);
-      assert.deepEqual([...bytes.v], [1, 2, 3]);
-      assert.equal((get.get("real") as { v: number }).v, 1.5);
-      assert.equal((get.get("text") as { v: string }).v, "héllo");
-      assert.ok(get.get("missing") == null, "no row is undefined or null");
-      assert.equal(db.prepare("SELECT k FROM t ORDER BY rowid").all().length, 5);
-      const arrays = db.prepare("SELECT k, typeof(v) AS t FROM t WHERE k IN (?, ?) ORDER BY k", { arrays: true });
-      assert.deepEqual([...(arrays.get("real", "text") as unknown[])], ["real", "real"], "array rows in SELECT order");
-      assert.deepEqual(arrays.all("real", "text").map((r) => [...(r as unknown[])]), [["real", "real"], ["text", "text"]]);
-      assert.ok(arrays.get("none", "none") == null);
-      assert.equal(driver.errorCode(new Error("plain")), undefined);
-      assert.throws(() => db.exec("SELECT * FROM no_such_table"), (e: unknown) => driver.errorCode(e) === 1);
-    } finally {
-      db.close();
-    }
-  });
-
-  test(`SqliteDriver ${driver.name} releases the database file on close, prepared statements and all`, (t) => {
-    if (!existsSync("/proc/self/fd")) return t.skip("needs /proc");
-    using dir = tempDir();
-    const path = join(dir.path, "t.db");
-    const db = driver.open(path);
-    db.exec("CREATE TABLE t (a)");
-    db.prepare("SELECT a FROM t").all();
-    db.prepare("SELECT a FROM t", { arrays: true }).get();
-    const open = () =>
-      readdirSync("/proc/self/fd").filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path);
-        } catch {
-          return false;
-        }
-      }).length;
-    assert.ok(open() > 0);
-    db.close();
-    assert.equal(open(), 0, "no descriptor of the database is left open");
-  });
-
-  test(`DiskCache works on the ${driver.name} driver passed explicitly`, () => {
-    using cache = tempCache({ driver });
-    assert.equal(cache.driverName, driver.name);
-    cache.set("k", { v: [1, 2n] });
-    assert.deepEqual(cache.get("k"), { v: [1, 2n] });
-  });
-}
 
 test("the core reads object rows from a driver that prefers them (objectRows), under every policy", () => {
   // bun:sqlite sets objectRows; here the same flag on this runtime's driver,
@@ -129,7 +54,8 @@ test("the npm build loads with require() on Node 20 (no top-level await) and pic
     const c = new DiskCache();
     c.set("k", 1);
     console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
-    c.close();`,
+    c.close();
+    require("node:fs").rmSync(c.directory, { recursive: true, force: true });`,
   ]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), { driver: "better-sqlite3", v: 1 });
@@ -170,18 +96,22 @@ test("the npm build imports on Node 24 and picks node:sqlite", async (t) => {
     const c = new DiskCache();
     c.set("k", [1]);
     console.log(JSON.stringify({ driver: c.driverName, v: c.get("k") }));
-    c.close();`,
+    c.close();
+    (await import("node:fs")).rmSync(c.directory, { recursive: true, force: true });`,
   ]);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), { driver: "node:sqlite", v: [1] });
 });
 
-test("the /bun entry's bunDriver() opens caches on Bun", async (t) => {
-  if ((globalThis as { Bun?: unknown }).Bun === undefined) return t.skip("Bun only");
-  const { bunDriver } = await import("../runtimes/bun.ts");
-  using dir = tempDir();
-  using cache = new DiskCache(dir.path, { driver: bunDriver() });
-  cache.set("k", [1]);
-  assert.equal(cache.driverName, "bun:sqlite");
-  assert.deepEqual(cache.get("k"), [1]);
+test("the core without an entry point has no default driver and says how to get one", async () => {
+  const res = await run(join(repoRoot, "node_modules", ".bin", "node"), [
+    "--no-warnings",
+    "--input-type=module",
+    "-e",
+    `
+    const { DiskCache } = await import(${JSON.stringify(join(repoRoot, "src", "disk_cache.ts"))});
+    try { new DiskCache(); console.log("opened"); } catch (e) { console.log(e.message); }`,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /no SQLite driver is registered; import DiskCache from the package entry point .* or pass the "driver" option/);
 });

@@ -8,7 +8,8 @@ import { Engine } from "../src/_engine.ts";
 import { type SqliteDriver, sqliteErrorCode } from "../src/driver.ts";
 import { OWNER_ONLY } from "../src/disk.ts";
 import { detectDriver } from "../runtimes/auto.ts";
-import { tempDir } from "./_helpers.ts";
+import { join } from "node:path";
+import { rawOpen, tempDir } from "./_helpers.ts";
 
 test("Engine runs afterCommit after the outermost commit and afterRollback after its rollback, never for savepoints", () => {
   using dir = tempDir();
@@ -108,4 +109,17 @@ test("get() passes on a binding error its driver does not recognise as a big-int
   using cache = new DiskCache(dir.path, { driver });
   cache.set("k", 1);
   assert.throws(() => cache.get("k"), /the binding broke/);
+});
+
+test("DiskCache reopens with the policy index rebuilt when someone dropped it", () => {
+  using dir = tempDir();
+  new DiskCache(dir.path, { evictionPolicy: "least-recently-used" }).close();
+  const db = rawOpen(join(dir.path, "cache.db"));
+  db.exec("DROP INDEX Cache_access_time");
+  db.close();
+  new DiskCache(dir.path).close();
+  const check = rawOpen(join(dir.path, "cache.db"));
+  const names = (check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
+  check.close();
+  assert.ok(names.includes("Cache_access_time"), names.join());
 });

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { counts, rawOpen, refuses, tempCache, tempDir } from "./_helpers.ts";
 
 class Point {
   x: number;
@@ -16,68 +16,61 @@ const cyclic: Record<string, unknown> = {};
 cyclic.self = cyclic;
 
 /** Asserts `fn` throws `type` with a message matching `pattern`, and the cache still holds only "keep". */
-function refuses(cache: DiskCache, fn: () => unknown, type: new (...a: never[]) => Error, pattern: RegExp): void {
-  assert.throws(fn, (e: Error) => {
-    assert.ok(e instanceof type, `expected ${type.name}, got ${e.constructor.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
+/** Asserts the refusal (see {@linkcode refuses}) and that nothing was written. */
+function refusesAndKeeps(cache: DiskCache, fn: () => unknown, type: new (...a: never[]) => Error, pattern: RegExp): void {
+  refuses(fn, type, pattern);
   assert.equal(cache.length, 1, "nothing was written");
   assert.equal(cache.get("keep"), "kept");
-}
-
-function counts(s: { hits: number; misses: number; evictions: number }) {
-  return { hits: s.hits, misses: s.misses, evictions: s.evictions };
 }
 
 test("DiskCache.set() refuses unsupported keys with a TypeError naming the key", () => {
   using cache = tempCache();
   cache.set("keep", "kept");
-  refuses(cache, () => cache.set(undefined as never, 1), TypeError, /key.*undefined/);
-  refuses(cache, () => cache.set((() => 1) as never, 1), TypeError, /key.*function/);
-  refuses(cache, () => cache.set(Symbol("s") as never, 1), TypeError, /key.*Symbol\(s\)/);
-  refuses(cache, () => cache.set(new Point(1), 1), TypeError, /key.*Point/);
-  refuses(cache, () => cache.set([1, new Point(2)], 1), TypeError, /key\[1\].*Point/);
-  refuses(cache, () => cache.set(cyclic, 1), TypeError, /key.*cycle/);
-  refuses(cache, () => cache.get(new Point(1)), TypeError, /Point/);
-  refuses(cache, () => cache.has(undefined as never), TypeError, /key/);
-  refuses(cache, () => cache.delete(new WeakMap() as never), TypeError, /WeakMap/);
+  refusesAndKeeps(cache, () => cache.set(undefined as never, 1), TypeError, /key.*undefined/);
+  refusesAndKeeps(cache, () => cache.set((() => 1) as never, 1), TypeError, /key.*function/);
+  refusesAndKeeps(cache, () => cache.set(Symbol("s") as never, 1), TypeError, /key.*Symbol\(s\)/);
+  refusesAndKeeps(cache, () => cache.set(new Point(1), 1), TypeError, /key.*Point/);
+  refusesAndKeeps(cache, () => cache.set([1, new Point(2)], 1), TypeError, /key\[1\].*Point/);
+  refusesAndKeeps(cache, () => cache.set(cyclic, 1), TypeError, /key.*cycle/);
+  refusesAndKeeps(cache, () => cache.get(new Point(1)), TypeError, /Point/);
+  refusesAndKeeps(cache, () => cache.has(undefined as never), TypeError, /key/);
+  refusesAndKeeps(cache, () => cache.delete(new WeakMap() as never), TypeError, /WeakMap/);
 });
 
 test("DiskCache.set() refuses unsupported values with a TypeError naming the path", () => {
   using cache = tempCache();
   cache.set("keep", "kept");
-  refuses(cache, () => cache.set("k", undefined), TypeError, /undefined is not storable/);
-  refuses(cache, () => cache.set("k", () => 1), TypeError, /value is a function/);
-  refuses(cache, () => cache.set("k", { a: { b: new Point(1) } }), TypeError, /value\.a\.b.*Point/);
-  refuses(cache, () => cache.set("k", cyclic), TypeError, /value\.self.*cycle/);
-  refuses(cache, () => cache.set("k", [Symbol("x")]), TypeError, /value\[0\].*symbol/);
-  refuses(cache, () => cache.set("k", new DataView(new ArrayBuffer(1))), TypeError, /DataView/);
-  refuses(cache, () => cache.set("k", new Error("e")), TypeError, /Error/);
-  refuses(cache, () => cache.add("k", new Point(1)), TypeError, /Point/);
+  refusesAndKeeps(cache, () => cache.set("k", undefined), TypeError, /undefined is not storable/);
+  refusesAndKeeps(cache, () => cache.set("k", () => 1), TypeError, /value is a function/);
+  refusesAndKeeps(cache, () => cache.set("k", { a: { b: new Point(1) } }), TypeError, /value\.a\.b.*Point/);
+  refusesAndKeeps(cache, () => cache.set("k", cyclic), TypeError, /value\.self.*cycle/);
+  refusesAndKeeps(cache, () => cache.set("k", [Symbol("x")]), TypeError, /value\[0\].*symbol/);
+  refusesAndKeeps(cache, () => cache.set("k", new DataView(new ArrayBuffer(1))), TypeError, /DataView/);
+  refusesAndKeeps(cache, () => cache.set("k", new Error("e")), TypeError, /Error/);
+  refusesAndKeeps(cache, () => cache.add("k", new Point(1)), TypeError, /Point/);
 });
 
 test("DiskCache.set() refuses bad ttl and tag with errors naming them", () => {
   using cache = tempCache();
   cache.set("keep", "kept");
-  refuses(cache, () => cache.set("k", 1, { ttl: NaN }), RangeError, /"ttl".*NaN/);
-  refuses(cache, () => cache.set("k", 1, { ttl: -1 }), RangeError, /"ttl".*-1/);
-  refuses(cache, () => cache.set("k", 1, { ttl: Infinity }), RangeError, /"ttl".*Infinity/);
-  refuses(cache, () => cache.set("k", 1, { ttl: "10" as never }), TypeError, /"ttl".*"10"/);
-  refuses(cache, () => cache.add("k", 1, { ttl: -5 }), RangeError, /"ttl"/);
-  refuses(cache, () => cache.touch("keep", NaN), RangeError, /"ttl"/);
-  refuses(cache, () => cache.set("k", 1, { tag: {} as never }), TypeError, /"tag".*object/);
-  refuses(cache, () => cache.set("k", 1, { tag: NaN }), TypeError, /"tag".*NaN/);
-  refuses(cache, () => cache.set("k", 1, { expire: 5 } as never), TypeError, /unknown option "expire"/);
-  refuses(cache, () => cache.set("k", 1, 5 as never), TypeError, /options must be an object/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { ttl: NaN }), RangeError, /"ttl".*NaN/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { ttl: -1 }), RangeError, /"ttl".*-1/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { ttl: Infinity }), RangeError, /"ttl".*Infinity/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { ttl: "10" as never }), TypeError, /"ttl".*"10"/);
+  refusesAndKeeps(cache, () => cache.add("k", 1, { ttl: -5 }), RangeError, /"ttl"/);
+  refusesAndKeeps(cache, () => cache.touch("keep", NaN), RangeError, /"ttl"/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { tag: {} as never }), TypeError, /"tag".*object/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { tag: NaN }), TypeError, /"tag".*NaN/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, { expire: 5 } as never), TypeError, /unknown option "expire"/);
+  refusesAndKeeps(cache, () => cache.set("k", 1, 5 as never), TypeError, /options must be an object/);
 });
 
 test("DiskCache.incr() refuses a non-integer delta or initial", () => {
   using cache = tempCache();
   cache.set("keep", "kept");
-  refuses(cache, () => cache.incr("n", 1.5), TypeError, /"delta".*1\.5/);
-  refuses(cache, () => cache.incr("n", 1, NaN), TypeError, /"initial".*NaN/);
-  refuses(cache, () => cache.decr("n", "1" as never), TypeError, /"delta"/);
+  refusesAndKeeps(cache, () => cache.incr("n", 1.5), TypeError, /"delta".*1\.5/);
+  refusesAndKeeps(cache, () => cache.incr("n", 1, NaN), TypeError, /"initial".*NaN/);
+  refusesAndKeeps(cache, () => cache.decr("n", "1" as never), TypeError, /"delta"/);
 });
 
 test("DiskCache.incr() on a value that is not an int64 describes the value, not its stored bytes", () => {
@@ -173,9 +166,9 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
   const db = rawOpen(join(cache.directory, "cache.db"));
   db.exec("BEGIN IMMEDIATE");
   try {
-    refuses(cache, () => cache.set("k", "a long value that goes to a file"), Timeout, /locked.*50 ms/);
-    refuses(cache, () => cache.incr("n"), Timeout, /incr/);
-    refuses(cache, () => cache.delete("keep"), Timeout, /delete/);
+    refusesAndKeeps(cache, () => cache.set("k", "a long value that goes to a file"), Timeout, /locked.*50 ms/);
+    refusesAndKeeps(cache, () => cache.incr("n"), Timeout, /incr/);
+    refusesAndKeeps(cache, () => cache.delete("keep"), Timeout, /delete/);
     assert.equal(cache.get("keep"), "kept", "reads, counted by statistics, still work while another connection writes");
     assert.equal(cache.get("absent"), undefined);
   } finally {
@@ -200,4 +193,28 @@ test("a value file the process may not write (EACCES, EPERM, EROFS) becomes a Di
   }
   const other = Object.assign(new Error("EIO"), { code: "EIO" });
   assert.equal(translateFileError("/some/dir", other, "set key"), other);
+});
+
+test("DiskCache refuses a row with a value mode it does not know, naming the key and the mode", () => {
+  using cache = tempCache();
+  cache.set("k", "v");
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("UPDATE Cache SET mode = 9 WHERE key = 'k'");
+  db.close();
+  assert.throws(
+    () => cache.get("k"),
+    (e: Error) => e instanceof DiskCacheError && /Cannot read key "k": unknown value mode 9; it was written by a newer or foreign library/.test(e.message),
+  );
+});
+
+test("DiskCache turns an SQLite error it has no special message for into a DiskCacheError naming the database", () => {
+  using cache = tempCache();
+  cache.set("k", 1);
+  const db = rawOpen(join(cache.directory, "cache.db"));
+  db.exec("DROP TABLE Cache");
+  db.close();
+  assert.throws(
+    () => cache.get("k"),
+    (e: Error) => e instanceof DiskCacheError && /Cannot get: SQLite failed on ".*cache\.db": .*Cache/.test(e.message) && e.cause !== undefined,
+  );
 });

@@ -342,3 +342,71 @@ test("Key order: a key iteration returned that cannot be encoded again sorts aft
   assert.ok(compareKeys(storedKeyOrder(2 ** 62 + 2 ** 11), storedKeyOrder(2n ** 62n)) > 0);
   assert.equal(compareKeys(storedKeyOrder(1), storedKeyOrder(1n)), 0, "1 and 1n are one key");
 });
+
+test("FanoutCache: every routed method degrades on a busy shard; bulk removals give up after 100 attempts", async () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 2, timeout: 20 });
+  cache.set("key", 1, { tag: "t" });
+  const shard = cache.shardOf("key");
+  const db = rawOpen(join(shard.directory, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    assert.equal(cache.pop("key"), undefined);
+    assert.equal(cache.touch("key", 100), false);
+    assert.equal(cache.decr("key"), undefined);
+    assert.equal(await cache.setStream("key", new Blob(["x"]).stream()), false);
+    const source = join(dir.path, "source");
+    writeFileSync(source, "x");
+    assert.equal(await cache.setFile("key", source), false);
+    assert.equal(cache.setMany([["key", 2]]), 0);
+    assert.equal(cache.deleteMany(["key"]), 0);
+    assert.equal(cache.getEntry("key")?.value, 1, "reads still work");
+    assert.equal(cache.has("key"), true);
+    // A shard that stays busy: evict gives up after 100 attempts instead of hanging.
+    assert.throws(() => cache.evict("t"), (e: Error) => e instanceof Timeout && (e as Timeout & { removed: number }).removed === 0);
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  assert.ok(cache.stats().timeouts >= 100);
+  assert.equal(cache.evict("t"), 1);
+  assert.equal(cache.has("key"), false);
+});
+
+test("FanoutCache: settings, tag index, streams, expire and cull across shards", async () => {
+  using dir = tempDir();
+  let now = 0;
+  using cache = new FanoutCache(dir.path, { shards: 3, clock: () => now, cullLimit: 0 });
+  cache.createTagIndex();
+  assert.ok(cache.shards.every((s) => s.tagIndex));
+  cache.dropTagIndex();
+  cache.updateSettings({ sizeLimit: 3 * 2 ** 20, cullLimit: 5 });
+  assert.equal(cache.sizeLimit, 3 * 2 ** 20);
+  assert.ok(cache.shards.every((s) => s.cullLimit === 5));
+  cache.reloadSettings();
+  for (let i = 0; i < 30; i++) cache.set(i, i, { ttl: 10 });
+  await cache.setStream("s", new Blob(["streamed"]).stream());
+  assert.equal(new TextDecoder().decode(await new Response(cache.getStream("s")).arrayBuffer()), "streamed");
+  assert.deepEqual([...cache.entries()].length, 31);
+  assert.deepEqual([...cache].length, 31);
+  now = 100;
+  assert.equal(cache.expire(), 30);
+  assert.equal(cache.cull(), 0);
+  assert.ok(cache.volume() > 0);
+  assert.equal(cache.timeout, 10);
+  const s = cache.stats({ reset: true });
+  assert.equal(s.count, 1);
+  assert.equal(cache.decr("n", 1, 10), 9);
+  assert.throws(() => new FanoutCache(dir.path, null as never), TypeError);
+  assert.throws(() => new FanoutCache("" as never), TypeError);
+});
+
+test("FanoutCache passes on errors other than Timeout instead of degrading", async () => {
+  using dir = tempDir();
+  const cache = new FanoutCache(dir.path, { shards: 2 });
+  cache.close();
+  const closed = (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message);
+  assert.throws(() => cache.set("k", 1), closed);
+  await assert.rejects(cache.setStream("k", new Blob(["x"]).stream()), closed);
+  assert.throws(() => cache.clear(), closed);
+});

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCacheStore } from "../http.ts";
-import { repoRoot, run, tempDir } from "./_helpers.ts";
+import { repoRoot, run, sleep, staleness, tempDir } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -130,7 +130,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
     await seen;
     let body = "swr 1";
     for (let i = 0; i < 1000 && body === "swr 1"; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       body = (await get("/swr")).body;
     }
     assert.match(body, /^swr [2-9]/, "the background revalidation was stored");
@@ -209,11 +209,6 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
     assert.equal(server.hits.get("/two"), 1);
   });
 });
-
-/** Waits until a response stored with max-age=1 is stale (undici does not store one stale on arrival). */
-function staleness(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 1100));
-}
 
 /** The worker fixture for this Node: the .ts source on Node 24, the build on Node 20. */
 function fixture(): { cmd: string; args: string[] } {

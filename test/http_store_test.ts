@@ -3,12 +3,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
   return { origin: "http://example.test", method, path, headers };
@@ -50,18 +48,6 @@ async function bodyOf(result: GetResult | undefined): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-function valueFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.name.endsWith(".val")) out.push(e.name);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 describe("DiskCacheStore", () => {
   it("DiskCacheStore.get() answers synchronously: undefined on a miss, the response once its stream finished", async () => {
     using dir = tempDir();
@@ -84,14 +70,16 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore.get() matches the method, and an empty body reads as empty", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     await write(store, key("/", {}, "HEAD"), value());
     assert.equal(store.get(key()), undefined);
     assert.equal((await bodyOf(store.get(key("/", {}, "HEAD")))).length, 0);
   });
 
   it("DiskCacheStore keeps one variant per Vary selection, replaces the matching one, delete() removes all", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const en = key("/v", { "accept-language": "en" });
     const fr = key("/v", { "accept-language": "fr" });
     await write(store, en, value({ vary: { "accept-language": "en" } }), "hello");
@@ -166,7 +154,8 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore keeps a stale response until deleteAt, then forgets it", async () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const now = Date.now();
     await write(
       store,
@@ -191,7 +180,8 @@ describe("DiskCacheStore", () => {
     store.delete(key("/f2"));
     assert.equal(store.get(key("/f2")), undefined);
     assert.equal(store.isFull(), false);
-    using full = new DiskCacheStore(undefined, { evictionPolicy: "none", sizeLimit: 1 });
+    using fullDir = tempDir();
+    using full = new DiskCacheStore(fullDir.path, { evictionPolicy: "none", sizeLimit: 1 });
     assert.equal(full.isFull(), true);
   });
 
@@ -223,7 +213,8 @@ describe("DiskCacheStore", () => {
   });
 
   it("DiskCacheStore rejects malformed keys, values and options with a TypeError", () => {
-    using store = new DiskCacheStore();
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path);
     const bad: unknown[] = [null, "k", { origin: 1, method: "GET", path: "/" }, { ...key(), headers: "x" }];
     for (const k of bad) {
       assert.throws(() => store.get(k as CacheKey), TypeError);
@@ -241,7 +232,7 @@ describe("DiskCacheStore", () => {
     assert.throws(() => new DiskCacheStore(undefined, null as never), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { maxEntrySize: -1 }), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { onError: 1 as never }), TypeError);
-    using cache = new DiskCache();
+    using cache = tempCache();
     assert.throws(() => new DiskCacheStore(cache, { sizeLimit: 10 }), /apply only when the store opens the cache/);
   });
 });

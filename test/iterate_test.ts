@@ -56,3 +56,15 @@ test("key-order iteration visits every key once, bigints past 2^53 in numeric or
   assert.deepEqual([...cache.keys({ order: "key", reverse: true })], [...sorted].reverse());
   assert.deepEqual([...cache.entries({ order: "key" })].map(([k]) => k), sorted);
 });
+
+test("DiskCache iterates by key across pages when a page ends on a bigint key beyond 2^53", () => {
+  using cache = tempCache();
+  const base = 2n ** 60n;
+  cache.transact(() => {
+    for (let i = 0n; i < 250n; i++) cache.set(base + i, Number(i));
+  });
+  const keys = [...cache.keys({ order: "key" })];
+  assert.equal(keys.length, 250);
+  assert.deepEqual(keys.slice(98, 102), [base + 98n, base + 99n, base + 100n, base + 101n]);
+  assert.deepEqual([...cache.keys({ order: "key", reverse: true })].at(-1), base);
+});

@@ -1,11 +1,11 @@
 // The Keyv storage adapter under Keyv 6 and Keyv 5, on every runtime.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
 import Keyv6 from "keyv6";
 import Keyv5 from "keyv";
+import { DiskCacheError } from "../mod.ts";
 import { KeyvDiskCache } from "../keyv.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempDir, valueFiles } from "./_helpers.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyKeyv = any;
@@ -17,7 +17,8 @@ const versions: [string, (opts: Record<string, unknown>) => AnyKeyv, Record<stri
 for (const [name, make, rawValues] of versions) {
   test(`KeyvDiskCache under ${name}: get/set/delete/has, many, ttl, iterator`, async () => {
     using dir = tempDir();
-    const store = new KeyvDiskCache(dir.path);
+    let offset = 0; // the cache's clock runs ahead of the wall clock when the test steps it
+    const store = new KeyvDiskCache(dir.path, { clock: () => Date.now() + offset });
     const keyv = make({ store });
     assert.equal(await keyv.set("a", { deep: [1, 2] }), true);
     assert.deepEqual(await keyv.get("a"), { deep: [1, 2] });
@@ -35,7 +36,7 @@ for (const [name, make, rawValues] of versions) {
     else assert.deepEqual([none, some], [[false, false], [true, false]]);
     assert.equal(await keyv.get("m1"), undefined);
     await keyv.set("short", "lived", 30);
-    await new Promise((r) => setTimeout(r, 80));
+    offset += 80; // past the ttl on the cache's clock
     assert.equal(await keyv.get("short"), undefined, "expired");
     const seen: [unknown, unknown][] = [];
     for await (const [k, v] of keyv.iterator()) seen.push([k, v]);
@@ -47,7 +48,9 @@ for (const [name, make, rawValues] of versions) {
 
   test(`KeyvDiskCache under ${name}: clear() is scoped to the namespace, and the cache culls expired entries itself`, async () => {
     using dir = tempDir();
-    const store1 = new KeyvDiskCache(dir.path), store2 = new KeyvDiskCache(dir.path);
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const store1 = new KeyvDiskCache(dir.path, { clock }), store2 = new KeyvDiskCache(dir.path, { clock });
     const users = make({ store: store1, namespace: "users" });
     const posts = make({ store: store2, namespace: "posts" });
     await users.set("1", "ada");
@@ -58,7 +61,7 @@ for (const [name, make, rawValues] of versions) {
     assert.equal(await users.get("1"), undefined);
     assert.equal(await posts.get("1"), "hello", "another namespace is untouched");
     await posts.set("gone", "soon", 10);
-    await new Promise((r) => setTimeout(r, 30));
+    offset += 30; // past the ttl on the cache's clock
     assert.ok(store2.cache.expire() >= 1, "expired entries are reclaimed by the cache");
     await users.disconnect();
     await posts.disconnect();
@@ -67,10 +70,11 @@ for (const [name, make, rawValues] of versions) {
   test(`KeyvDiskCache under ${name}: writes reclaim expired entries and keep the size limit, with no expire() call`, async () => {
     using dir = tempDir();
     // 4 KiB values go to files; 100 of them would be 400 KiB against a 160 KiB limit.
-    const store = new KeyvDiskCache(dir.path, { sizeLimit: 160_000, minFileSize: 1024 });
+    let offset = 0;
+    const store = new KeyvDiskCache(dir.path, { sizeLimit: 160_000, minFileSize: 1024, clock: () => Date.now() + offset });
     const keyv = make({ store, ...rawValues });
     for (let i = 0; i < 20; i++) await keyv.set(`short${i}`, new Uint8Array(10).fill(i), 10);
-    await new Promise((r) => setTimeout(r, 40));
+    offset += 40; // past their ttl on the cache's clock
     for (let i = 0; i < 100; i++) await keyv.set(`big${i}`, new Uint8Array(4096).fill(i));
     const rows = [...store.cache.keys()].map((k) => (k as string[])[1]!);
     // length counts expired rows until they are culled; keys() lists live ones.
@@ -78,7 +82,7 @@ for (const [name, make, rawValues] of versions) {
     assert.ok(store.cache.volume() <= 160_000 + 4096 * 10, `volume ${store.cache.volume()} stays near the limit`);
     assert.ok(rows.length < 100, "older entries were evicted");
     assert.ok(rows.some((k) => k.endsWith("big99")), "the newest entry is kept");
-    const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+    const files = valueFiles(dir.path);
     assert.equal(files.length, rows.length, "evicted entries' files are gone too");
     await keyv.disconnect();
   });
@@ -91,7 +95,7 @@ for (const [name, make, rawValues] of versions) {
     await keyv.set("blob", bytes);
     const back = await keyv.get("blob");
     assert.deepEqual(new Uint8Array(back), bytes);
-    const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+    const files = valueFiles(dir.path);
     assert.equal(files.length, 1, "stored in a value file");
     await keyv.disconnect();
   });
@@ -111,7 +115,8 @@ for (const [name, make, rawValues] of versions) {
 for (const [name, make] of versions) {
   test(`KeyvDiskCache under ${name}: a ttl of 1e12 ms or more is a ttl, not an absolute time (set and setMany)`, async () => {
     using dir = tempDir();
-    const store = new KeyvDiskCache(dir.path);
+    let offset = 0;
+    const store = new KeyvDiskCache(dir.path, { clock: () => Date.now() + offset });
     const keyv = make({ store });
     if (name === "Keyv 6") assert.equal(keyv.store, store, "Keyv 6 uses the adapter directly (no bridge): it declares expires");
     const before = Date.now();
@@ -126,7 +131,7 @@ for (const [name, make] of versions) {
     }
     assert.equal(store.cache.getEntry(stored("never"))!.expireTime, null);
     await keyv.set("short", "gone", 30);
-    await new Promise((r) => setTimeout(r, 80));
+    offset += 80; // past the ttl on the cache's clock
     assert.equal(await keyv.get("short"), undefined, "a short ttl still expires");
     await keyv.disconnect();
   });
@@ -171,4 +176,11 @@ test("KeyvDiskCache: set() of undefined stores nothing; listeners can be removed
   let promise: Promise<unknown> | undefined;
   assert.doesNotThrow(() => (promise = store.get("k")));
   await assert.rejects(promise!, /closed/);
+});
+
+test("KeyvDiskCache without an error listener throws the cache's error to its caller", async () => {
+  using dir = tempDir();
+  const store = new KeyvDiskCache(dir.path);
+  store.cache.close();
+  await assert.rejects(async () => await store.get("x"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
 });

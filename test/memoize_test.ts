@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
+import { sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
 
 test("DiskCache.memoize() caches results by name and arguments, with cacheKey()", () => {
   using cache = tempCache();
@@ -43,7 +43,7 @@ test("memoize() of an async function stores the resolved value, never caches a r
   let fail = true;
   const load = cache.memoize(async function load(id: number) {
     calls++;
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     if (fail) throw new Error("flaky");
     return { id };
   });
@@ -155,11 +155,8 @@ test("memoize() checks ttl, tag and key when it is created, not at each call", (
 
 test("memoize() returns a result the cache cannot store, uncached, and warns once per memoized function", async () => {
   using cache = tempCache();
-  const warnings: unknown[][] = [];
-  const original = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args);
   let calls = 0;
-  try {
+  const warnings = await withConsole("warn", async () => {
     const make = cache.memoize(function make(n: number) {
       calls++;
       return () => n; // a function: the codec cannot store it
@@ -173,9 +170,7 @@ test("memoize() returns a result the cache cannot store, uncached, and warns onc
     });
     assert.equal(typeof await later(), "symbol");
     await later();
-  } finally {
-    console.warn = original;
-  }
+  });
   assert.equal(warnings.length, 2, "one warning per memoized function");
   assert.match(String(warnings[0]![0]), /memoize\(make\): a result could not be cached/);
   assert.match(String(warnings[1]![0]), /memoize\(later\)/);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { run, runJson, runners, tempDir } from "./_helpers.ts";
+import { run, runJson, runners, tempDir, until } from "./_helpers.ts";
 
 test("DiskCache reads return the old or the new value while another runtime's process replaces a value file", async () => {
   using dir = tempDir();
@@ -22,7 +22,7 @@ test("DiskCache reads return the old or the new value while another runtime's pr
   let results: { driver: string; reads: number; bad: string[] }[];
   try {
     using probe = new DiskCache(cacheDir);
-    while ((probe.get<string>(500000000000000) ?? "v-1").startsWith("v-1:")) await new Promise((r) => setTimeout(r, 5)); // the writer has started
+    await until(() => !(probe.get<string>(500000000000000) ?? "v-1").startsWith("v-1:"), Infinity); // the writer has started
     results = await Promise.all(readers.map((r) => runJson<{ driver: string; reads: number; bad: string[] }>(r, ["read", cacheDir, "150"])));
   } finally {
     writeFileSync(stop, "");

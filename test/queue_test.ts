@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { readdirSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { python, rawOpen, run, runJson, runners, tempCache, tempDir } from "./_helpers.ts";
+import { python, rawOpen, run, runJson, runners, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 test("DiskCache.push()/pull()/peek() follow python-diskcache's key scheme", () => {
   using cache = tempCache();
@@ -61,7 +61,7 @@ test("DiskCache.peek() and pull() skip an item whose value file was removed behi
   assert.deepEqual(cache.peek()?.[1], "second value, kept in a file");
   assert.equal(cache.length, 1, "peek dropped the row naming the missing file");
   cache.push("third value, kept in a file", { side: "front" });
-  const third = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  const third = valueFiles(cache.directory);
   assert.equal(third.length, 2);
   const front = rawOpen(join(cache.directory, "cache.db"));
   const frontFile = (front.prepare("SELECT filename FROM Cache ORDER BY key LIMIT 1").get() as { filename: string }).filename;
@@ -115,4 +115,13 @@ c.set("pkbig", ("x" * 500,))
   assert.deepEqual(cache.check(), []);
   assert.equal(cache.delete(500000000000000), true, "the user can remove it");
   assert.deepEqual(cache.pull(), [500000000000001, "next"]);
+});
+
+test("DiskCache queue methods refuse options of other methods", () => {
+  using cache = tempCache();
+  assert.throws(
+    () => cache.push(1, { ttl: 5, expire: 1 } as never),
+    (e: Error) => e instanceof TypeError && /Cannot push: unknown option "expire"/.test(e.message),
+  );
+  assert.throws(() => cache.pull({ ttl: 5 } as never), (e: Error) => e instanceof TypeError && /Cannot pull: unknown option "ttl"/.test(e.message));
 });

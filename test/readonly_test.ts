@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir, unmount } from "./_helpers.ts";
+import { counts, rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 function fill(dir: string): void {
@@ -48,10 +48,6 @@ function exercise(dir: string): void {
     assert.throws(write, (e: Error) => e instanceof DiskCacheError && /read-only/.test(e.message));
   }
   assert.equal(cache.get("a"), 1);
-}
-
-function counts(s: { hits: number; misses: number; evictions: number }) {
-  return { hits: s.hits, misses: s.misses, evictions: s.evictions };
 }
 
 test("DiskCache with readonly serves reads and refuses every write", () => {
@@ -99,7 +95,7 @@ test("DiskCache with readonly: peek() and peekItem() pass over an item whose val
     cache.push("a first job kept in a file");
     cache.push("a second job kept in a file");
   }
-  const files = (readdirSync(dir.path, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).sort();
+  const files = valueFiles(dir.path);
   using cache = new DiskCache(dir.path, { readonly: true });
   const first = cache.check();
   assert.deepEqual(first, []);

@@ -3,14 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, tempDir, unmount } from "./_helpers.ts";
+import { rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 
-function valueFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/"));
-}
 const umask = () => (process as { umask?: () => number }).umask?.() ?? 0o022;
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -103,9 +100,9 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
     // A file copied in with setFile: the same clear error, and no partial value file left.
     const source = join(dir.path, "source");
     writeFileSync(source, new Uint8Array(500_000).fill(9));
-    const before = (readdirSync(join(mnt, "cache"), { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length;
+    const before = valueFiles(join(mnt, "cache")).length;
     await assert.rejects(cache.setFile("copied", source), (e: Error) => e instanceof DiskCacheError && /full/.test(e.message));
-    assert.equal((readdirSync(join(mnt, "cache"), { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length, before);
+    assert.equal(valueFiles(join(mnt, "cache")).length, before);
     assert.equal(cache.get("copied"), undefined);
     assert.equal(cache.get("keep"), "kept value", "reads work on a full disk");
     assert.deepEqual(cache.get("file-0"), new Uint8Array(100_000).fill(0));

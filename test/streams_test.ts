@@ -1,14 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { FanoutCache } from "../mod.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
-
-function valueFiles(dir: string): number {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).length;
-}
+import { DiskCache, FanoutCache } from "../mod.ts";
+import { openDescriptors, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -28,9 +24,9 @@ test("DiskCache.setStream() and getStream() round-trip bytes through a value fil
   assert.deepEqual(await bytesOf(cache.getStream("big")!), expected);
   assert.deepEqual(cache.get("big"), expected);
   assert.equal(cache.getEntry("big")?.tag, "t");
-  assert.equal(valueFiles(cache.directory), 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
   await cache.setStream("big", new Blob(["small now"]).stream());
-  assert.equal(valueFiles(cache.directory), 1, "the replaced value's file is removed");
+  assert.equal(valueFiles(cache.directory).length, 1, "the replaced value's file is removed");
   assert.deepEqual(cache.check(), []);
 });
 
@@ -67,11 +63,11 @@ test("DiskCache.setStream() stores nothing when the stream fails, and leaves no 
   });
   await assert.rejects(cache.setStream("k", failing), /source broke/);
   assert.equal(cache.get("k"), "before");
-  assert.equal(valueFiles(cache.directory), 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
   await assert.rejects(cache.setStream("k", new Blob(["x"]) as never), TypeError);
   const wrong = new ReadableStream({ start: (c) => (c.enqueue("text" as never), c.close()) });
   await assert.rejects(cache.setStream("k", wrong as never), /Uint8Array chunks/);
-  assert.equal(valueFiles(cache.directory), 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
 });
 
 test("DiskCache streams move a 256 MiB value in and out with bounded memory", async () => {
@@ -97,7 +93,10 @@ test("DiskCache streams move a 256 MiB value in and out with bounded memory", as
   }
   assert.equal(received, total << 20);
   const growth = (peak - before) / 2 ** 20;
-  assert.ok(growth < 128, `memory grew by ${growth.toFixed(0)} MiB while moving 256 MiB`);
+  // Buffering the value whole would grow RSS by at least its 256 MiB; a lazy
+  // collector can leave a good part of the 1 MiB chunks uncollected (128 MiB
+  // was reached once on a loaded machine under Deno), so the bound sits between.
+  assert.ok(growth < 200, `memory grew by ${growth.toFixed(0)} MiB while moving 256 MiB`);
 });
 
 test("DiskCache.setFile() and getFile() copy files in and out: owner-only value file, ttl, tag, misses", async () => {
@@ -110,7 +109,7 @@ test("DiskCache.setFile() and getFile() copy files in and out: owner-only value 
   assert.equal(await cache.setFile("artifact", src, { ttl: 60_000, tag: "build" }), true);
   assert.deepEqual(cache.get("artifact"), bytes);
   assert.equal(cache.getEntry("artifact")?.tag, "build");
-  const files = (readdirSync(cache.directory, { recursive: true }) as string[]).filter((f) => f.endsWith(".val"));
+  const files = valueFiles(cache.directory);
   assert.equal(files.length, 1);
   assert.equal(statSync(join(cache.directory, files[0]!)).mode & 0o777, 0o600, "the copy is owner-only whatever the source's mode");
   assert.equal(await cache.getFile("artifact", out), true);
@@ -118,7 +117,7 @@ test("DiskCache.setFile() and getFile() copy files in and out: owner-only value 
   // Replacing the key's file value removes the old file; getFile replaces the destination.
   writeFileSync(src, "second");
   await cache.setFile("artifact", src);
-  assert.equal(valueFiles(cache.directory), 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
   assert.equal(await cache.getFile("artifact", out), true);
   assert.equal(readFileSync(out, "utf8"), "second");
   // Inline values: bytes and strings (UTF-8); structured values are refused.
@@ -146,7 +145,7 @@ test("DiskCache.setFile() refuses what it cannot store and leaves the cache unch
   // deno-lint-ignore no-explicit-any
   await assert.rejects(cache.getFile("k", "" as any), (e: Error) => e instanceof TypeError && /destination/.test(e.message));
   assert.equal(cache.get("k"), "old");
-  assert.equal(valueFiles(cache.directory), 0, "no file left behind");
+  assert.equal(valueFiles(cache.directory).length, 0, "no file left behind");
   cache.set("structured", { list: Array.from({ length: 50 }, (_, i) => i) });
   await assert.rejects(cache.getFile("structured", join(dir.path, "never")), TypeError, "a structured value in a file is not bytes");
   cache.delete("structured");
@@ -155,7 +154,7 @@ test("DiskCache.setFile() refuses what it cannot store and leaves the cache unch
   writeFileSync(secret, "secret bytes, same length as the value!");
   const value = "the cached value, same length as secret";
   cache.set("v", new TextEncoder().encode(value));
-  const file = (readdirSync(cache.directory, { recursive: true }) as string[]).find((f) => f.endsWith(".val"))!;
+  const file = valueFiles(cache.directory)[0]!;
   unlinkSync(join(cache.directory, file));
   symlinkSync(secret, join(cache.directory, file));
   const out = join(dir.path, "out");
@@ -206,7 +205,7 @@ test("setStream(), setFile() and set() survive another process pruning empty val
 });
 
 function valueFile(dir: string): string {
-  const f = (readdirSync(dir, { recursive: true }) as string[]).find((f) => f.endsWith(".val"));
+  const f = valueFiles(dir)[0];
   assert.ok(f, "a value file exists");
   return join(dir, f);
 }
@@ -219,7 +218,7 @@ test("DiskCache.setStream() refuses a stream larger than the whole sizeLimit und
     (e: Error) => e instanceof RangeError && /the stream held 150000 bytes, more than the whole sizeLimit of 100000 bytes/.test(e.message),
   );
   assert.equal(cache.get("k"), "before");
-  assert.equal(valueFiles(cache.directory), 0, "the streamed file is removed");
+  assert.equal(valueFiles(cache.directory).length, 0, "the streamed file is removed");
   using none = tempCache({ sizeLimit: 100_000, evictionPolicy: "none" });
   assert.equal(await none.setStream("k", new Blob([new Uint8Array(150_000).fill(3)]).stream()), true);
   assert.deepEqual(none.get("k"), new Uint8Array(150_000).fill(3));
@@ -232,13 +231,13 @@ test("DiskCache.setStream() passes on a file-system error creating the value fil
   for (let i = 0; i < 256; i++) writeFileSync(join(cache.directory, i.toString(16).padStart(2, "0")), "");
   await assert.rejects(cache.setStream("k", new Blob(["data"]).stream()), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
   assert.equal(cache.get("k"), "before");
-  assert.equal(valueFiles(cache.directory), 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
 });
 
 test("DiskCache.getStream() refuses a structured value kept in a file, and misses on a value file of the wrong size", () => {
   using cache = tempCache({ minFileSize: 100 });
   cache.set("obj", { list: Array.from({ length: 200 }, (_, i) => i) });
-  assert.equal(valueFiles(cache.directory), 1, "the structured value lives in a file");
+  assert.equal(valueFiles(cache.directory).length, 1, "the structured value lives in a file");
   assert.throws(() => cache.getStream("obj"), (e: Error) => e instanceof TypeError && /"obj".*not bytes or a string; use get\(\)/.test(e.message));
   cache.clear();
   cache.set("bytes", new Uint8Array(1000).fill(1));
@@ -266,14 +265,7 @@ test("DiskCache.getStream() closes its value file when the consumer cancels", as
   // Descriptors of the value file only: the runtime may open or close others
   // of its own meanwhile (Bun does).
   const file = valueFile(cache.directory);
-  const openFds = () =>
-    readdirSync("/proc/self/fd").filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    }).length;
+  const openFds = () => openDescriptors((target) => target === file);
   const before = openFds();
   assert.equal(before, 0);
   const stream = cache.getStream("k")!;
@@ -296,4 +288,33 @@ test("getStream(): cancelling a stream already read to its end is harmless; Fano
   using dir = tempDir();
   using fanout = new FanoutCache(join(dir.path, "f"), { shards: 2 });
   await assert.rejects(fanout.setFile("k", join(dir.path, "missing")), TypeError);
+});
+
+test("DiskCache.getStream() of an inline string and of bytes written with a tag and ttl", async () => {
+  using cache = tempCache();
+  cache.set("t", "inline text", { ttl: 60_000, tag: "x" });
+  assert.equal(await new Response(cache.getStream("t")).text(), "inline text");
+  const reader = cache.getStream("t")!.getReader();
+  await reader.cancel();
+  assert.equal(cache.getEntry("t")?.tag, "x");
+  const d = new DiskCache(cache.directory);
+  d.close();
+  assert.throws(() => d.getStream("t"), /closed/);
+});
+
+test("DiskCache: an ArrayBuffer key is the same raw key as its bytes; streams take raw keys", async () => {
+  using cache = tempCache();
+  cache.set(new Uint8Array([1, 2, 3]).buffer, "from a buffer");
+  assert.equal(cache.get(new Uint8Array([1, 2, 3])), "from a buffer");
+  await cache.setStream(7, new Blob(["streamed under a number key"]).stream());
+  assert.equal(await new Response(cache.getStream(7n)).text(), "streamed under a number key");
+  assert.deepEqual([...cache.keys()].sort(), [7, new Uint8Array([1, 2, 3])].sort());
+});
+
+test("DiskCache streams take structured keys like every other method", async () => {
+  using cache = tempCache();
+  await cache.setStream(["user", 1], new Blob(["streamed"]).stream(), { tag: "t" });
+  assert.equal(await new Response(cache.getStream(["user", 1])).text(), "streamed");
+  assert.deepEqual(cache.get(["user", 1]), new TextEncoder().encode("streamed"));
+  assert.equal(cache.getStream(["user", 2]), undefined);
 });

@@ -1,14 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { rawOpen, tempCache } from "./_helpers.ts";
-
-function valueFiles(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile() && e.name.endsWith(".val")) n++;
-  return n;
-}
+import { rawOpen, sleep, tempCache, valueFiles } from "./_helpers.ts";
 
 test("DiskCache.transact() commits everything at once and returns the callback's result", () => {
   using cache = tempCache();
@@ -34,7 +27,7 @@ test("DiskCache.transact() rolls back every write and the value files it created
   assert.equal(cache.get("kept"), "a value in a file, kept", "the deleted item and its file are back");
   assert.equal(cache.has("new"), false);
   assert.equal(cache.has("n"), false);
-  assert.equal(valueFiles(cache.directory), 1, "the file written inside the transaction was removed");
+  assert.equal(valueFiles(cache.directory).length, 1, "the file written inside the transaction was removed");
 });
 
 test("DiskCache.transact() nests: an inner throw caught outside undoes only the inner part", () => {
@@ -53,7 +46,7 @@ test("DiskCache.transact() nests: an inner throw caught outside undoes only the 
   assert.equal(cache.get("outer"), "outer value in a file");
   assert.equal(cache.has("inner"), false);
   assert.equal(cache.get("after"), 1);
-  assert.equal(valueFiles(cache.directory), 1);
+  assert.equal(valueFiles(cache.directory).length, 1);
 });
 
 test("DiskCache.transact() refuses an async function before running it: nothing it would write lands, before or after an await", async () => {
@@ -66,7 +59,7 @@ test("DiskCache.transact() refuses an async function before running it: nothing 
       await Promise.resolve();
       cache.set("late", 2);
     }), (e: Error) => e instanceof TypeError && /async function/.test(e.message));
-  await new Promise((r) => setTimeout(r, 10));
+  await sleep(10);
   assert.equal(ran, false, "the async function never ran");
   assert.equal(cache.has("x"), false);
   assert.equal(cache.has("late"), false);
@@ -100,7 +93,7 @@ test("DiskCache.transact() that rolls back keeps the value files of items popped
   assert.equal(cache.get("big"), "x".repeat(1000));
   assert.deepEqual(cache.peek(), [500000000000000, "q".repeat(1000)]);
   assert.deepEqual(cache.check(), []);
-  assert.equal(valueFiles(cache.directory), 2);
+  assert.equal(valueFiles(cache.directory).length, 2);
 });
 
 test("DiskCache.transact(): a savepoint rolled back inside a committing transaction keeps the files of what it popped and pulled", () => {
@@ -122,7 +115,7 @@ test("DiskCache.transact(): a savepoint rolled back inside a committing transact
   assert.deepEqual(cache.pull(), [500000000000000, "q".repeat(1000)]);
   assert.equal(cache.has("gone"), false);
   assert.deepEqual(cache.check(), []);
-  assert.equal(valueFiles(cache.directory), 1, "the popped file is removed after the outer commit, and the pulled one after pull()");
+  assert.equal(valueFiles(cache.directory).length, 1, "the popped file is removed after the outer commit, and the pulled one after pull()");
 });
 
 test("DiskCache.pop() removes the value file only after the outermost commit", () => {
@@ -130,9 +123,9 @@ test("DiskCache.pop() removes the value file only after the outermost commit", (
   cache.set("big", "x".repeat(1000));
   cache.transact(() => {
     assert.equal(cache.pop("big"), "x".repeat(1000));
-    assert.equal(valueFiles(cache.directory), 1, "still there inside the transaction");
+    assert.equal(valueFiles(cache.directory).length, 1, "still there inside the transaction");
   });
-  assert.equal(valueFiles(cache.directory), 0);
+  assert.equal(valueFiles(cache.directory).length, 0);
 });
 
 test("DiskCache.transact() holds the write lock: another connection sees nothing until commit", () => {
@@ -148,4 +141,14 @@ test("DiskCache.transact() holds the write lock: another connection sees nothing
   } finally {
     other.close();
   }
+});
+
+test("DiskCache reads inside a transaction see its writes; getMany joins it", () => {
+  using cache = tempCache();
+  cache.transact(() => {
+    cache.set("a", 1);
+    assert.deepEqual(cache.getMany(["a", "b"]), [1, undefined]);
+    assert.deepEqual([...cache.keys()], ["a"]);
+  });
+  assert.deepEqual(cache.getMany(["a"]), [1]);
 });

@@ -7,7 +7,8 @@ import { tempDir } from "./_helpers.ts";
 
 test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, clear by base, ttl", async () => {
   using dir = tempDir();
-  const driver = diskcacheDriver({ base: dir.path, minFileSize: 1024 });
+  let offset = 0; // the cache's clock runs ahead of the wall clock when a test steps it
+  const driver = diskcacheDriver({ base: dir.path, minFileSize: 1024, clock: () => Date.now() + offset });
   const storage = createStorage({ driver });
   await storage.setItem("users:ada", { admin: true });
   await storage.setItem("users:bob", "plain");
@@ -33,7 +34,7 @@ test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, cle
   await storage.removeItem("posts:1");
   assert.equal(await storage.hasItem("posts:1"), false);
   await storage.setItem("gone", "soon", { ttl: 0.02 });
-  await new Promise((r) => setTimeout(r, 60));
+  offset += 60; // the ttl ran out on the cache's clock
   assert.equal(await storage.getItem("gone"), null, "expired by the cache");
   await storage.clear();
   assert.deepEqual(await storage.getKeys(""), []);
@@ -56,4 +57,19 @@ test("diskcacheDriver: meta sizes of strings, bytes and objects; misses are null
   cache.set(["a", "list"], "a structured key");
   assert.deepEqual((await driver.getKeys("", {})).sort(), ["b", "o", "s"]);
   cache.close();
+});
+
+test("diskcacheDriver reads expiry on the cache's clock: getMeta's ttl counts down as an injected clock steps, and the item expires", () => {
+  using dir = tempDir();
+  let now = 1_000_000_000; // far from the wall clock: a driver reading Date.now() would see the item long expired
+  const driver = diskcacheDriver({ base: dir.path, clock: () => now });
+  driver.setItem("session", "x", { ttl: 60 });
+  assert.equal(driver.getMeta("session")?.ttl, 60);
+  now += 30_000;
+  assert.equal(driver.getMeta("session")?.ttl, 30);
+  assert.equal(driver.getInstance().now, now, "the cache tells the time on its own clock");
+  now += 31_000;
+  assert.equal(driver.getItem("session"), null, "expired on the injected clock");
+  assert.equal(driver.getMeta("session"), null);
+  driver.dispose();
 });

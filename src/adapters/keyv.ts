@@ -19,11 +19,13 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  *
  * @example Log the store's errors
  * ```ts
+ * import { rmSync } from "node:fs";
  * import { KeyvDiskCache, type KeyvListener } from "../../keyv.ts";
  * const store = new KeyvDiskCache();
  * const log: KeyvListener = (error) => console.error(error);
  * store.on("error", log).off("error", log);
  * await store.disconnect();
+ * rmSync(store.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type KeyvListener = (...args: unknown[]) => void;
@@ -33,6 +35,7 @@ export type KeyvListener = (...args: unknown[]) => void;
  *
  * @example Share an open cache with Keyv
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "../../mod.ts";
  * import { KeyvDiskCache, type KeyvDiskCacheOptions } from "../../keyv.ts";
@@ -42,6 +45,8 @@ export type KeyvListener = (...args: unknown[]) => void;
  * assert.equal(store.cache, cache);
  * await store.disconnect();
  * assert.equal(cache.get("x"), undefined, "the given cache stays open");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+ * rmSync(store.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface KeyvDiskCacheOptions extends DiskCacheOptions {
@@ -126,7 +131,12 @@ export class KeyvDiskCache {
     return ttl;
   }
 
-  /** An absolute expiry (epoch ms) to the cache's ttl: 0 when already past. */
+  /**
+   * An absolute expiry (epoch ms) to the cache's ttl: 0 when already past.
+   * Keyv 6 computes `expires` from its own `Date.now()`, so the remaining
+   * time is measured on that clock; the cache then counts the ttl on its own
+   * clock (an injected `clock` option drives expiry from there on).
+   */
   #until(expires: number | undefined): number | undefined {
     if (typeof expires !== "number" || !Number.isFinite(expires)) return undefined;
     return Math.max(0, expires - Date.now());

@@ -15,6 +15,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  *
  * @example Items live an hour by default
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { diskcacheDriver, type DiskCacheDriverOptions } from "../../unstorage.ts";
  * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
@@ -22,6 +23,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  * driver.setItem("a", "1");
  * assert.ok(driver.getMeta("a")!.ttl! > 3500);
  * driver.dispose();
+ * rmSync(driver.getInstance().directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DiskCacheDriverOptions extends DiskCacheOptions {
@@ -38,12 +40,14 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
  *
  * @example A miss is null
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { diskcacheDriver, type StorageValue } from "../../unstorage.ts";
  * const driver = diskcacheDriver();
  * const missing: StorageValue = driver.getItem("nope");
  * assert.equal(missing, null);
  * driver.dispose();
+ * rmSync(driver.getInstance().directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type StorageValue = null | string | number | boolean | object;
@@ -54,6 +58,7 @@ export type StorageValue = null | string | number | boolean | object;
  *
  * @example Call the driver directly
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { diskcacheDriver, type DiskCacheDriver } from "../../unstorage.ts";
  * const driver: DiskCacheDriver = diskcacheDriver();
@@ -63,6 +68,7 @@ export type StorageValue = null | string | number | boolean | object;
  * driver.clear("users");
  * assert.equal(driver.hasItem("users:ada"), false);
  * driver.dispose();
+ * rmSync(driver.getInstance().directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface DiskCacheDriver {
@@ -145,7 +151,7 @@ export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCache
       const entry = cache.getEntry(key);
       if (entry === undefined) return null;
       const meta: { mtime: Date; size: number; ttl?: number } = { mtime: new Date(entry.storeTime), size: sizeOf(entry.value) };
-      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - Date.now()) / 1000));
+      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - cache.now) / 1000));
       return meta;
     },
     getKeys: (base) => [...keysUnder(normalize(base))],

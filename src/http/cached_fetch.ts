@@ -131,6 +131,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  *
  * @example Answer from the cache
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache } from "../../mod.ts";
  * import { cachedFetch } from "../../http.ts";
@@ -142,6 +143,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * const again = await fetch("http://example.test/");
  * assert.equal(await again.text(), "call 1");
  * assert.match(again.headers.get("cache-status")!, /^diskcache; hit/);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOptions = {}): CachedFetch {

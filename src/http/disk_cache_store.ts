@@ -106,6 +106,7 @@ const BODY_PREFIX = "undici-body:";
  *
  * @example Store and read a response directly
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCacheStore } from "../../http.ts";
  * using store = new DiskCacheStore();
@@ -115,6 +116,7 @@ const BODY_PREFIX = "undici-body:";
  * const writable = store.createWriteStream(key, value);
  * await new Promise<void>((resolve) => writable.end("hello", () => resolve()));
  * assert.equal(Buffer.concat(store.get(key)!.body as Buffer[]).toString(), "hello");
+ * rmSync(store.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class DiskCacheStore {

@@ -13,6 +13,7 @@ import { checkRecipeOptions, inTransaction } from "./_shared.ts";
  *
  * @example Average response times
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { Averager, DiskCache } from "../../mod.ts";
  * using cache = new DiskCache();
@@ -22,6 +23,7 @@ import { checkRecipeOptions, inTransaction } from "./_shared.ts";
  * assert.equal(avg.get(), 15);
  * assert.equal(avg.pop(), 15);
  * assert.equal(avg.get(), undefined);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class Averager {

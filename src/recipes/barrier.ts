@@ -12,6 +12,7 @@ import { keyName } from "../_function_name.ts";
  *
  * @example Locks and semaphores are LockLike
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { BoundedSemaphore, DiskCache, Lock, type LockLike } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -21,6 +22,7 @@ import { keyName } from "../_function_name.ts";
  *   lock.release();
  * }
  * assert.equal(cache.has("a"), false);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface LockLike {
@@ -46,6 +48,7 @@ export interface LockLike {
  *
  * @example One call at a time, across processes
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { barrier, DiskCache, Lock } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -53,6 +56,7 @@ export interface LockLike {
  *   return "done";
  * });
  * assert.equal(await report(), "done");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function barrier<A extends unknown[], R>(

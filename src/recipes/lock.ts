@@ -15,6 +15,7 @@ import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
  *
  * @example Hold a lock with await using
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, Lock } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -24,6 +25,7 @@ import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
  *   assert.equal(lock.locked(), true);
  * }
  * assert.equal(lock.locked(), false);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class Lock {
@@ -95,6 +97,7 @@ export class Lock {
  *
  * @example Re-enter a lock
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, RLock } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -105,6 +108,7 @@ export class Lock {
  * assert.equal(new RLock(cache, "rlock").tryAcquire(), false);
  * lock.release();
  * assert.equal(new RLock(cache, "rlock").tryAcquire(), true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class RLock {

@@ -13,6 +13,7 @@ import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
  *
  * @example Three downloads at once, each slot freed after a minute
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { BoundedSemaphore, DiskCache, type SemaphoreOptions } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -20,6 +21,7 @@ import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
  * const downloads = new BoundedSemaphore(cache, "downloads", options);
  * assert.equal(downloads.tryAcquire(), true);
  * downloads.release();
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface SemaphoreOptions extends RecipeOptions {
@@ -52,6 +54,7 @@ type Holders = [string, number | null][];
  *
  * @example Allow two holders
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { BoundedSemaphore, DiskCache } from "../../mod.ts";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
@@ -61,6 +64,7 @@ type Holders = [string, number | null][];
  * assert.equal(sem.tryAcquire(), false);
  * sem.release();
  * assert.equal(sem.tryAcquire(), true);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export class BoundedSemaphore {

@@ -18,12 +18,14 @@ import { inTransaction, sleep, token } from "./_shared.ts";
  *
  * @example Recompute earlier, report background errors
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoizeStampede, type StampedeOptions } from "../../mod.ts";
  * using cache = new DiskCache();
  * const options: StampedeOptions<[string]> = { ttl: 60_000, beta: 2, name: "page", onError: (e) => console.error(e) };
  * const render = memoizeStampede(cache, (path: string) => `<h1>${path}</h1>`, options);
  * assert.equal(await render("/"), "<h1>/</h1>");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface StampedeOptions<A extends unknown[]> {
@@ -68,6 +70,7 @@ export interface StampedeOptions<A extends unknown[]> {
  *
  * @example Let background recomputations finish before closing
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoizeStampede, type StampedeMemoized } from "../../mod.ts";
  * const cache = new DiskCache();
@@ -77,6 +80,7 @@ export interface StampedeOptions<A extends unknown[]> {
  * assert.deepEqual(await load(7), { id: 7 });
  * await load.settled();
  * cache.close();
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
@@ -105,6 +109,7 @@ export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<
  *
  * @example Memoize an expensive call
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, memoizeStampede } from "../../mod.ts";
  * using cache = new DiskCache();
@@ -116,6 +121,7 @@ export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<
  * assert.deepEqual(await load(1), { id: 1 });
  * assert.deepEqual(await load(1), { id: 1 });
  * assert.equal(calls, 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function memoizeStampede<A extends unknown[], R>(

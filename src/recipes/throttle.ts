@@ -19,6 +19,7 @@ function isBucket(v: unknown): v is [number, number] {
  *
  * @example Name an arrow function and drive the clock
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, throttle, type ThrottleOptions } from "../../mod.ts";
  * using cache = new DiskCache();
@@ -33,6 +34,7 @@ function isBucket(v: unknown): v is [number, number] {
  * assert.equal(await call(), "ok");
  * assert.equal(await call(), "ok");
  * assert.equal(waits.length, 1, "the second call waited for the bucket to refill");
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface ThrottleOptions {
@@ -67,6 +69,7 @@ export interface ThrottleOptions {
  *
  * @example Throttle calls
  * ```ts
+ * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
  * import { DiskCache, throttle } from "../../mod.ts";
  * using cache = new DiskCache();
@@ -75,6 +78,7 @@ export interface ThrottleOptions {
  * await ping();
  * await ping();
  * assert.equal(calls, 2);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export function throttle<A extends unknown[], R>(

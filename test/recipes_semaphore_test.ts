@@ -1,0 +1,120 @@
+// BoundedSemaphore (src/recipes/semaphore.ts): value holders at once, in one
+// process and across processes of every runtime; per-holder ttl; a killed
+// holder's slot comes back.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { BoundedSemaphore, DiskCache } from "../mod.ts";
+import { recipeCaches, recipeWorkers, runners, tempCache, tempDir } from "./_helpers.ts";
+
+test("BoundedSemaphore allows value holders and refuses over-release", async () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  const s = new BoundedSemaphore(cache, "s", { value: 2 });
+  await s.acquire();
+  await s.acquire();
+  assert.equal(s.tryAcquire(), false);
+  s.release();
+  s.release();
+  assert.throws(() => s.release(), RangeError);
+  assert.throws(() => new BoundedSemaphore(cache, "s", { value: 0 }), RangeError);
+});
+
+test("BoundedSemaphore across processes of every runtime: at most value holders at once, none left", async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "cache");
+  await recipeWorkers((_, i) => ["semaphore", path, String(i)]);
+  using cache = new DiskCache(path);
+  assert.ok((cache.get("most") as number) <= 2, `at most 2 holders at once, saw ${cache.get("most")}`);
+  assert.equal(cache.get("holders"), 0);
+});
+
+for (const [kind, open] of recipeCaches) {
+  test(`BoundedSemaphore works on a ${kind}`, async () => {
+    using dir = tempDir();
+    using cache = open(dir.path);
+    const sem = new BoundedSemaphore(cache, "s", { value: 2, ttl: 60_000 });
+    await sem.acquire();
+    await sem.acquire();
+    assert.equal(new BoundedSemaphore(cache, "s", { value: 2 }).tryAcquire(), false);
+    sem.release();
+    sem.release();
+    assert.throws(() => sem.release(), RangeError);
+  });
+}
+
+/** Starts a fixture and resolves with the child once it printed a line of stdout. */
+function startHolding(r: { name: string; cmd: string; args: string[] }, args: string[]): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(r.cmd, [...r.args, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout!.setEncoding("utf8").once("data", () => resolve(child));
+    child.on("error", reject);
+    child.on("close", (code) => reject(new Error(`${r.name} exited ${code} before holding: ${stderr}`)));
+  });
+}
+
+test("BoundedSemaphore: a SIGKILLed holder's slot comes back after its own ttl, while a live holder re-acquiring keeps its slot", async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "cache");
+  new DiskCache(path, { evictionPolicy: "none" }).close();
+  const [runner] = runners("recipe_worker");
+  const child = await startHolding(runner!, ["semhold", path, "60000"]);
+  const exited = new Promise((r) => child.on("close", r));
+  child.kill("SIGKILL");
+  await exited;
+  using cache = new DiskCache(path, { evictionPolicy: "none" });
+  let offset = 0;
+  const clock = () => Date.now() + offset;
+  const live = new BoundedSemaphore(cache, "held", { value: 2, ttl: 60_000, clock });
+  const other = new BoundedSemaphore(cache, "held", { value: 2, ttl: 60_000, clock });
+  assert.equal(live.tryAcquire(), true, "one slot left beside the dead holder's");
+  assert.equal(other.tryAcquire(), false);
+  offset = 40_000; // the live holder lets go and takes a slot again, before any ttl ran out
+  live.release();
+  assert.equal(live.tryAcquire(), true);
+  offset = 70_000; // the dead holder's ttl ran out; the live one's (taken at +40 s) did not
+  assert.equal(other.tryAcquire(), true, "the dead holder's slot came back");
+  assert.equal(new BoundedSemaphore(cache, "held", { value: 2, clock }).tryAcquire(), false, "two live holders: no third");
+  live.release();
+  other.release();
+  assert.equal(cache.has("held"), false, "no holder left: the key is gone");
+});
+
+test("BoundedSemaphore: a holder past its ttl loses its slot to a newcomer and its release() says so; a newcomer's release() works", () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  let now = 1_000_000;
+  const clock = () => now;
+  const a = new BoundedSemaphore(cache, "s", { value: 2, ttl: 1000, clock });
+  const b = new BoundedSemaphore(cache, "s", { value: 2, ttl: 1000, clock });
+  assert.equal(a.tryAcquire(), true);
+  assert.equal(a.tryAcquire(), true);
+  assert.equal(b.tryAcquire(), false);
+  now += 500;
+  a.release(); // before its ttl: fine
+  now += 700; // a's remaining slot (taken at 0) is past its ttl
+  assert.equal(b.tryAcquire(), true);
+  assert.equal(b.tryAcquire(), true);
+  assert.equal(new BoundedSemaphore(cache, "s", { value: 2, clock }).tryAcquire(), false, "never more than value holders");
+  assert.throws(() => a.release(), /ttl ran out/);
+  b.release();
+  b.release();
+  assert.throws(() => b.release(), RangeError);
+  assert.throws(() => new BoundedSemaphore(cache, "s", { clock: 5 as never }), /"clock" must be a function/);
+  // A value left by an older version (a bare count), or entries of another shape, count as no holders.
+  cache.set("old", 1);
+  assert.equal(new BoundedSemaphore(cache, "old").tryAcquire(), true);
+  cache.set("odd", [["t", "never"], 5, [7, null]]);
+  assert.equal(new BoundedSemaphore(cache, "odd").tryAcquire(), true);
+  // Past its ttl, a holder keeps its slot until someone needs it; the one whose ttl ran out first goes first.
+  const first = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });
+  const second = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });
+  assert.equal(second.tryAcquire(), true);
+  now -= 100; // first's slot runs out 100 ms before second's (whatever the order in the list)
+  assert.equal(first.tryAcquire(), true);
+  now += 5000;
+  assert.equal(new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock }).tryAcquire(), true);
+  assert.throws(() => first.release(), /ttl ran out/);
+  second.release(); // past its ttl, but nobody needed its slot
+});
