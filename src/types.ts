@@ -240,6 +240,7 @@ export interface CacheStats {
  * @example Keep up to 64 MiB of hot values in memory
  * ```ts
  * import assert from "node:assert/strict";
+ * import { rmSync } from "node:fs";
  * import { DiskCache, type MemoryOptions } from "../mod.ts";
  * const memory: MemoryOptions = { maxBytes: 2 ** 26, staleness: 0 };
  * using cache = new DiskCache(undefined, { memory });
@@ -247,6 +248,7 @@ export interface CacheStats {
  * assert.deepEqual(cache.get("k"), { n: 1 }); // read from disk, now kept
  * assert.deepEqual(cache.get("k"), { n: 1 }); // from memory
  * assert.equal(cache.stats().memory?.hits, 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface MemoryOptions {
@@ -276,6 +278,7 @@ export interface MemoryOptions {
  * @example Watch the tier
  * ```ts
  * import assert from "node:assert/strict";
+ * import { rmSync } from "node:fs";
  * import { DiskCache, type MemoryStats } from "../mod.ts";
  * using cache = new DiskCache(undefined, { memory: { maxBytes: 2 ** 20 } });
  * cache.set("k", "v");
@@ -283,6 +286,7 @@ export interface MemoryOptions {
  * const memory: MemoryStats = cache.stats().memory!;
  * assert.equal(memory.entries, 1);
  * assert.ok(memory.bytes > 0 && memory.bytes <= memory.maxBytes);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
 export interface MemoryStats {
