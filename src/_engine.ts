@@ -280,7 +280,12 @@ export class Engine {
 
   /** Re-reads every setting from the Settings table. */
   reloadSettings(): void {
-    const stored = storedSettings(this);
+    let stored: Map<string, SqliteValue>;
+    try {
+      stored = storedSettings(this);
+    } catch (error) {
+      throw this.translate(error, "reload settings"); // a busy database is a Timeout, not a raw "database is locked"
+    }
     for (const [key, value] of stored) if (value === null) stored.delete(key); // a NULL row keeps what is in force
     this.#apply(loadSettings(stored, {}, this.#settings).settings);
   }

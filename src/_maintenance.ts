@@ -40,8 +40,13 @@ function batches(engine: Engine, op: string, limit: number, batch: (size: bigint
 
 /** Removes items whose expiry is before `now` (epoch ms), at most `limit`. */
 export function expire(engine: Engine, now: number, limit = Infinity): number {
+  return removeExpired(engine, now, limit, "expire");
+}
+
+/** {@linkcode expire} as part of operation `op` (its errors name `op`). */
+function removeExpired(engine: Engine, now: number, limit: number, op: string): number {
   const seconds = now / 1000;
-  return batches(engine, "expire", limit, (size) => removeRows(engine, engine.prepare(SQL.expired).all(seconds, size) as Victim[]));
+  return batches(engine, op, limit, (size) => removeRows(engine, engine.prepare(SQL.expired).all(seconds, size) as Victim[]));
 }
 
 /** Removes every item with `tag`, at most `limit`. */
@@ -59,7 +64,7 @@ export function clear(engine: Engine, limit = Infinity): number {
  * while `volume()` is over `sizeLimit`; at most `limit` in all.
  */
 export function cull(engine: Engine, limit = Infinity): number {
-  let total = expire(engine, engine.clock(), limit);
+  let total = removeExpired(engine, engine.clock(), limit, "cull"); // its errors say cull, not expire
   const order = engine.policy.order;
   if (order === null || total >= limit) return total;
   const select = cullSql(order);

@@ -126,7 +126,7 @@ type StoredBytes = { filename: null; inline: Uint8Array | string } | { filename:
  */
 function storedBytes(engine: Engine, op: string, k: StoredKey): StoredBytes | undefined {
   engine.db(op);
-  let row: { mode: number; filename: string | null; size: number; value: SqliteValue } | null | undefined;
+  let row: { mode: number; filename: string | null; size: number; value: SqliteValue; big: number } | null | undefined;
   try {
     row = engine.prepare(SQL.storedBytes).get(k.key, k.raw, engine.now()) as typeof row;
   } catch (error) {
@@ -134,7 +134,11 @@ function storedBytes(engine: Engine, op: string, k: StoredKey): StoredBytes | un
   }
   if (row == null) return undefined;
   if (row.filename === null) {
-    if (row.mode === MODE_RAW && (row.value instanceof Uint8Array || typeof row.value === "string")) return { filename: null, inline: row.value };
+    // big 1: an integer past 2^53, read as its decimal TEXT (a number, not a
+    // string); big 2: text holding U+0000, read as its UTF-8 bytes.
+    if (row.mode === MODE_RAW && row.big !== 1 && (row.value instanceof Uint8Array || typeof row.value === "string")) {
+      return { filename: null, inline: row.value };
+    }
   } else if (row.mode === MODE_BINARY || row.mode === MODE_TEXT) return { filename: row.filename, size: row.size };
   throw new TypeError(`Cannot ${op} key ${describe(k.original)}: its value is not bytes or a string; use get()`);
 }

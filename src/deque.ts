@@ -86,7 +86,8 @@ export class Deque<T = unknown> implements Iterable<T> {
     const { maxLength, [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
     if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Deque: "evictionPolicy" is always "none"`);
     this.#maxLength = checkMaxLength(maxLength);
-    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
+    // Read-only, the stored policy holds: a setting would be refused (nothing may be written).
+    this.#cache = adopted ?? new DiskCache(directory, cacheOptions.readonly ? cacheOptions : { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**

@@ -431,14 +431,19 @@ export class FanoutCache {
    * settings.
    */
   #allShards(fn: () => void): void {
+    let ran = false;
     const lock = (i: number): void => {
-      if (i === this.#shards.length) return fn();
-      this.#shards[i]!.transact(() => lock(i + 1));
+      if (i !== this.#shards.length) return void this.#shards[i]!.transact(() => lock(i + 1));
+      ran = true;
+      fn();
     };
     try {
       lock(0);
     } catch (error) {
-      for (const s of this.#shards) s.reloadSettings();
+      // Only a change that ran and rolled back can leave a shard's settings
+      // out of step with its database. When a lock was refused, nothing ran:
+      // re-reading the busy shard's settings would time out too.
+      if (ran) { for (const s of this.#shards) s.reloadSettings(); }
       if (error instanceof Timeout) this.#timeouts++;
       throw error;
     }
@@ -482,15 +487,23 @@ export class FanoutCache {
 
   /**
    * The shards' statistics added up, plus the timeouts this instance
-   * degraded. Reading never waits for a busy shard (its pending counts are
-   * added in); `reset` and `enable` change every shard or none (a busy
+   * degraded. A plain read degrades like the other reads: a shard locked past
+   * `timeout` (in journal mode `"delete"` a writer's exclusive lock keeps
+   * readers out) adds only its `sizeLimit`, and counts one timeout, included
+   * in the answer. `reset` and `enable` change every shard or none (a busy
    * shard throws `Timeout`).
    */
   stats(options: { enable?: boolean; reset?: boolean } = {}): FanoutStats {
-    const sum: FanoutStats = { hits: 0, misses: 0, evictions: 0, count: 0, volume: 0, sizeLimit: 0, timeouts: this.#timeouts };
+    const sum: FanoutStats = { hits: 0, misses: 0, evictions: 0, count: 0, volume: 0, sizeLimit: 0, timeouts: 0 };
+    const changes = options.reset || options.enable !== undefined;
     const add = () => {
       for (const s of this.#shards) {
-        const one = s.stats(options);
+        // Under #allShards every shard is locked by this instance: no timeout there.
+        const one = changes ? s.stats(options) : this.#degrade(undefined, () => s.stats(options));
+        if (one === undefined) {
+          sum.sizeLimit += s.sizeLimit;
+          continue;
+        }
         for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
         if (one.memory !== undefined) {
           const m = sum.memory ??= { bytes: 0, entries: 0, hits: 0, maxBytes: 0 };
@@ -498,8 +511,9 @@ export class FanoutCache {
         }
       }
     };
-    if (options.reset || options.enable !== undefined) this.#allShards(add);
+    if (changes) this.#allShards(add);
     else add();
+    sum.timeouts = this.#timeouts;
     if (options.reset) this.#timeouts = 0;
     return sum;
   }

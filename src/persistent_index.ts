@@ -54,7 +54,8 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
   constructor(directory?: string, options: Omit<DiskCacheOptions, "evictionPolicy"> = {}) {
     const { [ADOPT]: adopted, ...cacheOptions } = options as AdoptingOptions;
     if ("evictionPolicy" in cacheOptions) throw new TypeError(`Cannot open Index: "evictionPolicy" is always "none"`);
-    this.#cache = adopted ?? new DiskCache(directory, { ...cacheOptions, evictionPolicy: "none" });
+    // Read-only, the stored policy holds: a setting would be refused (nothing may be written).
+    this.#cache = adopted ?? new DiskCache(directory, cacheOptions.readonly ? cacheOptions : { ...cacheOptions, evictionPolicy: "none" });
   }
 
   /**

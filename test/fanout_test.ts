@@ -332,6 +332,35 @@ test("FanoutCache.getFile degrades like the other reads when its shard is locked
   assert.equal(cache.stats().timeouts, 2);
 });
 
+test("FanoutCache.stats() degrades, not throws, when a shard is locked exclusively (journal mode delete)", () => {
+  using dir = tempDir();
+  // Without WAL, a writer's exclusive lock keeps readers out: the shard's stats read times out.
+  using cache = new FanoutCache(dir.path, { shards: 2, timeout: 20, sqliteJournalMode: "delete", statistics: true, sizeLimit: 2 ** 20 });
+  const busy = cache.shardOf("a");
+  const free = ["b", "c", "d", "e", "f", "g"].find((k) => cache.shardOf(k) !== busy)!;
+  cache.set("a", 1);
+  cache.set(free, 2);
+  assert.equal(cache.get(free), 2);
+  const db = rawOpen(join(busy.directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  try {
+    const stats = cache.stats();
+    assert.deepEqual(
+      [stats.count, stats.hits, stats.timeouts, stats.sizeLimit],
+      [1, 1, 1, 2 ** 20],
+      "the free shard's counts, the busy one counted as a timeout",
+    );
+    assert.throws(() => cache.stats({ reset: true }), Timeout, 'a reset changes every shard or none (not a raw "database is locked")');
+    assert.throws(() => busy.reloadSettings(), (e: Error) => e instanceof Timeout && /Cannot reload settings/.test(e.message));
+  } finally {
+    db.exec("ROLLBACK");
+    db.close();
+  }
+  const stats = cache.stats({ reset: true });
+  assert.deepEqual([stats.count, stats.hits, stats.timeouts], [2, 1, 2], "the refused reset counted too");
+  assert.equal(cache.stats().timeouts, 0);
+});
+
 test("Key order: a key iteration returned that cannot be encoded again sorts after every stored key", () => {
   const unencodable = storedKeyOrder(undefined);
   assert.equal(unencodable.cls, 3);

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FanoutCache } from "../mod.ts";
-import { tempCache, tempDir } from "./_helpers.ts";
+import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.incr() and decr() return a number for number arguments and a bigint for bigint ones", () => {
   using cache = tempCache();
@@ -48,4 +48,26 @@ test("FanoutCache.incr() and decr() are typed like DiskCache's, plus undefined f
   // @ts-expect-error a number delta never gives a bigint
   const wrong: bigint | undefined = cache.incr("hits");
   assert.deepEqual([n, b, d, e, typeof wrong], [1, 1n, -1, 0n, "number"]);
+});
+
+test("DiskCache.incr() of a live item restamps store_time as python-diskcache does, keeps ttl and tag; of an expired one starts afresh", () => {
+  // python-diskcache's incr sets store_time = now and the policy's hit column
+  // on a live row, and keeps expire_time and tag: under least-recently-stored
+  // a counter in use stays clear of culling. Pinned here for every policy.
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used", "none"] as const) {
+    let now = 1_700_000_000_000;
+    using cache = tempCache({ evictionPolicy, clock: () => now });
+    cache.set("n", 1, { ttl: 60_000, tag: "t" });
+    cache.set("newer", "x");
+    now += 1_000;
+    assert.equal(cache.incr("n"), 2);
+    assert.deepEqual(cache.getEntry("n"), { value: 2, storeTime: now, expireTime: now - 1_000 + 60_000, tag: "t" }, evictionPolicy);
+    const db = rawOpen(join(cache.directory, "cache.db"));
+    const order = (db.prepare("SELECT key FROM Cache ORDER BY store_time").all() as { key: string }[]).map((r) => r.key);
+    db.close();
+    assert.deepEqual(order, ["newer", "n"], "least-recently-stored culls the untouched item first: the counter was restamped");
+    now += 60_000; // expired: counts from the initial value, without the old ttl or tag
+    assert.equal(cache.incr("n", 1, 10), 11);
+    assert.deepEqual(cache.getEntry("n"), { value: 11, storeTime: now, expireTime: null, tag: null }, evictionPolicy);
+  }
 });

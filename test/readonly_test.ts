@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache, DiskCacheError } from "../mod.ts";
+import { Deque, DiskCache, DiskCacheError, Index } from "../mod.ts";
 import { counts, rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
@@ -43,10 +43,13 @@ function exercise(dir: string): void {
       () => cache.pull(),
       () => cache.clear(),
       () => cache.transact(() => 1),
+      () => cache.cull(),
     ]
   ) {
     assert.throws(write, (e: Error) => e instanceof DiskCacheError && /read-only/.test(e.message));
   }
+  // Each refusal names the operation called (cull's said "Cannot expire", the step it begins with).
+  assert.throws(() => cache.cull(), /Cannot cull: .*read-only/);
   assert.equal(cache.get("a"), 1);
 }
 
@@ -109,4 +112,21 @@ test("DiskCache with readonly: peek() and peekItem() pass over an item whose val
   const found = cache.check().map((w) => `${w.kind} ${w.path}`).filter((w) => !w.startsWith("empty-directory"));
   assert.deepEqual(found, [`missing-file ${lost}`]);
   assert.equal(cache.length, 2);
+});
+
+test("Deque and Index open read-only (they passed their policy as a setting, which a read-only open refuses)", () => {
+  using dir = tempDir();
+  {
+    using deque = new Deque<string>(join(dir.path, "q"));
+    deque.push("a", "b");
+    using index = new Index<string, number>(join(dir.path, "i"));
+    index.set("x", 1);
+  }
+  using deque = new Deque<string>(join(dir.path, "q"), { readonly: true });
+  assert.deepEqual([[...deque], deque.length, deque.at(-1)], [["a", "b"], 2, "b"]);
+  assert.throws(() => deque.push("c"), /read-only/);
+  using index = new Index<string, number>(join(dir.path, "i"), { readonly: true });
+  assert.deepEqual([[...index.entries()], index.get("x")], [[["x", 1]], 1]);
+  assert.throws(() => index.set("y", 2), /read-only/);
+  assert.equal(index.cache.evictionPolicy, "none", "the stored policy");
 });
