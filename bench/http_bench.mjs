@@ -1,7 +1,9 @@
 // One HTTP caching benchmark run, in its own process, against the server of
 // bench/sections/http.mjs: a Zipf mix of requests over `urls` URLs (bodies
 // from 1 KiB to `maxMiB`, log-uniform, sizes independent of popularity), then
-// 20 reads of a 10 MiB body while sampling RSS. Prints one JSON line.
+// 20 reads of a 1 MiB body and 20 of a 10 MiB body, each stored by its first
+// read, while sampling RSS: a streamed body keeps RSS flat with body size, a
+// buffered one costs its size. Prints one JSON line.
 //
 //   <runtime> bench/http_bench.mjs <cache> <base> <dir> <entry> <urls> <requests> <maxMiB> [undici-package]
 //
@@ -62,7 +64,7 @@ const pick = () => {
 };
 const sizeOf = (i) => Math.round(1024 * (maxBytes / 1024) ** (((i * 7919) % urls) / urls));
 
-async function get(url) {
+async function get(url, onChunk = () => {}) {
   const res = await fetchFn(url);
   const reader = res.body.getReader();
   let n = 0;
@@ -70,6 +72,7 @@ async function get(url) {
     const { done, value } = await reader.read();
     if (done) break;
     n += value.length;
+    onChunk();
   }
   return n;
 }
@@ -89,15 +92,30 @@ const elapsed = performance.now() - started;
 const misses = (await served()) - before;
 times.sort((a, b) => a - b);
 
-// RSS while reading a 10 MiB body again and again (first read stores it).
-const big = `${base}/u/big/${10 * 2 ** 20}`;
-await get(big);
-const rssBefore = process.memoryUsage().rss;
-let rssPeak = rssBefore;
-const timer = setInterval(() => rssPeak = Math.max(rssPeak, process.memoryUsage().rss), 2);
-for (let i = 0; i < 20; i++) await get(big);
-clearInterval(timer);
-rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+// RSS while reading one body again and again (its first read stores it),
+// garbage collected before each read where the runtime lets us (node
+// --expose-gc, deno --v8-flags=--expose-gc, Bun.gc): the growth is then what
+// a read holds, not garbage waiting for a collection.
+const gc = globalThis.Bun ? () => globalThis.Bun.gc(true) : globalThis.gc ?? (() => {});
+async function rssWhileReading(bytes) {
+  const url = `${base}/u/big/${bytes}`;
+  await get(url);
+  gc();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  // Sampled at every chunk the reader gets (while the body is in flight) and
+  // every 2 ms.
+  const sample = () => peak = Math.max(peak, process.memoryUsage().rss);
+  const timer = setInterval(sample, 2);
+  for (let i = 0; i < 20; i++) {
+    gc();
+    await get(url, sample);
+  }
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { beforeMiB: before / 2 ** 20, growthMiB: Math.max(0, peak - before) / 2 ** 20 };
+}
+const rss = { "1": await rssWhileReading(2 ** 20), "10": await rssWhileReading(10 * 2 ** 20) };
 close();
 console.log(JSON.stringify({
   cache,
@@ -107,7 +125,6 @@ console.log(JSON.stringify({
   p99ms: times[Math.floor(times.length * 0.99)],
   hitRatio: 1 - misses / requests,
   mibPerSec: bytes / 2 ** 20 / (elapsed / 1000),
-  rssBeforeMiB: rssBefore / 2 ** 20,
-  rssGrowthMiB: (rssPeak - rssBefore) / 2 ** 20,
+  rss,
 }));
 process.exit(0);

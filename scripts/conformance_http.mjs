@@ -279,14 +279,20 @@ function reasonFor(id) {
       /^pragma-response-no-cache-heuristic/,
       "http-cache-semantics treats `Pragma: no-cache` in a response without `Cache-Control` as no-cache",
     ],
-    [/^other-date-update/, "http-cache-semantics does not take the `Date` of a 304 into the stored headers"],
-    [/^partial-/, "range requests and 206 responses are neither stored nor combined (cachedFetch and undici alike)"],
+    [/^other-date-update/, "the answer's `Date` is not the one the origin (or a 304 after it) gave the stored response"],
+    [
+      /^partial-/,
+      "206 responses are neither stored nor combined; cachedFetch answers one byte range of a stored complete 200 with a 206 (undici sends a range request to the origin)",
+    ],
     [
       /^stale-(close|warning)/,
       "the origin closes the connection: without `stale-if-error` a network error is not answered from the cache",
     ],
     [/^stale-503/, "a 503 without `stale-if-error` is passed on rather than answered with the stale response"],
-    [/^head-/, "a HEAD response does not update or refresh the stored GET response"],
+    [
+      /^head-/,
+      "a stored GET without validators is gone once stale, so there is none for the HEAD to freshen (cachedFetch freshens one with an `ETag` or `Last-Modified` from a 200 to a HEAD; undici never does)",
+    ],
     [/^method-POST/, "POST responses are not stored (only GET)"],
     [
       /set-cookie|Set-Cookie/i,

@@ -9,6 +9,7 @@
  */
 import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } from "node:fs";
 import { copyFile, stat, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { SqliteValue } from "./driver.ts";
 import type { Engine } from "./_engine.ts";
@@ -211,6 +212,13 @@ export function getStream(engine: Engine, k: StoredKey): ReadableStream<Uint8Arr
       closeSync(held.fd);
     } catch { /* closed already */ }
   };
+  // A stream reads ahead: a consumer that cancels it after a chunk (a byte
+  // range, a client gone) cancels with the next read in flight. cancel()
+  // closes the descriptor once that read is over (closing it earlier could
+  // let the read hit a descriptor number reused since), and the read's
+  // bytes are dropped (enqueueing them into a cancelled stream throws).
+  let reading: Promise<void> = Promise.resolve();
+  let cancelled = false;
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const length = Math.min(CHUNK, size - position);
@@ -219,9 +227,10 @@ export function getStream(engine: Engine, k: StoredKey): ReadableStream<Uint8Arr
         controller.close();
         return;
       }
-      return new Promise<void>((resolve, reject) => {
-        const buffer = new Uint8Array(length);
+      return reading = new Promise<void>((resolve, reject) => {
+        const bytes = Buffer.allocUnsafeSlow(length), buffer = new Uint8Array(bytes.buffer, 0, length);
         read(held.fd, buffer, 0, length, position, (error, n) => {
+          if (cancelled) return resolve();
           if (error) {
             done();
             reject(error);
@@ -239,7 +248,9 @@ export function getStream(engine: Engine, k: StoredKey): ReadableStream<Uint8Arr
         });
       });
     },
-    cancel() {
+    async cancel() {
+      cancelled = true;
+      await reading;
       done();
     },
   });

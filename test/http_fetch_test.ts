@@ -218,6 +218,99 @@ describe("cachedFetch", () => {
     assert.equal(server.hits.get("/big"), 1);
   });
 
+  it("cachedFetch() freshens a stored GET from a 200 to a HEAD whose validators and length agree (RFC 9111 4.3.5)", async () => {
+    // Each path: a GET stored for revalidation (no-cache, ETag "v1"), then
+    // HEADs answered by `head`.
+    const route = (path: string, head: Record<string, string>, headStatus = 200) =>
+      server.routes.set(path, (req, res) => {
+        if (req.method === "HEAD") return void res.writeHead(headStatus, head).end();
+        res.writeHead(200, { "cache-control": "no-cache", etag: '"v1"', "x-a": "1" }).end("body");
+      });
+    route("/head", { "cache-control": "max-age=60", etag: '"v1"', "content-length": "4", "x-a": "2" });
+    route("/head-etag", { "cache-control": "max-age=60", etag: '"v2"', "x-a": "2" });
+    route("/head-length", { "cache-control": "max-age=60", etag: '"v1"', "content-length": "99", "x-a": "2" });
+    route("/head-404", { "cache-control": "max-age=60", "x-a": "2" }, 404);
+    for (const path of ["/head", "/head-etag", "/head-length", "/head-404"]) await get(path);
+
+    const head = await get("/head", { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(head.cacheStatus, "diskcache; fwd=stale; fwd-status=200; stored");
+    assert.equal(head.res.headers.get("x-a"), "2");
+    assert.equal(head.res.headers.get("etag"), '"v1"');
+    const after = await get("/head");
+    assert.match(after.cacheStatus, /^diskcache; hit/, "fresh for 60 s now");
+    assert.equal(after.body, "body");
+    assert.equal(after.res.headers.get("x-a"), "2");
+    assert.equal(server.requests.filter((r) => r.path === "/head" && r.method === "GET").length, 1);
+
+    for (const path of ["/head-etag", "/head-length", "/head-404"]) {
+      const other = await get(path, { method: "HEAD" });
+      assert.equal(other.res.headers.get("x-a"), "2", `${path}: the HEAD's own answer`);
+      assert.match(other.cacheStatus, path === "/head-404" ? /fwd=method/ : /^diskcache; fwd=stale; fwd-status=200$/);
+      const again = await get(path);
+      assert.doesNotMatch(again.cacheStatus, /hit/, `${path}: the stored GET was not freshened`);
+      assert.equal(again.res.headers.get("x-a"), "1");
+    }
+  });
+
+  it("cachedFetch() answers a stored response with the origin's Date, updated by a 304", async () => {
+    server.routes.set("/date", (req, res) => {
+      const date = new Date(Date.now() - (req.headers["if-none-match"] ? 0 : 3_600_000)).toUTCString();
+      if (req.headers["if-none-match"]) return void res.writeHead(304, { etag: '"d"', date, "cache-control": "max-age=60" }).end();
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"d"', date }).end("dated");
+    });
+    const first = await get("/date");
+    const stored = first.res.headers.get("date")!;
+    const revalidated = await get("/date");
+    assert.match(revalidated.cacheStatus, /fwd=stale; fwd-status=304/);
+    assert.notEqual(revalidated.res.headers.get("date"), stored, "the 304's Date");
+    const hit = await get("/date");
+    assert.match(hit.cacheStatus, /hit/);
+    assert.equal(hit.res.headers.get("date"), revalidated.res.headers.get("date"), "not the time of the answer");
+    assert.ok(Number(hit.res.headers.get("age")) >= 0);
+  });
+
+  it("cachedFetch() answers one byte range of a stored 200 with a 206, and the whole body otherwise", async () => {
+    server.routes.set("/range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end("0123456789"));
+    server.routes.set("/range-404", (_q, res) => res.writeHead(404, { "cache-control": "max-age=600" }).end("nope"));
+    await get("/range");
+    await get("/range-404");
+    const ranged = async (path: string, range: string, extra: Record<string, string> = {}, method = "GET") => {
+      const r = await get(path, { method, headers: { range, ...extra } });
+      return [r.status, r.body, r.res.headers.get("content-range"), r.res.headers.get("content-length")];
+    };
+    assert.deepEqual(await ranged("/range", "bytes=2-4"), [206, "234", "bytes 2-4/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=7-"), [206, "789", "bytes 7-9/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=-3"), [206, "789", "bytes 7-9/10", "3"]);
+    assert.deepEqual(await ranged("/range", "bytes=8-99"), [206, "89", "bytes 8-9/10", "2"]);
+    assert.deepEqual(await ranged("/range", "bytes=-20"), [206, "0123456789", "bytes 0-9/10", "10"]);
+    // Ranges it does not answer get the whole body, as RFC 9110 allows.
+    for (const range of ["bytes=-", "bytes=-0", "bytes=4-2", "bytes=0-1,4-5", "bytes=10-", "items=0-1"]) {
+      assert.deepEqual((await ranged("/range", range)).slice(0, 3), [200, "0123456789", null], range);
+    }
+    assert.deepEqual((await ranged("/range", "bytes=0-1", { "if-range": '"x"' })).slice(0, 2), [200, "0123456789"]);
+    assert.deepEqual((await ranged("/range", "bytes=0-1", {}, "HEAD")).slice(0, 2), [200, ""]);
+    assert.deepEqual((await ranged("/range-404", "bytes=0-1")).slice(0, 2), [404, "nope"]);
+    assert.equal(server.hits.get("/range"), 1);
+    assert.equal(server.hits.get("/range-404"), 1);
+  });
+
+  it("cachedFetch() answers a byte range of a large stored body by streaming only up to its end", async () => {
+    const size = 5 * 2 ** 20; // past the 4 MiB read whole and the 4 MiB chunk of a value file stream
+    const body = new Uint8Array(size).map((_, i) => i % 251);
+    server.routes.set("/big-range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end(body));
+    assert.equal((await (await fetch(origin + "/big-range")).arrayBuffer()).byteLength, size);
+    for (const [start, end] of [[0, 1], [4194300, 4194310], [4194400, 4194409], [size - 5, size - 1]] as const) {
+      const res = await fetch(origin + "/big-range", { headers: { range: `bytes=${start}-${end}` } });
+      assert.equal(res.status, 206);
+      assert.equal(res.headers.get("content-range"), `bytes ${start}-${end}/${size}`);
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body.subarray(start, end + 1), `${start}-${end}`);
+    }
+    const dropped = await fetch(origin + "/big-range", { headers: { range: "bytes=10-20" } });
+    await dropped.body!.cancel();
+    assert.equal(server.hits.get("/big-range"), 1);
+  });
+
   it("cachedFetch() stores nothing of a body the caller cancels or that passes maxEntrySize", async () => {
     server.routes.set(
       "/cancel",
@@ -311,8 +404,9 @@ describe("cachedFetch", () => {
     assert.equal((await get("/gone", undefined, f)).body.slice(-2), "g2");
     // The 304 finds no body to reuse, so the request goes out again unconditionally.
     assert.equal((await get("/gone-etag", undefined, f)).body.slice(-2), "e3");
+    // A HEAD needing revalidation goes out; its 200 (the same ETag) updates the stored GET.
     const head = await get("/gone-etag", { method: "HEAD" }, f);
-    assert.equal(head.cacheStatus, "diskcache; fwd=method");
+    assert.equal(head.cacheStatus, "diskcache; fwd=stale; fwd-status=200; stored");
   });
 
   it("cachedFetch() stores nothing of a body the server cuts off, and ignores a Location that is no URL", async () => {

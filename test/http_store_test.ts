@@ -108,17 +108,48 @@ describe("DiskCacheStore", () => {
     using cache = new DiskCache(dir.path, { minFileSize: 1024 });
     using store = new DiskCacheStore(cache);
     const chunk = Buffer.alloc(64 * 1024, 7);
-    await write(store, key("/big"), value(), ...Array.from({ length: 40 }, () => chunk));
+    await write(store, key("/big"), value(), ...Array.from({ length: 80 }, () => chunk));
     assert.equal(valueFiles(dir.path).length, 1);
     const got = store.get(key("/big"));
     assert.ok(got?.body instanceof Readable, "a large body streams out");
-    assert.equal((await bodyOf(got)).length, 40 * 64 * 1024);
+    assert.equal((await bodyOf(got)).length, 80 * 64 * 1024);
     await write(store, key("/big"), value(), Buffer.alloc(4096, 1));
     assert.equal(valueFiles(dir.path).length, 1, "the replaced body file is gone");
     assert.deepEqual(await bodyOf(store.get(key("/big"))), Buffer.alloc(4096, 1));
     store.delete(key("/big"));
     assert.equal(valueFiles(dir.path).length, 0);
     assert.equal(cache.length, 0);
+    // Up to 4 MiB, a body in a value file is read whole (one read, as the
+    // stream's first 4 MiB chunk would be): no stream to set up.
+    await write(store, key("/mid"), value(), Buffer.alloc(100_000, 3));
+    assert.equal(valueFiles(dir.path).length, 1);
+    const mid = store.get(key("/mid"));
+    assert.ok(Array.isArray(mid?.body), "a body up to 4 MiB comes as one buffer");
+    assert.deepEqual(await bodyOf(mid), Buffer.alloc(100_000, 3));
+  });
+
+  it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    using store = new DiskCacheStore(cache);
+    const json = (text: string, extra: number[] = []) => {
+      const head = new TextEncoder().encode(text);
+      return new Uint8Array([1, 0, 0, 0, head.length, ...head, ...extra]);
+    };
+    const foreign: unknown[] = [
+      { variants: [{ method: "GET", deleteAt: Date.now() + 60_000, size: 1, body: new Uint8Array([1]), meta: value() }] },
+      new Uint8Array([2, 0, 0, 0, 2, 0x5b, 0x5d]), // another version
+      json("{}"), // not a list of variants
+      json("[]", [9]), // bytes left over
+    ];
+    for (const [i, item] of foreign.entries()) {
+      cache.set(`undici:http://example.test/f${i}`, item);
+      assert.equal(store.get(key(`/f${i}`)), undefined, `item ${i} is a miss`);
+    }
+    await write(store, key("/f0"), value(), "new");
+    assert.equal((await bodyOf(store.get(key("/f0")))).toString(), "new");
+    store.delete(key("/f1"));
+    assert.equal(cache.has("undici:http://example.test/f1"), false);
   });
 
   it("DiskCacheStore leaves nothing behind for a body that is aborted or passes maxEntrySize", async () => {

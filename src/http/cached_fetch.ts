@@ -20,6 +20,7 @@ import {
   type VaryMap,
   varyMatches,
 } from "./_records.ts";
+import { byteRange, sliceBody } from "./_range.ts";
 
 /** The signature of `fetch`. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -101,6 +102,8 @@ const BODY_PREFIX = "fetch-body:";
 /** Methods that change nothing (RFC 9110 section 9.2.1); a response to any other invalidates its URL. */
 const SAFE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** Fields of the stored body that a HEAD or 304 does not replace (http-cache-semantics keeps the same on a 304). */
+const KEEP_ON_UPDATE = new Set(["content-length", "content-encoding", "transfer-encoding", "content-range"]);
 
 /**
  * A `fetch` that caches responses per RFC 9111 (with `stale-while-revalidate`
@@ -114,6 +117,9 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * saying whether it was a hit, a miss (and whether it was stored) or revalidated.
  *
  * Cached: `GET` responses that were not redirected. Other methods pass through.
+ * A `GET` for one byte range of a stored 200 gets a 206 from the cache; a 200
+ * to a `HEAD` that went out freshens the stored `GET` when their validators
+ * agree (RFC 9111 section 4.3.5). Answers carry the origin's `Date` and an `Age`.
  *
  * @param cache The cache to store responses in, or its directory.
  * @param options The network `fetch`, `shared`, and the rest of {@linkcode CachedFetchOptions}.
@@ -218,15 +224,28 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     return answer(res, body, res.headers, status(`${detail}; stored`, res.headers.get("cache-status")));
   }
 
-  /** The stored response of `v`, with `headers`; `undefined` when its body is gone. */
-  function fromStore(shard: DiskCache, v: Variant<Meta>, headers: HeaderList, detail: string, method: string) {
-    const body = openBody(shard, v);
+  /**
+   * The stored response of `v` to `request`, with `headers`: a 206 of one
+   * byte range when a GET asks for one of a stored 200 (without `If-Range`,
+   * which would need the validators compared); `undefined` when its body is gone.
+   */
+  function fromStore(shard: DiskCache, v: Variant<Meta>, headers: HeaderList, detail: string, request: Request) {
+    const method = request.method;
+    let body = openBody(shard, v);
     if (body === undefined) return undefined;
     const h = new Headers(headers);
     h.set("cache-status", status(detail, h.get("cache-status")));
-    const out = new Response(method === "HEAD" || NULL_BODY.has(v.meta.status) ? null : body as ResponseBody, {
-      status: v.meta.status,
-      statusText: v.meta.statusText,
+    let { status: code, statusText } = v.meta;
+    const range = method === "GET" && code === 200 && !request.headers.has("if-range") ? byteRange(request.headers.get("range"), v.size) : undefined;
+    if (range) {
+      body = sliceBody(body, range[0], range[1]);
+      [code, statusText] = [206, "Partial Content"];
+      h.set("content-range", `bytes ${range[0]}-${range[1] - 1}/${v.size}`);
+      h.set("content-length", String(range[1] - range[0]));
+    }
+    const out = new Response(method === "HEAD" || NULL_BODY.has(code) ? null : body as ResponseBody, {
+      status: code,
+      statusText,
       headers: h,
     });
     if (method === "HEAD" && body instanceof ReadableStream) void body.cancel();
@@ -242,7 +261,6 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     policy: CachePolicy,
     background: boolean,
   ): Promise<Response> {
-    const url = cacheUrl(request.url);
     const headers = new Headers(request.headers);
     for (const [k, value] of Object.entries(policy.revalidationHeaders(req))) {
       if (typeof value === "string") headers.set(k, value);
@@ -254,7 +272,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       // A network error: serve the stale response if stale-if-error allows.
       const verdict = policy.revalidatedPolicy(req, { status: 504, headers: {} });
       const stale = !verdict.modified &&
-        fromStore(shard, v, policy.responseHeaders() as HeaderList, "hit; detail=stale-if-error", request.method);
+        fromStore(shard, v, withStoredDate(policy.responseHeaders(), v), "hit; detail=stale-if-error", request);
       if (stale) return stale;
       throw error;
     }
@@ -263,17 +281,43 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     // 304, or an error answered within stale-if-error: reuse the stored body.
     const error = res.status >= 500;
     void res.body?.cancel();
-    if (!error) {
-      const ttl = Math.max(next.timeToLive(), v.deleteAt - Date.now());
-      const selected = headerObject(request.headers);
-      const updated = { ...v, deleteAt: Date.now() + ttl, meta: { ...v.meta, policy: plain(next.toObject()) } };
-      commitVariant(shard, url, updated, (old) => old.method === "GET" && varyMatches(old.vary, selected));
-    }
+    const served = error ? v : update(shard, request, v, next);
     const detail = error ? `hit; detail=stale-if-error; fwd-status=${res.status}` : `fwd=stale; fwd-status=${res.status}`;
-    const out = fromStore(shard, v, next.responseHeaders() as HeaderList, detail, request.method);
+    const out = fromStore(shard, served, withStoredDate(next.responseHeaders(), served), detail, request);
     if (out) return out;
     if (background) return new Response(null, { status: 204 });
     return await network(request);
+  }
+
+  /**
+   * Stores `v` with the policy `next` (its freshness and headers from a 304
+   * or a HEAD), in place of the variant `request` selects; the stored one.
+   */
+  function update(shard: DiskCache, request: Request, v: Variant<Meta>, next: CachePolicy): Variant<Meta> {
+    const ttl = Math.max(next.timeToLive(), v.deleteAt - Date.now());
+    const selected = headerObject(request.headers);
+    const updated = { ...v, deleteAt: Date.now() + ttl, meta: { ...v.meta, policy: plain(next.toObject()) } };
+    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected));
+    return updated;
+  }
+
+  /**
+   * A 200 to a HEAD for which `v` could have been chosen (RFC 9111 section
+   * 4.3.5): when its validators and `Content-Length` agree with `v`'s, its
+   * header fields update the stored response and its freshness, as a 304's
+   * would; the HEAD is answered with the headers merged. Otherwise the
+   * stored response stays as it is (stale, or about to be revalidated).
+   */
+  function headUpdate(shard: DiskCache, request: Request, req: CachePolicy.Request, v: Variant<Meta>, res: Response): Response {
+    const stored = v.meta.policy.resh;
+    const fields = headerObject(res.headers);
+    const detail = "fwd=stale; fwd-status=200";
+    if (!sameRepresentation(stored, fields, v.size)) return answer(res, null, res.headers, status(detail, res.headers.get("cache-status")));
+    const merged: CachePolicy.Headers = { ...stored };
+    for (const [name, value] of Object.entries(fields)) if (!KEEP_ON_UPDATE.has(name)) merged[name] = value;
+    const next = new CachePolicy({ ...req, method: "GET" }, { status: v.meta.status, headers: merged }, policyOptions);
+    const updated = update(shard, request, v, next);
+    return answer(res, null, new Headers(withStoredDate(next.responseHeaders(), updated) as HeaderList), status(`${detail}; stored`, null));
   }
 
   async function cached(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -305,10 +349,10 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       const verdict = policy.evaluateRequest({ ...req, method: "GET" });
       if (verdict.response) {
         const ttl = Math.floor(policy.maxAge() - policy.age());
-        const stored = verdict.response.headers as Record<string, string>;
+        const stored = withStoredDate(verdict.response.headers, v) as Record<string, string>;
         const hit = notModified(request.headers, stored)
           ? notModifiedResponse(stored, status(`hit; ttl=${ttl}`, stored["cache-status"] ?? null), v.meta.url)
-          : fromStore(shard, v, stored, `hit; ttl=${ttl}`, method);
+          : fromStore(shard, v, stored, `hit; ttl=${ttl}`, request);
         if (hit) {
           if (verdict.revalidation) {
             const job = revalidate(
@@ -338,6 +382,8 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     }
     const res = await network(request);
     if (method !== "GET") {
+      // A 200 to a HEAD freshens the stored GET it could have been.
+      if (v && res.status === 200) return headUpdate(shard, request, req, v, res);
       return answer(res, res.body, res.headers, status("fwd=method", res.headers.get("cache-status")));
     }
     return store_(request, req, res, variants.length ? "fwd=vary-miss" : "fwd=uri-miss");
@@ -392,6 +438,28 @@ function varyOf(res: Headers, req: Headers): VaryMap | undefined | null {
     if (name) out[name] = req.get(name);
   }
   return out;
+}
+
+/**
+ * `headers` (a policy's response headers) with the stored response's own
+ * `Date`: http-cache-semantics writes the time of the answer there, but
+ * `Date` is when the origin made the response (a 304 or HEAD updates it),
+ * and `Age` says how long ago that was.
+ */
+function withStoredDate(headers: CachePolicy.Headers, v: Variant<Meta>): HeaderList {
+  const date = v.meta.policy.resh["date"];
+  return (typeof date === "string" ? { ...headers, date } : headers) as HeaderList;
+}
+
+/**
+ * Whether a HEAD response's validators and length, where it has them, are
+ * the stored response's (RFC 9111 section 4.3.5).
+ */
+function sameRepresentation(stored: CachePolicy.Headers, head: Record<string, string>, size: number): boolean {
+  for (const name of ["etag", "last-modified"]) {
+    if (head[name] !== undefined && head[name] !== stored[name]) return false;
+  }
+  return head["content-length"] === undefined || Number(head["content-length"]) === size;
 }
 
 /** A JSON round trip: the policy object without `undefined` members, for the value codec. */
