@@ -22,7 +22,7 @@ import { type EngineOptions, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, writeSettings } from "./_settings_store.ts";
 import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
-import { RestartRead, Transactions } from "./_transaction.ts";
+import { RestartRead, type TransactionHooks, Transactions } from "./_transaction.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 
@@ -49,6 +49,8 @@ export class Engine {
   readonly onClose: Set<() => void> = new Set();
   /** The bytes of the database pages, as writes read them to cull. */
   readonly pages: PageCount;
+  /** Hooks at the end of the outermost transaction (see `TransactionHooks`). */
+  readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
@@ -80,6 +82,7 @@ export class Engine {
       },
       committing: () => pending.writeCounts(this),
     });
+    this.hooks = this.#tx;
   }
 
   /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
@@ -101,28 +104,6 @@ export class Engine {
   /** Misses counted and not yet written. */
   get misses(): number {
     return this.#pending.misses;
-  }
-
-  /**
-   * Hooks run after the outermost transaction commits, and after it rolls
-   * back (savepoints of nested `transact()` calls do not run them), for
-   * layers that mirror what the database holds. A hook must not throw.
-   */
-  get afterCommit(): Set<() => void> {
-    return this.#tx.afterCommit;
-  }
-
-  /**
-   * Hooks run inside the outermost transaction, after its work, right before
-   * COMMIT: what they read or write commits with it, or rolls back with it.
-   */
-  get beforeCommit(): Set<() => void> {
-    return this.#tx.beforeCommit;
-  }
-
-  /** See {@linkcode Engine.afterCommit}. */
-  get afterRollback(): Set<() => void> {
-    return this.#tx.afterRollback;
   }
 
   /**

@@ -218,12 +218,12 @@ export class DiskCache {
     if (memory === undefined) {
       // Tiers of other DiskCache objects on this database learn of its commits.
       const commits = commitCounter(engine.dbPath);
-      engine.afterCommit.add(() => void commits.n++);
+      engine.hooks.afterCommit.add(() => void commits.n++);
     } else {
       const tier = this.#memory = new MemoryTier(engine, memory);
-      engine.beforeCommit.add(() => tier.committing());
-      engine.afterCommit.add(() => tier.committed());
-      engine.afterRollback.add(() => tier.rolledBack());
+      engine.hooks.beforeCommit.add(() => tier.committing());
+      engine.hooks.afterCommit.add(() => tier.committed());
+      engine.hooks.afterRollback.add(() => tier.rolledBack());
     }
   }
 

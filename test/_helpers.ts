@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { SqliteDatabase } from "../src/driver.ts";
+import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
@@ -325,4 +325,25 @@ export function openDescriptors(match: (target: string) => boolean): number {
       return false; // closed between the listing and the readlink
     }
   }).length;
+}
+
+/**
+ * This runtime's driver, answering `arrays: "preferred"` with object rows as
+ * bun:sqlite's does, so the core's object-row paths run on every runtime.
+ */
+export function objectRowsDriver(): SqliteDriver {
+  const base = detectDriver();
+  return {
+    name: `${base.name} (object rows)`,
+    open: (p, o) => {
+      const db = base.open(p, o);
+      return {
+        exec: (sql) => db.exec(sql),
+        prepare: (sql, options) => db.prepare(sql, options?.arrays === true ? options : undefined),
+        close: () => db.close(),
+      };
+    },
+    errorCode: (e) => base.errorCode(e),
+    unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false,
+  };
 }
