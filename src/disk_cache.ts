@@ -39,7 +39,8 @@ import type {
 } from "./types.ts";
 
 // The public types live in types.ts; re-exported here, where they were
-// first exported from, so imports of this module keep working.
+// first exported from, so imports of this module keep working (mod.ts lists
+// them again, from types.ts: the same names, on purpose).
 export type {
   CacheStats,
   CheckWarning,
