@@ -77,6 +77,18 @@ export interface DiskCacheStoreOptions extends DiskCacheOptions {
    * @default {Infinity}
    */
   maxEntrySize?: number;
+  /**
+   * The largest body, in bytes, stored inside its response's record rather
+   * than in a value file of its own: a hit on it then costs one lookup and
+   * no second read. Such a body is held in memory while it arrives and read
+   * whole on a hit, together with the other variants of its URL, so this
+   * bounds the memory of one write and of one hit (times the URL's
+   * variants). Bodies below the cache's `minFileSize` are always inline;
+   * larger ones stream into and out of value files.
+   *
+   * @default {262144} (256 KiB)
+   */
+  maxInlineBody?: number;
   /** Called with errors the store hides from undici (a body that could not be written). */
   onError?: (error: unknown) => void;
 }
@@ -86,6 +98,8 @@ type Meta = Omit<CacheValue, "vary" | "deleteAt">;
 /** Prefix of the URL items this store writes. */
 export const STORE_PREFIX = "undici:";
 const BODY_PREFIX = "undici-body:";
+/** Default of {@linkcode DiskCacheStoreOptions.maxInlineBody}. */
+const DEFAULT_MAX_INLINE_BODY = 256 * 1024;
 
 /**
  * undici's `CacheStore` on a {@linkcode DiskCache} (or a
@@ -123,6 +137,7 @@ export class DiskCacheStore {
   #cache: CacheBackend;
   #owned: boolean;
   #maxEntrySize: number;
+  #maxInlineBody: number;
   #onError: ((error: unknown) => void) | undefined;
 
   /**
@@ -130,19 +145,20 @@ export class DiskCacheStore {
    *
    * @param dirOrCache A cache directory (omitted: a temporary one), or an
    * open `DiskCache` or `FanoutCache` to use (not closed by `close()`).
-   * @param options `maxEntrySize`, `onError`; the other options open the cache.
+   * @param options `maxEntrySize`, `maxInlineBody`, `onError`; the other options open the cache.
    * @throws {TypeError} For a cache given together with cache options, or a bad option.
    */
   constructor(dirOrCache?: string | CacheBackend, options: DiskCacheStoreOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create DiskCacheStore: options must be an object: received ${String(options)}`);
     }
-    const { maxEntrySize = Infinity, onError, ...cacheOptions } = options;
-    if (typeof maxEntrySize !== "number" || !(maxEntrySize >= 0)) {
-      throw new TypeError(
-        `Cannot create DiskCacheStore: "maxEntrySize" must be a non-negative number: received ${String(maxEntrySize)}`,
-      );
+    const { maxEntrySize = Infinity, maxInlineBody = DEFAULT_MAX_INLINE_BODY, onError, ...cacheOptions } = options;
+    for (const [name, n] of [["maxEntrySize", maxEntrySize], ["maxInlineBody", maxInlineBody]] as const) {
+      if (typeof n !== "number" || !(n >= 0)) {
+        throw new TypeError(`Cannot create DiskCacheStore: "${name}" must be a non-negative number: received ${String(n)}`);
+      }
     }
+    this.#maxInlineBody = maxInlineBody;
     if (onError !== undefined && typeof onError !== "function") {
       throw new TypeError(`Cannot create DiskCacheStore: "onError" must be a function: received ${typeof onError}`);
     }
@@ -231,6 +247,7 @@ export class DiskCacheStore {
       maxSize: this.#maxEntrySize,
       ttl: value.deleteAt - Date.now(),
       prefix: BODY_PREFIX,
+      inlineUpTo: this.#maxInlineBody,
     });
     const report = (error: unknown) => this.#onError?.(error);
     const { vary, deleteAt, ...rest } = value;
