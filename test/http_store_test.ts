@@ -136,12 +136,14 @@ describe("DiskCacheStore", () => {
     // In chunks, as bodies arrive: past minFileSize, still held to the end.
     await write(store, key("/in"), value(), Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5));
     assert.equal(cache.length, 1, "only the URL item");
+    assert.equal(valueFiles(dir.path).length, 0, "the item stays in its row, past minFileSize");
     const got = store.get(key("/in"));
     assert.ok(Array.isArray(got?.body));
     assert.deepEqual(await bodyOf(got), Buffer.concat([Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5)]));
     // One byte more: its own value file, streamed in.
     await write(store, key("/out"), value(), Buffer.alloc(100_000, 6), Buffer.alloc(100_001, 7));
     assert.equal(cache.length, 3, "the URL items and one body");
+    assert.equal(valueFiles(dir.path).length, 1);
     assert.deepEqual(await bodyOf(store.get(key("/out"))), Buffer.concat([Buffer.alloc(100_000, 6), Buffer.alloc(100_001, 7)]));
     // Replacing an inline body by a file body and back leaves no file behind.
     await write(store, key("/in"), value(), Buffer.alloc(300_000, 8));
@@ -149,6 +151,14 @@ describe("DiskCacheStore", () => {
     await write(store, key("/in"), value(), "small");
     assert.equal(cache.length, 3);
     assert.equal((await bodyOf(store.get(key("/in")))).toString(), "small");
+    // Two large variants of one URL: more than a row holds, so the item goes to a value file.
+    const en = key("/v", { "accept-language": "en" }), fr = key("/v", { "accept-language": "fr" });
+    await write(store, en, value({ vary: { "accept-language": "en" } }), Buffer.alloc(150_000, 1));
+    assert.equal(valueFiles(dir.path).length, 1);
+    await write(store, fr, value({ vary: { "accept-language": "fr" } }), Buffer.alloc(150_000, 2));
+    assert.equal(valueFiles(dir.path).length, 2);
+    assert.deepEqual(await bodyOf(store.get(en)), Buffer.alloc(150_000, 1));
+    assert.deepEqual(await bodyOf(store.get(fr)), Buffer.alloc(150_000, 2));
     // The default keeps 256 KiB inline, whatever the cache's minFileSize.
     using plain = new DiskCacheStore(join(dir.path, "plain"), { minFileSize: 1024 });
     await write(plain, key("/d"), value(), Buffer.alloc(256 * 1024, 9));

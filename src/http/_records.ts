@@ -18,7 +18,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { DiskCache } from "../disk_cache.ts";
+import { type DiskCache, setInline } from "../disk_cache.ts";
 import type { FanoutCache } from "../fanout.ts";
 
 /** The caches a `DiskCacheStore` or `cachedFetch` can live in: a DiskCache, or a FanoutCache (each URL in one shard). */
@@ -132,13 +132,16 @@ export function readVariants<M>(shard: DiskCache, urlKey: string, now: number): 
 
 /**
  * Stores `variant` for `urlKey` in one transaction, replacing the variants
- * `replaces` picks and dropping expired ones (their body files go too).
+ * `replaces` picks and dropping expired ones (their body files go too). An
+ * item smaller than `inlineBelow` bytes stays in its row even at or above
+ * the cache's `minFileSize` (a hit reads it with one lookup, no file).
  */
 export function commitVariant<M>(
   shard: DiskCache,
   urlKey: string,
   variant: Variant<M>,
   replaces: (old: Variant<M>) => boolean,
+  inlineBelow?: number,
 ): void {
   shard.transact(() => {
     const now = Date.now();
@@ -151,7 +154,9 @@ export function commitVariant<M>(
     }
     kept.push(variant);
     const until = Math.max(...kept.map((v) => v.deleteAt));
-    shard.set(urlKey, encodeItem(kept), { ttl: Math.max(1, until - now) });
+    const item = encodeItem(kept), ttl = Math.max(1, until - now);
+    if (inlineBelow === undefined) shard.set(urlKey, item, { ttl });
+    else setInline(shard, urlKey, item, { ttl, inlineBelow });
     if (dropped.length) shard.deleteMany(dropped);
   });
 }

@@ -100,6 +100,8 @@ export const STORE_PREFIX = "undici:";
 const BODY_PREFIX = "undici-body:";
 /** Default of {@linkcode DiskCacheStoreOptions.maxInlineBody}. */
 const DEFAULT_MAX_INLINE_BODY = 256 * 1024;
+/** Room for a URL item's headers beyond its inline body, in the row. */
+const ITEM_HEADROOM = 64 * 1024;
 
 /**
  * undici's `CacheStore` on a {@linkcode DiskCache} (or a
@@ -254,6 +256,10 @@ export class DiskCacheStore {
     const meta: Meta = { ...rest };
     if (meta.etag === undefined) delete meta.etag;
     if (meta.cacheControlDirectives === undefined) delete meta.cacheControlDirectives;
+    // The URL item (its variants' headers and inline bodies) stays in its
+    // row up to one inline body and room for headers; past that (several
+    // large variants) it goes to a value file of its own.
+    const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
     let committed = false;
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -278,6 +284,7 @@ export class DiskCacheStore {
             urlKey,
             variant,
             (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+            inlineBelow,
           );
           committed = true;
         };
