@@ -159,11 +159,12 @@ describe("DiskCacheStore", () => {
     assert.equal(valueFiles(dir.path).length, 2);
     assert.deepEqual(await bodyOf(store.get(en)), Buffer.alloc(150_000, 1));
     assert.deepEqual(await bodyOf(store.get(fr)), Buffer.alloc(150_000, 2));
-    // The default keeps 256 KiB inline, whatever the cache's minFileSize.
+    // The default keeps 1 MiB inline, whatever the cache's minFileSize.
     using plain = new DiskCacheStore(join(dir.path, "plain"), { minFileSize: 1024 });
-    await write(plain, key("/d"), value(), Buffer.alloc(256 * 1024, 9));
-    await write(plain, key("/e"), value(), Buffer.alloc(256 * 1024 + 1, 9));
+    await write(plain, key("/d"), value(), Buffer.alloc(1024 * 1024, 9));
+    await write(plain, key("/e"), value(), Buffer.alloc(1024 * 1024 + 1, 9));
     assert.equal((plain.cache as DiskCache).length, 3);
+    assert.equal(valueFiles(join(dir.path, "plain")).length, 1, "only the body past 1 MiB has a file");
   });
 
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {

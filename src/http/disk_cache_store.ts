@@ -78,15 +78,17 @@ export interface DiskCacheStoreOptions extends DiskCacheOptions {
    */
   maxEntrySize?: number;
   /**
-   * The largest body, in bytes, stored inside its response's record rather
-   * than in a value file of its own: a hit on it then costs one lookup and
-   * no second read. Such a body is held in memory while it arrives and read
-   * whole on a hit, together with the other variants of its URL, so this
-   * bounds the memory of one write and of one hit (times the URL's
-   * variants). Bodies below the cache's `minFileSize` are always inline;
-   * larger ones stream into and out of value files.
+   * The largest body, in bytes, stored inside its response's row in SQLite
+   * rather than in a value file of its own: a hit on it is one row read, with
+   * no second lookup and no file to open. Such a body is held in memory while
+   * it arrives, and read whole on a hit; a URL's row holds its variants' small
+   * bodies up to this size plus 64 KiB (past that it moves to a value file,
+   * still read with one lookup). So this bounds the memory of one write and
+   * of one hit. Bodies below the cache's `minFileSize` are always inline;
+   * larger ones than this stream into value files, read whole on a hit up to
+   * 4 MiB and streamed beyond.
    *
-   * @default {262144} (256 KiB)
+   * @default {1048576} (1 MiB)
    */
   maxInlineBody?: number;
   /** Called with errors the store hides from undici (a body that could not be written). */
@@ -99,7 +101,7 @@ type Meta = Omit<CacheValue, "vary" | "deleteAt">;
 export const STORE_PREFIX = "undici:";
 const BODY_PREFIX = "undici-body:";
 /** Default of {@linkcode DiskCacheStoreOptions.maxInlineBody}. */
-const DEFAULT_MAX_INLINE_BODY = 256 * 1024;
+const DEFAULT_MAX_INLINE_BODY = 1024 * 1024;
 /** Room for a URL item's headers beyond its inline body, in the row. */
 const ITEM_HEADROOM = 64 * 1024;
 
