@@ -19,7 +19,21 @@
 import "./runtimes/auto.ts";
 
 export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
-export type { CacheStats, CheckWarning, Entry, ItemInfo, IterateOptions, Key, PullOptions, PushOptions, RemoveOptions, SetOptions, Tag } from "./src/types.ts";
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  ItemInfo,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  RemoveOptions,
+  SetOptions,
+  Tag,
+} from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
 export { ForeignKey } from "./src/foreign_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";

@@ -113,6 +113,14 @@ export class Engine {
     return this.#tx.afterCommit;
   }
 
+  /**
+   * Hooks run inside the outermost transaction, after its work, right before
+   * COMMIT: what they read or write commits with it, or rolls back with it.
+   */
+  get beforeCommit(): Set<() => void> {
+    return this.#tx.beforeCommit;
+  }
+
   /** See {@linkcode Engine.afterCommit}. */
   get afterRollback(): Set<() => void> {
     return this.#tx.afterRollback;

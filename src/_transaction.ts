@@ -47,6 +47,8 @@ export class RestartRead extends Error {
 
 /** The transaction state of one connection. */
 export class Transactions {
+  /** Hooks run inside the outermost transaction, right before its COMMIT (see `Engine.beforeCommit`). */
+  readonly beforeCommit: Set<() => void> = new Set();
   /** Hooks run after the outermost transaction commits (see `Engine.afterCommit`). */
   readonly afterCommit: Set<() => void> = new Set();
   /** Hooks run after the outermost transaction rolls back (see `Engine.afterRollback`). */
@@ -116,6 +118,7 @@ export class Transactions {
       this.#edges.begun();
       result = fn();
       this.#edges.committing();
+      for (const hook of this.beforeCommit) hook();
       this.#commit.run();
     } catch (error) {
       this.#depth = 0;

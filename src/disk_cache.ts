@@ -21,11 +21,40 @@ import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./sett
 import type { EvictionPolicy } from "./eviction.ts";
 import { MISSING, tagValue } from "./_values.ts";
 import { storedKey } from "./_stored_key.ts";
-import type { CacheStats, CheckWarning, Entry, ItemInfo, IterateOptions, Key, PullOptions, PushOptions, RemoveOptions, SetOptions, Tag } from "./types.ts";
+import { commitCounter, memorySettings, MemoryTier } from "./_memory.ts";
+import type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  ItemInfo,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  RemoveOptions,
+  SetOptions,
+  Tag,
+} from "./types.ts";
 
 // The public types live in types.ts; re-exported here, where they were
 // first exported from, so imports of this module keep working.
-export type { CacheStats, CheckWarning, Entry, ItemInfo, IterateOptions, Key, PullOptions, PushOptions, RemoveOptions, SetOptions, Tag };
+export type {
+  CacheStats,
+  CheckWarning,
+  Entry,
+  ItemInfo,
+  IterateOptions,
+  Key,
+  MemoryOptions,
+  MemoryStats,
+  PullOptions,
+  PushOptions,
+  RemoveOptions,
+  SetOptions,
+  Tag,
+};
 
 /**
  * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.
@@ -83,9 +112,15 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    * @default {Date.now}
    */
   clock?: () => number;
+  /**
+   * An in-process memory tier in front of the database (see
+   * {@linkcode MemoryOptions}): repeated reads of a value come from memory,
+   * still coherent with other processes. Off by default.
+   */
+  memory?: MemoryOptions;
 }
 
-const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode"]);
+const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode", "memory"]);
 
 /**
  * Stores bytes in the row itself when smaller than `inlineBelow` bytes, even
@@ -124,6 +159,7 @@ export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options
  */
 export class DiskCache {
   #engine: Engine;
+  #memory: MemoryTier | undefined;
 
   static {
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
@@ -190,7 +226,18 @@ export class DiskCache {
         throw new RangeError(`Cannot open cache: "${name}" must be a permission mode such as 0o700: received ${describe(mode)}`);
       }
     }
-    this.#engine = new Engine({ directory, driver, timeout, clock, readonly, modes, settings: settings as Partial<DiskCacheSettings> });
+    const memory = memorySettings(options.memory);
+    const engine = this.#engine = new Engine({ directory, driver, timeout, clock, readonly, modes, settings: settings as Partial<DiskCacheSettings> });
+    if (memory === undefined) {
+      // Tiers of other DiskCache objects on this database learn of its commits.
+      const commits = commitCounter(engine.dbPath);
+      engine.afterCommit.add(() => void commits.n++);
+    } else {
+      const tier = this.#memory = new MemoryTier(engine, memory);
+      engine.beforeCommit.add(() => tier.committing());
+      engine.afterCommit.add(() => tier.committed());
+      engine.afterRollback.add(() => tier.rolledBack());
+    }
   }
 
   /** The cache directory (absolute). */
@@ -312,7 +359,8 @@ export class DiskCache {
    * ```
    */
   get<V = unknown>(key: Key): V | undefined {
-    const value = ops.getValue(this.#engine, storedKey(key));
+    const k = storedKey(key);
+    const value = this.#memory === undefined ? ops.getValue(this.#engine, k) : this.#memory.get(k);
     return (value === MISSING ? undefined : value) as V | undefined;
   }
 
@@ -650,7 +698,9 @@ export class DiskCache {
     if (typeof reset !== "boolean") {
       throw new TypeError(`Cannot read stats: "reset" must be a boolean: received ${describe(reset)}`);
     }
-    return ops.stats(this.#engine, enable, reset);
+    const stats = ops.stats(this.#engine, enable, reset);
+    if (this.#memory !== undefined) stats.memory = this.#memory.stats();
+    return stats;
   }
 
   /**
@@ -1306,6 +1356,8 @@ export class DiskCache {
    * ```
    */
   close(): void {
+    this.#memory?.clear();
+    this.#memory = undefined;
     this.#engine.close();
   }
 

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { memorySettings } from "./_memory.ts";
 import { Deque } from "./deque.ts";
 import { describe, Timeout } from "./errors.ts";
 import { compareKeys, storedKeyOrder } from "./_key_order.ts";
@@ -145,13 +146,16 @@ export class FanoutCache {
     // stored (or the default share of python-diskcache's 1 GiB on creation).
     const fresh = rest.readonly ? {} : { sizeLimit: Math.floor(DEFAULT_SETTINGS.sizeLimit / shards) };
     const sizeLimit = rest.sizeLimit === undefined ? undefined : Math.floor(rest.sizeLimit / shards);
+    // The memory tier's bound is the total too: each shard keeps its share.
+    const tier = memorySettings(rest.memory);
+    const memory = tier === undefined ? {} : { memory: { ...tier, maxBytes: Math.max(1, Math.floor(tier.maxBytes / shards)) } };
     this.#shards = [];
     try {
       for (let i = 0; i < shards; i++) {
         const dir = join(this.#directory, String(i).padStart(3, "0"));
         const isNew = !existsSync(join(dir, "cache.db"));
         const own = sizeLimit !== undefined ? { sizeLimit } : isNew ? fresh : {};
-        this.#shards.push(openShard(dir, { ...this.#options, ...own }));
+        this.#shards.push(openShard(dir, { ...this.#options, ...own, ...memory }));
       }
     } catch (error) {
       for (const shard of this.#shards) shard.close();
@@ -501,6 +505,10 @@ export class FanoutCache {
           continue;
         }
         for (const k of ["hits", "misses", "evictions", "count", "volume", "sizeLimit"] as const) sum[k] += one[k];
+        if (one.memory !== undefined) {
+          const m = sum.memory ??= { bytes: 0, entries: 0, hits: 0, maxBytes: 0 };
+          for (const k of ["bytes", "entries", "hits", "maxBytes"] as const) m[k] += one.memory[k];
+        }
       }
     };
     if (changes) this.#allShards(add);

@@ -226,6 +226,78 @@ export interface CacheStats {
   volume: number;
   /** The size limit in force, in bytes. */
   sizeLimit: number;
+  /** The in-process memory tier, when the cache has one (the `memory` option). */
+  memory?: MemoryStats;
+}
+
+/**
+ * The `memory` option of a cache: an in-process tier in front of the
+ * database that serves repeated reads from memory, still coherent with
+ * every other process using the directory.
+ *
+ * @experimental **UNSTABLE**
+ *
+ * @example Keep up to 64 MiB of hot values in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rmSync } from "node:fs";
+ * import { DiskCache, type MemoryOptions } from "../mod.ts";
+ * const memory: MemoryOptions = { maxBytes: 2 ** 26, staleness: 0 };
+ * using cache = new DiskCache(undefined, { memory });
+ * cache.set("k", { n: 1 });
+ * assert.deepEqual(cache.get("k"), { n: 1 }); // read from disk, now kept
+ * assert.deepEqual(cache.get("k"), { n: 1 }); // from memory
+ * assert.equal(cache.stats().memory?.hits, 1);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+ * ```
+ */
+export interface MemoryOptions {
+  /**
+   * Most bytes the tier holds (values, keys and bookkeeping, estimated);
+   * past it, the least recently read values leave memory first.
+   */
+  maxBytes: number;
+  /**
+   * How far behind other processes' writes a read may be, in milliseconds.
+   * `0`: never; every read first asks SQLite whether another connection
+   * committed (`PRAGMA data_version`, one call into the binding). `N`: that
+   * question is asked at most every N ms, so a read may miss another
+   * process's write that finished less than N ms before it; this process's
+   * own writes are always seen.
+   *
+   * @default {0}
+   */
+  staleness?: number;
+}
+
+/**
+ * What `stats()` reports of the memory tier.
+ *
+ * @experimental **UNSTABLE**
+ *
+ * @example Watch the tier
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rmSync } from "node:fs";
+ * import { DiskCache, type MemoryStats } from "../mod.ts";
+ * using cache = new DiskCache(undefined, { memory: { maxBytes: 2 ** 20 } });
+ * cache.set("k", "v");
+ * cache.get("k");
+ * const memory: MemoryStats = cache.stats().memory!;
+ * assert.equal(memory.entries, 1);
+ * assert.ok(memory.bytes > 0 && memory.bytes <= memory.maxBytes);
+ * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+ * ```
+ */
+export interface MemoryStats {
+  /** Bytes held, estimated (values, keys and per-entry bookkeeping). */
+  bytes: number;
+  /** Values held. */
+  entries: number;
+  /** Reads answered from memory since the cache was opened (also counted in `hits` while `statistics` is on). */
+  hits: number;
+  /** The bound, `memory.maxBytes`. */
+  maxBytes: number;
 }
 
 /**

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { DiskCache, type EvictionPolicy, FanoutCache } from "../mod.ts";
+import { DiskCache, type EvictionPolicy, FanoutCache, type MemoryOptions } from "../mod.ts";
 import { structuredKeyValue } from "../src/_values.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -311,8 +311,10 @@ function runExact(
   log: string[],
   switchConnection?: () => void,
   refusing = false,
+  warm?: () => void,
 ): void {
   for (const c of cmds) {
+    warm?.();
     if (!refusing && refused(c, keys)) {
       // Refused before anything is written: the model stays as it is.
       const before = m.snapshot();
@@ -525,7 +527,7 @@ function finalCompare(cache: DiskCache, m: Exact): void {
 
 const POLICIES: EvictionPolicy[] = ["least-recently-stored", "least-recently-used", "least-frequently-used", "none"];
 
-function exactProperty(f: Features, todo = false, runsFactor = 1): void {
+function exactProperty(f: Features, todo = false, runsFactor = 1, memory?: MemoryOptions): void {
   using dir = tempDir();
   const pool = keyPool(f);
   const keys = pool.keys;
@@ -533,9 +535,10 @@ function exactProperty(f: Features, todo = false, runsFactor = 1): void {
   fc.assert(
     fc.property(fc.array(cmdArb(f, pool, 0, false), { minLength: 1, maxLength: 50, size: "max" }), fc.constantFrom(...POLICIES), (cmds, policy) => {
       const clock = { now: 1_700_000_000_000 };
-      const cache = new DiskCache(`${dir.path}/${n++}`, { clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, evictionPolicy: policy });
+      const tier = memory === undefined ? {} : { memory };
+      const cache = new DiskCache(`${dir.path}/${n++}`, { clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, evictionPolicy: policy, ...tier });
       // A second connection to the same directory: "switch" moves the commands to the other one.
-      const other = new DiskCache(cache.directory, { clock: () => clock.now });
+      const other = new DiskCache(cache.directory, { clock: () => clock.now, ...tier });
       const holder = { cur: cache };
       const proxy = new Proxy({}, {
         get: (_t, p) => {
@@ -546,7 +549,15 @@ function exactProperty(f: Features, todo = false, runsFactor = 1): void {
       const m = new Exact(clock.now);
       const log: string[] = [];
       try {
-        runExact(proxy, m, keys, cmds, clock, log, () => (holder.cur = holder.cur === cache ? other : cache));
+        // With the memory tier, every key is read on both connections before each command, so the
+        // tiers hold what the command changes and a stale value would show at once.
+        const warm = memory === undefined ? undefined : () => {
+          for (const key of keys) {
+            if (loneSurrogate(key)) continue;
+            for (const c of [cache, other]) assert.deepEqual(c.get(key as never), m.live(canon(key))?.value, `get ${canon(key)} through the tier`);
+          }
+        };
+        runExact(proxy, m, keys, cmds, clock, log, () => (holder.cur = holder.cur === cache ? other : cache), false, warm);
         finalCompare(cache, m);
         finalCompare(other, m);
         // Reopened, the directory holds the same.
@@ -704,18 +715,22 @@ test("push never overwrites an item: the bounds 0 and 999999999999999 are queue 
   assert.deepEqual(cache.check(), []);
 });
 
-function fanoutProperty(f: Features, todo = false): void {
+function fanoutProperty(f: Features, todo = false, memory?: MemoryOptions): void {
   using dir = tempDir();
   const pool = keyPool(f);
   let n = 0;
   fc.assert(
     fc.property(fc.array(cmdArb(f, pool, 0, false, true), { minLength: 1, maxLength: 50, size: "max" }), (cmds) => {
       const clock = { now: 1_700_000_000_000 };
-      const cache = new FanoutCache(`${dir.path}/${n++}`, { shards: 8, clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, timeout: 60_000 });
+      const tier = memory === undefined ? {} : { memory };
+      const cache = new FanoutCache(`${dir.path}/${n++}`, { shards: 8, clock: () => clock.now, minFileSize: MIN_FILE, cullLimit: 0, timeout: 60_000, ...tier });
       const m = new Exact(clock.now);
       const log: string[] = [];
       try {
-        runExact(cache as unknown as DiskCache, m, pool.keys, cmds, clock, log);
+        const warm = memory === undefined ? undefined : () => {
+          for (const key of pool.keys) assert.deepEqual(cache.get(key as never), m.live(canon(key))?.value, `get ${canon(key)} through the tier`);
+        };
+        runExact(cache as unknown as DiskCache, m, pool.keys, cmds, clock, log, undefined, false, warm);
         finalCompare(cache as unknown as DiskCache, m);
       } catch (error) {
         (error as Error).message += `\n  after:\n    ${log.slice(-12).join("\n    ")}`;
@@ -735,4 +750,22 @@ test("model: FanoutCache agrees with the same model (base keys)", () => {
 
 test("model: FanoutCache with number keys at or beyond 2^53 and their equal bigints", () => {
   fanoutProperty({ ...NONE, bigKeys: true });
+});
+
+// ---------------------------------------------------------------- the same models with the memory tier on (issue 16)
+
+test("model: with the memory tier (staleness 0) on both connections, every operation still agrees", () => {
+  exactProperty({ nul: true, bigKeys: true, popInTx: true, surrogates: true, structNum: true }, false, 2, { maxBytes: 2 ** 20 });
+});
+
+test("model: with a tier of staleness 60 s, this process still never reads behind its own writes (either connection)", () => {
+  exactProperty(NONE, false, 1, { maxBytes: 2 ** 20, staleness: 60_000 });
+});
+
+test("model: with a tier of 2 KiB, values come and go from memory and still agree", () => {
+  exactProperty({ ...NONE, popInTx: true }, false, 1, { maxBytes: 2048 });
+});
+
+test("model: FanoutCache with the memory tier agrees with the same model", () => {
+  fanoutProperty(NONE, false, { maxBytes: 2 ** 20 });
 });

@@ -88,7 +88,7 @@ async function startServers(problems) {
 }
 
 /** Runs n copies of one system at once; resolves to the merged result or throws. */
-async function runProcs(sys, n, ops, root, servers) {
+export async function runProcs(sys, n, ops, root, servers) {
   const dir = mkdtempSync(join(tmpdir(), "diskcache-w1-"));
   const go = join(dir, "go");
   const target = sys.server ? servers[sys.server] : join(dir, "c");

@@ -1,0 +1,424 @@
+/**
+ * The in-process memory tier (`memory: { maxBytes, staleness }`): recently
+ * read values kept in this process, in front of the database, bounded by
+ * bytes (least recently used out first), and coherent with every other
+ * connection to the same directory.
+ *
+ * Coherence rests on two signals:
+ * - Other connections (other processes, threads, other `DiskCache` objects):
+ *   SQLite's `PRAGMA data_version`, whose value changes when any other
+ *   connection has committed since the last call on this one. It works in
+ *   every journal mode (WAL: from the WAL-index header; rollback journal:
+ *   from the file change counter), which a read of the `-shm` file would
+ *   not. A change empties the tier. With `staleness: 0` it is read before
+ *   every tier lookup; with `staleness: N` at most every N ms (monotonic
+ *   clock), and at once after another `DiskCache` in this realm committed to
+ *   the same database.
+ * - This connection's own writes: TEMP triggers on `Cache` (they fire for
+ *   this connection only) note the key of every row inserted, deleted, or
+ *   updated in a column that a read returns, into a TEMP table. The table is
+ *   part of the transaction: a rollback, or the rollback of a savepoint,
+ *   takes the notes back with the writes. After the outermost commit the
+ *   notes are drained and those keys leave the tier, before the write
+ *   returns. Access-time updates (LRU/LFU bookkeeping) touch no such column.
+ *
+ * A read inside a transaction or a read snapshot bypasses the tier (it may
+ * see uncommitted writes, which must never enter the tier).
+ *
+ * @module
+ */
+import { realpathSync } from "node:fs";
+import type { SqliteStatement, SqliteValue } from "./driver.ts";
+import type { Engine } from "./_engine.ts";
+import type { StoredKey } from "./_stored_key.ts";
+import { readFresh } from "./_fresh.ts";
+import { fetchValue, MISSING, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
+import { readValueFile } from "./disk.ts";
+import { decodeStructured } from "./codec.ts";
+import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
+import { SQL } from "./_sql.ts";
+import { getValue } from "./_ops.ts";
+import { describe } from "./errors.ts";
+
+/** Bytes counted for one entry besides its key and value (the Map slot and the entry object). */
+export const ENTRY_OVERHEAD = 96;
+
+/** Lookups per window of the tier's self-check (see {@linkcode MemoryTier}). */
+const WINDOW = 256;
+/** Below this share of hits in a window, the tier steps aside for a while. */
+const MIN_HIT_SHARE = 0.5;
+/** Longest step aside, in reads. */
+const MAX_BYPASS = 1 << 16;
+
+const CHANGES_TABLE = "temp.diskcache_memory_changes";
+// The columns a read returns or depends on: an UPDATE of access_time or
+// access_count alone (LRU/LFU bookkeeping) leaves the tier alone.
+const READ_COLUMNS = "key, raw, store_time, expire_time, tag, size, mode, filename, value";
+const SETUP_SQL = `
+CREATE TEMP TABLE IF NOT EXISTS diskcache_memory_changes (key, raw);
+CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_insert AFTER INSERT ON main.Cache
+  BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (new.key, new.raw); END;
+CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_delete AFTER DELETE ON main.Cache
+  BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (old.key, old.raw); END;
+CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_update AFTER UPDATE OF ${READ_COLUMNS} ON main.Cache
+  BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (old.key, old.raw), (new.key, new.raw); END;
+`;
+const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, typeof(key) = 'integer' AS int, raw FROM ${CHANGES_TABLE}`;
+const FORGET_SQL = `DELETE FROM ${CHANGES_TABLE}`;
+
+/** Options of the memory tier, validated. */
+export interface MemorySettings {
+  maxBytes: number;
+  staleness: number;
+}
+
+/** One value held in memory. */
+interface Held {
+  /** A string, number or bigint as is; bytes (a private copy); or the CBOR bytes of a structured value. */
+  value: unknown;
+  /** 0: returned as is; 1: bytes, returned as a copy; 2: CBOR, decoded afresh on every hit. */
+  kind: 0 | 1 | 2;
+  /** Expiry in epoch seconds, or null. */
+  expire: number | null;
+  rowid: number;
+  storeTime: number;
+  bytes: number;
+  /** When it was last put at the young end of the Map (see {@linkcode MemoryTier.get}). */
+  moved: number;
+}
+
+/**
+ * Per database file, a count of commits made by connections of this realm
+ * that keep a tier or not: a tier with `staleness > 0` reads
+ * `data_version` at once when a sibling connection committed, so its
+ * process never reads behind its own writes.
+ */
+const realmCommits = new Map<string, { n: number }>();
+
+/**
+ * The commit counter of the database at `dbPath` in this realm (see
+ * {@linkcode realmCommits}), by its real path: one directory opened through
+ * a symlink and through its own name is one database.
+ */
+export function commitCounter(dbPath: string): { n: number } {
+  const path = realpathSync(dbPath);
+  let counter = realmCommits.get(path);
+  if (counter === undefined) realmCommits.set(path, counter = { n: 0 });
+  return counter;
+}
+
+/** Validates the `memory` option; `undefined` when the tier is off. */
+export function memorySettings(option: unknown): MemorySettings | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option !== "object" || option === null) {
+    throw new TypeError(`Cannot open cache: "memory" must be an object such as { maxBytes: 2 ** 26 }: received ${describe(option)}`);
+  }
+  const { maxBytes, staleness = 0, ...rest } = option as { maxBytes?: unknown; staleness?: unknown };
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) {
+    throw new TypeError(`Cannot open cache: unknown "memory" option ${JSON.stringify(unknown[0])}; known options are maxBytes, staleness`);
+  }
+  if (typeof maxBytes !== "number" || !Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+    throw new RangeError(`Cannot open cache: "memory.maxBytes" must be a positive integer number of bytes: received ${describe(maxBytes)}`);
+  }
+  if (typeof staleness !== "number" || !Number.isFinite(staleness) || staleness < 0) {
+    throw new RangeError(`Cannot open cache: "memory.staleness" must be a finite, non-negative number of milliseconds: received ${describe(staleness)}`);
+  }
+  return { maxBytes, staleness };
+}
+
+/** What `stats()` reports of the tier. */
+export interface MemoryTierStats {
+  bytes: number;
+  entries: number;
+  hits: number;
+  maxBytes: number;
+}
+
+/**
+ * The tier of one engine. {@linkcode MemoryTier.get} answers like
+ * `getValue` in `_ops.ts`. It watches its own usefulness: over each window
+ * of {@linkcode WINDOW} lookups, when fewer than half were hits (another
+ * process keeps invalidating it, or the working set does not fit), reads go
+ * straight to the database for a while (doubling each time, up to
+ * {@linkcode MAX_BYPASS} reads), so an always-invalidated tier costs next to
+ * nothing over no tier.
+ */
+export class MemoryTier {
+  readonly maxBytes: number;
+  readonly staleness: number;
+  /** Bytes held (see {@linkcode ENTRY_OVERHEAD}). */
+  bytes = 0;
+  /** Reads answered from memory. */
+  hits = 0;
+  readonly #map = new Map<unknown, Held>();
+  readonly #engine: Engine;
+  readonly #dataVersion: SqliteStatement;
+  readonly #arrays: boolean;
+  readonly #changedRows: SqliteStatement;
+  readonly #forget: SqliteStatement;
+  readonly #commits: { n: number };
+  #seenCommits: number;
+  #version: unknown;
+  #checkedAt = -Infinity;
+  /** Keys the transaction being committed changed. */
+  #changed: Changed[] = [];
+  /** Moves to the young end of the Map, and insertions (the age of an entry). */
+  #moves = 0;
+  #lookups = 0;
+  #windowHits = 0;
+  #bypass = 0;
+  #nextBypass = WINDOW;
+
+  constructor(engine: Engine, settings: MemorySettings) {
+    this.maxBytes = settings.maxBytes;
+    this.staleness = settings.staleness;
+    this.#engine = engine;
+    this.#arrays = engine.driver.objectRows !== true;
+    this.#dataVersion = engine.prepare("PRAGMA data_version", this.#arrays);
+    this.#version = this.#readVersion();
+    this.#commits = commitCounter(engine.dbPath);
+    this.#seenCommits = this.#commits.n;
+    // A read-only connection never writes: no triggers (nor TEMP table) to keep.
+    if (!engine.readonly) engine.db("open the memory tier").exec(SETUP_SQL);
+    this.#changedRows = engine.prepare(engine.readonly ? "SELECT 1 WHERE 0" : CHANGED_SQL);
+    this.#forget = engine.prepare(engine.readonly ? "SELECT 1 WHERE 0" : FORGET_SQL);
+  }
+
+  /** What `stats()` shows. */
+  stats(): MemoryTierStats {
+    return { bytes: this.bytes, entries: this.#map.size, hits: this.hits, maxBytes: this.maxBytes };
+  }
+
+  /** Empties the tier. */
+  clear(): void {
+    this.#map.clear();
+    this.bytes = 0;
+  }
+
+  /**
+   * Right before this connection's outermost COMMIT: takes the keys its
+   * transaction changed (noted by the TEMP triggers) out of the TEMP table,
+   * in the same transaction, so that an empty table costs one cheap
+   * statement and a failed COMMIT puts the notes back.
+   */
+  committing(): void {
+    this.#changed = this.#changedRows.all() as Changed[];
+    if (this.#changed.length > 0) this.#forget.run();
+  }
+
+  /** After a rollback: nothing the transaction noted happened. */
+  rolledBack(): void {
+    this.#changed = [];
+  }
+
+  /** After this connection's outermost commit: drops the keys its transaction changed. */
+  committed(): void {
+    this.#seenCommits = ++this.#commits.n;
+    const rows = this.#changed;
+    this.#changed = [];
+    for (const row of rows) {
+      const column = readColumn(row.key, row.key_big);
+      const id = mapKey(row.int && typeof column === "number" ? BigInt(column) : column, row.raw);
+      const held = this.#map.get(id);
+      if (held !== undefined) {
+        this.#map.delete(id);
+        this.bytes -= held.bytes;
+      }
+    }
+  }
+
+  /** The value of a live item, or `MISSING`: from memory when it may, else from the database (then kept). */
+  get(k: StoredKey): unknown {
+    const engine = this.#engine;
+    if (engine.inTransaction || engine.snapshot !== undefined) return getValue(engine, k);
+    if (this.#bypass > 0) {
+      this.#bypass--;
+      return getValue(engine, k);
+    }
+    this.#check();
+    const id = mapKey(k.key, k.raw);
+    const held = this.#map.get(id);
+    if (held !== undefined) {
+      if (held.expire === null || held.expire > engine.clock() / 1000) {
+        // Most recently used last (Map keeps insertion order), but a value
+        // moved among the younger half of the Map stays where it is: the
+        // move costs as much as the rest of a hit, and the oldest half is
+        // still in least recently used order.
+        if (++this.#moves - held.moved > this.#map.size >> 1) {
+          held.moved = this.#moves;
+          this.#map.delete(id);
+          this.#map.set(id, held);
+        }
+        this.hits++;
+        this.#windowHits++;
+        this.#count();
+        engine.hit(held.rowid, held.storeTime);
+        return held.kind === 0 ? held.value : held.kind === 1 ? (held.value as Uint8Array).slice() : decodeStructured(held.value as Uint8Array);
+      }
+      this.#map.delete(id);
+      this.bytes -= held.bytes;
+    }
+    this.#count();
+    return this.#load(k, id);
+  }
+
+  /** Empties the tier when another connection committed (read at most every `staleness` ms). */
+  #check(): void {
+    if (this.staleness > 0 && this.#commits.n === this.#seenCommits) {
+      const t = performance.now();
+      if (t - this.#checkedAt < this.staleness) return;
+      this.#checkedAt = t;
+    }
+    this.#seenCommits = this.#commits.n;
+    let version: unknown;
+    try {
+      version = this.#readVersion();
+    } catch (error) {
+      // A rollback journal locked by a writer past the timeout: Timeout, as a read without the tier.
+      throw this.#engine.translate(error, "get");
+    }
+    if (version !== this.#version) {
+      this.#version = version;
+      this.clear();
+    }
+  }
+
+  #readVersion(): unknown {
+    const row = this.#dataVersion.get() as unknown[] & { data_version: unknown };
+    return this.#arrays ? row[0] : row.data_version;
+  }
+
+  /** Counts one lookup of the window; steps aside after a window of few hits. */
+  #count(): void {
+    if (++this.#lookups < WINDOW) return;
+    if (this.#windowHits < WINDOW * MIN_HIT_SHARE) {
+      this.#bypass = this.#nextBypass;
+      this.#nextBypass = Math.min(this.#nextBypass * 2, MAX_BYPASS);
+      this.#checkedAt = -Infinity; // back from the bypass: read data_version first
+    } else {
+      this.#nextBypass = WINDOW;
+    }
+    this.#lookups = 0;
+    this.#windowHits = 0;
+  }
+
+  /** Reads the item from the database (as `find` does) and keeps it. */
+  #load(k: StoredKey, id: unknown): unknown {
+    const engine = this.#engine;
+    const select = () => engine.prepare(SQL.getLive).get(k.key, k.raw, engine.now()) as Located | null | undefined;
+    let row: Located | null | undefined;
+    try {
+      row = select();
+    } catch (error) {
+      throw engine.translate(error, "get");
+    }
+    if (row == null) {
+      engine.miss();
+      return MISSING;
+    }
+    const got = readFresh(engine, row, select, (r) => load(engine.directory, r, k.original));
+    if (got === undefined) {
+      engine.miss();
+      return MISSING;
+    }
+    const [used, [held, out]] = got;
+    held.expire = used.expire_time;
+    held.rowid = used.rowid;
+    held.storeTime = used.store_time;
+    held.bytes += ENTRY_OVERHEAD + keyBytes(k.key);
+    engine.hit(used.rowid, used.store_time);
+    if (held.bytes <= this.maxBytes) {
+      held.moved = ++this.#moves;
+      this.#map.set(id, held);
+      this.bytes += held.bytes;
+      if (this.bytes > this.maxBytes) {
+        for (const [oldest, entry] of this.#map) {
+          this.#map.delete(oldest);
+          this.bytes -= entry.bytes;
+          if (this.bytes <= this.maxBytes) break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** A key a transaction changed, as the drain reads it. */
+interface Changed {
+  key: SqliteValue;
+  key_big: number;
+  int: number;
+  raw: number;
+}
+
+/** A row of `SQL.getLive`. */
+interface Located extends ValueRow {
+  rowid: number;
+  store_time: number;
+  expire_time: number | null;
+}
+
+/**
+ * What the tier keeps of a row, and the value to answer now: a string,
+ * number or bigint as is, bytes as read (fresh from the binding or the file:
+ * nobody else holds them; every hit answers a copy), a structured value as
+ * its CBOR bytes (decoded afresh on every hit, so each caller's object is
+ * its own). `MISSING` when the value file is gone. A value this library
+ * cannot read throws as `fetchValue` does.
+ */
+function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] | typeof MISSING {
+  const mode = row.mode;
+  if (mode === MODE_RAW) {
+    const value = readColumn(row.value, row.big);
+    if (value instanceof Uint8Array) return [held(value, 1, value.byteLength), value.slice()];
+    return [held(value, 0, typeof value === "string" ? value.length * 2 : 16), value];
+  }
+  let bytes: unknown;
+  if (row.filename !== null) {
+    bytes = readValueFile(directory, row.filename, row.size);
+    if (bytes === undefined) return MISSING;
+  } else bytes = readColumn(row.value, 0);
+  if (!(bytes instanceof Uint8Array) || (mode !== MODE_BINARY && mode !== MODE_TEXT && mode !== MODE_CBOR)) {
+    // A pickle, a foreign mode, a damaged row: fetchValue throws the error that says which.
+    fetchValue(directory, row, key);
+    throw new UnreadableValue(`Cannot read key ${describe(key)}: value mode ${mode} holds no bytes; delete the key`);
+  }
+  if (mode === MODE_BINARY) return [held(bytes, 1, bytes.byteLength), bytes.slice()];
+  if (mode === MODE_TEXT) {
+    const text = textDecoder.decode(bytes);
+    return [held(text, 0, text.length * 2), text];
+  }
+  let value: unknown;
+  try {
+    value = decodeStructured(bytes);
+  } catch (cause) {
+    throw new UnreadableValue(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
+  }
+  return [held(bytes, 2, bytes.byteLength), value];
+}
+
+function held(value: unknown, kind: 0 | 1 | 2, bytes: number): Held {
+  return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, moved: 0 };
+}
+
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Bytes a key takes in memory. */
+function keyBytes(key: SqliteValue): number {
+  return typeof key === "string" ? key.length * 2 : key instanceof Uint8Array ? key.byteLength * 2 + 2 : 16;
+}
+
+/**
+ * The Map key of a stored key. Strings, numbers and bigints are their own
+ * keys (integral keys are bigints in both directions). Bytes become a
+ * string that starts with a lone surrogate, which no string key can hold
+ * (they are refused as keys), one for raw bytes and another for encoded
+ * structured keys.
+ */
+export function mapKey(key: SqliteValue, raw: number): unknown {
+  if (!(key instanceof Uint8Array)) return key;
+  let s = raw ? "\uD800" : "\uDC00";
+  for (let i = 0; i < key.length; i += 4096) s += String.fromCharCode(...key.subarray(i, i + 4096));
+  return s;
+}
