@@ -21,7 +21,7 @@ export async function run({ root, quick, runtimes: available, command, fmt, log 
   for (const rt of runtimes) {
     const runs = [["alone", rt, []], ["writing", rt, writer ? ["--writer", writer.cmd, ...writer.args] : undefined]];
     // Node 24 once more with V8's external memory counted in its global
-    // limit: without it every 64 MB of ArrayBuffers (100 KB copies) costs a
+    // limit: without it about every 64 MB of ArrayBuffers (100 KB copies) costs a
     // full GC of the heap, which is what its 100 KB rows measure.
     if (rt === "node24") runs.splice(1, 0, ["alone", `${rt} ${V8_FLAG}`, [], [V8_FLAG]]);
     for (const [mode, label, extra, flags = []] of runs) {
@@ -87,7 +87,7 @@ and "-shm pread" are the two signals a tier can use to learn that another connec
 the README). Targets: staleness 0 at most 0.8x a raw SELECT; staleness 1 at most 0.05x, and no slower than lmdb-js and lru-cache;
 a file-backed hot get at most 0.1x today's. Its floor is the fresh 100 KB copy every get returns ("the copy alone",
 \`Uint8Array.prototype.slice\`, the tier's copy). On Node 24 that copy is mostly garbage collection: V8 13 starts a full
-(mark-compact) GC of the whole heap after every 64 MB of ArrayBuffers allocated, so each 100 KB value, with the tier or without,
+(mark-compact) GC of the whole heap after about every 64 MB of ArrayBuffers allocated, so each 100 KB value, with the tier or without,
 carries 1/640 of a full GC; the "node24 ${V8_FLAG}" row is the same run with V8's flag that counts that memory in its
 global limit instead (Node 20, Bun and Deno need no flag). The 100 KB cases run ${Number(size[1]) / 5} reads per sample, so those GCs
 spread evenly over them.
