@@ -45,6 +45,11 @@ export interface WriteOptions {
   ttl: number | undefined;
   /** The `tag` column. */
   tag: SqliteValue;
+  /**
+   * Values smaller than this many bytes are stored in the row (default: the
+   * cache's `minFileSize`); internal, for rows read on every hit.
+   */
+  inlineBelow?: number;
 }
 
 /** The item a read found: its value, expiry (seconds) and tag. */
@@ -144,7 +149,7 @@ export function has(engine: Engine, k: StoredKey): boolean {
 
 /** Writes `value` to a file when it is large; returns the row's columns. */
 export function prepareWrite(engine: Engine, k: { key: SqliteValue; raw: number }, value: unknown, options: WriteOptions): Write {
-  const stored = storeValue(value, engine.settings.minFileSize);
+  const stored = storeValue(value, options.inlineBelow ?? engine.settings.minFileSize);
   engine.db("set");
   engine.assertWritable("set");
   const bytes = stored.file?.length ?? (stored.inline instanceof Uint8Array ? stored.inline.length : 0);
@@ -217,7 +222,10 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // count is read fresh every 32 writes, and on every write once the cache is
   // within reach of the limit (32 writes cannot add more than that margin).
   const files = Number(state.size ?? 0) + added;
-  const margin = 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
+  // A row holding more than minFileSize inline (see WriteOptions.inlineBelow)
+  // is past what the margin allows for: read the page count now.
+  const big = w.inline instanceof Uint8Array && w.inline.byteLength >= engine.settings.minFileSize;
+  const margin = big ? engine.settings.sizeLimit : 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
   let excess = engine.databaseBytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
   // Each victim frees its value file and, roughly, the bytes of its key and

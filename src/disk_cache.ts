@@ -123,6 +123,14 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
 const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dirMode", "fileMode", "memory"]);
 
 /**
+ * Stores bytes in the row itself when smaller than `inlineBelow` bytes, even
+ * at or above the cache's `minFileSize`: one lookup reads them, no value file.
+ * Internal (for the HTTP layer's URL items, read on every hit); not exported
+ * by the package.
+ */
+export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options: { ttl: number; inlineBelow: number }) => void;
+
+/**
  * A persistent cache in a directory: SQLite holds the index and small values,
  * large values live in their own files. Many processes (of Deno, Bun and
  * Node alike) and threads may share one directory; every write is atomic.
@@ -152,6 +160,11 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
 export class DiskCache {
   #engine: Engine;
   #memory: MemoryTier | undefined;
+
+  static {
+    setInline = (cache, key, value, { ttl, inlineBelow }) =>
+      ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
+  }
 
   /**
    * Opens (creating if needed) the cache in `directory`.

@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
@@ -106,7 +107,7 @@ describe("DiskCacheStore", () => {
   it("DiskCacheStore streams a large body into a value file and out of it, and drops the replaced file", async () => {
     using dir = tempDir();
     using cache = new DiskCache(dir.path, { minFileSize: 1024 });
-    using store = new DiskCacheStore(cache);
+    using store = new DiskCacheStore(cache, { maxInlineBody: 0 });
     const chunk = Buffer.alloc(64 * 1024, 7);
     await write(store, key("/big"), value(), ...Array.from({ length: 80 }, () => chunk));
     assert.equal(valueFiles(dir.path).length, 1);
@@ -126,6 +127,44 @@ describe("DiskCacheStore", () => {
     const mid = store.get(key("/mid"));
     assert.ok(Array.isArray(mid?.body), "a body up to 4 MiB comes as one buffer");
     assert.deepEqual(await bodyOf(mid), Buffer.alloc(100_000, 3));
+  });
+
+  it("DiskCacheStore keeps a body up to maxInlineBody in its response's item: one item, no body file of its own", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache, { maxInlineBody: 200_000 });
+    // In chunks, as bodies arrive: past minFileSize, still held to the end.
+    await write(store, key("/in"), value(), Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5));
+    assert.equal(cache.length, 1, "only the URL item");
+    assert.equal(valueFiles(dir.path).length, 0, "the item stays in its row, past minFileSize");
+    const got = store.get(key("/in"));
+    assert.ok(Array.isArray(got?.body));
+    assert.deepEqual(await bodyOf(got), Buffer.concat([Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5)]));
+    // One byte more: its own value file, streamed in.
+    await write(store, key("/out"), value(), Buffer.alloc(100_000, 6), Buffer.alloc(100_001, 7));
+    assert.equal(cache.length, 3, "the URL items and one body");
+    assert.equal(valueFiles(dir.path).length, 1);
+    assert.deepEqual(await bodyOf(store.get(key("/out"))), Buffer.concat([Buffer.alloc(100_000, 6), Buffer.alloc(100_001, 7)]));
+    // Replacing an inline body by a file body and back leaves no file behind.
+    await write(store, key("/in"), value(), Buffer.alloc(300_000, 8));
+    assert.equal(cache.length, 4);
+    await write(store, key("/in"), value(), "small");
+    assert.equal(cache.length, 3);
+    assert.equal((await bodyOf(store.get(key("/in")))).toString(), "small");
+    // Two large variants of one URL: more than a row holds, so the item goes to a value file.
+    const en = key("/v", { "accept-language": "en" }), fr = key("/v", { "accept-language": "fr" });
+    await write(store, en, value({ vary: { "accept-language": "en" } }), Buffer.alloc(150_000, 1));
+    assert.equal(valueFiles(dir.path).length, 1);
+    await write(store, fr, value({ vary: { "accept-language": "fr" } }), Buffer.alloc(150_000, 2));
+    assert.equal(valueFiles(dir.path).length, 2);
+    assert.deepEqual(await bodyOf(store.get(en)), Buffer.alloc(150_000, 1));
+    assert.deepEqual(await bodyOf(store.get(fr)), Buffer.alloc(150_000, 2));
+    // The default keeps 1 MiB inline, whatever the cache's minFileSize.
+    using plain = new DiskCacheStore(join(dir.path, "plain"), { minFileSize: 1024 });
+    await write(plain, key("/d"), value(), Buffer.alloc(1024 * 1024, 9));
+    await write(plain, key("/e"), value(), Buffer.alloc(1024 * 1024 + 1, 9));
+    assert.equal((plain.cache as DiskCache).length, 3);
+    assert.equal(valueFiles(join(dir.path, "plain")).length, 1, "only the body past 1 MiB has a file");
   });
 
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {
@@ -156,7 +195,7 @@ describe("DiskCacheStore", () => {
     using dir = tempDir();
     using cache = new DiskCache(dir.path, { minFileSize: 1024 });
     const errors: unknown[] = [];
-    using store = new DiskCacheStore(cache, { maxEntrySize: 100_000, onError: (e) => errors.push(e) });
+    using store = new DiskCacheStore(cache, { maxEntrySize: 100_000, maxInlineBody: 0, onError: (e) => errors.push(e) });
     await write(store, key("/keep"), value(), "old");
     // Too large, small chunks (still in memory) then file chunks.
     const w = store.createWriteStream(key("/keep"), value());
@@ -202,7 +241,7 @@ describe("DiskCacheStore", () => {
   it("DiskCacheStore works over a FanoutCache, and isFull() is true only when nothing may be evicted", async () => {
     using dir = tempDir();
     using fanout = new FanoutCache(dir.path, { shards: 3, minFileSize: 1024 });
-    using store = new DiskCacheStore(fanout);
+    using store = new DiskCacheStore(fanout, { maxInlineBody: 0 });
     assert.equal(store.cache, fanout);
     for (let i = 0; i < 12; i++) await write(store, key(`/f${i}`), value(), Buffer.alloc(i % 2 ? 10 : 3000, i));
     for (let i = 0; i < 12; i++) {
@@ -219,7 +258,7 @@ describe("DiskCacheStore", () => {
   it("DiskCacheStore evicts under the cache's sizeLimit and reads an evicted body as a miss", async () => {
     using dir = tempDir();
     using cache = new DiskCache(dir.path, { minFileSize: 1024, sizeLimit: 200_000, cullLimit: 10 });
-    using store = new DiskCacheStore(cache);
+    using store = new DiskCacheStore(cache, { maxInlineBody: 0 });
     for (let i = 0; i < 20; i++) await write(store, key(`/e${i}`), value(), Buffer.alloc(50_000, i));
     assert.ok(cache.volume() < 400_000, `volume ${cache.volume()} stays near sizeLimit`);
     let hits = 0;
@@ -231,7 +270,7 @@ describe("DiskCacheStore", () => {
     using dir = tempDir();
     const cache = new DiskCache(dir.path, { minFileSize: 1024 });
     const errors: unknown[] = [];
-    const store = new DiskCacheStore(cache, { onError: (e) => errors.push(e) });
+    const store = new DiskCacheStore(cache, { maxInlineBody: 0, onError: (e) => errors.push(e) });
     const w = store.createWriteStream(key("/fail"), value());
     const failed = new Promise((resolve) => w.once("error", resolve).once("close", resolve));
     w.write(Buffer.alloc(4096));
@@ -262,6 +301,8 @@ describe("DiskCacheStore", () => {
     for (const v of badValues) assert.throws(() => store.createWriteStream(key(), v as CacheValue), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, null as never), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { maxEntrySize: -1 }), TypeError);
+    assert.throws(() => new DiskCacheStore(undefined, { maxInlineBody: -1 }), /"maxInlineBody" must be a non-negative number/);
+    assert.throws(() => new DiskCacheStore(undefined, { maxInlineBody: "1" as never }), TypeError);
     assert.throws(() => new DiskCacheStore(undefined, { onError: 1 as never }), TypeError);
     using cache = tempCache();
     assert.throws(() => new DiskCacheStore(cache, { sizeLimit: 10 }), /apply only when the store opens the cache/);

@@ -227,8 +227,8 @@ by side in one process, ${data.hit[0]?.rounds ?? "?"} rounds of ${data.hit[0]?.b
 is the median over rounds of our median / theirs in the same round (interquartile range in brackets); the CPU column
 pairs the process's CPU time per hit the same way (all threads, so the thread pool's reads and GC count), which a
 shared machine disturbs less than wall time. DiskCacheStore
-keeps bodies under \`minFileSize\` (32 KiB) in the URL's row, larger ones in value files, read whole up to 4 MiB and
-streamed beyond.
+keeps bodies up to its \`maxInlineBody\` (1 MiB) in the URL's SQLite row (one row read per hit), larger ones in value
+files, read whole up to 4 MiB and streamed beyond.
 
 ${hitTable(data)}
 ${notes.length ? `\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}

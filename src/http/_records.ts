@@ -3,11 +3,12 @@
  *
  * One cache item per URL (origin + path) holds the list of its stored
  * responses (variants: one per method and per set of `Vary`-selected request
- * header values). A body smaller than the cache's `minFileSize` lives inline
- * in its variant; a larger one is streamed into a value file of its own under
- * a random body key, in the same shard as its URL item, so that one
- * transaction of that shard replaces or removes a URL's variants and bodies
- * together. Items expire at the latest `deleteAt` of their variants.
+ * header values). A body smaller than the cache's `minFileSize` (or, for
+ * `DiskCacheStore`, up to its `maxInlineBody`) lives inline in its variant,
+ * so that a hit on it costs one lookup; a larger one is streamed into a
+ * value file of its own under a random body key, in the same shard as its
+ * URL item, so that one transaction of that shard replaces or removes a
+ * URL's variants and bodies together. Items expire at the latest `deleteAt` of their variants.
  *
  * A URL item is stored as raw bytes (see {@linkcode encodeItem}): a JSON
  * header with the variants, then their inline bodies. A hit then costs one
@@ -17,7 +18,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { DiskCache } from "../disk_cache.ts";
+import { type DiskCache, setInline } from "../disk_cache.ts";
 import type { FanoutCache } from "../fanout.ts";
 
 /** The caches a `DiskCacheStore` or `cachedFetch` can live in: a DiskCache, or a FanoutCache (each URL in one shard). */
@@ -131,13 +132,16 @@ export function readVariants<M>(shard: DiskCache, urlKey: string, now: number): 
 
 /**
  * Stores `variant` for `urlKey` in one transaction, replacing the variants
- * `replaces` picks and dropping expired ones (their body files go too).
+ * `replaces` picks and dropping expired ones (their body files go too). An
+ * item smaller than `inlineBelow` bytes stays in its row even at or above
+ * the cache's `minFileSize` (a hit reads it with one lookup, no file).
  */
 export function commitVariant<M>(
   shard: DiskCache,
   urlKey: string,
   variant: Variant<M>,
   replaces: (old: Variant<M>) => boolean,
+  inlineBelow?: number,
 ): void {
   shard.transact(() => {
     const now = Date.now();
@@ -150,7 +154,9 @@ export function commitVariant<M>(
     }
     kept.push(variant);
     const until = Math.max(...kept.map((v) => v.deleteAt));
-    shard.set(urlKey, encodeItem(kept), { ttl: Math.max(1, until - now) });
+    const item = encodeItem(kept), ttl = Math.max(1, until - now);
+    if (inlineBelow === undefined) shard.set(urlKey, item, { ttl });
+    else setInline(shard, urlKey, item, { ttl, inlineBelow });
     if (dropped.length) shard.deleteMany(dropped);
   });
 }
@@ -211,14 +217,14 @@ export class TooLarge extends RangeError {
 
 /**
  * Receives a response body chunk by chunk: keeps it in memory while it is
- * smaller than `minFileSize`, then streams it (buffered chunks first) into a
- * value file with `setStream`, with backpressure: `write` resolves when the
- * file has room for more. `abort` or an error stores nothing (the file is
+ * smaller than `minFileSize` (or at most `inlineUpTo` bytes), then streams it
+ * (buffered chunks first) into a value file with `setStream`, with
+ * backpressure: `write` resolves when the file has room for more. `abort` or an error stores nothing (the file is
  * removed by `setStream`); passing `maxSize` aborts.
  */
 export class BodySink {
   #shard: DiskCache;
-  #minFileSize: number;
+  #inlineUpTo: number;
   #maxSize: number;
   #ttl: number;
   #key: string;
@@ -230,9 +236,13 @@ export class BodySink {
   #waiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   #ended = false;
 
-  constructor(shard: DiskCache, options: { maxSize: number; ttl: number; prefix: string }) {
+  /**
+   * `inlineUpTo`: the largest body kept in memory and stored inline (default:
+   * below the cache's `minFileSize`); never less than that.
+   */
+  constructor(shard: DiskCache, options: { maxSize: number; ttl: number; prefix: string; inlineUpTo?: number }) {
     this.#shard = shard;
-    this.#minFileSize = shard.minFileSize;
+    this.#inlineUpTo = Math.max(shard.minFileSize - 1, options.inlineUpTo ?? 0);
     this.#maxSize = options.maxSize;
     this.#ttl = Math.max(1, options.ttl);
     this.#key = newBodyKey(options.prefix);
@@ -252,7 +262,7 @@ export class BodySink {
     }
     if (this.#controller === undefined) {
       this.#chunks.push(chunk);
-      if (this.#size < this.#minFileSize) return;
+      if (this.#size <= this.#inlineUpTo) return;
       this.#startFile();
       return this.#room();
     }

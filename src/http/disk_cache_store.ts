@@ -77,6 +77,20 @@ export interface DiskCacheStoreOptions extends DiskCacheOptions {
    * @default {Infinity}
    */
   maxEntrySize?: number;
+  /**
+   * The largest body, in bytes, stored inside its response's row in SQLite
+   * rather than in a value file of its own: a hit on it is one row read, with
+   * no second lookup and no file to open. Such a body is held in memory while
+   * it arrives, and read whole on a hit; a URL's row holds its variants' small
+   * bodies up to this size plus 64 KiB (past that it moves to a value file,
+   * still read with one lookup). So this bounds the memory of one write and
+   * of one hit. Bodies below the cache's `minFileSize` are always inline;
+   * larger ones than this stream into value files, read whole on a hit up to
+   * 4 MiB and streamed beyond.
+   *
+   * @default {1048576} (1 MiB)
+   */
+  maxInlineBody?: number;
   /** Called with errors the store hides from undici (a body that could not be written). */
   onError?: (error: unknown) => void;
 }
@@ -86,6 +100,10 @@ type Meta = Omit<CacheValue, "vary" | "deleteAt">;
 /** Prefix of the URL items this store writes. */
 export const STORE_PREFIX = "undici:";
 const BODY_PREFIX = "undici-body:";
+/** Default of {@linkcode DiskCacheStoreOptions.maxInlineBody}. */
+const DEFAULT_MAX_INLINE_BODY = 1024 * 1024;
+/** Room for a URL item's headers beyond its inline body, in the row. */
+const ITEM_HEADROOM = 64 * 1024;
 
 /**
  * undici's `CacheStore` on a {@linkcode DiskCache} (or a
@@ -123,6 +141,7 @@ export class DiskCacheStore {
   #cache: CacheBackend;
   #owned: boolean;
   #maxEntrySize: number;
+  #maxInlineBody: number;
   #onError: ((error: unknown) => void) | undefined;
 
   /**
@@ -130,19 +149,20 @@ export class DiskCacheStore {
    *
    * @param dirOrCache A cache directory (omitted: a temporary one), or an
    * open `DiskCache` or `FanoutCache` to use (not closed by `close()`).
-   * @param options `maxEntrySize`, `onError`; the other options open the cache.
+   * @param options `maxEntrySize`, `maxInlineBody`, `onError`; the other options open the cache.
    * @throws {TypeError} For a cache given together with cache options, or a bad option.
    */
   constructor(dirOrCache?: string | CacheBackend, options: DiskCacheStoreOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create DiskCacheStore: options must be an object: received ${String(options)}`);
     }
-    const { maxEntrySize = Infinity, onError, ...cacheOptions } = options;
-    if (typeof maxEntrySize !== "number" || !(maxEntrySize >= 0)) {
-      throw new TypeError(
-        `Cannot create DiskCacheStore: "maxEntrySize" must be a non-negative number: received ${String(maxEntrySize)}`,
-      );
+    const { maxEntrySize = Infinity, maxInlineBody = DEFAULT_MAX_INLINE_BODY, onError, ...cacheOptions } = options;
+    for (const [name, n] of [["maxEntrySize", maxEntrySize], ["maxInlineBody", maxInlineBody]] as const) {
+      if (typeof n !== "number" || !(n >= 0)) {
+        throw new TypeError(`Cannot create DiskCacheStore: "${name}" must be a non-negative number: received ${String(n)}`);
+      }
     }
+    this.#maxInlineBody = maxInlineBody;
     if (onError !== undefined && typeof onError !== "function") {
       throw new TypeError(`Cannot create DiskCacheStore: "onError" must be a function: received ${typeof onError}`);
     }
@@ -231,12 +251,17 @@ export class DiskCacheStore {
       maxSize: this.#maxEntrySize,
       ttl: value.deleteAt - Date.now(),
       prefix: BODY_PREFIX,
+      inlineUpTo: this.#maxInlineBody,
     });
     const report = (error: unknown) => this.#onError?.(error);
     const { vary, deleteAt, ...rest } = value;
     const meta: Meta = { ...rest };
     if (meta.etag === undefined) delete meta.etag;
     if (meta.cacheControlDirectives === undefined) delete meta.cacheControlDirectives;
+    // The URL item (its variants' headers and inline bodies) stays in its
+    // row up to one inline body and room for headers; past that (several
+    // large variants) it goes to a value file of its own.
+    const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
     let committed = false;
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -261,6 +286,7 @@ export class DiskCacheStore {
             urlKey,
             variant,
             (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+            inlineBelow,
           );
           committed = true;
         };
