@@ -83,8 +83,8 @@ interface Held {
   rowid: number;
   storeTime: number;
   bytes: number;
-  /** When it was last put at the young end of the Map (see {@linkcode MemoryTier.get}). */
-  moved: number;
+  /** Read from memory since it was last put at the young end of the Map (see {@linkcode MemoryTier.get}). */
+  read: boolean;
 }
 
 /**
@@ -162,8 +162,6 @@ export class MemoryTier {
   #checkedAt = -Infinity;
   /** Keys the transaction being committed changed. */
   #changed: Changed[] = [];
-  /** Moves to the young end of the Map, and insertions (the age of an entry). */
-  #moves = 0;
   #lookups = 0;
   #windowHits = 0;
   #bypass = 0;
@@ -239,15 +237,10 @@ export class MemoryTier {
     const held = this.#map.get(id);
     if (held !== undefined) {
       if (held.expire === null || held.expire > engine.clock() / 1000) {
-        // Most recently used last (Map keeps insertion order), but a value
-        // moved among the younger half of the Map stays where it is: the
-        // move costs as much as the rest of a hit, and the oldest half is
-        // still in least recently used order.
-        if (++this.#moves - held.moved > this.#map.size >> 1) {
-          held.moved = this.#moves;
-          this.#map.delete(id);
-          this.#map.set(id, held);
-        }
+        // Marked, not moved: the Map keeps insertion order, and moving the
+        // entry to its young end (a delete and a set) cost as much as the
+        // rest of a hit. Eviction moves marked entries instead (see #evict).
+        held.read = true;
         this.hits++;
         this.#windowHits++;
         this.#count();
@@ -301,6 +294,26 @@ export class MemoryTier {
     this.#windowHits = 0;
   }
 
+  /**
+   * Drops entries, oldest first, until the tier holds at most `limit` bytes:
+   * an entry read since it was last put at the young end gets a second
+   * chance (unmarked and put there) instead, so the least recently read
+   * leave first, approximately (the "clock" approximation of LRU). Entries
+   * moved during the loop are met again at its end, unmarked, so it ends.
+   */
+  #evict(limit: number): void {
+    for (const [oldest, entry] of this.#map) {
+      this.#map.delete(oldest);
+      if (entry.read) {
+        entry.read = false;
+        this.#map.set(oldest, entry);
+        continue;
+      }
+      this.bytes -= entry.bytes;
+      if (this.bytes <= limit) return;
+    }
+  }
+
   /** Reads the item from the database (as `find` does) and keeps it. */
   #load(k: StoredKey, id: unknown): unknown {
     const engine = this.#engine;
@@ -327,16 +340,10 @@ export class MemoryTier {
     held.bytes += ENTRY_OVERHEAD + keyBytes(k.key);
     engine.hit(used.rowid, used.store_time);
     if (held.bytes <= this.maxBytes) {
-      held.moved = ++this.#moves;
+      // Room first, so the value loaded now is not among those dropped.
+      if (this.bytes + held.bytes > this.maxBytes) this.#evict(this.maxBytes - held.bytes);
       this.#map.set(id, held);
       this.bytes += held.bytes;
-      if (this.bytes > this.maxBytes) {
-        for (const [oldest, entry] of this.#map) {
-          this.#map.delete(oldest);
-          this.bytes -= entry.bytes;
-          if (this.bytes <= this.maxBytes) break;
-        }
-      }
     }
     return out;
   }
@@ -397,7 +404,7 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
 }
 
 function held(value: unknown, kind: 0 | 1 | 2, bytes: number): Held {
-  return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, moved: 0 };
+  return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, read: false };
 }
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });

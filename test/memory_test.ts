@@ -202,6 +202,32 @@ test("DiskCache with memory: maxBytes bounds the tier, least recently read out f
   assert.ok(cache.stats().memory!.bytes <= 4_000, "a value larger than the bound is never kept");
 });
 
+test("DiskCache with memory: when every value was read, the oldest still leaves first, and a new value is kept", () => {
+  using cache = tempCache({ memory: { maxBytes: 4_000 } });
+  for (let i = 0; i < 5; i++) cache.set(i, "v".repeat(500)); // ~1,100 bytes each in memory
+  cache.set("big", "b".repeat(1_200)); // ~2,500 bytes: room for it takes two of those
+  for (let i = 0; i < 3; i++) cache.get(i);
+  for (let i = 0; i < 3; i++) cache.get(i); // all three read from memory
+  const hits = () => cache.stats().memory!.hits;
+  let before = hits();
+  cache.get(3); // every entry had a second chance; then the oldest, 0, leaves
+  cache.get(3);
+  assert.equal(hits(), before + 1, "the value just loaded is kept");
+  before = hits();
+  cache.get(1);
+  cache.get(2);
+  assert.equal(hits(), before + 2, "1 and 2 were kept");
+  cache.get(0);
+  assert.equal(hits(), before + 2, "0 was dropped");
+  cache.get("big"); // drops two entries at once
+  const { memory } = cache.stats();
+  assert.ok(memory!.bytes <= 4_000, `bytes ${memory!.bytes}`);
+  assert.equal(memory!.entries, 2);
+  before = hits();
+  cache.get("big");
+  assert.equal(hits(), before + 1);
+});
+
 test("DiskCache with memory: tier hits count as accesses for the least-recently-used policy", () => {
   const clock = { now: 1_000_000 };
   using cache = tempCache({ memory: MEMORY, evictionPolicy: "least-recently-used", clock: () => clock.now });
