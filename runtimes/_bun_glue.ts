@@ -5,6 +5,7 @@
  *
  * @module
  */
+// The driver interface every driver implements (node.ts imports the same names).
 import {
   type SqliteDatabase,
   type SqliteDriver,
@@ -109,7 +110,8 @@ export function bunDriverFrom(mod: BunSqliteModule): SqliteDriver {
         prepare(sql: string, opts?: SqlitePrepareOptions): SqliteStatement {
           const stmt = db.prepare(sql);
           statements.add(stmt);
-          return opts?.arrays ? arrayStatement(stmt) : stmt;
+          // Object rows for "preferred": cheaper here than values() (see SqlitePrepareOptions.arrays).
+          return opts?.arrays === true ? arrayStatement(stmt) : stmt;
         },
         close: () => {
           for (const stmt of statements) stmt.finalize();
@@ -119,7 +121,6 @@ export function bunDriverFrom(mod: BunSqliteModule): SqliteDriver {
       };
     },
     errorCode: sqliteErrorCode,
-    objectRows: true,
     supportsImmutable: mod.constants !== undefined,
   };
 }

@@ -8,8 +8,9 @@
  * @module
  */
 import { clearTimeout, setTimeout } from "node:timers";
-import type { SqliteStatement } from "./driver.ts";
+import type { SqliteDatabase, SqliteStatement } from "./driver.ts";
 import { SQL } from "./_sql.ts";
+import { busyTimeout } from "./_open.ts";
 
 /**
  * How often (ms of the cache's clock) pending LRU/LFU accesses are written
@@ -32,6 +33,13 @@ interface Preparer {
   prepare(sql: string): SqliteStatement;
 }
 
+/** The connection pending reads are written through (the engine). */
+export interface FlushHost {
+  readonly timeout: number;
+  db(op: string): SqliteDatabase;
+  write(op: string, fn: () => void): void;
+}
+
 /** Hits, misses and accesses not yet written to the database. */
 export class PendingReads {
   /** Hits and misses counted (while `statistics` is on) but not yet added to the Settings table. */
@@ -44,12 +52,11 @@ export class PendingReads {
   /** The timer that writes pending accesses of a connection that went idle. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #clock: () => number;
-  /** Writes everything pending if the lock is free (never waits). */
-  readonly #flush: () => void;
+  readonly #host: FlushHost;
 
-  constructor(clock: () => number, flush: () => void) {
+  constructor(clock: () => number, host: FlushHost) {
     this.#clock = clock;
-    this.#flush = flush;
+    this.#host = host;
     this.#flushedAt = clock();
   }
 
@@ -63,9 +70,22 @@ export class PendingReads {
     return this.#accesses.size !== 0 || this.hits !== 0 || this.misses !== 0;
   }
 
-  /** Notes that a flush was tried now. */
-  tried(): void {
+  /**
+   * Writes pending accesses and statistics now if the write lock is free
+   * (the write transaction's start writes them); when another connection
+   * holds it, gives up at once and keeps them.
+   */
+  flush(): void {
     this.#flushedAt = this.#clock();
+    const db = this.#host.db("get");
+    db.exec("PRAGMA busy_timeout = 0");
+    try {
+      this.#host.write("get", () => {});
+    } catch {
+      // Another process holds the lock: keep the updates for the next write.
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.#host.timeout)}`);
+    }
   }
 
   /**
@@ -79,7 +99,7 @@ export class PendingReads {
     if (seen !== undefined && seen.storeTime === storeTime) seen.value = lru ? now / 1000 : seen.value + 1;
     else this.#accesses.set(rowid, { storeTime, value: lru ? now / 1000 : 1 });
     if (!idle) return;
-    if (this.#accesses.size >= MAX_PENDING || now - this.#flushedAt >= ACCESS_FLUSH_MS) this.#flush();
+    if (this.#accesses.size >= MAX_PENDING || now - this.#flushedAt >= ACCESS_FLUSH_MS) this.flush();
     if (this.#timer === undefined && this.#accesses.size !== 0) this.#arm();
   }
 
@@ -89,7 +109,7 @@ export class PendingReads {
       // Timers run between synchronous calls: never inside a transaction,
       // and close() clears this one.
       if (this.#accesses.size === 0) return;
-      this.#flush();
+      this.flush();
       if (this.#accesses.size !== 0) this.#arm();
     }, ACCESS_FLUSH_MS);
     // Never keeps a process alive: close() writes what is still pending.

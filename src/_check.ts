@@ -12,6 +12,8 @@ import type { Engine } from "./_engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
 import { DiskCacheError } from "./errors.ts";
 import type { CheckWarning } from "./types.ts";
+import { readSetting } from "./_settings_store.ts";
+import { SQL } from "./_sql.ts";
 
 const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */
@@ -189,10 +191,10 @@ function checkSnapshot(engine: Engine, fix: boolean, warnings: CheckWarning[]): 
   }
   const real = engine.prepare("SELECT COUNT(key) AS count, COALESCE(SUM(size), 0) AS size FROM Cache").get() as { count: number; size: number };
   for (const key of ["count", "size"] as const) {
-    const stored = Number(engine.readSetting(key) ?? NaN);
+    const stored = Number(readSetting(engine, key) ?? NaN);
     if (stored !== real[key]) {
       warnings.push({ kind: key, message: `Settings ${key} is ${stored} but the Cache table holds ${real[key]}${fix ? "; corrected" : ""}` });
-      if (fix) engine.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)").run(key, BigInt(real[key]));
+      if (fix) engine.prepare(SQL.putSetting).run(key, BigInt(real[key]));
     }
   }
 }

@@ -1,34 +1,34 @@
 /**
- * The engine under the public facade: one connection, its cached prepared
- * statements, the settings in force (applied in one place), the counting of
+ * The engine under the public facade: one connection, its prepared
+ * statements (cached in `_statements.ts`), the settings in force (applied in one place), the counting of
  * reads, and the entry points of transactions.
  *
- * Opening is in `_open.ts`, transactions (and the hooks after the outermost
- * commit or rollback) in `_transaction.ts`, buffered reads in `_access.ts`,
- * error translation in `_translate.ts`. Operations (`_ops.ts` and friends) are
+ * Opening is in `_open.ts`, reading and writing the Settings table in
+ * `_settings_store.ts`, transactions (and the hooks after the outermost
+ * commit or rollback) in `_transaction.ts`, buffered reads and their flush in
+ * `_access.ts`, the page count culling reads in `_page_count.ts`, error
+ * translation in `_translate.ts`. Operations (`_ops.ts` and friends) are
  * functions over an engine; the facade (`disk_cache.ts`) only validates
  * arguments and calls them.
  *
  * @module
  */
-import type { SqliteDatabase, SqliteDriver, SqliteStatement, SqliteValue } from "./driver.ts";
+import type { SqliteDatabase, SqliteDriver, SqliteStatement } from "./driver.ts";
 import { DiskCacheError } from "./errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
-import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import { type DiskCacheSettings, SETTING_COLUMNS, toStored } from "./settings.ts";
+import type { DiskCacheSettings } from "./settings.ts";
 import type { FileModes } from "./disk.ts";
-import { busyTimeout, type EngineOptions, loadSettings, openCache, storedSettings } from "./_open.ts";
+import { type EngineOptions, openCache } from "./_open.ts";
+import { applyPragmas, reloadedSettings, writeSettings } from "./_settings_store.ts";
 import { PendingReads } from "./_access.ts";
 import { translateFileError, translateSqliteError } from "./_translate.ts";
-import { RestartRead, Transactions } from "./_transaction.ts";
-import { SQL } from "./_sql.ts";
+import { RestartRead, type TransactionHooks, Transactions } from "./_transaction.ts";
+import { PageCount } from "./_page_count.ts";
+import { Statements } from "./_statements.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_access.ts";
 export { RestartRead };
-
-/** Writes between two reads of the page count (see {@linkcode Engine.databaseBytes}). */
-const PAGE_COUNT_EVERY = 32;
 
 /** The connection and everything tied to it. */
 export class Engine {
@@ -47,16 +47,15 @@ export class Engine {
    * stops reading its source and removes its unfinished value file.
    */
   readonly onClose: Set<() => void> = new Set();
+  /** The bytes of the database pages, as writes read them to cull. */
+  readonly pages: PageCount;
+  /** Hooks at the end of the outermost transaction (see `TransactionHooks`). */
+  readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
-  /** Last page count read, and how many calls until it is read again. */
-  #pages = 0;
-  #pagesFresh = 0;
-  /** The statement of the hottest read, kept out of the statement map; forgotten when settings change. */
-  #hot: SqliteStatement | undefined;
   #db: SqliteDatabase | undefined;
-  #statements = new Map<string, SqliteStatement>();
+  #statements = new Statements((op) => this.db(op));
   #tx: Transactions;
 
   constructor(options: EngineOptions) {
@@ -72,7 +71,8 @@ export class Engine {
     this.pageSize = opened.pageSize;
     this.#settings = opened.settings;
     this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
-    this.#pending = new PendingReads(this.clock, () => this.#tryFlush());
+    this.#pending = new PendingReads(this.clock, this);
+    this.pages = new PageCount((sql) => this.prepare(sql), this.pageSize);
     const pending = this.#pending;
     this.#tx = new Transactions(this, {
       begun: () => {
@@ -82,6 +82,7 @@ export class Engine {
       },
       committing: () => pending.writeCounts(this),
     });
+    this.hooks = this.#tx;
   }
 
   /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
@@ -89,6 +90,7 @@ export class Engine {
     return this.#settings;
   }
 
+  // Read-only views of private state: accessor boilerplate, like the getters of deque.ts and persistent_index.ts.
   /** The SQL of the eviction policy in force. */
   get policy(): EvictionPolicySql {
     return this.#policy;
@@ -102,28 +104,6 @@ export class Engine {
   /** Misses counted and not yet written. */
   get misses(): number {
     return this.#pending.misses;
-  }
-
-  /**
-   * Hooks run after the outermost transaction commits, and after it rolls
-   * back (savepoints of nested `transact()` calls do not run them), for
-   * layers that mirror what the database holds. A hook must not throw.
-   */
-  get afterCommit(): Set<() => void> {
-    return this.#tx.afterCommit;
-  }
-
-  /**
-   * Hooks run inside the outermost transaction, after its work, right before
-   * COMMIT: what they read or write commits with it, or rolls back with it.
-   */
-  get beforeCommit(): Set<() => void> {
-    return this.#tx.beforeCommit;
-  }
-
-  /** See {@linkcode Engine.afterCommit}. */
-  get afterRollback(): Set<() => void> {
-    return this.#tx.afterRollback;
   }
 
   /**
@@ -148,23 +128,14 @@ export class Engine {
     return this.#db;
   }
 
-  /** A prepared statement, compiled once per connection; `arrays` rows come back as arrays. */
-  prepare(sql: string, arrays = false): SqliteStatement {
-    const key = arrays ? `[] ${sql}` : sql;
-    let stmt = this.#statements.get(key);
-    if (stmt === undefined) {
-      stmt = this.db("prepare a statement").prepare(sql, arrays ? { arrays } : undefined);
-      this.#statements.set(key, stmt);
-    }
-    return stmt;
+  /** A prepared statement, compiled once per connection (see `Statements.prepare`). */
+  prepare(sql: string, arrays?: "preferred"): SqliteStatement {
+    return this.#statements.prepare(sql, arrays);
   }
 
-  /**
-   * The statement of the hottest read: `sql(engine)` is asked once, then
-   * again after settings change (it may depend on them).
-   */
-  hotStatement(sql: (engine: Engine) => string, arrays: boolean): SqliteStatement {
-    return this.#hot ??= this.prepare(sql(this), arrays);
+  /** The statement of the hottest read: `sql(engine)` is asked again after settings change (see `Statements.hot`). */
+  hotStatement(sql: (engine: Engine) => string): SqliteStatement {
+    return this.#statements.hot(sql, this);
   }
 
   /** Current time in seconds, as stored in the database. */
@@ -180,19 +151,6 @@ export class Engine {
    */
   expireAt(ttl: number, ms: number = this.clock()): number {
     return (ms + ttl) / 1000;
-  }
-
-  /**
-   * Bytes of the database pages, from a page count read afresh every
-   * {@linkcode PAGE_COUNT_EVERY} calls, or whenever the figure plus `slack`
-   * reaches `limit` (too close to trust an older count).
-   */
-  databaseBytes(slack: number, limit: number): number {
-    if (--this.#pagesFresh <= 0 || this.#pages * this.pageSize + slack >= limit) {
-      this.#pages = (this.prepare(SQL.pageCount).get() as { page_count: number }).page_count;
-      this.#pagesFresh = PAGE_COUNT_EVERY;
-    }
-    return this.#pages * this.pageSize;
   }
 
   /** Counts a miss (when `statistics` is on). */
@@ -266,28 +224,20 @@ export class Engine {
   updateSettings(changes: Partial<DiskCacheSettings>, op = "update settings"): void {
     const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
     if (names.length === 0) return;
-    this.write(op, () => {
-      const put = this.prepare(SQL.putSetting);
-      for (const name of names) put.run(SETTING_COLUMNS[name], toStored(changes[name]!));
-      if (changes.evictionPolicy !== undefined) {
-        const init = EVICTION_POLICIES[changes.evictionPolicy].init;
-        if (init !== null) this.db(op).exec(init);
-      }
-      if (changes.tagIndex !== undefined) this.db(op).exec(changes.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
-    });
-    this.#apply({ ...this.#settings, ...changes });
+    const next = { ...this.#settings, ...changes };
+    this.write(op, () => writeSettings(this, op, next, names));
+    this.#apply(next);
   }
 
   /** Re-reads every setting from the Settings table. */
   reloadSettings(): void {
-    let stored: Map<string, SqliteValue>;
+    let next: DiskCacheSettings;
     try {
-      stored = storedSettings(this);
+      next = reloadedSettings(this, this.#settings);
     } catch (error) {
       throw this.translate(error, "reload settings"); // a busy database is a Timeout, not a raw "database is locked"
     }
-    for (const [key, value] of stored) if (value === null) stored.delete(key); // a NULL row keeps what is in force
-    this.#apply(loadSettings(stored, {}, this.#settings).settings);
+    this.#apply(next);
   }
 
   /** The one place settings take effect on this connection. */
@@ -297,30 +247,8 @@ export class Engine {
     if (next.evictionPolicy !== before.evictionPolicy) this.#pending.dropAccesses();
     this.#settings = next;
     this.#policy = EVICTION_POLICIES[next.evictionPolicy];
-    this.#hot = undefined;
-    if (next.sqliteSynchronous !== before.sqliteSynchronous) db.exec(`PRAGMA synchronous = ${next.sqliteSynchronous}`);
-    if (next.sqliteCacheSize !== before.sqliteCacheSize) db.exec(`PRAGMA cache_size = ${next.sqliteCacheSize}`);
-    if (next.sqliteMmapSize !== before.sqliteMmapSize) db.exec(`PRAGMA mmap_size = ${next.sqliteMmapSize}`);
-    if (next.sqliteJournalMode !== before.sqliteJournalMode && !this.inTransaction) {
-      db.prepare(`PRAGMA journal_mode = ${next.sqliteJournalMode}`).get();
-    }
-  }
-
-  /**
-   * Writes pending accesses and statistics now if the write lock is free;
-   * when another connection holds it, gives up at once and keeps them.
-   */
-  #tryFlush(): void {
-    this.#pending.tried();
-    const db = this.db("get");
-    db.exec("PRAGMA busy_timeout = 0");
-    try {
-      this.write("get", () => {});
-    } catch {
-      // Another process holds the lock: keep the updates for the next write.
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.timeout)}`);
-    }
+    this.#statements.forgetHot();
+    applyPragmas(db, next, before, this.inTransaction);
   }
 
   /** Turns a binding error into one of ours (Timeout, DiskCacheError) or passes it on. */
@@ -333,19 +261,13 @@ export class Engine {
     return translateFileError(this.directory, error, op);
   }
 
-  /** Reads one Settings row. */
-  readSetting(key: string): SqliteValue | undefined {
-    const row = this.prepare(SQL.readSetting).get(key) as { value: SqliteValue } | null | undefined;
-    return row?.value ?? undefined;
-  }
-
   /**
    * Adds pending hit and miss counts (and accesses) to the database now if
    * the write lock is free; when another connection holds it, gives up at
    * once and keeps them pending (`stats()` adds them to what it reads).
    */
   flushStats(): void {
-    if (this.#pending.counted && !this.readonly && this.#tx.idle) this.#tryFlush();
+    if (this.#pending.counted && !this.readonly && this.#tx.idle) this.#pending.flush();
   }
 
   /** Closes the connection; later calls throw. */
@@ -357,10 +279,9 @@ export class Engine {
     this.#pending.stop();
     // Best effort, as statistics and access times are: a close never waits
     // for (nor fails because of) another process holding the lock.
-    if (this.#pending.any && !this.readonly && !this.inTransaction) this.#tryFlush();
+    if (this.#pending.any && !this.readonly && !this.inTransaction) this.#pending.flush();
     this.#db = undefined;
     this.#statements.clear();
-    this.#hot = undefined;
     db.close();
   }
 }

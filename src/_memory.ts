@@ -154,7 +154,6 @@ export class MemoryTier {
   readonly #map = new Map<unknown, Held>();
   readonly #engine: Engine;
   readonly #dataVersion: SqliteStatement;
-  readonly #arrays: boolean;
   readonly #changedRows: SqliteStatement;
   readonly #forget: SqliteStatement;
   readonly #commits: { n: number };
@@ -172,8 +171,7 @@ export class MemoryTier {
     this.maxBytes = settings.maxBytes;
     this.staleness = settings.staleness;
     this.#engine = engine;
-    this.#arrays = engine.driver.objectRows !== true;
-    this.#dataVersion = engine.prepare("PRAGMA data_version", this.#arrays);
+    this.#dataVersion = engine.prepare("PRAGMA data_version", "preferred");
     this.#version = this.#readVersion();
     this.#commits = commitCounter(engine.dbPath);
     this.#seenCommits = this.#commits.n;
@@ -278,8 +276,8 @@ export class MemoryTier {
   }
 
   #readVersion(): unknown {
-    const row = this.#dataVersion.get() as unknown[] & { data_version: unknown };
-    return this.#arrays ? row[0] : row.data_version;
+    const row = this.#dataVersion.get() as [unknown] | { data_version: unknown };
+    return Array.isArray(row) ? row[0] : row.data_version;
   }
 
   /** Counts one lookup of the window; steps aside after a window of few hits. */

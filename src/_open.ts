@@ -2,20 +2,22 @@
  * Opening a cache: the directory (created, or checked when read-only), the
  * database file, the connection (a read-only open that SQLite refuses is
  * retried as immutable), pragmas, the schema and its migrations, and the
- * settings in force, read by the one settings loader.
+ * settings in force, read by the one settings loader (`_settings_store.ts`).
  *
  * @module
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement, type SqliteValue } from "./driver.ts";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "./driver.ts";
 import { describe, DiskCacheError } from "./errors.ts";
 import { EVICTION_POLICIES } from "./eviction.ts";
 import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import { DEFAULT_SETTINGS, type DiskCacheSettings, fromStored, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
+import { DEFAULT_SETTINGS, type DiskCacheSettings, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
 import type { FileModes } from "./disk.ts";
 import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate.ts";
+import { loadSettings, storedSettings } from "./_settings_store.ts";
+import { SQL } from "./_sql.ts";
 
 /** What opening needs. */
 export interface EngineOptions {
@@ -125,43 +127,6 @@ function tableCount(db: SqliteDatabase): number {
   }).n;
 }
 
-/** Every row of the Settings table, by key. */
-export function storedSettings(db: { prepare(sql: string): SqliteStatement }): Map<string, SqliteValue> {
-  const stored = new Map<string, SqliteValue>();
-  for (const row of db.prepare("SELECT key, value FROM Settings").all() as { key: string; value: SqliteValue }[]) {
-    stored.set(row.key, row.value);
-  }
-  return stored;
-}
-
-/**
- * The one settings loader: each setting from `options`, else its stored
- * row, else `fallback`. `changed` names the settings whose stored row is
- * missing or differs from the result. A stored row this version cannot read
- * throws, unless an option replaces it.
- */
-export function loadSettings(
-  stored: ReadonlyMap<string, SqliteValue>,
-  options: Partial<DiskCacheSettings>,
-  fallback: Readonly<DiskCacheSettings>,
-): { settings: DiskCacheSettings; changed: (keyof DiskCacheSettings)[] } {
-  const settings = { ...fallback } as DiskCacheSettings;
-  const changed: (keyof DiskCacheSettings)[] = [];
-  for (const name of Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]) {
-    const column = SETTING_COLUMNS[name];
-    let fromDb: DiskCacheSettings[typeof name] | undefined;
-    try {
-      fromDb = stored.has(column) ? fromStored(name, stored.get(column)) : undefined;
-    } catch (error) {
-      if (options[name] === undefined) throw error; // else the option overwrites what this version cannot read
-    }
-    const wanted = options[name] ?? fromDb ?? fallback[name];
-    (settings as unknown as Record<string, unknown>)[name] = wanted;
-    if (fromDb === undefined || fromDb !== wanted) changed.push(name);
-  }
-  return { settings, changed };
-}
-
 function initReadonly(db: SqliteDatabase, options: Partial<DiskCacheSettings>, dbPath: string): DiskCacheSettings {
   if (tableCount(db) < 2) throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" is not a cache database`);
   if (Object.keys(options).length > 0) {
@@ -211,7 +176,7 @@ function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): Disk
     for (const sql of SCHEMA_SQL) db.exec(sql);
     if (policy.init !== null) db.exec(policy.init);
     db.exec(settings.tagIndex ? TAG_INDEX_SQL : DROP_TAG_INDEX_SQL);
-    const put = db.prepare("INSERT OR REPLACE INTO Settings VALUES (?, ?)");
+    const put = db.prepare(SQL.putSetting);
     for (const name of changed) put.run(SETTING_COLUMNS[name], toStored(settings[name]));
     const meta = db.prepare("INSERT OR IGNORE INTO Settings VALUES (?, 0)");
     for (const key of METADATA_ROWS) meta.run(key);

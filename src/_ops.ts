@@ -15,6 +15,7 @@ import { writeValueFile } from "./disk.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
 import type { CacheStats } from "./types.ts";
 import { fetchFresh } from "./_fresh.ts";
+import { readSetting } from "./_settings_store.ts";
 
 /** A row located by key. */
 interface Located extends ValueRow {
@@ -94,25 +95,20 @@ export function find(engine: Engine, k: StoredKey): Found | undefined {
   };
 }
 
-/** A row of the hot statement, as arrays or as objects (see `SqliteDriver.objectRows`). */
-type HotRow = [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number] & {
-  mode: number;
-  value: SqliteValue;
-  filename: string | null;
-  rowid?: number;
-  store_time?: number;
-};
+/** A row of the hot statement, as an array or an object (`arrays: "preferred"`, see `SqlitePrepareOptions`). */
+type HotRow =
+  | [mode: number, value: SqliteValue, filename: string | null, rowid?: number, store_time?: number]
+  | { mode: number; value: SqliteValue; filename: string | null; rowid?: number; store_time?: number };
 
 /** The hot path of `get()`: the value of a live item, or {@linkcode MISSING}. */
 export function getValue(engine: Engine, k: StoredKey): unknown {
-  const objects = engine.driver.objectRows === true;
-  const stmt = engine.hotStatement(hotSql, !objects);
+  const stmt = engine.hotStatement(hotSql);
   let mode: number, value: SqliteValue, filename: string | null, rowid: number | undefined, storeTime: number | undefined;
   try {
     const row = stmt.get(k.key, k.raw, engine.clock() / 1000) as HotRow | null | undefined;
     if (row == null) return miss(engine, MISSING);
-    if (objects) mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
-    else mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
+    if (Array.isArray(row)) mode = row[0], value = row[1], filename = row[2], rowid = row[3], storeTime = row[4];
+    else mode = row.mode, value = row.value, filename = row.filename, rowid = row.rowid, storeTime = row.store_time;
   } catch (error) {
     if (engine.driver.unsafeIntegerError?.(error) !== true) throw engine.translate(error, "get");
     return slowGet(engine, k); // an integer the binding refuses to read as a number
@@ -226,7 +222,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // is past what the margin allows for: read the page count now.
   const big = w.inline instanceof Uint8Array && w.inline.byteLength >= engine.settings.minFileSize;
   const margin = big ? engine.settings.sizeLimit : 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
-  let excess = engine.databaseBytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
+  let excess = engine.pages.bytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
   // Each victim frees its value file and, roughly, the bytes of its key and
   // inline value in the database pages: count them as they go, and stop once
@@ -407,7 +403,7 @@ export function stats(
   reset: boolean,
 ): CacheStats {
   engine.flushStats();
-  const read = (key: string) => Number(engine.readSetting(key) ?? 0);
+  const read = (key: string) => Number(readSetting(engine, key) ?? 0);
   let out: CacheStats;
   try {
     // One snapshot; a connection holding the lock exclusively (journal mode

@@ -45,13 +45,24 @@ export class RestartRead extends Error {
   }
 }
 
+/**
+ * Hooks at the end of the outermost transaction (savepoints of nested
+ * `transact()` calls do not run them), for layers that mirror what the
+ * database holds. A hook must not throw.
+ */
+export interface TransactionHooks {
+  /** Run inside the outermost transaction, after its work, right before COMMIT: what they read or write commits with it, or rolls back with it. */
+  readonly beforeCommit: Set<() => void>;
+  /** Run after the outermost transaction commits. */
+  readonly afterCommit: Set<() => void>;
+  /** Run after the outermost transaction rolls back. */
+  readonly afterRollback: Set<() => void>;
+}
+
 /** The transaction state of one connection. */
-export class Transactions {
-  /** Hooks run inside the outermost transaction, right before its COMMIT (see `Engine.beforeCommit`). */
+export class Transactions implements TransactionHooks {
   readonly beforeCommit: Set<() => void> = new Set();
-  /** Hooks run after the outermost transaction commits (see `Engine.afterCommit`). */
   readonly afterCommit: Set<() => void> = new Set();
-  /** Hooks run after the outermost transaction rolls back (see `Engine.afterRollback`). */
   readonly afterRollback: Set<() => void> = new Set();
   /** See `Engine.snapshot`. */
   snapshot: { vanished: Set<string>; restartable: boolean } | undefined;

@@ -39,7 +39,8 @@ import type {
 } from "./types.ts";
 
 // The public types live in types.ts; re-exported here, where they were
-// first exported from, so imports of this module keep working.
+// first exported from, so imports of this module keep working (mod.ts lists
+// them again, from types.ts: the same names, on purpose).
 export type {
   CacheStats,
   CheckWarning,
@@ -231,12 +232,12 @@ export class DiskCache {
     if (memory === undefined) {
       // Tiers of other DiskCache objects on this database learn of its commits.
       const commits = commitCounter(engine.dbPath);
-      engine.afterCommit.add(() => void commits.n++);
+      engine.hooks.afterCommit.add(() => void commits.n++);
     } else {
       const tier = this.#memory = new MemoryTier(engine, memory);
-      engine.beforeCommit.add(() => tier.committing());
-      engine.afterCommit.add(() => tier.committed());
-      engine.afterRollback.add(() => tier.rolledBack());
+      engine.hooks.beforeCommit.add(() => tier.committing());
+      engine.hooks.afterCommit.add(() => tier.committed());
+      engine.hooks.afterRollback.add(() => tier.rolledBack());
     }
   }
 
@@ -257,6 +258,7 @@ export class DiskCache {
   get now(): number {
     return this.#engine.clock();
   }
+  // One documented getter per setting, spelled out so that each has its own JSDoc in the API docs.
   /** Name of the SQLite binding in use (`"node:sqlite"`, `"bun:sqlite"`, `"better-sqlite3"`). */
   get driverName(): string {
     return this.#engine.driver.name;

@@ -97,8 +97,8 @@ export interface SqliteDatabase {
   exec(sql: string): void;
   /**
    * Compiles one statement. Callers cache the result. With `arrays`, `get`
-   * and `all` return each row as an array of column values in SELECT order
-   * (cheaper than objects on every binding).
+   * and `all` return each row as an array of column values in SELECT order;
+   * see {@linkcode SqlitePrepareOptions.arrays} for `"preferred"`.
    */
   prepare(sql: string, options?: SqlitePrepareOptions): SqliteStatement;
   /** Closes the connection; further calls throw. */
@@ -121,11 +121,18 @@ export interface SqliteDatabase {
  */
 export interface SqlitePrepareOptions {
   /**
-   * Return rows as arrays of column values instead of objects.
+   * `true`: return rows as arrays of column values instead of objects.
+   * `"preferred"`: the row shape this binding builds fastest, arrays unless
+   * objects cost less; the caller reads either (`Array.isArray`). The core's
+   * hottest read asks for it. node:sqlite and better-sqlite3 return arrays
+   * (objects cost about 7% more on a one-row read); bun:sqlite returns
+   * objects, as its array rows come from `values()`, which builds an array
+   * of rows (about 8% more on `get`). A driver that treats it as `true` is
+   * correct, only maybe slower.
    *
    * @default {false}
    */
-  arrays?: boolean;
+  arrays?: boolean | "preferred";
 }
 
 /**
@@ -207,18 +214,19 @@ export interface SqliteDriver {
    */
   readonly supportsImmutable?: boolean;
   /**
-   * `true` when `get` is cheaper with object rows than with `arrays` on this
-   * binding (bun:sqlite, whose array rows come from `values()`, which builds
-   * an array of rows). The core's hottest statement then asks for objects.
-   *
-   * @default {false}
-   */
-  readonly objectRows?: boolean;
-  /**
    * `true` when the binding returns a TEXT value cut at its first U+0000
    * (Deno's `node:sqlite`; SQLite itself keeps the whole text). The core's
    * hottest read then sends text holding U+0000 down the path that reads it
    * as BLOB; its other reads always do.
+   *
+   * A capability the driver declares rather than a workaround it carries:
+   * a driver only sees the text already cut, so undoing the cut takes SQL
+   * (`instr(value, char(0))`) in the core's own statement. Putting that test
+   * in the hot statement on every driver instead costs get() about 3% on
+   * bun:sqlite and 1-2% on better-sqlite3 (paired get ratio to the raw
+   * binding 1.10x -> 1.13-1.14x and 1.15x -> 1.16-1.17x, two runs each of
+   * `npm run bench -- --section get_set --quick`, 2026-12-01), so only a
+   * driver that needs it pays for it.
    *
    * @default {false}
    */

@@ -283,6 +283,7 @@ export class FanoutCache {
     return this.#onShard("incr", key, (s) => s.incr(key, delta, initial));
   }
   /** See {@linkcode DiskCache.decr} (a number, or a bigint when `delta` or `initial` is one); `undefined` when the shard stayed busy. */
+  // The overloads of incr again: TypeScript cannot share an overload list between two methods.
   decr(key: Key, delta?: number, initial?: number): number | undefined;
   /** See {@linkcode DiskCache.decr}: a bigint `delta` gives a bigint; `undefined` when the shard stayed busy. */
   decr(key: Key, delta: bigint, initial?: number | bigint): bigint | undefined;

@@ -84,6 +84,7 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     return new Index<K, V>(undefined, adopting);
   }
 
+  // The same accessors as Deque (deque.ts): each class spells out its public surface, as python-diskcache's do.
   /** The cache underneath. */
   get cache(): DiskCache {
     return this.#cache;

@@ -149,6 +149,17 @@ export const METADATA_ROWS: readonly string[] = ["count", "size", "hits", "misse
 
 const JOURNAL_MODES = ["delete", "truncate", "persist", "memory", "wal", "off"];
 
+/** The range of each integer setting, inclusive. */
+const INTEGER_RANGES = {
+  sizeLimit: [0, Number.MAX_SAFE_INTEGER],
+  cullLimit: [0, 1_000_000],
+  minFileSize: [0, 2 ** 31],
+  sqliteAutoVacuum: [0, 2],
+  sqliteCacheSize: [-(2 ** 31), 2 ** 31],
+  sqliteMmapSize: [0, Number.MAX_SAFE_INTEGER],
+  sqliteSynchronous: [0, 3],
+} as const;
+
 function integerIn(name: string, value: unknown, min: number, max: number): number {
   if (typeof value === "bigint") value = Number(value);
   if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -200,25 +211,13 @@ export function validateSetting<K extends keyof DiskCacheSettings>(name: K, valu
       out = value;
       break;
     case "sizeLimit":
-      out = integerIn(name, value, 0, Number.MAX_SAFE_INTEGER);
-      break;
     case "cullLimit":
-      out = integerIn(name, value, 0, 1_000_000);
-      break;
     case "minFileSize":
-      out = integerIn(name, value, 0, 2 ** 31);
-      break;
     case "sqliteAutoVacuum":
-      out = integerIn(name, value, 0, 2);
-      break;
     case "sqliteCacheSize":
-      out = integerIn(name, value, -(2 ** 31), 2 ** 31);
-      break;
     case "sqliteMmapSize":
-      out = integerIn(name, value, 0, Number.MAX_SAFE_INTEGER);
-      break;
     case "sqliteSynchronous":
-      out = integerIn(name, value, 0, 3);
+      out = integerIn(name, value, ...(INTEGER_RANGES[name as keyof typeof INTEGER_RANGES] as readonly [number, number]));
       break;
     case "sqliteJournalMode":
       if (typeof value !== "string" || !JOURNAL_MODES.includes(value.toLowerCase())) {

@@ -55,6 +55,11 @@ export function driverContract(binding: string, load: () => SqliteDriver | Promi
       assert.deepEqual([...(arrays.get("real", "text") as unknown[])], ["real", "real"], "array rows in SELECT order");
       assert.deepEqual(arrays.all("real", "text").map((r) => [...(r as unknown[])]), [["real", "real"], ["text", "text"]]);
       assert.ok(arrays.get("none", "none") == null);
+      // "preferred": arrays in SELECT order or objects by name, whichever the binding builds faster.
+      const preferred = db.prepare("SELECT k, typeof(v) AS t FROM t WHERE k = ?", { arrays: "preferred" });
+      const row = preferred.get("real") as unknown[] | { k: unknown; t: unknown };
+      assert.deepEqual(Array.isArray(row) ? [...row] : [row.k, row.t], ["real", "real"], "a preferred row in either shape");
+      assert.ok(preferred.get("none") == null);
       assert.equal(d.errorCode(new Error("plain")), undefined);
       assert.throws(() => db.exec("SELECT * FROM no_such_table"), (e: unknown) => d.errorCode(e) === 1);
     } finally {

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { SqliteDatabase } from "../src/driver.ts";
+import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
@@ -325,4 +326,58 @@ export function openDescriptors(match: (target: string) => boolean): number {
       return false; // closed between the listing and the readlink
     }
   }).length;
+}
+
+/**
+ * This runtime's driver, answering `arrays: "preferred"` with object rows as
+ * bun:sqlite's does, so the core's object-row paths run on every runtime.
+ */
+export function objectRowsDriver(): SqliteDriver {
+  const base = detectDriver();
+  return {
+    name: `${base.name} (object rows)`,
+    open: (p, o) => {
+      const db = base.open(p, o);
+      return {
+        exec: (sql) => db.exec(sql),
+        prepare: (sql, options) => db.prepare(sql, options?.arrays === true ? options : undefined),
+        close: () => db.close(),
+      };
+    },
+    errorCode: (e) => base.errorCode(e),
+    unsafeIntegerError: (e) => base.unsafeIntegerError?.(e) ?? false,
+  };
+}
+
+/** test/fixtures/access_worker.ts (`r`, from `runners("access_worker")`) in another process: one JSON command, one JSON answer. */
+export function startAccessWorker(r: Runner, args: string[]): { name: string; send(cmd: object): Promise<unknown>; close(): Promise<void> } {
+  const child = spawn(r.cmd, [...r.args, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const lines: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  let closed = false;
+  createInterface({ input: child.stdout }).on("line", (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
+  const exited = new Promise<void>((resolve) =>
+    child.on("close", () => {
+      closed = true;
+      for (const w of waiting.splice(0)) w(undefined);
+      resolve();
+    })
+  );
+  const send = async (cmd: object): Promise<unknown> => {
+    child.stdin.write(`${JSON.stringify(cmd)}\n`);
+    const line = lines.shift() ?? (closed ? undefined : await new Promise<string | undefined>((resolve) => waiting.push(resolve)));
+    if (line === undefined) throw new Error(`${r.name} access worker exited: ${stderr}`);
+    return (JSON.parse(line) as { result: unknown }).result;
+  };
+  return {
+    name: r.name,
+    send,
+    async close(): Promise<void> {
+      if (!closed) await send({ op: "close" });
+      child.stdin.end();
+      await exited;
+    },
+  };
 }

@@ -2,50 +2,15 @@
 // reach the database, and on which row.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { rawOpen, type Runner, runners, sleep, tempCache, tempDir, until } from "./_helpers.ts";
+import { rawOpen, type Runner, runners, sleep, startAccessWorker, tempCache, tempDir, until } from "./_helpers.ts";
 
 /** A runtime other than the one running this test, for the other process. */
 function otherRuntime(): Runner {
   const here = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
   const all = runners("access_worker");
   return all.find((r) => r.name === (here === "node" ? "bun" : "node24"))!;
-}
-
-/** test/fixtures/access_worker.ts in another process, driven one command at a time. */
-function startWorker(r: Runner, args: string[]) {
-  const child = spawn(r.cmd, [...r.args, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const lines: string[] = [];
-  const waiting: ((line: string | undefined) => void)[] = [];
-  let closed = false;
-  createInterface({ input: child.stdout }).on("line", (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
-  const exited = new Promise<void>((resolve) =>
-    child.on("close", () => {
-      closed = true;
-      for (const w of waiting.splice(0)) w(undefined);
-      resolve();
-    })
-  );
-  const send = async (cmd: object): Promise<unknown> => {
-    child.stdin.write(`${JSON.stringify(cmd)}\n`);
-    const line = lines.shift() ?? (closed ? undefined : await new Promise<string | undefined>((resolve) => waiting.push(resolve)));
-    if (line === undefined) throw new Error(`${r.name} worker exited: ${stderr}`);
-    return (JSON.parse(line) as { result: unknown }).result;
-  };
-  return {
-    name: r.name,
-    send,
-    async close(): Promise<void> {
-      if (!closed) await send({ op: "close" });
-      child.stdin.end();
-      await exited;
-    },
-  };
 }
 
 test("LRU: hits of a process that only reads (another runtime) reach the eviction order, so the hot key is not evicted", { timeout: 300_000 }, async () => {
@@ -59,7 +24,7 @@ test("LRU: hits of a process that only reads (another runtime) reach the evictio
     now += 10;
     writer.set(`cold${i}`, value);
   }
-  const reader = startWorker(otherRuntime(), [dir.path, options.evictionPolicy, String(options.sizeLimit), String(now)]);
+  const reader = startAccessWorker(otherRuntime(), [dir.path, options.evictionPolicy, String(options.sizeLimit), String(now)]);
   try {
     for (let round = 0; round < 30; round++) {
       // Both clocks move a second: the reader's first hit of the round writes its pending hits.
@@ -86,7 +51,7 @@ test("LFU: pending hit counts land on the row that was read, not on a row that r
   a.set("x", 2);
   const db = rawOpen(join(dir.path, "cache.db"));
   const row = (key: string) => db.prepare("SELECT rowid, access_count FROM Cache WHERE key = ?").get(key) as { rowid: number; access_count: number };
-  const b = startWorker(otherRuntime(), [dir.path, "least-frequently-used", String(a.sizeLimit), String(now)]);
+  const b = startAccessWorker(otherRuntime(), [dir.path, "least-frequently-used", String(a.sizeLimit), String(now)]);
   try {
     assert.equal(await b.send({ op: "get", key: "x", n: 500 }), 500);
     assert.equal(await b.send({ op: "get", key: "a", n: 7 }), 7);
@@ -113,7 +78,7 @@ test("close() of a connection with pending LRU hits gives up at once when anothe
   }
   // Its timeout is ten minutes: a close that waited for the lock would hang
   // this test (the test's timeout is only a deadlock detector).
-  const w = startWorker(otherRuntime(), [dir.path, "least-recently-used", String(2 ** 30), String(now + 500), "600000"]);
+  const w = startAccessWorker(otherRuntime(), [dir.path, "least-recently-used", String(2 ** 30), String(now + 500), "600000"]);
   const db = rawOpen(join(dir.path, "cache.db"));
   try {
     db.exec("BEGIN IMMEDIATE"); // before the hit: its timer never finds the lock free either

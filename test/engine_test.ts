@@ -24,8 +24,8 @@ test("Engine runs afterCommit after the outermost commit and afterRollback after
   });
   try {
     const seen: string[] = [];
-    engine.afterCommit.add(() => seen.push(`commit ${engine.inTransaction}`));
-    engine.afterRollback.add(() => seen.push(`rollback ${engine.inTransaction}`));
+    engine.hooks.afterCommit.add(() => seen.push(`commit ${engine.inTransaction}`));
+    engine.hooks.afterRollback.add(() => seen.push(`rollback ${engine.inTransaction}`));
     engine.write("test", () => {});
     assert.deepEqual(seen, ["commit false"]);
     engine.transact(() => {

@@ -437,6 +437,7 @@ describe("cachedFetch", () => {
   });
 });
 
+// Each describe sets up its own server and cache (node:test hooks belong to one describe): the same lines on purpose.
 describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
   const server = new TestServer();
   let origin = "";

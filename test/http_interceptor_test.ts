@@ -87,6 +87,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
     assert.equal(server.requests.at(-1)!.headers["if-modified-since"], lastModified);
   });
 
+  // The scenarios of http_fetch_test.ts again, on purpose: both front ends are held to the same behaviour.
   it("keeps one response per Vary selection", async () => {
     server.routes.set(
       "/vary",

@@ -4,10 +4,8 @@
 // new one once N ms have passed since.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { DiskCache } from "../mod.ts";
-import { type Runner, runners, tempDir } from "./_helpers.ts";
+import { type Runner, runners, sleep, startAccessWorker, tempDir } from "./_helpers.ts";
 
 const ROUNDS = 150;
 
@@ -17,42 +15,11 @@ function otherRuntime(): Runner {
   return runners("access_worker").find((r) => r.name === (here === "bun" ? "deno" : "bun"))!;
 }
 
-/** test/fixtures/access_worker.ts in another process: one JSON command, one JSON answer. */
+/** The access worker as a writer of `dir`: `set(key, n)` resolves once set() returned there (the round number is the value's length). */
 function startWriter(r: Runner, dir: string) {
-  const args = [dir, "least-recently-stored", String(2 ** 30), "1700000000000"];
-  const child = spawn(r.cmd, [...r.args, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const lines: string[] = [];
-  const waiting: ((line: string | undefined) => void)[] = [];
-  let closed = false;
-  createInterface({ input: child.stdout }).on("line", (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
-  const exited = new Promise<void>((resolve) =>
-    child.on("close", () => {
-      closed = true;
-      for (const w of waiting.splice(0)) w(undefined);
-      resolve();
-    })
-  );
-  const send = async (cmd: object): Promise<unknown> => {
-    child.stdin.write(`${JSON.stringify(cmd)}\n`);
-    const line = lines.shift() ?? (closed ? undefined : await new Promise<string | undefined>((resolve) => waiting.push(resolve)));
-    if (line === undefined) throw new Error(`${r.name} writer exited: ${stderr}`);
-    return (JSON.parse(line) as { result: unknown }).result;
-  };
-  return {
-    name: r.name,
-    /** Sets `key` to a string of `n` x's (the round number is its length); resolves once set() returned there. */
-    set: (key: string, n: number) => send({ op: "set", key, size: n }),
-    async close(): Promise<void> {
-      if (!closed) await send({ op: "close" });
-      child.stdin.end();
-      await exited;
-    },
-  };
+  const w = startAccessWorker(r, [dir, "least-recently-stored", String(2 ** 30), "1700000000000"]);
+  return { name: w.name, set: (key: string, n: number) => w.send({ op: "set", key, size: n }), close: () => w.close() };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("memory tier, staleness 0: after another runtime's set() returned, a read never returns the old value", { timeout: 300_000 }, async () => {
   using dir = tempDir();

@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
-import { detectDriver } from "../runtimes/auto.ts";
+import { objectRowsDriver, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 const MEMORY = { maxBytes: 2 ** 20 };
 
@@ -391,11 +390,7 @@ test("DiskCache with memory: a database locked past the timeout throws Timeout, 
 
 test("DiskCache with memory: on a driver that returns rows as objects (bun:sqlite's way)", () => {
   using dir = tempDir();
-  const driver = detectDriver();
-  using cache = new DiskCache(dir.path, {
-    memory: MEMORY,
-    driver: { ...driver, name: driver.name, open: driver.open.bind(driver), errorCode: driver.errorCode.bind(driver), objectRows: true },
-  });
+  using cache = new DiskCache(dir.path, { memory: MEMORY, driver: objectRowsDriver() });
   using other = new DiskCache(dir.path);
   cache.set("k", 1);
   assert.equal(cache.get("k"), 1);

@@ -64,12 +64,18 @@ test("DiskCache never follows a symlink planted in place of a value file or its 
   }
 });
 
-test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, and writes work again once space is freed", async (t) => {
-  using dir = tempDir();
-  const mnt = join(dir.path, "small");
+/** A 3 MiB tmpfs mounted under `parent` (unmount it when done), or why there is none. */
+function smallDisk(parent: string): string | { skip: string } {
+  const mnt = join(parent, "small");
   mkdirSync(mnt);
   const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
-  if (mount.status !== 0) return t.skip(`cannot mount a small tmpfs here (needs root): ${mount.stderr}`);
+  return mount.status === 0 ? mnt : { skip: `cannot mount a small tmpfs here (needs root): ${mount.stderr}` };
+}
+
+test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, and writes work again once space is freed", async (t) => {
+  using dir = tempDir();
+  const mnt = smallDisk(dir.path);
+  if (typeof mnt !== "string") return t.skip(mnt.skip);
   let cache: DiskCache | undefined;
   try {
     const filler = join(mnt, "filler");
@@ -120,10 +126,8 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
 
 test("DiskCache on a disk its own value files filled: delete, cull and clear still free space", (t) => {
   using dir = tempDir();
-  const mnt = join(dir.path, "small");
-  mkdirSync(mnt);
-  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
-  if (mount.status !== 0) return t.skip(`cannot mount a small tmpfs here (needs root): ${mount.stderr}`);
+  const mnt = smallDisk(dir.path);
+  if (typeof mnt !== "string") return t.skip(mnt.skip);
   let cache: DiskCache | undefined;
   try {
     // cullLimit 0: nothing is culled on write, so the cache outgrows its sizeLimit and fills the disk.

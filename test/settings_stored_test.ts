@@ -83,3 +83,18 @@ test("a numeric setting stored as a 64-bit integer (a bigint from the binding) r
   assert.equal(fromStored("statistics", 1n), true);
   assert.equal(fromStored("statistics", 0n), false);
 });
+
+test("reloadSettings() keeps the setting in force when its Settings row is NULL", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { cullLimit: 7 });
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    db.prepare("UPDATE Settings SET value = NULL WHERE key = 'cull_limit'").run();
+    db.prepare("UPDATE Settings SET value = 3 WHERE key = 'size_limit'").run();
+  } finally {
+    db.close();
+  }
+  const reloaded = cache.reloadSettings();
+  assert.equal(reloaded.cullLimit, 7);
+  assert.equal(reloaded.sizeLimit, 3, "the other rows are read");
+});

@@ -47,6 +47,7 @@ const BATCH: Record<string, OptionSpec> = {
 };
 
 /** Every command. */
+// One entry per command, spelled out: the table is the help text, read by people.
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   stats: { args: ["DIR"], summary: "count, volume, size limit, settings, hits/misses/evictions", options: {}, reads: true },
   ls: {

@@ -211,6 +211,7 @@ async function get(r: Run): Promise<number> {
 }
 
 function typedValue(text: string, type: string): unknown {
+  // Like parseKey (keys.ts) but over the --value-type names (str, hex), with errors naming VALUE.
   switch (type) {
     case "str":
       return text;

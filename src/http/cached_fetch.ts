@@ -7,6 +7,7 @@
 import CachePolicy from "http-cache-semantics";
 import { DiskCache } from "../disk_cache.ts";
 import { FanoutCache } from "../fanout.ts";
+// The record layer shared with disk_cache_store.ts (hence the same import list): two front ends over _records.ts.
 import {
   BodySink,
   type CacheBackend,

@@ -111,6 +111,8 @@ export class Lock {
  * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
+// Fields and constructor as in Lock, kept apart on purpose (as python-diskcache does): a shared base class would
+// put its protected state in the public API of both.
 export class RLock {
   #cache: RecipeCache;
   #key: Key;
