@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { memorySettings } from "./_memory.ts";
 import { Deque } from "./deque.ts";
-import { describe, Timeout } from "./errors.ts";
+import { describe, DiskCacheError, Timeout } from "./errors.ts";
 import { compareKeys, storedKeyOrder } from "./_key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./persistent_index.ts";
@@ -65,6 +65,28 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
 export interface FanoutStats extends CacheStats {
   /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
   timeouts: number;
+}
+
+/** How many shards `directory` holds (highest `NNN/cache.db` + 1) when some lie at or past `shards`; 0 otherwise. */
+function shardsBeyond(directory: string, shards: number): number {
+  let found = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(directory);
+  } catch { /* no directory yet: it will be created */ }
+  for (const name of names) {
+    if (/^\d{3}$/.test(name) && Number(name) >= shards && existsSync(join(directory, name, "cache.db"))) {
+      found = Math.max(found, Number(name) + 1);
+    }
+  }
+  return found;
+}
+
+/** The error for a directory made with `found` shards and opened with `shards`. */
+function wrongShardCount(directory: string, shards: number, found: number): DiskCacheError {
+  return new DiskCacheError(
+    `Cannot open FanoutCache: ${directory} holds ${found} shards but "shards" is ${shards}, so stored keys would route to other shards and look missing; open it with { shards: ${found} } (python-diskcache's default is 8)`,
+  );
 }
 
 /** Opens one shard, retrying for up to 60 s (python-diskcache's retry) while another process holds its write lock. */
@@ -150,10 +172,17 @@ export class FanoutCache {
     const tier = memorySettings(rest.memory);
     const memory = tier === undefined ? {} : { memory: { ...tier, maxBytes: Math.max(1, Math.floor(tier.maxBytes / shards)) } };
     this.#shards = [];
+    const beyond = shardsBeyond(this.#directory, shards);
+    if (beyond > 0) throw wrongShardCount(this.#directory, shards, beyond);
     try {
       for (let i = 0; i < shards; i++) {
         const dir = join(this.#directory, String(i).padStart(3, "0"));
         const isNew = !existsSync(join(dir, "cache.db"));
+        // More shards than the directory holds would route stored keys
+        // elsewhere; a half-created directory (its shards all empty) is fine.
+        if (isNew && i > 0 && this.#shards.some((shard) => shard.length > 0)) {
+          throw wrongShardCount(this.#directory, shards, i);
+        }
         const own = sizeLimit !== undefined ? { sizeLimit } : isNew ? fresh : {};
         this.#shards.push(openShard(dir, { ...this.#options, ...own, ...memory }));
       }

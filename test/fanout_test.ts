@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
 import { compareKeys, storedKeyOrder } from "../src/_key_order.ts";
@@ -438,4 +438,59 @@ test("FanoutCache passes on errors other than Timeout instead of degrading", asy
   assert.throws(() => cache.set("k", 1), closed);
   await assert.rejects(cache.setStream("k", new Blob(["x"]).stream()), closed);
   assert.throws(() => cache.clear(), closed);
+});
+
+test("FanoutCache refuses a directory made with another shard count instead of hiding its keys", () => {
+  using dir = tempDir();
+  {
+    using cache = new FanoutCache(dir.path, { shards: 8 });
+    for (let i = 0; i < 20; i++) cache.set(`k${i}`, i);
+  }
+  writeFileSync(join(dir.path, "notes.txt"), "not a shard");
+  const names = (n: number) => (e: Error) => e instanceof DiskCacheError && e.message.includes(`holds ${n} shards`) && e.message.includes(`{ shards: ${n} }`);
+  // Fewer shards than stored: 004..007 would never be read.
+  assert.throws(() => new FanoutCache(dir.path, { shards: 4 }), names(8));
+  // More shards than stored, and the stored ones hold items.
+  assert.throws(() => new FanoutCache(dir.path, { shards: 12 }), names(8));
+  assert.ok(!existsSync(join(dir.path, "008")), "a refused open creates no shard");
+  using cache = new FanoutCache(dir.path, { shards: 8 });
+  assert.equal(cache.get("k7"), 7);
+  assert.equal(cache.length, 20);
+});
+
+test("FanoutCache opens a half-created directory (fewer shards, all empty) and ignores shard-named directories without cache.db", () => {
+  using dir = tempDir();
+  new FanoutCache(dir.path, { shards: 3 }).close();
+  mkdirSync(join(dir.path, "009"));
+  {
+    using cache = new FanoutCache(dir.path, { shards: 6 });
+    assert.equal(cache.shardCount, 6);
+    cache.set("k", 1);
+  }
+  assert.ok(existsSync(join(dir.path, "005", "cache.db")));
+  // A directory not there yet is created as before.
+  using fresh = new FanoutCache(join(dir.path, "nested", "cache"), { shards: 2 });
+  assert.equal(fresh.shardCount, 2);
+});
+
+test("FanoutCache refuses a directory python-diskcache's FanoutCache made with 8 shards when opened with 4", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  const res = await run(python()!, [
+    "-c",
+    `
+import sys, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=8)
+for i in range(16):
+    c.set("py-%d" % i, i)
+print("ok")`,
+    dir.path,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.throws(
+    () => new FanoutCache(dir.path, { shards: 4 }),
+    (e: Error) => e instanceof DiskCacheError && /holds 8 shards but "shards" is 4/.test(e.message),
+  );
+  using cache = new FanoutCache(dir.path, { shards: 8 });
+  for (let i = 0; i < 16; i++) assert.equal(cache.get(`py-${i}`), i);
 });

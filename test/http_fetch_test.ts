@@ -295,6 +295,29 @@ describe("cachedFetch", () => {
     assert.equal(server.hits.get("/range-404"), 1);
   });
 
+  it("cachedFetch() keeps a body up to maxInlineBody in its URL's row, also after a 304 updates it; 0 puts it in a value file", async () => {
+    const body = "i".repeat(100 * 1024);
+    server.routes.set("/inline", (req, res) => {
+      if (req.headers["if-none-match"] === '"i"') return void res.writeHead(304, { etag: '"i"', "cache-control": "no-cache" }).end();
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"i"' }).end(body);
+    });
+    using fdir = tempDir();
+    using own = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
+    const f = cachedFetch(own);
+    assert.equal((await get("/inline", undefined, f)).body, body);
+    assert.deepEqual(valueFiles(fdir.path), [], "a 100 KiB body stays in the row by default");
+    const again = await get("/inline", undefined, f); // revalidated: the 304 rewrites the URL's item
+    assert.equal(again.cacheStatus, "diskcache; fwd=stale; fwd-status=304");
+    assert.equal(again.body, body);
+    assert.deepEqual(valueFiles(fdir.path), [], "still in the row after the 304's update");
+    assert.deepEqual([...own.keys()].map(String).filter((k) => k.startsWith("fetch-body:")), [], "no body item of its own");
+    const files = cachedFetch(own, { maxInlineBody: 0 });
+    own.clear();
+    assert.equal((await get("/inline", undefined, files)).body, body);
+    assert.equal(valueFiles(fdir.path).length, 1, "maxInlineBody: 0 keeps bodies past minFileSize in value files");
+    assert.equal((await get("/inline", undefined, files)).body, body);
+  });
+
   it("cachedFetch() answers a byte range of a large stored body by streaming only up to its end", async () => {
     const size = 5 * 2 ** 20; // past the 4 MiB read whole and the 4 MiB chunk of a value file stream
     const body = new Uint8Array(size).map((_, i) => i % 251);
@@ -388,7 +411,7 @@ describe("cachedFetch", () => {
   it("cachedFetch() goes to the network when a stored body file is gone, and for a HEAD needing revalidation", async () => {
     using fdir = tempDir();
     using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
-    const f = cachedFetch(small);
+    const f = cachedFetch(small, { maxInlineBody: 0 }); // bodies past minFileSize in value files
     server.routes.set(
       "/gone",
       (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end("g".repeat(5000) + n),
@@ -434,6 +457,7 @@ describe("cachedFetch", () => {
     assert.throws(() => cachedFetch(cache, null as never), TypeError);
     assert.throws(() => cachedFetch(cache, { fetch: 1 as never }), /"fetch" must be a function/);
     assert.throws(() => cachedFetch(cache, { maxEntrySize: -1 }), /"maxEntrySize" must be a non-negative number/);
+    assert.throws(() => cachedFetch(cache, { maxInlineBody: -1 }), /"maxInlineBody" must be a non-negative number/);
   });
 });
 

@@ -130,6 +130,11 @@ export function readVariants<M>(shard: DiskCache, urlKey: string, now: number): 
   return decodeItem<M>(shard.get(urlKey)).filter((v) => v.deleteAt > now);
 }
 
+/** Default `maxInlineBody` of `DiskCacheStore` and `cachedFetch`: bodies up to 1 MiB stay in their URL's row. */
+export const DEFAULT_MAX_INLINE_BODY = 1024 * 1024;
+/** Room for a URL item's headers beyond its inline body, in the row. */
+export const ITEM_HEADROOM = 64 * 1024;
+
 /**
  * Stores `variant` for `urlKey` in one transaction, replacing the variants
  * `replaces` picks and dropping expired ones (their body files go too). An

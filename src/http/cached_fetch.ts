@@ -12,7 +12,9 @@ import {
   BodySink,
   type CacheBackend,
   commitVariant,
+  DEFAULT_MAX_INLINE_BODY,
   deleteUrl,
+  ITEM_HEADROOM,
   openBody,
   readVariants,
   shardFor,
@@ -59,6 +61,18 @@ export interface CachedFetchOptions {
    * @default {Infinity}
    */
   maxEntrySize?: number;
+  /**
+   * The largest body, in bytes, stored inside its response's row in SQLite
+   * rather than in a value file of its own: a hit on it is one row read, with
+   * no file to open. Such a body is held in memory while it arrives, and read
+   * whole on a hit; a URL's row holds its variants' small bodies up to this
+   * size plus 64 KiB (past that it moves to a value file, still read with one
+   * lookup). Bodies below the cache's `minFileSize` are always inline; larger
+   * ones than this stream into value files. As `DiskCacheStore`'s option.
+   *
+   * @default {1048576} (1 MiB)
+   */
+  maxInlineBody?: number;
   /**
    * The share of a response's age since `Last-Modified` it stays fresh
    * without explicit freshness (RFC 9111 section 4.2.2).
@@ -166,6 +180,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     fetch: network = globalThis.fetch,
     shared = false,
     maxEntrySize = Infinity,
+    maxInlineBody = DEFAULT_MAX_INLINE_BODY,
     cacheHeuristic = 0.1,
     immutableMinTimeToLive = 86_400_000,
     keepForRevalidation = 86_400_000,
@@ -175,13 +190,16 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     throw new TypeError(`Cannot create cachedFetch: "fetch" must be a function: received ${typeof network}`);
   }
   for (
-    const [key, v] of Object.entries({ maxEntrySize, cacheHeuristic, immutableMinTimeToLive, keepForRevalidation })
+    const [key, v] of Object.entries({ maxEntrySize, maxInlineBody, cacheHeuristic, immutableMinTimeToLive, keepForRevalidation })
   ) {
     if (typeof v !== "number" || !(v >= 0)) {
       throw new TypeError(`Cannot create cachedFetch: "${key}" must be a non-negative number: received ${String(v)}`);
     }
   }
   const policyOptions: CachePolicy.Options = { shared: !!shared, cacheHeuristic, immutableMinTimeToLive };
+  // A URL's item (its variants' headers and inline bodies) stays in its row
+  // up to one inline body and room for headers.
+  const inlineBelow = maxInlineBody + ITEM_HEADROOM;
   const pending = new Set<Promise<unknown>>();
   const status = (detail: string, prior: string | null) => prior ? `${prior}, ${name}; ${detail}` : `${name}; ${detail}`;
 
@@ -213,6 +231,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
         url,
         variant,
         (old) => old.method === "GET" && varyMatches(old.vary, headerObject(request.headers)),
+        inlineBelow,
       );
     };
     let body: ReadableStream<Uint8Array> | null = null;
@@ -220,7 +239,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       void res.body?.cancel();
       commit({ size: 0, body: new Uint8Array(0) });
     } else {
-      body = teeInto(res.body, new BodySink(shard, { maxSize: maxEntrySize, ttl, prefix: BODY_PREFIX }), commit);
+      body = teeInto(res.body, new BodySink(shard, { maxSize: maxEntrySize, ttl, prefix: BODY_PREFIX, inlineUpTo: maxInlineBody }), commit);
     }
     return answer(res, body, res.headers, status(`${detail}; stored`, res.headers.get("cache-status")));
   }
@@ -298,7 +317,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     const ttl = Math.max(next.timeToLive(), v.deleteAt - Date.now());
     const selected = headerObject(request.headers);
     const updated = { ...v, deleteAt: Date.now() + ttl, meta: { ...v.meta, policy: plain(next.toObject()) } };
-    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected));
+    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected), inlineBelow);
     return updated;
   }
 

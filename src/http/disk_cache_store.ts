@@ -13,7 +13,9 @@ import {
   BodySink,
   type CacheBackend,
   commitVariant,
+  DEFAULT_MAX_INLINE_BODY,
   deleteUrl,
+  ITEM_HEADROOM,
   openBody,
   readVariants,
   shardFor,
@@ -100,10 +102,6 @@ type Meta = Omit<CacheValue, "vary" | "deleteAt">;
 /** Prefix of the URL items this store writes. */
 export const STORE_PREFIX = "undici:";
 const BODY_PREFIX = "undici-body:";
-/** Default of {@linkcode DiskCacheStoreOptions.maxInlineBody}. */
-const DEFAULT_MAX_INLINE_BODY = 1024 * 1024;
-/** Room for a URL item's headers beyond its inline body, in the row. */
-const ITEM_HEADROOM = 64 * 1024;
 
 /**
  * undici's `CacheStore` on a {@linkcode DiskCache} (or a
