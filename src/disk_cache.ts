@@ -38,25 +38,6 @@ import type {
   Tag,
 } from "./types.ts";
 
-// The public types live in types.ts; re-exported here, where they were
-// first exported from, so imports of this module keep working (mod.ts lists
-// them again, from types.ts: the same names, on purpose).
-export type {
-  CacheStats,
-  CheckWarning,
-  Entry,
-  ItemInfo,
-  IterateOptions,
-  Key,
-  MemoryOptions,
-  MemoryStats,
-  PullOptions,
-  PushOptions,
-  RemoveOptions,
-  SetOptions,
-  Tag,
-};
-
 /**
  * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.
  *
