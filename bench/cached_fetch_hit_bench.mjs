@@ -6,31 +6,20 @@
 // inline's median / file's in the same round. Prints one JSON line.
 //
 //   <node|deno run -A|bun> bench/cached_fetch_hit_bench.mjs [--entry http.ts] [--sizes 102400] [--rounds 20] [--batch 40] [--urls 20]
-import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { arg, bodyOrigin } from "./_http_origin.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
 const entry = arg("entry", new URL("../http.ts", import.meta.url).pathname);
 const { cachedFetch } = await import(pathToFileURL(resolve(entry)).href);
 const { DiskCache } = await import(pathToFileURL(resolve(dirname(entry), entry.endsWith(".js") ? "mod.js" : "mod.ts")).href);
 const sizes = arg("sizes", "102400").split(",").map(Number);
 const rounds = Number(arg("rounds", "20")), batch = Number(arg("batch", "40")), urls = Number(arg("urls", "20"));
 
-const pool = randomBytes(Math.max(...sizes));
-const server = createServer((req, res) => {
-  const size = Number(req.url.split("/")[2]);
-  res.writeHead(200, { "cache-control": "max-age=3600", "content-length": String(size) });
-  res.end(pool.subarray(0, size));
-});
-await new Promise((done) => server.listen(0, "127.0.0.1", done));
-const base = `http://127.0.0.1:${server.address().port}`;
+const origin = await bodyOrigin(Math.max(...sizes));
+const base = origin.base;
 const dir = mkdtempSync(join(tmpdir(), "diskcache-fetch-hit-"));
 const caches = { inline: new DiskCache(join(dir, "inline")), file: new DiskCache(join(dir, "file")) };
 const fetches = { inline: cachedFetch(caches.inline), file: cachedFetch(caches.file, { maxInlineBody: 0 }) };
@@ -69,7 +58,7 @@ for (const size of sizes) {
     inlineVsFile: +median(ratios).toFixed(3),
   };
 }
-server.close();
+origin.close();
 for (const c of Object.values(caches)) c.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(

@@ -10,34 +10,20 @@
 //
 //   <node> bench/http_hit_bench.mjs [--entry http.ts] [--undici undici] [--stores memory,sqlite,ours]
 //     [--sizes 1024,102400] [--rounds 20] [--batch 40] [--urls 20]
-import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { arg, bodyOrigin } from "./_http_origin.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
 const entry = arg("entry", new URL("../http.ts", import.meta.url).pathname);
 const undici = await import(arg("undici", "undici"));
 const { DiskCacheStore } = await import(pathToFileURL(resolve(entry)).href);
 const sizes = arg("sizes", "1024,16384,102400,1048576").split(",").map(Number);
 const rounds = Number(arg("rounds", "20")), batch = Number(arg("batch", "40")), urls = Number(arg("urls", "20"));
 
-// Random bytes, as in bench/sections/http.mjs (SqliteCacheStore compresses
-// bodies over 1 MiB; most bodies on the wire are compressed already).
-const pool = randomBytes(Math.max(...sizes));
-const server = createServer((req, res) => {
-  const size = Number(req.url.split("/")[2]);
-  res.writeHead(200, { "cache-control": "max-age=3600", "content-length": String(size) });
-  res.end(pool.subarray(0, size));
-});
-server.keepAliveTimeout = 0; // undici's idle connection stays open: no reset racing its next request
-await new Promise((done) => server.listen(0, "127.0.0.1", done));
-const base = `http://127.0.0.1:${server.address().port}`;
+const origin = await bodyOrigin(Math.max(...sizes));
+const base = origin.base;
 const dir = mkdtempSync(join(tmpdir(), "diskcache-http-hit-"));
 const open = {
   memory: () => new undici.cacheStores.MemoryCacheStore({ maxSize: 2 ** 30, maxEntrySize: 64 * 2 ** 20 }),
@@ -102,7 +88,7 @@ for (const size of sizes) {
   };
 }
 for (const s of Object.values(stores)) s.close?.();
-server.close();
+origin.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ runtime: `node ${process.versions.node}`, undici: arg("undici", "undici"), rounds, batch, urls, results }));
 process.exit(0);
