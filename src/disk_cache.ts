@@ -30,7 +30,6 @@ import type {
   IterateOptions,
   Key,
   MemoryOptions,
-  MemoryStats,
   PullOptions,
   PushOptions,
   RemoveOptions,
