@@ -35,10 +35,10 @@ export type {
   Tag,
 } from "./src/types.ts";
 export { DiskCacheError, Timeout } from "./src/errors.ts";
-export { ForeignKey } from "./src/foreign_key.ts";
+export { ForeignKey } from "./src/format/undecodable_key.ts";
 export { Deque, type DequeOptions } from "./src/deque.ts";
 export { FanoutCache, type FanoutCacheOptions, type FanoutStats } from "./src/fanout.ts";
-export { Index } from "./src/persistent_index.ts";
+export { Index } from "./src/index.ts";
 export { memoize, type MemoizeCache, type Memoized, type MemoizeOptions } from "./src/memoize.ts";
 export { Lock, RLock } from "./src/recipes/lock.ts";
 export { BoundedSemaphore, type SemaphoreOptions } from "./src/recipes/semaphore.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { detectDriver } from "../runtimes/auto.ts";
 import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
-import { SCHEMA_SQL } from "../src/schema.ts";
+import { SCHEMA_SQL } from "../src/format/schema.ts";
 
 /** `--name value` from the command line, as a number. */
 export function numArg(args: string[], name: string, dflt: number): number {

@@ -116,7 +116,7 @@ export class Deque<T = unknown> implements Iterable<T> {
     return new Deque<T>(undefined, adopting);
   }
 
-  // The same accessors as Index (persistent_index.ts): each class spells out its public surface, as python-diskcache's do.
+  // The same accessors as Index (index.ts): each class spells out its public surface, as python-diskcache's do.
   /** The cache underneath. */
   get cache(): DiskCache {
     return this.#cache;

@@ -1,27 +1,27 @@
 /**
  * `DiskCache`: a persistent, process-safe cache in one directory (Python
  * diskcache's `Cache`). A thin facade: it validates arguments and calls the
- * operations in `_ops.ts` over the engine in `_engine.ts`.
+ * operations in `ops/items.ts` over the engine in `engine/engine.ts`.
  *
  * @module
  */
 import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
 import { describe } from "./errors.ts";
-import { Engine } from "./_engine.ts";
-import * as ops from "./_ops.ts";
-import * as maintenance from "./_maintenance.ts";
-import * as iterate from "./_iterate.ts";
-import * as queue from "./_queue.ts";
-import * as streams from "./_streams.ts";
+import { Engine } from "./engine/engine.ts";
+import * as ops from "./ops/items.ts";
+import * as maintenance from "./ops/maintenance.ts";
+import * as iterate from "./ops/iterate.ts";
+import * as queue from "./ops/queue.ts";
+import * as streams from "./ops/streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
-import { checkInteger, checkIterable, checkIterate, checkQueue, checkRemove, checkTtl, checkWriteOptions } from "./_args.ts";
-import * as inspection from "./_inspect.ts";
-import { check } from "./_check.ts";
+import { checkInteger, checkIterable, checkIterate, checkQueue, checkRemove, checkTtl, checkWriteOptions } from "./_arguments.ts";
+import * as inspection from "./ops/inspect.ts";
+import { check } from "./ops/check.ts";
 import { type DiskCacheSettings, SETTING_COLUMNS, validateSetting } from "./settings.ts";
 import type { EvictionPolicy } from "./eviction.ts";
-import { MISSING, tagValue } from "./_values.ts";
-import { storedKey } from "./_stored_key.ts";
-import { commitCounter, memorySettings, MemoryTier } from "./_memory.ts";
+import { MISSING, tagValue } from "./format/row_values.ts";
+import { storedKey } from "./format/stored_key.ts";
+import { commitCounter, memorySettings, MemoryTier } from "./ops/memory_tier.ts";
 import type {
   CacheStats,
   CheckWarning,

@@ -10,15 +10,15 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
-import { memorySettings } from "./_memory.ts";
+import { memorySettings } from "./ops/memory_tier.ts";
 import { Deque } from "./deque.ts";
 import { describe, DiskCacheError, Timeout } from "./errors.ts";
-import { compareKeys, storedKeyOrder } from "./_key_order.ts";
+import { compareKeys, storedKeyOrder } from "./format/key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
-import { Index } from "./persistent_index.ts";
+import { Index } from "./index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
 import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
-import { shardHash } from "./_hash.ts";
+import { shardHash } from "./format/hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
 /**

@@ -6,8 +6,8 @@
  * @module
  */
 import { describe } from "./errors.ts";
-import { encodeStructured } from "./codec.ts";
-import { keyName } from "./_function_name.ts";
+import { encodeStructured } from "./format/codec.ts";
+import { keyName } from "./function_name.ts";
 
 /** The key as a string that is equal exactly when the stored keys are equal. */
 function canonicalId(key: unknown): string {

@@ -1,10 +1,10 @@
-// The codec's fast path (src/_cbor_fast.ts) against cbor2, the reference:
+// The codec's fast path (src/format/_cbor_fast.ts) against cbor2, the reference:
 // the same bytes for every value in both modes, and the same values back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Tag } from "cbor2";
-import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/codec.ts";
+import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/format/codec.ts";
 
 const number = fc.oneof(
   fc.integer(),

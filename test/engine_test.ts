@@ -4,9 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { Engine } from "../src/_engine.ts";
+import { Engine } from "../src/engine/engine.ts";
 import { type SqliteDriver, sqliteErrorCode } from "../src/driver.ts";
-import { OWNER_ONLY } from "../src/disk.ts";
+import { OWNER_ONLY } from "../src/format/value_files.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { join } from "node:path";
 import { rawOpen, tempDir } from "./_helpers.ts";

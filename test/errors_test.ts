@@ -182,7 +182,7 @@ test("DiskCache writes throw Timeout when another connection holds the lock past
 test("a value file the process may not write (EACCES, EPERM, EROFS) becomes a DiskCacheError naming the directory and the readonly option", async () => {
   // Root, which CI runs as, is never refused by permissions, so the refusal
   // the operating system would give is built here as Node builds it.
-  const { translateFileError } = await import("../src/_translate.ts");
+  const { translateFileError } = await import("../src/engine/_translate_error.ts");
   const { DiskCacheError } = await import("../mod.ts");
   for (const code of ["EACCES", "EPERM", "EROFS"]) {
     const cause = Object.assign(new Error(`${code}: refused`), { code });

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, FanoutCache, Timeout } from "../mod.ts";
-import { compareKeys, storedKeyOrder } from "../src/_key_order.ts";
+import { compareKeys, storedKeyOrder } from "../src/format/key_order.ts";
 import { python, rawOpen, run, runJson, runners, tempDir } from "./_helpers.ts";
 
 test("FanoutCache routes keys to shards 000.. and offers the DiskCache operations", async () => {

@@ -3,10 +3,10 @@
 // meeting them, end as a miss after a bounded number of tries.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, RestartRead } from "../src/_engine.ts";
-import { readFresh } from "../src/_fresh.ts";
-import { MISSING } from "../src/_values.ts";
-import { OWNER_ONLY } from "../src/disk.ts";
+import { Engine, RestartRead } from "../src/engine/engine.ts";
+import { readFresh } from "../src/ops/_fresh_read.ts";
+import { MISSING } from "../src/format/row_values.ts";
+import { OWNER_ONLY } from "../src/format/value_files.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { tempDir } from "./_helpers.ts";
 

@@ -1,5 +1,5 @@
-// DiskCache.inspect(), inspectAll() and vacuum() (src/_inspect.ts), and the
-// `limit` of the removals over many items (src/_maintenance.ts), which the
+// DiskCache.inspect(), inspectAll() and vacuum() (src/ops/inspect.ts), and the
+// `limit` of the removals over many items (src/ops/maintenance.ts), which the
 // command-line tool uses to remove in slices it can stop between.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
 import { DiskCache, type EvictionPolicy, FanoutCache, type MemoryOptions } from "../mod.ts";
-import { structuredKeyValue } from "../src/_values.ts";
+import { structuredKeyValue } from "../src/format/row_values.ts";
 import { tempDir } from "./_helpers.ts";
 
 const RUNS = Number(globalThis.process?.env?.DISKCACHE_MODEL_RUNS ?? 25);

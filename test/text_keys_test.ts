@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { Deque, DiskCache, Index } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { tempCache, tempDir } from "./_helpers.ts";
-import { decodeStructured, encodeStructured, encodeWithCbor2, MAX_NESTING } from "../src/codec.ts";
-import { scratchSize } from "../src/_cbor_fast.ts";
+import { decodeStructured, encodeStructured, encodeWithCbor2, MAX_NESTING } from "../src/format/codec.ts";
+import { scratchSize } from "../src/format/_cbor_fast.ts";
 
 const NUL = ["a\0b", "\0", "x\0", "\0\0tail é ☃ 😀"];
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ForeignKey } from "../foreign_key.ts";
+import { ForeignKey } from "../format/undecodable_key.ts";
 import { UsageError } from "./args.ts";
 
 /** The type of a key as the command line names it. */

@@ -5,7 +5,7 @@
  */
 import { describe } from "../errors.ts";
 import type { Key, RecipeCache, RecipeOptions } from "../types.ts";
-import { keyName } from "../_function_name.ts";
+import { keyName } from "../function_name.ts";
 
 /**
  * Anything with the Lock/RLock/BoundedSemaphore shape.

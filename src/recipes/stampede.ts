@@ -9,7 +9,7 @@
  * @module
  */
 import { describe, DiskCacheError, Timeout } from "../errors.ts";
-import { keyName } from "../_function_name.ts";
+import { keyName } from "../function_name.ts";
 import type { Key, RecipeCache, Tag } from "../types.ts";
 import { inTransaction, sleep, token } from "./_shared.ts";
 

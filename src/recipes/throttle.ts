@@ -5,7 +5,7 @@
  * @module
  */
 import { describe } from "../errors.ts";
-import { keyName } from "../_function_name.ts";
+import { keyName } from "../function_name.ts";
 import { checkRecipeOptions, inTransaction, sleep } from "./_shared.ts";
 import type { RecipeCache } from "../types.ts";
 

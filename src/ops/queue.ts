@@ -7,13 +7,13 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "./_sql.ts";
-import { prepareWrite, put, type WriteOptions } from "./_ops.ts";
-import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "./_values.ts";
-import { fetchFresh } from "./_fresh.ts";
-import { DiskCacheError } from "./errors.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "../format/sql.ts";
+import { prepareWrite, put, type WriteOptions } from "./items.ts";
+import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "../format/row_values.ts";
+import { fetchFresh } from "./_fresh_read.ts";
+import { DiskCacheError } from "../errors.ts";
 
 /** Which end of the queue. */
 export type Side = "front" | "back";

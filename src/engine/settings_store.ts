@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { SqliteDatabase, SqliteStatement, SqliteValue } from "./driver.ts";
-import { EVICTION_POLICIES } from "./eviction.ts";
-import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import { type DiskCacheSettings, fromStored, SETTING_COLUMNS, toStored } from "./settings.ts";
-import { SQL } from "./_sql.ts";
+import type { SqliteDatabase, SqliteStatement, SqliteValue } from "../driver.ts";
+import { EVICTION_POLICIES } from "../eviction.ts";
+import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "../format/schema.ts";
+import { type DiskCacheSettings, fromStored, SETTING_COLUMNS, toStored } from "../settings.ts";
+import { SQL } from "../format/sql.ts";
 
 /** The engine's connection with its statement cache. */
 interface Connection {

@@ -8,12 +8,12 @@
  */
 import { lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import type { Engine } from "./_engine.ts";
-import { SQLITE_CORRUPT, SQLITE_NOTADB } from "./driver.ts";
-import { DiskCacheError } from "./errors.ts";
-import type { CheckWarning } from "./types.ts";
-import { readSetting } from "./_settings_store.ts";
-import { SQL } from "./_sql.ts";
+import type { Engine } from "../engine/engine.ts";
+import { SQLITE_CORRUPT, SQLITE_NOTADB } from "../driver.ts";
+import { DiskCacheError } from "../errors.ts";
+import type { CheckWarning } from "../types.ts";
+import { readSetting } from "../engine/settings_store.ts";
+import { SQL } from "../format/sql.ts";
 
 const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */

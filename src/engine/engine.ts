@@ -1,33 +1,33 @@
 /**
  * The engine under the public facade: one connection, its prepared
- * statements (cached in `_statements.ts`), the settings in force (applied in one place), the counting of
+ * statements (cached in `engine/_statements.ts`), the settings in force (applied in one place), the counting of
  * reads, and the entry points of transactions.
  *
- * Opening is in `_open.ts`, reading and writing the Settings table in
- * `_settings_store.ts`, transactions (and the hooks after the outermost
- * commit or rollback) in `_transaction.ts`, buffered reads and their flush in
- * `_access.ts`, the page count culling reads in `_page_count.ts`, error
- * translation in `_translate.ts`. Operations (`_ops.ts` and friends) are
+ * Opening is in `engine/_open.ts`, reading and writing the Settings table in
+ * `engine/settings_store.ts`, transactions (and the hooks after the outermost
+ * commit or rollback) in `engine/_transactions.ts`, buffered reads and their flush in
+ * `engine/_pending_reads.ts`, the page count culling reads in `engine/_page_count.ts`, error
+ * translation in `engine/_translate_error.ts`. Operations (`ops/items.ts` and friends) are
  * functions over an engine; the facade (`disk_cache.ts`) only validates
  * arguments and calls them.
  *
  * @module
  */
-import type { SqliteDatabase, SqliteDriver, SqliteStatement } from "./driver.ts";
-import { DiskCacheError } from "./errors.ts";
-import { EVICTION_POLICIES, type EvictionPolicySql } from "./eviction.ts";
-import type { DiskCacheSettings } from "./settings.ts";
-import type { FileModes } from "./disk.ts";
+import type { SqliteDatabase, SqliteDriver, SqliteStatement } from "../driver.ts";
+import { DiskCacheError } from "../errors.ts";
+import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
+import type { DiskCacheSettings } from "../settings.ts";
+import type { FileModes } from "../format/value_files.ts";
 import { type EngineOptions, openCache } from "./_open.ts";
-import { applyPragmas, reloadedSettings, writeSettings } from "./_settings_store.ts";
-import { PendingReads } from "./_access.ts";
-import { translateFileError, translateSqliteError } from "./_translate.ts";
-import { RestartRead, type TransactionHooks, Transactions } from "./_transaction.ts";
+import { applyPragmas, reloadedSettings, writeSettings } from "./settings_store.ts";
+import { PendingReads } from "./_pending_reads.ts";
+import { translateFileError, translateSqliteError } from "./_translate_error.ts";
+import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 
 export type { EngineOptions };
-export { ACCESS_FLUSH_MS } from "./_access.ts";
+export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
 export { RestartRead };
 
 /** The connection and everything tied to it. */
@@ -90,7 +90,7 @@ export class Engine {
     return this.#settings;
   }
 
-  // Read-only views of private state: accessor boilerplate, like the getters of deque.ts and persistent_index.ts.
+  // Read-only views of private state: accessor boilerplate, like the getters of deque.ts and index.ts.
   /** The SQL of the eviction policy in force. */
   get policy(): EvictionPolicySql {
     return this.#policy;
@@ -109,7 +109,7 @@ export class Engine {
   /**
    * Inside a {@linkcode Engine.read} snapshot (not a write transaction): the
    * value files found missing before this snapshot began, and whether the
-   * snapshot may still be restarted. See `readFresh` in `_fresh.ts`.
+   * snapshot may still be restarted. See `readFresh` in `ops/_fresh_read.ts`.
    */
   get snapshot(): { vanished: Set<string>; restartable: boolean } | undefined {
     return this.#tx.snapshot;

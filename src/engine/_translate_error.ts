@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_LOCKED, SQLITE_NOTADB, SQLITE_READONLY, type SqliteDriver } from "./driver.ts";
-import { DiskCacheError, Timeout } from "./errors.ts";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_LOCKED, SQLITE_NOTADB, SQLITE_READONLY, type SqliteDriver } from "../driver.ts";
+import { DiskCacheError, Timeout } from "../errors.ts";
 
 /** Where an error happened: the cache a message names. */
 export interface ErrorPlace {

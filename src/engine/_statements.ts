@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SqliteDatabase, SqliteStatement } from "./driver.ts";
+import type { SqliteDatabase, SqliteStatement } from "../driver.ts";
 
 /** The statement cache of one connection. */
 export class Statements {

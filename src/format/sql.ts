@@ -4,7 +4,7 @@
  * driver (big integers as TEXT, text holding U+0000 as BLOB: see `safeInt`),
  * fixed statements, and the builders of statements that depend on the
  * eviction policy, the walking order or the queue's end. The schema itself
- * is in `schema.ts`, the policies' fragments in `eviction.ts`.
+ * is in `format/schema.ts`, the policies' fragments in `eviction.ts`.
  *
  * @module
  */

@@ -2,22 +2,22 @@
  * Opening a cache: the directory (created, or checked when read-only), the
  * database file, the connection (a read-only open that SQLite refuses is
  * retried as immutable), pragmas, the schema and its migrations, and the
- * settings in force, read by the one settings loader (`_settings_store.ts`).
+ * settings in force, read by the one settings loader (`engine/settings_store.ts`).
  *
  * @module
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "./driver.ts";
-import { describe, DiskCacheError } from "./errors.ts";
-import { EVICTION_POLICIES } from "./eviction.ts";
-import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "./schema.ts";
-import { DEFAULT_SETTINGS, type DiskCacheSettings, METADATA_ROWS, SETTING_COLUMNS, toStored } from "./settings.ts";
-import type { FileModes } from "./disk.ts";
-import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate.ts";
-import { loadSettings, storedSettings } from "./_settings_store.ts";
-import { SQL } from "./_sql.ts";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "../driver.ts";
+import { describe, DiskCacheError } from "../errors.ts";
+import { EVICTION_POLICIES } from "../eviction.ts";
+import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "../format/schema.ts";
+import { DEFAULT_SETTINGS, type DiskCacheSettings, METADATA_ROWS, SETTING_COLUMNS, toStored } from "../settings.ts";
+import type { FileModes } from "../format/value_files.ts";
+import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate_error.ts";
+import { loadSettings, storedSettings } from "./settings_store.ts";
+import { SQL } from "../format/sql.ts";
 
 /** What opening needs. */
 export interface EngineOptions {

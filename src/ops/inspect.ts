@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import type { StoredKey } from "./_stored_key.ts";
-import { KEY_COLUMNS, LIVE, SQL } from "./_sql.ts";
-import { DiskCacheError } from "./errors.ts";
-import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
-import { decodeKey, readColumn } from "./_values.ts";
-import { walk } from "./_iterate.ts";
-import type { ItemInfo, IterateOptions, Tag } from "./types.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { StoredKey } from "../format/stored_key.ts";
+import { KEY_COLUMNS, LIVE, SQL } from "../format/sql.ts";
+import { DiskCacheError } from "../errors.ts";
+import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT, safeInt } from "../format/schema.ts";
+import { decodeKey, readColumn } from "../format/row_values.ts";
+import { walk } from "./iterate.ts";
+import type { ItemInfo, IterateOptions, Tag } from "../types.ts";
 
 /**
  * The row's facts. An inline value's size is its column's length (a number

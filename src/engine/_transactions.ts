@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./driver.ts";
-import { removeValueFile } from "./disk.ts";
+import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "../driver.ts";
+import { removeValueFile } from "../format/value_files.ts";
 
 /** How many times one read restarts after a value file vanished under it. */
 const READ_RESTARTS = 20;

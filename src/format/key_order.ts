@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isRawKey, rawKeyValue, structuredKeyValue } from "./_values.ts";
+import { isRawKey, rawKeyValue, structuredKeyValue } from "./row_values.ts";
 
 /** A key as its stored column sorts: storage class, value, raw flag. */
 export interface KeyOrder {

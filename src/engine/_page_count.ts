@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { SqliteStatement } from "./driver.ts";
-import { SQL } from "./_sql.ts";
+import type { SqliteStatement } from "../driver.ts";
+import { SQL } from "../format/sql.ts";
 
 /** Writes between two reads of the page count (see {@linkcode PageCount.bytes}). */
 const PAGE_COUNT_EVERY = 32;

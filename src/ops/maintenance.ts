@@ -9,11 +9,11 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import { Timeout } from "./errors.ts";
-import { countEvictions, removeRows, type Victim, volume } from "./_ops.ts";
-import { cullSql, SQL } from "./_sql.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import { Timeout } from "../errors.ts";
+import { countEvictions, removeRows, type Victim, volume } from "./items.ts";
+import { cullSql, SQL } from "../format/sql.ts";
 
 const BATCH = 100n;
 

@@ -8,8 +8,8 @@
  * @module
  */
 import { clearTimeout, setTimeout } from "node:timers";
-import type { SqliteDatabase, SqliteStatement } from "./driver.ts";
-import { SQL } from "./_sql.ts";
+import type { SqliteDatabase, SqliteStatement } from "../driver.ts";
+import { SQL } from "../format/sql.ts";
 import { busyTimeout } from "./_open.ts";
 
 /**

@@ -11,16 +11,16 @@ import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } fr
 import { copyFile, stat, writeFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import { describe, DiskCacheError } from "./errors.ts";
-import { createValueFile, openValueFile, removeValueFile } from "./disk.ts";
-import { MODE_BINARY, MODE_RAW, MODE_TEXT } from "./schema.ts";
-import { SQL } from "./_sql.ts";
-import { put, type WriteOptions } from "./_ops.ts";
-import type { StoredKey } from "./_stored_key.ts";
-import { readFresh } from "./_fresh.ts";
-import { MISSING } from "./_values.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import { describe, DiskCacheError } from "../errors.ts";
+import { createValueFile, openValueFile, removeValueFile } from "../format/value_files.ts";
+import { MODE_BINARY, MODE_RAW, MODE_TEXT } from "../format/schema.ts";
+import { SQL } from "../format/sql.ts";
+import { put, type WriteOptions } from "./items.ts";
+import type { StoredKey } from "../format/stored_key.ts";
+import { readFresh } from "./_fresh_read.ts";
+import { MISSING } from "../format/row_values.ts";
 
 const CHUNK = 4 << 20;
 

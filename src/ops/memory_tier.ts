@@ -28,17 +28,17 @@
  * @module
  */
 import { realpathSync } from "node:fs";
-import type { SqliteStatement, SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import type { StoredKey } from "./_stored_key.ts";
-import { readFresh } from "./_fresh.ts";
-import { fetchValue, MISSING, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
-import { readValueFile } from "./disk.ts";
-import { decodeStructured } from "./codec.ts";
-import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_RAW, MODE_TEXT, safeInt } from "./schema.ts";
-import { SQL } from "./_sql.ts";
-import { getValue } from "./_ops.ts";
-import { describe } from "./errors.ts";
+import type { SqliteStatement, SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { StoredKey } from "../format/stored_key.ts";
+import { readFresh } from "./_fresh_read.ts";
+import { fetchValue, MISSING, readColumn, UnreadableValue, type ValueRow } from "../format/row_values.ts";
+import { readValueFile } from "../format/value_files.ts";
+import { decodeStructured } from "../format/codec.ts";
+import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_RAW, MODE_TEXT, safeInt } from "../format/schema.ts";
+import { SQL } from "../format/sql.ts";
+import { getValue } from "./items.ts";
+import { describe } from "../errors.ts";
 
 /** Bytes counted for one entry besides its key and value (the Map slot and the entry object). */
 export const ENTRY_OVERHEAD = 96;
@@ -137,7 +137,7 @@ export interface MemoryTierStats {
 
 /**
  * The tier of one engine. {@linkcode MemoryTier.get} answers like
- * `getValue` in `_ops.ts`. It watches its own usefulness: over each window
+ * `getValue` in `ops/items.ts`. It watches its own usefulness: over each window
  * of {@linkcode WINDOW} lookups, when fewer than half were hits (another
  * process keeps invalidating it, or the working set does not fit), reads go
  * straight to the database for a while (doubling each time, up to

@@ -21,9 +21,9 @@
  * @module
  */
 import { decode, encode, Tag } from "cbor2";
-import { describe } from "./errors.ts";
+import { describe } from "../errors.ts";
 import { fastDecode, fastEncode } from "./_cbor_fast.ts";
-import { checkText } from "./_text.ts";
+import { checkText } from "./text.ts";
 
 /**
  * How deep structures may nest (arrays, objects, Map, Set). The decoder

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { type Engine, RestartRead } from "./_engine.ts";
-import { fetchValue, MISSING, type ValueRow } from "./_values.ts";
+import { type Engine, RestartRead } from "../engine/engine.ts";
+import { fetchValue, MISSING, type ValueRow } from "../format/row_values.ts";
 
 /** Re-reads of one row before a vanished file counts as a miss. */
 const REREADS = 20;

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import { KEY_COLUMNS, pageSql, REREAD, VALUE_COLUMNS } from "./_sql.ts";
-import { decodeKey, readColumn, UnreadableValue, type ValueRow } from "./_values.ts";
-import { fetchFresh } from "./_fresh.ts";
-import type { IterateOptions as PublicIterateOptions } from "./types.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import { KEY_COLUMNS, pageSql, REREAD, VALUE_COLUMNS } from "../format/sql.ts";
+import { decodeKey, readColumn, UnreadableValue, type ValueRow } from "../format/row_values.ts";
+import { fetchFresh } from "./_fresh_read.ts";
+import type { IterateOptions as PublicIterateOptions } from "../types.ts";
 
 /** The public {@linkcode PublicIterateOptions} with its defaults applied (by `checkIterate`). */
 type IterateOptions = Required<PublicIterateOptions>;

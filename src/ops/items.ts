@@ -5,17 +5,17 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import type { Engine } from "./_engine.ts";
-import type { StoredKey } from "./_stored_key.ts";
-import { describe, DiskCacheError } from "./errors.ts";
-import { MODE_RAW } from "./schema.ts";
-import { cullVictimsSql, hotGetSql, incrSql, SQL } from "./_sql.ts";
-import { writeValueFile } from "./disk.ts";
-import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "./_values.ts";
-import type { CacheStats } from "./types.ts";
-import { fetchFresh } from "./_fresh.ts";
-import { readSetting } from "./_settings_store.ts";
+import type { SqliteValue } from "../driver.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { StoredKey } from "../format/stored_key.ts";
+import { describe, DiskCacheError } from "../errors.ts";
+import { MODE_RAW } from "../format/schema.ts";
+import { cullVictimsSql, hotGetSql, incrSql, SQL } from "../format/sql.ts";
+import { writeValueFile } from "../format/value_files.ts";
+import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "../format/row_values.ts";
+import type { CacheStats } from "../types.ts";
+import { fetchFresh } from "./_fresh_read.ts";
+import { readSetting } from "../engine/settings_store.ts";
 
 /** A row located by key. */
 interface Located extends ValueRow {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { isWellFormed } from "./_text.ts";
+import { isWellFormed } from "./text.ts";
 
 const MAX_DEPTH = 64;
 const SCRATCH = 4096;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { isRawKey, rawKeyValue, structuredKeyValue } from "./_values.ts";
+import { isRawKey, rawKeyValue, structuredKeyValue } from "./row_values.ts";
 
 const utf8 = new TextEncoder();
 const MASK = 0xffffffffn;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
-import { isRawKey, rawKeyValue, structuredKeyValue } from "./_values.ts";
+import type { SqliteValue } from "../driver.ts";
+import { isRawKey, rawKeyValue, structuredKeyValue } from "./row_values.ts";
 
 /** A key as stored: its `key` column, its `raw` column, and the key the caller gave (for messages and decoding). */
 export interface StoredKey {

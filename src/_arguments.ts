@@ -5,7 +5,7 @@
  * @module
  */
 import { describe } from "./errors.ts";
-import { checkText } from "./_text.ts";
+import { checkText } from "./format/text.ts";
 import type { IterateOptions, PushOptions, SetOptions } from "./types.ts";
 
 export function checkTtl(ttl: unknown, op: string): number | undefined {

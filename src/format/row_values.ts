@@ -4,17 +4,17 @@
  *
  * @module
  */
-import type { SqliteValue } from "./driver.ts";
+import type { SqliteValue } from "../driver.ts";
 import { decodeStructured, encodeStructured } from "./codec.ts";
-import { describe, DiskCacheError } from "./errors.ts";
+import { describe, DiskCacheError } from "../errors.ts";
 import { MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT } from "./schema.ts";
-import { readValueFile } from "./disk.ts";
-import { checkText } from "./_text.ts";
-import { ForeignKey } from "./foreign_key.ts";
+import { readValueFile } from "./value_files.ts";
+import { checkText } from "./text.ts";
+import { ForeignKey } from "./undecodable_key.ts";
 
 // Key and Tag moved to the public types module; re-exported for importers
 // written before the move (remove once none is left).
-export type { Key, Tag } from "./types.ts";
+export type { Key, Tag } from "../types.ts";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
