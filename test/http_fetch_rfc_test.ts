@@ -261,6 +261,21 @@ describe("cachedFetch and the RFCs", () => {
     assert.equal((await get("/swr-abort")).body, "swr 2");
   });
 
+  it("a HEAD answered stale-while-revalidate revalidates the stored GET in the background", async () => {
+    server.routes.set("/swr-head", (req, res, n) => {
+      res.writeHead(200, { "cache-control": "max-age=1, stale-while-revalidate=60" }).end(req.method === "HEAD" ? undefined : `swr ${n}`);
+    });
+    await get("/swr-head");
+    await staleness();
+    const head = await get("/swr-head", { method: "HEAD" });
+    assert.match(head.cacheStatus, /^diskcache; hit; ttl=-/);
+    await fetch.settled();
+    assert.deepEqual(sent("/swr-head").map((r) => r.method), ["GET", "GET"]);
+    const after = await get("/swr-head");
+    assert.equal(after.body, "swr 2");
+    assert.match(after.cacheStatus, /^diskcache; hit/);
+  });
+
   it("Cache-Status says stored only for a response that was stored", async () => {
     server.routes.set("/unread", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`unread ${n}`));
     const unread = await fetch(origin + "/unread");

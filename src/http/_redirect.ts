@@ -40,7 +40,7 @@ export function redirectRequest(request: Request, res: Response, redirects: numb
   // Credentials stay with their origin.
   if (target.origin !== new URL(from).origin) headers.delete("authorization");
   const init: RequestInit = { method: request.method, headers, redirect: request.redirect, signal: request.signal };
-  const mode = (request as { cache?: RequestCache }).cache;
+  const mode = (request as { cache?: RequestInit["cache"] }).cache;
   if (mode !== undefined && mode !== "only-if-cached") init.cache = mode;
   return new Request(target, init);
 }

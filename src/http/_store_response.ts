@@ -12,8 +12,6 @@ import { buildable, forward } from "./_answer.ts";
 
 /** Statuses whose responses have no body: stored at once. */
 const NULL_BODY = new Set([204, 205]);
-/** Statuses that are not a whole response to the request: a 206 holds part of the body, a 304 none. */
-const PARTIAL = new Set([206, 304]);
 
 /**
  * Answers `res` (the network's answer to the GET `request`), storing it
@@ -24,9 +22,10 @@ const PARTIAL = new Set([206, 304]);
  */
 export function storeResponse(ctx: FetchContext, request: Request, req: CachePolicy.Request, res: Response, detail: string): Response {
   if (!buildable(res.status)) return res;
+  // http-cache-semantics stores only the statuses it understands: never a 206 or a 304.
   const policy = new CachePolicy(req, policyResponse(res), ctx.policyOptions);
   const vary = varyOf(res.headers, request.headers);
-  const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined && !PARTIAL.has(res.status);
+  const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined;
   const hasValidator = res.headers.has("etag") || res.headers.has("last-modified");
   const ttl = Math.max(policy.timeToLive(), hasValidator ? ctx.keepForRevalidation : 0);
   if (!storable || ttl <= 0) return forward(ctx, res, res.body, detail);

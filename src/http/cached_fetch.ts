@@ -225,7 +225,6 @@ async function answerRequest(ctx: FetchContext, request: Request): Promise<Respo
     const verdict = freshness(stored.variant, req);
     if (verdict.use !== "revalidate") {
       if (verdict.use === "stale-while-revalidate") revalidateInBackground(ctx, request, req, stored);
-      request.signal.throwIfAborted();
       return fromStore(ctx, request, stored, storedFields(verdict.headers!, stored.variant), `hit; ttl=${verdict.ttl}`);
     }
     if (!kind.onlyIfCached && request.method === "GET") return await revalidate(ctx, request, req, stored, verdict.policy);
@@ -324,7 +323,9 @@ function updatedPolicy(ctx: FetchContext, req: CachePolicy.Request, stored: Stor
 function revalidateInBackground(ctx: FetchContext, request: Request, req: CachePolicy.Request, stored: Stored): void {
   // Its own handle on the body: the caller's answer reads `stored.body`.
   const own: Stored = { ...stored, body: new Uint8Array(0) };
-  const job = revalidate(ctx, request, req, own, CachePolicyClass.fromObject(stored.variant.meta.policy), true)
+  // A GET (a HEAD's answer is revalidated as the GET it came from), without the caller's signal.
+  const get = new Request(request.url, { headers: request.headers, redirect: request.redirect });
+  const job = revalidate(ctx, get, { ...req, method: "GET" }, own, CachePolicyClass.fromObject(stored.variant.meta.policy), true)
     .then(drain, () => {});
   ctx.pending.add(job);
   void job.finally(() => ctx.pending.delete(job));
