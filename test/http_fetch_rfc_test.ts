@@ -227,7 +227,11 @@ describe("cachedFetch and the RFCs", () => {
   });
 
   it("a UTF-8 reason phrase is answered as fetch answers it, also from the cache", async () => {
-    const head = new Uint8Array([...new TextEncoder().encode("HTTP/1.1 200 "), ...new TextEncoder().encode("Öffnen ✓"), ...new TextEncoder().encode("\r\ncache-control: max-age=60")]);
+    const head = new Uint8Array([
+      ...new TextEncoder().encode("HTTP/1.1 200 "),
+      ...new TextEncoder().encode("Öffnen ✓"),
+      ...new TextEncoder().encode("\r\ncache-control: max-age=60"),
+    ]);
     await using raw = {
       ...(await rawServer(head, "utf")),
       [Symbol.asyncDispose]() {

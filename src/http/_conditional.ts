@@ -38,8 +38,6 @@ export function conditionalRequest(
   }
   if (typeof lastModified === "string") headers.set("if-modified-since", lastModified);
   else if (headers.has("if-modified-since") && !headers.has("if-none-match")) onlyOurs = false;
-  const out = background
-    ? new Request(request.url, { method: "GET", headers, redirect: request.redirect })
-    : new Request(request, { method: "GET", headers });
+  const out = background ? new Request(request.url, { method: "GET", headers, redirect: request.redirect }) : new Request(request, { method: "GET", headers });
   return { request: out, onlyOurs };
 }

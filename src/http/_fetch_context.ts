@@ -75,7 +75,7 @@ export function headerObject(headers: Headers): Record<string, string | string[]
 export function toHeaders(fields: Record<string, string | string[] | undefined>): Headers {
   const h = new Headers();
   for (const [name, value] of Object.entries(fields)) {
-    if (Array.isArray(value)) for (const line of value) h.append(name, line);
+    if (Array.isArray(value)) { for (const line of value) h.append(name, line); }
     else if (value !== undefined) h.set(name, value);
   }
   return h;

@@ -28,9 +28,7 @@ export function lookupStored(ctx: FetchContext, request: Request): Lookup {
   const variants = readVariants<Meta>(shard, url, Date.now());
   const variant = selectGet(variants, headerObject(request.headers));
   if (!variant) return { miss: variants.length ? "vary-miss" : "uri-miss" };
-  const body = request.method === "HEAD"
-    ? (variant.file === undefined || shard.has(variant.file) ? new Uint8Array(0) : undefined)
-    : openBody(shard, variant);
+  const body = request.method === "HEAD" ? (variant.file === undefined || shard.has(variant.file) ? new Uint8Array(0) : undefined) : openBody(shard, variant);
   if (body === undefined) return { miss: "miss" };
   return { stored: { shard, variant, body }, miss: "miss" };
 }

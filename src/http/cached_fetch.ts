@@ -105,12 +105,20 @@ export interface CachedFetchOptions {
  * to the end is not stored), and stream out of it. Stale responses are
  * revalidated with `If-None-Match` / `If-Modified-Since`; unsafe methods
  * invalidate the URL. Every answer carries a `Cache-Status` header (RFC 9211)
- * saying whether it was a hit, a miss (and whether it was stored) or revalidated.
+ * saying whether it was a hit, a miss or revalidated (`stored` only when the
+ * response was stored before the answer: one whose body streams into the
+ * cache as it is read is stored once the caller reads its end).
  *
  * Cached: `GET` responses that were not redirected. Other methods pass through.
  * A `GET` for one byte range of a stored 200 gets a 206 from the cache; a 200
  * to a `HEAD` that went out freshens the stored `GET` when their validators
  * agree (RFC 9111 section 4.3.5). Answers carry the origin's `Date` and an `Age`.
+ * A 304 updates only the stored response it validates (section 4.3.4); a
+ * client's own conditional request is answered from a stored 2xx. The
+ * request's `cache` mode is honoured (`no-store`, `reload`, `no-cache`,
+ * `force-cache`), and so is its `redirect` mode for a stored redirect. A
+ * response whose status a `Response` cannot carry (outside 200-599) is
+ * answered as the network `fetch` answered it: not stored, without `Cache-Status`.
  *
  * @param cache The cache to store responses in, or its directory.
  * @param options The network `fetch`, `shared`, and the rest of {@linkcode CachedFetchOptions}.
@@ -123,7 +131,7 @@ export interface CachedFetchOptions {
  * import { cachedFetch } from "@diskcache/diskcache/http";
  * const fetch = cachedFetch(new DiskCache("/var/cache/http"));
  * const res = await fetch("https://example.com/");
- * console.log(res.headers.get("cache-status")); // "diskcache; fwd=uri-miss; stored"
+ * console.log(res.headers.get("cache-status")); // "diskcache; fwd=uri-miss"
  * ```
  *
  * @example Answer from the cache
