@@ -116,6 +116,11 @@ describe("cachedFetch and the RFCs", () => {
     assert.equal((await get("/moved")).body, "target 1");
     await assert.rejects(get("/moved", { redirect: "error" }), TypeError);
     assert.equal(sent("/moved").length, 1);
+    server.routes.set("/loop-a", (_q, res) => res.writeHead(301, { location: "/loop-b", "cache-control": "max-age=60" }).end());
+    server.routes.set("/loop-b", (_q, res) => res.writeHead(301, { location: "/loop-a", "cache-control": "max-age=60" }).end());
+    await get("/loop-a", { redirect: "manual" });
+    await get("/loop-b", { redirect: "manual" });
+    await assert.rejects(get("/loop-a"), /more than 20 redirects/);
   });
 
   it("a stored response whose body file is gone costs one origin request, is stored again, and says so", async () => {

@@ -12,8 +12,9 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 
 /**
- * The request that follows `res`, the answer to `request` after
- * `redirects` redirects; `undefined` when `res` is the final answer.
+ * The request that follows `res`, the answer to `request` (a GET or HEAD,
+ * whose method a redirect keeps) after `redirects` redirects; `undefined`
+ * when `res` is the final answer.
  *
  * @throws {TypeError} As `fetch` rejects: for `redirect: "error"`, past 20
  * redirects, or for a `Location` that is no HTTP(S) URL.
@@ -21,6 +22,8 @@ const MAX_REDIRECTS = 20;
 export function redirectRequest(request: Request, res: Response, redirects: number): Request | undefined {
   const location = res.headers.get("location");
   if (!REDIRECT.has(res.status) || location === null || request.redirect === "manual") return undefined;
+  // Only answers to a GET or HEAD come from the cache; the network's own fetch follows the others' redirects.
+  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
   const from = request.url;
   if (request.redirect === "error") {
     throw new TypeError(`Cannot fetch ${from}: it redirects (${res.status}) and the request says redirect: "error"`);
