@@ -186,7 +186,7 @@ describe("cachedFetch and the RFCs", () => {
     assert.deepEqual(hit.headers.getSetCookie(), ["a=1", "b=2"]);
   });
 
-  it('cache: "no-cache" revalidates a fresh stored response with the origin', async () => {
+  it('cache: "no-cache" revalidates a fresh stored response with the origin; "force-cache" and "reload" do as fetch says', async () => {
     server.routes.set("/mode-no-cache", (req, res, n) => {
       if (req.headers["if-none-match"] === '"m"') return void res.writeHead(304, { etag: '"m"' }).end();
       res.writeHead(200, { "cache-control": "max-age=600", etag: '"m"' }).end(`m ${n}`);
@@ -197,6 +197,11 @@ describe("cachedFetch and the RFCs", () => {
     assert.equal(sent("/mode-no-cache").length, 2);
     assert.equal(sent("/mode-no-cache")[1]!.headers["if-none-match"], '"m"');
     assert.match(revalidated.cacheStatus, /fwd-status=304/);
+    server.routes.set("/mode-force-cache", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=0", etag: '"f"' }).end(`f ${n}`));
+    await get("/mode-force-cache");
+    const forced = await get("/mode-force-cache", { cache: "force-cache" });
+    assert.equal(forced.body, "f 1", "force-cache takes a stale response as it is");
+    assert.equal((await get("/mode-force-cache", { cache: "reload" })).body, "f 2");
   });
 
   it("an aborted signal rejects with an AbortError, also for a response the cache holds", async () => {
