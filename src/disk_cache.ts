@@ -1027,13 +1027,19 @@ export class DiskCache {
 
   /**
    * Checks the cache directory and returns what is wrong: SQLite integrity,
-   * items whose value file is missing or has the wrong size, files no item
-   * names, empty directories, a wrong count or size in the Settings table.
-   * With `fix`, repairs each: items with missing or damaged files are
-   * removed (python-diskcache would instead record the damaged file's size,
-   * serving truncated bytes), stray files and empty directories are removed
-   * (stray files younger than 10 minutes are only reported: they may belong
-   * to a write in progress), count and size are corrected.
+   * items whose value file is missing or has the wrong size, value files no
+   * item names, empty value directories, files that are not the cache's, a
+   * wrong count or size in the Settings table. With `fix`, repairs what it
+   * can: items with missing or damaged files are removed (python-diskcache
+   * would instead record the damaged file's size, serving truncated bytes),
+   * stray value files and empty value directories are removed (stray files
+   * younger than 10 minutes are only reported: they may belong to a write in
+   * progress), count and size are corrected, a failed integrity check
+   * rebuilds the database. Nothing without the layout the cache writes
+   * (`xx/yy/<28 hex>.val`) is ever removed: other files, a FanoutCache's
+   * shards, symlinks are reported as `foreign-file` and left in place
+   * (python-diskcache removes them). Each warning says whether it is
+   * `repairable` and whether this call `repaired` it.
    *
    * @param options `fix`: repair what is found.
    * @returns The problems found (empty when all is well).
