@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
-import { describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
 import { Engine } from "./engine/engine.ts";
 import * as ops from "./ops/items.ts";
 import * as maintenance from "./ops/maintenance.ts";
@@ -208,6 +210,13 @@ export class DiskCache {
       }
     }
     const memory = memorySettings(options.memory);
+    if (directory !== undefined && existsSync(join(directory, "000", "cache.db"))) {
+      // Opened as one cache, a FanoutCache's directory would look empty, and a
+      // database beside its shards would be a second cache nobody else sees.
+      throw new DiskCacheError(
+        `Cannot open cache: ${directory} holds a FanoutCache (its first shard, 000/cache.db); open it with new FanoutCache(directory, { shards }), or give this DiskCache a directory of its own`,
+      );
+    }
     const engine = this.#engine = new Engine({ directory, driver, timeout, clock, readonly, modes, settings: settings as Partial<DiskCacheSettings> });
     if (memory === undefined) {
       // Tiers of other DiskCache objects on this database learn of its commits.

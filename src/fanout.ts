@@ -172,6 +172,11 @@ export class FanoutCache {
     const tier = memorySettings(rest.memory);
     const memory = tier === undefined ? {} : { memory: { ...tier, maxBytes: Math.max(1, Math.floor(tier.maxBytes / shards)) } };
     this.#shards = [];
+    if (existsSync(join(this.#directory, "cache.db"))) {
+      throw new DiskCacheError(
+        `Cannot open FanoutCache: ${this.#directory} holds a DiskCache (cache.db), whose items no shard would see; open it with new DiskCache(directory), or give this FanoutCache a directory of its own`,
+      );
+    }
     const beyond = shardsBeyond(this.#directory, shards);
     if (beyond > 0) throw wrongShardCount(this.#directory, shards, beyond);
     try {

@@ -494,3 +494,30 @@ print("ok")`,
   using cache = new FanoutCache(dir.path, { shards: 8 });
   for (let i = 0; i < 16; i++) assert.equal(cache.get(`py-${i}`), i);
 });
+
+test("a FanoutCache directory opened as a DiskCache, or a DiskCache directory opened as a FanoutCache, is refused with the way out", () => {
+  using fanoutDir = tempDir();
+  using diskDir = tempDir();
+  {
+    using fanout = new FanoutCache(fanoutDir.path, { shards: 2 });
+    fanout.set("a", 1);
+    using disk = new DiskCache(diskDir.path);
+    disk.set("b", 2);
+  }
+  for (const readonly of [false, true]) {
+    assert.throws(
+      () => new DiskCache(fanoutDir.path, { readonly }),
+      (e: Error) => e instanceof DiskCacheError && /holds a FanoutCache \(its first shard, 000\/cache\.db\); open it with new FanoutCache/.test(e.message),
+    );
+    assert.throws(
+      () => new FanoutCache(diskDir.path, { shards: 2, readonly }),
+      (e: Error) => e instanceof DiskCacheError && /holds a DiskCache \(cache\.db\).*open it with new DiskCache\(directory\)/.test(e.message),
+    );
+  }
+  assert.equal(existsSync(join(fanoutDir.path, "cache.db")), false, "the refused DiskCache created nothing");
+  assert.equal(existsSync(join(diskDir.path, "000")), false, "the refused FanoutCache created nothing");
+  using fanout = new FanoutCache(fanoutDir.path, { shards: 2 });
+  assert.equal(fanout.get("a"), 1);
+  using disk = new DiskCache(diskDir.path);
+  assert.equal(disk.get("b"), 2);
+});
