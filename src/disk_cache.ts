@@ -980,8 +980,11 @@ export class DiskCache {
   /**
    * Changes persisted settings after open (python-diskcache's `reset`): they
    * are validated, written to the Settings table for every process, and
-   * applied to this connection. Other open caches see them after
-   * {@linkcode DiskCache.reloadSettings} or a reopen.
+   * applied to this connection. Every other open cache, in this process or
+   * another, applies them at the start of its next write (so that write
+   * already culls by a new `sizeLimit`); a cache that only reads sees them
+   * after {@linkcode DiskCache.reloadSettings}. Opening with a setting stores
+   * it the same way.
    *
    * @param changes The settings to change.
    * @returns The settings now in force.
@@ -1013,7 +1016,8 @@ export class DiskCache {
   }
 
   /**
-   * Re-reads the persisted settings, to see changes other processes made.
+   * Re-reads the persisted settings, to see changes other processes made
+   * (each write does this by itself when another connection changed them).
    *
    * @returns The settings now in force.
    *

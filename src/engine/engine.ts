@@ -19,7 +19,7 @@ import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
 import { type EngineOptions, openCache } from "./_open.ts";
-import { applyPragmas, reloadedSettings, writeSettings } from "./settings_store.ts";
+import { applyPragmas, reloadedSettings, SETTINGS_PRINT_SQL, settingsDiffer, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
 import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
@@ -57,6 +57,12 @@ export class Engine {
   #db: SqliteDatabase | undefined;
   #statements = new Statements((op) => this.db(op));
   #tx: Transactions;
+  /** `PRAGMA data_version`, compiled on the first write. */
+  #dataVersion: SqliteStatement | undefined;
+  /** What `PRAGMA data_version` said at the last write: a commit of another connection changes it. */
+  #seenVersion: unknown;
+  /** The stored settings, as {@linkcode SETTINGS_PRINT_SQL} gave them at the last look. */
+  #seenSettings: unknown;
 
   constructor(options: EngineOptions) {
     this.driver = options.driver;
@@ -76,6 +82,7 @@ export class Engine {
     const pending = this.#pending;
     this.#tx = new Transactions(this, {
       begun: () => {
+        this.#followStoredSettings();
         pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
         // Pending counts first, so a reset inside the work resets them too.
         pending.writeCounts(this);
@@ -240,6 +247,26 @@ export class Engine {
     this.#apply(next);
   }
 
+  /**
+   * At the start of each write transaction: applies the settings another
+   * connection stored since this one last looked (a second process opened
+   * with another `sizeLimit`, or called `updateSettings`), so that this
+   * write already culls by them. Costs one `PRAGMA data_version` when no
+   * other connection has committed since the last write, and one more
+   * single-row read when one has; the settings themselves are re-read only
+   * when that row changed.
+   */
+  #followStoredSettings(): void {
+    const version = firstColumn((this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred")).get());
+    if (version === this.#seenVersion) return;
+    this.#seenVersion = version;
+    const print = firstColumn(this.prepare(SETTINGS_PRINT_SQL, "preferred").get());
+    if (print === this.#seenSettings) return;
+    this.#seenSettings = print;
+    const next = reloadedSettings(this, this.#settings);
+    if (settingsDiffer(next, this.#settings)) this.#apply(next);
+  }
+
   /** The one place settings take effect on this connection. */
   #apply(next: DiskCacheSettings): void {
     const db = this.db("apply settings");
@@ -284,4 +311,10 @@ export class Engine {
     this.#statements.clear();
     db.close();
   }
+}
+
+/** The first column of a row given as an array or as an object. */
+function firstColumn(row: unknown): unknown {
+  if (Array.isArray(row)) return row[0];
+  return row === null || row === undefined ? undefined : Object.values(row as Record<string, unknown>)[0];
 }
