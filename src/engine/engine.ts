@@ -25,6 +25,7 @@ import { translateFileError, translateSqliteError } from "./_translate_error.ts"
 import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
+import { runAtExit } from "./_exit_flush.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
@@ -63,6 +64,8 @@ export class Engine {
   #seenVersion: unknown;
   /** The stored settings, as {@linkcode SETTINGS_PRINT_SQL} gave them at the last look. */
   #seenSettings: unknown;
+  /** Stops {@linkcode Engine.atExit} from running at the process's exit (on close). */
+  #exitDone: () => void;
 
   constructor(options: EngineOptions) {
     this.driver = options.driver;
@@ -90,6 +93,7 @@ export class Engine {
       committing: () => pending.writeCounts(this),
     });
     this.hooks = this.#tx;
+    this.#exitDone = runAtExit(this);
   }
 
   /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
@@ -297,10 +301,22 @@ export class Engine {
     if (this.#pending.counted && !this.readonly && this.#tx.idle) this.#pending.flush();
   }
 
+  /**
+   * At the process's normal exit without `close()`: writes pending hits,
+   * misses and access times, as `close()` would (best effort: never waits
+   * for another process's lock, nor writes inside an open transaction).
+   */
+  atExit(): void {
+    if (this.#db === undefined || this.readonly || !this.#tx.idle) return;
+    this.#pending.stop();
+    if (this.#pending.any) this.#pending.flush();
+  }
+
   /** Closes the connection; later calls throw. */
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
+    this.#exitDone();
     for (const abort of this.onClose) abort();
     this.onClose.clear();
     this.#pending.stop();
