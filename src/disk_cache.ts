@@ -153,7 +153,10 @@ export class DiskCache {
    * Opens (creating if needed) the cache in `directory`.
    *
    * @param directory Where the cache lives; omitted means a fresh temporary
-   * directory (see {@linkcode DiskCache.directory}).
+   * directory (see {@linkcode DiskCache.directory}), removed with everything
+   * in it when this cache closes or the process exits normally. For a named
+   * cache that lasts, `userCacheDirectory(name)` gives the user's own
+   * cache directory.
    * @param options Settings (persisted) and per-instance options.
    * @throws {TypeError} For an unknown option or an option of the wrong type.
    * @throws {RangeError} For an option out of range.

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { type AtExit, removeAtExit, removeTemporary, runAtExit } from "./engine/engine.ts";
 import { memorySettings } from "./ops/memory_tier.ts";
 import { Deque } from "./deque.ts";
 import { describe, DiskCacheError, Timeout } from "./errors.ts";
@@ -138,6 +139,11 @@ export class FanoutCache {
   #shards: DiskCache[];
   #options: DiskCacheOptions;
   #timeouts = 0;
+  /** Opened without a directory: the temporary one made for it is removed at close (or the process's exit). */
+  #temporary: boolean;
+  #exitDone: () => void = () => {};
+  /** What runs at exit for a temporary cache: held here, as the exit list holds it weakly. */
+  #atExit: AtExit | undefined;
   #named = new Map<string, DiskCache | Deque | Index>();
 
   /**
@@ -162,6 +168,7 @@ export class FanoutCache {
     if (directory !== undefined && (typeof directory !== "string" || directory.length === 0)) {
       throw new TypeError(`Cannot open FanoutCache: "directory" must be a non-empty string path: received ${describe(directory)}`);
     }
+    this.#temporary = directory === undefined;
     this.#directory = directory ?? mkdtempSync(join(tmpdir(), "diskcache-"));
     this.#options = { ...rest, timeout: rest.timeout ?? 10 };
     // A given total is split evenly; otherwise each shard keeps what it has
@@ -193,7 +200,17 @@ export class FanoutCache {
       }
     } catch (error) {
       for (const shard of this.#shards) shard.close();
+      if (this.#temporary) removeTemporary(this.#directory);
       throw error;
+    }
+    if (this.#temporary) {
+      // Its shards closed first, then the directory (held by path too, for a cache dropped unclosed).
+      this.#atExit = { atExit: () => this.close() };
+      const closeDone = runAtExit(this.#atExit), removeDone = removeAtExit(this.#directory);
+      this.#exitDone = () => {
+        closeDone();
+        removeDone();
+      };
     }
   }
 
@@ -642,6 +659,10 @@ export class FanoutCache {
     for (const s of this.#shards) s.close();
     for (const sub of this.#named.values()) sub.close();
     this.#named.clear();
+    if (this.#temporary) {
+      this.#exitDone();
+      removeTemporary(this.#directory);
+    }
   }
   /** Same as {@linkcode FanoutCache.close}, for `using`. */
   [Symbol.dispose](): void {

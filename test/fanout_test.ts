@@ -133,11 +133,12 @@ test("FanoutCache without a directory makes a temporary one; read-only opens exi
     cache.set("k", "v");
     cache.updateSettings({ cullLimit: 3 });
     assert.ok(cache.shards.every((s) => s.cullLimit === 3 && s.sizeLimit === Math.floor(2 ** 30 / 2)), "other settings are left alone");
-    cache.close();
     const ro = new FanoutCache(cache.directory, { shards: 2, readonly: true });
     assert.equal(ro.get("k"), "v");
     assert.equal(ro.sizeLimit, 2 * Math.floor(2 ** 30 / 2));
     ro.close();
+    cache.close();
+    assert.equal(existsSync(cache.directory), false, "closing removes the temporary directory it made");
   } finally {
     rmSync(cache.directory, { recursive: true, force: true });
   }

@@ -25,11 +25,13 @@ import { translateFileError, translateSqliteError } from "./_translate_error.ts"
 import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
-import { runAtExit } from "./_exit_flush.ts";
+import { removeAtExit, runAtExit } from "./_exit_flush.ts";
+import { rmSync } from "node:fs";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
 export { RestartRead };
+export { type AtExit, removeAtExit, runAtExit } from "./_exit_flush.ts";
 
 /** The connection and everything tied to it. */
 export class Engine {
@@ -42,6 +44,8 @@ export class Engine {
   readonly modes: FileModes;
   /** Opened with `readonly`: every write throws. */
   readonly readonly: boolean;
+  /** Opened without a directory: the temporary directory made for it is removed at close (or the process's exit). */
+  readonly temporary: boolean;
   readonly pageSize: number;
   /**
    * Called first thing by `close()`: an in-flight `setStream` or `setFile`
@@ -73,6 +77,7 @@ export class Engine {
     this.clock = options.clock;
     this.readonly = options.readonly;
     this.modes = options.modes;
+    this.temporary = options.directory === undefined;
     const opened = openCache(options);
     this.directory = opened.directory;
     this.dbPath = opened.dbPath;
@@ -93,7 +98,12 @@ export class Engine {
       committing: () => pending.writeCounts(this),
     });
     this.hooks = this.#tx;
-    this.#exitDone = runAtExit(this);
+    const flushDone = runAtExit(this);
+    const removeDone = this.temporary ? removeAtExit(this.directory) : undefined;
+    this.#exitDone = () => {
+      flushDone();
+      removeDone?.();
+    };
   }
 
   /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
@@ -304,9 +314,11 @@ export class Engine {
   /**
    * At the process's normal exit without `close()`: writes pending hits,
    * misses and access times, as `close()` would (best effort: never waits
-   * for another process's lock, nor writes inside an open transaction).
+   * for another process's lock, nor writes inside an open transaction); a
+   * temporary cache is closed, which removes its directory.
    */
   atExit(): void {
+    if (this.temporary) return this.close(); // removes its directory
     if (this.#db === undefined || this.readonly || !this.#tx.idle) return;
     this.#pending.stop();
     if (this.#pending.any) this.#pending.flush();
@@ -322,10 +334,11 @@ export class Engine {
     this.#pending.stop();
     // Best effort, as statistics and access times are: a close never waits
     // for (nor fails because of) another process holding the lock.
-    if (this.#pending.any && !this.readonly && !this.inTransaction) this.#pending.flush();
+    if (this.#pending.any && !this.readonly && !this.inTransaction && !this.temporary) this.#pending.flush();
     this.#db = undefined;
     this.#statements.clear();
     db.close();
+    if (this.temporary) removeTemporary(this.directory);
   }
 }
 
@@ -333,4 +346,15 @@ export class Engine {
 function firstColumn(row: unknown): unknown {
   if (Array.isArray(row)) return row[0];
   return row === null || row === undefined ? undefined : Object.values(row as Record<string, unknown>)[0];
+}
+
+/**
+ * Removes a temporary cache directory this library made (`mkdtemp`) and
+ * everything in it. Best effort: a directory another program holds open
+ * (Windows) is left to the system's temporary-file cleanup.
+ */
+export function removeTemporary(directory: string): void {
+  try {
+    rmSync(directory, { recursive: true, force: true });
+  } catch { /* left to the system */ }
 }
