@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
 import { describe, DiskCacheError } from "./errors.ts";
+import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { Engine } from "./engine/engine.ts";
 import * as ops from "./ops/items.ts";
 import * as maintenance from "./ops/maintenance.ts";
@@ -1363,6 +1364,25 @@ export class DiskCache {
     this.#memory?.clear();
     this.#memory = undefined;
     this.#engine.close();
+    refuseAfterClose(this, DiskCache.prototype, `the cache at "${this.#engine.directory}"`, { getters: ["length"] });
+  }
+
+  /**
+   * Whether {@linkcode DiskCache.close} was called. A closed cache's methods
+   * throw a `DiskCacheError` naming the call.
+   *
+   * @example After close
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * const cache = new DiskCache();
+   * cache.close();
+   * assert.equal(cache.closed, true);
+   * assert.throws(() => cache.get("a"), (e: Error) => e instanceof DiskCacheError && /Cannot call get\(\): .* is closed/.test(e.message));
+   * ```
+   */
+  get closed(): boolean {
+    return this.#engine.closed;
   }
 
   /** Same as {@linkcode DiskCache.close}, for `using`. */
@@ -1447,3 +1467,12 @@ export class DiskCache {
     return inspection.vacuum(this.#engine);
   }
 }
+
+inspectable(DiskCache.prototype, (cache) =>
+  `DiskCache ${
+    fields(
+      cache.closed
+        ? { directory: () => cache.directory, closed: () => true }
+        : { directory: () => cache.directory, count: () => cache.length, volume: () => cache.volume() },
+    )
+  }`);

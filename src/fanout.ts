@@ -14,6 +14,7 @@ import { type AtExit, removeAtExit, removeTemporary, runAtExit } from "./engine/
 import { memorySettings } from "./ops/memory_tier.ts";
 import { Deque } from "./deque.ts";
 import { describe, DiskCacheError, Timeout } from "./errors.ts";
+import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { compareKeys, storedKeyOrder } from "./format/key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./index.ts";
@@ -139,6 +140,7 @@ export class FanoutCache {
   #shards: DiskCache[];
   #options: DiskCacheOptions;
   #timeouts = 0;
+  #closed = false;
   /** Opened without a directory: the temporary one made for it is removed at close (or the process's exit). */
   #temporary: boolean;
   #exitDone: () => void = () => {};
@@ -217,6 +219,10 @@ export class FanoutCache {
   /** The directory holding the shards. */
   get directory(): string {
     return this.#directory;
+  }
+  /** Whether {@linkcode FanoutCache.close} was called: its methods then throw a `DiskCacheError` naming the call. */
+  get closed(): boolean {
+    return this.#closed;
   }
   /** Number of shards. */
   get shardCount(): number {
@@ -656,6 +662,11 @@ export class FanoutCache {
 
   /** Closes every shard and named sub-collection. */
   close(): void {
+    this.#closed = true;
+    refuseAfterClose(this, FanoutCache.prototype, `the FanoutCache at "${this.#directory}"`, {
+      getters: ["length"],
+      promising: ["setStream", "setFile", "getFile"],
+    });
     for (const s of this.#shards) s.close();
     for (const sub of this.#named.values()) sub.close();
     this.#named.clear();
@@ -669,3 +680,12 @@ export class FanoutCache {
     this.close();
   }
 }
+
+inspectable(FanoutCache.prototype, (cache) =>
+  `FanoutCache ${
+    fields(
+      cache.closed
+        ? { directory: () => cache.directory, closed: () => true }
+        : { directory: () => cache.directory, shards: () => cache.shardCount, count: () => cache.length, volume: () => cache.volume() },
+    )
+  }`);

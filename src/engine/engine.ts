@@ -136,6 +136,11 @@ export class Engine {
     return this.#tx.snapshot;
   }
 
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#db === undefined;
+  }
+
   /** Whether a transaction is open on this connection. */
   get inTransaction(): boolean {
     return this.#tx.depth > 0;
