@@ -51,7 +51,7 @@ export function refuseAfterClose(
       ? `read .${name}`
       : `call ${name}()`;
     const error = () => new DiskCacheError(`Cannot ${call}: ${what} is closed (close() was called); open a new one to use it`);
-    const fail = async ? async () => Promise.reject(error()) : () => {
+    const fail = async ? () => Promise.reject(error()) : () => {
       throw error();
     };
     Object.defineProperty(instance, name, getter ? { get: fail, configurable: true } : { value: fail, configurable: true, writable: true });
