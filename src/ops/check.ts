@@ -17,6 +17,7 @@ import { DiskCacheError } from "../errors.ts";
 import type { CheckWarning } from "../types.ts";
 import { readSetting } from "../engine/settings_store.ts";
 import { SQL } from "../format/sql.ts";
+import { isSafeValuePath } from "../format/value_files.ts";
 
 const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */
@@ -166,6 +167,15 @@ function checkFiles(engine: Engine, fix: boolean, warnings: CheckWarning[]): voi
   }
 }
 
+/** Whether each level of `path` (`xx` or `xx/yy`) under `root` is a directory, none a symlink swapped in since the walk. */
+function realDirectories(root: string, path: string): boolean {
+  try {
+    return lstatSync(join(root, path.slice(0, 2))).isDirectory() && lstatSync(join(root, path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function exists(path: string): boolean {
   try {
     lstatSync(path);
@@ -234,7 +244,7 @@ function checkSnapshot(engine: Engine, fix: boolean, warnings: CheckWarning[]): 
       repairable: !recent,
       repaired: removed,
     });
-    if (removed) {
+    if (removed && isSafeValuePath(dir, file)) { // its directories still real ones, not symlinks swapped in since the walk
       try {
         unlinkSync(join(dir, file)); // a regular file: the walk never lists a symlink as a value file
       } catch { /* gone meanwhile */ }
@@ -259,7 +269,7 @@ function checkSnapshot(engine: Engine, fix: boolean, warnings: CheckWarning[]): 
     } catch { /* removed along with its last file */ }
     if (!empty) continue;
     warnings.push({ kind: "empty-directory", path, message: `directory ${path} is empty${fix ? "; it was removed" : ""}`, repairable: true, repaired: fix });
-    if (fix) {
+    if (fix && realDirectories(dir, path)) {
       try {
         rmdirSync(join(dir, path));
       } catch { /* already gone, or filled again meanwhile */ }
