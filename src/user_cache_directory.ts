@@ -7,7 +7,7 @@
  */
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import process from "node:process";
+import { env as processEnv, platform as processPlatform } from "node:process";
 import { describe } from "./errors.ts";
 
 /**
@@ -79,8 +79,8 @@ export function userCacheDirectory(name: string, options: UserCacheDirectoryOpti
       `Cannot find a user cache directory: "name" must be one path segment such as "my-app" (no "/" or "\\", not "." or ".."): received ${describe(name)}`,
     );
   }
-  const platform = options.platform ?? process.platform;
-  const env = options.env ?? process.env;
+  const platform = options.platform ?? processPlatform;
+  const env = options.env ?? processEnv;
   const absolute = (path: string | undefined) => path !== undefined && path !== "" && isAbsolute(path) ? path : undefined;
   const home = () => {
     const found = absolute(options.home) ??

@@ -10,7 +10,8 @@
  * @module
  */
 import { rmSync } from "node:fs";
-import process from "node:process";
+// The portable node:process module (Node, Bun and Deno all have it), not the global.
+import nodeProcess from "node:process";
 
 /** Something with work to do at exit (an engine). */
 export interface AtExit {
@@ -42,8 +43,8 @@ function onExit(): void {
 function listen(on: boolean): void {
   if (on === listening) return;
   listening = on;
-  if (on) process.on("exit", onExit);
-  else process.off("exit", onExit);
+  if (on) nodeProcess.on("exit", onExit);
+  else nodeProcess.off("exit", onExit);
 }
 
 /**
