@@ -19,6 +19,7 @@
 import "./runtimes/auto.ts";
 
 export { DiskCache, type DiskCacheOptions } from "./src/disk_cache.ts";
+export { userCacheDirectory, type UserCacheDirectoryOptions } from "./src/user_cache_directory.ts";
 export type {
   CacheStats,
   CheckWarning,

@@ -2,14 +2,16 @@
 // Run it twice: the second run is a new process, and every answer comes from
 // the cache directory in a fraction of a millisecond instead of a slow call.
 //   npm run demo                    (Node 24; also: deno run -A examples/demo.ts, bun examples/demo.ts)
-//   npm run demo -- /some/directory (another cache directory; the default is under the temp directory)
+//   npm run demo -- /some/directory (another cache directory; the default is this user's cache
+//                                    directory: ~/.cache/diskcache-demo on Linux, ~/Library/Caches
+//                                    on macOS, %LOCALAPPDATA% on Windows)
 // `using` closes the cache at the end of the scope (Node 24, Deno, Bun); on
 // Node 20, write `const cache = ...` and call `cache.close()` yourself.
-import { join } from "node:path";
-import { tmpdir } from "node:os";
-import { DiskCache } from "../mod.ts"; // in your project: from "@diskcache/diskcache"
+import { DiskCache, userCacheDirectory } from "../mod.ts"; // in your project: from "@diskcache/diskcache"
 
-const directory = process.argv[2] ?? join(tmpdir(), "diskcache-demo");
+// A named cache lives in the user's own cache directory: a fixed path in the
+// shared temporary directory would be another user's, or anyone's to fill.
+const directory = process.argv[2] ?? userCacheDirectory("diskcache-demo");
 using cache = new DiskCache(directory, { sizeLimit: 64 * 2 ** 20 });
 
 let computed = 0;

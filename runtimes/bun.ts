@@ -1,15 +1,38 @@
 /**
  * The SQLite driver for Bun: the built-in `bun:sqlite`.
  *
- * This file imports `bun:sqlite` statically, so only Bun can load it. The
- * default entry point reaches the same module synchronously through
+ * Only Bun has `bun:sqlite`. This file reaches it synchronously instead of
+ * importing it statically, so that Node and Deno load it far enough to say
+ * so, and what to import instead, rather than failing in their module
+ * loaders. The default entry point reaches the same module through
  * {@linkcode bunDriverFrom}, without importing this file.
  *
  * @module
  */
-import { constants, Database } from "bun:sqlite";
-import { bunDriverFrom } from "./_bun_glue.ts";
+import { bunDriverFrom, type BunSqliteModule } from "./_bun_glue.ts";
 import type { SqliteDriver } from "../src/driver.ts";
+
+/** `bun:sqlite`, or the error saying this is not Bun. */
+function loadBunSqlite(): BunSqliteModule {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  // deno-lint-ignore no-explicit-any
+  const req = (import.meta as any).require as ((id: string) => unknown) | undefined;
+  const mod = g.Bun === undefined ? undefined : req?.("bun:sqlite") ?? g.process?.getBuiltinModule?.("bun:sqlite");
+  if (mod === undefined) {
+    const here = g.Bun !== undefined
+      ? "this Bun, which does not expose bun:sqlite synchronously"
+      : g.Deno !== undefined
+      ? `Deno ${g.Deno.version?.deno ?? ""}`.trimEnd()
+      : `Node ${g.process?.versions?.node ?? ""}`.trimEnd();
+    throw new Error(
+      `Cannot load "@diskcache/diskcache/bun" on ${here}: it is the driver for Bun's built-in bun:sqlite. Import "@diskcache/diskcache" instead, which picks the SQLite driver of the runtime it runs on`,
+    );
+  }
+  return mod as BunSqliteModule;
+}
+
+const bunSqlite = loadBunSqlite();
 
 /**
  * A driver over `bun:sqlite`.
@@ -24,7 +47,7 @@ import type { SqliteDriver } from "../src/driver.ts";
  * ```
  */
 export function bunDriver(): SqliteDriver {
-  return bunDriverFrom({ Database, constants });
+  return bunDriverFrom(bunSqlite);
 }
 
 export { bunDriverFrom };

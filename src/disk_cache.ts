@@ -5,8 +5,11 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
-import { describe } from "./errors.ts";
+import { describe, DiskCacheError } from "./errors.ts";
+import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { Engine } from "./engine/engine.ts";
 import * as ops from "./ops/items.ts";
 import * as maintenance from "./ops/maintenance.ts";
@@ -151,7 +154,10 @@ export class DiskCache {
    * Opens (creating if needed) the cache in `directory`.
    *
    * @param directory Where the cache lives; omitted means a fresh temporary
-   * directory (see {@linkcode DiskCache.directory}).
+   * directory (see {@linkcode DiskCache.directory}), removed with everything
+   * in it when this cache closes or the process exits normally. For a named
+   * cache that lasts, `userCacheDirectory(name)` gives the user's own
+   * cache directory.
    * @param options Settings (persisted) and per-instance options.
    * @throws {TypeError} For an unknown option or an option of the wrong type.
    * @throws {RangeError} For an option out of range.
@@ -208,6 +214,13 @@ export class DiskCache {
       }
     }
     const memory = memorySettings(options.memory);
+    if (directory !== undefined && existsSync(join(directory, "000", "cache.db"))) {
+      // Opened as one cache, a FanoutCache's directory would look empty, and a
+      // database beside its shards would be a second cache nobody else sees.
+      throw new DiskCacheError(
+        `Cannot open cache: ${directory} holds a FanoutCache (its first shard, 000/cache.db); open it with new FanoutCache(directory, { shards }), or give this DiskCache a directory of its own`,
+      );
+    }
     const engine = this.#engine = new Engine({ directory, driver, timeout, clock, readonly, modes, settings: settings as Partial<DiskCacheSettings> });
     if (memory === undefined) {
       // Tiers of other DiskCache objects on this database learn of its commits.
@@ -971,8 +984,11 @@ export class DiskCache {
   /**
    * Changes persisted settings after open (python-diskcache's `reset`): they
    * are validated, written to the Settings table for every process, and
-   * applied to this connection. Other open caches see them after
-   * {@linkcode DiskCache.reloadSettings} or a reopen.
+   * applied to this connection. Every other open cache, in this process or
+   * another, applies them at the start of its next write (so that write
+   * already culls by a new `sizeLimit`); a cache that only reads sees them
+   * after {@linkcode DiskCache.reloadSettings}. Opening with a setting stores
+   * it the same way.
    *
    * @param changes The settings to change.
    * @returns The settings now in force.
@@ -1004,7 +1020,8 @@ export class DiskCache {
   }
 
   /**
-   * Re-reads the persisted settings, to see changes other processes made.
+   * Re-reads the persisted settings, to see changes other processes made
+   * (each write does this by itself when another connection changed them).
    *
    * @returns The settings now in force.
    *
@@ -1027,13 +1044,19 @@ export class DiskCache {
 
   /**
    * Checks the cache directory and returns what is wrong: SQLite integrity,
-   * items whose value file is missing or has the wrong size, files no item
-   * names, empty directories, a wrong count or size in the Settings table.
-   * With `fix`, repairs each: items with missing or damaged files are
-   * removed (python-diskcache would instead record the damaged file's size,
-   * serving truncated bytes), stray files and empty directories are removed
-   * (stray files younger than 10 minutes are only reported: they may belong
-   * to a write in progress), count and size are corrected.
+   * items whose value file is missing or has the wrong size, value files no
+   * item names, empty value directories, files that are not the cache's, a
+   * wrong count or size in the Settings table. With `fix`, repairs what it
+   * can: items with missing or damaged files are removed (python-diskcache
+   * would instead record the damaged file's size, serving truncated bytes),
+   * stray value files and empty value directories are removed (stray files
+   * younger than 10 minutes are only reported: they may belong to a write in
+   * progress), count and size are corrected, a failed integrity check
+   * rebuilds the database. Nothing without the layout the cache writes
+   * (`xx/yy/<28 hex>.val`) is ever removed: other files, a FanoutCache's
+   * shards, symlinks are reported as `foreign-file` and left in place
+   * (python-diskcache removes them). Each warning says whether it is
+   * `repairable` and whether this call `repaired` it.
    *
    * @param options `fix`: repair what is found.
    * @returns The problems found (empty when all is well).
@@ -1341,6 +1364,25 @@ export class DiskCache {
     this.#memory?.clear();
     this.#memory = undefined;
     this.#engine.close();
+    refuseAfterClose(this, DiskCache.prototype, `the cache at "${this.#engine.directory}"`, { getters: ["length"] });
+  }
+
+  /**
+   * Whether {@linkcode DiskCache.close} was called. A closed cache's methods
+   * throw a `DiskCacheError` naming the call.
+   *
+   * @example After close
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * const cache = new DiskCache();
+   * cache.close();
+   * assert.equal(cache.closed, true);
+   * assert.throws(() => cache.get("a"), (e: Error) => e instanceof DiskCacheError && /Cannot call get\(\): .* is closed/.test(e.message));
+   * ```
+   */
+  get closed(): boolean {
+    return this.#engine.closed;
   }
 
   /** Same as {@linkcode DiskCache.close}, for `using`. */
@@ -1425,3 +1467,12 @@ export class DiskCache {
     return inspection.vacuum(this.#engine);
   }
 }
+
+inspectable(DiskCache.prototype, (cache) =>
+  `DiskCache ${
+    fields(
+      cache.closed
+        ? { directory: () => cache.directory, closed: () => true }
+        : { directory: () => cache.directory, count: () => cache.length, volume: () => cache.volume() },
+    )
+  }`);

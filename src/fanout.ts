@@ -10,9 +10,11 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { type AtExit, removeAtExit, removeTemporary, runAtExit } from "./engine/engine.ts";
 import { memorySettings } from "./ops/memory_tier.ts";
 import { Deque } from "./deque.ts";
 import { describe, DiskCacheError, Timeout } from "./errors.ts";
+import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { compareKeys, storedKeyOrder } from "./format/key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./index.ts";
@@ -138,6 +140,12 @@ export class FanoutCache {
   #shards: DiskCache[];
   #options: DiskCacheOptions;
   #timeouts = 0;
+  #closed = false;
+  /** Opened without a directory: the temporary one made for it is removed at close (or the process's exit). */
+  #temporary: boolean;
+  #exitDone: () => void = () => {};
+  /** What runs at exit for a temporary cache: held here, as the exit list holds it weakly. */
+  #atExit: AtExit | undefined;
   #named = new Map<string, DiskCache | Deque | Index>();
 
   /**
@@ -162,6 +170,7 @@ export class FanoutCache {
     if (directory !== undefined && (typeof directory !== "string" || directory.length === 0)) {
       throw new TypeError(`Cannot open FanoutCache: "directory" must be a non-empty string path: received ${describe(directory)}`);
     }
+    this.#temporary = directory === undefined;
     this.#directory = directory ?? mkdtempSync(join(tmpdir(), "diskcache-"));
     this.#options = { ...rest, timeout: rest.timeout ?? 10 };
     // A given total is split evenly; otherwise each shard keeps what it has
@@ -172,6 +181,11 @@ export class FanoutCache {
     const tier = memorySettings(rest.memory);
     const memory = tier === undefined ? {} : { memory: { ...tier, maxBytes: Math.max(1, Math.floor(tier.maxBytes / shards)) } };
     this.#shards = [];
+    if (existsSync(join(this.#directory, "cache.db"))) {
+      throw new DiskCacheError(
+        `Cannot open FanoutCache: ${this.#directory} holds a DiskCache (cache.db), whose items no shard would see; open it with new DiskCache(directory), or give this FanoutCache a directory of its own`,
+      );
+    }
     const beyond = shardsBeyond(this.#directory, shards);
     if (beyond > 0) throw wrongShardCount(this.#directory, shards, beyond);
     try {
@@ -188,13 +202,27 @@ export class FanoutCache {
       }
     } catch (error) {
       for (const shard of this.#shards) shard.close();
+      if (this.#temporary) removeTemporary(this.#directory);
       throw error;
+    }
+    if (this.#temporary) {
+      // Its shards closed first, then the directory (held by path too, for a cache dropped unclosed).
+      this.#atExit = { atExit: () => this.close() };
+      const closeDone = runAtExit(this.#atExit), removeDone = removeAtExit(this.#directory);
+      this.#exitDone = () => {
+        closeDone();
+        removeDone();
+      };
     }
   }
 
   /** The directory holding the shards. */
   get directory(): string {
     return this.#directory;
+  }
+  /** Whether {@linkcode FanoutCache.close} was called: its methods then throw a `DiskCacheError` naming the call. */
+  get closed(): boolean {
+    return this.#closed;
   }
   /** Number of shards. */
   get shardCount(): number {
@@ -634,12 +662,30 @@ export class FanoutCache {
 
   /** Closes every shard and named sub-collection. */
   close(): void {
+    this.#closed = true;
+    refuseAfterClose(this, FanoutCache.prototype, `the FanoutCache at "${this.#directory}"`, {
+      getters: ["length"],
+      promising: ["setStream", "setFile", "getFile"],
+    });
     for (const s of this.#shards) s.close();
     for (const sub of this.#named.values()) sub.close();
     this.#named.clear();
+    if (this.#temporary) {
+      this.#exitDone();
+      removeTemporary(this.#directory);
+    }
   }
   /** Same as {@linkcode FanoutCache.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
 }
+
+inspectable(FanoutCache.prototype, (cache) =>
+  `FanoutCache ${
+    fields(
+      cache.closed
+        ? { directory: () => cache.directory, closed: () => true }
+        : { directory: () => cache.directory, shards: () => cache.shardCount, count: () => cache.length, volume: () => cache.volume() },
+    )
+  }`);

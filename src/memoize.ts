@@ -196,7 +196,9 @@ export function memoize<A extends unknown[], R>(
     } catch (error) {
       if (warned) return;
       warned = true;
-      console.warn(`memoize(${name}): a result could not be cached and was returned uncached (reported once per memoized function)`, error);
+      // One line: the reason, not a stack trace of the library's insides.
+      const reason = error instanceof Error ? error.message : String(error);
+      console.warn(`memoize(${name}): a result could not be cached and was returned uncached (reported once per memoized function): ${reason}`);
     }
   }
   const pending = new Map<string, Promise<unknown>>();

@@ -316,12 +316,21 @@ export interface MemoryStats {
  * ```
  */
 export interface CheckWarning {
-  /** What kind of problem. */
-  kind: "integrity" | "missing-file" | "wrong-size" | "unknown-file" | "empty-directory" | "count" | "size";
+  /**
+   * What kind of problem. `unknown-file` is a value file (`xx/yy/<28
+   * hex>.val`, the layout the cache writes) that no item names;
+   * `foreign-file` is anything else that is not the cache's (a file or a
+   * directory, a FanoutCache shard, a symlink): reported, never removed.
+   */
+  kind: "integrity" | "missing-file" | "wrong-size" | "unknown-file" | "foreign-file" | "empty-directory" | "count" | "size";
   /** A sentence saying what is wrong (and what `fix` did). */
   message: string;
   /** The file or directory concerned, relative to the cache directory. */
   path?: string;
+  /** Whether `check({ fix: true })` repairs this kind of problem here (false for a database damaged beyond repair, a file that is not the cache's, a file young enough to belong to a write in progress). */
+  repairable: boolean;
+  /** Whether this call repaired it (always false without `fix`). */
+  repaired: boolean;
 }
 
 /**

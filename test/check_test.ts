@@ -1,8 +1,22 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
+import { type CliIO, main } from "../src/cli/main.ts";
 import { spawnSync } from "node:child_process";
 import { python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
@@ -24,10 +38,13 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   const missing = fileOf("missing"), short = fileOf("short");
   unlinkSync(join(cache.directory, missing));
   truncateSync(join(cache.directory, short), 3);
-  writeFileSync(join(cache.directory, "stray.val"), "x");
-  utimesSync(join(cache.directory, "stray.val"), new Date(0), new Date(0));
-  writeFileSync(join(cache.directory, "recent.val"), "x");
+  const stray = `ab/cd/${"0".repeat(28)}.val`, recent = `ab/ce/${"1".repeat(28)}.val`;
   mkdirSync(join(cache.directory, "ab", "cd"), { recursive: true });
+  mkdirSync(join(cache.directory, "ab", "ce"), { recursive: true });
+  writeFileSync(join(cache.directory, stray), "x");
+  utimesSync(join(cache.directory, stray), new Date(0), new Date(0));
+  writeFileSync(join(cache.directory, recent), "x");
+  mkdirSync(join(cache.directory, "ef", "01"), { recursive: true });
   byKey.exec("UPDATE Settings SET value = 99 WHERE key = 'count'");
   byKey.exec("UPDATE Settings SET value = value + 5 WHERE key = 'size'");
   byKey.close();
@@ -39,9 +56,9 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
     ...emptied,
     `missing-file ${missing}`,
     `wrong-size ${short}`,
-    "unknown-file stray.val",
-    "unknown-file recent.val",
-    "empty-directory ab/cd",
+    `unknown-file ${stray}`,
+    `unknown-file ${recent}`,
+    "empty-directory ef/01",
     "count",
     "size",
   ].sort();
@@ -51,9 +68,10 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   // Fixing also empties (and so reports and removes) the parents of removed directories.
   for (const w of expected) assert.ok(kinds(fixed).includes(w), w);
   assert.ok(kinds(fixed).every((w) => expected.includes(w) || w.startsWith("empty-directory ")));
-  assert.match(fixed.find((w) => w.path === "recent.val")!.message, /left in place/);
+  assert.match(fixed.find((w) => w.path === recent)!.message, /left in place/);
+  assert.deepEqual(fixed.filter((w) => !w.repaired).map((w) => w.path), [recent], "every other warning says it was repaired");
   const after = kinds(cache.check());
-  assert.deepEqual(after, ["unknown-file recent.val"], "only the recent stray file is left");
+  assert.deepEqual(after, [`unknown-file ${recent}`], "only the recent stray file is left");
   assert.equal(cache.get("fine"), "a value that stays fine");
   assert.equal(cache.has("missing"), false);
   assert.equal(cache.has("short"), false);
@@ -190,4 +208,117 @@ test("DiskCache.check() throws Timeout, not a damage report, when another connec
   }
   assert.equal(cache.check({ fix: true }).length, 1, "once the lock is free, the count is corrected");
   assert.equal(cache.length, 1);
+});
+
+/** Every path under `dir` but the databases (symlinks not followed), with its kind and, for files, its bytes. */
+function tree(dir: string, under = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(join(dir, under), { withFileTypes: true })) {
+    const rel = under === "" ? entry.name : `${under}/${entry.name}`;
+    if (/(^|\/)cache\.db/.test(rel)) continue;
+    if (entry.isSymbolicLink()) out[rel] = "symlink";
+    else if (entry.isDirectory()) Object.assign(out, { [rel]: "dir" }, tree(dir, rel));
+    else out[rel] = readFileSync(join(dir, rel), "latin1");
+  }
+  return out;
+}
+
+test("check({ fix: true }) removes only what has the value-file layout: other files, symlinks and a FanoutCache's shards are reported and left in place", () => {
+  using dir = tempDir();
+  using outside = tempDir();
+  using cache = new DiskCache(dir.path, { minFileSize: 10 });
+  cache.set("big", "a value kept in a file");
+  // A directory also used for a project, and a FanoutCache's shard beside the cache.
+  writeFileSync(join(dir.path, "README.md"), "# my app");
+  mkdirSync(join(dir.path, "src"));
+  writeFileSync(join(dir.path, "src", "index.js"), "export {};");
+  {
+    using shard = new DiskCache(join(dir.path, "000"), { minFileSize: 10 });
+    shard.set("k", "a value in the shard's own file");
+  }
+  // Value directories holding what the cache never writes, and symlinks.
+  mkdirSync(join(dir.path, "ab", "cd"), { recursive: true });
+  writeFileSync(join(dir.path, "ab", "notes.txt"), "n");
+  writeFileSync(join(dir.path, "ab", "cd", "notes.val"), "n");
+  writeFileSync(join(dir.path, "ab", "cd", `${"A".repeat(28)}.val`), "n");
+  mkdirSync(join(dir.path, "ab", "cd", `${"b".repeat(28)}.val`)); // a directory with a value file's name
+  mkdirSync(join(outside.path, "01"));
+  writeFileSync(join(outside.path, "01", `${"c".repeat(28)}.val`), "not the cache's");
+  symlinkSync(outside.path, join(dir.path, "ef")); // a value directory's name, pointing outside
+  symlinkSync(join(outside.path, "01", `${"c".repeat(28)}.val`), join(dir.path, "ab", "cd", `${"d".repeat(28)}.val`));
+  const old = new Date(0);
+  for (const f of ["README.md", "src/index.js", "ab/notes.txt", "ab/cd/notes.val", `ab/cd/${"A".repeat(28)}.val`]) utimesSync(join(dir.path, f), old, old);
+  utimesSync(join(outside.path, "01", `${"c".repeat(28)}.val`), old, old);
+  const before = tree(dir.path), outsideBefore = tree(outside.path);
+
+  const foreign = [
+    "000",
+    "README.md",
+    "ab/cd/" + "A".repeat(28) + ".val",
+    `ab/cd/${"b".repeat(28)}.val`,
+    `ab/cd/${"d".repeat(28)}.val`,
+    "ab/cd/notes.val",
+    "ab/notes.txt",
+    "ef",
+    "src",
+  ];
+  for (const fix of [false, true]) {
+    const warnings = cache.check({ fix });
+    assert.deepEqual(warnings.map((w) => w.path).sort(), foreign.sort(), JSON.stringify(warnings));
+    for (const w of warnings) {
+      assert.equal(w.kind, "foreign-file", w.message);
+      assert.equal(w.repairable, false, w.message);
+      assert.equal(w.repaired, false, w.message);
+      assert.match(w.message, /left in place/);
+    }
+    assert.match(warnings.find((w) => w.path === "000")!.message, /FanoutCache shard/);
+    assert.deepEqual(tree(dir.path), before, `check({ fix: ${fix} }) changed nothing in the directory`);
+    assert.deepEqual(tree(outside.path), outsideBefore);
+  }
+  assert.equal(cache.get("big"), "a value kept in a file");
+  using shard = new DiskCache(join(dir.path, "000"));
+  assert.equal(shard.get("k"), "a value in the shard's own file");
+  assert.deepEqual(shard.check(), []);
+});
+
+/** Runs the `diskcache` command in-process; its exit code and standard output. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = "";
+  const io: CliIO = {
+    stdout: (c) => void (stdout += typeof c === "string" ? c : new TextDecoder().decode(c)),
+    stderr: () => {},
+    readStdin: () => Promise.resolve(new Uint8Array()),
+    stdoutTTY: false,
+    stderrTTY: false,
+    interruptible: () => new AbortController().signal,
+    now: () => Date.now(),
+    pause: () => Promise.resolve(),
+  };
+  return { code: await main(args, io), stdout };
+}
+
+test("check on a database damaged beyond repair: fix claims no repair, and plain check does not advise --fix (diskcache check too)", async () => {
+  using dir = tempDir();
+  fillAndCheckpoint(dir.path);
+  const fd = openSync(join(dir.path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096).fill(0x41), 0, 4096, 4096 * 60);
+  closeSync(fd);
+  {
+    using cache = new DiskCache(dir.path);
+    for (const fix of [false, true]) {
+      const warnings = cache.check({ fix });
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.equal(warnings[0]!.kind, "integrity");
+      assert.match(warnings[0]!.message, /damaged beyond repair/);
+      assert.equal(warnings[0]!.repairable, false);
+      assert.equal(warnings[0]!.repaired, false);
+    }
+  }
+  const plain = await cli(["check", dir.path]);
+  assert.doesNotMatch(plain.stdout, /run again with --fix/);
+  assert.match(plain.stdout, /1 problem\(s\) found; --fix cannot repair them\n$/);
+  const fixed = await cli(["check", dir.path, "--fix"]);
+  assert.doesNotMatch(fixed.stdout, /and repaired/);
+  assert.match(fixed.stdout, /1 problem\(s\) found, 0 repaired, 1 left as they are\n$/);
+  assert.equal(JSON.parse((await cli(["check", dir.path, "--fix", "--json"])).stdout).fixed, false);
 });

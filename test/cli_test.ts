@@ -286,7 +286,7 @@ test("diskcache check reports damage with exit code 1 and repairs it with --fix"
   assert.equal(json(fixed).fixed, true);
   assert.match((await cli(["check", dir.path, "--fix"])).stdout, /no problems found/);
   mkdirSync(join(dir.path, "cd"));
-  assert.match((await cli(["check", dir.path, "--fix"])).stdout, /found and repaired/);
+  assert.match((await cli(["check", dir.path, "--fix"])).stdout, /1 problem\(s\) found, 1 repaired\n/);
 });
 
 test("diskcache clear, expire, evict and cull remove in batches, with progress on standard error", async () => {

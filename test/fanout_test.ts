@@ -133,11 +133,12 @@ test("FanoutCache without a directory makes a temporary one; read-only opens exi
     cache.set("k", "v");
     cache.updateSettings({ cullLimit: 3 });
     assert.ok(cache.shards.every((s) => s.cullLimit === 3 && s.sizeLimit === Math.floor(2 ** 30 / 2)), "other settings are left alone");
-    cache.close();
     const ro = new FanoutCache(cache.directory, { shards: 2, readonly: true });
     assert.equal(ro.get("k"), "v");
     assert.equal(ro.sizeLimit, 2 * Math.floor(2 ** 30 / 2));
     ro.close();
+    cache.close();
+    assert.equal(existsSync(cache.directory), false, "closing removes the temporary directory it made");
   } finally {
     rmSync(cache.directory, { recursive: true, force: true });
   }
@@ -493,4 +494,31 @@ print("ok")`,
   );
   using cache = new FanoutCache(dir.path, { shards: 8 });
   for (let i = 0; i < 16; i++) assert.equal(cache.get(`py-${i}`), i);
+});
+
+test("a FanoutCache directory opened as a DiskCache, or a DiskCache directory opened as a FanoutCache, is refused with the way out", () => {
+  using fanoutDir = tempDir();
+  using diskDir = tempDir();
+  {
+    using fanout = new FanoutCache(fanoutDir.path, { shards: 2 });
+    fanout.set("a", 1);
+    using disk = new DiskCache(diskDir.path);
+    disk.set("b", 2);
+  }
+  for (const readonly of [false, true]) {
+    assert.throws(
+      () => new DiskCache(fanoutDir.path, { readonly }),
+      (e: Error) => e instanceof DiskCacheError && /holds a FanoutCache \(its first shard, 000\/cache\.db\); open it with new FanoutCache/.test(e.message),
+    );
+    assert.throws(
+      () => new FanoutCache(diskDir.path, { shards: 2, readonly }),
+      (e: Error) => e instanceof DiskCacheError && /holds a DiskCache \(cache\.db\).*open it with new DiskCache\(directory\)/.test(e.message),
+    );
+  }
+  assert.equal(existsSync(join(fanoutDir.path, "cache.db")), false, "the refused DiskCache created nothing");
+  assert.equal(existsSync(join(diskDir.path, "000")), false, "the refused FanoutCache created nothing");
+  using fanout = new FanoutCache(fanoutDir.path, { shards: 2 });
+  assert.equal(fanout.get("a"), 1);
+  using disk = new DiskCache(diskDir.path);
+  assert.equal(disk.get("b"), 2);
 });

@@ -132,13 +132,15 @@ export class KeyvDiskCache {
   }
 
   /**
-   * An absolute expiry (epoch ms) to the cache's ttl: 0 when already past.
+   * An absolute expiry (epoch ms) to the cache's ttl: 0 when already past,
+   * `undefined` (no expiry) for a missing, zero or negative one.
    * Keyv 6 computes `expires` from its own `Date.now()`, so the remaining
    * time is measured on that clock; the cache then counts the ttl on its own
    * clock (an injected `clock` option drives expiry from there on).
    */
   #until(expires: number | undefined): number | undefined {
-    if (typeof expires !== "number" || !Number.isFinite(expires)) return undefined;
+    // 0 (or less) is Keyv's "no expiry", never the epoch: as the doc of set() says.
+    if (typeof expires !== "number" || !Number.isFinite(expires) || expires <= 0) return undefined;
     return Math.max(0, expires - Date.now());
   }
 

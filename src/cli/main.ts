@@ -267,10 +267,15 @@ function check(r: Run): number {
   const fix = r.p.values.fix === true;
   const warnings = r.cache.check({ fix });
   const lines = warnings.map((w) => `${w.kind}: ${w.message}\n`).join("");
+  const repaired = warnings.filter((w) => w.repaired).length, repairable = warnings.filter((w) => w.repairable).length;
   const summary = warnings.length === 0
     ? "no problems found\n"
-    : `${warnings.length} problem(s) found${fix ? " and repaired" : "; run again with --fix to repair"}\n`;
-  result(r, { ok: warnings.length === 0, fixed: fix && warnings.length > 0, warnings }, lines + summary);
+    : fix
+    ? `${warnings.length} problem(s) found, ${repaired} repaired${repaired < warnings.length ? `, ${warnings.length - repaired} left as they are` : ""}\n`
+    : `${warnings.length} problem(s) found${
+      repairable === 0 ? "; --fix cannot repair them" : `; run again with --fix to repair ${repairable === warnings.length ? "them" : `${repairable} of them`}`
+    }\n`;
+  result(r, { ok: warnings.length === 0, fixed: repaired > 0, warnings }, lines + summary);
   return warnings.length === 0 ? EXIT.ok : EXIT.notFound;
 }
 

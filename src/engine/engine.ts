@@ -19,16 +19,19 @@ import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
 import { type EngineOptions, openCache } from "./_open.ts";
-import { applyPragmas, reloadedSettings, writeSettings } from "./settings_store.ts";
+import { applyPragmas, reloadedSettings, SETTINGS_PRINT_SQL, settingsDiffer, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
 import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
+import { removeAtExit, runAtExit } from "./_exit_flush.ts";
+import { rmSync } from "node:fs";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
 export { RestartRead };
+export { type AtExit, removeAtExit, runAtExit } from "./_exit_flush.ts";
 
 /** The connection and everything tied to it. */
 export class Engine {
@@ -41,6 +44,8 @@ export class Engine {
   readonly modes: FileModes;
   /** Opened with `readonly`: every write throws. */
   readonly readonly: boolean;
+  /** Opened without a directory: the temporary directory made for it is removed at close (or the process's exit). */
+  readonly temporary: boolean;
   readonly pageSize: number;
   /**
    * Called first thing by `close()`: an in-flight `setStream` or `setFile`
@@ -57,6 +62,14 @@ export class Engine {
   #db: SqliteDatabase | undefined;
   #statements = new Statements((op) => this.db(op));
   #tx: Transactions;
+  /** `PRAGMA data_version`, compiled on the first write. */
+  #dataVersion: SqliteStatement | undefined;
+  /** What `PRAGMA data_version` said at the last write: a commit of another connection changes it. */
+  #seenVersion: unknown;
+  /** The stored settings, as {@linkcode SETTINGS_PRINT_SQL} gave them at the last look. */
+  #seenSettings: unknown;
+  /** Stops {@linkcode Engine.atExit} from running at the process's exit (on close). */
+  #exitDone: () => void;
 
   constructor(options: EngineOptions) {
     this.driver = options.driver;
@@ -64,6 +77,7 @@ export class Engine {
     this.clock = options.clock;
     this.readonly = options.readonly;
     this.modes = options.modes;
+    this.temporary = options.directory === undefined;
     const opened = openCache(options);
     this.directory = opened.directory;
     this.dbPath = opened.dbPath;
@@ -76,6 +90,7 @@ export class Engine {
     const pending = this.#pending;
     this.#tx = new Transactions(this, {
       begun: () => {
+        this.#followStoredSettings();
         pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
         // Pending counts first, so a reset inside the work resets them too.
         pending.writeCounts(this);
@@ -83,6 +98,12 @@ export class Engine {
       committing: () => pending.writeCounts(this),
     });
     this.hooks = this.#tx;
+    const flushDone = runAtExit(this);
+    const removeDone = this.temporary ? removeAtExit(this.directory) : undefined;
+    this.#exitDone = () => {
+      flushDone();
+      removeDone?.();
+    };
   }
 
   /** The settings in force on this connection (change them with {@linkcode Engine.updateSettings}). */
@@ -113,6 +134,11 @@ export class Engine {
    */
   get snapshot(): { vanished: Set<string>; restartable: boolean } | undefined {
     return this.#tx.snapshot;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#db === undefined;
   }
 
   /** Whether a transaction is open on this connection. */
@@ -240,6 +266,26 @@ export class Engine {
     this.#apply(next);
   }
 
+  /**
+   * At the start of each write transaction: applies the settings another
+   * connection stored since this one last looked (a second process opened
+   * with another `sizeLimit`, or called `updateSettings`), so that this
+   * write already culls by them. Costs one `PRAGMA data_version` when no
+   * other connection has committed since the last write, and one more
+   * single-row read when one has; the settings themselves are re-read only
+   * when that row changed.
+   */
+  #followStoredSettings(): void {
+    const version = firstColumn((this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred")).get());
+    if (version === this.#seenVersion) return;
+    this.#seenVersion = version;
+    const print = firstColumn(this.prepare(SETTINGS_PRINT_SQL, "preferred").get());
+    if (print === this.#seenSettings) return;
+    this.#seenSettings = print;
+    const next = reloadedSettings(this, this.#settings);
+    if (settingsDiffer(next, this.#settings)) this.#apply(next);
+  }
+
   /** The one place settings take effect on this connection. */
   #apply(next: DiskCacheSettings): void {
     const db = this.db("apply settings");
@@ -270,18 +316,50 @@ export class Engine {
     if (this.#pending.counted && !this.readonly && this.#tx.idle) this.#pending.flush();
   }
 
+  /**
+   * At the process's normal exit without `close()`: writes pending hits,
+   * misses and access times, as `close()` would (best effort: never waits
+   * for another process's lock, nor writes inside an open transaction); a
+   * temporary cache is closed, which removes its directory.
+   */
+  atExit(): void {
+    if (this.temporary) return this.close(); // removes its directory
+    if (this.#db === undefined || this.readonly || !this.#tx.idle) return;
+    this.#pending.stop();
+    if (this.#pending.any) this.#pending.flush();
+  }
+
   /** Closes the connection; later calls throw. */
   close(): void {
     const db = this.#db;
     if (db === undefined) return;
+    this.#exitDone();
     for (const abort of this.onClose) abort();
     this.onClose.clear();
     this.#pending.stop();
     // Best effort, as statistics and access times are: a close never waits
     // for (nor fails because of) another process holding the lock.
-    if (this.#pending.any && !this.readonly && !this.inTransaction) this.#pending.flush();
+    if (this.#pending.any && !this.readonly && !this.inTransaction && !this.temporary) this.#pending.flush();
     this.#db = undefined;
     this.#statements.clear();
     db.close();
+    if (this.temporary) removeTemporary(this.directory);
   }
+}
+
+/** The first column of a row given as an array or as an object. */
+function firstColumn(row: unknown): unknown {
+  if (Array.isArray(row)) return row[0];
+  return row === null || row === undefined ? undefined : Object.values(row as Record<string, unknown>)[0];
+}
+
+/**
+ * Removes a temporary cache directory this library made (`mkdtemp`) and
+ * everything in it. Best effort: a directory another program holds open
+ * (Windows) is left to the system's temporary-file cleanup.
+ */
+export function removeTemporary(directory: string): void {
+  try {
+    rmSync(directory, { recursive: true, force: true });
+  } catch { /* left to the system */ }
 }

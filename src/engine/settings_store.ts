@@ -9,7 +9,7 @@
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from "../driver.ts";
 import { EVICTION_POLICIES } from "../eviction.ts";
 import { DROP_TAG_INDEX_SQL, TAG_INDEX_SQL } from "../format/schema.ts";
-import { type DiskCacheSettings, fromStored, SETTING_COLUMNS, toStored } from "../settings.ts";
+import { type DiskCacheSettings, fromStored, METADATA_ROWS, SETTING_COLUMNS, toStored } from "../settings.ts";
 import { SQL } from "../format/sql.ts";
 
 /** The engine's connection with its statement cache. */
@@ -59,6 +59,20 @@ export function loadSettings(
     if (fromDb === undefined || fromDb !== wanted) changed.push(name);
   }
   return { settings, changed };
+}
+
+/**
+ * Every stored setting (not the count, size, hits and misses rows, which
+ * change with every write) as one string: when it differs from the one last
+ * seen, another connection changed a setting.
+ */
+export const SETTINGS_PRINT_SQL = `SELECT group_concat(key || '=' || quote(value), ';') FROM Settings WHERE key NOT IN (${
+  METADATA_ROWS.map((k) => `'${k}'`).join(", ")
+})`;
+
+/** Whether two sets of settings differ in any setting. */
+export function settingsDiffer(a: Readonly<DiskCacheSettings>, b: Readonly<DiskCacheSettings>): boolean {
+  return (Object.keys(SETTING_COLUMNS) as (keyof DiskCacheSettings)[]).some((name) => a[name] !== b[name]);
 }
 
 /** The settings in force after re-reading the table: a NULL row keeps what `current` has. */

@@ -1,0 +1,73 @@
+// Caches opened without a directory clean up after themselves, and
+// userCacheDirectory() gives each platform's per-user place for named ones.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { Deque, DiskCache, FanoutCache, Index, userCacheDirectory } from "../mod.ts";
+import { runJson, runners } from "./_helpers.ts";
+
+test("a cache opened without a directory removes its temporary directory at close (DiskCache, FanoutCache, Deque, Index)", () => {
+  const opened = [
+    () => new DiskCache(),
+    () => new FanoutCache(undefined, { shards: 2 }),
+    () => new Deque(),
+    () => new Index(),
+  ];
+  for (const open of opened) {
+    const cache = open();
+    const directory = cache.directory;
+    assert.ok(directory.startsWith(tmpdir()), directory);
+    if (cache instanceof Deque) cache.push("x".repeat(100_000));
+    else cache.set("big", "x".repeat(100_000)); // a value file
+    assert.ok(existsSync(directory));
+    cache.close();
+    assert.equal(existsSync(directory), false, `${cache.constructor.name}: ${directory} removed at close`);
+    cache.close(); // twice is fine
+  }
+});
+
+test("a cache opened with a directory keeps it at close", () => {
+  const made = new DiskCache();
+  using named = new DiskCache(made.directory);
+  named.set("k", 1);
+  named.close();
+  assert.ok(existsSync(made.directory), "a named open never removes the directory");
+  made.close();
+  assert.equal(existsSync(made.directory), false);
+});
+
+test("temporary caches of a process that exits without close() are removed at the exit (every runtime)", async () => {
+  const runs = runners("temp_cache_worker");
+  assert.ok(runs.length >= 3, "Deno, Bun and Node at least");
+  for (const r of runs) {
+    for (const how of ["natural end", "process.exit"]) {
+      const { directories } = await runJson<{ directories: string[] }>(r, [how]);
+      assert.equal(directories.length, 3);
+      for (const d of directories) assert.equal(existsSync(d), false, `${r.name}, ${how}: ${d} removed`);
+    }
+  }
+});
+
+test("userCacheDirectory(name) is the platform's per-user cache directory", () => {
+  const linux = { platform: "linux", home: "/home/ada" };
+  assert.equal(userCacheDirectory("my-app", { ...linux, env: {} }), "/home/ada/.cache/my-app");
+  assert.equal(userCacheDirectory("my-app", { ...linux, env: { XDG_CACHE_HOME: "/var/xdg" } }), "/var/xdg/my-app");
+  assert.equal(
+    userCacheDirectory("my-app", { ...linux, env: { XDG_CACHE_HOME: "relative/path" } }),
+    "/home/ada/.cache/my-app",
+    "XDG: a relative path is ignored",
+  );
+  assert.equal(userCacheDirectory("my-app", { platform: "freebsd", env: { HOME: "/usr/home/ada" } }), "/usr/home/ada/.cache/my-app");
+  assert.equal(userCacheDirectory("my-app", { platform: "darwin", env: { HOME: "/Users/ada", XDG_CACHE_HOME: "/x" } }), "/Users/ada/Library/Caches/my-app");
+  if (process.platform !== "win32") {
+    // Windows paths are only absolute to the Windows path module: checked there.
+    assert.match(userCacheDirectory("my-app", { platform: "win32", env: {}, home: "/c/Users/ada" }), /\/c\/Users\/ada\/AppData\/Local\/my-app$/);
+  }
+  const own = userCacheDirectory("my-app");
+  assert.ok(own.endsWith("my-app") && own.length > "my-app".length, own);
+  for (const bad of ["", ".", "..", "a/b", "a\\b", 7]) {
+    assert.throws(() => userCacheDirectory(bad as string), (e: Error) => e instanceof TypeError && /"name" must be one path segment/.test(e.message));
+  }
+  assert.throws(() => userCacheDirectory("my-app", { platform: "linux", env: {}, home: "" }), /no home directory \(HOME is unset\); pass a directory/);
+});
