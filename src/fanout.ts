@@ -280,7 +280,7 @@ export class FanoutCache {
           const where = this.#places(key);
           const results: unknown[] = [];
           for (const s of where) if (results.push(await call(s)), until(results)) break;
-          return results.find((r) => r !== busy) ?? busy;
+          return results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy;
         } catch (error) {
           return this.#busy(error, busy);
         }
@@ -297,7 +297,7 @@ export class FanoutCache {
     const where = this.#places(key);
     const results: unknown[] = [];
     for (const s of where) if (results.push(one(s)), until(results)) break;
-    return results.find((r) => r !== busy) ?? busy;
+    return results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
   }
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
