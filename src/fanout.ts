@@ -268,19 +268,22 @@ export class FanoutCache {
   #onShard<N extends RoutedTo<"key">>(name: N, key: Key, call: (shard: DiskCache) => unknown): unknown {
     const route: Route = ROUTES[name];
     const busy: Busy<N> = ROUTES[name].busy;
-    // A read or removal tries every shard the key may live in (an integral
-    // number Python stored as a float, see shardOf): a read until one has it,
-    // a delete on all; any other method goes to the one that holds it.
+    // A read or removal also tries the other shards an integral number may
+    // live in (Python's equal float, see shardOf), those that hold it: a read
+    // until one answers, a delete on all; any other method goes to the one
+    // shard that holds the key.
     const everywhere = LOOK_EVERYWHERE.has(name);
-    const until = (results: unknown[]) => name === "delete" ? false : results.at(-1) !== busy;
+    const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
+    const combine = (results: unknown[]) =>
+      name === "delete" ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {
           if (!everywhere) return await call(this.shardOf(key));
           const where = this.#places(key);
-          const results: unknown[] = [];
-          for (const s of where) if (results.push(await call(s)), until(results)) break;
-          return results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy;
+          const results = [await call(where[0]!)];
+          if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
+          return combine(results);
         } catch (error) {
           return this.#busy(error, busy);
         }
@@ -295,9 +298,9 @@ export class FanoutCache {
     };
     if (!everywhere) return one(this.shardOf(key));
     const where = this.#places(key);
-    const results: unknown[] = [];
-    for (const s of where) if (results.push(one(s)), until(results)) break;
-    return results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
+    const results = [one(where[0]!)];
+    if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
+    return combine(results);
   }
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */

@@ -544,3 +544,13 @@ print(json.dumps([c.get(k) for k in (3.0, 10.0, 100.0, 4.0, 6.0, 9.0, -0.0, 2.0*
   assert.equal(read.code, 0, read.stderr);
   assert.deepEqual(JSON.parse(read.stdout), ["js3", 6, null, null, null, null, "negzero", "f60"]);
 });
+
+test("FanoutCache counts one miss for a missing integral key, though it may live in two shards", () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 8, statistics: true });
+  assert.equal(cache.get(100), undefined);
+  assert.equal(cache.has(100), false);
+  cache.set(100, null);
+  assert.equal(cache.get(100), null, "a stored null is found");
+  assert.deepEqual([cache.stats().hits, cache.stats().misses], [1, 1]);
+});
