@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
-import { barrier, BoundedSemaphore, DiskCache, FanoutCache, Lock, RLock, throttle } from "../mod.ts";
+import { Averager, barrier, BoundedSemaphore, DiskCache, FanoutCache, Lock, RLock, throttle } from "../mod.ts";
 import { python, sleep, tempDir } from "./_helpers.ts";
 
 /**
@@ -16,7 +16,7 @@ import { python, sleep, tempDir } from "./_helpers.ts";
  */
 const DRIVER = `
 import sys, threading, diskcache
-from diskcache import Lock, RLock, BoundedSemaphore, barrier, throttle
+from diskcache import Averager, Lock, RLock, BoundedSemaphore, barrier, throttle
 kind, directory, fanout, key = sys.argv[1:5]
 cache = diskcache.FanoutCache(directory, shards=4) if fanout == "1" else diskcache.Cache(directory)
 say = lambda *a: print(*a, flush=True)
@@ -30,6 +30,7 @@ elif kind in ("barrier-lock", "barrier-rlock"):
         say("inside")
         leave.wait()
         leave.clear()
+elif kind == "averager": recipe = Averager(cache, key)
 elif kind == "throttle":
     waits = []
     def no_sleep(seconds):
@@ -50,6 +51,9 @@ for line in sys.stdin:
             call(); say("called")
         except RuntimeError:
             say("waits %d" % round(waits[-1]))
+    elif cmd.startswith("add "): recipe.add(float(cmd[4:])); say("added")
+    elif cmd == "get": say(repr(recipe.get()))
+    elif cmd == "pop": say(repr(recipe.pop()))
     elif cmd == "exit": break
 say("bye")
 `;
@@ -300,6 +304,30 @@ for (const [kind, open] of kinds) {
     assert.match(line, /^waits (\d+)$/, `python: ${line}`);
     const seconds = Number(line.split(" ")[1]);
     assert.ok(seconds > 1700 && seconds <= 1800, `python was asked to wait ${seconds} s`);
+    await py.exit();
+  });
+}
+
+for (const [kind, open] of kinds) {
+  test(`Averager and python-diskcache's Averager of one key keep one average, both ways (${kind})`, async (t) => {
+    if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+    using dir = tempDir();
+    const path = join(dir.path, "cache");
+    using cache = open(path);
+    using py = new Py("averager", path, kind === "FanoutCache", "latency");
+    assert.equal(await py.next(), "ready");
+    const avg = new Averager(cache, "latency");
+    await py.do("add 1", "added");
+    await py.do("add 2", "added");
+    assert.equal(avg.get(), 1.5);
+    avg.add(6);
+    await py.do("get", "3.0");
+    await py.do("add 3", "added");
+    assert.equal(avg.pop(), 3);
+    await py.do("get", "None");
+    avg.add(5);
+    await py.do("pop", "5.0");
+    assert.equal(avg.get(), undefined);
     await py.exit();
   });
 }
