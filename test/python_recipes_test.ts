@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
 import { Averager, barrier, BoundedSemaphore, DiskCache, FanoutCache, Lock, RLock, throttle } from "../mod.ts";
-import { python, sleep, tempDir } from "./_helpers.ts";
+import { pickle, unpickle } from "../src/format/pickle.ts";
+import { python, run, sleep, tempDir } from "./_helpers.ts";
 
 /**
  * A Python process holding one of python-diskcache's recipes on `directory`:
@@ -331,3 +332,71 @@ for (const [kind, open] of kinds) {
     await py.exit();
   });
 }
+
+test("the recipes' pickles: Python's tuples of plain data read back in every protocol 2-5, ours load in Python, anything else is refused", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  const values = `[("123-456", 1), (1733600000.25, 2), (0.0, 0), (-1, -300, 70000, -2**40, 2**63 - 1, -2**63, 2**70), (None, True, False),
+    (), ("é\\u0000x",), [1, [2, "a"]], b"\\x00\\xff", (1.5, (2, (3,)))]`;
+  const res = await run(
+    python()!,
+    [
+      "-c",
+      `import pickle, json, sys
+values = ${values}
+print(json.dumps([[pickle.dumps(v, protocol=p).hex() for p in (2, 3, 4, 5)] for v in values]))
+refused = [pickle.dumps(v, protocol=p).hex() for p in (0, 1, 2, 3, 4, 5) for v in ({"a": 1}, {1, 2}, 1j, range(3))] + [pickle.dumps(("x", 1), protocol=0).hex()]
+print(json.dumps(refused))
+ours = [bytes.fromhex(h) for h in json.loads(sys.stdin.read())]
+print(json.dumps([repr(pickle.loads(b)) for b in ours]))`,
+    ],
+    JSON.stringify(
+      [["123-456", 1], [1733600000.25, 2], [-1, -300, 70000, -(2 ** 40), 2n ** 63n - 1n, -(2n ** 63n), 2n ** 70n], [null, true, false], [], ["é\0x"], [0.5, [
+        2,
+        [3],
+      ]], new Uint8Array([0, 255])].map((v) => Buffer.from(pickle(v).bytes).toString("hex")),
+    ),
+  );
+  assert.equal(res.code, 0, res.stderr);
+  const [dumps, refused, loaded] = res.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const expected = [
+    ["123-456", 1],
+    [1733600000.25, 2],
+    [0, 0],
+    [-1, -300, 70000, -(2 ** 40), 2n ** 63n - 1n, -(2n ** 63n), 2n ** 70n],
+    [null, true, false],
+    [],
+    ["é\0x"],
+    [1, [2, "a"]],
+    undefined,
+    [1.5, [2, [3]]],
+  ];
+  (dumps as string[][]).forEach((protocols, i) =>
+    protocols.forEach((hex, p) => {
+      const got = unpickle(Buffer.from(hex, "hex"));
+      // bytes in protocol 2 are a call to codecs.encode: refused, as every call is
+      if (i === 8) assert.deepEqual(got, p === 0 ? undefined : new Uint8Array([0, 255]), `bytes, protocol ${p + 2}`);
+      else assert.deepEqual(got, expected[i], `value ${i}, protocol ${p + 2}`);
+    })
+  );
+  for (const hex of refused as string[]) assert.equal(unpickle(Buffer.from(hex, "hex")), undefined, hex);
+  assert.deepEqual(loaded, [
+    "('123-456', 1)",
+    "(1733600000.25, 2)",
+    "(-1, -300, 70000, -1099511627776, 9223372036854775807, -9223372036854775808, 1180591620717411303424)",
+    "(None, True, False)",
+    "()",
+    "('é\\x00x',)",
+    "(0.5, (2, (3,)))",
+    "b'\\x00\\xff'",
+  ]);
+  // Damaged or hostile bytes never throw: every prefix of a good pickle, and random bytes after a protocol header.
+  const good = pickle(["123-456", 1]).bytes;
+  for (let n = 0; n < good.length; n++) assert.equal(unpickle(good.subarray(0, n)), undefined);
+  let seed = 7;
+  for (let i = 0; i < 2000; i++) {
+    const bytes = new Uint8Array(2 + (i % 40));
+    bytes[0] = 0x80, bytes[1] = 4;
+    for (let j = 2; j < bytes.length; j++) bytes[j] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff;
+    unpickle(bytes);
+  }
+});
