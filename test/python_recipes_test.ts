@@ -400,3 +400,23 @@ print(json.dumps([repr(pickle.loads(b)) for b in ours]))`,
     unpickle(bytes);
   }
 });
+
+test("a value Python pickled that is not a recipe's (a dict) holds every recipe on its key: tryAcquire() is false, nothing throws UnreadableValue", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  const path = join(dir.path, "cache");
+  using cache = new DiskCache(path, { evictionPolicy: "none" });
+  const res = await run(python()!, ["-c", `import sys, diskcache\nc = diskcache.Cache(sys.argv[1])\nc["odd"] = {"a": 1}`, path]);
+  assert.equal(res.code, 0, res.stderr);
+  const rlock = new RLock(cache, "odd"), lock = new Lock(cache, "odd"), sem = new BoundedSemaphore(cache, "odd", { value: 3 });
+  assert.equal(rlock.tryAcquire(), false);
+  assert.equal(rlock.locked(), true);
+  assert.throws(() => rlock.release(), /not held by this RLock/);
+  assert.equal(lock.tryAcquire(), false);
+  assert.throws(() => lock.release(), /not held by this Lock/);
+  assert.equal(sem.tryAcquire(), false);
+  assert.equal(new Averager(cache, "odd").get(), undefined);
+  cache.delete("odd");
+  assert.equal(rlock.tryAcquire(), true);
+  rlock.release();
+});
