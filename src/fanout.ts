@@ -20,7 +20,7 @@ import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
 import { Index } from "./index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
 import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
-import { shardHash } from "./format/hash.ts";
+import { shardHashes } from "./format/hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
 /**
@@ -68,6 +68,9 @@ export interface FanoutStats extends CacheStats {
   /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
   timeouts: number;
 }
+
+/** The key-routed methods that look in every shard a key may live in (see `FanoutCache.shardOf`). */
+const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete"]);
 
 /** How many shards `directory` holds (highest `NNN/cache.db` + 1) when some lie at or past `shards`; 0 otherwise. */
 function shardsBeyond(directory: string, shards: number): number {
@@ -245,9 +248,30 @@ export class FanoutCache {
     return this.#shards.reduce((n, s) => n + s.length, 0);
   }
 
-  /** The shard that holds `key`. */
+  /**
+   * The shard that holds `key` (where a write of `key` goes): the shard
+   * python-diskcache's FanoutCache gives the key, except for an integral
+   * number that Python stored as an equal float (`100.0`, `-0.0`) in that
+   * float's shard, which is where it then lives.
+   */
   shardOf(key: Key): DiskCache {
-    return this.#shards[shardHash(key) % this.#shards.length]!;
+    const [own, ...others] = this.#places(key);
+    if (others.length === 0) return own!;
+    const elsewhere = others.find((s) => s.has(key));
+    return elsewhere === undefined || own!.has(key) ? own! : elsewhere;
+  }
+
+  /**
+   * The shards `key` may live in, its own first: for an integral number also
+   * the shards of the equal floats (see {@linkcode shardHashes}).
+   */
+  #places(key: Key): DiskCache[] {
+    const out: DiskCache[] = [];
+    for (const h of shardHashes(key)) {
+      const shard = this.#shards[h % this.#shards.length]!;
+      if (!out.includes(shard)) out.push(shard);
+    }
+    return out;
   }
 
   #degrade<T>(fallback: T, fn: () => T): T {
@@ -272,20 +296,39 @@ export class FanoutCache {
   #onShard<N extends RoutedTo<"key">>(name: N, key: Key, call: (shard: DiskCache) => unknown): unknown {
     const route: Route = ROUTES[name];
     const busy: Busy<N> = ROUTES[name].busy;
+    // A read or removal also tries the other shards an integral number may
+    // live in (Python's equal float, see shardOf), those that hold it: a read
+    // until one answers, a delete on all; any other method goes to the one
+    // shard that holds the key.
+    const everywhere = LOOK_EVERYWHERE.has(name);
+    const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
+    const combine = (results: unknown[]) =>
+      name === "delete" ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {
-          return await call(this.shardOf(key));
+          if (!everywhere) return await call(this.shardOf(key));
+          const where = this.#places(key);
+          const results = [await call(where[0]!)];
+          if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
+          return combine(results);
         } catch (error) {
           return this.#busy(error, busy);
         }
       })();
     }
-    try {
-      return call(this.shardOf(key));
-    } catch (error) {
-      return this.#busy(error, busy);
-    }
+    const one = (s: DiskCache) => {
+      try {
+        return call(s);
+      } catch (error) {
+        return this.#busy(error, busy);
+      }
+    };
+    if (!everywhere) return one(this.shardOf(key));
+    const where = this.#places(key);
+    const results = [one(where[0]!)];
+    if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
+    return combine(results);
   }
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
@@ -378,14 +421,17 @@ export class FanoutCache {
     return this.#onShard("getStream", key, (s) => s.getStream(key));
   }
 
-  #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key): Map<DiskCache, { item: T; at: number }[]> {
+  /** `items` grouped by the shard holding each key (every shard it may live in, for `deleteMany`). */
+  #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key, everywhere: boolean): Map<DiskCache, { item: T; at: number }[]> {
     const groups = new Map<DiskCache, { item: T; at: number }[]>();
     let at = 0;
     for (const item of items) {
-      const shard = this.shardOf(keyOf(item));
-      let group = groups.get(shard);
-      if (!group) groups.set(shard, group = []);
-      group.push({ item, at: at++ });
+      for (const shard of everywhere ? this.#places(keyOf(item)) : [this.shardOf(keyOf(item))]) {
+        let group = groups.get(shard);
+        if (!group) groups.set(shard, group = []);
+        group.push({ item, at });
+      }
+      at++;
     }
     return groups;
   }
@@ -404,7 +450,7 @@ export class FanoutCache {
     call: (shard: DiskCache, part: T[]) => R,
   ): { at: number[]; result: R | Busy<N> }[] {
     const busy: Busy<N> = ROUTES[name].busy;
-    return [...this.#byShard(items, keyOf)].map(([shard, group]) => ({
+    return [...this.#byShard(items, keyOf, name === "deleteMany")].map(([shard, group]) => ({
       at: group.map((g) => g.at),
       result: this.#degrade<R | Busy<N>>(busy, () => call(shard, group.map((g) => g.item))),
     }));

@@ -126,7 +126,7 @@ test("memoize() refuses a function whose own name cannot tell it apart (methods,
   for (const fn of refused) {
     assert.throws(() => cache.memoize(fn as () => unknown), (e: unknown) => e instanceof TypeError && /pass options\.name/.test(e.message), fn.name);
     assert.throws(() => memoizeStampede(cache, fn as () => unknown, { ttl: 1000 }), /pass options\.name/, "memoizeStampede follows the same rule");
-    assert.throws(() => throttle(cache, 1, 1, fn as () => unknown), /pass options\.name/, "throttle too");
+    assert.throws(() => throttle(cache, 1, 1000, fn as () => unknown), /pass options\.name/, "throttle too");
   }
   assert.throws(() => cache.memoize(new Users().get), /its name "get" cannot tell it apart/);
   assert.throws(() => cache.memoize(function f() {}, { name: "" }), /"name" must be a non-empty string/);
