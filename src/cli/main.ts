@@ -12,9 +12,10 @@ import { join } from "node:path";
 import { DiskCache } from "../disk_cache.ts";
 import { DiskCacheError, type Timeout } from "../errors.ts";
 import type { Key, RemoveOptions, SetOptions } from "../types.ts";
-import { commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
+import { COMMANDS, commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
 import { bytes, count, duration, table } from "./format.ts";
-import { fromHex, jsonSafe, KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey, toHex } from "./keys.ts";
+import { KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey } from "./keys.ts";
+import { fromHex, showsAsIs, taggedText, toHex, toTagged } from "./tagged_json.ts";
 import { Progress } from "./progress.ts";
 
 /** The exit codes of the tool. */
@@ -33,8 +34,12 @@ export const EXIT = {
 
 /** How the tool meets the outside world. */
 export interface CliIO {
-  /** Writes to standard output (text, or a value's bytes). */
-  stdout(chunk: string | Uint8Array): void;
+  /**
+   * Writes to standard output (text, or a value's bytes). Returns a promise
+   * when the reader is behind: the tool waits for it before writing more,
+   * so a slow pipe never makes it hold a listing in memory.
+   */
+  stdout(chunk: string | Uint8Array): void | Promise<void>;
   /** Writes to standard error. */
   stderr(text: string): void;
   /** All of standard input. */
@@ -62,11 +67,17 @@ interface Run {
   p: Parsed;
   json: boolean;
   cache: DiskCache;
+  /**
+   * While a JSON document is written in parts (`ls`): the text that closes
+   * what is open inside its top-level object, so that an error can end the
+   * document with its own members.
+   */
+  unclosed?: string | undefined;
 }
 
 /** Writes `value` as the command's JSON result, or `text` otherwise. */
-function result({ io, json }: Run, value: unknown, text: string): void {
-  io.stdout(json ? JSON.stringify(jsonSafe(value)) + "\n" : text);
+function result({ io, json }: Run, value: unknown, text: string): void | Promise<void> {
+  return io.stdout(json ? JSON.stringify(toTagged(value)) + "\n" : text);
 }
 
 /** The key argument, typed by its flag. */
@@ -90,8 +101,18 @@ function valueType(value: unknown): string {
   return typeof value === "number" ? "float" : "json";
 }
 
-function ttlOption(p: Parsed): number | undefined {
-  return p.values.ttl === undefined ? undefined : Number(p.values.ttl);
+/**
+ * A milliseconds option (`--ttl`, `--timeout`) as a number, `undefined` when
+ * absent. Empty text (an unset shell variable) is refused, not read as 0;
+ * a negative number is passed on for the library to refuse.
+ */
+function milliseconds(p: Parsed, name: string): number | undefined {
+  const text = p.values[name];
+  if (text === undefined || typeof text === "boolean") return undefined;
+  if (!/^\s*-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*$/i.test(text)) {
+    throw new UsageError(`Cannot use --${name}: expected a number of milliseconds such as 60000: received ${JSON.stringify(text)}`);
+  }
+  return Number(text);
 }
 
 function positiveInteger(text: string | boolean | undefined, name: string, fallback: number): number {
@@ -135,13 +156,20 @@ function stats(r: Run): number {
   return EXIT.ok;
 }
 
-/** A key as `ls` writes it: control characters JSON-escaped, so one item is one line. */
-function keyText(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return /[\x00-\x1f\x7f]/.test(text) ? JSON.stringify(text) : text;
+/** A tag as `ls` writes it: as it is, or JSON-quoted when it would not show as itself on one line. */
+function tagText(tag: unknown): string {
+  if (tag === null) return "-";
+  if (tag instanceof Uint8Array) return toHex(tag);
+  return typeof tag === "string" && !showsAsIs(tag) ? taggedText(tag) : String(tag);
 }
 
-function ls(r: Run): number {
+/**
+ * Lists live items: a table, or under `--json` one document
+ * `{"items": [...]}` (with `"error"` and `"exitCode"` after the items when
+ * the listing fails part way). Written every 1,000 items, waiting for a slow
+ * reader, so memory stays flat whatever the cache's size.
+ */
+async function ls(r: Run): Promise<number> {
   const { cache, io, p, json } = r;
   const order = p.values.order ?? "insertion";
   if (order !== "insertion" && order !== "key") throw new UsageError(`Cannot use --order: expected insertion or key: received ${JSON.stringify(order)}`);
@@ -149,21 +177,22 @@ function ls(r: Run): number {
   const prefix = p.values.prefix as string | undefined, tag = p.values.tag as string | undefined;
   const now = io.now();
   let n = 0;
-  let out: string[] = [json ? "[" : `${"SIZE".padStart(10)}  ${"TTL".padStart(6)}  WHERE   TYPE     ${"TAG".padEnd(10)}  KEY`];
-  const flush = () => {
-    io.stdout(out.join("\n") + "\n");
-    out = [];
+  let out = json ? '{"items":[\n' : `${"SIZE".padStart(10)}  ${"TTL".padStart(6)}  WHERE   TYPE     ${"TAG".padEnd(10)}  KEY\n`;
+  const flush = async () => {
+    const text = out;
+    out = "";
+    if (text !== "") await io.stdout(text);
   };
-  for (const info of cache.inspectAll({ order, reverse: p.values.reverse === true })) {
-    if (prefix !== undefined && !(typeof info.key === "string" && info.key.startsWith(prefix))) continue;
-    if (tag !== undefined && info.tag !== tag) continue;
-    if (n === limit) break;
-    const key = showKey(info.key);
-    const ttl = info.expireTime === null ? null : Math.max(0, info.expireTime - now);
-    const shownTag = info.tag instanceof Uint8Array ? toHex(info.tag) : info.tag === null ? "-" : String(info.tag);
-    out.push(
-      json
-        ? (n === 0 ? "" : ",") + JSON.stringify(jsonSafe({
+  if (json) r.unclosed = "]";
+  try {
+    for (const info of cache.inspectAll({ order, reverse: p.values.reverse === true })) {
+      if (prefix !== undefined && !(typeof info.key === "string" && info.key.startsWith(prefix))) continue;
+      if (tag !== undefined && info.tag !== tag) continue;
+      if (n === limit) break;
+      const key = showKey(info.key);
+      const ttl = info.expireTime === null ? null : Math.max(0, info.expireTime - now);
+      out += json
+        ? (n === 0 ? "" : ",") + JSON.stringify(toTagged({
           key: key.text,
           type: key.type,
           size: info.size,
@@ -174,15 +203,21 @@ function ls(r: Run): number {
           mode: info.mode,
           filename: info.filename,
           storeTime: info.storeTime,
-        }))
+        })) + "\n"
         : `${String(info.size).padStart(10)}  ${duration(ttl).padStart(6)}  ${info.storage.padEnd(6)}  ${key.type.padEnd(7)}  ${
-          keyText(shownTag).padEnd(10)
-        }  ${keyText(key.text)}`,
-    );
-    if (++n % 1000 === 0) flush();
+          tagText(info.tag).padEnd(10)
+        }  ${key.text}\n`;
+      if (++n % 1000 === 0) await flush();
+    }
+  } catch (error) {
+    await flush(); // the rows read before the error are complete: keep them
+    throw error;
   }
-  if (json) out.push("]");
-  flush();
+  if (json) {
+    out += "]}\n";
+    r.unclosed = undefined;
+  }
+  await flush();
   return EXIT.ok;
 }
 
@@ -202,10 +237,12 @@ async function get(r: Run): Promise<number> {
   if (r.json) {
     result(r, { found: true, key: shown.text, type: shown.type, valueType: valueType(value), value, expireTime: entry.expireTime, tag: entry.tag }, "");
   } else if (typeof value === "string" || value instanceof Uint8Array) {
-    io.stdout(value);
-    if (io.stdoutTTY && typeof value === "string" && !value.endsWith("\n")) io.stdout("\n");
+    await io.stdout(value);
+    // On a terminal the prompt starts on a line of its own; a pipe gets the value's exact bytes.
+    const last = typeof value === "string" ? value.charCodeAt(value.length - 1) : value[value.length - 1];
+    if (io.stdoutTTY && last !== 0x0a) await io.stdout("\n");
   } else {
-    io.stdout((typeof value === "object" ? JSON.stringify(jsonSafe(value)) : String(value)) + "\n");
+    await io.stdout((typeof value === "object" && value !== null ? taggedText(value) : Object.is(value, -0) ? "-0" : String(value)) + "\n");
   }
   return EXIT.ok;
 }
@@ -236,7 +273,7 @@ async function set(r: Run): Promise<number> {
   if ((value === undefined) === (file === undefined)) {
     throw new UsageError("set: give exactly one of VALUE, - (standard input) or --file F");
   }
-  const options: SetOptions = { ttl: ttlOption(p), tag: p.values.tag as string | undefined };
+  const options: SetOptions = { ttl: milliseconds(p, "ttl"), tag: p.values.tag as string | undefined };
   if (file !== undefined) await cache.setFile(key, file, options);
   else if (value === "-") cache.set(key, await io.readStdin(), options);
   else cache.set(key, typedValue(value!, (p.values["value-type"] as string | undefined) ?? "str"), options);
@@ -252,7 +289,7 @@ function del(r: Run): number {
 }
 
 function touch(r: Run): number {
-  const ttl = ttlOption(r.p);
+  const ttl = milliseconds(r.p, "ttl");
   if (!r.cache.touch(keyArg(r.p), ttl)) return notFound(r);
   const shown = showKey(keyArg(r.p));
   result(
@@ -352,7 +389,7 @@ function open(p: Parsed): DiskCache {
     throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db)${shard}`);
   }
   const reads = p.command === "check" ? p.values.fix !== true : ["stats", "ls", "get"].includes(p.command);
-  return new DiskCache(dir, { readonly: reads, timeout: p.values.timeout === undefined ? 60_000 : Number(p.values.timeout) });
+  return new DiskCache(dir, { readonly: reads, timeout: milliseconds(p, "timeout") ?? 60_000 });
 }
 
 /**
@@ -365,26 +402,40 @@ function open(p: Parsed): DiskCache {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const json = argv.includes("--json");
   let cache: DiskCache | undefined;
+  let run: Run | undefined;
   let command = "";
   try {
+    if (argv.every((a) => a === "--json")) {
+      // No command: the usage, as a mistake (exit 2), not as asked-for help.
+      if (!json) {
+        io.stderr(usage());
+        return EXIT.usage;
+      }
+      throw new UsageError(`Cannot run: give a command; the commands are ${Object.keys(COMMANDS).join(", ")}`);
+    }
     const p = parse(argv);
     command = p.command;
     if (p.command === "help") {
-      io.stdout(usage());
+      await io.stdout(usage());
       return EXIT.ok;
     }
     if (p.values.help) {
-      io.stdout(commandHelp(p.command));
+      await io.stdout(commandHelp(p.command));
       return EXIT.ok;
     }
     cache = open(p);
-    return await RUN[p.command]!({ io, p, json, cache });
+    run = { io, p, json, cache };
+    return await RUN[p.command]!(run);
   } catch (error) {
     const usageError = error instanceof UsageError || error instanceof TypeError || error instanceof RangeError;
     const code = usageError ? EXIT.usage : EXIT.error;
     const message = (error as Error).message;
-    if (json) io.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
-    else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
+    if (json) {
+      // One JSON document, also when a listing fails part way: its open array is closed first.
+      const unclosed = run?.unclosed;
+      const members = `"error":${JSON.stringify(message)},"exitCode":${code}}\n`;
+      await io.stdout(unclosed === undefined ? `{${members}` : `${unclosed},${members}`);
+    } else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
     return code;
   } finally {
     cache?.close();
