@@ -288,7 +288,7 @@ export class DiskCache {
    * ```
    */
   get length(): number {
-    return ops.count(this.#engine);
+    return this.#engine.translating("count items", () => ops.count(this.#engine));
   }
 
   /**
@@ -1317,7 +1317,7 @@ export class DiskCache {
    */
   volume(): number {
     this.#engine.db("volume");
-    return ops.volume(this.#engine);
+    return this.#engine.translating("measure volume", () => ops.volume(this.#engine));
   }
 
   /**
