@@ -59,9 +59,10 @@ test("the diskcache binary's ls waits for a slow reader instead of queueing the 
   writeFileSync(probe, PROBE);
   const rt = runtime();
   // The reader: 64 KiB, a pause, again, until the end; then the byte count.
-  const reader = `total=0; while :; do got=$(dd bs=65536 count=1 2>/dev/null | wc -c); [ "$got" -eq 0 ] && break; total=$((total + got)); sleep 0.002; done; echo $total > ${
-    quote(count)
-  }`;
+  const reader =
+    `total=0; while :; do got=$(dd bs=65536 count=1 2>/dev/null | wc -c); [ "$got" -eq 0 ] && break; total=$((total + got)); sleep 0.002; done; echo $total > ${
+      quote(count)
+    }`;
   const tool = [...rt.cmd, probe, "ls", cache].map(quote).join(" ");
   const status = join(dir.path, "status");
   const r = await run("sh", ["-c", `{ PROBE_REPORT=${quote(report)} PROBE_CLI=${quote(rt.cli)} ${tool}; echo $? > ${quote(status)}; } | { ${reader}; }`]);

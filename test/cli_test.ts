@@ -417,7 +417,7 @@ test("bare diskcache is a usage error: the usage on standard error, exit code 2"
   assert.equal(r.code, EXIT.usage);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^Usage: diskcache COMMAND DIR/);
-  assert.match(r.stderr, /^  ls /m);
+  assert.match(r.stderr, /^ {2}ls /m);
   const j = await cli(["--json"]);
   assert.equal(j.code, EXIT.usage);
   assert.equal(json(j).exitCode, EXIT.usage);
@@ -516,6 +516,7 @@ test("diskcache ls lists a key holding a newline and the literal key a\\\\nb dif
   assert.deepEqual(shown[0], ["json", '"a\\nb"']);
   assert.deepEqual(shown[1], ["str", "a\\nb"]);
   for (const [i, [type, text]] of shown.entries()) {
+    // deno-lint-ignore no-control-regex
     assert.ok(!/[\x00-\x1f\u2028\u200b]/.test(text!), `shown on one line, visibly: ${JSON.stringify(text)}`);
     const flag = type === "json" ? ["--key-json"] : [];
     assert.equal((await cli(["get", dir.path, text!, ...flag])).stdout, `${i}\n`, `${type} ${text}`);
@@ -604,7 +605,8 @@ c.close()
 `;
   const made = await run(py, ["-c", script, dir.path]);
   assert.equal(made.code, 0, made.stderr);
-  const ls = (JSON.parse((await diskcache(["ls", dir.path, "--json"])).stdout) as { items: { key: string; type: string; storage: string; tag: unknown }[] }).items;
+  const ls =
+    (JSON.parse((await diskcache(["ls", dir.path, "--json"])).stdout) as { items: { key: string; type: string; storage: string; tag: unknown }[] }).items;
   assert.deepEqual(ls.map((i) => [i.type, i.storage]), [["str", "inline"], ["int", "inline"], ["bytes", "inline"], ["foreign", "inline"], ["str", "file"]]);
   assert.equal(ls[0]!.tag, "py");
   assert.equal((await diskcache(["get", dir.path, "text"])).stdout, "from python");

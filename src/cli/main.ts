@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DiskCache } from "../disk_cache.ts";
 import { DiskCacheError, type Timeout } from "../errors.ts";
 import type { Key, RemoveOptions, SetOptions } from "../types.ts";
-import { COMMANDS, commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
+import { commandHelp, COMMANDS, parse, type Parsed, usage, UsageError } from "./args.ts";
 import { bytes, count, duration, table } from "./format.ts";
 import { KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey } from "./keys.ts";
 import { fromHex, showsAsIs, taggedText, toHex, toTagged } from "./tagged_json.ts";

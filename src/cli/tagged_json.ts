@@ -142,10 +142,12 @@ export function fromTagged(data: unknown, what: string): unknown {
       }
     }
     case "$map":
-      return new Map(list().map((pair) => {
-        if (!Array.isArray(pair) || pair.length !== 2) bad("an array of [key, value] pairs");
-        return [fromTagged(pair[0], what), fromTagged(pair[1], what)] as const;
-      }));
+      return new Map(
+        list().map((pair) => {
+          if (!Array.isArray(pair) || pair.length !== 2) bad("an array of [key, value] pairs");
+          return [fromTagged(pair[0], what), fromTagged(pair[1], what)] as const;
+        }),
+      );
     case "$set":
       return new Set(list().map((d) => fromTagged(d, what)));
     case "$object":
@@ -154,11 +156,14 @@ export function fromTagged(data: unknown, what: string): unknown {
   const typed = TYPED_ARRAYS[name.slice(1)];
   if (typed !== undefined && Object.hasOwn(TYPED_ARRAYS, name.slice(1))) {
     const items = list().map((d) => fromTagged(d, what));
-    if (!items.every((i) => typeof i === (name.includes("Big") ? "bigint" : "number"))) bad(name.includes("Big") ? "bigints" : "numbers");
+    const big = name.includes("Big");
+    if (!items.every((i) => (big ? typeof i === "bigint" : typeof i === "number"))) bad(big ? "bigints" : "numbers");
     return new typed(items as number[]);
   }
   throw new UsageError(
-    `Cannot read ${what}: unknown tag ${JSON.stringify(name)}; the tags are $bigint, $float, $undefined, $bytes, $date, $regexp, $map, $set, $object and typed arrays such as $Float32Array (for an object of one member named ${
+    `Cannot read ${what}: unknown tag ${
+      JSON.stringify(name)
+    }; the tags are $bigint, $float, $undefined, $bytes, $date, $regexp, $map, $set, $object and typed arrays such as $Float32Array (for an object of one member named ${
       JSON.stringify(name)
     }, write {"$object": ...})`,
   );
@@ -187,5 +192,8 @@ export function showsAsIs(text: string): boolean {
  * @returns The text.
  */
 export function taggedText(value: unknown): string {
-  return JSON.stringify(toTagged(value)).replace(INVISIBLE, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""));
+  return JSON.stringify(toTagged(value)).replace(
+    INVISIBLE,
+    (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
+  );
 }

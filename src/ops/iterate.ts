@@ -44,12 +44,14 @@ export function* walk<R extends { rowid: number; raw: number; key: SqliteValue; 
   let last: Row | undefined;
   for (;;) {
     const now = engine.clock() / 1000;
-    const page = engine.translating(op, () =>
-      (last === undefined
-        ? engine.prepare(first).all(now, PAGE)
-        : options.order === "insertion"
-        ? engine.prepare(sql).all(last.rowid, now, PAGE)
-        : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[]
+    const page = engine.translating(
+      op,
+      () =>
+        (last === undefined
+          ? engine.prepare(first).all(now, PAGE)
+          : options.order === "insertion"
+          ? engine.prepare(sql).all(last.rowid, now, PAGE)
+          : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[],
     );
     for (const row of page) {
       yield row;
