@@ -69,6 +69,9 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    * Open an existing cache for reading only, e.g. on a read-only mount:
    * nothing is written at open, reads work, every write throws
    * `DiskCacheError`. Settings options are refused (they would be written).
+   * Where SQLite cannot create the `-shm` file (read-only media, a directory
+   * this process may not write), a cache closed cleanly is opened as
+   * immutable: writes other processes make later are not seen.
    *
    * @default {false}
    */

@@ -83,7 +83,7 @@ function connect(
       if (!immutable && driver.supportsImmutable === true) {
         if (walHasFrames(dbPath)) {
           throw new DiskCacheError(
-            `Cannot open cache read-only: "${dbPath}" was not closed cleanly (its last writes are still in "${dbPath}-wal"), and SQLite can read them only by creating "${dbPath}-shm", which this process may not do there; open and close the cache once with write access, or read it as a user who may write the directory`,
+            `Cannot open cache read-only: "${dbPath}" was not closed cleanly or is open in another process (writes are in "${dbPath}-wal"), and SQLite can read them only by creating "${dbPath}-shm", which this process may not do there; read it while no process has it open after one closed it cleanly, or as a user who may write the directory`,
             { cause: error },
           );
         }
