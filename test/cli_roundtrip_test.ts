@@ -13,7 +13,8 @@ import { DiskCache } from "../mod.ts";
 import { type CliIO, EXIT, main } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/args.ts";
 import { KEY_FLAGS, type KeyType } from "../src/cli/keys.ts";
-import { toTagged } from "../src/cli/tagged_json.ts";
+import { fromTagged, taggedText, toTagged } from "../src/cli/tagged_json.ts";
+import { UsageError } from "../src/cli/args.ts";
 import { isWellFormed } from "../src/format/text.ts";
 import { python, rawOpen, run, tempDir } from "./_helpers.ts";
 
@@ -152,6 +153,43 @@ c.close()
   for (const [i, item] of listed.entries()) {
     const got = await cli(["get", dir.path, ...flagOf(item.type), "--", item.key]);
     assert.deepEqual([got.code, got.stdout], [EXIT.ok, `v${i}`], `${item.type} ${item.key}`);
+  }
+});
+
+test("tagged JSON gives back every value the codec stores, and refuses what it cannot stand for (property)", () => {
+  const value = fc.oneof(
+    structured,
+    leaf,
+    fc.constantFrom(-0, NaN, -Infinity, new Date(NaN), new Int8Array([-1]), new Float64Array([-0, NaN]), new BigUint64Array([2n ** 64n - 1n])),
+    fc.float32Array({ maxLength: 3 }),
+    fc.bigInt64Array({ maxLength: 2 }),
+  );
+  fc.assert(
+    fc.property(value, (v) => {
+      assert.deepEqual(fromTagged(JSON.parse(taggedText(v)), "VALUE"), v);
+    }),
+    { numRuns: 500 },
+  );
+  for (
+    const bad of [
+      { $nope: 1 },
+      { $bigint: "1.5" },
+      { $float: "1" },
+      { $undefined: 0 },
+      { $bytes: "abc" },
+      { $date: "yesterday" },
+      { $regexp: "/(/" },
+      { $regexp: "a" },
+      { $map: [[1]] },
+      { $set: {} },
+      { $object: [] },
+      { $Int8Array: [300] },
+      { $Uint8ClampedArray: [1.5] },
+      { $BigInt64Array: [1] },
+      { $toString: [] },
+    ]
+  ) {
+    assert.throws(() => fromTagged(bad, "VALUE"), UsageError, JSON.stringify(bad));
   }
 });
 

@@ -158,7 +158,11 @@ export function fromTagged(data: unknown, what: string): unknown {
     const items = list().map((d) => fromTagged(d, what));
     const big = name.includes("Big");
     if (!items.every((i) => (big ? typeof i === "bigint" : typeof i === "number"))) bad(big ? "bigints" : "numbers");
-    return new typed(items as number[]);
+    const array = new typed(items as number[]) as unknown as ArrayLike<unknown>;
+    // A typed array wraps or rounds what it cannot hold (300 in an Int8Array is 44): refuse instead.
+    const lost = items.findIndex((item, i) => !Object.is(array[i], item));
+    if (lost >= 0) bad(`values it can hold exactly (${name.slice(1)} cannot hold ${String(items[lost])})`);
+    return array;
   }
   throw new UsageError(
     `Cannot read ${what}: unknown tag ${
