@@ -15,70 +15,12 @@ import type { Key, RemoveOptions, SetOptions } from "../types.ts";
 import { commandHelp, COMMANDS, parse, type Parsed, usage, UsageError } from "./args.ts";
 import { bytes, count, duration, table } from "./format.ts";
 import { KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey } from "./keys.ts";
-import { fromHex, showsAsIs, taggedText, toHex, toTagged } from "./tagged_json.ts";
+import { fromHex, taggedText } from "./tagged_json.ts";
 import { Progress } from "./progress.ts";
+import { ls } from "./ls.ts";
+import { type CliIO, EXIT, milliseconds, positiveInteger, result, type Run } from "./run.ts";
 
-/** The exit codes of the tool. */
-export const EXIT = {
-  /** Done. */
-  ok: 0,
-  /** No such item (`get`, `delete`, `touch`), or `check` found damage. */
-  notFound: 1,
-  /** A mistake on the command line. */
-  usage: 2,
-  /** The cache could not do it: no cache there, read-only, locked past the timeout, damaged, unreadable value. */
-  error: 3,
-  /** Stopped by Ctrl-C (SIGINT) between two steps; what was done is reported. */
-  interrupted: 130,
-} as const;
-
-/** How the tool meets the outside world. */
-export interface CliIO {
-  /**
-   * Writes to standard output (text, or a value's bytes). Returns a promise
-   * when the reader is behind: the tool waits for it before writing more,
-   * so a slow pipe never makes it hold a listing in memory.
-   */
-  stdout(chunk: string | Uint8Array): void | Promise<void>;
-  /** Writes to standard error. */
-  stderr(text: string): void;
-  /** All of standard input. */
-  readStdin(): Promise<Uint8Array>;
-  /** Whether standard output is a terminal. */
-  stdoutTTY: boolean;
-  /** Whether standard error is a terminal (progress is redrawn in place). */
-  stderrTTY: boolean;
-  /**
-   * Starts catching Ctrl-C (SIGINT) and returns the signal it aborts: a long
-   * removal asks for it and stops at its next step. Until asked, Ctrl-C
-   * ends the process as usual (a read changes nothing; a write is one
-   * transaction, which SQLite rolls back).
-   */
-  interruptible(): AbortSignal;
-  /** The clock, in epoch milliseconds. */
-  now(): number;
-  /** Lets pending events (a Ctrl-C) in, between two steps. */
-  pause(): Promise<void>;
-}
-
-/** What a command needs. */
-interface Run {
-  io: CliIO;
-  p: Parsed;
-  json: boolean;
-  cache: DiskCache;
-  /**
-   * While a JSON document is written in parts (`ls`): the text that closes
-   * what is open inside its top-level object, so that an error can end the
-   * document with its own members.
-   */
-  unclosed?: string | undefined;
-}
-
-/** Writes `value` as the command's JSON result, or `text` otherwise. */
-function result({ io, json }: Run, value: unknown, text: string): void | Promise<void> {
-  return io.stdout(json ? JSON.stringify(toTagged(value)) + "\n" : text);
-}
+export { type CliIO, EXIT };
 
 /** The key argument, typed by its flag. */
 function keyArg(p: Parsed): Key {
@@ -99,27 +41,6 @@ function valueType(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (typeof value === "bigint" || Number.isInteger(value)) return "int";
   return typeof value === "number" ? "float" : "json";
-}
-
-/**
- * A milliseconds option (`--ttl`, `--timeout`) as a number, `undefined` when
- * absent. Empty text (an unset shell variable) is refused, not read as 0;
- * a negative number is passed on for the library to refuse.
- */
-function milliseconds(p: Parsed, name: string): number | undefined {
-  const text = p.values[name];
-  if (text === undefined || typeof text === "boolean") return undefined;
-  if (!/^\s*-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*$/i.test(text)) {
-    throw new UsageError(`Cannot use --${name}: expected a number of milliseconds such as 60000: received ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-function positiveInteger(text: string | boolean | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`Cannot use --${name}: expected a positive integer: received ${JSON.stringify(text)}`);
-  return n;
 }
 
 function stats(r: Run): number {
@@ -153,71 +74,6 @@ function stats(r: Run): number {
       ["driver", out.driver],
     ]),
   );
-  return EXIT.ok;
-}
-
-/** A tag as `ls` writes it: as it is, or JSON-quoted when it would not show as itself on one line. */
-function tagText(tag: unknown): string {
-  if (tag === null) return "-";
-  if (tag instanceof Uint8Array) return toHex(tag);
-  return typeof tag === "string" && !showsAsIs(tag) ? taggedText(tag) : String(tag);
-}
-
-/**
- * Lists live items: a table, or under `--json` one document
- * `{"items": [...]}` (with `"error"` and `"exitCode"` after the items when
- * the listing fails part way). Written every 1,000 items, waiting for a slow
- * reader, so memory stays flat whatever the cache's size.
- */
-async function ls(r: Run): Promise<number> {
-  const { cache, io, p, json } = r;
-  const order = p.values.order ?? "insertion";
-  if (order !== "insertion" && order !== "key") throw new UsageError(`Cannot use --order: expected insertion or key: received ${JSON.stringify(order)}`);
-  const limit = positiveInteger(p.values.limit, "limit", Infinity);
-  const prefix = p.values.prefix as string | undefined, tag = p.values.tag as string | undefined;
-  const now = io.now();
-  let n = 0;
-  let out = json ? '{"items":[\n' : `${"SIZE".padStart(10)}  ${"TTL".padStart(6)}  WHERE   TYPE     ${"TAG".padEnd(10)}  KEY\n`;
-  const flush = async () => {
-    const text = out;
-    out = "";
-    if (text !== "") await io.stdout(text);
-  };
-  if (json) r.unclosed = "]";
-  try {
-    for (const info of cache.inspectAll({ order, reverse: p.values.reverse === true })) {
-      if (prefix !== undefined && !(typeof info.key === "string" && info.key.startsWith(prefix))) continue;
-      if (tag !== undefined && info.tag !== tag) continue;
-      if (n === limit) break;
-      const key = showKey(info.key);
-      const ttl = info.expireTime === null ? null : Math.max(0, info.expireTime - now);
-      out += json
-        ? (n === 0 ? "" : ",") + JSON.stringify(toTagged({
-          key: key.text,
-          type: key.type,
-          size: info.size,
-          storage: info.storage,
-          ttl,
-          expireTime: info.expireTime,
-          tag: info.tag,
-          mode: info.mode,
-          filename: info.filename,
-          storeTime: info.storeTime,
-        })) + "\n"
-        : `${String(info.size).padStart(10)}  ${duration(ttl).padStart(6)}  ${info.storage.padEnd(6)}  ${key.type.padEnd(7)}  ${
-          tagText(info.tag).padEnd(10)
-        }  ${key.text}\n`;
-      if (++n % 1000 === 0) await flush();
-    }
-  } catch (error) {
-    await flush(); // the rows read before the error are complete: keep them
-    throw error;
-  }
-  if (json) {
-    out += "]}\n";
-    r.unclosed = undefined;
-  }
-  await flush();
   return EXIT.ok;
 }
 
