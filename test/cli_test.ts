@@ -424,6 +424,14 @@ test("bare diskcache is a usage error: the usage on standard error, exit code 2"
   assert.match(json(j).error as string, /give a command/);
 });
 
+test("diskcache takes a key that looks like an option after --, --json included", async () => {
+  using dir = tempDir();
+  assert.equal((await cli(["set", dir.path, "--", "--json", "v"])).stdout, 'stored "--json" (str)\n');
+  assert.equal((await cli(["get", dir.path, "--", "--json"])).stdout, "v");
+  assert.equal((await cli(["get", dir.path, "--int", "--", "-3"])).code, EXIT.notFound);
+  assert.deepEqual(json(await cli(["get", dir.path, "--json", "--", "--json"])).value, "v");
+});
+
 test("diskcache get ends a value with a newline on a terminal, bytes included, and never in a pipe", async () => {
   using dir = tempDir();
   await cli(["set", dir.path, "b", "-"], { stdin: enc.encode("no newline") });

@@ -256,7 +256,10 @@ function open(p: Parsed): DiskCache {
  * @returns The exit code (see {@linkcode EXIT}).
  */
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const json = argv.includes("--json");
+  // Read before parsing, so that a mistake on the command line is reported in JSON too;
+  // what follows `--` is arguments (a key "--json"), not options.
+  const end = argv.indexOf("--");
+  const json = (end === -1 ? argv : argv.slice(0, end)).includes("--json");
   let cache: DiskCache | undefined;
   let run: Run | undefined;
   let command = "";
