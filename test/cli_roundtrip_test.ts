@@ -166,7 +166,10 @@ test("tagged JSON gives back every value the codec stores, and refuses what it c
   );
   fc.assert(
     fc.property(value, (v) => {
-      assert.deepEqual(fromTagged(JSON.parse(taggedText(v)), "VALUE"), v);
+      const back = fromTagged(JSON.parse(taggedText(v)), "VALUE");
+      assert.equal(taggedText(back), taggedText(v));
+      // Node 20's deepEqual finds two invalid Dates unequal (NaN !== NaN); the text above compares them.
+      if (!taggedText(v).includes("Invalid Date")) assert.deepEqual(back, v);
     }),
     { numRuns: 500 },
   );
