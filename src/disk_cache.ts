@@ -72,6 +72,9 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    * Open an existing cache for reading only, e.g. on a read-only mount:
    * nothing is written at open, reads work, every write throws
    * `DiskCacheError`. Settings options are refused (they would be written).
+   * Where SQLite cannot create the `-shm` file (read-only media, a directory
+   * this process may not write), a cache closed cleanly is opened as
+   * immutable: writes other processes make later are not seen.
    *
    * @default {false}
    */
@@ -301,7 +304,7 @@ export class DiskCache {
    * ```
    */
   get length(): number {
-    return ops.count(this.#engine);
+    return this.#engine.translating("count items", () => ops.count(this.#engine));
   }
 
   /**
@@ -1340,7 +1343,7 @@ export class DiskCache {
    */
   volume(): number {
     this.#engine.db("volume");
-    return ops.volume(this.#engine);
+    return this.#engine.translating("measure volume", () => ops.volume(this.#engine));
   }
 
   /**

@@ -302,6 +302,15 @@ export class Engine {
     return translateSqliteError(this, error, op);
   }
 
+  /** Runs `fn` (a read outside a transaction), throwing what the binding throws translated (see {@linkcode Engine.translate}). */
+  translating<T>(op: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.translate(error, op);
+    }
+  }
+
   /** Turns a file-system error of a value file into one of ours. */
   fileError(error: unknown, op: string): unknown {
     return translateFileError(this.directory, error, op);
