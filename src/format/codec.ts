@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { decode, encode, Tag } from "cbor2";
+import { decode, encode, saveEncoded, Tag } from "cbor2";
 import { describe } from "../errors.ts";
 import { fastDecode, fastEncode } from "./_cbor_fast.ts";
 import { checkText } from "./text.ts";
@@ -49,8 +49,13 @@ const TYPED_ARRAYS: readonly unknown[] = [
   BigInt64Array,
 ];
 
+/** CBOR tag of a `Set` (cbor2's own). */
+const TAG_SET = 258;
+
 const BIG_OPTIONS = { collapseBigInts: false } as const;
-const CANONICAL_OPTIONS = { collapseBigInts: false, cde: true } as const;
+// ignoreOriginalEncoding off (cde turns it on): a part whose canonical bytes
+// were computed to sort it is written from those bytes, not encoded again.
+const CANONICAL_OPTIONS = { collapseBigInts: false, cde: true, ignoreOriginalEncoding: false } as const;
 
 const DECODE_OPTIONS = {
   collapseBigInts: false,
@@ -64,6 +69,23 @@ const DECODE_OPTIONS = {
     }],
   ]),
 };
+
+/**
+ * The canonical bytes of `part` (a result of `prepare`), kept on it when it
+ * is an object `prepare` made, so that writing it again (by an enclosing
+ * Set or Map key being sorted, or the final encode) copies them instead of
+ * encoding it again. Every level that sorts encoded its members once to sort
+ * them and once more to write them: time exponential in the depth of nested
+ * Sets or Map keys. Parts passed through from the caller (a Uint8Array, a
+ * Date, a RegExp, a typed array) are leaves and never marked.
+ */
+function sortBytes(part: unknown): Uint8Array {
+  const bytes = encode(part, CANONICAL_OPTIONS);
+  if (part instanceof Tag || Array.isArray(part) || (typeof part === "object" && part !== null && Object.getPrototypeOf(part) === Object.prototype)) {
+    saveEncoded(part, bytes);
+  }
+  return bytes;
+}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -136,19 +158,20 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
       if (canonical) {
         // Distinct keys can encode alike (two arrays [1]): their values break
         // the tie, so insertion order never shows in the bytes.
-        for (const p of pairs) p[2] = encode(p[0], CANONICAL_OPTIONS);
-        const valueBytes = (p: (typeof pairs)[number]) => (p[3] ??= encode(p[1], CANONICAL_OPTIONS));
+        for (const p of pairs) p[2] = sortBytes(p[0]);
+        const valueBytes = (p: (typeof pairs)[number]) => (p[3] ??= sortBytes(p[1]));
         pairs.sort((a, b) => compareBytes(a[2]!, b[2]!) || compareBytes(valueBytes(a), valueBytes(b)));
       }
       return new Tag(TAG_JS_MAP, pairs.flatMap((p) => [p[0], p[1]]));
     }
     if (value instanceof Set) {
-      let members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack, d));
-      if (canonical) {
-        members = members.map((m) => [m, encode(m, CANONICAL_OPTIONS)] as const)
-          .sort((a, b) => compareBytes(a[1], b[1])).map((p) => p[0]);
-      }
-      return new Set(members);
+      const members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack, d));
+      if (!canonical) return new Set(members);
+      // Sorted here, and written as the tag around the sorted array that
+      // cbor2 writes for a Set: a Set would make cbor2 sort (and encode) its
+      // members again.
+      const sorted = members.map((m) => [m, sortBytes(m)] as const).sort((a, b) => compareBytes(a[1], b[1]));
+      return new Tag(TAG_SET, sorted.map((p) => p[0]));
     }
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, unknown> = {};
