@@ -14,11 +14,11 @@
  * @module
  */
 import type { SqliteDatabase, SqliteDriver, SqliteStatement } from "../driver.ts";
-import { DiskCacheError } from "../errors.ts";
+import { DiskCacheError, Timeout } from "../errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
-import { type EngineOptions, openCache } from "./_open.ts";
+import { type EngineOptions, fileIdentity, type FileIdentity, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
@@ -52,6 +52,7 @@ export class Engine {
   /** Hooks at the end of the outermost transaction (see `TransactionHooks`). */
   readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
+  readonly #identity: FileIdentity;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
   #db: SqliteDatabase | undefined;
@@ -69,6 +70,7 @@ export class Engine {
     this.dbPath = opened.dbPath;
     this.#db = opened.db;
     this.pageSize = opened.pageSize;
+    this.#identity = opened.identity;
     this.#settings = opened.settings;
     this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
     this.#pending = new PendingReads(this.clock, this);
@@ -178,6 +180,27 @@ export class Engine {
     this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
   }
 
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#db === undefined;
+  }
+
+  /**
+   * Throws when the database file is no longer the one this connection
+   * opened: the directory was deleted, or the file replaced. SQLite keeps
+   * writing into the unlinked file and reports success, and no open ever
+   * sees those writes again. One stat of the file per write transaction.
+   */
+  assertSameDatabase(op: string): void {
+    const now = fileIdentity(this.dbPath);
+    if (now !== undefined && now.ino === this.#identity.ino && now.dev === this.#identity.dev) return;
+    throw new DiskCacheError(
+      `Cannot ${op}: the database "${this.dbPath}" was deleted or replaced after this cache opened it (${
+        now === undefined ? "it is gone" : "another file is there now"
+      }), so what this cache writes would never be seen again; close this DiskCache and open it again`,
+    );
+  }
+
   /** Throws the read-only error before a write touches anything. */
   assertWritable(op: string): void {
     if (this.readonly) {
@@ -220,13 +243,64 @@ export class Engine {
     this.#tx.removeLater(filename);
   }
 
-  /** Writes changed settings for every process (as `op`) and applies them to this connection. */
+  /**
+   * Writes changed settings for every process (as `op`) and applies them to
+   * this connection. A new journal mode is applied first and saved only once
+   * it is in force (see {@linkcode Engine.#switchJournalMode}).
+   */
   updateSettings(changes: Partial<DiskCacheSettings>, op = "update settings"): void {
     const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
     if (names.length === 0) return;
     const next = { ...this.#settings, ...changes };
-    this.write(op, () => writeSettings(this, op, next, names));
+    const before = this.#settings.sqliteJournalMode;
+    const switched = next.sqliteJournalMode !== before && this.#switchJournalMode(op, next.sqliteJournalMode);
+    try {
+      this.write(op, () => writeSettings(this, op, next, names));
+    } catch (error) {
+      if (switched) {
+        try {
+          this.db(op).prepare(`PRAGMA journal_mode = ${before}`).get();
+        } catch { /* kept as is: every open applies the stored mode */ }
+      }
+      throw error;
+    }
     this.#apply(next);
+  }
+
+  /**
+   * Puts journal mode `mode` in force on this connection before it is saved.
+   * Saved first, a mode SQLite cannot apply yet (leaving WAL needs every
+   * other connection closed) made every later open wait its whole timeout
+   * while any connection stayed open; python-diskcache has that trap.
+   * Refused, with nothing saved: inside a transaction (SQLite cannot switch
+   * there), and while another connection prevents it (a `Timeout`).
+   */
+  #switchJournalMode(op: string, mode: DiskCacheSettings["sqliteJournalMode"]): true {
+    this.assertWritable(op);
+    const db = this.db(op);
+    if (this.inTransaction) {
+      throw new DiskCacheError(
+        `Cannot ${op}: "sqliteJournalMode" cannot change inside a transaction (SQLite refuses to switch there); change it outside transact() (nothing was saved)`,
+      );
+    }
+    const was = this.#settings.sqliteJournalMode;
+    let now: string;
+    try {
+      now = String((db.prepare(`PRAGMA journal_mode = ${mode}`).get() as { journal_mode: string }).journal_mode).toLowerCase();
+    } catch (error) {
+      const ours = this.translate(error, op);
+      if (!(ours instanceof Timeout)) throw ours;
+      throw new Timeout(
+        `Cannot ${op}: "sqliteJournalMode" can change from "${was}" to "${mode}" only while no other connection has the cache at "${this.directory}" open, and another one has; close the other connections (in every process) and retry (nothing was saved)`,
+        { cause: error },
+      );
+    }
+    if (now !== mode) {
+      throw new DiskCacheError(
+        `Cannot ${op}: SQLite kept journal mode "${now}" instead of switching to "${mode}" on "${this.dbPath}"; keep "${was}" (nothing was saved)`,
+      );
+    }
+    return true;
   }
 
   /** Re-reads every setting from the Settings table. */
