@@ -28,6 +28,9 @@ import { Statements } from "./_statements.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
+
+/** How long (ms) after a write found the database file to be the one opened the next write trusts it without a stat. */
+export const IDENTITY_CHECK_MS = 10;
 export { RestartRead };
 
 /** The connection and everything tied to it. */
@@ -53,6 +56,8 @@ export class Engine {
   readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
   readonly #identity: FileIdentity;
+  /** When (`performance.now()`) a write last found the database file to be the one opened. */
+  #identityCheckedAt = -Infinity;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
   #db: SqliteDatabase | undefined;
@@ -189,11 +194,21 @@ export class Engine {
    * Throws when the database file is no longer the one this connection
    * opened: the directory was deleted, or the file replaced. SQLite keeps
    * writing into the unlinked file and reports success, and no open ever
-   * sees those writes again. One stat of the file per write transaction.
+   * sees those writes again. The file is stat'ed by a write that comes
+   * {@linkcode IDENTITY_CHECK_MS} or more after the last check that found it
+   * (a stat on every write cost a tenth to a half of a small `set()`): a
+   * write after a pause checks at once, and a steady writer finds out
+   * within that time, which is no worse than its writes racing the deletion.
+   * Once it failed, every write checks, and fails.
    */
   assertSameDatabase(op: string): void {
+    const at = performance.now();
+    if (at - this.#identityCheckedAt < IDENTITY_CHECK_MS) return;
     const now = fileIdentity(this.dbPath);
-    if (now !== undefined && now.ino === this.#identity.ino && now.dev === this.#identity.dev) return;
+    if (now !== undefined && now.ino === this.#identity.ino && now.dev === this.#identity.dev) {
+      this.#identityCheckedAt = at;
+      return;
+    }
     throw new DiskCacheError(
       `Cannot ${op}: the database "${this.dbPath}" was deleted or replaced after this cache opened it (${
         now === undefined ? "it is gone" : "another file is there now"
