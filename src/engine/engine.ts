@@ -18,7 +18,7 @@ import { DiskCacheError, Timeout } from "../errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
-import { type EngineOptions, fileIdentity, type FileIdentity, openCache } from "./_open.ts";
+import { type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";

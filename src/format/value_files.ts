@@ -207,7 +207,9 @@ function valueDirectory(directory: string, relative: string, mode: number): void
 
 function linkedDirectory(directory: string, relative: string): DiskCacheError {
   return new DiskCacheError(
-    `Cannot write a value file: "${join(directory, relative)}" (or its parent) is a symbolic link, which the cache never follows; someone else can write into "${directory}": remove the link and check who can write there`,
+    `Cannot write a value file: "${
+      join(directory, relative)
+    }" (or its parent) is a symbolic link, which the cache never follows; someone else can write into "${directory}": remove the link and check who can write there`,
   );
 }
 
