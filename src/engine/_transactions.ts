@@ -248,10 +248,10 @@ export class Transactions implements TransactionHooks {
    */
   read<T>(op: string, fn: () => T, restarting: () => void): T {
     if (this.#depth > 0 || this.#reading) return fn();
-    const db = this.#host.db(op);
     const snapshot = { vanished: new Set<string>(), restartable: true };
     for (let restarts = 0;; restarts++) {
       if (restarts > 0) restarting();
+      const db = this.#host.db(op); // closed inside the last attempt: the closed-cache error
       try {
         db.exec("BEGIN");
       } catch (error) {
