@@ -304,7 +304,7 @@ export class Engine {
       now = String((db.prepare(`PRAGMA journal_mode = ${mode}`).get() as { journal_mode: string }).journal_mode).toLowerCase();
     } catch (error) {
       const ours = this.translate(error, op);
-      if (!(ours instanceof Timeout)) throw ours;
+      if (!(ours instanceof Timeout) || was !== "wal") throw ours; // a lock held past the timeout: nothing was saved
       throw new Timeout(
         `Cannot ${op}: "sqliteJournalMode" can change from "${was}" to "${mode}" only while no other connection has the cache at "${this.directory}" open, and another one has; close the other connections (in every process) and retry (nothing was saved)`,
         { cause: error },
