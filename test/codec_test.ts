@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Buffer } from "node:buffer";
-import { Tag } from "cbor2";
+import { saveEncoded, Tag } from "cbor2";
 import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/format/codec.ts";
 
 const number = fc.oneof(
@@ -232,4 +232,13 @@ test("encodeStructured() writes nested Sets and Maps in keys with the bytes it a
   // Written by the encoder before nested Sets were made linear (commit a15f11e).
   const hex = "d90102840a617ad90102820102d99c4186810100810102d90102826161616201";
   assert.equal(Buffer.from(encodeStructured(key, "key", true)).toString("hex"), hex);
+});
+
+test("encodeStructured() of a key ignores bytes cbor2 kept on a part passed in: keys are written from their parts", () => {
+  const bytes = new Uint8Array([1, 2]), date = new Date(5000);
+  const plain = encodeStructured([bytes, date], "key", true);
+  saveEncoded(bytes, new Uint8Array([0x40]));
+  saveEncoded(date, new Uint8Array([0xf6]));
+  assert.deepEqual(encodeStructured([bytes, date], "key", true), plain);
+  assert.deepEqual(encodeStructured(new Set([bytes, date]), "key", true), encodeStructured(new Set([new Uint8Array([1, 2]), new Date(5000)]), "key", true));
 });

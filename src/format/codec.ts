@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { decode, encode, saveEncoded, Tag } from "cbor2";
+import { decode, encode, getEncoded, saveEncoded, Tag } from "cbor2";
 import { describe } from "../errors.ts";
 import { fastDecode, fastEncode } from "./_cbor_fast.ts";
 import { checkText } from "./text.ts";
@@ -129,11 +129,18 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
   if (value === null) return null;
   if (stack.has(value)) throw new TypeError(`Cannot store ${what}: ${path} refers back to an enclosing object (cycles are not supported)`);
   const proto = Object.getPrototypeOf(value);
+  // Canonical bytes are written from the parts: never from bytes cbor2 kept
+  // on a part passed in (its decoder's saveOriginal), which canonical
+  // encoding honours for the parts sortBytes marks.
+  const kept = canonical && getEncoded(value) !== undefined;
   if (value instanceof Uint8Array) {
-    return proto === Uint8Array.prototype ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return proto === Uint8Array.prototype && !kept ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
-  if (value instanceof Date || value instanceof RegExp) return value;
-  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) return value;
+  if (value instanceof Date) return kept ? new Date(value.getTime()) : value;
+  if (value instanceof RegExp) return kept ? new RegExp(value) : value;
+  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) {
+    return kept ? new (value.constructor as new (from: ArrayBufferView) => ArrayBufferView)(value) : value;
+  }
   if (depth >= MAX_NESTING) {
     throw new TypeError(
       `Cannot store ${what}: ${path} is nested more than ${MAX_NESTING} levels deep (arrays, objects, Map and Set), the codec's limit, past which a value could not be read back; flatten the structure`,
