@@ -37,6 +37,24 @@ export interface Opened {
   db: SqliteDatabase;
   settings: DiskCacheSettings;
   pageSize: number;
+  /** The database file's identity once opened, which writes check (see `Engine.assertSameDatabase`). */
+  identity: FileIdentity;
+}
+
+/** What tells one file from another: its device and inode numbers. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The identity of the file at `path`, or `undefined` when nothing is there. */
+export function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Opens (creating if needed) the cache `options` describe. */
@@ -55,7 +73,14 @@ export function openCache(options: EngineOptions): Opened {
   if (options.readonly && !existsSync(dbPath)) {
     throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" does not exist; open it once writable first`);
   }
-  return { directory, dbPath, ...connect(place, options, false) };
+  const connected = connect(place, options, false);
+  // Read after the connection opened the file: a file replaced before that is the one opened.
+  const identity = fileIdentity(dbPath);
+  if (identity === undefined) {
+    connected.db.close();
+    throw new DiskCacheError(`Cannot open cache: "${dbPath}" vanished while it was being opened; retry`);
+  }
+  return { directory, dbPath, identity, ...connected };
 }
 
 /**
