@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
-import { sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { runJson, runners, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+
+/** What memoize() names this module in keys: its path in the package, without extension or dist/. */
+const HERE = "@diskcache/diskcache/test/memoize_test";
 
 test("DiskCache.memoize() caches results by name and arguments, with cacheKey()", () => {
   using cache = tempCache();
@@ -14,7 +20,7 @@ test("DiskCache.memoize() caches results by name and arguments, with cacheKey()"
   assert.equal(add(1, 2), 3);
   assert.equal(add(2, 1), 3);
   assert.equal(calls, 2);
-  assert.deepEqual(add.cacheKey(1, 2), ["add", 1, 2]);
+  assert.deepEqual(add.cacheKey(1, 2), [`${HERE}:add`, 1, 2]);
   assert.equal(cache.getEntry(add.cacheKey(1, 2))?.tag, "math");
   assert.equal(cache.evict("math"), 2);
   add(1, 2);
@@ -136,8 +142,8 @@ test("memoize() refuses a function whose own name cannot tell it apart (methods,
   assert.deepEqual(users(1), { user: 1 });
   assert.deepEqual(orders(1), { order: 1 });
   // A function declared with its name keeps working without one.
-  assert.deepEqual(cache.memoize(async function declared() {}).cacheKey(), ["declared"]);
-  assert.deepEqual(cache.memoize(function* generator() {}).cacheKey(), ["generator"]);
+  assert.deepEqual(cache.memoize(async function declared() {}).cacheKey(), [`${HERE}:declared`]);
+  assert.deepEqual(cache.memoize(function* generator() {}).cacheKey(), [`${HERE}:generator`]);
 });
 
 test("memoize() checks ttl, tag and key when it is created, not at each call", () => {
@@ -172,8 +178,8 @@ test("memoize() returns a result the cache cannot store, uncached, and warns onc
     await later();
   });
   assert.equal(warnings.length, 2, "one warning per memoized function");
-  assert.match(String(warnings[0]![0]), /memoize\(make\): a result could not be cached/);
-  assert.match(String(warnings[1]![0]), /memoize\(later\)/);
+  assert.match(String(warnings[0]![0]), new RegExp(`^memoize\\(${HERE}:make\\): a result could not be cached`));
+  assert.match(String(warnings[1]![0]), new RegExp(`^memoize\\(${HERE}:later\\)`));
 });
 
 test("memoize() on a FanoutCache and a DiskCache keys methods apart once named", () => {
@@ -184,5 +190,89 @@ test("memoize() on a FanoutCache and a DiskCache keys methods apart once named",
     assert.throws(() => cache.memoize(new Users().get), TypeError);
     const a = cache.memoize(new Users().get, { name: "Users.get" }), b = cache.memoize(new Orders().get, { name: "Orders.get" });
     assert.deepEqual([a(7), b(7)], [{ user: 7 }, { order: 7 }]);
+  }
+});
+
+/**
+ * Writes a package "app" with `function load` in two modules, src/users.mjs
+ * and src/orders.mjs, and the same users module built into dist/users.mjs.
+ * Each memoizes its own `load` at its top level, as an application would,
+ * with the `memoize` and cache found in `globalThis.memoizeTest`, and exports
+ * the memoized function and how many times `load` ran.
+ */
+function twoModules(root: string): { users: string; orders: string; builtUsers: string } {
+  mkdirSync(join(root, "src"), { recursive: true });
+  mkdirSync(join(root, "dist"), { recursive: true });
+  writeFileSync(join(root, "package.json"), JSON.stringify({ name: "app", type: "module" }));
+  const module = (what: string) =>
+    `const { memoize, cache } = globalThis.memoizeTest;\nlet calls = 0;\n` +
+    `function load(id) {\n  calls++;\n  return { ${what}: id };\n}\n` +
+    `export const loader = memoize(cache, load);\nexport const count = () => calls;\n`;
+  writeFileSync(join(root, "src", "users.mjs"), module("user"));
+  writeFileSync(join(root, "src", "orders.mjs"), module("order"));
+  writeFileSync(join(root, "dist", "users.mjs"), module("user"));
+  return { users: join(root, "src", "users.mjs"), orders: join(root, "src", "orders.mjs"), builtUsers: join(root, "dist", "users.mjs") };
+}
+
+type Module = { loader: ((id: number) => unknown) & { cacheKey(id: number): unknown[] }; count(): number };
+
+test("memoize(): `function load` of two modules never share results; the key names the module", async () => {
+  using dir = tempDir();
+  const files = twoModules(join(dir.path, "app"));
+  using cache = new DiskCache(join(dir.path, "cache"));
+  (globalThis as { memoizeTest?: unknown }).memoizeTest = { memoize, cache };
+  const users = await import(pathToFileURL(files.users).href) as Module;
+  const orders = await import(pathToFileURL(files.orders).href) as Module;
+  assert.deepEqual(users.loader(1), { user: 1 });
+  assert.deepEqual(orders.loader(1), { order: 1 }, "not the user's result");
+  assert.deepEqual(users.loader(1), { user: 1 });
+  assert.deepEqual(users.loader.cacheKey(1), ["app/users:load", 1]);
+  assert.deepEqual(orders.loader.cacheKey(1), ["app/orders:load", 1]);
+  assert.deepEqual([users.count(), orders.count()], [1, 1]);
+  delete (globalThis as { memoizeTest?: unknown }).memoizeTest;
+});
+
+test("memoize(): two functions that claim one name for one cache are refused; other caches and the same function are not", () => {
+  using cache = tempCache();
+  using other = tempCache();
+  const make = () =>
+    function load(id: number) {
+      return id;
+    };
+  const first = make(), second = make();
+  cache.memoize(first);
+  cache.memoize(first, { ttl: 1000 }); // the same function again
+  assert.throws(
+    () => cache.memoize(second),
+    (e: unknown) =>
+      e instanceof TypeError && e.message.includes(`another function is already memoized as "${HERE}:load" in the cache at ${cache.directory}`) &&
+      /give each its own options\.name/.test(e.message),
+  );
+  assert.throws(() => new DiskCache(cache.directory).memoize(second), /already memoized/, "another instance on the same directory");
+  assert.equal(other.memoize(second)(2), 2, "another cache: no conflict");
+  cache.memoize(second, { name: "load2" });
+  const arrow = (x: number) => x;
+  cache.memoize(arrow, { name: "shared" });
+  assert.throws(() => cache.memoize((x: number) => x + 1, { name: "shared" }), /another function is already memoized as "shared"/);
+  // A memoize() that fails on its options claims nothing.
+  const third = make();
+  assert.throws(() => other.memoize(third, { name: "fresh", ttl: -1 }), RangeError);
+  other.memoize(third, { name: "fresh" });
+});
+
+test("memoize(): processes of every runtime share a module's results (source and built copy) and never another module's", async () => {
+  using dir = tempDir();
+  const files = twoModules(join(dir.path, "app"));
+  const cacheDir = join(dir.path, "cache");
+  const procs = runners("memoize_module_worker");
+  assert.ok(procs.length >= 3, procs.map((p) => p.name).join());
+  type Out = { value: unknown; key: unknown[]; calls: number };
+  const first = await runJson<Out>(procs.at(-1)!, [cacheDir, files.users, "1"]);
+  assert.deepEqual(first, { value: { user: 1 }, key: ["app/users:load", 1], calls: 1 });
+  for (const p of procs) {
+    const orders = await runJson<Out>(p, [cacheDir, files.orders, "1"]);
+    assert.deepEqual(orders.value, { order: 1 }, `${p.name}: the orders module's own result`);
+    const users = await runJson<Out>(p, [cacheDir, files.builtUsers, "1"]);
+    assert.deepEqual(users, { value: { user: 1 }, key: ["app/users:load", 1], calls: 0 }, `${p.name}: the built copy hits the source's result`);
   }
 });
