@@ -613,7 +613,8 @@ export class DiskCache {
 
   /**
    * Wraps `fn` so its results are served from this cache (see
-   * {@linkcode memoize}): keys are `[name, ...args]`, results of async
+   * {@linkcode memoize}): keys are `[name, ...args]` (`name` defaults to
+   * `"<module>:<declared name>"`), results of async
    * functions are stored resolved, rejections are not cached, and concurrent
    * calls with one key in this process share one call.
    *
