@@ -205,22 +205,27 @@ function twoModules(root: string): { users: string; orders: string; builtUsers: 
   mkdirSync(join(root, "dist"), { recursive: true });
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "app", type: "module" }));
   const module = (what: string) =>
-    `const { memoize, cache } = globalThis.memoizeTest;\nlet calls = 0;\n` +
+    `const { memoize, memoizeStampede, cache } = globalThis.memoizeTest;\nlet calls = 0;\n` +
     `function load(id) {\n  calls++;\n  return { ${what}: id };\n}\n` +
-    `export const loader = memoize(cache, load);\nexport const count = () => calls;\n`;
+    `export const loader = memoize(cache, load);\nexport const stampeded = memoizeStampede(cache, load, { ttl: 60000 });\n` +
+    `export const count = () => calls;\n`;
   writeFileSync(join(root, "src", "users.mjs"), module("user"));
   writeFileSync(join(root, "src", "orders.mjs"), module("order"));
   writeFileSync(join(root, "dist", "users.mjs"), module("user"));
   return { users: join(root, "src", "users.mjs"), orders: join(root, "src", "orders.mjs"), builtUsers: join(root, "dist", "users.mjs") };
 }
 
-type Module = { loader: ((id: number) => unknown) & { cacheKey(id: number): unknown[] }; count(): number };
+type Module = {
+  loader: ((id: number) => unknown) & { cacheKey(id: number): unknown[] };
+  stampeded: (id: number) => Promise<unknown>;
+  count(): number;
+};
 
-test("memoize(): `function load` of two modules never share results; the key names the module", async () => {
+test("memoize() and memoizeStampede(): `function load` of two modules never share results; the key names the module", async () => {
   using dir = tempDir();
   const files = twoModules(join(dir.path, "app"));
   using cache = new DiskCache(join(dir.path, "cache"));
-  (globalThis as { memoizeTest?: unknown }).memoizeTest = { memoize, cache };
+  (globalThis as { memoizeTest?: unknown }).memoizeTest = { memoize, memoizeStampede, cache };
   const users = await import(pathToFileURL(files.users).href) as Module;
   const orders = await import(pathToFileURL(files.orders).href) as Module;
   assert.deepEqual(users.loader(1), { user: 1 });
@@ -229,6 +234,10 @@ test("memoize(): `function load` of two modules never share results; the key nam
   assert.deepEqual(users.loader.cacheKey(1), ["app/users:load", 1]);
   assert.deepEqual(orders.loader.cacheKey(1), ["app/orders:load", 1]);
   assert.deepEqual([users.count(), orders.count()], [1, 1]);
+  assert.deepEqual(await users.stampeded(2), { user: 2 });
+  assert.deepEqual(await orders.stampeded(2), { order: 2 }, "memoizeStampede: not the user's result");
+  assert.deepEqual(cache.get(["stampede", "app/orders:load", 2]), [{ order: 2 }, cache.get<[unknown, number]>(["stampede", "app/orders:load", 2])![1]]);
+  assert.deepEqual([users.count(), orders.count()], [2, 2]);
   delete (globalThis as { memoizeTest?: unknown }).memoizeTest;
 });
 
@@ -254,6 +263,7 @@ test("memoize(): two functions that claim one name for one cache are refused; ot
   const arrow = (x: number) => x;
   cache.memoize(arrow, { name: "shared" });
   assert.throws(() => cache.memoize((x: number) => x + 1, { name: "shared" }), /another function is already memoized as "shared"/);
+  assert.throws(() => memoizeStampede(cache, second, { ttl: 1000 }), /Cannot memoizeStampede: another function is already memoized as/);
   // A memoize() that fails on its options claims nothing.
   const third = make();
   assert.throws(() => other.memoize(third, { name: "fresh", ttl: -1 }), RangeError);
