@@ -1449,7 +1449,8 @@ export class DiskCache {
    * @param options `ttl` and `tag` of the stored value; `lease`
    * (milliseconds, default 10 000); `signal` to stop waiting.
    * @returns The stored value, or the computed one.
-   * @throws {TypeError} (rejects) For a bad key or option, or when `compute` returns `undefined`.
+   * @throws {TypeError} (rejects) For a bad key or option, when `compute` returns
+   * `undefined`, or a value the cache cannot store (nothing is stored).
    * @throws {Timeout} (rejects) When the database stays locked past `timeout`.
    *
    * @example Compute a value once, then read it

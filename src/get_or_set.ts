@@ -39,7 +39,8 @@ export interface GetOrSetOptions {
    * crashed) stops renewing, and another caller takes over at most `lease`
    * milliseconds later. A synchronous `compute` that blocks the event loop
    * longer than `lease` cannot renew it: another process may then compute
-   * too.
+   * too, as it may when the lease item is evicted (a cache culling under its
+   * `sizeLimit`) or cleared.
    *
    * @default {10000}
    */
@@ -227,18 +228,29 @@ export async function getOrSet<V>(
       return value;
     } finally {
       clearInterval(renew);
-      for (let i = 1; i <= RELEASE_ATTEMPTS; i++) {
-        let released = true;
+      await release(token);
+    }
+  }
+
+  /**
+   * Removes our lease, if still ours. A shard that stays busy is tried again
+   * (20 times); a failure is left to the lease's expiry (at most `lease` ms,
+   * as it is no longer renewed) rather than hiding the caller's value or error.
+   */
+  async function release(token: string): Promise<void> {
+    for (let i = 1; i <= RELEASE_ATTEMPTS; i++) {
+      try {
+        cache.transact(() => cache.get(lock) === token && cache.delete(lock));
+        return;
+      } catch (error) {
+        if (busy === undefined) return;
         try {
-          cache.transact(() => cache.get(lock) === token && cache.delete(lock));
-        } catch (error) {
-          if (busy === undefined) throw error;
           busy(error);
-          released = false;
+        } catch {
+          return;
         }
-        if (released) break;
-        await pause(Math.min(2 ** i, MAX_PAUSE), undefined);
       }
+      await pause(Math.min(2 ** i, MAX_PAUSE), undefined);
     }
   }
 }

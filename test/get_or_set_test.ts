@@ -5,9 +5,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { DiskCache, FanoutCache } from "../mod.ts";
+import { join } from "node:path";
+import { DiskCache, FanoutCache, type Key } from "../mod.ts";
 import { leaseKey } from "../src/get_or_set.ts";
-import { recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
+import { rawOpen, recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
+
+/** Whether the lease on `key` is held: on a FanoutCache, in the shard holding `key`. */
+function leaseHeld(cache: DiskCache | FanoutCache, key: Key): boolean {
+  return (cache instanceof FanoutCache ? cache.shardOf(key) : cache).has(leaseKey(key));
+}
 
 for (const [kind, open] of recipeCaches) {
   test(`getOrSet on a ${kind}: a miss computes and stores with ttl and tag, a hit does not compute`, async () => {
@@ -25,7 +31,7 @@ for (const [kind, open] of recipeCaches) {
     const entry = cache.getEntry("report");
     assert.equal(entry?.tag, "reports");
     assert.ok(entry?.expireTime !== undefined && entry.expireTime !== null, "stored with its ttl");
-    assert.equal(cache.has(leaseKey("report")), false, "the lease is gone");
+    assert.equal(leaseHeld(cache, "report"), false, "the lease is gone");
     assert.equal(await cache.getOrSet("sync", () => "plain"), "plain", "a synchronous compute");
     assert.equal(await cache.getOrSet("nothing", () => null), null, "null is a value");
     assert.equal(await cache.getOrSet("nothing", () => "again"), null);
@@ -43,6 +49,7 @@ for (const [kind, open] of recipeCaches) {
         return gate;
       }));
     await until(() => calls > 0);
+    assert.ok(leaseHeld(cache, ["k", 1]), "the lease is held while computing");
     finish("done");
     assert.deepEqual(await Promise.all(callers), ["done", "done", "done", "done", "done"]);
     assert.equal(calls, 1);
@@ -64,7 +71,7 @@ for (const [kind, open] of recipeCaches) {
       (e: unknown) => e instanceof TypeError && /compute\(\) returned undefined.*return null/.test(e.message),
     );
     assert.equal(cache.has("k"), false, "nothing stored");
-    assert.equal(cache.has(leaseKey("k")), false, "the lease was released each time");
+    assert.equal(leaseHeld(cache, "k"), false, "the lease was released each time");
     assert.equal(await cache.getOrSet("k", () => "at last"), "at last", "the next caller computes");
   });
 }
@@ -125,4 +132,22 @@ test("getOrSet: a holder killed mid-computation (SIGKILL) is taken over by a wai
     assert.equal(cache.get("computed"), 2, "the killed computation and the one that took over");
     assert.equal(cache.has(leaseKey(["report", 2026])), false);
   }
+});
+
+test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) instead of failing; a value it cannot store rejects", async () => {
+  using dir = tempDir();
+  // Without WAL, an exclusive lock keeps readers out too.
+  using cache = new FanoutCache(join(dir.path, "c"), { shards: 2, timeout: 20, sqliteJournalMode: "delete" });
+  const db = rawOpen(join(cache.shardOf("k").directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  let calls = 0;
+  const pending = cache.getOrSet("k", () => ++calls);
+  await until(() => cache.stats().timeouts >= 3);
+  assert.equal(calls, 0, "no lease taken while the shard is locked");
+  db.exec("ROLLBACK");
+  db.close();
+  assert.equal(await pending, 1);
+  assert.equal(cache.get("k"), 1);
+  await assert.rejects(cache.getOrSet("f", () => () => 1), TypeError, "a function cannot be stored");
+  assert.equal(leaseHeld(cache, "f"), false, "its lease was released");
 });
