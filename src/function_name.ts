@@ -122,19 +122,44 @@ function claim(what: string, cache: object, id: string, fn: object): void {
   );
 }
 
-/** This module's folder: frames in it (and below it) are the library's own. */
+/** The location part of a stack line: `at f (file:///a/b.ts:1:2)`, `at /a/b.ts:1:2`. */
+const FRAME = /(?:\(|at )((?:file:\/\/|https?:\/\/|\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?$/;
+
+/** The files of the frames of `stack`, innermost first (paths, or URLs other than `file:`). */
+function stackFiles(stack: unknown): string[] {
+  const files: string[] = [];
+  if (typeof stack !== "string") return files; // an Error.prepareStackTrace that returns something else
+  for (const line of stack.split("\n")) {
+    const location = FRAME.exec(line.trim())?.[1];
+    if (location === undefined) continue;
+    if (!location.startsWith("file://")) {
+      files.push(location);
+      continue;
+    }
+    try {
+      files.push(fileURLToPath(location));
+    } catch {
+      // a file: URL of another platform
+    }
+  }
+  return files;
+}
+
+/**
+ * This module's folder as stack traces show it (source-mapped, when source
+ * maps are on): frames in it, and below it, are the library's own.
+ */
 const LIBRARY = libraryFolder();
 
 function libraryFolder(): string | undefined {
+  const own = stackFiles(new Error().stack)[0];
+  if (own !== undefined) return dirname(own);
   try {
     return dirname(fileURLToPath(import.meta.url));
   } catch {
     return undefined;
   }
 }
-
-/** The location part of a stack line: `at f (file:///a/b.ts:1:2)`, `at /a/b.ts:1:2`. */
-const FRAME = /(?:\(|at )((?:file:\/\/|\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?$/;
 
 /**
  * The module that called into the library: the first stack frame outside
@@ -143,29 +168,16 @@ const FRAME = /(?:\(|at )((?:file:\/\/|\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?$/;
  */
 function callerModule(): string | undefined {
   const limit = Error.stackTraceLimit;
-  let stack: string | undefined;
+  let stack: unknown;
   try {
     Error.stackTraceLimit = 64;
     stack = new Error().stack;
   } finally {
     Error.stackTraceLimit = limit;
   }
-  const files: string[] = [];
-  for (const line of (stack ?? "").split("\n")) {
-    const location = FRAME.exec(line.trim())?.[1];
-    if (location === undefined) continue;
-    let file = location;
-    if (file.startsWith("file://")) {
-      try {
-        file = fileURLToPath(file);
-      } catch {
-        continue;
-      }
-    }
-    files.push(file);
-  }
-  const outside = files.find((file) => LIBRARY === undefined || !(file === LIBRARY || file.startsWith(LIBRARY + sep)));
-  const file = outside ?? files.at(-1);
+  const files = stackFiles(stack);
+  const inside = (file: string) => LIBRARY !== undefined && (file === LIBRARY || file.startsWith(LIBRARY + sep) || file.startsWith(LIBRARY + "/"));
+  const file = files.find((f) => !inside(f)) ?? files.at(-1);
   return file === undefined ? undefined : moduleName(file);
 }
 
@@ -185,6 +197,7 @@ const packages = new Map<string, { root: string; name: string } | null>();
  * extension, for a file in no package.
  */
 export function moduleName(file: string): string {
+  if (/^https?:\/\//.test(file)) return file.replace(/[?#].*$/, "").replace(EXTENSION, "");
   const pkg = packageOf(dirname(file));
   if (pkg === null) return file.replaceAll(sep, "/").replace(EXTENSION, "");
   const parts = relative(pkg.root, file).split(sep);

@@ -286,3 +286,21 @@ test("memoize(): processes of every runtime share a module's results (source and
     assert.deepEqual(users, { value: { user: 1 }, key: ["app/users:load", 1], calls: 0 }, `${p.name}: the built copy hits the source's result`);
   }
 });
+
+test("memoize() finds its caller whatever Error.stackTraceLimit says, and asks for a name when the stack cannot be read", () => {
+  using cache = tempCache();
+  const limit = Error.stackTraceLimit;
+  const prepare = (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+  try {
+    Error.stackTraceLimit = 0;
+    assert.deepEqual(cache.memoize(function limited() {}).cacheKey(), [`${HERE}:limited`]);
+    assert.equal(Error.stackTraceLimit, 0, "put back");
+    Error.stackTraceLimit = limit;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = () => ({ not: "a string" });
+    assert.throws(() => cache.memoize(function unreadable() {}), (e: unknown) => e instanceof TypeError && /call stack.*pass options\.name/.test(e.message));
+    assert.deepEqual(cache.memoize(function unreadable() {}, { name: "named" }).cacheKey(), ["named"]);
+  } finally {
+    Error.stackTraceLimit = limit;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = prepare;
+  }
+});
