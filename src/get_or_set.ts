@@ -53,6 +53,8 @@ export interface GetOrSetOptions {
 const LEASE = 10_000;
 /** The longest pause between two looks at a key another caller computes. */
 const MAX_PAUSE = 50;
+/** The longest delay a timer takes (a longer one fires at once on Node). */
+const MAX_TIMER = 2 ** 31 - 1;
 /** Attempts at releasing a lease on a busy shard before it is left to expire. */
 const RELEASE_ATTEMPTS = 20;
 
@@ -209,7 +211,7 @@ export async function getOrSet<V>(
       } catch {
         // A busy or closed cache: the lease may run out, and another caller compute too.
       }
-    }, lease / 3);
+    }, Math.min(Math.max(lease / 3, 1), MAX_TIMER));
     // Never what keeps a process alive (Node and Bun timers have unref(); Deno's are numbers).
     if (typeof renew === "number") (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(renew);
     else (renew as { unref?: () => void }).unref?.();

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { DiskCache, FanoutCache, type Key } from "../mod.ts";
 import { leaseKey } from "../src/get_or_set.ts";
-import { rawOpen, recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
+import { countCalls, rawOpen, recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
 
 /** Whether the lease on `key` is held: on a FanoutCache, in the shard holding `key`. */
 function leaseHeld(cache: DiskCache | FanoutCache, key: Key): boolean {
@@ -150,4 +150,16 @@ test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) ins
   assert.equal(cache.get("k"), 1);
   await assert.rejects(cache.getOrSet("f", () => () => 1), TypeError, "a function cannot be stored");
   assert.equal(leaseHeld(cache, "f"), false, "its lease was released");
+});
+
+test("getOrSet: a lease past the longest timer delay is renewed at that delay, not at once (Node fires an overlong timer after 1 ms)", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  const transactions = countCalls(cache, "transact");
+  const value = await cache.getOrSet("k", async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 2));
+    return "v";
+  }, { lease: 2 ** 40 });
+  assert.equal(value, "v");
+  assert.equal(transactions.count, 1, "the release alone: no renewal during a computation far shorter than the lease");
 });
