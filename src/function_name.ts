@@ -60,7 +60,8 @@ export function keyName(what: string, fn: (...args: never[]) => unknown, name: u
  *   `function load` of `users.ts` and of `orders.ts` never share results,
  *   and runs of the same code share them across processes and restarts.
  *
- * Two functions that still claim one name for one cache in one process (two
+ * Two functions that still claim one name for one cache in one process, by
+ * the same caller (`what`: memoize's and memoizeStampede's keys differ) (two
  * `function load` of one module, a function memoized again after being
  * created anew) are refused: nothing could tell their results apart.
  *
@@ -108,9 +109,10 @@ function claim(what: string, cache: object, id: string, fn: object): void {
     names = byObject.get(cache);
     if (names === undefined) byObject.set(cache, names = new Map());
   }
-  const held = names.get(id);
+  const slot = `${what}\u0000${id}`; // memoize's and memoizeStampede's keys never meet: each has its own names
+  const held = names.get(slot);
   if (held === undefined) {
-    names.set(id, new WeakRef(fn));
+    names.set(slot, new WeakRef(fn));
     return;
   }
   if (held.deref() === fn) return;

@@ -263,7 +263,9 @@ test("memoize(): two functions that claim one name for one cache are refused; ot
   const arrow = (x: number) => x;
   cache.memoize(arrow, { name: "shared" });
   assert.throws(() => cache.memoize((x: number) => x + 1, { name: "shared" }), /another function is already memoized as "shared"/);
+  memoizeStampede(cache, first, { ttl: 1000 });
   assert.throws(() => memoizeStampede(cache, second, { ttl: 1000 }), /Cannot memoizeStampede: another function is already memoized as/);
+  memoizeStampede(cache, arrow, { ttl: 1000, name: "load2" }); // memoizeStampede's names are its own: its keys never meet memoize's
   // A memoize() that fails on its options claims nothing.
   const third = make();
   assert.throws(() => other.memoize(third, { name: "fresh", ttl: -1 }), RangeError);
