@@ -60,10 +60,11 @@ export function keyName(what: string, fn: (...args: never[]) => unknown, name: u
  *   `function load` of `users.ts` and of `orders.ts` never share results,
  *   and runs of the same code share them across processes and restarts.
  *
- * Two functions that still claim one name for one cache in one process, by
- * the same caller (`what`: memoize's and memoizeStampede's keys differ) (two
+ * Two functions that still claim one name for one cache in one process (two
  * `function load` of one module, a function memoized again after being
  * created anew) are refused: nothing could tell their results apart.
+ * `memoize` and `memoizeStampede` (`what`) claim names apart: their keys
+ * differ.
  *
  * @param what The caller, for error messages ("memoize", ...).
  * @param fn The function.
