@@ -210,6 +210,22 @@ export function moduleName(file: string): string {
 }
 
 /**
+ * Whether `path` may be read without asking: Deno without read permission
+ * there would prompt (or throw) at `memoize()`; its module then goes by its
+ * absolute path.
+ */
+function mayRead(path: string): boolean {
+  const permissions = (globalThis as { Deno?: { permissions?: { querySync?(d: { name: "read"; path: string }): { state: string } } } })
+    .Deno?.permissions;
+  if (permissions?.querySync === undefined) return true;
+  try {
+    return permissions.querySync({ name: "read", path }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The package holding `folder`: the nearest folder above it whose manifest
  * declares a name (a nameless `package.json`, as a build folder's
  * `{ "type": "commonjs" }`, does not end a package), else the nearest with
@@ -221,7 +237,7 @@ function packageOf(folder: string): { root: string; name: string } | null {
   let here: { root: string; name: string } | null = null;
   for (const manifest of ["package.json", "deno.json", "deno.jsonc"]) {
     const path = join(folder, manifest);
-    if (!existsSync(path)) continue;
+    if (!mayRead(path) || !existsSync(path)) continue;
     let name = "";
     try {
       const parsed = JSON.parse(readFileSync(path, "utf8")) as { name?: unknown };

@@ -4,7 +4,7 @@ import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../m
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { runJson, runners, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+import { repoRoot, run, runJson, runners, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
 
 /** What memoize() names this module in keys: its path in the package, without extension or dist/. */
 const HERE = "@diskcache/diskcache/test/memoize_test";
@@ -305,4 +305,33 @@ test("memoize() finds its caller whatever Error.stackTraceLimit says, and asks f
     Error.stackTraceLimit = limit;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = prepare;
   }
+});
+
+test("memoize() under Deno without read permission near the caller keys on its absolute path instead of failing (or prompting)", async () => {
+  using dir = tempDir();
+  const script = join(dir.path, "app", "main.ts"), cacheDir = join(dir.path, "cache");
+  mkdirSync(join(dir.path, "app"));
+  writeFileSync(
+    script,
+    `import { DiskCache, memoize } from ${JSON.stringify(pathToFileURL(join(repoRoot, "mod.ts")).href)};\n` +
+      `const cache = new DiskCache(${JSON.stringify(cacheDir)});\n` +
+      `console.log(JSON.stringify(memoize(cache, function load(id: number) { return id; }).cacheKey(1)));\ncache.close();\n`,
+  );
+  const deno = join(repoRoot, "node_modules", ".bin", "deno");
+  const allowed = [cacheDir, repoRoot].join(",");
+  const res = await run(deno, [
+    "run",
+    "--no-prompt",
+    "--config",
+    join(repoRoot, "deno.json"),
+    `--allow-read=${allowed}`,
+    `--deny-read=${script}`,
+    `--allow-write=${cacheDir}`,
+    "--allow-env",
+    "--allow-ffi",
+    "--allow-sys",
+    script,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout.trim()), [`${join(dir.path, "app", "main")}:load`, 1]);
 });
