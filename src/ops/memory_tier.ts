@@ -63,7 +63,7 @@ CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_delete AFTER DELETE ON main.C
 CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_update AFTER UPDATE OF ${READ_COLUMNS} ON main.Cache
   BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (old.key, old.raw), (new.key, new.raw); END;
 `;
-const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, typeof(key) = 'integer' AS int, raw FROM ${CHANGES_TABLE}`;
+const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, raw FROM ${CHANGES_TABLE}`;
 const FORGET_SQL = `DELETE FROM ${CHANGES_TABLE}`;
 
 /** Options of the memory tier, validated. */
@@ -210,12 +210,17 @@ export class MemoryTier {
 
   /** After this connection's outermost commit: drops the keys its transaction changed. */
   committed(): void {
-    this.#seenCommits = ++this.#commits.n;
+    // This commit leaves `data_version` as it was on this connection, so the
+    // tier may take it as seen, but only when no sibling committed since the
+    // last check: a sibling's commit must still lead to a check, however many
+    // commits of this connection (writes, access-time flushes) come after it.
+    const commits = this.#commits;
+    if (commits.n === this.#seenCommits) this.#seenCommits = ++commits.n;
+    else commits.n++;
     const rows = this.#changed;
     this.#changed = [];
     for (const row of rows) {
-      const column = readColumn(row.key, row.key_big);
-      const id = mapKey(row.int && typeof column === "number" ? BigInt(column) : column, row.raw);
+      const id = mapKey(readColumn(row.key, row.key_big), row.raw);
       const held = this.#map.get(id);
       if (held !== undefined) {
         this.#map.delete(id);
@@ -353,7 +358,6 @@ export class MemoryTier {
 interface Changed {
   key: SqliteValue;
   key_big: number;
-  int: number;
   raw: number;
 }
 
@@ -415,13 +419,19 @@ function keyBytes(key: SqliteValue): number {
 }
 
 /**
- * The Map key of a stored key. Strings, numbers and bigints are their own
- * keys (integral keys are bigints in both directions). Bytes become a
- * string that starts with a lone surrogate, which no string key can hold
- * (they are refused as keys), one for raw bytes and another for encoded
- * structured keys.
+ * The Map key of a stored key: one per row the database can hold, since
+ * SQLite finds a row by the key's value, not its storage class (the INTEGER
+ * 1 and Python's REAL 1.0, -0.0 and 0, 2^60 and 2.0 ** 60 are one key). So
+ * an integral number within int64, INTEGER or REAL, read back as a number or
+ * a bigint, is the bigint of its value, as `rawKeyValue` binds it;
+ * other numbers (fractions, ±Infinity, integral REALs past int64, which
+ * equal no INTEGER) and strings are their own keys. Bytes become a string
+ * that starts with a lone surrogate, which no string key can hold (they are
+ * refused as keys), one for raw bytes and another for encoded structured
+ * keys.
  */
 export function mapKey(key: SqliteValue, raw: number): unknown {
+  if (typeof key === "number") return Number.isInteger(key) && key >= -(2 ** 63) && key < 2 ** 63 ? BigInt(key) : key;
   if (!(key instanceof Uint8Array)) return key;
   let s = raw ? "\uD800" : "\uDC00";
   for (let i = 0; i < key.length; i += 4096) s += String.fromCharCode(...key.subarray(i, i + 4096));
