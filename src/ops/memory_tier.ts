@@ -40,8 +40,36 @@ import { SQL } from "../format/sql.ts";
 import { getValue } from "./items.ts";
 import { describe } from "../errors.ts";
 
-/** Bytes counted for one entry besides its key and value (the Map slot and the entry object). */
-export const ENTRY_OVERHEAD = 96;
+/**
+ * What the tier counts for what it holds, in bytes: set from the heap growth
+ * measured on every runtime (`test/fixtures/memory_heap_worker.ts`, kind by
+ * kind: 40,000 entries read through a tier of 2e6 bytes, so under eviction,
+ * the heap after a full collection, less the same reads without the tier),
+ * covering the costliest runtime. Per entry, real on Node 24 / Bun against
+ * counted: a short string key and value 252 / 280 against 336; an integer key
+ * and a float 207 / 213 against 240; 8 bytes 242 / 279 against 302; a small
+ * object 242 / 269 against 307; 100 bytes 573 / 447 against 672. V8 (Node,
+ * Deno) holds one-byte strings at a byte a character, so it comes out
+ * lower still; JavaScriptCore (Bun) costs more per object. The tier's
+ * memory stays within `maxBytes` (`test/memory_heap_test.ts`).
+ */
+export const COSTS = {
+  /** An entry besides its key and value: its `Map` slot (with the table's slack and the holes eviction leaves) and its `Held` object. */
+  entry: 176,
+  /** A string besides its characters (counted at two bytes each): the string object (a concatenation's two, once hashed). */
+  string: 48,
+  /** A number or bigint, boxed. */
+  number: 32,
+  /** A `Uint8Array` besides its bytes: the view, its `ArrayBuffer` and the backing store's bookkeeping. */
+  bytes: 320,
+} as const;
+
+/**
+ * Byte values up to this length are kept as a one-byte string (one character
+ * per byte, 16-48 bytes besides them) instead of a `Uint8Array` (about 300
+ * besides them), and made bytes again on each hit, which a hit must copy anyway.
+ */
+const COMPACT_BYTES = 64;
 
 /** Lookups per window of the tier's self-check (see {@linkcode MemoryTier}). */
 const WINDOW = 256;
@@ -72,12 +100,18 @@ export interface MemorySettings {
   staleness: number;
 }
 
+/**
+ * How a value is held: 0, as is (a string, number or bigint); 1, bytes, a copy
+ * returned; 2, CBOR bytes, decoded afresh on every hit; 3 and 4, the same as
+ * 1 and 2, the bytes held as a one-byte string (see {@linkcode COMPACT_BYTES}).
+ */
+type Kind = 0 | 1 | 2 | 3 | 4;
+
 /** One value held in memory. */
 interface Held {
-  /** A string, number or bigint as is; bytes (a private copy); or the CBOR bytes of a structured value. */
+  /** See {@linkcode Kind}. */
   value: unknown;
-  /** 0: returned as is; 1: bytes, returned as a copy; 2: CBOR, decoded afresh on every hit. */
-  kind: 0 | 1 | 2;
+  kind: Kind;
   /** Expiry in epoch seconds, or null. */
   expire: number | null;
   rowid: number;
@@ -147,7 +181,7 @@ export interface MemoryTierStats {
 export class MemoryTier {
   readonly maxBytes: number;
   readonly staleness: number;
-  /** Bytes held (see {@linkcode ENTRY_OVERHEAD}). */
+  /** Bytes held (see {@linkcode COSTS}). */
   bytes = 0;
   /** Reads answered from memory. */
   hits = 0;
@@ -250,7 +284,7 @@ export class MemoryTier {
         this.#windowHits++;
         this.#count();
         engine.hit(held.rowid, held.storeTime);
-        return held.kind === 0 ? held.value : held.kind === 1 ? (held.value as Uint8Array).slice() : decodeStructured(held.value as Uint8Array);
+        return answer(held);
       }
       this.#map.delete(id);
       this.bytes -= held.bytes;
@@ -342,7 +376,7 @@ export class MemoryTier {
     held.expire = used.expire_time;
     held.rowid = used.rowid;
     held.storeTime = used.store_time;
-    held.bytes += ENTRY_OVERHEAD + keyBytes(k.key);
+    held.bytes += COSTS.entry + keyCost(id);
     engine.hit(used.rowid, used.store_time);
     if (held.bytes <= this.maxBytes) {
       // Room first, so the value loaded now is not among those dropped.
@@ -380,8 +414,8 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
   const mode = row.mode;
   if (mode === MODE_RAW) {
     const value = readColumn(row.value, row.big);
-    if (value instanceof Uint8Array) return [held(value, 1, value.byteLength), value.slice()];
-    return [held(value, 0, typeof value === "string" ? value.length * 2 : 16), value];
+    if (value instanceof Uint8Array) return [heldBytes(value, 1), value.slice()];
+    return [held(value, 0, typeof value === "string" ? stringCost(value) : COSTS.number), value];
   }
   let bytes: unknown;
   if (row.filename !== null) {
@@ -393,10 +427,10 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
     fetchValue(directory, row, key);
     throw new UnreadableValue(`Cannot read key ${describe(key)}: value mode ${mode} holds no bytes; delete the key`);
   }
-  if (mode === MODE_BINARY) return [held(bytes, 1, bytes.byteLength), bytes.slice()];
+  if (mode === MODE_BINARY) return [heldBytes(bytes, 1), bytes.slice()];
   if (mode === MODE_TEXT) {
     const text = textDecoder.decode(bytes);
-    return [held(text, 0, text.length * 2), text];
+    return [held(text, 0, stringCost(text)), text];
   }
   let value: unknown;
   try {
@@ -404,18 +438,56 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
   } catch (cause) {
     throw new UnreadableValue(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
   }
-  return [held(bytes, 2, bytes.byteLength), value];
+  return [heldBytes(bytes, 2), value];
 }
 
-function held(value: unknown, kind: 0 | 1 | 2, bytes: number): Held {
+function held(value: unknown, kind: Kind, bytes: number): Held {
   return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, read: false };
+}
+
+/**
+ * Bytes (`kind` 1) or CBOR bytes (2) to hold: small ones as a one-byte string
+ * (3, 4), others as they are (the caller's copy, which nobody else holds).
+ */
+function heldBytes(bytes: Uint8Array, kind: 1 | 2): Held {
+  const n = bytes.byteLength;
+  if (n > COMPACT_BYTES) {
+    // A view into a larger buffer (a driver's) would hold all of it: keep a copy of its own.
+    const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === n ? bytes : bytes.slice();
+    return held(own, kind, COSTS.bytes + n);
+  }
+  const text = String.fromCharCode(...bytes);
+  return held(text, kind === 1 ? 3 : 4, COSTS.string + n);
+}
+
+/** The value a hit returns: its own copy of bytes, a structured value decoded afresh. */
+function answer(held: Held): unknown {
+  switch (held.kind) {
+    case 0:
+      return held.value;
+    case 1:
+      return (held.value as Uint8Array).slice();
+    case 2:
+      return decodeStructured(held.value as Uint8Array);
+    default: {
+      const text = held.value as string;
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      return held.kind === 3 ? bytes : decodeStructured(bytes);
+    }
+  }
+}
+
+/** What a string costs (two bytes a character: one-byte strings are counted high, never low). */
+function stringCost(s: string): number {
+  return COSTS.string + s.length * 2;
 }
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** Bytes a key takes in memory. */
-function keyBytes(key: SqliteValue): number {
-  return typeof key === "string" ? key.length * 2 : key instanceof Uint8Array ? key.byteLength * 2 + 2 : 16;
+/** What the Map key of an entry costs (see {@linkcode mapKey}: a string, a number or a bigint within int64). */
+function keyCost(id: unknown): number {
+  return typeof id === "string" ? stringCost(id) : COSTS.number;
 }
 
 /**
@@ -433,7 +505,10 @@ function keyBytes(key: SqliteValue): number {
 export function mapKey(key: SqliteValue, raw: number): unknown {
   if (typeof key === "number") return Number.isInteger(key) && key >= -(2 ** 63) && key < 2 ** 63 ? BigInt(key) : key;
   if (!(key instanceof Uint8Array)) return key;
-  let s = raw ? "\uD800" : "\uDC00";
+  const mark = raw ? 0xD800 : 0xDC00;
+  // One flat string for a short key (a concatenation keeps its parts besides).
+  if (key.length <= 4096) return String.fromCharCode(mark, ...key);
+  let s = String.fromCharCode(mark);
   for (let i = 0; i < key.length; i += 4096) s += String.fromCharCode(...key.subarray(i, i + 4096));
   return s;
 }
