@@ -302,15 +302,14 @@ function run(setup: Setup, dir: string, cmds: Cmd[], seeds: Write[], policy: Evi
     const expectSame = (o: number, k: number) => {
       const { name, cache } = objects[o]!;
       const key = KEYS[k] as never;
-      let expected: unknown, got: unknown;
+      let expected: unknown;
       try {
         expected = ref.get(key);
       } catch (error) {
         assert.throws(() => cache.get(key), { name: (error as Error).name }, `${name}: get(${describeCmd({ op: "get", o, k })}) throws as without the tier`);
         return;
       }
-      got = cache.get(key);
-      assert.deepEqual(got, expected, `${name}: get(${String(KEYS[k])}) answers what a read without the tier answers`);
+      assert.deepEqual(cache.get(key), expected, `${name}: get(${String(KEYS[k])}) answers what a read without the tier answers`);
     };
     const after = (w: Write) => {
       // Another connection wrote: a tier with staleness SHORT may lag until SHORT ms have passed.
