@@ -500,3 +500,23 @@ test("DiskCache with memory: this process's set and delete reach a key Python st
   cache.set(1, "js");
   assert.equal(cache.get(1), "js");
 });
+
+test("DiskCache with memory: a data_version check that met a lock is made again, so a sibling's write is not hidden after it (issue 22 #17)", () => {
+  using dir = tempDir();
+  const options = { sqliteJournalMode: "delete" as const, timeout: 50 };
+  using reader = new DiskCache(dir.path, { ...options, memory: { maxBytes: 2 ** 20, staleness: 3_600_000 } });
+  using writer = new DiskCache(dir.path, options);
+  writer.set("k", 1);
+  assert.equal(reader.get("k"), 1);
+  assert.equal(reader.get("k"), 1, "now from memory");
+  writer.set("k", 2);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    db.exec("BEGIN EXCLUSIVE");
+    assert.throws(() => reader.get("k"), { name: "Timeout" }, "a sibling wrote: the tier must read data_version, which waits for the lock");
+    db.exec("ROLLBACK");
+    assert.equal(reader.get("k"), 2, "the check is made again once the lock is gone");
+  } finally {
+    db.close();
+  }
+});

@@ -295,19 +295,19 @@ export class MemoryTier {
 
   /** Empties the tier when another connection committed (read at most every `staleness` ms). */
   #check(): void {
-    if (this.staleness > 0 && this.#commits.n === this.#seenCommits) {
-      const t = performance.now();
-      if (t - this.#checkedAt < this.staleness) return;
-      this.#checkedAt = t;
-    }
-    this.#seenCommits = this.#commits.n;
+    const commits = this.#commits.n;
+    const t = this.staleness > 0 ? performance.now() : 0;
+    if (this.staleness > 0 && commits === this.#seenCommits && t - this.#checkedAt < this.staleness) return;
     let version: unknown;
     try {
       version = this.#readVersion();
     } catch (error) {
       // A rollback journal locked by a writer past the timeout: Timeout, as a read without the tier.
+      // Nothing is taken as checked: the next read checks again.
       throw this.#engine.translate(error, "get");
     }
+    this.#seenCommits = commits;
+    this.#checkedAt = t;
     if (version !== this.#version) {
       this.#version = version;
       this.clear();
