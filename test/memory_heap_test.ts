@@ -31,10 +31,14 @@ interface Measured {
   memory: { bytes: number; entries: number; hits: number; maxBytes: number };
 }
 
-test("memory tier: 40,000 small values under maxBytes 2e6 hold at most maxBytes of heap, as counted (issue 22 #19)", { timeout: 300_000 }, async () => {
+async function measure(kind?: string): Promise<Measured> {
   using dir = tempDir();
+  return await runJson<Measured>(here(), [join(dir.path, "cache"), String(MAX_BYTES), ...(kind === undefined ? [] : [kind])]);
+}
+
+test("memory tier: 40,000 small values under maxBytes 2e6 hold at most maxBytes of heap, as counted (issue 22 #19)", { timeout: 300_000 }, async () => {
   const r = here();
-  const m = await runJson<Measured>(r, [join(dir.path, "cache"), String(MAX_BYTES)]);
+  const m = await measure();
   const real = m.tiered - m.control;
   const line = `${r.name}: ${m.memory.entries} entries, counted ${m.memory.bytes} bytes, heap +${real} over the reads without the tier`;
   // The tier's own accounting: within its bound, and at least an entry's cost for each entry.
@@ -45,4 +49,12 @@ test("memory tier: 40,000 small values under maxBytes 2e6 hold at most maxBytes 
   // (an estimate that far above the truth would waste the memory the user granted).
   assert.ok(real <= MAX_BYTES * (1 + TOLERANCE), `heap growth past maxBytes + ${TOLERANCE * 100}%: ${line}`);
   assert.ok(real >= m.memory.bytes * 0.5, `the tier counts more than twice what it holds: ${line}`);
+});
+
+test("memory tier: a key cut from a larger string does not keep that string alive in the tier", { timeout: 300_000 }, async () => {
+  const m = await measure("sliced");
+  const real = m.tiered - m.control;
+  assert.equal(m.memory.entries, 200);
+  // 200 keys of 30 characters, each cut from 300,000: the tier holds the 30 (60 MB if it kept the strings cut from).
+  assert.ok(real <= MAX_BYTES * (1 + TOLERANCE), `heap +${real} for ${m.memory.bytes} bytes counted`);
 });

@@ -34,6 +34,7 @@ const KEYS: unknown[] = [
   "",
   "é😀",
   "x\0y",
+  "\uFEFFbom",
   0,
   -0,
   1,

@@ -275,12 +275,15 @@ test("DiskCache with memory: values this library cannot read throw as they do wi
 
 test("DiskCache with memory: keys of every kind keep apart in memory", () => {
   using cache = tempCache({ memory: MEMORY });
-  const keys = ["1", 1, 1.5, 2n ** 62n, new Uint8Array([1]), [1], { a: 1 }, "\u0000x", new Uint8Array(5000).fill(1)];
+  const keys = ["1", 1, 1.5, 2n ** 62n, new Uint8Array([1]), [1], { a: 1 }, "\u0000x", new Uint8Array(5000).fill(1), "\uFEFFbom", "bom", "😀".repeat(20)];
   keys.forEach((k, i) => cache.set(k, i));
   for (let round = 0; round < 2; round++) keys.forEach((k, i) => assert.equal(cache.get(k), i));
   assert.equal(cache.get(1n), 1, "1 and 1n are one key");
   keys.forEach((k, i) => cache.set(k, i + 100));
   keys.forEach((k, i) => assert.equal(cache.get(k), i + 100));
+  for (let round = 0; round < 2; round++) keys.forEach((k, i) => assert.equal(cache.get(k), i + 100));
+  assert.equal(cache.stats().memory?.entries, keys.length, "every key has its own entry");
+  assert.ok(cache.stats().memory!.hits >= keys.length * 3, "and every second read is a hit");
 });
 
 test("DiskCache with memory: a tier mostly missed steps aside, and comes back", () => {

@@ -381,7 +381,8 @@ export class MemoryTier {
     if (held.bytes <= this.maxBytes) {
       // Room first, so the value loaded now is not among those dropped.
       if (this.bytes + held.bytes > this.maxBytes) this.#evict(this.maxBytes - held.bytes);
-      this.#map.set(id, held);
+      // A string key is the caller's string (other Map keys are made here, and share nothing).
+      this.#map.set(typeof k.key === "string" ? detached(k.key) : id, held);
       this.bytes += held.bytes;
     }
     return out;
@@ -478,12 +479,26 @@ function answer(held: Held): unknown {
   }
 }
 
+/**
+ * A copy of `s` that shares no memory with a larger string. The caller's key
+ * may be a slice of one (V8's sliced strings, JSC's substrings, from `slice`,
+ * `split`, a regular expression match): as a Map key it would keep all of it
+ * alive, uncounted. Decoding makes new characters on every runtime (string
+ * operations may not: JSC takes a slice of a concatenation from the part it
+ * lies in); a key holds no lone surrogate, so the round trip is exact. Made
+ * once per entry kept, never on a hit.
+ */
+function detached(s: string): string {
+  return textDecoder.decode(textEncoder.encode(s));
+}
+
 /** What a string costs (two bytes a character: one-byte strings are counted high, never low). */
 function stringCost(s: string): number {
   return COSTS.string + s.length * 2;
 }
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const textEncoder = new TextEncoder();
 
 /** What the Map key of an entry costs (see {@linkcode mapKey}: a string, a number or a bigint within int64). */
 function keyCost(id: unknown): number {
