@@ -125,9 +125,16 @@ interface Held {
  * Per database file, a count of commits made by connections of this realm
  * that keep a tier or not: a tier with `staleness > 0` reads
  * `data_version` at once when a sibling connection committed, so its
- * process never reads behind its own writes.
+ * process never reads behind its own writes. Kept on `globalThis` under a
+ * registered symbol, so that two copies of this library in one realm (two
+ * versions installed side by side, a JSR and an npm copy) count together;
+ * its shape, a `Map` from real path to `{ n }`, must stay the same in every
+ * version.
  */
-const realmCommits = new Map<string, { n: number }>();
+const realmCommits: Map<string, { n: number }> = ((globalThis as Record<symbol, unknown>)[Symbol.for("diskcache: commits per database")] ??= new Map()) as Map<
+  string,
+  { n: number }
+>;
 
 /**
  * The commit counter of the database at `dbPath` in this realm (see
