@@ -46,7 +46,7 @@ import { describe } from "../errors.ts";
  * kind: 40,000 entries read through a tier of 2e6 bytes, so under eviction,
  * the heap after a full collection, less the same reads without the tier),
  * covering the costliest runtime. Per entry, real on Node 24 / Bun against
- * counted: a short string key and value 252 / 280 against 336; an integer key
+ * counted: a short string key and value 252 / 280 against 312; an integer key
  * and a float 207 / 213 against 240; 8 bytes 242 / 279 against 302; a small
  * object 242 / 269 against 307; 100 bytes 573 / 447 against 672. V8 (Node,
  * Deno) holds one-byte strings at a byte a character, so it comes out
