@@ -31,9 +31,9 @@ interface Measured {
   memory: { bytes: number; entries: number; hits: number; maxBytes: number };
 }
 
-async function measure(kind?: string): Promise<Measured> {
+async function measure(kind?: string, maxBytes = MAX_BYTES): Promise<Measured> {
   using dir = tempDir();
-  return await runJson<Measured>(here(), [join(dir.path, "cache"), String(MAX_BYTES), ...(kind === undefined ? [] : [kind])]);
+  return await runJson<Measured>(here(), [join(dir.path, "cache"), String(maxBytes), ...(kind === undefined ? [] : [kind])]);
 }
 
 test("memory tier: 40,000 small values under maxBytes 2e6 hold at most maxBytes of heap, as counted (issue 22 #19)", { timeout: 300_000 }, async () => {
@@ -49,6 +49,16 @@ test("memory tier: 40,000 small values under maxBytes 2e6 hold at most maxBytes 
   // (an estimate that far above the truth would waste the memory the user granted).
   assert.ok(real <= MAX_BYTES * (1 + TOLERANCE), `heap growth past maxBytes + ${TOLERANCE * 100}%: ${line}`);
   assert.ok(real >= m.memory.bytes * 0.5, `the tier counts more than twice what it holds: ${line}`);
+});
+
+test("memory tier: the smallest entries, just past a doubling of the Map's table, hold at most maxBytes", { timeout: 300_000 }, async () => {
+  // The table's capacity grows by powers of two: just past 8,192 entries it is twice what they need,
+  // the worst case for the per-entry cost (kind 2 of the worker: an integer key and a float).
+  const maxBytes = (8192 + 100) * (COSTS.entry + 2 * COSTS.number);
+  const m = await measure("2", maxBytes);
+  const real = m.tiered - m.control;
+  assert.ok(m.memory.entries > 8192, `${m.memory.entries} entries`);
+  assert.ok(real <= maxBytes * (1 + TOLERANCE), `heap +${real} for ${m.memory.entries} entries, ${m.memory.bytes} bytes counted, maxBytes ${maxBytes}`);
 });
 
 test("memory tier: a key cut from a larger string does not keep that string alive in the tier", { timeout: 300_000 }, async () => {

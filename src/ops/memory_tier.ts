@@ -43,21 +43,30 @@ import { describe } from "../errors.ts";
 /**
  * What the tier counts for what it holds, in bytes: set from the heap growth
  * measured on every runtime (`test/fixtures/memory_heap_worker.ts`, kind by
- * kind: 40,000 entries read through a tier of 2e6 bytes, so under eviction,
- * the heap after a full collection, less the same reads without the tier),
+ * kind: 40,000 entries read through a tier of 1-5 MB, so under eviction, the
+ * heap after a full collection, less the same reads without the tier),
  * covering the costliest runtime. Per entry, real on Node 24 / Bun against
- * counted: a short string key and value 252 / 280 against 312; an integer key
- * and a float 207 / 213 against 240; 8 bytes 242 / 279 against 302; a small
- * object 242 / 269 against 307; 100 bytes 573 / 447 against 672. V8 (Node,
- * Deno) holds one-byte strings at a byte a character, so it comes out
- * lower still; JavaScriptCore (Bun) costs more per object. The tier's
- * memory stays within `maxBytes` (`test/memory_heap_test.ts`).
+ * counted: a short string key and value 244 / 251 against 386; an integer key
+ * and a float 204-269 / 208-331 against 328 (the `Map`'s table grows by
+ * doubling: just past a power of two entries it is twice what they need);
+ * 8 bytes 242 / 279 against 382; a small object 242 / 269 against 386;
+ * 100 bytes 573 / 447 against 750; 5,000 ASCII characters 5,611 / 5,602
+ * against 6,604. Deno measures as Node 24 does, Node 20 a little lower. The
+ * tier stays within `maxBytes` (`test/memory_heap_test.ts`).
  */
 export const COSTS = {
-  /** An entry besides its key and value: its `Map` slot (with the table's slack and the holes eviction leaves) and its `Held` object. */
-  entry: 176,
-  /** A string besides its characters (counted at two bytes each): the string object (a concatenation's two, once hashed). */
+  /** An entry besides its key and value: its `Map` slot (with the table's slack, up to twice the slots in use, and the holes eviction leaves) and its `Held` object. */
+  entry: 264,
+  /** A string besides its characters: the string object (a concatenation's two, once hashed). */
   string: 48,
+  /**
+   * A character of an ASCII string: one byte on every runtime, and the heap's
+   * slack around strings of hundreds to thousands of characters (1.03-1.07
+   * bytes a character measured on both engines).
+   */
+  asciiChar: 1.25,
+  /** A character of any other string: V8 holds Latin-1 in one byte, but JSC holds what SQLite decoded in two. */
+  char: 2.25,
   /** A number or bigint, boxed. */
   number: 32,
   /** A `Uint8Array` besides its bytes: the view, its `ArrayBuffer` and the backing store's bookkeeping. */
@@ -499,10 +508,12 @@ function detached(s: string): string {
   return textDecoder.decode(textEncoder.encode(s));
 }
 
-/** What a string costs (two bytes a character: one-byte strings are counted high, never low). */
+/** What a string costs (see {@linkcode COSTS}). */
 function stringCost(s: string): number {
-  return COSTS.string + s.length * 2;
+  return COSTS.string + Math.ceil(s.length * (ASCII.test(s) ? COSTS.asciiChar : COSTS.char));
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const textEncoder = new TextEncoder();
