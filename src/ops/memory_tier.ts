@@ -510,10 +510,10 @@ function detached(s: string): string {
 
 /** What a string costs (see {@linkcode COSTS}). */
 function stringCost(s: string): number {
-  return COSTS.string + Math.ceil(s.length * (ASCII.test(s) ? COSTS.asciiChar : COSTS.char));
+  return COSTS.string + Math.ceil(s.length * (NOT_ASCII.test(s) ? COSTS.char : COSTS.asciiChar));
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const textEncoder = new TextEncoder();
