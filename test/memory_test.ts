@@ -207,7 +207,7 @@ test("DiskCache with memory: maxBytes bounds the tier, least recently read out f
 test("DiskCache with memory: when every value was read, the oldest still leaves first, and a new value is kept", () => {
   using cache = tempCache({ memory: { maxBytes: 4_000 } });
   for (let i = 0; i < 5; i++) cache.set(i, "v".repeat(700)); // ~1,200 bytes each in memory (see COSTS)
-  cache.set("big", "b".repeat(1_500)); // ~2,240 bytes: room for it takes two of those
+  cache.set("big", "b".repeat(1_500)); // ~2,250 bytes: room for it takes two of those
   for (let i = 0; i < 3; i++) cache.get(i);
   for (let i = 0; i < 3; i++) cache.get(i); // all three read from memory
   const hits = () => cache.stats().memory!.hits;

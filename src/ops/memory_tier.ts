@@ -46,17 +46,17 @@ import { describe } from "../errors.ts";
  * kind: 40,000 entries read through a tier of 1-5 MB, so under eviction, the
  * heap after a full collection, less the same reads without the tier),
  * covering the costliest runtime. Per entry, real on Node 24 / Bun against
- * counted: a short string key and value 244 / 251 against 386; an integer key
- * and a float 204-269 / 208-331 against 328 (the `Map`'s table grows by
+ * counted: a short string key and value 244 / 251 against 394; an integer key
+ * and a float 204-269 / 208-333 against 336 (the `Map`'s table grows by
  * doubling: just past a power of two entries it is twice what they need);
- * 8 bytes 242 / 279 against 382; a small object 242 / 269 against 386;
- * 100 bytes 573 / 447 against 750; 5,000 ASCII characters 5,611 / 5,602
- * against 6,604. Deno measures as Node 24 does, Node 20 a little lower. The
+ * 8 bytes 242 / 279 against 390; a small object 242 / 269 against 394;
+ * 100 bytes 573 / 447 against 758; 5,000 ASCII characters 5,611 / 5,602
+ * against 6,612. Deno measures as Node 24 does, Node 20 a little lower. The
  * tier stays within `maxBytes` (`test/memory_heap_test.ts`).
  */
 export const COSTS = {
   /** An entry besides its key and value: its `Map` slot (with the table's slack, up to twice the slots in use, and the holes eviction leaves) and its `Held` object. */
-  entry: 264,
+  entry: 272,
   /** A string besides its characters: the string object (a concatenation's two, once hashed). */
   string: 48,
   /**
