@@ -15,6 +15,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { DiskCache, type EvictionPolicy } from "../mod.ts";
 import type { SqliteDatabase, SqliteValue } from "../src/driver.ts";
+import { COSTS } from "../src/ops/memory_tier.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
 const RUNS = Number(globalThis.process?.env?.DISKCACHE_MODEL_RUNS ?? 25);
@@ -357,6 +358,12 @@ function run(setup: Setup, dir: string, cmds: Cmd[], seeds: Write[], policy: Evi
       }
     }
     for (let o = 0; o < objects.length; o++) for (let k = 0; k < KEYS.length; k++) expectSame(o, k);
+    // The tier's own accounting: within its bound, and at least an entry's cost for each entry.
+    for (const { name, cache } of objects) {
+      const memory = cache.stats().memory;
+      if (memory === undefined) continue;
+      assert.ok(memory.bytes <= memory.maxBytes && memory.entries * COSTS.entry <= memory.bytes, `${name}: ${JSON.stringify(memory)}`);
+    }
   } catch (error) {
     (error as Error).message += `\n  policy ${policy}, after:\n    ${log.slice(-15).join("\n    ")}`;
     throw error;
