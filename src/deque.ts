@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { DiskCache, type DiskCacheOptions, queueRows } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
+import type { Key } from "./types.ts";
 
 /**
  * Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`.
@@ -156,9 +157,25 @@ export class Deque<T = unknown> implements Iterable<T> {
     this.#cache.transact(() => this.#trim("front"));
   }
 
+  // Drops queue items without reading them (an item this library cannot read
+  // goes like any other); keys that are not queue items count in `length`,
+  // as in python-diskcache, but are never dropped, so the bound may not hold.
   #trim(from: "front" | "back"): void {
-    if (this.#maxLength === undefined) return;
-    while (this.#cache.length > this.#maxLength) this.#cache.pull({ side: from });
+    if (this.#maxLength !== undefined) queueRows.trim(this.#cache, from, this.#maxLength);
+  }
+
+  /**
+   * The values of `keys` in turn, skipping a key whose item went meanwhile
+   * (taken by another process between the key's page and its read, as
+   * python-diskcache's iteration does). A value this library cannot read
+   * throws the error that names its key: positions mean the same thing as
+   * in Python, so nothing is passed over.
+   */
+  *#values(keys: Iterable<unknown>): Generator<T> {
+    for (const key of keys) {
+      const entry = this.#cache.getEntry<T>(key as Key);
+      if (entry !== undefined) yield entry.value;
+    }
   }
 
   /**
@@ -258,12 +275,15 @@ export class Deque<T = unknown> implements Iterable<T> {
   }
 
   /**
-   * The item at `index`, walking from the front, or from the back for a
-   * negative index (O(n)).
+   * The item at `index`, walking the keys from the front, or from the back
+   * for a negative index (O(n) keys), then reading that one value. Positions
+   * count every key of the cache in key order, as python-diskcache's do.
    *
    * @param index Position from the front; negative counts from the back (-1 is the last).
    * @returns The item, or `undefined` when `index` is out of range.
    * @throws {TypeError} When `index` is not an integer.
+   * @throws {DiskCacheError} When the item at `index` holds a value this
+   * library cannot read (a Python pickle): the message names its key.
    *
    * @example Read both ends
    * ```ts
@@ -280,15 +300,26 @@ export class Deque<T = unknown> implements Iterable<T> {
     if (!Number.isSafeInteger(index)) throw new TypeError(`Cannot read Deque.at: index must be an integer: received ${describe(index)}`);
     const reverse = index < 0;
     let i = reverse ? -index - 1 : index;
-    for (const [, value] of this.#cache.entries({ order: "key", reverse })) if (i-- === 0) return value as T;
+    for (const key of this.#cache.keys({ order: "key", reverse })) {
+      if (i > 0) {
+        i--;
+        continue;
+      }
+      // The key's item went between its page and this read: the next key
+      // holds that position now (python-diskcache does the same).
+      const entry = this.#cache.getEntry<T>(key as Key);
+      if (entry !== undefined) return entry.value;
+    }
     return undefined;
   }
 
   /**
-   * Items front to back, read in pages (items added meanwhile may or may not
-   * be seen).
+   * Items front to back: keys read in pages (items added meanwhile may or
+   * may not be seen), each value read in turn.
    *
    * @returns An iterator over the items.
+   * @throws {DiskCacheError} On reaching an item whose value this library
+   * cannot read (a Python pickle): the message names its key.
    *
    * @example Spread a deque
    * ```ts
@@ -302,13 +333,15 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *[Symbol.iterator](): Iterator<T> {
-    for (const [, value] of this.#cache.entries({ order: "key" })) yield value as T;
+    yield* this.#values(this.#cache.keys({ order: "key" }));
   }
 
   /**
    * Items back to front.
    *
    * @returns An iterator over the items.
+   * @throws {DiskCacheError} On reaching an item whose value this library
+   * cannot read (a Python pickle): the message names its key.
    *
    * @example Walk backwards
    * ```ts
@@ -322,7 +355,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *reversed(): IterableIterator<T> {
-    for (const [, value] of this.#cache.entries({ order: "key", reverse: true })) yield value as T;
+    yield* this.#values(this.#cache.keys({ order: "key", reverse: true }));
   }
 
   /**
@@ -360,7 +393,10 @@ export class Deque<T = unknown> implements Iterable<T> {
   }
 
   /**
-   * Reverses the items in place, in one transaction (reads them all once).
+   * Reverses the items in place, in one transaction, without reading a
+   * value: each item moves to its mirror position (keys are exchanged, value
+   * files stay), so values this library cannot read (Python pickles) move
+   * like any other. Every key of the cache counts, as in python-diskcache.
    *
    * @example Reverse
    * ```ts
@@ -375,11 +411,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   reverse(): void {
-    this.#cache.transact(() => {
-      const items = [...this];
-      this.#cache.clear();
-      for (const item of items) this.#cache.push(item, { side: "front" });
-    });
+    queueRows.reverse(this.#cache);
   }
 
   /**

@@ -112,6 +112,17 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
 export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options: { ttl: number; inlineBelow: number }) => void;
 
 /**
+ * Queue operations on rows that read no value, for `Deque` (internal; not
+ * exported by the package): `trim` drops items from one end, `reverse`
+ * reverses the items' order. A value this library cannot read (a Python
+ * pickle) is dropped or moved like any other.
+ */
+export let queueRows: {
+  trim(cache: DiskCache, side: "front" | "back", max: number): number;
+  reverse(cache: DiskCache): number;
+};
+
+/**
  * A persistent cache in a directory: SQLite holds the index and small values,
  * large values live in their own files. Many processes (of Deno, Bun and
  * Node alike) and threads may share one directory; every write is atomic.
@@ -145,6 +156,7 @@ export class DiskCache {
   static {
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
       ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
+    queueRows = { trim: (cache, side, max) => queue.trim(cache.#engine, side, max), reverse: (cache) => queue.reverse(cache.#engine) };
   }
 
   /**

@@ -244,21 +244,32 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
   }
 
   /**
-   * Values in insertion order.
+   * Values in insertion order, one for each key `keys()` lists.
    *
    * @returns An iterator over the values.
+   * @throws {DiskCacheError} On reaching a value this library cannot read
+   * (a Python pickle): the message names its key.
    */
   *values(): IterableIterator<V> {
-    for (const [, value] of this.#cache.entries()) yield value as V;
+    for (const [, value] of this.entries()) yield value;
   }
 
   /**
-   * Entries in insertion order.
+   * Entries in insertion order: keys read in pages (entries added meanwhile
+   * may or may not be seen), each value read in turn. A value this library
+   * cannot read is an error naming its key, not an entry passed over, so
+   * that `keys()`, `values()` and `entries()` always line up.
    *
    * @returns An iterator over `[key, value]` pairs.
+   * @throws {DiskCacheError} On reaching a value this library cannot read
+   * (a Python pickle): the message names its key.
    */
-  entries(): IterableIterator<[K, V]> {
-    return this.#cache.entries() as IterableIterator<[K, V]>;
+  *entries(): IterableIterator<[K, V]> {
+    for (const key of this.#cache.keys()) {
+      // Undefined: the entry went between the key's page and this read.
+      const entry = this.#cache.getEntry<V>(key as K);
+      if (entry !== undefined) yield [key as K, entry.value];
+    }
   }
 
   /** Same as {@linkcode Index.entries}. */

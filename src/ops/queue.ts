@@ -9,8 +9,8 @@
  */
 import type { SqliteValue } from "../driver.ts";
 import type { Engine } from "../engine/engine.ts";
-import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "../format/sql.ts";
-import { prepareWrite, put, type WriteOptions } from "./items.ts";
+import { LIVE, peekItemSql, queueEndSql, queueNearestSql, SQL } from "../format/sql.ts";
+import { count, prepareWrite, put, type WriteOptions } from "./items.ts";
 import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "../format/row_values.ts";
 import { fetchFresh } from "./_fresh_read.ts";
 import { DiskCacheError } from "../errors.ts";
@@ -164,5 +164,74 @@ function takeFirst(
       }
       if (value !== MISSING) return [key, value];
     }
+  });
+}
+
+/**
+ * Removes items from one end of the integer queue (a Deque's items) while
+ * the cache holds more than `max` rows, without reading their values (an
+ * item this library cannot read, a Python pickle, goes like any other).
+ * Stops when that end has no queue item left: keys that are not queue items
+ * count, as python-diskcache's `len` counts them, but are never removed.
+ * Returns how many items it removed.
+ */
+export function trim(engine: Engine, side: Side, max: number): number {
+  const [min, last] = bounds(undefined);
+  const end = `SELECT rowid, filename FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 ORDER BY Cache.key ${
+    side === "front" ? "ASC" : "DESC"
+  } LIMIT 1`;
+  return engine.write("trim", () => {
+    let removed = 0;
+    while (count(engine) > max) {
+      const row = engine.prepare(end).get(min, last) as { rowid: number; filename: string | null } | null | undefined;
+      if (row == null) break;
+      engine.prepare(SQL.deleteRow).run(row.rowid);
+      if (row.filename !== null) engine.removeLater(row.filename);
+      removed++;
+    }
+    return removed;
+  });
+}
+
+// The live rows' keys in key order, each row paired with the key of the row
+// as far from the other end: what a reversal gives each row. Written to a
+// TEMP table (this connection's only), so that every row's new key is known
+// before the first one changes.
+const REVERSAL = "temp.diskcache_reversal";
+const REVERSE_SQL = [
+  `CREATE TEMP TABLE IF NOT EXISTS diskcache_reversal (id INTEGER PRIMARY KEY, key, raw)`,
+  `DELETE FROM ${REVERSAL}`,
+];
+const REVERSE_PLAN = `INSERT INTO ${REVERSAL} (id, key, raw)
+  SELECT a.rowid, b.key, b.raw
+  FROM (SELECT rowid, row_number() OVER (ORDER BY Cache.key ASC, Cache.raw ASC) AS n FROM main.Cache WHERE ${LIVE}) AS a
+  JOIN (SELECT Cache.key AS key, Cache.raw AS raw, row_number() OVER (ORDER BY Cache.key DESC, Cache.raw DESC) AS n FROM main.Cache WHERE ${LIVE}) AS b
+  ON a.n = b.n`;
+// Two steps, as the unique (key, raw) index is checked row by row: first
+// every moving row leaves its place for one no key has (raw < 0, unique by
+// rowid), then each takes its new place.
+const REVERSE_VACATE = `UPDATE main.Cache SET raw = -1 - rowid WHERE rowid IN (SELECT id FROM ${REVERSAL})`;
+const REVERSE_MOVE = `UPDATE main.Cache SET key = (SELECT key FROM ${REVERSAL} WHERE id = Cache.rowid),
+  raw = (SELECT raw FROM ${REVERSAL} WHERE id = Cache.rowid) WHERE rowid IN (SELECT id FROM ${REVERSAL})`;
+
+/**
+ * Reverses the order of the live items by key (a Deque's positions), in one
+ * transaction, by giving each row the key of its mirror: no value is read,
+ * decoded or rewritten, so values this library cannot read (Python pickles)
+ * move like any other, and value files stay where they are. Each item keeps
+ * its expiry, tag and metadata. Returns how many items were reordered.
+ */
+export function reverse(engine: Engine): number {
+  return engine.write("reverse", () => {
+    const db = engine.db("reverse");
+    for (const sql of REVERSE_SQL) db.exec(sql);
+    const now = engine.now();
+    const moved = Number(engine.prepare(REVERSE_PLAN).run(now, now).changes);
+    if (moved > 1) {
+      engine.prepare(REVERSE_VACATE).run();
+      engine.prepare(REVERSE_MOVE).run();
+    }
+    db.exec(REVERSE_SQL[1]!);
+    return moved;
   });
 }
