@@ -359,7 +359,11 @@ export class Deque<T = unknown> implements Iterable<T> {
   }
 
   /**
-   * Rotates the deque in one transaction, as `collections.deque.rotate`.
+   * Rotates the deque in one transaction, as `collections.deque.rotate`,
+   * without reading a value: items exchange keys, so values this library
+   * cannot read (Python pickles) move like any other. As in
+   * python-diskcache, `steps` is taken modulo `length` (every key of the
+   * cache counts), and keys that are not queue items stay at the end.
    *
    * @param steps Items moved from the back to the front; negative moves from the front to the back.
    * @throws {TypeError} When `steps` is not an integer.
@@ -380,16 +384,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    */
   rotate(steps = 1): void {
     if (!Number.isSafeInteger(steps)) throw new TypeError(`Cannot rotate: steps must be an integer: received ${describe(steps)}`);
-    this.#cache.transact(() => {
-      const n = this.#cache.length;
-      if (n === 0) return;
-      const k = ((steps % n) + n) % n;
-      const moveBack = k <= n / 2;
-      for (let i = 0; i < (moveBack ? k : n - k); i++) {
-        const item = this.#cache.pull({ side: moveBack ? "back" : "front" });
-        if (item) this.#cache.push(item[1], { side: moveBack ? "front" : "back" });
-      }
-    });
+    queueRows.rotate(this.#cache, steps);
   }
 
   /**

@@ -113,13 +113,14 @@ export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options
 
 /**
  * Queue operations on rows that read no value, for `Deque` (internal; not
- * exported by the package): `trim` drops items from one end, `reverse`
- * reverses the items' order. A value this library cannot read (a Python
+ * exported by the package): `trim` drops items from one end, `reverse` and
+ * `rotate` reorder the items. A value this library cannot read (a Python
  * pickle) is dropped or moved like any other.
  */
 export let queueRows: {
   trim(cache: DiskCache, side: "front" | "back", max: number): number;
-  reverse(cache: DiskCache): number;
+  reverse(cache: DiskCache): void;
+  rotate(cache: DiskCache, steps: number): void;
 };
 
 /**
@@ -156,7 +157,11 @@ export class DiskCache {
   static {
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
       ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
-    queueRows = { trim: (cache, side, max) => queue.trim(cache.#engine, side, max), reverse: (cache) => queue.reverse(cache.#engine) };
+    queueRows = {
+      trim: (cache, side, max) => queue.trim(cache.#engine, side, max),
+      reverse: (cache) => queue.reverse(cache.#engine),
+      rotate: (cache, steps) => queue.rotate(cache.#engine, steps),
+    };
   }
 
   /**

@@ -317,3 +317,31 @@ test("Index: keys(), values() and entries() line up; a value it cannot read (a P
   assert.deepEqual([...index.values()], [1, "x"]);
   assert.deepEqual([...index], [["a", 1], ["c", "x"]]);
 });
+
+test("Deque.rotate() moves items it cannot read (Python pickles) without reading any value, and counts steps as Python does", async (t) => {
+  if (skipWithoutPython(t)) return;
+  using dir = tempDir();
+  await py(`import sys, json\nfrom diskcache import Deque\nDeque(['a', 'b' * 40000, None], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
+  const files = valueFiles(dir.path);
+  {
+    using deque = new Deque<string>(dir.path);
+    deque.rotate(1);
+    deque.rotate(-2);
+    deque.rotate(2);
+  }
+  assert.deepEqual(valueFiles(dir.path), files, "the value file was neither rewritten nor moved");
+  const view = await py<{ items: string[]; check: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path);
+  assert.deepEqual(view.items, ["None", "'a'", `'${"b".repeat(40000)}'`]);
+  assert.deepEqual(view.check, []);
+  // Keys that are not queue items count in the length (the steps are taken
+  // modulo 4 here) and stay at the end, as python-diskcache's rotate leaves them.
+  using other = tempDir();
+  const cache = new DiskCache(other.path, { evictionPolicy: "none" });
+  using deque = Deque.fromCache<number | string>(cache);
+  deque.push(1, 2, 3);
+  cache.set("x", "other");
+  deque.rotate(3); // 3 modulo 4 steps, each moving one of 3 queue items: a full turn
+  assert.deepEqual([...deque], [1, 2, 3, "other"]);
+  deque.rotate(-6); // 6 modulo 4 = 2 steps left
+  assert.deepEqual([...deque], [3, 1, 2, "other"]);
+});
