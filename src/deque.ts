@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions, queueRows } from "./disk_cache.ts";
+import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
 import type { Key } from "./types.ts";
 
@@ -161,21 +161,16 @@ export class Deque<T = unknown> implements Iterable<T> {
   // goes like any other); keys that are not queue items count in `length`,
   // as in python-diskcache, but are never dropped, so the bound may not hold.
   #trim(from: "front" | "back"): void {
-    if (this.#maxLength !== undefined) queueRows.trim(this.#cache, from, this.#maxLength);
+    if (this.#maxLength !== undefined) collectionRows.trim(this.#cache, from, this.#maxLength);
   }
 
   /**
-   * The values of `keys` in turn, skipping a key whose item went meanwhile
-   * (taken by another process between the key's page and its read, as
-   * python-diskcache's iteration does). A value this library cannot read
-   * throws the error that names its key: positions mean the same thing as
-   * in Python, so nothing is passed over.
+   * The values in key order, read in pages. A value this library cannot read
+   * throws the error that names its key: positions mean the same thing as in
+   * Python, so nothing is passed over.
    */
-  *#values(keys: Iterable<unknown>): Generator<T> {
-    for (const key of keys) {
-      const entry = this.#cache.getEntry<T>(key as Key);
-      if (entry !== undefined) yield entry.value;
-    }
+  *#values(reverse: boolean): Generator<T> {
+    for (const [, value] of collectionRows.entries(this.#cache, { order: "key", reverse })) yield value as T;
   }
 
   /**
@@ -314,8 +309,8 @@ export class Deque<T = unknown> implements Iterable<T> {
   }
 
   /**
-   * Items front to back: keys read in pages (items added meanwhile may or
-   * may not be seen), each value read in turn.
+   * Items front to back, read in pages (items added meanwhile may or may not
+   * be seen).
    *
    * @returns An iterator over the items.
    * @throws {DiskCacheError} On reaching an item whose value this library
@@ -333,7 +328,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *[Symbol.iterator](): Iterator<T> {
-    yield* this.#values(this.#cache.keys({ order: "key" }));
+    yield* this.#values(false);
   }
 
   /**
@@ -355,7 +350,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *reversed(): IterableIterator<T> {
-    yield* this.#values(this.#cache.keys({ order: "key", reverse: true }));
+    yield* this.#values(true);
   }
 
   /**
@@ -384,7 +379,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    */
   rotate(steps = 1): void {
     if (!Number.isSafeInteger(steps)) throw new TypeError(`Cannot rotate: steps must be an integer: received ${describe(steps)}`);
-    queueRows.rotate(this.#cache, steps);
+    collectionRows.rotate(this.#cache, steps);
   }
 
   /**
@@ -406,7 +401,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   reverse(): void {
-    queueRows.reverse(this.#cache);
+    collectionRows.reverse(this.#cache);
   }
 
   /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import type { Key, PullOptions, PushOptions } from "./types.ts";
 
 /**
@@ -255,21 +255,17 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
   }
 
   /**
-   * Entries in insertion order: keys read in pages (entries added meanwhile
-   * may or may not be seen), each value read in turn. A value this library
-   * cannot read is an error naming its key, not an entry passed over, so
-   * that `keys()`, `values()` and `entries()` always line up.
+   * Entries in insertion order, read in pages (entries added meanwhile may or
+   * may not be seen). A value this library cannot read is an error naming
+   * its key, not an entry passed over, so that `keys()`, `values()` and
+   * `entries()` line up.
    *
    * @returns An iterator over `[key, value]` pairs.
    * @throws {DiskCacheError} On reaching a value this library cannot read
    * (a Python pickle): the message names its key.
    */
-  *entries(): IterableIterator<[K, V]> {
-    for (const key of this.#cache.keys()) {
-      // Undefined: the entry went between the key's page and this read.
-      const entry = this.#cache.getEntry<V>(key as K);
-      if (entry !== undefined) yield [key as K, entry.value];
-    }
+  entries(): IterableIterator<[K, V]> {
+    return collectionRows.entries(this.#cache, {}) as IterableIterator<[K, V]>;
   }
 
   /** Same as {@linkcode Index.entries}. */
