@@ -54,7 +54,10 @@ function checkMaxLength(value: unknown): number | undefined {
 /**
  * A persistent deque: `push`/`pop` at the back, `unshift`/`shift` at the
  * front, `at(i)`, iteration front to back, `rotate`, `reverse`. Every
- * operation is atomic across processes. Indexing walks the items (O(n)).
+ * operation is atomic across processes. Indexing walks the keys (O(n)),
+ * then reads one value; positions count every key of the cache, as in
+ * python-diskcache, and an item whose value this library cannot read (a
+ * Python pickle) is an error naming its key, never skipped.
  *
  * @typeParam T The items' type.
  *
@@ -230,6 +233,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * at the same time gets a different one: each item is taken once.
    *
    * @returns The item, or `undefined` when the deque is empty.
+   * @throws {DiskCacheError} When the item holds a value this library cannot
+   * read (a Python pickle): the message names its key, and the item stays.
    *
    * @example Use a deque as a stack
    * ```ts
@@ -253,6 +258,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * at the same time gets a different one: each item is taken once.
    *
    * @returns The item, or `undefined` when the deque is empty.
+   * @throws {DiskCacheError} When the item holds a value this library cannot
+   * read (a Python pickle): the message names its key, and the item stays.
    *
    * @example Use a deque as a work queue
    * ```ts
