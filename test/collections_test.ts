@@ -285,7 +285,7 @@ test("Deque with maxLength drops a front item it cannot read (a Python pickle) w
   assert.deepEqual((await py<{ items: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path)).items, ["'x'", "'y'"]);
 });
 
-test("Deque.at(i) reads the keys up to position i, then one value", (t) => {
+test("Deque.at(i) reads the keys up to position i, then one value; reverse() and rotate() read no value", (t) => {
   if (bytesRead() === undefined) return t.skip("no /proc/self/io here");
   using dir = tempDir();
   using deque = new Deque<Uint8Array>(dir.path);
@@ -298,6 +298,13 @@ test("Deque.at(i) reads the keys up to position i, then one value", (t) => {
     assert.equal(item[0], index === 15 ? 15 : 0);
     assert.ok(read < 3 * MiB, `at(${index}) read ${read} bytes for one 1 MiB value`);
   }
+  // Reordering reads no value at all.
+  const before = bytesRead()!;
+  deque.reverse();
+  deque.rotate(5);
+  const read = bytesRead()! - before;
+  assert.ok(read < 3 * MiB, `reverse() and rotate() read ${read} bytes`);
+  assert.deepEqual([deque.at(0)![0], deque.at(-1)![0]], [4, 5]);
 });
 
 test("Index: keys(), values() and entries() line up; a value it cannot read (a Python pickle) is an error naming its key, not an entry passed over", async (t) => {
