@@ -17,11 +17,12 @@ import {
   ITEM_HEADROOM,
   openBody,
   readVariants,
+  replacedBy,
+  selectVariant,
   shardFor,
   type SunkBody,
   type Variant,
   type VaryMap,
-  varyMatches,
 } from "./_records.ts";
 import { byteRange, sliceBody } from "./_range.ts";
 
@@ -226,13 +227,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
       if (vary) variant.vary = vary;
       if ("file" in stored) variant.file = stored.file;
       else variant.body = stored.body;
-      commitVariant(
-        shard,
-        url,
-        variant,
-        (old) => old.method === "GET" && varyMatches(old.vary, headerObject(request.headers)),
-        inlineBelow,
-      );
+      commitVariant(shard, url, variant, replacedBy("GET", headerObject(request.headers)), inlineBelow);
     };
     let body: ReadableStream<Uint8Array> | null = null;
     if (res.body === null || NULL_BODY.has(res.status)) {
@@ -317,7 +312,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     const ttl = Math.max(next.timeToLive(), v.deleteAt - Date.now());
     const selected = headerObject(request.headers);
     const updated = { ...v, deleteAt: Date.now() + ttl, meta: { ...v.meta, policy: plain(next.toObject()) } };
-    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected), inlineBelow);
+    commitVariant(shard, cacheUrl(request.url), updated, replacedBy("GET", selected), inlineBelow);
     return updated;
   }
 
@@ -358,11 +353,7 @@ export function cachedFetch(cache: CacheBackend | string, options: CachedFetchOp
     }
     const shard = shardFor(store, url);
     const variants = readVariants<Meta>(shard, url, Date.now());
-    const headerObj = headerObject(request.headers);
-    let v: Variant<Meta> | undefined;
-    for (let i = variants.length - 1; i >= 0 && !v; i--) {
-      if (variants[i]!.method === "GET" && varyMatches(variants[i]!.vary, headerObj)) v = variants[i];
-    }
+    const v = selectVariant(variants, "GET", headerObject(request.headers));
     if (v && cacheMode !== "reload") {
       const policy = CachePolicy.fromObject(v.meta.policy);
       // A HEAD is answered from the stored GET.

@@ -18,11 +18,12 @@ import {
   ITEM_HEADROOM,
   openBody,
   readVariants,
+  replacedBy,
+  selectVariant,
   shardFor,
   type SunkBody,
   type Variant,
   type VaryMap,
-  varyMatches,
 } from "./_records.ts";
 
 /** The request a cached response is looked up or stored for (undici's `CacheKey`). */
@@ -210,24 +211,20 @@ export class DiskCacheStore {
     assertKey(key);
     const urlKey = STORE_PREFIX + key.origin + key.path;
     const shard = shardFor(this.#cache, urlKey);
-    const variants = readVariants<Meta>(shard, urlKey, Date.now());
-    for (let i = variants.length - 1; i >= 0; i--) {
-      const v = variants[i]!;
-      if (v.method !== key.method || !varyMatches(v.vary, key.headers)) continue;
-      const body = openBody(shard, v);
-      if (body === undefined) return undefined;
-      const result: GetResult = {
-        ...v.meta,
-        cacheControlDirectives: v.meta.cacheControlDirectives ?? {},
-        deleteAt: v.deleteAt,
-        body: body instanceof Uint8Array
-          ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
-          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
-      };
-      if (v.vary) result.vary = v.vary;
-      return result;
-    }
-    return undefined;
+    const v = selectVariant(readVariants<Meta>(shard, urlKey, Date.now()), key.method, key.headers);
+    if (v === undefined) return undefined;
+    const body = openBody(shard, v);
+    if (body === undefined) return undefined;
+    const result: GetResult = {
+      ...v.meta,
+      cacheControlDirectives: v.meta.cacheControlDirectives ?? {},
+      deleteAt: v.deleteAt,
+      body: body instanceof Uint8Array
+        ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
+        : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
+    };
+    if (v.vary) result.vary = v.vary;
+    return result;
   }
 
   /**
@@ -283,7 +280,7 @@ export class DiskCacheStore {
             shard,
             urlKey,
             variant,
-            (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+            replacedBy(key.method, key.headers),
             inlineBelow,
           );
           committed = true;
