@@ -44,7 +44,8 @@ async function write(store: DiskCacheStore, k: CacheKey, v: CacheValue, ...chunk
   await done;
 }
 
-async function bodyOf(result: GetResult | undefined): Promise<Buffer> {
+async function bodyOf(answer: GetResult | undefined | Promise<GetResult | undefined>): Promise<Buffer> {
+  const result = await answer;
   assert.ok(result, "expected a stored response");
   const parts: Buffer[] = [];
   for await (const c of result.body as Iterable<Buffer> | Readable) parts.push(Buffer.from(c));
@@ -113,7 +114,7 @@ describe("DiskCacheStore", () => {
     const chunk = Buffer.alloc(64 * 1024, 7);
     await write(store, key("/big"), value(), ...Array.from({ length: 80 }, () => chunk));
     assert.equal(valueFiles(dir.path).length, 1);
-    const got = store.get(key("/big"));
+    const got = await store.get(key("/big"));
     assert.ok(got?.body instanceof Readable, "a large body streams out");
     assert.equal((await bodyOf(got)).length, 80 * 64 * 1024);
     await write(store, key("/big"), value(), Buffer.alloc(4096, 1));
@@ -126,7 +127,7 @@ describe("DiskCacheStore", () => {
     // stream's first 4 MiB chunk would be): no stream to set up.
     await write(store, key("/mid"), value(), Buffer.alloc(100_000, 3));
     assert.equal(valueFiles(dir.path).length, 1);
-    const mid = store.get(key("/mid"));
+    const mid = await store.get(key("/mid"));
     assert.ok(Array.isArray(mid?.body), "a body up to 4 MiB comes as one buffer");
     assert.deepEqual(await bodyOf(mid), Buffer.alloc(100_000, 3));
   });
@@ -139,7 +140,7 @@ describe("DiskCacheStore", () => {
     await write(store, key("/in"), value(), Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5));
     assert.equal(cache.length, 1, "only the URL item");
     assert.equal(valueFiles(dir.path).length, 0, "the item stays in its row, past minFileSize");
-    const got = store.get(key("/in"));
+    const got = await store.get(key("/in"));
     assert.ok(Array.isArray(got?.body));
     assert.deepEqual(await bodyOf(got), Buffer.concat([Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5)]));
     // One byte more: its own value file, streamed in.
@@ -283,6 +284,46 @@ describe("DiskCacheStore", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("DiskCacheStore.get() right after end() of a body in a value file finds it (issue 22 item 15)", async () => {
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path, { minFileSize: 1024, maxInlineBody: 1000 });
+    const w = store.createWriteStream(key("/end"), value());
+    for (let i = 0; i < 20; i++) w.write(Buffer.alloc(64 * 1024, i));
+    // What undici does when the body's last byte arrives: end(), then tell the client, in one turn.
+    w.end();
+    const answer = store.get(key("/end"));
+    assert.deepEqual(
+      await bodyOf(answer),
+      Buffer.concat(Array.from({ length: 20 }, (_, i) => Buffer.alloc(64 * 1024, i))),
+    );
+    // A body still arriving is not waited for: a miss, at once.
+    const open = store.createWriteStream(key("/open"), value());
+    open.write(Buffer.alloc(5000));
+    assert.equal(store.get(key("/open")), undefined);
+    open.destroy();
+    // Nor one that ended and was dropped (past maxEntrySize): no wait, no answer.
+    assert.equal(store.get(key("/end", {}, "HEAD")), undefined);
+  });
+
+  it("DiskCacheStore closed while a body commits: reported to onError, no error event, nothing stored", async () => {
+    using dir = tempDir();
+    const errors: unknown[] = [];
+    const store = new DiskCacheStore(dir.path, { minFileSize: 1024, maxInlineBody: 0, onError: (e) => errors.push(e) });
+    const w = store.createWriteStream(key("/closing"), value());
+    let errored = false;
+    w.on("error", () => errored = true);
+    const closed = new Promise((r) => w.once("close", r));
+    w.write(Buffer.alloc(64 * 1024));
+    w.end();
+    const answer = store.get(key("/closing"));
+    store.close();
+    await closed;
+    assert.equal(errored, false, "undici deletes the URL's entries on an error event (on a closed cache: a throw)");
+    assert.ok(errors.length >= 1);
+    await assert.rejects(Promise.resolve(answer), /closed/);
+    assert.equal(valueFiles(dir.path).length, 0);
   });
 
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {

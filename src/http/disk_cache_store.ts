@@ -132,7 +132,7 @@ const BODY_PREFIX = "undici-body:";
  * const value = { statusCode: 200, statusMessage: "OK", headers: {}, cachedAt: now, staleAt: now + 60_000, deleteAt: now + 120_000 };
  * const writable = store.createWriteStream(key, value);
  * await new Promise<void>((resolve) => writable.end("hello", () => resolve()));
- * assert.equal(Buffer.concat(store.get(key)!.body as Buffer[]).toString(), "hello");
+ * assert.equal(Buffer.concat((await store.get(key))!.body as Buffer[]).toString(), "hello");
  * rmSync(store.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
@@ -142,6 +142,8 @@ export class DiskCacheStore {
   #maxEntrySize: number;
   #maxInlineBody: number;
   #onError: ((error: unknown) => void) | undefined;
+  /** The write streams not yet committed or dropped, by URL item key. */
+  #writes = new Map<string, Set<{ writable: Writable; done: Promise<void> }>>();
 
   /**
    * Opens the store on a cache directory, or on an open cache.
@@ -202,14 +204,27 @@ export class DiskCacheStore {
   /**
    * The stored response for `key`: same method, not past its `deleteAt`,
    * and every request header its `Vary` names equal; the newest such one.
+   * Answers synchronously, except while a response to the same URL whose
+   * body has ended (its write stream's `end()` was called) is still being
+   * committed by this store: then a promise of the answer once it is
+   * (undici's interceptor takes either). undici ends the write stream and
+   * tells its client the body ended in the same turn, and a body in a value
+   * file commits once its last chunks are on disk, a moment later: so the
+   * client's next request finds it, as with undici's own stores.
    *
    * @param key The request.
-   * @returns The response, or `undefined`.
+   * @returns The response, or `undefined` (or a promise of either).
    * @throws {TypeError} For a malformed key.
    */
-  get(key: CacheKey): GetResult | undefined {
+  get(key: CacheKey): GetResult | undefined | Promise<GetResult | undefined> {
     assertKey(key);
     const urlKey = STORE_PREFIX + key.origin + key.path;
+    const ended = [...this.#writes.get(urlKey) ?? []].filter((w) => w.writable.writableEnded);
+    if (ended.length) return Promise.all(ended.map((w) => w.done)).then(() => this.#lookup(key, urlKey));
+    return this.#lookup(key, urlKey);
+  }
+
+  #lookup(key: CacheKey, urlKey: string): GetResult | undefined {
     const shard = shardFor(this.#cache, urlKey);
     const v = selectVariant(readVariants<Meta>(shard, urlKey, Date.now()), key.method, key.headers);
     if (v === undefined) return undefined;
@@ -258,7 +273,16 @@ export class DiskCacheStore {
     // large variants) it goes to a value file of its own.
     const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
     let committed = false;
-    return new Writable({
+    // Until it is committed or dropped, get() on its URL waits for it once it has ended.
+    const writes = this.#writes;
+    let settle!: () => void;
+    const pending = { writable: undefined as unknown as Writable, done: new Promise<void>((resolve) => settle = resolve) };
+    const settled = () => {
+      const set = writes.get(urlKey);
+      if (set?.delete(pending) && set.size === 0) writes.delete(urlKey);
+      settle();
+    };
+    const writable = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         const room = sink.write(chunk);
         if (room === undefined) return callback();
@@ -284,6 +308,7 @@ export class DiskCacheStore {
             inlineBelow,
           );
           committed = true;
+          settled();
         };
         const fail = (error: unknown) => {
           report(error);
@@ -295,7 +320,11 @@ export class DiskCacheStore {
               report(e);
             }
           }
-          callback(error as Error);
+          settled();
+          // No error event, as in write(): undici would delete the URL's
+          // stored responses, and throw if the cache was closed meanwhile.
+          this.destroy();
+          callback();
         };
         // A body in memory commits now, as undici's own stores do, so the
         // response is stored before the client's next request can look.
@@ -315,9 +344,17 @@ export class DiskCacheStore {
       },
       destroy(error, callback) {
         if (committed) return callback(error);
-        sink.abort(error ?? undefined).then(() => callback(error));
+        sink.abort(error ?? undefined).then(() => {
+          settled();
+          callback(error);
+        });
       },
     });
+    pending.writable = writable;
+    let set = writes.get(urlKey);
+    if (set === undefined) writes.set(urlKey, set = new Set());
+    set.add(pending);
+    return writable;
   }
 
   /**
