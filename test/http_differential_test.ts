@@ -240,8 +240,7 @@ const UNDERSTOOD = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 40
 const isRedirect = (status: number) => status >= 300 && status < 400;
 /** The step whose origin answer a body came from ("<status> step=<i> ..."). */
 const stepOf = (body: string) => Number(/step=(\d+)/.exec(body)?.[1] ?? -1);
-const fresh = (a: Answer, shared: boolean) =>
-  a.cacheControl.includes("max-age=600") || (shared && a.cacheControl.includes("s-maxage=600"));
+const fresh = (a: Answer, shared: boolean) => a.cacheControl.includes("max-age=600") || (shared && a.cacheControl.includes("s-maxage=600"));
 
 const ALLOWED: { reason: string; store?: boolean; applies: (d: Difference) => boolean }[] = [
   {
@@ -355,9 +354,26 @@ function describeRun(scenario: Scenario, index: number, seen: Record<string, See
   const lines = [`shared: ${scenario.shared}`];
   for (const [i, step] of scenario.steps.slice(0, index + 1).entries()) {
     const a = step.answer;
-    const req = [step.method, step.lang && `lang=${step.lang}`, step.accept && `accept=${step.accept}`, step.requestCacheControl && `cc=${step.requestCacheControl}`, step.ifNoneMatch && "inm", step.twice && "twice"]
+    const req = [
+      step.method,
+      step.lang && `lang=${step.lang}`,
+      step.accept && `accept=${step.accept}`,
+      step.requestCacheControl && `cc=${step.requestCacheControl}`,
+      step.ifNoneMatch && "inm",
+      step.twice && "twice",
+    ]
       .filter(Boolean).join(" ");
-    const res = [a.status, a.reason !== "default" && a.reason, `cc=[${a.cacheControl.join(",")}]`, a.etag && "etag", a.lastModified && "lm", a.vary && `vary=${a.vary}`, `cond=${a.conditional}`, a.status >= 300 && a.status < 400 && `target=[${a.targetCacheControl}]`, a.big && "big"]
+    const res = [
+      a.status,
+      a.reason !== "default" && a.reason,
+      `cc=[${a.cacheControl.join(",")}]`,
+      a.etag && "etag",
+      a.lastModified && "lm",
+      a.vary && `vary=${a.vary}`,
+      `cond=${a.conditional}`,
+      a.status >= 300 && a.status < 400 && `target=[${a.targetCacheControl}]`,
+      a.big && "big",
+    ]
       .filter(Boolean).join(" ");
     lines.push(`  step ${i}: ${req}  ->  ${res}`);
   }

@@ -212,7 +212,9 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
 });
 
 // Each undici this Node runs: 8 and 7 on Node 24, 7 on Node 20 (undici 8 needs Node 22.19).
-const undicis: [string, Undici][] = runtime ? [] : process.versions.node.startsWith("20.")
+const undicis: [string, Undici][] = runtime
+  ? []
+  : process.versions.node.startsWith("20.")
   ? [["undici 7", undici!]]
   : [["undici 8", undici!], ["undici 7", await import("undici7") as unknown as Undici]];
 

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
-import { type CacheKey, type CacheValue, cachedFetch, DiskCacheStore, type GetResult } from "../http.ts";
+import { cachedFetch, type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
 import { MAX_VARIANTS } from "../src/http/_variants.ts";
 import { sleep, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
