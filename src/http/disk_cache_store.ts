@@ -81,15 +81,15 @@ export interface DiskCacheStoreOptions extends DiskCacheOptions {
    */
   maxEntrySize?: number;
   /**
-   * The largest body, in bytes, stored inside its response's row in SQLite
-   * rather than in a value file of its own: a hit on it is one row read, with
-   * no second lookup and no file to open. Such a body is held in memory while
-   * it arrives, and read whole on a hit; a URL's row holds its variants' small
-   * bodies up to this size plus 64 KiB (past that it moves to a value file,
-   * still read with one lookup). So this bounds the memory of one write and
-   * of one hit. Bodies below the cache's `minFileSize` are always inline;
-   * larger ones than this stream into value files, read whole on a hit up to
-   * 4 MiB and streamed beyond.
+   * The largest body, in bytes, stored in a row in SQLite rather than in a
+   * value file of its own: the only body of a URL lives in the URL's row (a
+   * hit on it is one row read, with no second lookup and no file to open);
+   * with several `Vary` variants, each body past 16 KiB has a row of its own
+   * (a hit reads the variants' headers, then one body). Such a body is held
+   * in memory while it arrives, and read whole on a hit; so this bounds the
+   * memory of one write and of one hit. Bodies below the cache's
+   * `minFileSize` are always inline; larger ones than this stream into value
+   * files, read whole on a hit up to 4 MiB and streamed beyond.
    *
    * @default {1048576} (1 MiB)
    */
@@ -219,8 +219,11 @@ export class DiskCacheStore {
   get(key: CacheKey): GetResult | undefined | Promise<GetResult | undefined> {
     assertKey(key);
     const urlKey = STORE_PREFIX + key.origin + key.path;
-    const ended = [...this.#writes.get(urlKey) ?? []].filter((w) => w.writable.writableEnded);
-    if (ended.length) return Promise.all(ended.map((w) => w.done)).then(() => this.#lookup(key, urlKey));
+    const writes = this.#writes.get(urlKey);
+    if (writes !== undefined) {
+      const ended = [...writes].filter((w) => w.writable.writableEnded);
+      if (ended.length) return Promise.all(ended.map((w) => w.done)).then(() => this.#lookup(key, urlKey));
+    }
     return this.#lookup(key, urlKey);
   }
 
@@ -269,8 +272,8 @@ export class DiskCacheStore {
     if (meta.etag === undefined) delete meta.etag;
     if (meta.cacheControlDirectives === undefined) delete meta.cacheControlDirectives;
     // The URL item (its variants' headers and inline bodies) stays in its
-    // row up to one inline body and room for headers; past that (several
-    // large variants) it goes to a value file of its own.
+    // row up to one inline body and room for headers; past that (the
+    // headers of many variants) it goes to a value file of its own.
     const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
     let committed = false;
     // Until it is committed or dropped, get() on its URL waits for it once it has ended.
