@@ -4,9 +4,10 @@
 //   (b) cachedFetch, and
 //   (c) undici's cache interceptor with DiskCacheStore,
 // recording what the client sees (status, reason, body, selected headers) and
-// how many requests reached the origin at each step. (c) must match (a)
-// exactly; (b) must match (a) but for the differences on ALLOWED below, each
-// with its reason (and listed in the README's differences). A scenario is
+// how many requests reached the origin at each step. (b) must match (a) but
+// for the differences on ALLOWED below, each with its reason (those on
+// purpose are listed in the README's HTTP section); (c) must match (a) but for
+// the entries marked `store` (one: which of several matching variants). A scenario is
 // compared up to its first difference: after an allowed one the caches hold
 // different things, and the rest of the scenario says nothing more.
 //
@@ -218,9 +219,10 @@ async function observe(fetch: (url: string, init: RequestInit) => Promise<Respon
 }
 
 // ---------------------------------------------------------------------------
-// The allow-list: differences between cachedFetch (b) and undici's
-// interceptor (a), each with its reason. A predicate sees the step and both
-// observations at the scenario's first difference. Entries marked "fixed by
+// The allow-list: differences between cachedFetch (b), or DiskCacheStore (c)
+// for entries marked `store`, and undici's interceptor with MemoryCacheStore
+// (a), each with its reason. A predicate sees the step and both observations
+// at the scenario's first difference. Entries marked "fixed by
 // s5-http-fetch" are defects of cachedFetch being fixed on that branch
 // (issue 22 items 1-12, 14): remove them once it is merged.
 
