@@ -4,8 +4,10 @@
 //
 //   node scripts/coverage.mjs [--min 98] [--rows node24,node20,deno,bun] [--uncovered] [--no-run]
 //
-// Each row runs the whole test suite once with its own coverage tool and
-// writes an lcov file to .coverage/:
+// Each row runs the per-module tests (test/*_test.ts) once with its own
+// coverage tool and writes an lcov file to .coverage/; Node 24 runs the
+// system tests (test/system/) too, as npm test does (their test process
+// drives the library as well as the processes they start):
 //   node24  node --test --experimental-test-coverage on the .ts sources
 //   node20  c8 around node --test on a build with source maps
 //           (.coverage/dist), mapped back to the .ts sources
@@ -72,6 +74,7 @@ const ROWS = {
       "--test-reporter=dot",
       "--test-reporter-destination=stdout",
       ...testFiles("node24"),
+      ...testFiles("node24", undefined, "system"),
     ], { DISKCACHE_TEST_ROW: "node24" });
     return { ...r, lcov };
   },

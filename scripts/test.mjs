@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Runs the whole suite on the four runtime rows and ends with one line
-// "N passed, N failed" summing them. Usage: node scripts/test.mjs [row...]
+// Runs the whole suite and ends with one line "N passed, N failed" summing
+// its rows. Usage: node scripts/test.mjs [row...]
 // Rows: deno (node:sqlite), bun (bun:sqlite), node24 (node:sqlite, from
-// source), node20 (better-sqlite3, against the built package in dist/).
+// source), node20 (better-sqlite3, against the built package in dist/) run
+// the per-module tests, test/*_test.ts; system runs the system tests,
+// test/system/*_test.ts, once, on Node 24 (they start processes of every
+// runtime, Python and servers themselves: the cross-runtime, multi-process,
+// crash, stress, package, conformance and interoperability tests).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, missing, ROOT as root, ROWS as ALL, runtime, testFiles } from "./runtimes.mjs";
+import { bin, missing, ROOT as root, ROWS as RUNTIME_ROWS, runtime, SYSTEM_ROW, testFiles } from "./runtimes.mjs";
+
+const ALL = [...RUNTIME_ROWS, "system"];
 
 function build() {
   const r = spawnSync(bin("tsc"), ["-p", "."], { cwd: root, stdio: "inherit" });
@@ -17,7 +23,7 @@ function build() {
   }
 }
 
-// How each row's test runner is read, and what it runs besides test/*_test.ts
+// How each row's test runner is read, and what it runs besides its test files
 // (the runtimes, their runners' arguments and the files: scripts/runtimes.mjs).
 const ROWS = {
   // Deno also runs the JSDoc examples of mod.ts and src/.
@@ -39,6 +45,8 @@ const ROWS = {
   },
   node24: { extra: ["--test-reporter=spec"], parse: parseNode },
   node20: { extra: ["--test-reporter=spec"], parse: parseNode },
+  // The system tests, on Node 24's runner; the tests see DISKCACHE_TEST_ROW=node24.
+  system: { runtime: SYSTEM_ROW, scope: "system", extra: ["--test-reporter=spec"], parse: parseNode },
 };
 
 function parseNode(out) {
@@ -57,13 +65,13 @@ build();
 let passed = 0, failed = 0;
 const summary = [];
 for (const name of wanted) {
-  const rt = runtime(name), row = ROWS[name];
+  const row = ROWS[name], rtRow = row.runtime ?? name, rt = runtime(rtRow);
   if (!rt) {
-    summary.push(`${name}: not run (${missing(name)})`);
+    summary.push(`${name}: not run (${missing(rtRow)})`);
     failed++;
     continue;
   }
-  const args = [...rt.test, ...row.extra, ...testFiles(name)];
+  const args = [...rt.test, ...row.extra, ...testFiles(rtRow, undefined, row.scope)];
   console.log(`\n=== ${name}: ${rt.binary} ${args.join(" ")}`);
   // The row runs with its own temporary directory (TMPDIR, which os.tmpdir()
   // and child processes read): whatever a test or doc example leaves there
@@ -74,7 +82,7 @@ for (const name of wanted) {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 256 * 2 ** 20,
-    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: name, TMPDIR: rowTmp, TMP: rowTmp, TEMP: rowTmp },
+    env: { ...process.env, NO_COLOR: "1", DISKCACHE_TEST_ROW: rtRow, TMPDIR: rowTmp, TMP: rowTmp, TEMP: rowTmp },
   });
   const left = readdirSync(rowTmp).filter((f) => f.startsWith("diskcache-"));
   rmSync(rowTmp, { recursive: true, force: true });

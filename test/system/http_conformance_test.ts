@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, run } from "./_helpers.ts";
+import { repoRoot, run } from "../_helpers.ts";
 
 /** Tests every cache here passes, away from the suite's timing edges. */
 const SUBSET = [
