@@ -1,6 +1,6 @@
 // The in-process memory tier (issue 16): exactness against this process's
 // own writes, rollbacks, expiry, the byte bound, statistics, and coherence
-// with another connection. Processes of other runtimes: memory_processes_test.ts.
+// with another connection. Processes of other runtimes: system/memory_processes_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { symlinkSync, unlinkSync } from "node:fs";
