@@ -21,6 +21,7 @@ export {
   runJson,
   type Runner,
   runners,
+  runtimeCommands,
   startAccessWorker,
 } from "./_processes.ts";
 export { python, startRedis } from "./_services.ts";

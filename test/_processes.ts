@@ -59,6 +59,20 @@ export function runners(fixture: string): Runner[] {
   return out;
 }
 
+/**
+ * The command prefix (binary and arguments before a script) of each runtime
+ * on this machine, for scripts that are not fixtures (a .mjs every runtime
+ * runs as it is; Node 20 included, it needs no build).
+ */
+export function runtimeCommands(): Runner[] {
+  const out: Runner[] = [];
+  for (const name of table.ROWS) {
+    const rt = table.runtime(name);
+    if (rt) out.push({ name, cmd: rt.binary, args: [...rt.run] });
+  }
+  return out;
+}
+
 /** Runs a command to completion. */
 export function run(cmd: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -1,12 +1,13 @@
 // A short subset of http-cache-tests (the full run: npm run conformance:http)
-// against the suite's own server: cachedFetch on every row; on Node, also
-// undici's interceptor over DiskCacheStore beside undici's MemoryCacheStore.
+// against the suite's own server: cachedFetch in a process of every runtime;
+// on Node 24 and Node 20, also undici's interceptor over DiskCacheStore beside
+// undici's MemoryCacheStore.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, run } from "../_helpers.ts";
+import { repoRoot, run, type Runner, runtimeCommands } from "../_helpers.ts";
 
 /** Tests every cache here passes, away from the suite's timing edges. */
 const SUBSET = [
@@ -26,23 +27,17 @@ const SUBSET = [
   "invalidate-DELETE",
 ];
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
-const node20 = runtime === "node" && process.versions.node.startsWith("20.");
-const entry = node20 ? join(repoRoot, "dist", "http.js") : join(repoRoot, "http.ts");
 const worker = join(repoRoot, "scripts", "conformance_http_worker.mjs");
 const suiteDir = join(repoRoot, "node_modules", "http-cache-tests");
 
-function workerCommand(): string[] {
-  if (runtime === "deno") return [process.execPath, "run", "-A", "--no-check", worker];
-  if (runtime === "bun") return [process.execPath, worker];
-  return [process.execPath, "--no-warnings", worker];
-}
+/** The runtimes the worker runs on: each from source, Node 20 on the build in dist/ (when built). */
+const runtimes = runtimeCommands().filter((r) => r.name !== "node20" || existsSync(join(repoRoot, "dist", "http.js")));
 
-async function runSuite(cache: string, base: string, undici = "undici"): Promise<Record<string, unknown>> {
-  const [cmd, ...args] = workerCommand();
-  const r = await run(cmd!, [...args, cache, base, entry, undici, SUBSET.join(",")]);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+async function runSuite(r: Runner, cache: string, base: string, undici = "undici"): Promise<Record<string, unknown>> {
+  const entry = r.name === "node20" ? join(repoRoot, "dist", "http.js") : join(repoRoot, "http.ts");
+  const res = await run(r.cmd, [...r.args, worker, cache, base, entry, undici, SUBSET.join(",")]);
+  assert.equal(res.code, 0, `${r.name}: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
 }
 
 describe("http-cache-tests, a subset", { skip: !existsSync(suiteDir) && "http-cache-tests is not installed" }, () => {
@@ -73,21 +68,25 @@ describe("http-cache-tests, a subset", { skip: !existsSync(suiteDir) && "http-ca
   });
 
   it("cachedFetch passes the subset", async () => {
-    const results = await runSuite("cached-fetch", base);
-    const failed = SUBSET.filter((id) => results[id] !== true).map((id) => `${id}: ${JSON.stringify(results[id])}`);
-    assert.deepEqual(failed, []);
+    assert.ok(runtimes.length >= 3, runtimes.map((r) => r.name).join());
+    for (const r of runtimes) {
+      const results = await runSuite(r, "cached-fetch", base);
+      const failed = SUBSET.filter((id) => results[id] !== true).map((id) => `${id}: ${JSON.stringify(results[id])}`);
+      assert.deepEqual(failed, [], `cachedFetch on ${r.name}`);
+    }
   });
 
-  it("DiskCacheStore under undici's interceptor passes what MemoryCacheStore passes", {
-    skip: runtime !== "node" && `undici's cache interceptor is Node's fetch machinery, not ${runtime}'s`,
-  }, async () => {
-    const undici = node20 ? "undici7" : "undici";
-    const [memory, ours] = await Promise.all([
-      runSuite("undici-memory", base, undici),
-      runSuite("undici-ours", base, undici),
-    ]);
-    const regressions = SUBSET.filter((id) => memory[id] === true && ours[id] !== true);
-    assert.deepEqual(regressions, []);
-    assert.ok(SUBSET.filter((id) => ours[id] === true).length >= SUBSET.length - 2, JSON.stringify(ours));
+  // undici's cache interceptor is Node's fetch machinery: Node 24 (undici 8) and Node 20 (undici 7).
+  it("DiskCacheStore under undici's interceptor passes what MemoryCacheStore passes", async () => {
+    for (const r of runtimes.filter((r) => r.name === "node24" || r.name === "node20")) {
+      const undici = r.name === "node20" ? "undici7" : "undici";
+      const [memory, ours] = await Promise.all([
+        runSuite(r, "undici-memory", base, undici),
+        runSuite(r, "undici-ours", base, undici),
+      ]);
+      const regressions = SUBSET.filter((id) => memory[id] === true && ours[id] !== true);
+      assert.deepEqual(regressions, [], `undici on ${r.name}`);
+      assert.ok(SUBSET.filter((id) => ours[id] === true).length >= SUBSET.length - 2, `${r.name}: ${JSON.stringify(ours)}`);
+    }
   });
 });
