@@ -91,7 +91,7 @@ export class Engine {
     this.#tx = new Transactions(this, {
       begun: () => {
         this.#followStoredSettings();
-        pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
+        pending.writeAccesses(this, this.#policy);
         // Pending counts first, so a reset inside the work resets them too.
         pending.writeCounts(this);
       },
@@ -187,7 +187,7 @@ export class Engine {
   /** Counts a hit of the row `rowid` stored at `storeTime` (seconds), for statistics and the LRU/LFU policy. */
   hit(rowid: number, storeTime: number): void {
     if (this.#settings.statistics) this.#pending.hits++;
-    if (this.#policy.onHit !== null) this.recordAccess(rowid, storeTime);
+    if (this.#policy.reads !== null) this.recordAccess(rowid, storeTime);
   }
 
   /**
@@ -200,8 +200,7 @@ export class Engine {
    */
   recordAccess(rowid: number, storeTime: number): void {
     if (this.readonly) return;
-    const lru = this.#settings.evictionPolicy === "least-recently-used";
-    this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
+    this.#pending.record(rowid, storeTime, this.#policy, this.#tx.idle);
   }
 
   /** Throws the read-only error before a write touches anything. */
