@@ -67,7 +67,7 @@ export interface EvictionPolicySql {
 }
 
 /**
- * The policy table.
+ * The policy table (frozen, each policy too: the operations build SQL from it).
  *
  * @example Look up a policy
  * ```ts
@@ -77,28 +77,28 @@ export interface EvictionPolicySql {
  * ```
  */
 export const EVICTION_POLICIES: Readonly<Record<EvictionPolicy, EvictionPolicySql>> = Object.freeze({
-  "least-recently-stored": {
+  "least-recently-stored": Object.freeze<EvictionPolicySql>({
     init: "CREATE INDEX IF NOT EXISTS Cache_store_time ON Cache (store_time)",
     index: "Cache_store_time",
     reads: null,
     onHit: null,
     order: "store_time",
-  },
-  "least-recently-used": {
+  }),
+  "least-recently-used": Object.freeze<EvictionPolicySql>({
     init: "CREATE INDEX IF NOT EXISTS Cache_access_time ON Cache (access_time)",
     index: "Cache_access_time",
     reads: "time",
     onHit: "access_time = ?",
     order: "access_time",
-  },
-  "least-frequently-used": {
+  }),
+  "least-frequently-used": Object.freeze<EvictionPolicySql>({
     init: "CREATE INDEX IF NOT EXISTS Cache_access_count ON Cache (access_count)",
     index: "Cache_access_count",
     reads: "count",
     onHit: "access_count = access_count + 1",
     order: "access_count",
-  },
-  none: { init: null, index: null, reads: null, onHit: null, order: null },
+  }),
+  none: Object.freeze<EvictionPolicySql>({ init: null, index: null, reads: null, onHit: null, order: null }),
 });
 
 /**
@@ -155,8 +155,16 @@ const VICTIM_COLUMNS = "rowid, filename, size + COALESCE(length(CAST(value AS BL
  * ```
  */
 export function writeVictimsSql(policy: EvictionPolicySql): string | null {
-  return policy.order === null ? null : `SELECT ${VICTIM_COLUMNS} FROM Cache WHERE NOT (key = ? AND raw = ?) ORDER BY ${policy.order} LIMIT ?`;
+  if (policy.order === null) return null;
+  let sql = WRITE_VICTIMS.get(policy);
+  if (sql === undefined) {
+    WRITE_VICTIMS.set(policy, sql = `SELECT ${VICTIM_COLUMNS} FROM Cache WHERE NOT (key = ? AND raw = ?) ORDER BY ${policy.order} LIMIT ?`);
+  }
+  return sql;
 }
+
+/** {@linkcode writeVictimsSql} by policy, built once (a write that culls asks for it). */
+const WRITE_VICTIMS = new WeakMap<EvictionPolicySql, string>();
 
 /**
  * Ten victims of `cull()` in policy order (python-diskcache's batch), with

@@ -524,9 +524,10 @@ export class FanoutCache {
    */
   #everyShard(limit: number, fn: (shard: DiskCache, options: RemoveOptions | undefined) => number): number {
     let total = 0;
-    for (const shard of this.#shards) {
+    for (const [i, shard] of this.#shards.entries()) {
+      // The first shard is always asked, so that its argument checks run even for { limit: 0 }.
+      if (i > 0 && total >= limit) return total;
       for (let attempt = 1;; attempt++) {
-        if (total >= limit) return total;
         try {
           total += fn(shard, limit === Infinity ? undefined : { limit: limit - total });
           break;

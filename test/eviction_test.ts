@@ -63,6 +63,11 @@ for (const name of POLICIES) {
   });
 }
 
+test("eviction: the policy table cannot be changed under the operations", () => {
+  assert.ok(Object.isFrozen(EVICTION_POLICIES));
+  for (const name of POLICIES) assert.ok(Object.isFrozen(EVICTION_POLICIES[name]), name);
+});
+
 test("eviction: writes and cull() pick victims in the same policy order, counting the same bytes", () => {
   for (const name of POLICIES) {
     const policy = EVICTION_POLICIES[name];

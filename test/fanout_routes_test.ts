@@ -205,4 +205,6 @@ test("FanoutCache: expire, evict, cull and clear take { limit }, counted over al
   assert.equal(cache.clear({}), 9);
   assert.throws(() => cache.clear({ limit: -1 }), (e: Error) => e instanceof RangeError && /Cannot clear: "limit"/.test(e.message));
   assert.throws(() => cache.evict("t", { max: 1 } as never), /Cannot evict: unknown option "max"/);
+  assert.throws(() => cache.expire("soon" as never, { limit: 0 }), TypeError, "the arguments are checked even when nothing is to be removed");
+  assert.throws(() => cache.evict({} as never, { limit: 0 }), TypeError);
 });

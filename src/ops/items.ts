@@ -213,8 +213,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   if (state.soonest !== null && state.soonest < now) {
     limit -= removeRows(engine, engine.prepare(SQL.expired).all(now, BigInt(limit)) as Victim[]);
   }
-  const select = writeVictimsSql(engine.policy);
-  if (limit <= 0 || select === null) return;
+  if (limit <= 0 || engine.policy.order === null) return;
   // The volume before this write plus the value file it added. The page
   // count is read fresh every 32 writes, and on every write once the cache is
   // within reach of the limit (32 writes cannot add more than that margin).
@@ -226,7 +225,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   const excess = engine.pages.bytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
   // Victims in policy order, as many as bring the volume under the limit.
-  const victims = engine.prepare(select).all(w.key, w.raw, BigInt(limit)) as Victim[];
+  const victims = engine.prepare(writeVictimsSql(engine.policy)!).all(w.key, w.raw, BigInt(limit)) as Victim[];
   countEvictions(engine, removeRows(engine, victims.slice(0, victimsFreeing(victims, excess + 1, limit))));
 }
 
