@@ -25,25 +25,34 @@ interface Row extends ValueRow {
 }
 
 function rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
-  return walk<Row>(engine, withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS, options);
+  return walk<Row>(engine, withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS, options, "iterate");
 }
 
-/** Live rows with `columns` (which must include `KEY_COLUMNS`), paged in `options`' order. */
+/**
+ * Live rows with `columns` (which must include `KEY_COLUMNS`), paged in
+ * `options`' order. What SQLite throws is translated as for `get` (a lock
+ * is a `Timeout`, damage names the file), with `op` naming the call.
+ */
 export function* walk<R extends { rowid: number; raw: number; key: SqliteValue; key_big: number }>(
   engine: Engine,
   columns: string,
   options: IterateOptions,
+  op: string,
 ): Generator<R> {
   type Row = R;
   const { first, next: sql } = pageSql(columns, options.order, options.reverse);
   let last: Row | undefined;
   for (;;) {
     const now = engine.clock() / 1000;
-    const page = (last === undefined
-      ? engine.prepare(first).all(now, PAGE)
-      : options.order === "insertion"
-      ? engine.prepare(sql).all(last.rowid, now, PAGE)
-      : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[];
+    const page = engine.translating(
+      op,
+      () =>
+        (last === undefined
+          ? engine.prepare(first).all(now, PAGE)
+          : options.order === "insertion"
+          ? engine.prepare(sql).all(last.rowid, now, PAGE)
+          : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[],
+    );
     for (const row of page) {
       yield row;
     }
@@ -64,9 +73,11 @@ export function* keys(engine: Engine, options: IterateOptions): Generator<unknow
  * Live `[key, value]` pairs. A value file that vanished after its page was
  * read means the item was replaced meanwhile: its row is read again (old or
  * new value, never neither); an item whose file is really gone is skipped,
- * and so is one whose value cannot be read (a Python pickle, a damaged row).
+ * and so is one whose value cannot be read (a Python pickle, a damaged row),
+ * unless `unreadable` is `"throw"` (Deque and Index, whose positions count
+ * every item): then its error, which names the key, ends the walk.
  */
-export function* entries(engine: Engine, options: IterateOptions): Generator<[unknown, unknown]> {
+export function* entries(engine: Engine, options: IterateOptions, unreadable: "skip" | "throw" = "skip"): Generator<[unknown, unknown]> {
   engine.db("iterate");
   for (const row of rows(engine, options, true)) {
     const key = decodeKey(row.key, row.raw, row.key_big);
@@ -81,8 +92,11 @@ export function* entries(engine: Engine, options: IterateOptions): Generator<[un
     } catch (error) {
       // One value this library cannot read (a Python pickle, a damaged row)
       // must not end the walk over every other item: get() names the reason.
-      if (error instanceof UnreadableValue) continue;
-      throw error;
+      if (error instanceof UnreadableValue) {
+        if (unreadable === "skip") continue;
+        throw error;
+      }
+      throw engine.translate(error, "iterate");
     }
     if (got !== undefined) yield [key, got[1]];
   }
