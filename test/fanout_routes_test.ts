@@ -1,7 +1,8 @@
 // FanoutCache's delegation table (src/_fanout_routes.ts) against the two
 // classes: every DiskCache method has a row, every routed row a FanoutCache
-// method, and every method routed by key degrades as its row says when its
-// shard is locked. A method added to DiskCache, or a FanoutCache method that
+// method, every shared member the same parameters, returns and getters (the
+// Drift check, compiled with the library), and every method routed by key
+// degrades as its row says when its shard is locked. A method added to DiskCache, or a FanoutCache method that
 // picks its own fallback (as getFile once did), fails here. tsc compiles this
 // file, so the type assertions below are checked too.
 import { test } from "node:test";
