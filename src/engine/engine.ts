@@ -98,7 +98,7 @@ export class Engine {
     this.#tx = new Transactions(this, {
       begun: () => {
         this.#followStoredSettings();
-        pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
+        pending.writeAccesses(this, this.#policy);
         // Pending counts first, so a reset inside the work resets them too.
         pending.writeCounts(this);
       },
@@ -194,7 +194,7 @@ export class Engine {
   /** Counts a hit of the row `rowid` stored at `storeTime` (seconds), for statistics and the LRU/LFU policy. */
   hit(rowid: number, storeTime: number): void {
     if (this.#settings.statistics) this.#pending.hits++;
-    if (this.#policy.onHit !== null) this.recordAccess(rowid, storeTime);
+    if (this.#policy.reads !== null) this.recordAccess(rowid, storeTime);
   }
 
   /**
@@ -207,8 +207,7 @@ export class Engine {
    */
   recordAccess(rowid: number, storeTime: number): void {
     if (this.readonly) return;
-    const lru = this.#settings.evictionPolicy === "least-recently-used";
-    this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
+    this.#pending.record(rowid, storeTime, this.#policy, this.#tx.idle);
   }
 
   /**

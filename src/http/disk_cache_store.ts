@@ -197,8 +197,7 @@ export class DiskCacheStore {
    * @returns `true` when full.
    */
   isFull(): boolean {
-    const policy = this.#cache instanceof FanoutCache ? this.#cache.shards[0]!.evictionPolicy : this.#cache.evictionPolicy;
-    return policy === "none" && this.#cache.volume() >= this.#cache.sizeLimit;
+    return this.#cache.evictionPolicy === "none" && this.#cache.volume() >= this.#cache.sizeLimit;
   }
 
   /**
