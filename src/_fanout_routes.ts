@@ -55,6 +55,8 @@ export const ROUTES = {
   getStream: { to: "key", busy: undefined },
   setFile: { to: "key", busy: false, async: true },
   getFile: { to: "key", busy: false, async: true },
+  setAsync: { to: "key", busy: false, async: true },
+  deleteAsync: { to: "key", busy: false, async: true },
   getMany: { to: "keys", busy: undefined },
   setMany: { to: "keys", busy: 0 },
   deleteMany: { to: "keys", busy: 0 },
@@ -74,6 +76,10 @@ export const ROUTES = {
   memoize: { to: "own" },
   close: { to: "own" },
   transact: {
+    to: "none",
+    why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
+  },
+  transactAsync: {
     to: "none",
     why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
   },
