@@ -104,7 +104,7 @@ test("deleteAsync() and transactAsync() wait on timers too; transactAsync runs i
       calls++;
       cache.set("b", 2);
       cache.set("c", 3);
-      return cache.length;
+      return cache.get("b");
     });
     await ticksPass(counter, 20);
     assert.equal(calls, 0, "the callback has not run while the lock is held");
