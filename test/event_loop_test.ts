@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { DiskCache, Timeout } from "../mod.ts";
 import { KeyvDiskCache } from "../keyv.ts";
 import { diskcacheDriver } from "../unstorage.ts";
+import { cachedFetch, DiskCacheStore } from "../http.ts";
 import { row, runners, tempDir } from "./_helpers.ts";
 
 /** Another process of this test's runtime holding the cache's write lock (see test/fixtures/lock_holder.ts). */
@@ -172,6 +173,47 @@ test("the Keyv adapter and the unstorage driver write through the asynchronous p
     assert.equal(await keyv.get("a"), 1);
     assert.equal(await keyv.get("b"), 2);
     assert.equal(cache.get("u"), "x");
+  } finally {
+    counter.stop();
+  }
+});
+
+test("cachedFetch and DiskCacheStore store and delete through the asynchronous path: the loop turns while another process holds the lock", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { timeout: 60_000 });
+  let calls = 0;
+  const origin = (_input: string | URL | Request) => {
+    calls++;
+    return Promise.resolve(new Response("from the origin", { headers: { "cache-control": "max-age=600" } }));
+  };
+  const fetch = cachedFetch(cache, { fetch: origin });
+  const store = new DiskCacheStore(cache);
+  const key = { origin: "http://example.test", path: "/s", method: "GET", headers: {} };
+  const value = {
+    statusCode: 200,
+    statusMessage: "OK",
+    headers: {},
+    cachedAt: Date.now(),
+    staleAt: Date.now() + 600_000,
+    deleteAt: Date.now() + 600_000,
+  };
+  await using holder = await holdLock(dir.path);
+  const counter = tickCounter();
+  try {
+    const body = fetch("http://example.test/f").then((res) => res.text());
+    const stream = store.createWriteStream(key, value);
+    const written = new Promise((resolve, reject) => stream.once("error", reject).once("finish", resolve));
+    stream.end("stored body");
+    const deleted = store.delete({ ...key, path: "/none" });
+    await ticksPass(counter, 20);
+    for (const w of [body, written, deleted]) assert.equal(await settled(w), false, "each write waits for the lock");
+    await holder.commit();
+    assert.equal(await body, "from the origin");
+    await written;
+    await deleted;
+    assert.equal(await (await fetch("http://example.test/f")).text(), "from the origin");
+    assert.equal(calls, 1, "the second fetch was answered from the cache");
+    assert.ok(store.get(key), "the store's response was stored");
   } finally {
     counter.stop();
   }
