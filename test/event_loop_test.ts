@@ -14,10 +14,10 @@ import { cachedFetch, DiskCacheStore } from "../http.ts";
 import { row, runners, tempDir } from "./_helpers.ts";
 
 /** Another process of this test's runtime holding the cache's write lock (see test/fixtures/lock_holder.ts). */
-async function holdLock(dir: string, releaseAfterMs?: number): Promise<{ commit(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
+async function holdLock(dir: string, releaseAfterMs?: number, exclusive = false): Promise<{ commit(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
   const all = runners("lock_holder");
   const r = all.find((x) => x.name === row) ?? all[0]!;
-  const args = [...r.args, dir, ...(releaseAfterMs === undefined ? [] : [String(releaseAfterMs)])];
+  const args = [...r.args, dir, releaseAfterMs === undefined ? "" : String(releaseAfterMs), exclusive ? "exclusive" : "immediate"];
   const child = spawn(r.cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const next = (want: string) =>
@@ -149,6 +149,35 @@ test("the synchronous API still waits in SQLite's busy handler after an asynchro
   assert.equal(cache.set("sync", 2), true);
   await second.commit();
   assert.equal(cache.get("sync"), 2);
+});
+
+test("in a rollback-journal mode, where readers wait for writers, a synchronous read still waits after an asynchronous write or an access-time flush met the lock", async () => {
+  using dir = tempDir();
+  let now = 1_000_000;
+  const options = { timeout: 60_000, sqliteJournalMode: "delete", evictionPolicy: "least-recently-used", clock: () => now } as const;
+  using cache = new DiskCache(dir.path, options);
+  cache.set("k", 1);
+  {
+    await using holder = await holdLock(dir.path);
+    const pending = cache.setAsync("k", 2); // meets the lock
+    await holder.commit();
+    assert.equal(await pending, true);
+  }
+  {
+    // This holder keeps readers out, and lets go by itself in a while: the read must wait for it.
+    await using holder = await holdLock(dir.path, 300, true);
+    assert.equal(cache.get("k"), 2);
+    await holder.commit();
+  }
+  {
+    await using holder = await holdLock(dir.path);
+    now += 10_000;
+    assert.equal(cache.get("k"), 2); // a hit long after the last write: its access time is flushed, and the flush meets the lock
+    await holder.commit();
+  }
+  await using holder = await holdLock(dir.path, 300, true);
+  assert.equal(cache.get("k"), 2);
+  await holder.commit();
 });
 
 test("the Keyv adapter and the unstorage driver write through the asynchronous path: the loop turns while another process holds the lock", async () => {

@@ -262,9 +262,19 @@ export class Engine {
     this.#lockWaits = wait;
   }
 
-  /** Runs `fn` so that its outermost write never waits for the lock (see {@linkcode Transactions.trying}). */
+  /**
+   * Runs `fn` so that its outermost write never waits for the lock (see
+   * {@linkcode Transactions.trying}). In WAL mode the connection is left not
+   * waiting (the next synchronous write switches back); in the other journal
+   * modes readers wait for writers too, so the synchronous API's reads get
+   * their busy handler back at once.
+   */
   trying<T>(fn: () => T): T {
-    return this.#tx.trying(fn);
+    try {
+      return this.#tx.trying(fn);
+    } finally {
+      if (this.#settings.sqliteJournalMode !== "wal" && !this.closed) this.lockWaits(true);
+    }
   }
 
   /**
@@ -281,21 +291,16 @@ export class Engine {
    */
   async whenUnlocked<T>(op: string, fn: () => T): Promise<T> {
     if (this.inTransaction) return fn();
-    const wal = this.#settings.sqliteJournalMode === "wal";
     const start = performance.now();
     for (let attempt = 0;; attempt++) {
       try {
-        return this.#tx.trying(fn);
+        return this.trying(fn);
       } catch (error) {
         if (!(error instanceof WouldBlock)) throw error;
         const left = this.timeout - (performance.now() - start);
         if (left <= 0) throw this.translate(error.cause, op);
         // 1, 2, 4, then 5-8 ms (jittered): short enough to catch a lock freed between another process's writes.
         await sleep(Math.min(left, attempt < 3 ? 2 ** attempt : 5 + Math.random() * 3));
-      } finally {
-        // Other journal modes make reads wait for writers too: leave the
-        // synchronous API's reads their busy handler.
-        if (!wal && !this.closed) this.lockWaits(true);
       }
     }
   }
