@@ -303,8 +303,7 @@ export class FanoutCache {
     const everywhere = LOOK_EVERYWHERE.has(name);
     const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
     const removes = name === "delete" || name === "deleteAsync";
-    const combine = (results: unknown[]) =>
-      removes ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
+    const combine = (results: unknown[]) => removes ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {

@@ -81,7 +81,9 @@ export async function run({ root, quick, command, log }) {
       const s = summarize(results, seconds);
       data[mode] = { ...s, results };
       rows.push(
-        `| ${label} | ${s.writers} | ${Math.round(s.perSecond).toLocaleString("en")} | ${s.worstShare.toFixed(2)} | ${s.starvedWindows} of ${s.windows} | ${s.maxWait} ms |`,
+        `| ${label} | ${s.writers} | ${Math.round(s.perSecond).toLocaleString("en")} | ${
+          s.worstShare.toFixed(2)
+        } | ${s.starvedWindows} of ${s.windows} | ${s.maxWait} ms |`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

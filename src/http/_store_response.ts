@@ -39,9 +39,7 @@ export async function storeResponse(ctx: FetchContext, request: Request, req: Ca
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
     // Waits for the write lock on timers: another process's transaction never stalls the event loop.
-    return shard.transactAsync(() =>
-      commitVariant(shard, url, variant, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow)
-    );
+    return shard.transactAsync(() => commitVariant(shard, url, variant, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow));
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
