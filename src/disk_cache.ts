@@ -17,6 +17,7 @@ import * as iterate from "./ops/iterate.ts";
 import * as queue from "./ops/queue.ts";
 import * as streams from "./ops/streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
+import { getOrSet, type GetOrSetOptions } from "./get_or_set.ts";
 import { checkInteger, checkIterable, checkIterate, checkQueue, checkRemove, checkTtl, checkWriteOptions } from "./_arguments.ts";
 import * as inspection from "./ops/inspect.ts";
 import { check } from "./ops/check.ts";
@@ -118,6 +119,21 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
 export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options: { ttl: number; inlineBelow: number }) => void;
 
 /**
+ * Operations on rows for `Deque` and `Index` (internal; not exported by the
+ * package). `trim` drops queue items from one end, `reverse` and `rotate`
+ * reorder the items: none reads a value, so a value this library cannot read
+ * (a Python pickle) is dropped or moved like any other. `entries` is
+ * `DiskCache.entries` that ends with the error naming an item it cannot read
+ * instead of passing over it.
+ */
+export let collectionRows: {
+  trim(cache: DiskCache, side: "front" | "back", max: number): number;
+  reverse(cache: DiskCache): void;
+  rotate(cache: DiskCache, steps: number): void;
+  entries(cache: DiskCache, options: IterateOptions): IterableIterator<[unknown, unknown]>;
+};
+
+/**
  * A persistent cache in a directory: SQLite holds the index and small values,
  * large values live in their own files. Many processes (of Deno, Bun and
  * Node alike) and threads may share one directory; every write is atomic.
@@ -151,6 +167,12 @@ export class DiskCache {
   static {
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
       ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
+    collectionRows = {
+      trim: (cache, side, max) => queue.trim(cache.#engine, side, max),
+      reverse: (cache) => queue.reverse(cache.#engine),
+      rotate: (cache, steps) => queue.rotate(cache.#engine, steps),
+      entries: (cache, options) => iterate.entries(cache.#engine, checkIterate(options), "throw"),
+    };
   }
 
   /**
@@ -722,7 +744,8 @@ export class DiskCache {
 
   /**
    * Wraps `fn` so its results are served from this cache (see
-   * {@linkcode memoize}): keys are `[name, ...args]`, results of async
+   * {@linkcode memoize}): keys are `[name, ...args]` (`name` defaults to
+   * `"<module>:<declared name>"`), results of async
    * functions are stored resolved, rejections are not cached, and concurrent
    * calls with one key in this process share one call.
    *
@@ -1562,6 +1585,54 @@ export class DiskCache {
    */
   vacuum(): number {
     return inspection.vacuum(this.#engine);
+  }
+
+  /**
+   * The value stored under `key`, or else the value `compute` returns (sync
+   * or async), stored and returned: lru-cache's `fetch()` and cache-manager's
+   * `wrap()`, across processes. On a miss one caller at a time, in any
+   * process, runs `compute`: the one that takes the key's lease (an item
+   * under `["\u0000diskcache getOrSet lease", key]` while it computes). The
+   * others wait without blocking the event loop (callers in this process
+   * share its promise; other processes look again every few milliseconds,
+   * up to 50) and get the value it stores. A `compute` that throws stores
+   * nothing: its error reaches its caller (and the callers in its process
+   * waiting for it), and a waiting process then computes itself. A holder
+   * that dies stops renewing its lease, and another caller takes over within
+   * `lease` milliseconds.
+   *
+   * @typeParam V The value's type.
+   * @param key The key.
+   * @param compute Computes the value when it is missing; `undefined` cannot
+   * be stored (a missing key reads as `undefined`) and rejects with a
+   * `TypeError`: return `null` for "nothing".
+   * @param options `ttl` and `tag` of the stored value; `lease`
+   * (milliseconds, default 10 000); `signal` to stop waiting.
+   * @returns The stored value, or the computed one.
+   * @throws {TypeError} (rejects) For a bad key or option, when `compute` returns
+   * `undefined`, or a value the cache cannot store (nothing is stored).
+   * @throws {Timeout} (rejects) When the database stays locked past `timeout`.
+   *
+   * @example Compute a value once, then read it
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "../mod.ts";
+   * using cache = new DiskCache();
+   * let calls = 0;
+   * const load = () =>
+   *   cache.getOrSet(["user", 1], async () => {
+   *     calls++;
+   *     return { name: "Ada" };
+   *   }, { ttl: 60_000 });
+   * const [a, b] = await Promise.all([load(), load()]);
+   * assert.deepEqual([a, b, await load()], [{ name: "Ada" }, { name: "Ada" }, { name: "Ada" }]);
+   * assert.equal(calls, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  getOrSet<V>(key: Key, compute: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<Awaited<V>> {
+    return getOrSet(this, key, compute, options);
   }
 }
 

@@ -7,7 +7,7 @@
 import CachePolicy from "http-cache-semantics";
 import type { DiskCache } from "../disk_cache.ts";
 import { BODY_PREFIX, cacheUrl, type FetchContext, headerObject, type Meta, plain, policyResponse, type StoredVariant } from "./_fetch_context.ts";
-import { BodySink, commitVariant, shardFor, type SunkBody, type Variant, type VaryMap, varyMatches } from "./_records.ts";
+import { BodySink, commitVariant, replacedBy, shardFor, type SunkBody, type Variant, type VaryMap } from "./_records.ts";
 import { buildable, forward } from "./_answer.ts";
 
 /** Statuses whose responses have no body: stored at once. */
@@ -39,7 +39,7 @@ export async function storeResponse(ctx: FetchContext, request: Request, req: Ca
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
     // Waits for the write lock on timers: another process's transaction never stalls the event loop.
-    return shard.transactAsync(() => commitVariant(shard, url, variant, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow));
+    return shard.transactAsync(() => commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
@@ -67,7 +67,7 @@ export async function storeUpdate(
   const selected = headerObject(request.headers);
   const updated = { ...variant, deleteAt: now + ttl, meta: { ...variant.meta, policy: plain(next.toObject()) } };
   await shard.transactAsync(() => {
-    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow);
+    commitVariant(shard, cacheUrl(request.url), updated, replacedBy("GET", selected), ctx.inlineBelow);
     // The body file expires on its own: it must live as long as the response it belongs to.
     if (variant.file !== undefined) shard.touch(variant.file, Math.max(1, ttl));
   });
@@ -97,7 +97,7 @@ function varyOf(res: Headers, req: Headers): VaryMap | undefined | null {
 function teeInto(
   source: ReadableStream<Uint8Array>,
   sink: BodySink,
-  commit: (stored: SunkBody) => Promise<void>,
+  commit: (stored: SunkBody) => Promise<unknown>,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let storing = true;
