@@ -27,7 +27,7 @@ import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 import { removeAtExit, runAtExit } from "./_exit_flush.ts";
 import { rmSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout } from "node:timers";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
@@ -300,7 +300,7 @@ export class Engine {
         const left = this.timeout - (performance.now() - start);
         if (left <= 0) throw this.translate(error.cause, op);
         // 1, 2, 4, then 5-8 ms (jittered): short enough to catch a lock freed between another process's writes.
-        await sleep(Math.min(left, attempt < 3 ? 2 ** attempt : 5 + Math.random() * 3));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, attempt < 3 ? 2 ** attempt : 5 + Math.random() * 3)));
       }
     }
   }
