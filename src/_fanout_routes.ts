@@ -60,6 +60,8 @@ export const ROUTES = {
   getStream: { to: "key", busy: undefined },
   setFile: { to: "key", busy: false, async: true },
   getFile: { to: "key", busy: false, async: true },
+  setAsync: { to: "key", busy: false, async: true },
+  deleteAsync: { to: "key", busy: false, async: true },
   getMany: { to: "keys", busy: undefined },
   setMany: { to: "keys", busy: 0 },
   deleteMany: { to: "keys", busy: 0 },
@@ -80,6 +82,10 @@ export const ROUTES = {
   getOrSet: { to: "own" },
   close: { to: "own" },
   transact: {
+    to: "none",
+    why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
+  },
+  transactAsync: {
     to: "none",
     why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
   },

@@ -73,7 +73,7 @@ export interface FanoutStats extends CacheStats {
 }
 
 /** The key-routed methods that look in every shard a key may live in (see `FanoutCache.shardOf`). */
-const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete"]);
+const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete", "deleteAsync"]);
 
 /** How many shards `directory` holds (highest `NNN/cache.db` + 1) when some lie at or past `shards`; 0 otherwise. */
 function shardsBeyond(directory: string, shards: number): number {
@@ -338,15 +338,15 @@ export class FanoutCache {
     // shard that holds the key.
     const everywhere = LOOK_EVERYWHERE.has(name);
     const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
-    const combine = (results: unknown[]) =>
-      name === "delete" ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
+    const removes = name === "delete" || name === "deleteAsync";
+    const combine = (results: unknown[]) => removes ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {
           if (!everywhere) return await call(this.shardOf(key));
           const where = this.#places(key);
           const results = [await call(where[0]!)];
-          if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
+          if (removes || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
           return combine(results);
         } catch (error) {
           return this.#busy(error, busy);
@@ -363,7 +363,7 @@ export class FanoutCache {
     if (!everywhere) return one(this.shardOf(key));
     const where = this.#places(key);
     const results = [one(where[0]!)];
-    if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
+    if (removes || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
     return combine(results);
   }
 
@@ -445,6 +445,16 @@ export class FanoutCache {
   /** See {@linkcode DiskCache.setFile}; `false` when the shard stayed busy. */
   setFile(key: Key, source: string, options?: SetOptions): Promise<boolean> {
     return this.#onShard("setFile", key, (s) => s.setFile(key, source, options));
+  }
+
+  /** See {@linkcode DiskCache.setAsync} (waits for the lock on timers); `false` when the shard stayed busy. */
+  setAsync(key: Key, value: unknown, options?: SetOptions): Promise<boolean> {
+    return this.#onShard("setAsync", key, (s) => s.setAsync(key, value, options));
+  }
+
+  /** See {@linkcode DiskCache.deleteAsync} (waits for the lock on timers); `false` when the shard stayed busy. */
+  deleteAsync(key: Key): Promise<boolean> {
+    return this.#onShard("deleteAsync", key, (s) => s.deleteAsync(key));
   }
 
   /** See {@linkcode DiskCache.getFile}; `false` when the shard stayed busy. */
@@ -754,7 +764,7 @@ export class FanoutCache {
     this.#closed = true;
     refuseAfterClose(this, FanoutCache.prototype, `the FanoutCache at "${this.#directory}"`, {
       getters: ["length"],
-      promising: ["setStream", "setFile", "getFile"],
+      promising: ["setStream", "setFile", "getFile", "setAsync", "deleteAsync"],
     });
     for (const s of this.#shards) s.close();
     for (const sub of this.#named.values()) sub.close();

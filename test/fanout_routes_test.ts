@@ -46,6 +46,8 @@ function callsFor(key: Key, source: string, out: string): Record<RoutedTo<"key">
     getStream: (c) => c.getStream(key),
     setFile: (c) => c.setFile(key, source),
     getFile: (c) => c.getFile(key, out),
+    setAsync: (c) => c.setAsync(key, 1),
+    deleteAsync: (c) => c.deleteAsync(key),
   };
 }
 

@@ -11,7 +11,6 @@ import { clearTimeout, setTimeout } from "node:timers";
 import type { SqliteDatabase, SqliteStatement } from "../driver.ts";
 import { SQL } from "../format/sql.ts";
 import { type EvictionPolicySql, pendingReadsSql, recordedRead } from "../eviction.ts";
-import { busyTimeout } from "./_open.ts";
 
 /**
  * How often (ms of the cache's clock) pending LRU/LFU accesses are written
@@ -39,6 +38,8 @@ export interface FlushHost {
   readonly timeout: number;
   db(op: string): SqliteDatabase;
   write(op: string, fn: () => void): void;
+  /** Runs `fn` so that its write never waits for the lock (see `Transactions.trying`). */
+  trying<T>(fn: () => T): T;
 }
 
 /** Hits, misses and accesses not yet written to the database. */
@@ -78,14 +79,11 @@ export class PendingReads {
    */
   flush(): void {
     this.#flushedAt = this.#clock();
-    const db = this.#host.db("get");
-    db.exec("PRAGMA busy_timeout = 0");
+    this.#host.db("get");
     try {
-      this.#host.write("get", () => {});
+      this.#host.trying(() => this.#host.write("get", () => {}));
     } catch {
       // Another process holds the lock: keep the updates for the next write.
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.#host.timeout)}`);
     }
   }
 
