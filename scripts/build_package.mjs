@@ -70,6 +70,13 @@ try {
     platform: "node",
     // The runtimes' own modules, and the optional peer the Node 20 driver loads with require().
     external: [/^node:/, /^bun(:|$)/, "better-sqlite3"],
+    // The dependencies come from this repository's node_modules, wherever --out puts the build.
+    resolve: { modules: [join(root, "node_modules"), "node_modules"] },
+    onLog(level, log, handle) {
+      // An import left unresolved would ship as an import of a package the bundle does not declare.
+      if (level === "warn" && log.code === "UNRESOLVED_IMPORT") throw new Error(`rolldown: ${log.message}`);
+      handle(level, log);
+    },
     logLevel: "warn",
     output: {
       dir: staging,
