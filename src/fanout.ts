@@ -17,6 +17,7 @@ import { describe, DiskCacheError, Timeout } from "./errors.ts";
 import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { compareKeys, storedKeyOrder } from "./format/key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
+import { getOrSet, type GetOrSetOptions } from "./get_or_set.ts";
 import { Index } from "./index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
 import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
@@ -724,6 +725,35 @@ export class FanoutCache {
   /** Same as {@linkcode FanoutCache.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * See {@linkcode DiskCache.getOrSet}: on the shard holding `key` (its
+   * lease too). A busy shard degrades as Python's FanoutCache does, counted
+   * in `stats().timeouts`: a read is a miss, a lease is someone else's (wait
+   * and look again), a store is skipped (the computed value is still
+   * returned).
+   *
+   * @typeParam V The value's type.
+   * @param key The key.
+   * @param compute Computes the value when it is missing (not `undefined`).
+   * @param options `ttl`, `tag`, `lease`, `signal`.
+   * @returns The stored value, or the computed one.
+   *
+   * @example Compute a value once across shards and processes
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { FanoutCache } from "../mod.ts";
+   * using cache = new FanoutCache(undefined, { shards: 2 });
+   * assert.equal(await cache.getOrSet("answer", () => 42), 42);
+   * assert.equal(await cache.getOrSet("answer", () => 0), 42);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  getOrSet<V>(key: Key, compute: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<Awaited<V>> {
+    const busy = (error: unknown): void => void this.#busy(error, undefined);
+    return (async (): Promise<Awaited<V>> => await getOrSet(this.shardOf(key), key, compute, options, busy))();
   }
 }
 
