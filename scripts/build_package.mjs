@@ -16,9 +16,9 @@
 // chunk that holds them; they stay dependencies because the `.d.ts` files
 // name their types. Usage: node scripts/build_package.mjs [--out DIR] (default dist/).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { staleManifests } from "./manifests.mjs";
 
@@ -81,7 +81,11 @@ try {
     output: {
       dir: staging,
       format: "esm",
-      entryFileNames: "[name].js",
+      // All the code lives in src/_chunks/, entry points included; dist/<entry>.js only
+      // re-exports (written below). memoize finds the library's own stack frames by the folder
+      // of its module (src/function_name.ts): code in another folder that calls it (an entry
+      // point's) would be taken for the caller.
+      entryFileNames: "src/_chunks/[name].js",
       chunkFileNames: "src/_chunks/[name]-[hash].js",
       banner: (chunk) => {
         const names = Object.keys(BUNDLED).filter((n) => chunk.moduleIds.some((id) => id.includes(`/node_modules/${n}/`)));
@@ -94,6 +98,14 @@ try {
     if (entry.isFile() && entry.name.endsWith(".js")) rmSync(join(entry.parentPath, entry.name));
   }
   cpSync(staging, out, { recursive: true });
+  for (const name of Object.keys(input)) {
+    let target = relative(dirname(join(out, name)), join(out, "src", "_chunks", `${name}.js`)).replaceAll(sep, "/");
+    if (!target.startsWith("../")) target = `./${target}`;
+    const code = readFileSync(join(out, "src", "_chunks", `${name}.js`), "utf8");
+    // A command (its #! line) runs its chunk; a module re-exports its chunk (no entry has a default export).
+    const facade = code.startsWith("#!") ? `${code.slice(0, code.indexOf("\n"))}\nimport "${target}";\n` : `export * from "${target}";\n`;
+    writeFileSync(join(out, `${name}.js`), facade);
+  }
 } finally {
   rmSync(staging, { recursive: true, force: true });
 }

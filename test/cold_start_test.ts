@@ -2,7 +2,8 @@
 // and the npm build, never a timing (bench/sections/cold_start.mjs times them).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { repoRoot, run, tempDir } from "./_helpers.ts";
 
@@ -32,7 +33,7 @@ function staticGraph(entry: string): { files: Set<string>; bare: Set<string> } {
 }
 
 test("cold start: importing the package loads neither node:process nor node:crypto (Node builds a facade of each at start)", () => {
-  for (const entry of ["mod.ts", "cli.ts", "keyv.ts", "unstorage.ts"]) {
+  for (const entry of ["mod.ts", "cli.ts", "keyv.ts", "unstorage.ts", "http.ts"]) {
     const { bare } = staticGraph(join(repoRoot, entry));
     for (const costly of ["node:process", "node:crypto"]) {
       assert.ok(!bare.has(costly), `${entry} imports ${costly} statically (use globalThis.process / globalThis.crypto)`);
@@ -52,8 +53,8 @@ test("cold start: the npm build is one bundle per entry point, and it runs", asy
     assert.ok(existsSync(entry), `${sub}: ${entry} was built`);
     assert.ok(existsSync(join(out, target.types.replace(/^\.\/dist\//, ""))), `${sub}: its .d.ts is there`);
     const { files, bare } = staticGraph(entry);
-    // tsc's output was about 60 files for "."; the bundle is the entry and a few shared chunks.
-    assert.ok(files.size <= 6, `${sub} loads ${files.size} files: ${[...files].join(", ")}`);
+    // tsc's output was about 60 files for "."; the bundle is the entry, its chunk and a few shared chunks.
+    assert.ok(files.size <= 7, `${sub} loads ${files.size} files: ${[...files].join(", ")}`);
     for (const spec of bare) {
       assert.match(spec, /^(node:|bun:|better-sqlite3$)/, `${sub} imports ${spec}: dependencies are bundled in`);
     }
@@ -63,6 +64,24 @@ test("cold start: the npm build is one bundle per entry point, and it runs", asy
   // The bundle runs: the cold start script of the benchmark, on Node 24.
   const ran = await run(node, ["--no-warnings", join(repoRoot, "bench", "cold_start", "ours.mjs"), join(out, "mod.js")]);
   assert.equal(ran.code, 0, ran.stderr);
+  // memoize and memoizeStampede name a function by the module that calls them, found as the
+  // first stack frame outside the library's folder: every frame of the bundle must be inside it.
+  const caller = join(dir.path, "caller.mjs");
+  writeFileSync(
+    caller,
+    `const { DiskCache, memoize, memoizeStampede } = await import(${JSON.stringify(pathToFileURL(join(out, "mod.js")).href)});
+const cache = new DiskCache(${JSON.stringify(join(dir.path, "cache"))});
+await memoizeStampede(cache, async function viaStampede(x) { return x; }, { ttl: 60_000 })(1);
+memoize(cache, function viaMemoize(x) { return x; })(1);
+console.log(JSON.stringify([...cache.keys()]));
+cache.close();
+`,
+  );
+  const named = await run(node, ["--no-warnings", caller]);
+  assert.equal(named.code, 0, named.stderr);
+  const callerName = caller.replaceAll("\\", "/").replace(/\.mjs$/, "");
+  for (const fn of ["viaMemoize", "viaStampede"]) assert.ok(named.stdout.includes(`"${callerName}:${fn}"`), named.stdout);
+  assert.ok(!named.stdout.includes("diskcache/"), `a key names the library: ${named.stdout}`);
   const cli = await run(node, ["--no-warnings", join(out, "cli.js"), "--help"]);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(readFileSync(join(out, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin keeps its shebang");
