@@ -65,7 +65,7 @@ const BUNDLED = { cbor2: "LICENSE.md", "@cto.af/wtf8": "LICENSE.md", "http-cache
 /** A bundled package's license, in ASCII (see `charset` below): typographic quotes as plain ones, "(R)" for the sign. */
 const license = (name) =>
   readFileSync(join(root, "node_modules", name, BUNDLED[name]), "utf8").trim()
-    .replace(/[\u201c\u201d]/g, '"').replace(/[\u2018\u2019]/g, "'").replace(/\u00ae/g, "(R)").replace(/[^\x00-\x7f]/g, "?");
+    .replace(/[\u201c\u201d]/g, '"').replace(/[\u2018\u2019]/g, "'").replace(/\u00ae/g, "(R)").replace(/[^\t\n\r -~]/g, "?");
 const staging = mkdtempSync(join(tmpdir(), "diskcache-bundle-"));
 try {
   await rolldown.build({
