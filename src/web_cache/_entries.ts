@@ -1,0 +1,109 @@
+/**
+ * The stored form of a Cache API entry, and the Service Worker spec's
+ * "Request Matches Cached Item" over it.
+ *
+ * Layout in the DiskCache (string keys, so python-diskcache can list them):
+ * - `webcache:names`: JSON `[name, id][]`, the storage's caches in creation order;
+ * - `webcache:next`, `webcache:seq`: counters (cache ids; entry order, body ids);
+ * - `webcache:<id>:u:<url without query and fragment>`: JSON `Entry[]`, the
+ *   entries of one cache under one URL path (all its queries and variants), so
+ *   a lookup reads one row with or without `ignoreSearch`;
+ * - `webcache:<id>:b:<body id>`: one entry's body bytes (a value file at or
+ *   above `minFileSize`).
+ * Every row of cache `id` carries the tag `webcache:<id>`.
+ *
+ * @module
+ */
+
+/** Query options of the spec's `CacheQueryOptions`. */
+export interface QueryOptions {
+  ignoreSearch?: boolean;
+  ignoreMethod?: boolean;
+  ignoreVary?: boolean;
+}
+
+/** One stored request/response pair. */
+export interface Entry {
+  /** Insertion order (from the storage-wide counter `webcache:seq`). */
+  seq: number;
+  /** The request's URL without its fragment. */
+  url: string;
+  /** The request's headers, as `[name, value]` pairs. */
+  reqHeaders: [string, string][];
+  status: number;
+  statusText: string;
+  resHeaders: [string, string][];
+  /** The response's `type`, `url` and `redirected`, as fetched. */
+  type: string;
+  resUrl: string;
+  redirected: boolean;
+  /** The body's id (its row is `webcache:<cache id>:b:<body>`), or `null` for a null body. */
+  body: number | null;
+  /** The body's length in bytes (0 for a null body). */
+  size: number;
+}
+
+export const NAMES = "webcache:names";
+export const NEXT_ID = "webcache:next";
+export const SEQ = "webcache:seq";
+
+/** The tag of every row of cache `id`. */
+export function cacheTag(id: number): string {
+  return `webcache:${id}`;
+}
+
+/** The prefix of cache `id`'s URL rows. */
+export function recordPrefix(id: number): string {
+  return `webcache:${id}:u:`;
+}
+
+/** The row holding cache `id`'s entries for `url`'s path (query and fragment dropped). */
+export function recordKey(id: number, url: string): string {
+  const u = new URL(url);
+  u.search = "";
+  u.hash = "";
+  return recordPrefix(id) + u.href;
+}
+
+/** The row holding body `body` of cache `id`. */
+export function bodyKey(id: number, body: number): string {
+  return `webcache:${id}:b:${body}`;
+}
+
+/** `url` without its fragment (and without its query when `ignoreSearch`). */
+export function comparableUrl(url: string, ignoreSearch = false): string {
+  const u = new URL(url);
+  u.hash = "";
+  if (ignoreSearch) u.search = "";
+  return u.href;
+}
+
+/** The field names of a `Vary` header value, lower-cased (`*` kept). */
+export function varyFields(vary: string | null): string[] {
+  if (vary === null) return [];
+  return vary.split(",").map((f) => f.trim().toLowerCase()).filter((f) => f !== "");
+}
+
+/** The combined value of header `name` in `[name, value]` pairs, or `null`, as `Headers.get` answers. */
+function headerValue(pairs: [string, string][], name: string): string | null {
+  const values = pairs.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+  return values.length === 0 ? null : values.join(", ");
+}
+
+/**
+ * The spec's "Request Matches Cached Item" (Service Worker, section Cache):
+ * URL equal without fragment (and query with `ignoreSearch`); each header
+ * the cached response's `Vary` names equal between the query and the cached
+ * request, unless `ignoreVary`; `Vary: *` never matches. The caller has
+ * already refused a non-GET query without `ignoreMethod` (every stored
+ * request is a GET).
+ */
+export function requestMatches(query: Request, entry: Entry, options: QueryOptions): boolean {
+  if (comparableUrl(query.url, options.ignoreSearch) !== comparableUrl(entry.url, options.ignoreSearch)) return false;
+  if (options.ignoreVary) return true;
+  for (const field of varyFields(headerValue(entry.resHeaders, "vary"))) {
+    if (field === "*") return false;
+    if (query.headers.get(field) !== headerValue(entry.reqHeaders, field)) return false;
+  }
+  return true;
+}
