@@ -57,12 +57,9 @@ export function recordPrefix(id: number): string {
   return `webcache:${id}:u:`;
 }
 
-/** The row holding cache `id`'s entries for `url`'s path (query and fragment dropped). */
-export function recordKey(id: number, url: string): string {
-  const u = new URL(url);
-  u.search = "";
-  u.hash = "";
-  return recordPrefix(id) + u.href;
+/** The row holding cache `id`'s entries for a URL path (`Query.path`: no query, no fragment). */
+export function recordKey(id: number, path: string): string {
+  return recordPrefix(id) + path;
 }
 
 /** The row holding body `body` of cache `id`. */
@@ -91,6 +88,29 @@ function headerValue(pairs: [string, string][], name: string): string | null {
 }
 
 /**
+ * A request as queries need it: its URL without fragment, the URL without
+ * query either (the row's key), its method, its headers. Made from a string
+ * without constructing a `Request` (the hit path's largest cost on Node).
+ */
+export interface Query {
+  url: string;
+  path: string;
+  method: string;
+  header(name: string): string | null;
+}
+
+/** The query of a `Request`, or of an absolute URL (a `TypeError` for a relative one, as `new Request` gives). */
+export function toQuery(request: Request | string): Query {
+  const u = new URL(typeof request === "string" ? request : request.url);
+  u.hash = "";
+  const url = u.href;
+  u.search = "";
+  if (typeof request === "string") return { url, path: u.href, method: "GET", header: () => null };
+  const headers = request.headers;
+  return { url, path: u.href, method: request.method, header: (name) => headers.get(name) };
+}
+
+/**
  * The spec's "Request Matches Cached Item" (Service Worker, section Cache):
  * URL equal without fragment (and query with `ignoreSearch`); each header
  * the cached response's `Vary` names equal between the query and the cached
@@ -98,12 +118,12 @@ function headerValue(pairs: [string, string][], name: string): string | null {
  * already refused a non-GET query without `ignoreMethod` (every stored
  * request is a GET).
  */
-export function requestMatches(query: Request, entry: Entry, options: QueryOptions): boolean {
-  if (comparableUrl(query.url, options.ignoreSearch) !== comparableUrl(entry.url, options.ignoreSearch)) return false;
+export function requestMatches(query: Query, entry: Entry, options: QueryOptions): boolean {
+  if (options.ignoreSearch ? query.path !== comparableUrl(entry.url, true) : query.url !== entry.url) return false;
   if (options.ignoreVary) return true;
   for (const field of varyFields(headerValue(entry.resHeaders, "vary"))) {
     if (field === "*") return false;
-    if (query.headers.get(field) !== headerValue(entry.reqHeaders, field)) return false;
+    if (query.header(field) !== headerValue(entry.reqHeaders, field)) return false;
   }
   return true;
 }

@@ -12,11 +12,13 @@ import {
   cacheTag,
   comparableUrl,
   type Entry,
+  type Query,
   type QueryOptions,
   recordKey,
   recordPrefix,
   requestMatches,
   SEQ,
+  toQuery,
   varyFields,
 } from "./_entries.ts";
 
@@ -307,7 +309,7 @@ export class WebCache {
     const opts = queryOptions(options, "delete");
     if (r.method !== "GET" && !opts.ignoreMethod) return false;
     const { cache } = this.#context;
-    const key = recordKey(this.#id, r.url);
+    const key = recordKey(this.#id, r.path);
     return cache.transact(() => {
       const entries = this.#read(key);
       const kept = entries.filter((e) => !requestMatches(r, e, opts));
@@ -343,7 +345,7 @@ export class WebCache {
     const r = queryRequest(request, "keys");
     const opts = queryOptions(options, "keys");
     if (r !== undefined && r.method !== "GET" && !opts.ignoreMethod) return [];
-    return this.#query(r, opts).map((e) => new Request(e.url, { headers: e.reqHeaders }));
+    return this.#query(r, opts, true).map((e) => new Request(e.url, { headers: e.reqHeaders }));
   }
 
   /** The stored entries of one URL path (JSON in the row), or none. */
@@ -357,11 +359,16 @@ export class WebCache {
     else this.#context.cache.set(key, JSON.stringify(entries), { tag: cacheTag(this.#id) });
   }
 
-  /** The spec's "Query Cache": the matching entries in insertion order (every entry without a request). */
-  #query(r: Request | undefined, opts: QueryOptions): Entry[] {
+  /**
+   * The spec's "Query Cache": the matching entries in insertion order (every
+   * entry without a request). With `present`, only those whose body row is
+   * there (the others were culled by the size limit); match and matchAll
+   * find that out when they read the body.
+   */
+  #query(r: Query | undefined, opts: QueryOptions, present = false): Entry[] {
     let entries: Entry[];
     if (r !== undefined) {
-      entries = this.#read(recordKey(this.#id, r.url)).filter((e) => requestMatches(r, e, opts));
+      entries = this.#read(recordKey(this.#id, r.path)).filter((e) => requestMatches(r, e, opts));
     } else {
       const prefix = recordPrefix(this.#id);
       entries = [];
@@ -369,9 +376,11 @@ export class WebCache {
         if (typeof k === "string" && k.startsWith(prefix)) entries.push(...this.#read(k));
       }
     }
-    // An entry whose body row is gone (culled by the size limit) is gone as a whole.
-    const { cache } = this.#context;
-    return entries.filter((e) => e.body === null || cache.has(bodyKey(this.#id, e.body))).sort((a, b) => a.seq - b.seq);
+    if (present) {
+      const { cache } = this.#context;
+      entries = entries.filter((e) => e.body === null || cache.has(bodyKey(this.#id, e.body)));
+    }
+    return entries.length > 1 ? entries.sort((a, b) => a.seq - b.seq) : entries;
   }
 
   /**
@@ -379,7 +388,7 @@ export class WebCache {
    * entry whose body row is gone (culled by the size limit, or replaced by
    * another process between the two reads) is read again, then dropped.
    */
-  async #answer(r: Request | undefined, opts: QueryOptions, first: boolean): Promise<Response[]> {
+  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean): Promise<Response[]> {
     for (let attempt = 0;; attempt++) {
       const entries = this.#query(r, opts);
       const out: Response[] = [];
@@ -401,7 +410,7 @@ export class WebCache {
   /** Removes an entry whose body is gone (the size limit culled it). */
   #dropLost(lost: Entry): void {
     const { cache } = this.#context;
-    const key = recordKey(this.#id, lost.url);
+    const key = recordKey(this.#id, toQuery(lost.url).path);
     cache.transact(() => {
       const entries = this.#read(key);
       const kept = entries.filter((e) => e.seq !== lost.seq || e.body === null || cache.has(bodyKey(this.#id, e.body)));
@@ -433,8 +442,8 @@ export class WebCache {
     for (let j = 1; j < pairs.length; j++) {
       for (let i = 0; i < j; i++) {
         const [ri, si] = pairs[i]!, [rj] = pairs[j]!;
-        const earlier = { url: ri.url, reqHeaders: [...ri.headers] as [string, string][], resHeaders: [...si.headers] as [string, string][] } as Entry;
-        if (requestMatches(rj, earlier, {})) {
+        const earlier = { url: comparableUrl(ri.url), reqHeaders: [...ri.headers] as [string, string][], resHeaders: [...si.headers] as [string, string][] } as Entry;
+        if (requestMatches(toQuery(rj), earlier, {})) {
           throw new DOMException(`Cannot addAll: two requests of the batch match each other (${rj.url})`, "InvalidStateError");
         }
       }
@@ -486,7 +495,7 @@ export class WebCache {
       reader.releaseLock();
       throw error;
     }
-    entry.body = cache.incr(SEQ);
+    entry.body = bodyId();
     if (done) {
       const inline = new Uint8Array(size);
       let off = 0;
@@ -528,9 +537,10 @@ export class WebCache {
   /** Inside the batch's transaction: replaces the entries the request matches by the staged one. */
   #commit(s: Staged): void {
     const { cache } = this.#context;
-    const key = recordKey(this.#id, s.request.url);
+    const query = toQuery(s.request);
+    const key = recordKey(this.#id, query.path);
     const entries = this.#read(key);
-    const kept = entries.filter((e) => !requestMatches(s.request, e, {}));
+    const kept = entries.filter((e) => !requestMatches(query, e, {}));
     for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
     if (s.entry.body !== null) {
       const k = bodyKey(this.#id, s.entry.body);
@@ -553,8 +563,22 @@ function putRequest(request: unknown, op: string): Request {
 }
 
 /** The request of a query, or `undefined` when none was given. */
-function queryRequest(request: unknown, op: string): Request | undefined {
-  return request === undefined ? undefined : toRequest(request, op);
+function queryRequest(request: unknown, op: string): Query | undefined {
+  if (request === undefined) return undefined;
+  if (typeof request === "string" || request instanceof URL) {
+    try {
+      return toQuery(String(request));
+    } catch (error) {
+      throw new TypeError(`Cannot ${op}: ${describe(String(request))} is not an absolute URL`, { cause: error });
+    }
+  }
+  return toQuery(toRequest(request, op));
+}
+
+/** A body's id: random (53 bits), so that staging a body takes no transaction. */
+function bodyId(): number {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return (words[0]! & 0x1fffff) * 2 ** 32 + words[1]!;
 }
 
 function toRequest(request: unknown, op: string): Request {
