@@ -10,7 +10,9 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { DiskCache } from "../mod.ts";
 import { DiskCacheStorage, installGlobalCaches, WebCache } from "../web-cache.ts";
-import { runJson, runners, tempDir } from "./_helpers.ts";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { runJson, runners, tempDir, valueFiles } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
 
 const U = "https://example.com";
@@ -465,5 +467,47 @@ test("installGlobalCaches() defines globalThis.caches where missing, replaces it
   } finally {
     if (original) Object.defineProperty(globalThis, "caches", original);
     else delete g.caches;
+  }
+});
+
+test("WebCache takes Request and Response look-alikes (a framework's own classes, as @hono/node-server installs)", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const foreignResponse = {
+      status: 200,
+      statusText: "OK",
+      headers: new Headers({ "x-f": "1" }),
+      body: new Blob(["foreign"]).stream(),
+      bodyUsed: false,
+      type: "default",
+      url: "",
+      redirected: false,
+    };
+    const foreignRequest = { url: `${U}/f`, method: "GET", headers: new Headers() };
+    await cache.put(foreignRequest as unknown as Request, foreignResponse as unknown as Response);
+    const hit = await cache.match(foreignRequest as unknown as Request);
+    assert.equal(await text(hit), "foreign");
+    assert.equal(hit?.headers.get("x-f"), "1");
+    await assert.rejects(cache.put(`${U}/f`, { status: 200 } as unknown as Response), /must be a Response/);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache: an entry whose body was lost (value file removed) stops matching and leaves keys()", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/lost`, new Response(new Uint8Array(100_000)));
+    await cache.put(`${U}/kept`, new Response("kept"));
+    const files = valueFiles(s.cache.directory);
+    assert.equal(files.length, 1);
+    rmSync(join(s.cache.directory, files[0]!));
+    assert.equal(await cache.match(`${U}/lost`), undefined);
+    assert.deepEqual((await cache.keys()).map((r) => r.url), [`${U}/kept`]);
+    assert.equal(await text(await cache.match(`${U}/kept`)), "kept");
+  } finally {
+    done(s);
   }
 });
