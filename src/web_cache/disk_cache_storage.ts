@@ -103,7 +103,9 @@ export class DiskCacheStorage {
     if (directory instanceof DiskCache) {
       if (Object.keys(cacheOptions).length) {
         throw new TypeError(
-          `Cannot create DiskCacheStorage: cache options (${Object.keys(cacheOptions).join(", ")}) apply only when the storage opens the cache, not with an open cache`,
+          `Cannot create DiskCacheStorage: cache options (${
+            Object.keys(cacheOptions).join(", ")
+          }) apply only when the storage opens the cache, not with an open cache`,
         );
       }
       this.#cache = directory;
@@ -137,7 +139,7 @@ export class DiskCacheStorage {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
-  // deno-lint-ignore require-await
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async open(name: string): Promise<WebCache> {
     const n = String(name);
     const id = this.#cache.transact(() => {
@@ -170,7 +172,7 @@ export class DiskCacheStorage {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
-  // deno-lint-ignore require-await
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async has(name: string): Promise<boolean> {
     const n = String(name);
     return this.#names().some(([k]) => k === n);
@@ -195,7 +197,7 @@ export class DiskCacheStorage {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
-  // deno-lint-ignore require-await
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async delete(name: string): Promise<boolean> {
     const n = String(name);
     const id = this.#cache.transact(() => {
@@ -228,7 +230,7 @@ export class DiskCacheStorage {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
-  // deno-lint-ignore require-await
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async keys(): Promise<string[]> {
     return this.#names().map(([k]) => k);
   }

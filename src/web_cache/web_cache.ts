@@ -253,7 +253,7 @@ export class WebCache {
       }
       checkResponse(res, "addAll");
       return res;
-    })).catch(async (error) => {
+    })).catch((error) => {
       controller.abort(error);
       throw error;
     });
@@ -314,6 +314,7 @@ export class WebCache {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async delete(request: WebCacheRequest, options?: WebCacheQueryOptions): Promise<boolean> {
     const r = queryRequest(request, "delete")!;
     const opts = queryOptions(options, "delete");
@@ -351,6 +352,7 @@ export class WebCache {
    * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
    * ```
    */
+  // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async keys(request?: WebCacheRequest, options?: WebCacheQueryOptions): Promise<Request[]> {
     const r = queryRequest(request, "keys");
     const opts = queryOptions(options, "keys");
@@ -455,7 +457,11 @@ export class WebCache {
     for (let j = 1; j < pairs.length; j++) {
       for (let i = 0; i < j; i++) {
         const [ri, si] = pairs[i]!, [rj] = pairs[j]!;
-        const earlier = { url: comparableUrl(ri.url), reqHeaders: [...ri.headers] as [string, string][], resHeaders: [...si.headers] as [string, string][] } as Entry;
+        const earlier = {
+          url: comparableUrl(ri.url),
+          reqHeaders: [...ri.headers] as [string, string][],
+          resHeaders: [...si.headers] as [string, string][],
+        } as Entry;
         if (requestMatches(toQuery(rj), earlier, {})) {
           throw new DOMException(`Cannot addAll: two requests of the batch match each other (${rj.url})`, "InvalidStateError");
         }
@@ -559,7 +565,9 @@ export class WebCache {
     if (s.entry.body !== null) {
       const k = bodyKey(this.#id, s.entry.body);
       if (s.inline !== undefined) cache.set(k, s.inline, { tag: cacheTag(this.#id) });
-      else if (!cache.touch(k)) throw new Error(`Cannot put: the body of ${s.request.url} was removed before its entry was stored (culled by the size limit?); try again`);
+      else if (!cache.touch(k)) {
+        throw new Error(`Cannot put: the body of ${s.request.url} was removed before its entry was stored (culled by the size limit?); try again`);
+      }
     }
     kept.push({ ...s.entry, seq: cache.incr(SEQ) });
     this.#write(key, kept);
