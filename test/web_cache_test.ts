@@ -32,7 +32,7 @@ async function text(res: Response | undefined): Promise<string | undefined> {
 }
 /** The keys of the DiskCache rows holding bodies. */
 function bodyRows(cache: DiskCache): string[] {
-  return [...cache.keys()].filter((k): k is string => typeof k === "string" && /^webcache:\d+:b:/.test(k));
+  return [...cache.keys()].filter((k): k is string => typeof k === "string" && /^webcache:[^:]+:b:/.test(k));
 }
 
 test("WebCache.put() then match() answers a new readable Response with the stored status, headers and body", async () => {
@@ -293,7 +293,13 @@ test("DiskCacheStorage open/has/delete/keys/match follow the spec; names in crea
     assert.deepEqual(await b2.keys(), [], "a cache made again after delete() starts empty");
     assert.deepEqual(await s.keys(), ["a", "b"]);
     assert.equal(bodyRows(s.cache).length, 1, "delete() removed the deleted cache's bodies");
-    assert.throws(() => new WebCache({} as never, 1), /storage.open/);
+    assert.throws(() => new WebCache({} as never, "x"), /storage.open/);
+    // Names of any characters are caches of their own.
+    for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) await (await s.open(name)).put(`${U}/n`, new Response(`name ${name}`));
+    for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) {
+      assert.deepEqual(await Promise.all((await (await s.open(name)).matchAll()).map((r) => r.text())), [`name ${name}`], JSON.stringify(name));
+    }
+    assert.deepEqual(await s.keys(), ["a", "b", "", "a:u:", "a%3Au%3A", "ü 🙂", "names"]);
   } finally {
     done(s);
   }
@@ -509,5 +515,32 @@ test("WebCache: an entry whose body was lost (value file removed) stops matching
     assert.equal(await text(await cache.match(`${U}/kept`)), "kept");
   } finally {
     done(s);
+  }
+});
+
+test("DiskCacheStorage: culling by the size limit never mixes caches nor reorders entries (its own bookkeeping rows may be culled too)", async () => {
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
+    const s = storage({ sizeLimit: 2 << 20, cullLimit: 100, evictionPolicy });
+    try {
+      const a = await s.open("a");
+      const b = await s.open("b");
+      await b.put(`${U}/b-only`, new Response("b"));
+      for (let i = 0; i < 40; i++) await a.put(`${U}/${i}`, new Response(new Uint8Array(200_000).fill(i)));
+      const kept = (await a.keys()).map((r) => Number(r.url.split("/").at(-1)));
+      assert.ok(kept.length >= 1 && kept.length < 40, `${evictionPolicy}: culled some, kept ${kept.length}`);
+      // A cache created after the culling is empty, and never sees another cache's entries.
+      const c = await s.open("c");
+      assert.deepEqual(await c.keys(), [], `${evictionPolicy}: a new cache is empty`);
+      await c.put(`${U}/c`, new Response("c"));
+      await a.put(`${U}/last`, new Response("last"));
+      const after = (await a.keys()).map((r) => r.url);
+      assert.equal(after.at(-1), `${U}/last`, `${evictionPolicy}: the newest entry is listed last`);
+      assert.ok(!after.includes(`${U}/c`), `${evictionPolicy}: no entry of c in a`);
+      assert.deepEqual((await c.keys()).map((r) => r.url), [`${U}/c`], `${evictionPolicy}: c holds its own entry only`);
+      const names = await s.keys();
+      assert.ok(names.includes("a") && names.includes("c"), `${evictionPolicy}: caches written to stay listed: ${names}`);
+    } finally {
+      done(s);
+    }
   }
 });

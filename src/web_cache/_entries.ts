@@ -2,15 +2,22 @@
  * The stored form of a Cache API entry, and the Service Worker spec's
  * "Request Matches Cached Item" over it.
  *
- * Layout in the DiskCache (string keys, so python-diskcache can list them):
- * - `webcache:names`: JSON `[name, id][]`, the storage's caches in creation order;
- * - `webcache:next`, `webcache:seq`: counters (cache ids; entry order, body ids);
+ * Layout in the DiskCache (string keys, so python-diskcache can list them),
+ * where `<id>` is the cache's name, URI-encoded (so it holds no `:`):
+ * - `webcache:names`: JSON `string[]`, the storage's cache names in creation order;
+ * - `webcache:seq`: the counter that orders entries;
  * - `webcache:<id>:u:<url without query and fragment>`: JSON `Entry[]`, the
  *   entries of one cache under one URL path (all its queries and variants), so
  *   a lookup reads one row with or without `ignoreSearch`;
  * - `webcache:<id>:b:<body id>`: one entry's body bytes (a value file at or
  *   above `minFileSize`).
- * Every row of cache `id` carries the tag `webcache:<id>`.
+ * Every row of a cache carries the tag `webcache:<id>`.
+ *
+ * The size limit may cull any row, these bookkeeping rows too, so none of
+ * them is needed for correctness: ids come from names (never from a counter
+ * that could restart and hand a new cache an old one's id); the order counter
+ * restarts above every value it gave (from the clock, in microseconds); the
+ * list of names is written again by every write to a cache missing from it.
  *
  * @module
  */
@@ -24,7 +31,7 @@ export interface QueryOptions {
 
 /** One stored request/response pair. */
 export interface Entry {
-  /** Insertion order (from the storage-wide counter `webcache:seq`). */
+  /** Insertion order (from the storage-wide counter `webcache:seq`, see {@linkcode nextSeq}). */
   seq: number;
   /** The request's URL without its fragment. */
   url: string;
@@ -37,33 +44,47 @@ export interface Entry {
   type: string;
   resUrl: string;
   redirected: boolean;
-  /** The body's id (its row is `webcache:<cache id>:b:<body>`), or `null` for a null body. */
+  /** The body's id (its row is `webcache:<cache id>:b:<body>`, random), or `null` for a null body. */
   body: number | null;
   /** The body's length in bytes (0 for a null body). */
   size: number;
 }
 
 export const NAMES = "webcache:names";
-export const NEXT_ID = "webcache:next";
 export const SEQ = "webcache:seq";
 
+/** The id of the cache named `name` in row keys and tags. */
+export function cacheId(name: string): string {
+  return encodeURIComponent(name);
+}
+
+/**
+ * The next entry order (inside the caller's transaction). Were the counter's
+ * row culled, it restarts at the clock in microseconds: above every order
+ * given before, unless more than a thousand were given per millisecond
+ * throughout.
+ */
+export function nextSeq(cache: { incr(key: string, delta: number, initial: number): number }): number {
+  return cache.incr(SEQ, 1, Date.now() * 1000);
+}
+
 /** The tag of every row of cache `id`. */
-export function cacheTag(id: number): string {
+export function cacheTag(id: string): string {
   return `webcache:${id}`;
 }
 
 /** The prefix of cache `id`'s URL rows. */
-export function recordPrefix(id: number): string {
+export function recordPrefix(id: string): string {
   return `webcache:${id}:u:`;
 }
 
 /** The row holding cache `id`'s entries for a URL path (`Query.path`: no query, no fragment). */
-export function recordKey(id: number, path: string): string {
+export function recordKey(id: string, path: string): string {
   return recordPrefix(id) + path;
 }
 
 /** The row holding body `body` of cache `id`. */
-export function bodyKey(id: number, body: number): string {
+export function bodyKey(id: string, body: number): string {
   return `webcache:${id}:b:${body}`;
 }
 

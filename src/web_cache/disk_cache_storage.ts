@@ -7,7 +7,7 @@
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
-import { cacheTag, NAMES, NEXT_ID } from "./_entries.ts";
+import { cacheId, cacheTag, NAMES } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
 
 /**
@@ -142,16 +142,11 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async open(name: string): Promise<WebCache> {
     const n = String(name);
-    const id = this.#cache.transact(() => {
+    this.#cache.transact(() => {
       const names = this.#names();
-      const found = names.find(([k]) => k === n);
-      if (found) return found[1];
-      const created = this.#cache.incr(NEXT_ID);
-      names.push([n, created]);
-      this.#cache.set(NAMES, JSON.stringify(names));
-      return created;
+      if (!names.includes(n)) this.#cache.set(NAMES, JSON.stringify([...names, n]));
     });
-    return createWebCache(this.#context, id);
+    return createWebCache(this.#context, n);
   }
 
   /**
@@ -175,12 +170,13 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async has(name: string): Promise<boolean> {
     const n = String(name);
-    return this.#names().some(([k]) => k === n);
+    return this.#names().includes(n);
   }
 
   /**
    * Removes the cache named `name` and its entries. A `WebCache` opened
-   * before keeps working on its own, detached from the storage.
+   * before keeps working, on the cache of that name: its next write makes
+   * it again (the spec detaches it instead).
    *
    * @param name The cache's name.
    * @returns `true` when it existed.
@@ -200,17 +196,14 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async delete(name: string): Promise<boolean> {
     const n = String(name);
-    const id = this.#cache.transact(() => {
+    const existed = this.#cache.transact(() => {
       const names = this.#names();
-      const at = names.findIndex(([k]) => k === n);
-      if (at < 0) return undefined;
-      const [[, removed]] = names.splice(at, 1) as [[string, number]];
-      this.#cache.set(NAMES, JSON.stringify(names));
-      return removed;
+      if (!names.includes(n)) return false;
+      this.#cache.set(NAMES, JSON.stringify(names.filter((k) => k !== n)));
+      return true;
     });
-    if (id === undefined) return false;
-    this.#cache.evict(cacheTag(id));
-    return true;
+    if (existed) this.#cache.evict(cacheTag(cacheId(n)));
+    return existed;
   }
 
   /**
@@ -232,7 +225,7 @@ export class DiskCacheStorage {
    */
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async keys(): Promise<string[]> {
-    return this.#names().map(([k]) => k);
+    return this.#names();
   }
 
   /**
@@ -259,9 +252,9 @@ export class DiskCacheStorage {
   async match(request: WebCacheRequest, options?: WebCacheMultiQueryOptions): Promise<Response | undefined> {
     const names = this.#names();
     const wanted = options?.cacheName;
-    for (const [name, id] of names) {
+    for (const name of names) {
       if (wanted !== undefined && name !== String(wanted)) continue;
-      const found = await createWebCache(this.#context, id).match(request, options);
+      const found = await createWebCache(this.#context, name).match(request, options);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -277,9 +270,9 @@ export class DiskCacheStorage {
     this.close();
   }
 
-  #names(): [string, number][] {
+  #names(): string[] {
     const text = this.#cache.get(NAMES);
-    return typeof text === "string" ? JSON.parse(text) as [string, number][] : [];
+    return typeof text === "string" ? JSON.parse(text) as string[] : [];
   }
 }
 

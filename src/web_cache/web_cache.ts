@@ -9,15 +9,17 @@ import type { DiskCache } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
 import {
   bodyKey,
+  cacheId,
   cacheTag,
   comparableUrl,
   type Entry,
+  NAMES,
+  nextSeq,
   type Query,
   type QueryOptions,
   recordKey,
   recordPrefix,
   requestMatches,
-  SEQ,
   toQuery,
   varyFields,
 } from "./_entries.ts";
@@ -93,11 +95,11 @@ const BUFFER_BELOW = 1 << 20;
 
 let creating = false;
 
-/** Answers a new {@linkcode WebCache} over cache `id` (for `DiskCacheStorage`). */
-export function createWebCache(context: WebCacheContext, id: number): WebCache {
+/** Answers a new {@linkcode WebCache} over the cache named `name` (for `DiskCacheStorage`). */
+export function createWebCache(context: WebCacheContext, name: string): WebCache {
   creating = true;
   try {
-    return new WebCache(context, id);
+    return new WebCache(context, name);
   } finally {
     creating = false;
   }
@@ -131,18 +133,20 @@ export function createWebCache(context: WebCacheContext, id: number): WebCache {
  */
 export class WebCache {
   #context: WebCacheContext;
-  #id: number;
+  #name: string;
+  #id: string;
 
   /**
    * Not for direct use: `DiskCacheStorage.open(name)` answers a `WebCache`.
    *
    * @param context The storage's cache and fetch.
-   * @param id The cache's id in the storage.
+   * @param name The cache's name in the storage.
    */
-  constructor(context: WebCacheContext, id: number) {
+  constructor(context: WebCacheContext, name: string) {
     if (!creating) throw new TypeError("Cannot construct WebCache directly: use `await storage.open(name)` of a DiskCacheStorage");
     this.#context = context;
-    this.#id = id;
+    this.#name = name;
+    this.#id = cacheId(name);
   }
 
   /**
@@ -472,6 +476,7 @@ export class WebCache {
       for (const [request, response] of pairs) staged.push(await this.#stage(request, response));
       cache.transact(() => {
         for (const s of staged) this.#commit(s);
+        this.#listName();
       });
     } catch (error) {
       for (const s of staged) if (s.inline === undefined && s.entry.body !== null) cache.delete(bodyKey(this.#id, s.entry.body));
@@ -554,6 +559,14 @@ export class WebCache {
     return { request, entry };
   }
 
+  /** Inside a put's transaction: lists the cache's name again if the size limit culled the list, or it lost the name. */
+  #listName(): void {
+    const { cache } = this.#context;
+    const text = cache.get(NAMES);
+    const names = typeof text === "string" ? JSON.parse(text) as string[] : [];
+    if (!names.includes(this.#name)) cache.set(NAMES, JSON.stringify([...names, this.#name]));
+  }
+
   /** Inside the batch's transaction: replaces the entries the request matches by the staged one. */
   #commit(s: Staged): void {
     const { cache } = this.#context;
@@ -569,7 +582,7 @@ export class WebCache {
         throw new Error(`Cannot put: the body of ${s.request.url} was removed before its entry was stored (culled by the size limit?); try again`);
       }
     }
-    kept.push({ ...s.entry, seq: cache.incr(SEQ) });
+    kept.push({ ...s.entry, seq: nextSeq(cache) });
     this.#write(key, kept);
   }
 }
