@@ -142,10 +142,13 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async open(name: string): Promise<WebCache> {
     const n = String(name);
-    this.#cache.transact(() => {
-      const names = this.#names();
-      if (!names.includes(n)) this.#cache.set(NAMES, JSON.stringify([...names, n]));
-    });
+    // A read first: frameworks open the cache on every request (hono does), and a write transaction takes the lock.
+    if (!this.#names().includes(n)) {
+      this.#cache.transact(() => {
+        const names = this.#names();
+        if (!names.includes(n)) this.#cache.set(NAMES, JSON.stringify([...names, n]));
+      });
+    }
     return createWebCache(this.#context, n);
   }
 
