@@ -544,3 +544,37 @@ test("DiskCacheStorage: culling by the size limit never mixes caches nor reorder
     }
   }
 });
+
+test("WebCache keeps one row per URL: a hit reads the entries of its own query string, not every query of the path", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    for (let i = 0; i < 200; i++) await cache.put(`${U}/items?page=${i}`, new Response(`page ${i}`));
+    // The row a hit on one page reads holds that page's entry only.
+    const rows = [...s.cache.keys()].filter((k): k is string => typeof k === "string" && k.includes(":u:"));
+    assert.equal(rows.length, 200);
+    for (const k of rows) assert.equal((JSON.parse(s.cache.get<string>(k)!) as unknown[]).length, 1, k);
+    assert.equal(await text(await cache.match(`${U}/items?page=7`)), "page 7");
+    // ignoreSearch still finds every query of the path, in insertion order, and delete() removes them all.
+    assert.equal((await cache.matchAll(`${U}/items`, { ignoreSearch: true })).length, 200);
+    assert.equal(await text(await cache.match(`${U}/items?x`, { ignoreSearch: true })), "page 0");
+    assert.equal(await cache.delete(`${U}/items?page=7`), true);
+    assert.equal((await cache.keys(`${U}/items`, { ignoreSearch: true })).length, 199);
+    assert.equal(await cache.delete(`${U}/items`, { ignoreSearch: true }), true);
+    assert.deepEqual(await cache.keys(), []);
+    assert.deepEqual([...s.cache.keys()].filter((k) => typeof k === "string" && k.startsWith("webcache:v1:")), [], "no row of v1 left");
+    // ignoreSearch still works when the size limit culled the index of a path's queries.
+    await cache.put(`${U}/q?a`, new Response("a"));
+    await cache.put(`${U}/q?b`, new Response("b"));
+    for (const k of [...s.cache.keys()]) if (typeof k === "string" && k.includes(":p:")) s.cache.delete(k);
+    assert.deepEqual(await Promise.all((await cache.matchAll(`${U}/q`, { ignoreSearch: true })).map((r) => r.text())), ["a", "b"]);
+    await cache.put(`${U}/q?c`, new Response("c"));
+    assert.deepEqual(
+      await Promise.all((await cache.matchAll(`${U}/q`, { ignoreSearch: true })).map((r) => r.text())),
+      ["a", "b", "c"],
+      "the list made again holds every URL",
+    );
+  } finally {
+    done(s);
+  }
+});

@@ -6,9 +6,11 @@
  * where `<id>` is the cache's name, URI-encoded (so it holds no `:`):
  * - `webcache:names`: JSON `string[]`, the storage's cache names in creation order;
  * - `webcache:seq`: the counter that orders entries;
- * - `webcache:<id>:u:<url without query and fragment>`: JSON `Entry[]`, the
- *   entries of one cache under one URL path (all its queries and variants), so
- *   a lookup reads one row with or without `ignoreSearch`;
+ * - `webcache:<id>:u:<url without fragment>`: JSON `Entry[]`, the entries
+ *   (variants) of one URL, what a hit reads;
+ * - `webcache:<id>:p:<url without query and fragment>`: JSON `string[]`, the
+ *   URLs of the path that have entries, for `ignoreSearch` (rewritten only
+ *   when a URL comes or goes; were it culled, the cache's rows are scanned);
  * - `webcache:<id>:b:<body id>`: one entry's body bytes (a value file at or
  *   above `minFileSize`).
  * Every row of a cache carries the tag `webcache:<id>`.
@@ -78,9 +80,14 @@ export function recordPrefix(id: string): string {
   return `webcache:${id}:u:`;
 }
 
-/** The row holding cache `id`'s entries for a URL path (`Query.path`: no query, no fragment). */
-export function recordKey(id: string, path: string): string {
-  return recordPrefix(id) + path;
+/** The row holding cache `id`'s entries for a URL (`Query.url`: no fragment). */
+export function recordKey(id: string, url: string): string {
+  return recordPrefix(id) + url;
+}
+
+/** The row listing cache `id`'s URLs under a path (`Query.path`: no query, no fragment). */
+export function pathKey(id: string, path: string): string {
+  return `webcache:${id}:p:${path}`;
 }
 
 /** The row holding body `body` of cache `id`. */

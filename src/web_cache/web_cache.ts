@@ -15,6 +15,7 @@ import {
   type Entry,
   NAMES,
   nextSeq,
+  pathKey,
   type Query,
   type QueryOptions,
   recordKey,
@@ -324,14 +325,17 @@ export class WebCache {
     const opts = queryOptions(options, "delete");
     if (r.method !== "GET" && !opts.ignoreMethod) return false;
     const { cache } = this.#context;
-    const key = recordKey(this.#id, r.path);
     return cache.transact(() => {
-      const entries = this.#read(key);
-      const kept = entries.filter((e) => !requestMatches(r, e, opts));
-      if (kept.length === entries.length) return false;
-      for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
-      this.#write(key, kept);
-      return true;
+      let removed = false;
+      for (const url of this.#urls(r, opts)) {
+        const entries = this.#read(url);
+        const kept = entries.filter((e) => !requestMatches(r, e, opts));
+        if (kept.length === entries.length) continue;
+        for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
+        this.#write(url, kept, entries.length);
+        removed = true;
+      }
+      return removed;
     });
   }
 
@@ -364,15 +368,46 @@ export class WebCache {
     return this.#query(r, opts, true).map((e) => new Request(e.url, { headers: e.reqHeaders }));
   }
 
-  /** The stored entries of one URL path (JSON in the row), or none. */
-  #read(key: string): Entry[] {
-    const text = this.#context.cache.get(key);
+  /** The stored entries of one URL (JSON in its row), or none. */
+  #read(url: string): Entry[] {
+    const text = this.#context.cache.get(recordKey(this.#id, url));
     return typeof text === "string" ? JSON.parse(text) as Entry[] : [];
   }
 
-  #write(key: string, entries: Entry[]): void {
-    if (entries.length === 0) this.#context.cache.delete(key);
-    else this.#context.cache.set(key, JSON.stringify(entries), { tag: cacheTag(this.#id) });
+  /** Writes the entries of one URL (`before`: how many it had), keeping the list of its path's URLs. */
+  #write(url: string, entries: Entry[], before: number): void {
+    const { cache } = this.#context;
+    const key = recordKey(this.#id, url);
+    const tag = cacheTag(this.#id);
+    if (entries.length === 0) cache.delete(key);
+    else cache.set(key, JSON.stringify(entries), { tag });
+    if ((before === 0) === (entries.length === 0)) return;
+    const paths = pathKey(this.#id, toQuery(url).path);
+    const text = cache.get(paths);
+    // A list culled by the size limit is made again from the rows, not from this URL alone.
+    const urls = new Set(typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(toQuery(url).path));
+    if (entries.length === 0) urls.delete(url);
+    else urls.add(url);
+    if (urls.size === 0) cache.delete(paths);
+    else cache.set(paths, JSON.stringify([...urls]), { tag });
+  }
+
+  /** The URLs whose rows a query reads: its own, or with `ignoreSearch` every URL of its path. */
+  #urls(r: Query, opts: QueryOptions): string[] {
+    if (!opts.ignoreSearch) return [r.url];
+    const { cache } = this.#context;
+    const text = cache.get(pathKey(this.#id, r.path));
+    return typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(r.path);
+  }
+
+  /** The URLs of `path` that have a row, from a scan of the cache's rows (when the size limit culled the path's list). */
+  #scan(path: string): string[] {
+    const prefix = recordPrefix(this.#id);
+    const urls: string[] = [];
+    for (const k of this.#context.cache.keys()) {
+      if (typeof k === "string" && k.startsWith(prefix) && toQuery(k.slice(prefix.length)).path === path) urls.push(k.slice(prefix.length));
+    }
+    return urls;
   }
 
   /**
@@ -384,12 +419,12 @@ export class WebCache {
   #query(r: Query | undefined, opts: QueryOptions, present = false): Entry[] {
     let entries: Entry[];
     if (r !== undefined) {
-      entries = this.#read(recordKey(this.#id, r.path)).filter((e) => requestMatches(r, e, opts));
+      entries = this.#urls(r, opts).flatMap((url) => this.#read(url)).filter((e) => requestMatches(r, e, opts));
     } else {
       const prefix = recordPrefix(this.#id);
       entries = [];
       for (const k of this.#context.cache.keys()) {
-        if (typeof k === "string" && k.startsWith(prefix)) entries.push(...this.#read(k));
+        if (typeof k === "string" && k.startsWith(prefix)) entries.push(...this.#read(k.slice(prefix.length)));
       }
     }
     if (present) {
@@ -428,11 +463,10 @@ export class WebCache {
   /** Removes an entry whose body is gone (the size limit culled it). */
   #dropLost(lost: Entry): void {
     const { cache } = this.#context;
-    const key = recordKey(this.#id, toQuery(lost.url).path);
     cache.transact(() => {
-      const entries = this.#read(key);
+      const entries = this.#read(lost.url);
       const kept = entries.filter((e) => e.seq !== lost.seq);
-      if (kept.length !== entries.length) this.#write(key, kept);
+      if (kept.length !== entries.length) this.#write(lost.url, kept, entries.length);
       if (lost.body !== null) cache.delete(bodyKey(this.#id, lost.body));
     });
   }
@@ -571,8 +605,7 @@ export class WebCache {
   #commit(s: Staged): void {
     const { cache } = this.#context;
     const query = toQuery(s.request);
-    const key = recordKey(this.#id, query.path);
-    const entries = this.#read(key);
+    const entries = this.#read(query.url);
     const kept = entries.filter((e) => !requestMatches(query, e, {}));
     for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
     if (s.entry.body !== null) {
@@ -583,7 +616,7 @@ export class WebCache {
       }
     }
     kept.push({ ...s.entry, seq: nextSeq(cache) });
-    this.#write(key, kept);
+    this.#write(query.url, kept, entries.length);
   }
 }
 
