@@ -315,6 +315,19 @@ export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
  * installGlobalCaches("/var/cache/web");
  * const cache = await caches.open("pages");
  * ```
+ *
+ * @example Replace Deno's
+ * ```ts
+ * import { rmSync } from "node:fs";
+ * import assert from "node:assert/strict";
+ * import { installGlobalCaches } from "../../web-cache.ts";
+ * const storage = installGlobalCaches(undefined, { replace: true })!; // a temporary directory
+ * assert.equal((globalThis as { caches?: unknown }).caches, storage);
+ * await (await storage.open("pages")).put("https://example.com/", new Response("x"));
+ * assert.deepEqual(await storage.keys(), ["pages"]);
+ * storage.close();
+ * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
+ * ```
  */
 export function installGlobalCaches(directory?: string, options: InstallGlobalCachesOptions = {}): DiskCacheStorage | undefined {
   if (options === null || typeof options !== "object") {
