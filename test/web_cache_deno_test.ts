@@ -96,5 +96,9 @@ test("DiskCacheStorage answers as Deno's built-in caches on the methods Deno imp
   const spec = (name: string) => name.startsWith("spec: ");
   assert.deepEqual(mine.filter(([n]) => !spec(n)), theirs.filter(([n]) => !spec(n)));
   assert.deepEqual(mine.filter(([n]) => spec(n)), [["spec: keys with other Vary value", 0], ["spec: delete with other Vary value", false]]);
-  assert.deepEqual(theirs.filter(([n]) => spec(n)), [["spec: keys with other Vary value", 1], ["spec: delete with other Vary value", true]], "Deno still ignores Vary here");
+  assert.deepEqual(
+    theirs.filter(([n]) => spec(n)),
+    [["spec: keys with other Vary value", 1], ["spec: delete with other Vary value", true]],
+    "Deno still ignores Vary here",
+  );
 });

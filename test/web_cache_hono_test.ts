@@ -21,22 +21,26 @@ function honoUrls(): { HONO_URL: string; HONO_CACHE_URL: string } | { skip: stri
 }
 const hono = honoUrls();
 
-test("hono's cache() middleware serves from DiskCacheStorage: the handler runs once, across a restart", { skip: "skip" in hono ? hono.skip : false }, async () => {
-  if ("skip" in hono) return;
-  Object.assign(process.env, hono);
-  try {
-    for (const r of runners("web_cache_worker")) {
-      using dir = tempDir();
-      const url = `http://localhost/page?r=${r.name}`;
-      const first = await runJson<{ runs: number; texts: string[] }>(r, ["hono", dir.path, "pages", url, "3"]);
-      assert.equal(first.runs, 1, `${r.name}: the handler ran once for three requests`);
-      assert.deepEqual(first.texts, Array(3).fill(first.texts[0]), r.name);
-      const restarted = await runJson<{ runs: number; texts: string[] }>(r, ["hono", dir.path, "pages", url, "2"]);
-      assert.equal(restarted.runs, 0, `${r.name}: after a restart the cache answers`);
-      assert.deepEqual(restarted.texts, [first.texts[0], first.texts[0]], r.name);
+test(
+  "hono's cache() middleware serves from DiskCacheStorage: the handler runs once, across a restart",
+  { skip: "skip" in hono ? hono.skip : false },
+  async () => {
+    if ("skip" in hono) return;
+    Object.assign(process.env, hono);
+    try {
+      for (const r of runners("web_cache_worker")) {
+        using dir = tempDir();
+        const url = `http://localhost/page?r=${r.name}`;
+        const first = await runJson<{ runs: number; texts: string[] }>(r, ["hono", dir.path, "pages", url, "3"]);
+        assert.equal(first.runs, 1, `${r.name}: the handler ran once for three requests`);
+        assert.deepEqual(first.texts, Array(3).fill(first.texts[0]), r.name);
+        const restarted = await runJson<{ runs: number; texts: string[] }>(r, ["hono", dir.path, "pages", url, "2"]);
+        assert.equal(restarted.runs, 0, `${r.name}: after a restart the cache answers`);
+        assert.deepEqual(restarted.texts, [first.texts[0], first.texts[0]], r.name);
+      }
+    } finally {
+      delete process.env.HONO_URL;
+      delete process.env.HONO_CACHE_URL;
     }
-  } finally {
-    delete process.env.HONO_URL;
-    delete process.env.HONO_CACHE_URL;
-  }
-});
+  },
+);
