@@ -127,3 +127,21 @@ test("The README's FanoutCache example type-checks and runs (memoizeStampede and
     assert.ok(source.includes(mine.trim()), `README line is tested here: ${line}`);
   }
 });
+
+for (const [kind, open] of recipeCaches) {
+  test(`Lock and RLock on a ${kind}: a holder's ttl runs out on the cache's clock, not the wall clock`, () => {
+    using dir = tempDir();
+    let now = 1_000_000; // the cache's clock stands in 1970
+    using cache = open(dir.path, { clock: () => now });
+    for (const make of [(ttl: number) => new Lock(cache, "l", { ttl }), (ttl: number) => new RLock(cache, "r", { ttl })]) {
+      const held = make(1000);
+      assert.equal(held.tryAcquire(), true);
+      assert.equal(make(1000).tryAcquire(), false, "held, with its ttl left on the cache's clock");
+      now += 1001;
+      const next = make(1000);
+      assert.equal(next.tryAcquire(), true, "the holder's ttl ran out on the cache's clock");
+      assert.throws(() => held.release(), DiskCacheError);
+      next.release();
+    }
+  });
+}
