@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { DiskCache } from "../../mod.ts";
+import type { DiskCache } from "../../mod.ts";
 import { DiskCacheStorage } from "../../web-cache.ts";
 import { runJson, runners, tempDir } from "../_helpers.ts";
 
