@@ -26,8 +26,7 @@ export async function storeResponse(ctx: FetchContext, request: Request, req: Ca
   const policy = new CachePolicy(req, policyResponse(res), ctx.policyOptions);
   const vary = varyOf(res.headers, request.headers);
   const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined;
-  const hasValidator = res.headers.has("etag") || res.headers.has("last-modified");
-  const ttl = Math.max(policy.timeToLive(), hasValidator ? ctx.keepForRevalidation : 0);
+  const ttl = lifetime(ctx, policy, res.headers.has("etag") || res.headers.has("last-modified"));
   if (!storable || ttl <= 0) return forward(ctx, res, res.body, detail);
   const url = cacheUrl(request.url);
   const shard = shardFor(ctx.store, url);
@@ -63,7 +62,9 @@ export async function storeUpdate(
   next: CachePolicy,
 ): Promise<StoredVariant> {
   const now = Date.now();
-  const ttl = Math.max(next.timeToLive(), variant.deleteAt - now);
+  const fields = next.responseHeaders();
+  // As long as a new response would be kept (a 304 renews the life of one kept for revalidation), never shorter than before.
+  const ttl = Math.max(lifetime(ctx, next, fields["etag"] !== undefined || fields["last-modified"] !== undefined), variant.deleteAt - now);
   const selected = headerObject(request.headers);
   const updated = { ...variant, deleteAt: now + ttl, meta: { ...variant.meta, policy: plain(next.toObject()) } };
   await shard.transactAsync(() => {
@@ -72,6 +73,16 @@ export async function storeUpdate(
     if (variant.file !== undefined) shard.touch(variant.file, Math.max(1, ttl));
   });
   return updated;
+}
+
+/**
+ * How long a response with the policy `policy` is kept: while fresh, and at
+ * least `keepForRevalidation` when it has a validator (`ETag` or
+ * `Last-Modified`) to be revalidated with. The rule of a new response and of
+ * one updated by a 304 alike.
+ */
+function lifetime(ctx: FetchContext, policy: CachePolicy, hasValidator: boolean): number {
+  return Math.max(policy.timeToLive(), hasValidator ? ctx.keepForRevalidation : 0);
 }
 
 /** The request header values the response's `Vary` names; `undefined` for `Vary: *` (never reusable), `null` without `Vary`. */
