@@ -89,7 +89,9 @@ describe("createIncrementalCacheHandler", () => {
     const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now });
     try {
       const handler = new Handler({});
-      const [[pageKey, page, pageCtx], , , , [fetchKey, fetched, fetchCtx]] = values();
+      const all = values();
+      const [pageKey, page, pageCtx] = all[0]!;
+      const [fetchKey, fetched, fetchCtx] = all[4]!;
       await handler.set(pageKey, page, pageCtx);
       await handler.set(fetchKey, fetched, fetchCtx);
       now += 1000;
@@ -115,7 +117,7 @@ describe("createIncrementalCacheHandler", () => {
     const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now });
     try {
       const handler = new Handler({});
-      const [[pageKey, page, pageCtx]] = values();
+      const [pageKey, page, pageCtx] = values()[0]!;
       await handler.set(pageKey, page, pageCtx); // revalidate 60 s, expire 3600 s
       now += 1000;
       await handler.revalidateTag("posts", { expire: 300 });
