@@ -35,9 +35,13 @@ function values(): [string, NextIncrementalCacheValue | null, Record<string, unk
     ["/api/route", { kind: "APP_ROUTE", body: Buffer.from([0, 1, 2, 255]), status: 201, headers: { "content-type": "application/octet-stream" } }, {
       cacheControl: { revalidate: 10, expire: 20 },
     }],
-    ["/pages", { kind: "PAGES", html: "<p>pages</p>", pageData: { pageProps: { n: 1, list: [1, "x", null], nested: { ok: true } } }, status: 200, headers: {} }, {
-      cacheControl: { revalidate: 30 },
-    }],
+    [
+      "/pages",
+      { kind: "PAGES", html: "<p>pages</p>", pageData: { pageProps: { n: 1, list: [1, "x", null], nested: { ok: true } } }, status: 200, headers: {} },
+      {
+        cacheControl: { revalidate: 30 },
+      },
+    ],
     ["fetch-key", {
       kind: "FETCH",
       data: { headers: { "content-type": "application/json" }, body: '{"a":1}', url: "https://example.com/a", status: 200 },
@@ -211,7 +215,7 @@ async function text(e: NextUseCacheEntry | undefined): Promise<string | undefine
 describe("createUseCacheHandler", () => {
   it("stores an entry with its fields and returns a new stream on every get, across a restart", async () => {
     using dir = tempDir();
-    let now = 1_000_500;
+    const now = 1_000_500;
     const handler = createUseCacheHandler({ directory: dir.path, clock: () => now });
     try {
       await handler.set("k", Promise.resolve(entry("hello", { tags: ["a", "b"] })));

@@ -42,6 +42,7 @@ export interface NextCacheControl {
 export interface NextIncrementalCacheValue {
   /** `APP_PAGE`, `APP_ROUTE`, `PAGES`, `FETCH`, `REDIRECT` or `IMAGE`. */
   kind: string;
+  /** Whatever else Next passes or stores with it. */
   [field: string]: unknown;
 }
 
@@ -65,6 +66,7 @@ export interface NextGetContext {
   softTags?: string[] | undefined;
   /** Seconds a fetch may be reused. */
   revalidate?: number | false | undefined;
+  /** Whatever else Next passes or stores with it. */
   [field: string]: unknown;
 }
 
@@ -85,6 +87,7 @@ export interface NextSetContext {
   tags?: string[] | undefined;
   /** A page's or route's lifetimes. */
   cacheControl?: NextCacheControl | undefined;
+  /** Whatever else Next passes or stores with it. */
   [field: string]: unknown;
 }
 

@@ -125,13 +125,15 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
           await value.cancel().catch(() => {});
           return;
         }
-        const tag = JSON.stringify({
-          tags: checkTags(meta.tags, "set a 'use cache' entry"),
-          stale: meta.stale,
-          timestamp: meta.timestamp,
-          expire: meta.expire,
-          revalidate: meta.revalidate,
-        } satisfies Meta);
+        const tag = JSON.stringify(
+          {
+            tags: checkTags(meta.tags, "set a 'use cache' entry"),
+            stale: meta.stale,
+            timestamp: meta.timestamp,
+            expire: meta.expire,
+            revalidate: meta.revalidate,
+          } satisfies Meta,
+        );
         await cache.setStream(entryKey(cacheKey), value, { ttl: left, tag });
       } catch {
         // A pending entry that rejects or a stream that errors stores nothing (setStream

@@ -3,10 +3,12 @@ import { expireTag } from "../actions.js";
 
 export default function ActionPage() {
   return (
-    <form action={async () => {
-      "use server";
-      await expireTag("uc");
-    }}>
+    <form
+      action={async () => {
+        "use server";
+        await expireTag("uc");
+      }}
+    >
       <button type="submit">expire "uc"</button>
     </form>
   );

@@ -4,6 +4,7 @@ import { revalidatePath, revalidateTag } from "next/cache";
 
 export const dynamic = "force-dynamic";
 
+// deno-lint-ignore require-await -- Next awaits route handlers
 export async function POST(request) {
   const url = new URL(request.url);
   const tag = url.searchParams.get("tag");

@@ -3,6 +3,7 @@ import { cacheLife, cacheTag } from "next/cache";
 import { connection } from "next/server";
 import { countRender } from "../../../lib/counter.js";
 
+// deno-lint-ignore require-await -- a 'use cache' function must be async
 async function cachedValue(id) {
   "use cache";
   cacheTag("uc", `uc-${id}`);
