@@ -340,6 +340,14 @@ describe("createUseCacheHandler", () => {
       now += 601_000;
       assert.equal(await handler.get("k", []), undefined);
       await assert.rejects(handler.updateTags("posts" as never), /expected an array of tags/);
+      // Next 15.3-15.5 spread the tags and called the update expireTags.
+      now += 1000;
+      await handler.set("k15", Promise.resolve(entry("v", { timestamp: now, tags: ["t15"] })));
+      now += 1000;
+      assert.equal(await handler.getExpiration("t15", "_N_T_/x"), 0);
+      await handler.expireTags("t15");
+      assert.equal(await handler.getExpiration("t15", "_N_T_/x"), now);
+      assert.equal(await handler.get("k15", []), undefined);
     } finally {
       handler.close();
     }

@@ -239,8 +239,13 @@ export interface NextUseCacheHandler {
   set(cacheKey: string, pendingEntry: Promise<NextUseCacheEntry>): Promise<void>;
   /** Nothing to refresh: every read consults the record on disk. */
   refreshTags(): Promise<void>;
-  /** The latest expiry (epoch ms, already passed) recorded for any of `tags`, else `0`. */
-  getExpiration(tags: string[]): Promise<number>;
+  /**
+   * The latest expiry (epoch ms, already passed) recorded for any of the
+   * tags, else `0`: Next 16 passes one array, Next 15 the tags spread.
+   */
+  getExpiration(...tags: string[] | [string[]]): Promise<number>;
+  /** Next 15's name for `updateTags(tags)` without durations, the tags spread. */
+  expireTags(...tags: string[]): Promise<void>;
   /** Records a revalidation of `tags`, seen by every process sharing the directory. */
   updateTags(tags: string[], durations?: NextTagDurations): Promise<void>;
   /** Closes the cache (for tests and orderly shutdown). */

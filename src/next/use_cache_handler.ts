@@ -148,8 +148,14 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       return Promise.resolve();
     },
 
-    getExpiration(tags: string[]): Promise<number> {
+    getExpiration(...args: string[] | [string[]]): Promise<number> {
+      // Next 16 passes one array; Next 15 spread the tags.
+      const tags = Array.isArray(args[0]) ? args[0] : args;
       return Promise.resolve().then(() => latestExpiry(lazy.open(), checkTags(tags, "getExpiration")));
+    },
+
+    expireTags(...tags: string[]): Promise<void> {
+      return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "expireTags")));
     },
 
     updateTags(tags: string[], durations?: NextTagDurations): Promise<void> {
