@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiskCache } from "../mod.ts";
 import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
-import { runJson, runners, tempDir } from "./_helpers.ts";
+import { runJson, runners, tempDir, withConsole } from "./_helpers.ts";
 
 const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
 
@@ -183,6 +183,22 @@ describe("createIncrementalCacheHandler", () => {
     }
   });
 
+  it("answers a miss, with a warning, for an entry it cannot read, rather than failing the request", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    try {
+      using cache = new DiskCache(dir.path);
+      cache.set(["next-incremental", "/broken"], "not a stored entry");
+      let hit: unknown = "unset";
+      const warnings = await withConsole("warn", async () => (hit = await new Handler({}).get("/broken", { kind: "APP_PAGE" })));
+      assert.equal(hit, null);
+      assert.match(String(warnings[0]?.[0]), /Cannot get "\/broken", answering a miss/);
+      await assert.rejects(new Handler({}).get(5 as never), /the key must be a string/);
+    } finally {
+      Handler.close();
+    }
+  });
+
   it("refuses a missing directory and a value without a kind, saying what to pass", async () => {
     assert.throws(() => createIncrementalCacheHandler({} as never), /"directory" must be a non-empty path/);
     using dir = tempDir();
@@ -227,6 +243,21 @@ describe("createUseCacheHandler", () => {
       const again = createUseCacheHandler({ directory: dir.path, clock: () => now });
       assert.equal(await text(await again.get("k", [])), "hello");
       again.close();
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("answers a miss, with a warning, for an entry it cannot read", async () => {
+    using dir = tempDir();
+    const handler = createUseCacheHandler({ directory: dir.path });
+    try {
+      using cache = new DiskCache(dir.path);
+      cache.set(["next-use-cache", "broken"], new Uint8Array([1]), { tag: "{not json" });
+      let hit: unknown = "unset";
+      const warnings = await withConsole("warn", async () => (hit = await handler.get("broken", [])));
+      assert.equal(hit, undefined);
+      assert.match(String(warnings[0]?.[0]), /Cannot get "broken", answering a miss/);
     } finally {
       handler.close();
     }

@@ -132,23 +132,31 @@ export function createIncrementalCacheHandler(options: NextCacheOptions): NextIn
     }
 
     get(key: string, ctx?: NextGetContext): Promise<NextCacheHandlerValue | null> {
-      return Promise.resolve().then(() => {
-        const cache = lazy.open();
-        const stored = cache.get<Stored>(entryKey(checkKey(key, "get")));
-        if (stored === undefined) return null;
-        const isFetch = ctx?.kind === "FETCH";
-        const tags = isFetch ? [...stored.t, ...(ctx?.tags ?? []), ...(ctx?.softTags ?? [])] : stored.t;
-        // Tags revalidated earlier in this request (Next passes them in): a fetch reads fresh at once.
-        if (isFetch && tags.some((t) => this.#revalidated.includes(t))) return null;
-        const state = tagState(cache, tags, stored.m);
-        if (state === "expired") return null;
-        const out: NextCacheHandlerValue = {
-          lastModified: state === "stale" ? staleLastModified(stored, cache.now, ctx) : stored.m,
-          value: decodeValue(stored.s) as NextIncrementalCacheValue | null,
-        };
-        if (stored.c !== null) out.cacheControl = stored.c;
-        return out;
+      if (typeof key !== "string") return Promise.reject(keyError(key, "get"));
+      return Promise.resolve().then(() => this.#read(key, ctx)).catch((error: unknown) => {
+        // A cache that cannot answer (a locked database past its timeout, an entry this
+        // version cannot read) costs a render, not a failed request; it says so.
+        console.warn(`DiskCache Next.js handler: Cannot get ${JSON.stringify(key)}, answering a miss: ${error}`);
+        return null;
       });
+    }
+
+    #read(key: string, ctx: NextGetContext | undefined): NextCacheHandlerValue | null {
+      const cache = lazy.open();
+      const stored = cache.get<Stored>(entryKey(key));
+      if (stored === undefined) return null;
+      const isFetch = ctx?.kind === "FETCH";
+      const tags = isFetch ? [...stored.t, ...(ctx?.tags ?? []), ...(ctx?.softTags ?? [])] : stored.t;
+      // Tags revalidated earlier in this request (Next passes them in): a fetch reads fresh at once.
+      if (isFetch && tags.some((t) => this.#revalidated.includes(t))) return null;
+      const state = tagState(cache, tags, stored.m);
+      if (state === "expired") return null;
+      const out: NextCacheHandlerValue = {
+        lastModified: state === "stale" ? staleLastModified(stored, cache.now, ctx) : stored.m,
+        value: decodeValue(stored.s) as NextIncrementalCacheValue | null,
+      };
+      if (stored.c !== null) out.cacheControl = stored.c;
+      return out;
     }
 
     set(key: string, data: NextIncrementalCacheValue | null, ctx?: NextSetContext): Promise<void> {
@@ -180,7 +188,11 @@ export function createIncrementalCacheHandler(options: NextCacheOptions): NextIn
   };
 }
 
+function keyError(key: unknown, action: string): TypeError {
+  return new TypeError(`Cannot ${action} a Next.js cache entry: the key must be a string: received ${describe(key)}`);
+}
+
 function checkKey(key: unknown, action: string): string {
-  if (typeof key !== "string") throw new TypeError(`Cannot ${action} a Next.js cache entry: the key must be a string: received ${describe(key)}`);
+  if (typeof key !== "string") throw keyError(key, action);
   return key;
 }

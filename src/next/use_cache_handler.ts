@@ -99,10 +99,17 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       const soft = softTags === undefined ? [] : checkTags(softTags, "get a 'use cache' entry");
       const wait = pending.get(cacheKey);
       if (wait !== undefined) await wait;
-      const cache = lazy.open();
-      const item = cache.getEntry<Uint8Array>(entryKey(cacheKey));
-      if (item === undefined || typeof item.tag !== "string" || !(item.value instanceof Uint8Array)) return undefined;
-      const meta = JSON.parse(item.tag) as Meta;
+      let cache, item, meta: Meta;
+      try {
+        cache = lazy.open();
+        item = cache.getEntry<Uint8Array>(entryKey(cacheKey));
+        if (item === undefined || typeof item.tag !== "string" || !(item.value instanceof Uint8Array)) return undefined;
+        meta = JSON.parse(item.tag) as Meta;
+      } catch (error) {
+        // A cache that cannot answer costs a render, not a failed request; it says so.
+        console.warn(`DiskCache Next.js 'use cache' handler: Cannot get ${JSON.stringify(cacheKey)}, answering a miss: ${error}`);
+        return undefined;
+      }
       if (meta.expire < 0) return undefined;
       if (meta.expire < NEVER && cache.now > meta.timestamp + meta.expire * 1000) return undefined;
       const state = tagState(cache, [...meta.tags, ...soft], meta.timestamp);
