@@ -131,6 +131,17 @@ describe("createIncrementalCacheHandler", () => {
       assert.ok(stale.lastModified + 3_600_000 > now, "within expire: Next still serves it");
       now += 301_000;
       assert.equal(await handler.get(pageKey, { kind: "APP_PAGE" }), null);
+      // Made stale with no revalidate period to be past, or with expire too close: a blocking re-render (-1).
+      await handler.set("/never", { ...page!, headers: { "x-next-cache-tags": ["s1", "s2"] } }, { cacheControl: { revalidate: false } });
+      await handler.set("/tight", { ...page!, headers: { "x-next-cache-tags": "s1" } }, { cacheControl: { revalidate: 60, expire: 61 } });
+      const [fetchKey, fetched, fetchCtx] = values()[4]!;
+      await handler.set(fetchKey, fetched, fetchCtx);
+      now += 1000;
+      await handler.revalidateTag(["s2", "s1", "posts"], { expire: 3600 });
+      assert.equal((await handler.get("/never", { kind: "APP_PAGE" }))?.lastModified, -1);
+      assert.equal((await handler.get("/tight", { kind: "APP_PAGE" }))?.lastModified, -1);
+      const staleFetch = await handler.get(fetchKey, { kind: "FETCH", tags: ["posts"] });
+      assert.ok(staleFetch && staleFetch.lastModified + 60_000 < now, "a fetch past its own revalidate (60 s)");
       // No durations: expired at once (updateTag, revalidatePath).
       await handler.set("/other", { ...page!, headers: { "x-next-cache-tags": "t2" } }, pageCtx);
       now += 1;

@@ -173,6 +173,7 @@ export async function run({ root, quick, log }) {
 for ${plan.duration} s with ${plan.connections} connections (autocannon, same machine), medians of the rounds, after three warming requests. ISR hit: \`/isr/1\` (\`revalidate = 3600\`). 'use cache' hit: \`/cached/1\`, a dynamic
 page whose one \`'use cache'\` function (cacheTag, cacheLife) is a hit. Ratios against Next's defaults (higher is better).
 Targets: ISR hits at least as fast as Next's own file-system cache; 'use cache' hits within 1.2x of Next's memory default.
+"N renders": the page's counter moved during the load, so those requests rendered instead of hitting the cache.
 
 | handlers | ISR page hit | 'use cache' hit |
 |---|---|---|
