@@ -133,7 +133,7 @@ describe("createIncrementalCacheHandler", () => {
       assert.equal(await handler.get(pageKey, { kind: "APP_PAGE" }), null);
       // Made stale with no revalidate period to be past, or with expire too close: a blocking re-render (-1).
       await handler.set("/never", { ...page!, headers: { "x-next-cache-tags": ["s1", "s2"] } }, { cacheControl: { revalidate: false } });
-      await handler.set("/tight", { ...page!, headers: { "x-next-cache-tags": "s1" } }, { cacheControl: { revalidate: 60, expire: 61 } });
+      await handler.set("/tight", { ...page!, headers: { "x-next-cache-tags": "s1" } }, { cacheControl: { revalidate: 60, expire: 60 } });
       const [fetchKey, fetched, fetchCtx] = values()[4]!;
       await handler.set(fetchKey, fetched, fetchCtx);
       now += 1000;
