@@ -249,7 +249,9 @@ else {
         await stop(c);
       }
       using cache = new DiskCache(crashDir);
-      assert.deepEqual(cache.check(), []);
+      // A value file written by a store the kill interrupted belongs to no row (the row commits after
+      // the file is written): check reports it, and nothing else may be wrong.
+      assert.deepEqual(cache.check().filter((w) => w.kind !== "unknown-file"), []);
     });
   });
 }
