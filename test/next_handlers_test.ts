@@ -55,6 +55,16 @@ function values(): [string, NextIncrementalCacheValue | null, Record<string, unk
 }
 
 describe("createIncrementalCacheHandler", () => {
+  it("keeps a Buffer that is the whole stored value a Buffer (the codec's view of the value, whatever its shape)", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const { encodeValue, decodeValue } = await import("../src/next/_values.ts");
+    cache.set("v", encodeValue(Buffer.from("whole")));
+    const back = decodeValue(cache.get("v")!);
+    assert.ok(Buffer.isBuffer(back));
+    assert.equal((back as Buffer).toString(), "whole");
+  });
+
   it("round-trips every kind of value Next stores, Buffers as Buffers and Maps as Maps", async () => {
     using dir = tempDir();
     const Handler = createIncrementalCacheHandler({ directory: dir.path });
@@ -212,11 +222,14 @@ describe("createIncrementalCacheHandler", () => {
 
   it("refuses a missing directory and a value without a kind, saying what to pass", async () => {
     assert.throws(() => createIncrementalCacheHandler({} as never), /"directory" must be a non-empty path/);
+    assert.throws(() => createUseCacheHandler("/var/cache/next" as never), /expected an options object with a "directory"/);
     using dir = tempDir();
     const Handler = createIncrementalCacheHandler({ directory: dir.path });
     try {
       await assert.rejects(new Handler({}).set("k", { html: "x" } as never, {}), /expected a Next.js cache value with a "kind"/);
       await assert.rejects(new Handler({}).revalidateTag(5 as never), /expected a tag or an array of tags/);
+      await new Handler({}).revalidateTag([]); // nothing to record
+      new Handler({}).resetRequestCache(); // nothing per request to drop
     } finally {
       Handler.close();
     }
@@ -370,6 +383,7 @@ describe("createUseCacheHandler", () => {
     try {
       await handler.set("k", Promise.resolve(entry("v", { timestamp: now, tags: ["posts"] })));
       now += 1000;
+      await handler.refreshTags(); // every read consults the disk: nothing to refresh
       assert.equal(await handler.getExpiration(["posts", "_N_T_/blog"]), 0);
       await handler.updateTags(["_N_T_/blog"]);
       assert.equal(await handler.getExpiration(["posts", "_N_T_/blog"]), now);

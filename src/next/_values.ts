@@ -44,7 +44,7 @@ export function decodeValue(stored: StoredValue): unknown {
   let root = stored.v;
   for (const path of stored.b) {
     if (path.length === 0) {
-      root = toBuffer(root);
+      root = toBuffer(root); // the value itself (the handlers store objects, but the codec does not care)
       continue;
     }
     let parent: unknown = root;
