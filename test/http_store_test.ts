@@ -360,6 +360,31 @@ describe("DiskCacheStore", () => {
     });
   }
 
+  it("DiskCacheStore: a write stream destroyed at any turn of its end leaves the variant with its body, or nothing", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache, { maxInlineBody: 1000 });
+    let bodyFiles = 0;
+    for (const size of [100, 64 * 1024]) {
+      const body = Buffer.alloc(size, 5);
+      for (let turns = 0; turns < 40; turns++) {
+        const path = `/turn-${size}-${turns}`;
+        const w = store.createWriteStream(key(path), value());
+        const closed = new Promise((r) => w.once("close", r));
+        w.write(body);
+        w.end();
+        for (let i = 0; i < turns; i++) await (i % 2 ? new Promise((r) => setImmediate(r)) : Promise.resolve());
+        w.destroy();
+        await closed;
+        const answer = await store.get(key(path));
+        if (answer === undefined) continue;
+        assert.deepEqual(await bodyOf(answer), body, `${path}: stored with its body`);
+        if (size > 1000) bodyFiles++;
+      }
+    }
+    assert.equal(valueFiles(dir.path).length, bodyFiles, "one value file per stored body in a file: none left by an abort");
+  });
+
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {
     using dir = tempDir();
     using cache = new DiskCache(dir.path);
