@@ -32,13 +32,13 @@ export async function storeResponse(ctx: FetchContext, request: Request, req: Ca
   const shard = shardFor(ctx.store, url);
   const meta: Meta = { policy: plain(policy.toObject()), status: res.status, statusText: res.statusText, url: res.url };
   const selected = headerObject(request.headers);
-  const commit = (stored: SunkBody) => {
+  const commit = (stored: SunkBody, go: () => boolean = () => true) => {
     const variant: Variant<Meta> = { method: "GET", deleteAt: Date.now() + ttl, size: stored.size, meta };
     if (vary) variant.vary = vary;
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
     // Waits for the write lock on timers: another process's transaction never stalls the event loop.
-    return shard.transactAsync(() => commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
+    return shard.transactAsync(() => go() && commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
@@ -104,14 +104,24 @@ function varyOf(res: Headers, req: Headers): VaryMap | undefined | null {
  * sees the end. The sink gets its own copy of each chunk (the caller owns
  * the chunks it reads, and may reuse them). A failure to store only stops
  * storing; an error of the source, or the caller cancelling, stores nothing.
+ * The commit and a cancel agree on one outcome: the commit's transaction
+ * asks `go()`, which says no once the caller cancelled; a cancel after that
+ * waits for the commit and removes nothing it committed.
  */
 function teeInto(
   source: ReadableStream<Uint8Array>,
   sink: BodySink,
-  commit: (stored: SunkBody) => Promise<unknown>,
+  commit: (stored: SunkBody, go: () => boolean) => Promise<unknown>,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let storing = true;
+  let decided: "commit" | "cancel" | undefined;
+  let committing: Promise<unknown> = Promise.resolve();
+  const go = (): boolean => {
+    if (decided === "cancel") return false;
+    decided = "commit";
+    return true;
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -125,7 +135,7 @@ function teeInto(
       if (chunk.done) {
         if (storing) {
           try {
-            await commit(await sink.finish());
+            await (committing = commit(await sink.finish(), go));
           } catch {
             await sink.abort();
           }
@@ -143,7 +153,11 @@ function teeInto(
       controller.enqueue(chunk.value);
     },
     async cancel(reason) {
-      if (storing) await sink.abort(reason);
+      if (decided === "commit") await committing.catch(() => {}); // it stands, with its body
+      else {
+        decided = "cancel";
+        if (storing) await sink.abort(reason);
+      }
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
