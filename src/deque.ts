@@ -14,7 +14,7 @@ import { describe } from "./errors.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Deque, type DequeOptions } from "../mod.ts";
+ * import { Deque, type DequeOptions } from "@diskcache/diskcache";
  * const options: DequeOptions = { maxLength: 2 };
  * using recent = new Deque<number>(undefined, options);
  * recent.push(1, 2, 3);
@@ -61,7 +61,7 @@ function checkMaxLength(value: unknown): number | undefined {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Deque } from "../mod.ts";
+ * import { Deque } from "@diskcache/diskcache";
  * using deque = new Deque<string>(undefined, { maxLength: 3 });
  * deque.push("a", "b", "c", "d");
  * assert.deepEqual([...deque], ["b", "c", "d"]);
@@ -103,7 +103,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque, DiskCache } from "../mod.ts";
+   * import { Deque, DiskCache } from "@diskcache/diskcache";
    * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
    * using deque = Deque.fromCache<string>(cache, { maxLength: 10 });
    * deque.push("job");
@@ -139,7 +139,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.maxLength = 1;
@@ -171,7 +171,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<string>();
    * assert.equal(deque.push("a", "b"), 2);
    * assert.equal(deque.at(-1), "b");
@@ -197,7 +197,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(3);
    * deque.unshift(1, 2);
@@ -223,7 +223,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using stack = new Deque<number>();
    * stack.push(1, 2);
    * assert.equal(stack.pop(), 2);
@@ -246,7 +246,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using queue = new Deque<string>();
    * queue.push("first", "second");
    * assert.equal(queue.shift(), "first");
@@ -269,7 +269,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<string>();
    * deque.push("a", "b", "c");
    * assert.deepEqual([deque.at(0), deque.at(-1), deque.at(5)], ["a", "c", undefined]);
@@ -294,7 +294,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * assert.deepEqual([...deque], [1, 2]);
@@ -314,7 +314,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * assert.deepEqual([...deque.reversed()], [3, 2, 1]);
@@ -335,7 +335,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.rotate();
@@ -366,7 +366,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.reverse();
@@ -389,7 +389,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * deque.clear();

@@ -47,7 +47,7 @@ import type {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
+ * import { DiskCache, type DiskCacheOptions } from "@diskcache/diskcache";
  * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
  * using cache = new DiskCache(undefined, options);
  * assert.equal(cache.evictionPolicy, "least-recently-used");
@@ -132,7 +132,7 @@ export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "../mod.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.set("user:1", { name: "Ada", roles: ["admin"] }, { ttl: 60_000 });
  * assert.deepEqual(cache.get("user:1"), { name: "Ada", roles: ["admin"] });
@@ -167,7 +167,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { sizeLimit: 100 * 2 ** 20 });
    * assert.equal(cache.sizeLimit, 100 * 2 ** 20);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -293,7 +293,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.length, 1);
@@ -320,7 +320,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(["user", 1], new Uint8Array([1, 2]), { ttl: 1000, tag: "users" });
    * assert.deepEqual(cache.get(["user", 1]), new Uint8Array([1, 2]));
@@ -346,7 +346,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(42, "answer");
    * assert.equal(cache.get<string>(42), "answer");
@@ -370,7 +370,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { clock: () => 1_000 });
    * cache.set("k", "v", { ttl: 500, tag: "t" });
    * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, storeTime: 1_000, tag: "t" });
@@ -398,7 +398,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.ok(cache.has("a"));
@@ -420,7 +420,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.delete("a"), true);
@@ -445,7 +445,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.equal(cache.add("lock", 1), true);
    * assert.equal(cache.add("lock", 2), false);
@@ -478,7 +478,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const hits: number = cache.incr("n");
    * assert.equal(hits, 1);
@@ -515,7 +515,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const left: number = cache.decr("n", 1, 10);
    * assert.equal(left, 9);
@@ -548,7 +548,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("job", { id: 7 });
    * assert.deepEqual(cache.pop("job"), { id: 7 });
@@ -571,7 +571,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("session", "s", { ttl: 1000 });
    * assert.equal(cache.touch("session", 60_000), true);
@@ -605,7 +605,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("from", 10);
    * cache.transact(() => {
@@ -639,7 +639,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const fib = cache.memoize(function fib(n: number): number {
    *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
@@ -672,7 +672,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { statistics: true });
    * cache.set("a", 1);
    * cache.get("a");
@@ -715,7 +715,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * await cache.setStream("blob", new Blob(["hello ", "world"]).stream());
    * assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("blob")), "hello world");
@@ -749,7 +749,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("bytes", new Uint8Array([1, 2, 3]));
    * const stream = cache.getStream("bytes")!;
@@ -781,7 +781,7 @@ export class DiskCache {
    * import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const dir = mkdtempSync(join(tmpdir(), "example-"));
    * writeFileSync(join(dir, "in.bin"), "payload");
@@ -819,7 +819,7 @@ export class DiskCache {
    * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("page", "<html></html>");
    * const dir = mkdtempSync(join(tmpdir(), "example-"));
@@ -852,7 +852,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * let now = 0;
    * using cache = new DiskCache(undefined, { clock: () => now, cullLimit: 0 });
    * cache.set("a", 1, { ttl: 10 });
@@ -880,7 +880,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1, { tag: "users" });
    * cache.set("b", 2, { tag: "users" });
@@ -909,7 +909,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize: 1024 });
    * for (let i = 0; i < 50; i++) cache.set(i, new Uint8Array(10_000));
    * cache.updateSettings({ sizeLimit: 200_000 });
@@ -932,7 +932,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.clear(), 1);
@@ -952,7 +952,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.createTagIndex();
    * assert.equal(cache.tagIndex, true);
@@ -970,7 +970,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { tagIndex: true });
    * cache.dropTagIndex();
    * assert.equal(cache.tagIndex, false);
@@ -997,7 +997,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.updateSettings({ sizeLimit: 2 ** 31, cullLimit: 20 });
    * assert.equal(cache.sizeLimit, 2 ** 31);
@@ -1029,7 +1029,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using a = new DiskCache();
    * using b = new DiskCache(a.directory);
    * a.updateSettings({ cullLimit: 3 });
@@ -1065,7 +1065,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual(cache.check(), []);
@@ -1089,7 +1089,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("b", 1);
    * cache.set("a", 2);
@@ -1113,7 +1113,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual([...cache.entries()], [["a", 1]]);
@@ -1133,7 +1133,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(1, "x");
    * assert.deepEqual([...cache], [1]);
@@ -1155,7 +1155,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.deepEqual(cache.getMany(["a", "x", "b"]), [1, undefined, 2]);
@@ -1178,7 +1178,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.equal(cache.setMany(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 }), 2);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -1207,7 +1207,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.equal(cache.deleteMany(["a", "b", "c"]), 2);
@@ -1234,7 +1234,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push("first");
    * cache.push("second");
@@ -1261,7 +1261,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push(1, { prefix: "jobs" });
    * cache.push(2, { prefix: "jobs" });
@@ -1284,7 +1284,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push("job");
    * assert.deepEqual(cache.peek(), [500000000000000, "job"]);
@@ -1308,7 +1308,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * cache.set("b", 2);
@@ -1332,7 +1332,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.ok(cache.volume() > 0);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -1353,7 +1353,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * import { DiskCache, DiskCacheError } from "@diskcache/diskcache";
    * const cache = new DiskCache();
    * cache.close();
    * assert.throws(() => cache.get("a"), DiskCacheError);
@@ -1374,7 +1374,7 @@ export class DiskCache {
    * @example After close
    * ```ts
    * import assert from "node:assert/strict";
-   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * import { DiskCache, DiskCacheError } from "@diskcache/diskcache";
    * const cache = new DiskCache();
    * cache.close();
    * assert.equal(cache.closed, true);
@@ -1402,7 +1402,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", "hello", { ttl: 60_000, tag: "t" });
    * const info = cache.inspect("a")!;
@@ -1427,7 +1427,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", "xy");
    * cache.set("b", new Uint8Array(3));
@@ -1455,7 +1455,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
    * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
    * cache.clear();

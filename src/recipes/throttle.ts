@@ -21,7 +21,7 @@ function isBucket(v: unknown): v is [number, number] {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, throttle, type ThrottleOptions } from "../../mod.ts";
+ * import { DiskCache, throttle, type ThrottleOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let now = 0;
  * const waits: number[] = [];
@@ -71,7 +71,7 @@ export interface ThrottleOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, throttle } from "../../mod.ts";
+ * import { DiskCache, throttle } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let calls = 0;
  * const ping = throttle(cache, 100, 1, function ping() { calls++; });
