@@ -14,8 +14,8 @@
 //     not run.
 //   - Node 20 runs no TypeScript file (no type stripping): the row skips.
 //
-// Info strings: `ts`, `typescript`, `js`, `javascript` run. `ts no-run <reason>`
-// is left out (a reason is required; keep those rare). `ts node-only <reason>`
+// Info strings: `ts`, `typescript`, `js`, `javascript` run. `ts no-run: <reason>`
+// is left out (a reason is required; keep those rare). `ts node-only: <reason>`
 // runs on the Node rows alone (an example of Node's own global fetch).
 // Each block gets its own directories: TMPDIR and XDG_CACHE_HOME point into the
 // project, so `new DiskCache()` and `userCacheDirectory("my-app")` write there,
@@ -65,8 +65,9 @@ export function extractBlocks(file: string, text: string): Block[] {
     const lang = LANGS[info.toLowerCase()];
     if (lang) {
       const words = rest.trim().split(/\s+/).filter(Boolean);
-      const flags = words.filter((w) => FLAGS.includes(w));
-      const reason = words.filter((w) => !FLAGS.includes(w)).join(" ");
+      const isFlag = (w: string) => FLAGS.includes(w.replace(/:$/, ""));
+      const flags = words.filter(isFlag).map((w) => w.replace(/:$/, ""));
+      const reason = words.filter((w) => !isFlag(w)).join(" ");
       out.push({ file, line: i + 1, lang, flags, reason, code: body.join("\n") + "\n" });
     }
     i = j;
@@ -76,9 +77,7 @@ export function extractBlocks(file: string, text: string): Block[] {
 
 /** README.md and docs/*.md, relative to the repository root. */
 function markdownFiles(): string[] {
-  const docs = existsSync(join(repoRoot, "docs"))
-    ? readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)
-    : [];
+  const docs = existsSync(join(repoRoot, "docs")) ? readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`) : [];
   return ["README.md", ...docs];
 }
 
@@ -95,7 +94,7 @@ test("the doc extractor finds fenced blocks, indented ones too, with their flags
     "  ```js",
     "  b();",
     "  ```",
-    "```ts no-run needs a network",
+    "```ts no-run: needs a network",
     "c();",
     "```",
     "```sh",
@@ -211,6 +210,10 @@ for (const b of blocks) {
     ? `Node only: ${b.reason}`
     : false;
   test(`${label(b)} runs as written`, { skip }, async () => {
+    if (skip) return; // Bun's node:test runs a skipped test's body
+    if (runtime !== "deno") {
+      assert.ok(existsSync(join(repoRoot, "dist", "mod.js")), "the package resolves to its build in dist/: run `npm run build` first");
+    }
     // Not run at all: as root it would write there.
     assert.equal(systemPath(b), undefined, `${label(b)} names ${systemPath(b)}: ${useInstead}`);
     if (b.code.includes("REDIS_URL") && !redis) return; // redis-server not installed here (an error under CI)
