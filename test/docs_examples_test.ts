@@ -115,6 +115,24 @@ test("every doc block left out or limited says why, and there are examples to ru
   }
 });
 
+test("links between the docs point at files and headings that exist", () => {
+  const anchor = (h: string) => h.toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
+  const headings = (f: string) => new Set([...readFileSync(join(repoRoot, f), "utf8").matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1]!)));
+  const site = "https://github.com/diskcache/diskcache-ts/blob/main/";
+  for (const f of markdownFiles()) {
+    const text = readFileSync(join(repoRoot, f), "utf8").replace(/```[\s\S]*?```/g, "");
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      let path = target!.startsWith(site) ? target!.slice(site.length) : target!;
+      if (/^[a-z]+:/.test(path)) continue; // another site
+      let hash = "";
+      [path, hash = ""] = path.split("#") as [string, string?];
+      const file = path === "" ? f : target!.startsWith(site) ? path : join(f.includes("/") ? "docs" : "", path);
+      assert.ok(existsSync(join(repoRoot, file)), `${f} links to ${target}: no file ${file}`);
+      if (hash && file.endsWith(".md")) assert.ok(headings(file).has(hash), `${f} links to ${target}: ${file} has no heading #${hash}`);
+    }
+  }
+});
+
 /** A fixed system directory a block names (a non-root user cannot write /var/cache; root would). */
 const systemPath = (b: Block) => /["'`](\/(?:var|etc|usr|opt|srv|tmp|home|root)\/[^"'`]*)/.exec(b.code)?.[1];
 const useInstead = `use userCacheDirectory("name") or new DiskCache() (a temporary cache)`;
