@@ -35,7 +35,9 @@ process.stdout.on("error", (error: Error & { code?: string }) => {
 });
 
 main(process.argv.slice(2), {
-  stdout: (chunk) => process.stdout.write(chunk),
+  // Backpressure: when the pipe's reader is behind, wait for it (`ls` into a
+  // slow reader would otherwise queue the whole listing in memory).
+  stdout: (chunk) => process.stdout.write(chunk) ? undefined : new Promise((resolve) => process.stdout.once("drain", resolve)),
   stderr: (text) => process.stderr.write(text),
   readStdin: async () => {
     const chunks: Uint8Array[] = [];

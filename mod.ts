@@ -41,6 +41,7 @@ export { Deque, type DequeOptions } from "./src/deque.ts";
 export { FanoutCache, type FanoutCacheOptions, type FanoutStats } from "./src/fanout.ts";
 export { Index } from "./src/index.ts";
 export { memoize, type MemoizeCache, type Memoized, type MemoizeOptions } from "./src/memoize.ts";
+export type { GetOrSetOptions } from "./src/get_or_set.ts";
 export { Lock, RLock } from "./src/recipes/lock.ts";
 export { BoundedSemaphore, type SemaphoreOptions } from "./src/recipes/semaphore.ts";
 export { Averager } from "./src/recipes/averager.ts";

@@ -72,6 +72,7 @@ export const ROUTES = {
   keys: { to: "combine" },
   entries: { to: "combine" },
   memoize: { to: "own" },
+  getOrSet: { to: "own" },
   close: { to: "own" },
   transact: {
     to: "none",

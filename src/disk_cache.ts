@@ -17,6 +17,7 @@ import * as iterate from "./ops/iterate.ts";
 import * as queue from "./ops/queue.ts";
 import * as streams from "./ops/streams.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
+import { getOrSet, type GetOrSetOptions } from "./get_or_set.ts";
 import { checkInteger, checkIterable, checkIterate, checkQueue, checkRemove, checkTtl, checkWriteOptions } from "./_arguments.ts";
 import * as inspection from "./ops/inspect.ts";
 import { check } from "./ops/check.ts";
@@ -72,6 +73,9 @@ export interface DiskCacheOptions extends Partial<DiskCacheSettings> {
    * Open an existing cache for reading only, e.g. on a read-only mount:
    * nothing is written at open, reads work, every write throws
    * `DiskCacheError`. Settings options are refused (they would be written).
+   * Where SQLite cannot create the `-shm` file (read-only media, a directory
+   * this process may not write), a cache closed cleanly is opened as
+   * immutable: writes other processes make later are not seen.
    *
    * @default {false}
    */
@@ -301,7 +305,7 @@ export class DiskCache {
    * ```
    */
   get length(): number {
-    return ops.count(this.#engine);
+    return this.#engine.translating("count items", () => ops.count(this.#engine));
   }
 
   /**
@@ -625,7 +629,8 @@ export class DiskCache {
 
   /**
    * Wraps `fn` so its results are served from this cache (see
-   * {@linkcode memoize}): keys are `[name, ...args]`, results of async
+   * {@linkcode memoize}): keys are `[name, ...args]` (`name` defaults to
+   * `"<module>:<declared name>"`), results of async
    * functions are stored resolved, rejections are not cached, and concurrent
    * calls with one key in this process share one call.
    *
@@ -1340,7 +1345,7 @@ export class DiskCache {
    */
   volume(): number {
     this.#engine.db("volume");
-    return ops.volume(this.#engine);
+    return this.#engine.translating("measure volume", () => ops.volume(this.#engine));
   }
 
   /**
@@ -1465,6 +1470,54 @@ export class DiskCache {
    */
   vacuum(): number {
     return inspection.vacuum(this.#engine);
+  }
+
+  /**
+   * The value stored under `key`, or else the value `compute` returns (sync
+   * or async), stored and returned: lru-cache's `fetch()` and cache-manager's
+   * `wrap()`, across processes. On a miss one caller at a time, in any
+   * process, runs `compute`: the one that takes the key's lease (an item
+   * under `["\u0000diskcache getOrSet lease", key]` while it computes). The
+   * others wait without blocking the event loop (callers in this process
+   * share its promise; other processes look again every few milliseconds,
+   * up to 50) and get the value it stores. A `compute` that throws stores
+   * nothing: its error reaches its caller (and the callers in its process
+   * waiting for it), and a waiting process then computes itself. A holder
+   * that dies stops renewing its lease, and another caller takes over within
+   * `lease` milliseconds.
+   *
+   * @typeParam V The value's type.
+   * @param key The key.
+   * @param compute Computes the value when it is missing; `undefined` cannot
+   * be stored (a missing key reads as `undefined`) and rejects with a
+   * `TypeError`: return `null` for "nothing".
+   * @param options `ttl` and `tag` of the stored value; `lease`
+   * (milliseconds, default 10 000); `signal` to stop waiting.
+   * @returns The stored value, or the computed one.
+   * @throws {TypeError} (rejects) For a bad key or option, when `compute` returns
+   * `undefined`, or a value the cache cannot store (nothing is stored).
+   * @throws {Timeout} (rejects) When the database stays locked past `timeout`.
+   *
+   * @example Compute a value once, then read it
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "@diskcache/diskcache";
+   * using cache = new DiskCache();
+   * let calls = 0;
+   * const load = () =>
+   *   cache.getOrSet(["user", 1], async () => {
+   *     calls++;
+   *     return { name: "Ada" };
+   *   }, { ttl: 60_000 });
+   * const [a, b] = await Promise.all([load(), load()]);
+   * assert.deepEqual([a, b, await load()], [{ name: "Ada" }, { name: "Ada" }, { name: "Ada" }]);
+   * assert.equal(calls, 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  getOrSet<V>(key: Key, compute: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<Awaited<V>> {
+    return getOrSet(this, key, compute, options);
   }
 }
 

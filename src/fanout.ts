@@ -17,10 +17,11 @@ import { describe, DiskCacheError, Timeout } from "./errors.ts";
 import { fields, inspectable, refuseAfterClose } from "./_closed.ts";
 import { compareKeys, storedKeyOrder } from "./format/key_order.ts";
 import { memoize, type Memoized, type MemoizeOptions } from "./memoize.ts";
+import { getOrSet, type GetOrSetOptions } from "./get_or_set.ts";
 import { Index } from "./index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
 import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
-import { shardHash } from "./format/hash.ts";
+import { shardHashes } from "./format/hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
 
 /**
@@ -68,6 +69,9 @@ export interface FanoutStats extends CacheStats {
   /** Operations that met a shard locked past `timeout` and degraded (a miss, `false`, `undefined`). */
   timeouts: number;
 }
+
+/** The key-routed methods that look in every shard a key may live in (see `FanoutCache.shardOf`). */
+const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete"]);
 
 /** How many shards `directory` holds (highest `NNN/cache.db` + 1) when some lie at or past `shards`; 0 otherwise. */
 function shardsBeyond(directory: string, shards: number): number {
@@ -245,9 +249,30 @@ export class FanoutCache {
     return this.#shards.reduce((n, s) => n + s.length, 0);
   }
 
-  /** The shard that holds `key`. */
+  /**
+   * The shard that holds `key` (where a write of `key` goes): the shard
+   * python-diskcache's FanoutCache gives the key, except for an integral
+   * number that Python stored as an equal float (`100.0`, `-0.0`) in that
+   * float's shard, which is where it then lives.
+   */
   shardOf(key: Key): DiskCache {
-    return this.#shards[shardHash(key) % this.#shards.length]!;
+    const [own, ...others] = this.#places(key);
+    if (others.length === 0) return own!;
+    const elsewhere = others.find((s) => s.has(key));
+    return elsewhere === undefined || own!.has(key) ? own! : elsewhere;
+  }
+
+  /**
+   * The shards `key` may live in, its own first: for an integral number also
+   * the shards of the equal floats (see {@linkcode shardHashes}).
+   */
+  #places(key: Key): DiskCache[] {
+    const out: DiskCache[] = [];
+    for (const h of shardHashes(key)) {
+      const shard = this.#shards[h % this.#shards.length]!;
+      if (!out.includes(shard)) out.push(shard);
+    }
+    return out;
   }
 
   #degrade<T>(fallback: T, fn: () => T): T {
@@ -272,20 +297,39 @@ export class FanoutCache {
   #onShard<N extends RoutedTo<"key">>(name: N, key: Key, call: (shard: DiskCache) => unknown): unknown {
     const route: Route = ROUTES[name];
     const busy: Busy<N> = ROUTES[name].busy;
+    // A read or removal also tries the other shards an integral number may
+    // live in (Python's equal float, see shardOf), those that hold it: a read
+    // until one answers, a delete on all; any other method goes to the one
+    // shard that holds the key.
+    const everywhere = LOOK_EVERYWHERE.has(name);
+    const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
+    const combine = (results: unknown[]) =>
+      name === "delete" ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {
-          return await call(this.shardOf(key));
+          if (!everywhere) return await call(this.shardOf(key));
+          const where = this.#places(key);
+          const results = [await call(where[0]!)];
+          if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
+          return combine(results);
         } catch (error) {
           return this.#busy(error, busy);
         }
       })();
     }
-    try {
-      return call(this.shardOf(key));
-    } catch (error) {
-      return this.#busy(error, busy);
-    }
+    const one = (s: DiskCache) => {
+      try {
+        return call(s);
+      } catch (error) {
+        return this.#busy(error, busy);
+      }
+    };
+    if (!everywhere) return one(this.shardOf(key));
+    const where = this.#places(key);
+    const results = [one(where[0]!)];
+    if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
+    return combine(results);
   }
 
   /** `fallback` (counted) when `error` is a busy shard's Timeout; otherwise rethrows it. */
@@ -378,14 +422,17 @@ export class FanoutCache {
     return this.#onShard("getStream", key, (s) => s.getStream(key));
   }
 
-  #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key): Map<DiskCache, { item: T; at: number }[]> {
+  /** `items` grouped by the shard holding each key (every shard it may live in, for `deleteMany`). */
+  #byShard<T>(items: Iterable<T>, keyOf: (item: T) => Key, everywhere: boolean): Map<DiskCache, { item: T; at: number }[]> {
     const groups = new Map<DiskCache, { item: T; at: number }[]>();
     let at = 0;
     for (const item of items) {
-      const shard = this.shardOf(keyOf(item));
-      let group = groups.get(shard);
-      if (!group) groups.set(shard, group = []);
-      group.push({ item, at: at++ });
+      for (const shard of everywhere ? this.#places(keyOf(item)) : [this.shardOf(keyOf(item))]) {
+        let group = groups.get(shard);
+        if (!group) groups.set(shard, group = []);
+        group.push({ item, at });
+      }
+      at++;
     }
     return groups;
   }
@@ -404,7 +451,7 @@ export class FanoutCache {
     call: (shard: DiskCache, part: T[]) => R,
   ): { at: number[]; result: R | Busy<N> }[] {
     const busy: Busy<N> = ROUTES[name].busy;
-    return [...this.#byShard(items, keyOf)].map(([shard, group]) => ({
+    return [...this.#byShard(items, keyOf, name === "deleteMany")].map(([shard, group]) => ({
       at: group.map((g) => g.at),
       result: this.#degrade<R | Busy<N>>(busy, () => call(shard, group.map((g) => g.item))),
     }));
@@ -678,6 +725,35 @@ export class FanoutCache {
   /** Same as {@linkcode FanoutCache.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * See {@linkcode DiskCache.getOrSet}: on the shard holding `key` (its
+   * lease too). A busy shard degrades as Python's FanoutCache does, counted
+   * in `stats().timeouts`: a read is a miss, a lease is someone else's (wait
+   * and look again), a store is skipped (the computed value is still
+   * returned).
+   *
+   * @typeParam V The value's type.
+   * @param key The key.
+   * @param compute Computes the value when it is missing (not `undefined`).
+   * @param options `ttl`, `tag`, `lease`, `signal`.
+   * @returns The stored value, or the computed one.
+   *
+   * @example Compute a value once across shards and processes
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { FanoutCache } from "@diskcache/diskcache";
+   * using cache = new FanoutCache(undefined, { shards: 2 });
+   * assert.equal(await cache.getOrSet("answer", () => 42), 42);
+   * assert.equal(await cache.getOrSet("answer", () => 0), 42);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  getOrSet<V>(key: Key, compute: () => V | PromiseLike<V>, options?: GetOrSetOptions): Promise<Awaited<V>> {
+    const busy = (error: unknown): void => void this.#busy(error, undefined);
+    return (async (): Promise<Awaited<V>> => await getOrSet(this.shardOf(key), key, compute, options, busy))();
   }
 }
 

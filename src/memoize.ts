@@ -7,7 +7,7 @@
  */
 import { describe } from "./errors.ts";
 import { encodeStructured } from "./format/codec.ts";
-import { keyName } from "./function_name.ts";
+import { resultName } from "./function_name.ts";
 
 /** The key as a string that is equal exactly when the stored keys are equal. */
 function canonicalId(key: unknown): string {
@@ -64,13 +64,18 @@ export interface MemoizeCache {
 export interface MemoizeOptions<A extends unknown[]> {
   /**
    * The first part of every key: a name unique to this function among those
-   * memoized in the cache. Defaults to the function's own name, but only for
-   * a function declared with the `function` keyword under that name
+   * memoized in the cache. Omitted, it is `"<module>:<name>"`: the module
+   * that called `memoize` (its path in its package, after the package's
+   * name, without extension or leading `src/`/`dist/` folders:
+   * `"my-app/users:load"`) and the function's own name, which only a
+   * function declared with the `function` keyword under that name may use
    * (`function load() {}`, `async function load() {}`). Every other function
    * needs `name`, as its own name cannot tell it apart from others: methods
    * (`new Users().get` and `new Orders().get` are both "get"), arrow
    * functions and expressions named after their variable or property, bound,
-   * `export default` and anonymous functions.
+   * `export default` and anonymous functions. Give a `name` also for keys
+   * that must outlive moving the module, or be read by other programs.
+   * Two functions claiming one name for one cache in one process throw.
    */
   name?: string;
   /** Milliseconds a result stays cached (a positive number); omitted means until evicted. */
@@ -136,7 +141,8 @@ function typeName(v: unknown): string {
  * @param options `name`, `ttl`, `tag`, `typed`, `ignore`, `key`.
  * @returns The memoized function with `cacheKey(...args)`.
  * @throws {TypeError} Without `name`, for a function whose own name cannot
- * tell it apart from others (see {@linkcode MemoizeOptions.name}), or for bad options.
+ * tell it apart from others (see {@linkcode MemoizeOptions.name}), when another
+ * function is already memoized under the same name in this cache, or for bad options.
  * @throws {RangeError} For a `ttl` that is not a positive number.
  *
  * @example Memoize an async function
@@ -170,7 +176,6 @@ export function memoize<A extends unknown[], R>(
       throw new TypeError(`Cannot memoize: unknown option ${JSON.stringify(k)}`);
     }
   }
-  const name = keyName("memoize", fn, options.name);
   const { ttl, tag } = options;
   if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0) || !Number.isFinite(ttl))) {
     throw new RangeError(`Cannot memoize: "ttl" must be a positive number of milliseconds: received ${describe(ttl)}`);
@@ -181,6 +186,8 @@ export function memoize<A extends unknown[], R>(
   if (options.key !== undefined && typeof options.key !== "function") {
     throw new TypeError(`Cannot memoize: "key" must be a function: received ${describe(options.key)}`);
   }
+  // Last, once every option is valid: a memoize() that throws claims no name.
+  const name = resultName("memoize", fn, options.name, cache);
   const ignore = new Set(options.ignore ?? []);
   const keyOf = options.key ? (...args: A): unknown[] => [name, options.key!(...args)] : (...args: A): unknown[] => {
     const kept = args.filter((_, i) => !ignore.has(i));

@@ -63,9 +63,9 @@ test("recipes refuse bad options, non-functions and nameless functions", () => {
   refuses(() => barrier(cache, lockFactory, () => 1), TypeError, /Cannot create barrier: the function has no name; pass options\.name/);
   refuses(() => throttle(cache, 0, 1, function f() {}), RangeError, /Cannot throttle: "count" must be a positive integer: received 0/);
   refuses(() => throttle(cache, 1.5, 1, function f() {}), RangeError, /received 1\.5/);
-  refuses(() => throttle(cache, 1, 0, function f() {}), RangeError, /Cannot throttle: "seconds" must be a positive number: received 0/);
+  refuses(() => throttle(cache, 1, 0, function f() {}), RangeError, /Cannot throttle: "period" must be a positive number of milliseconds: received 0/);
   refuses(() => throttle(cache, 1, Infinity, function f() {}), RangeError, /received Infinity/);
-  refuses(() => throttle(cache, 1, 1, () => 1), TypeError, /Cannot throttle: the function has no name/);
+  refuses(() => throttle(cache, 1, 1000, () => 1), TypeError, /Cannot throttle: the function has no name/);
   refuses(() => memoizeStampede(cache, bad("fn"), { ttl: 1000 }), TypeError, /Cannot memoizeStampede: expected a function: received "fn"/);
   refuses(() => memoizeStampede(cache, function f() {}, bad(undefined)), RangeError, /"ttl" must be a positive number of milliseconds: received undefined/);
   refuses(() => memoizeStampede(cache, function f() {}, { ttl: 1000, beta: 0 }), RangeError, /"beta" must be positive: received 0/);

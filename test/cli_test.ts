@@ -15,7 +15,8 @@ import { type CliIO, EXIT, main } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/args.ts";
 import { Progress } from "../src/cli/progress.ts";
 import { bytes, duration } from "../src/cli/format.ts";
-import { fromHex, jsonSafe, showKey } from "../src/cli/keys.ts";
+import { fromHex, showKey } from "../src/cli/keys.ts";
+import { toTagged } from "../src/cli/tagged_json.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 import { python, repoRoot, run, tempDir, unmount } from "./_helpers.ts";
 
@@ -29,13 +30,16 @@ interface Ran {
 }
 
 /** Runs main() in-process; `abortAfter`: Ctrl-C after that many pauses; the clock moves 50 ms a read. */
-async function cli(args: string[], opts: { stdin?: Uint8Array; tty?: boolean; abortAfter?: number } = {}): Promise<Ran> {
+async function cli(args: string[], opts: { stdin?: Uint8Array; tty?: boolean; abortAfter?: number; onStdout?: () => void } = {}): Promise<Ran> {
   const out: Uint8Array[] = [];
   let stderr = "";
   const interrupt = new AbortController();
   let clock = Date.now(), pauses = 0;
   const io: CliIO = {
-    stdout: (c) => void out.push(typeof c === "string" ? enc.encode(c) : c),
+    stdout: (c) => {
+      out.push(typeof c === "string" ? enc.encode(c) : c);
+      opts.onStdout?.();
+    },
     stderr: (t) => void (stderr += t),
     readStdin: () => Promise.resolve(opts.stdin ?? new Uint8Array()),
     stdoutTTY: opts.tty === true,
@@ -57,7 +61,7 @@ async function cli(args: string[], opts: { stdin?: Uint8Array; tty?: boolean; ab
 const json = <T = Record<string, unknown>>(r: Ran): T => JSON.parse(r.stdout) as T;
 
 test("diskcache --help lists every command and the exit codes; each command has --help", async () => {
-  for (const args of [[], ["--help"], ["help"], ["-h"]]) {
+  for (const args of [["--help"], ["help"], ["-h"]]) {
     const r = await cli(args);
     assert.equal(r.code, EXIT.ok);
     for (const name of Object.keys(COMMANDS)) assert.match(r.stdout, new RegExp(`^  ${name} `, "m"));
@@ -152,7 +156,7 @@ test("diskcache set, get, touch and delete typed keys, with exit code 1 for a mi
     expireTime: "number",
     tag: "t",
   });
-  assert.equal(json(await cli(["get", d, "00ff", "--hex", "--json"])).value, "0102");
+  assert.deepEqual(json(await cli(["get", d, "00ff", "--hex", "--json"])).value, { $bytes: "0102" });
   assert.equal(json(await cli(["get", d, "7", "--int", "--json"])).valueType, "int");
   assert.equal(json(await cli(["get", d, "1.5", "--float", "--json"])).valueType, "float");
   assert.equal(json(await cli(["get", d, '["user",1]', "--key-json", "--json"])).valueType, "json");
@@ -237,36 +241,36 @@ test("diskcache ls shows readable keys with size, ttl, storage and tag; filters 
   assert.match(lines[0]!, /SIZE +TTL +WHERE +TYPE +TAG +KEY/);
   assert.equal(lines.length, 7);
   assert.match(lines[1]!, /^ +500 +- +file +str +big +b-text$/);
-  assert.match(lines[2]!, /^ +1 +1h00m +inline +str +- +"a-line\\nbreak"$/);
+  assert.match(lines[2]!, /^ +1 +1h00m +inline +json +- +"a-line\\nbreak"$/);
   assert.match(lines[3]!, /^ +8 +- +inline +int +5 +7$/);
   assert.match(lines[4]!, /^ +8 +- +inline +float +ab +2\.5$/);
   assert.match(lines[5]!, /bytes +- +0102$/);
-  assert.match(lines[6]!, /json +- +\["user",1,"09"\]$/);
-  const all = json<Record<string, unknown>[]>(await cli(["ls", dir.path, "--json"]));
+  assert.match(lines[6]!, /json +- +\["user",1,\{"\$bytes":"09"\}\]$/);
+  const all = json<{ items: Record<string, unknown>[] }>(await cli(["ls", dir.path, "--json"])).items;
   assert.deepEqual(all.map((i) => [i.key, i.type]), [
     ["b-text", "str"],
-    ["a-line\nbreak", "str"],
+    ['"a-line\\nbreak"', "json"],
     ["7", "int"],
     ["2.5", "float"],
     ["0102", "bytes"],
-    ['["user",1,"09"]', "json"],
+    ['["user",1,{"$bytes":"09"}]', "json"],
   ]);
   assert.deepEqual(Object.keys(all[0]!), ["key", "type", "size", "storage", "ttl", "expireTime", "tag", "mode", "filename", "storeTime"]);
   assert.equal(all[0]!.storage, "file");
   assert.equal(typeof all[1]!.ttl, "number");
-  const keys = async (...args: string[]) => json<{ key: string }[]>(await cli(["ls", dir.path, "--json", ...args])).map((i) => i.key);
-  assert.deepEqual(await keys("--prefix", "a-"), ["a-line\nbreak"]);
+  const keys = async (...args: string[]) => json<{ items: { key: string }[] }>(await cli(["ls", dir.path, "--json", ...args])).items.map((i) => i.key);
+  assert.deepEqual(await keys("--prefix", "a-"), ['"a-line\\nbreak"']);
   assert.deepEqual(await keys("--tag", "big"), ["b-text"]);
-  assert.deepEqual(await keys("--limit", "2"), ["b-text", "a-line\nbreak"]);
+  assert.deepEqual(await keys("--limit", "2"), ["b-text", '"a-line\\nbreak"']);
   assert.deepEqual(await keys("--order", "key", "--limit", "2"), ["2.5", "7"]);
-  assert.deepEqual(await keys("--reverse", "--limit", "1"), ['["user",1,"09"]']);
-  assert.deepEqual(json(await cli(["ls", dir.path, "--json", "--prefix", "zzz"])), []);
+  assert.deepEqual(await keys("--reverse", "--limit", "1"), ['["user",1,{"$bytes":"09"}]']);
+  assert.deepEqual(json(await cli(["ls", dir.path, "--json", "--prefix", "zzz"])), { items: [] });
   // Many items: written in chunks of 1,000 lines.
   {
     using cache = new DiskCache(dir.path);
     cache.setMany(Array.from({ length: 2_500 }, (_, i) => [`k${i}`, i] as const));
   }
-  assert.equal(json<unknown[]>(await cli(["ls", dir.path, "--json"])).length, 2_506);
+  assert.equal(json<{ items: unknown[] }>(await cli(["ls", dir.path, "--json"])).items.length, 2_506);
 });
 
 test("diskcache check reports damage with exit code 1 and repairs it with --fix", async () => {
@@ -380,11 +384,11 @@ test("diskcache vacuum shrinks the database after a clear", async () => {
 test("the cli's key helpers: empty bytes, JSON stand-ins for what JSON cannot say", () => {
   assert.deepEqual(fromHex("", "KEY"), new Uint8Array());
   assert.deepEqual(fromHex("0x00 FF", "KEY"), new Uint8Array([0, 255]));
-  assert.deepEqual(jsonSafe({ m: new Map([[1, new Set([2n, 2n ** 70n])]]), d: new Date(0), u: undefined, b: new Uint8Array([10]) }), {
-    m: { "1": [2, "1180591620717411303424"] },
-    d: new Date(0),
-    u: null,
-    b: "0a",
+  assert.deepEqual(toTagged({ m: new Map([[1, new Set([2n, 2n ** 70n])]]), d: new Date(0), u: undefined, b: new Uint8Array([10]) }), {
+    m: { $map: [[1, { $set: [{ $bigint: "2" }, { $bigint: "1180591620717411303424" }] }]] },
+    d: { $date: "1970-01-01T00:00:00.000Z" },
+    u: { $undefined: null },
+    b: { $bytes: "0a" },
   });
   assert.deepEqual(showKey(new ForeignKey(new Uint8Array([0x80, 4]))), { text: "8004", type: "foreign" });
 });
@@ -406,6 +410,153 @@ test("the cli's formatting helpers: sizes, durations, progress without a known t
   tty.done();
   assert.equal(text.split("\r\x1b[K").length, 3, JSON.stringify(text));
   assert.match(new Progress({ write: () => {}, tty: false, now: () => 0 }, "clear", 10).line(0), /^clear: 0 of 10 \(0%\) items, 0\/s$/);
+});
+
+test("bare diskcache is a usage error: the usage on standard error, exit code 2", async () => {
+  const r = await cli([]);
+  assert.equal(r.code, EXIT.usage);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^Usage: diskcache COMMAND DIR/);
+  assert.match(r.stderr, /^ {2}ls /m);
+  const j = await cli(["--json"]);
+  assert.equal(j.code, EXIT.usage);
+  assert.equal(json(j).exitCode, EXIT.usage);
+  assert.match(json(j).error as string, /give a command/);
+});
+
+test("diskcache takes a key that looks like an option after --, --json included", async () => {
+  using dir = tempDir();
+  assert.equal((await cli(["set", dir.path, "--", "--json", "v"])).stdout, 'stored "--json" (str)\n');
+  assert.equal((await cli(["get", dir.path, "--", "--json"])).stdout, "v");
+  assert.equal((await cli(["get", dir.path, "--int", "--", "-3"])).code, EXIT.notFound);
+  assert.deepEqual(json(await cli(["get", dir.path, "--json", "--", "--json"])).value, "v");
+});
+
+test("diskcache get ends a value with a newline on a terminal, bytes included, and never in a pipe", async () => {
+  using dir = tempDir();
+  await cli(["set", dir.path, "b", "-"], { stdin: enc.encode("no newline") });
+  await cli(["set", dir.path, "nl", "-"], { stdin: enc.encode("line\n") });
+  await cli(["set", dir.path, "empty", ""]);
+  assert.equal((await cli(["get", dir.path, "b"], { tty: true })).stdout, "no newline\n");
+  assert.equal((await cli(["get", dir.path, "b"])).stdout, "no newline");
+  assert.equal((await cli(["get", dir.path, "nl"], { tty: true })).stdout, "line\n");
+  assert.equal((await cli(["get", dir.path, "empty"], { tty: true })).stdout, "\n");
+  assert.equal((await cli(["get", dir.path, "empty"])).stdout, "");
+});
+
+test("diskcache set and touch refuse a --ttl or --timeout that is not a number (an unset shell variable is not 0)", async () => {
+  using dir = tempDir();
+  await cli(["set", dir.path, "k", "v"]);
+  for (
+    const args of [
+      ["set", dir.path, "k2", "v", "--ttl", ""],
+      ["set", dir.path, "k2", "v", "--ttl="],
+      ["set", dir.path, "k2", "v", "--ttl", " "],
+      ["set", dir.path, "k2", "v", "--ttl", "abc"],
+      ["set", dir.path, "k2", "v", "--ttl", "0x10"],
+      ["touch", dir.path, "k", "--ttl", ""],
+      ["touch", dir.path, "k", "--ttl", "abc"],
+      ["stats", dir.path, "--timeout", ""],
+    ]
+  ) {
+    const r = await cli(args);
+    assert.equal(r.code, EXIT.usage, args.join(" "));
+    assert.match(r.stderr, /Cannot use --(ttl|timeout): expected a number of milliseconds/, args.join(" "));
+    assert.doesNotMatch(r.stderr, /NaN/);
+  }
+  assert.equal((await cli(["get", dir.path, "k2"])).code, EXIT.notFound, "nothing was stored");
+  assert.equal(json(await cli(["get", dir.path, "k", "--json"])).expireTime, null, "nothing was touched");
+  assert.equal((await cli(["set", dir.path, "k3", "v", "--ttl", "1.5e3"])).code, EXIT.ok);
+});
+
+test('diskcache get shows every value type faithfully: RegExp, Map with keys 1 and "1", bigint, bytes, Date, NaN', async () => {
+  using dir = tempDir();
+  const value = {
+    re: /a+\/b/giu,
+    m: new Map<unknown, unknown>([[1, "int"], ["1", "str"]]),
+    big: 2n ** 70n,
+    bytes: new Uint8Array([0, 255]),
+    when: new Date(1_000),
+    nan: NaN,
+    neg0: -0,
+    s: new Set([1]),
+    u: undefined,
+    f32: new Float32Array([1.5]),
+    odd: { $bytes: "not a tag" },
+  };
+  {
+    using cache = new DiskCache(dir.path);
+    cache.set("v", value);
+  }
+  const expected = {
+    re: { $regexp: "/a+\\/b/giu" },
+    m: { $map: [[1, "int"], ["1", "str"]] },
+    big: { $bigint: "1180591620717411303424" },
+    bytes: { $bytes: "00ff" },
+    when: { $date: "1970-01-01T00:00:01.000Z" },
+    nan: { $float: "NaN" },
+    neg0: { $float: "-0" },
+    s: { $set: [1] },
+    u: { $undefined: null },
+    f32: { $Float32Array: [1.5] },
+    odd: { $object: { $bytes: "not a tag" } },
+  };
+  assert.deepEqual(JSON.parse((await cli(["get", dir.path, "v"])).stdout), expected);
+  assert.deepEqual(json(await cli(["get", dir.path, "v", "--json"])).value, expected);
+  // What get prints, set --value-type json stores back as the same value.
+  const text = (await cli(["get", dir.path, "v"])).stdout;
+  assert.equal((await cli(["set", dir.path, "copy", text.trimEnd(), "--value-type", "json"])).code, EXIT.ok);
+  using cache = new DiskCache(dir.path);
+  assert.deepEqual(cache.get("copy"), value);
+});
+
+test("diskcache ls lists a key holding a newline and the literal key a\\\\nb differently, each found again by get", async () => {
+  using dir = tempDir();
+  const keys = ["a\nb", "a\\nb", '"a\\nb"', "trailing ", "", "a\u2028b", "zero\u200bwidth", "tab\tkey"];
+  {
+    using cache = new DiskCache(dir.path);
+    keys.forEach((k, i) => cache.set(k, i));
+  }
+  const lines = (await cli(["ls", dir.path])).stdout.trimEnd().split("\n");
+  const at = lines[0]!.indexOf("TYPE"), keyAt = lines[0]!.indexOf("KEY");
+  const shown = lines.slice(1).map((l) => [l.slice(at, at + 7).trim(), l.slice(keyAt)]);
+  assert.equal(new Set(shown.map((s) => s.join(" "))).size, keys.length, JSON.stringify(shown));
+  assert.deepEqual(shown[0], ["json", '"a\\nb"']);
+  assert.deepEqual(shown[1], ["str", "a\\nb"]);
+  for (const [i, [type, text]] of shown.entries()) {
+    // deno-lint-ignore no-control-regex
+    assert.ok(!/[\x00-\x1f\u2028\u200b]/.test(text!), `shown on one line, visibly: ${JSON.stringify(text)}`);
+    const flag = type === "json" ? ["--key-json"] : [];
+    assert.equal((await cli(["get", dir.path, text!, ...flag])).stdout, `${i}\n`, `${type} ${text}`);
+  }
+});
+
+test("diskcache ls --json that fails after its first rows still prints one JSON document, with the error", async () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path, { sqliteJournalMode: "delete" });
+    cache.setMany(Array.from({ length: 2_500 }, (_, i) => [i, "v"] as const));
+  }
+  const db = detectDriver().open(join(dir.path, "cache.db"));
+  try {
+    // The listing writes its first 1,000 rows; then another connection locks the database.
+    let locked = false;
+    const r = await cli(["ls", dir.path, "--json", "--timeout", "20"], {
+      onStdout: () => {
+        if (!locked) {
+          db.exec("BEGIN EXCLUSIVE");
+          locked = true;
+        }
+      },
+    });
+    assert.equal(r.code, EXIT.error);
+    const doc = JSON.parse(r.stdout) as { items: unknown[]; error: string; exitCode: number };
+    assert.equal(doc.items.length, 1_000);
+    assert.match(doc.error, /locked/);
+    assert.equal(doc.exitCode, EXIT.error);
+  } finally {
+    db.close();
+  }
 });
 
 // ---- The real binary, in subprocesses on this row's runtime ----
@@ -441,7 +592,7 @@ test("the diskcache binary: exit codes, standard input, JSON output", async () =
   assert.deepEqual([got.code, got.stdout], [0, "from stdin"]);
   assert.equal((await diskcache(["get", d, "missing"])).code, 1);
   const ls = await diskcache(["ls", d, "--json"]);
-  assert.equal(JSON.parse(ls.stdout)[0].size, 10);
+  assert.equal(JSON.parse(ls.stdout).items[0].size, 10);
   const stats = JSON.parse((await diskcache(["stats", d, "--json"])).stdout);
   assert.equal(stats.count, 1);
 });
@@ -462,7 +613,8 @@ c.close()
 `;
   const made = await run(py, ["-c", script, dir.path]);
   assert.equal(made.code, 0, made.stderr);
-  const ls = JSON.parse((await diskcache(["ls", dir.path, "--json"])).stdout) as { key: string; type: string; storage: string; tag: unknown }[];
+  const ls =
+    (JSON.parse((await diskcache(["ls", dir.path, "--json"])).stdout) as { items: { key: string; type: string; storage: string; tag: unknown }[] }).items;
   assert.deepEqual(ls.map((i) => [i.type, i.storage]), [["str", "inline"], ["int", "inline"], ["bytes", "inline"], ["foreign", "inline"], ["str", "file"]]);
   assert.equal(ls[0]!.tag, "py");
   assert.equal((await diskcache(["get", dir.path, "text"])).stdout, "from python");

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Tag } from "cbor2";
+import { Buffer } from "node:buffer";
+import { saveEncoded, Tag } from "cbor2";
 import { decodeStructured, decodeWithCbor2, encodeStructured, encodeWithCbor2 } from "../src/format/codec.ts";
 
 const number = fc.oneof(
@@ -177,4 +178,67 @@ test("codec fast path: a getter that encodes while a value is being encoded gets
   };
   assert.deepEqual(encodeStructured(value, "value", false), encodeWithCbor2(value, "value", false));
   assert.deepEqual(decodeStructured(encodeStructured(value, "value", false)), { plain: 1, nested: { inner: [1, "two"] } });
+});
+
+/** A Date that counts how many times the encoder reads it (cbor2 writes a Date through `valueOf()`). */
+function countingDate(): { date: Date; reads: { count: number } } {
+  const date = new Date(0), reads = { count: 0 };
+  Object.defineProperty(date, "valueOf", { value: () => (reads.count++, 0) });
+  return { date, reads };
+}
+
+test("encodeStructured() of a key nested in Sets and Map keys encodes each part a bounded number of times, whatever the depth", () => {
+  for (const nest of [(inner: unknown) => new Set([inner, "x"]), (inner: unknown) => new Map([[inner, 1], ["x", 2]])]) {
+    const { date, reads } = countingDate();
+    let key: unknown = date;
+    for (let i = 0; i < 12; i++) key = nest(key);
+    encodeStructured(key, "key", true);
+    // Each level used to encode its members twice (once to sort them, once
+    // to write them): 2^12 reads of the leaf here, and 2^200 at depth 200.
+    assert.ok(reads.count <= 3, `the leaf was encoded ${reads.count} times`);
+  }
+});
+
+test("encodeStructured() of keys nested 200 levels deep in Sets and Map keys: the same bytes whatever the insertion order, and read back", () => {
+  const build = (order: number) => {
+    let set: unknown = "leaf", map: unknown = "leaf";
+    for (let i = 0; i < 200; i++) {
+      set = new Set(order === 0 ? [set, i, "x"] : ["x", i, set]);
+      map = new Map<unknown, unknown>(order === 0 ? [[map, i], ["x", [i]]] : [["x", [i]], [map, i]]);
+    }
+    return { set, map };
+  };
+  const a = build(0), b = build(1);
+  for (const name of ["set", "map"] as const) {
+    const bytes = encodeStructured(a[name], "key", true);
+    assert.deepEqual(bytes, encodeStructured(b[name], "key", true), `${name}: insertion order does not show`);
+    // Read back level by level (Bun's deepEqual of nested Sets is itself exponential in depth).
+    let back = decodeStructured(bytes);
+    for (let i = 199; i >= 0; i--) {
+      if (name === "set") {
+        assert.ok(back instanceof Set && back.size === 3 && back.has(i) && back.has("x"), `level ${i}`);
+        back = [...back].find((m) => m !== i && m !== "x");
+      } else {
+        assert.ok(back instanceof Map && back.size === 2 && assert.deepEqual(back.get("x"), [i]) === undefined, `level ${i}`);
+        back = [...back.keys()].find((k) => k !== "x");
+      }
+    }
+    assert.equal(back, "leaf");
+  }
+});
+
+test("encodeStructured() writes nested Sets and Maps in keys with the bytes it always wrote (stored keys keep matching)", () => {
+  const key = new Set<unknown>([new Set([2, 1]), new Map<unknown, unknown>([[new Set(["b", "a"]), 1], [[1], 2], [[1], 0]]), "z", 10]);
+  // Written by the encoder before nested Sets were made linear (commit a15f11e).
+  const hex = "d90102840a617ad90102820102d99c4186810100810102d90102826161616201";
+  assert.equal(Buffer.from(encodeStructured(key, "key", true)).toString("hex"), hex);
+});
+
+test("encodeStructured() of a key ignores bytes cbor2 kept on a part passed in: keys are written from their parts", () => {
+  const bytes = new Uint8Array([1, 2]), date = new Date(5000);
+  const plain = encodeStructured([bytes, date], "key", true);
+  saveEncoded(bytes as object, new Uint8Array([0x40]));
+  saveEncoded(date as object, new Uint8Array([0xf6]));
+  assert.deepEqual(encodeStructured([bytes, date], "key", true), plain);
+  assert.deepEqual(encodeStructured(new Set([bytes, date]), "key", true), encodeStructured(new Set([new Uint8Array([1, 2]), new Date(5000)]), "key", true));
 });

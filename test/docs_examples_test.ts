@@ -25,7 +25,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot, startRedis } from "./_helpers.ts";
 
@@ -131,6 +131,24 @@ test("links between the docs point at files and headings that exist", () => {
       if (hash && file.endsWith(".md")) assert.ok(headings(file).has(hash), `${f} links to ${target}: ${file} has no heading #${hash}`);
     }
   }
+});
+
+test("JSDoc examples import the public API from the package name, as a user writes them, not by relative path", () => {
+  const denoJson = JSON.parse(readFileSync(join(repoRoot, "deno.json"), "utf8"));
+  const entries = new Set(Object.values(denoJson.exports as Record<string, string>).map((t) => t.slice(2)));
+  const sources = (dir: string): string[] =>
+    readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []
+    );
+  const files = [...readdirSync(repoRoot).filter((f) => f.endsWith(".ts")), ...sources("src"), ...sources("runtimes")];
+  const wrong: string[] = [];
+  for (const file of files) {
+    readFileSync(join(repoRoot, file), "utf8").split("\n").forEach((line, i) => {
+      const m = /^\s*\*\s.*\bfrom\s+"(\.\.?\/[^"]+)"/.exec(line);
+      if (m && entries.has(join(dirname(file), m[1]!).replaceAll("\\", "/"))) wrong.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(wrong, [], 'import from "@diskcache/diskcache" (or its subpath) instead; deno.json maps it to the sources');
 });
 
 /** A fixed system directory a block names (a non-root user cannot write /var/cache; root would). */

@@ -522,3 +522,63 @@ test("a FanoutCache directory opened as a DiskCache, or a DiskCache directory op
   using disk = new DiskCache(diskDir.path);
   assert.equal(disk.get("b"), 2);
 });
+
+test("FanoutCache finds, updates and deletes the integral float keys Python's FanoutCache stored (100.0, -0.0, 2.0**60) in their float shards", async (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  const write = await run(python()!, [
+    "-c",
+    `
+import sys, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=8)
+for k, v in ((100.0, "f100"), (-0.0, "negzero"), (2.0**60, "f60"), (3.0, "f3"), (4.0, "f4"), (6.0, "f6"), (9.0, "f9"), (10.0, 1)):
+    c[k] = v
+# Each float's shard differs from the shard of the equal int, so a lookup by the int's hash misses.
+assert all(c._hash(float(k)) % 8 != c._hash(k) % 8 for k in (100, 2**60, 3, 4, 6, 9, 10))`,
+    dir.path,
+  ]);
+  assert.equal(write.code, 0, write.stderr);
+  {
+    using cache = new FanoutCache(dir.path, { shards: 8 });
+    const keys = [...cache.keys()].sort((a, b) => Number(a) - Number(b));
+    assert.deepEqual(keys, [-0, 3, 4, 6, 9, 10, 100, 2 ** 60]);
+    for (const k of keys) assert.equal(cache.has(k as number), true, `keys() lists ${String(k)}, and has() finds it`);
+    assert.equal(cache.get(100), "f100");
+    assert.equal(cache.get(100n), "f100");
+    assert.equal(cache.get(-0), "negzero");
+    assert.equal(cache.get(0), "negzero", "0 and -0.0 are one key, as in SQLite and a Python Cache");
+    assert.equal(cache.get(2 ** 60), "f60");
+    assert.equal(cache.getEntry(3)?.value, "f3");
+    assert.deepEqual(cache.getMany([3, 100, 7]), ["f3", "f100", undefined]);
+    assert.equal(cache.add(3, "again"), false, "add sees the float key");
+    assert.equal(cache.set(3, "js3"), true);
+    assert.equal(cache.incr(10, 5), 6, "incr counts on from Python's value");
+    assert.equal(cache.delete(100), true);
+    assert.equal(cache.get(100), undefined);
+    assert.equal(cache.delete(100), false);
+    assert.equal(cache.pop(4), "f4");
+    assert.equal(cache.has(4), false);
+    assert.equal(cache.deleteMany([6, 9]), 2);
+    assert.equal(cache.length, 4, "no copy was written beside Python's keys");
+  }
+  const read = await run(python()!, [
+    "-c",
+    `
+import sys, json, diskcache
+c = diskcache.FanoutCache(sys.argv[1], shards=8)
+print(json.dumps([c.get(k) for k in (3.0, 10.0, 100.0, 4.0, 6.0, 9.0, -0.0, 2.0**60)]))`,
+    dir.path,
+  ]);
+  assert.equal(read.code, 0, read.stderr);
+  assert.deepEqual(JSON.parse(read.stdout), ["js3", 6, null, null, null, null, "negzero", "f60"]);
+});
+
+test("FanoutCache counts one miss for a missing integral key, though it may live in two shards", () => {
+  using dir = tempDir();
+  using cache = new FanoutCache(dir.path, { shards: 8, statistics: true });
+  assert.equal(cache.get(100), undefined);
+  assert.equal(cache.has(100), false);
+  cache.set(100, null);
+  assert.equal(cache.get(100), null, "a stored null is found");
+  assert.deepEqual([cache.stats().hits, cache.stats().misses], [1, 1]);
+});

@@ -13,12 +13,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot } from "./_helpers.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-// On the built row this file runs from dist/test: read the sources, not the build.
-const repo = root.endsWith("dist") ? dirname(root) : root;
-const src = join(repo, "src");
+// The sources, also on the built rows (which run this file from dist/test or .coverage/dist/test).
+const src = join(repoRoot, "src");
 
 const BASE = new Set(["driver.ts", "errors.ts", "types.ts", "settings.ts", "eviction.ts"]);
 const FOLDERS: Record<string, number> = { format: 1, engine: 2, ops: 3, recipes: 5, adapters: 5, http: 5, cli: 5 };

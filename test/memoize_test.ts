@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
-import { sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot, run, runJson, runners, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+
+/** What memoize() names this module in keys: its path in the package, without extension or dist/. */
+const HERE = "@diskcache/diskcache/test/memoize_test";
 
 test("DiskCache.memoize() caches results by name and arguments, with cacheKey()", () => {
   using cache = tempCache();
@@ -14,7 +20,7 @@ test("DiskCache.memoize() caches results by name and arguments, with cacheKey()"
   assert.equal(add(1, 2), 3);
   assert.equal(add(2, 1), 3);
   assert.equal(calls, 2);
-  assert.deepEqual(add.cacheKey(1, 2), ["add", 1, 2]);
+  assert.deepEqual(add.cacheKey(1, 2), [`${HERE}:add`, 1, 2]);
   assert.equal(cache.getEntry(add.cacheKey(1, 2))?.tag, "math");
   assert.equal(cache.evict("math"), 2);
   add(1, 2);
@@ -126,7 +132,7 @@ test("memoize() refuses a function whose own name cannot tell it apart (methods,
   for (const fn of refused) {
     assert.throws(() => cache.memoize(fn as () => unknown), (e: unknown) => e instanceof TypeError && /pass options\.name/.test(e.message), fn.name);
     assert.throws(() => memoizeStampede(cache, fn as () => unknown, { ttl: 1000 }), /pass options\.name/, "memoizeStampede follows the same rule");
-    assert.throws(() => throttle(cache, 1, 1, fn as () => unknown), /pass options\.name/, "throttle too");
+    assert.throws(() => throttle(cache, 1, 1000, fn as () => unknown), /pass options\.name/, "throttle too");
   }
   assert.throws(() => cache.memoize(new Users().get), /its name "get" cannot tell it apart/);
   assert.throws(() => cache.memoize(function f() {}, { name: "" }), /"name" must be a non-empty string/);
@@ -136,8 +142,8 @@ test("memoize() refuses a function whose own name cannot tell it apart (methods,
   assert.deepEqual(users(1), { user: 1 });
   assert.deepEqual(orders(1), { order: 1 });
   // A function declared with its name keeps working without one.
-  assert.deepEqual(cache.memoize(async function declared() {}).cacheKey(), ["declared"]);
-  assert.deepEqual(cache.memoize(function* generator() {}).cacheKey(), ["generator"]);
+  assert.deepEqual(cache.memoize(async function declared() {}).cacheKey(), [`${HERE}:declared`]);
+  assert.deepEqual(cache.memoize(function* generator() {}).cacheKey(), [`${HERE}:generator`]);
 });
 
 test("memoize() checks ttl, tag and key when it is created, not at each call", () => {
@@ -172,8 +178,8 @@ test("memoize() returns a result the cache cannot store, uncached, and warns onc
     await later();
   });
   assert.equal(warnings.length, 2, "one warning per memoized function");
-  assert.match(String(warnings[0]![0]), /memoize\(make\): a result could not be cached/);
-  assert.match(String(warnings[1]![0]), /memoize\(later\)/);
+  assert.match(String(warnings[0]![0]), new RegExp(`^memoize\\(${HERE}:make\\): a result could not be cached`));
+  assert.match(String(warnings[1]![0]), new RegExp(`^memoize\\(${HERE}:later\\)`));
 });
 
 test("memoize() on a FanoutCache and a DiskCache keys methods apart once named", () => {
@@ -185,4 +191,147 @@ test("memoize() on a FanoutCache and a DiskCache keys methods apart once named",
     const a = cache.memoize(new Users().get, { name: "Users.get" }), b = cache.memoize(new Orders().get, { name: "Orders.get" });
     assert.deepEqual([a(7), b(7)], [{ user: 7 }, { order: 7 }]);
   }
+});
+
+/**
+ * Writes a package "app" with `function load` in two modules, src/users.mjs
+ * and src/orders.mjs, and the same users module built into dist/users.mjs.
+ * Each memoizes its own `load` at its top level, as an application would,
+ * with the `memoize` and cache found in `globalThis.memoizeTest`, and exports
+ * the memoized function and how many times `load` ran.
+ */
+function twoModules(root: string): { users: string; orders: string; builtUsers: string } {
+  mkdirSync(join(root, "src"), { recursive: true });
+  mkdirSync(join(root, "dist"), { recursive: true });
+  writeFileSync(join(root, "package.json"), JSON.stringify({ name: "app", type: "module" }));
+  const module = (what: string) =>
+    `const { memoize, memoizeStampede, cache } = globalThis.memoizeTest;\nlet calls = 0;\n` +
+    `function load(id) {\n  calls++;\n  return { ${what}: id };\n}\n` +
+    `export const loader = memoize(cache, load);\nexport const stampeded = memoizeStampede(cache, load, { ttl: 60000 });\n` +
+    `export const count = () => calls;\n`;
+  writeFileSync(join(root, "src", "users.mjs"), module("user"));
+  writeFileSync(join(root, "src", "orders.mjs"), module("order"));
+  writeFileSync(join(root, "dist", "users.mjs"), module("user"));
+  return { users: join(root, "src", "users.mjs"), orders: join(root, "src", "orders.mjs"), builtUsers: join(root, "dist", "users.mjs") };
+}
+
+type Module = {
+  loader: ((id: number) => unknown) & { cacheKey(id: number): unknown[] };
+  stampeded: (id: number) => Promise<unknown>;
+  count(): number;
+};
+
+test("memoize() and memoizeStampede(): `function load` of two modules never share results; the key names the module", async () => {
+  using dir = tempDir();
+  const files = twoModules(join(dir.path, "app"));
+  using cache = new DiskCache(join(dir.path, "cache"));
+  (globalThis as { memoizeTest?: unknown }).memoizeTest = { memoize, memoizeStampede, cache };
+  const users = await import(pathToFileURL(files.users).href) as Module;
+  const orders = await import(pathToFileURL(files.orders).href) as Module;
+  assert.deepEqual(users.loader(1), { user: 1 });
+  assert.deepEqual(orders.loader(1), { order: 1 }, "not the user's result");
+  assert.deepEqual(users.loader(1), { user: 1 });
+  assert.deepEqual(users.loader.cacheKey(1), ["app/users:load", 1]);
+  assert.deepEqual(orders.loader.cacheKey(1), ["app/orders:load", 1]);
+  assert.deepEqual([users.count(), orders.count()], [1, 1]);
+  assert.deepEqual(await users.stampeded(2), { user: 2 });
+  assert.deepEqual(await orders.stampeded(2), { order: 2 }, "memoizeStampede: not the user's result");
+  assert.deepEqual(cache.get(["stampede", "app/orders:load", 2]), [{ order: 2 }, cache.get<[unknown, number]>(["stampede", "app/orders:load", 2])![1]]);
+  assert.deepEqual([users.count(), orders.count()], [2, 2]);
+  delete (globalThis as { memoizeTest?: unknown }).memoizeTest;
+});
+
+test("memoize(): two functions that claim one name for one cache are refused; other caches and the same function are not", () => {
+  using cache = tempCache();
+  using other = tempCache();
+  const make = () =>
+    function load(id: number) {
+      return id;
+    };
+  const first = make(), second = make();
+  cache.memoize(first);
+  cache.memoize(first, { ttl: 1000 }); // the same function again
+  assert.throws(
+    () => cache.memoize(second),
+    (e: unknown) =>
+      e instanceof TypeError && e.message.includes(`another function is already memoized as "${HERE}:load" in the cache at ${cache.directory}`) &&
+      /give each its own options\.name/.test(e.message),
+  );
+  assert.throws(() => new DiskCache(cache.directory).memoize(second), /already memoized/, "another instance on the same directory");
+  assert.equal(other.memoize(second)(2), 2, "another cache: no conflict");
+  cache.memoize(second, { name: "load2" });
+  const arrow = (x: number) => x;
+  cache.memoize(arrow, { name: "shared" });
+  assert.throws(() => cache.memoize((x: number) => x + 1, { name: "shared" }), /another function is already memoized as "shared"/);
+  memoizeStampede(cache, first, { ttl: 1000 });
+  assert.throws(() => memoizeStampede(cache, second, { ttl: 1000 }), /Cannot memoizeStampede: another function is already memoized as/);
+  memoizeStampede(cache, arrow, { ttl: 1000, name: "load2" }); // memoizeStampede's names are its own: its keys never meet memoize's
+  // A memoize() that fails on its options claims nothing.
+  const third = make();
+  assert.throws(() => other.memoize(third, { name: "fresh", ttl: -1 }), RangeError);
+  other.memoize(third, { name: "fresh" });
+});
+
+test("memoize(): processes of every runtime share a module's results (source and built copy) and never another module's", async () => {
+  using dir = tempDir();
+  const files = twoModules(join(dir.path, "app"));
+  const cacheDir = join(dir.path, "cache");
+  const procs = runners("memoize_module_worker");
+  assert.ok(procs.length >= 3, procs.map((p) => p.name).join());
+  type Out = { value: unknown; key: unknown[]; calls: number };
+  const first = await runJson<Out>(procs.at(-1)!, [cacheDir, files.users, "1"]);
+  assert.deepEqual(first, { value: { user: 1 }, key: ["app/users:load", 1], calls: 1 });
+  for (const p of procs) {
+    const orders = await runJson<Out>(p, [cacheDir, files.orders, "1"]);
+    assert.deepEqual(orders.value, { order: 1 }, `${p.name}: the orders module's own result`);
+    const users = await runJson<Out>(p, [cacheDir, files.builtUsers, "1"]);
+    assert.deepEqual(users, { value: { user: 1 }, key: ["app/users:load", 1], calls: 0 }, `${p.name}: the built copy hits the source's result`);
+  }
+});
+
+test("memoize() finds its caller whatever Error.stackTraceLimit says, and asks for a name when the stack cannot be read", () => {
+  using cache = tempCache();
+  const limit = Error.stackTraceLimit;
+  const prepare = (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+  try {
+    Error.stackTraceLimit = 0;
+    assert.deepEqual(cache.memoize(function limited() {}).cacheKey(), [`${HERE}:limited`]);
+    assert.equal(Error.stackTraceLimit, 0, "put back");
+    Error.stackTraceLimit = limit;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = () => ({ not: "a string" });
+    assert.throws(() => cache.memoize(function unreadable() {}), (e: unknown) => e instanceof TypeError && /call stack.*pass options\.name/.test(e.message));
+    assert.deepEqual(cache.memoize(function unreadable() {}, { name: "named" }).cacheKey(), ["named"]);
+  } finally {
+    Error.stackTraceLimit = limit;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = prepare;
+  }
+});
+
+test("memoize() under Deno without read permission near the caller keys on its absolute path instead of failing (or prompting)", async () => {
+  using dir = tempDir();
+  const script = join(dir.path, "app", "main.ts"), cacheDir = join(dir.path, "cache");
+  mkdirSync(join(dir.path, "app"));
+  writeFileSync(
+    script,
+    `import { DiskCache, memoize } from ${JSON.stringify(pathToFileURL(join(repoRoot, "mod.ts")).href)};\n` +
+      `const cache = new DiskCache(${JSON.stringify(cacheDir)});\n` +
+      `console.log(JSON.stringify(memoize(cache, function load(id: number) { return id; }).cacheKey(1)));\ncache.close();\n`,
+  );
+  const deno = join(repoRoot, "node_modules", ".bin", "deno");
+  const allowed = [cacheDir, repoRoot].join(",");
+  const res = await run(deno, [
+    "run",
+    "--no-prompt",
+    "--config",
+    join(repoRoot, "deno.json"),
+    `--allow-read=${allowed}`,
+    `--deny-read=${script}`,
+    `--allow-write=${cacheDir}`,
+    "--allow-env",
+    "--allow-ffi",
+    "--allow-sys",
+    script,
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout.trim()), [`${join(dir.path, "app", "main")}:load`, 1]);
 });

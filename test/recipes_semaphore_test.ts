@@ -102,11 +102,12 @@ test("BoundedSemaphore: a holder past its ttl loses its slot to a newcomer and i
   b.release();
   assert.throws(() => b.release(), RangeError);
   assert.throws(() => new BoundedSemaphore(cache, "s", { clock: 5 as never }), /"clock" must be a function/);
-  // A value left by an older version (a bare count), or entries of another shape, count as no holders.
-  cache.set("old", 1);
-  assert.equal(new BoundedSemaphore(cache, "old").tryAcquire(), true);
+  // The key holds python-diskcache's count of free slots; a value that is not a count is held by someone this cannot read.
+  cache.set("count", 1);
+  assert.equal(new BoundedSemaphore(cache, "count", { value: 2 }).tryAcquire(), true);
+  assert.equal(new BoundedSemaphore(cache, "count", { value: 2 }).tryAcquire(), false, "the stored count said one slot was free");
   cache.set("odd", [["t", "never"], 5, [7, null]]);
-  assert.equal(new BoundedSemaphore(cache, "odd").tryAcquire(), true);
+  assert.equal(new BoundedSemaphore(cache, "odd").tryAcquire(), false);
   // Past its ttl, a holder keeps its slot until someone needs it; the one whose ttl ran out first goes first.
   const first = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });
   const second = new BoundedSemaphore(cache, "k", { value: 2, ttl: 1000, clock });

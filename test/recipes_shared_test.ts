@@ -14,7 +14,7 @@ test("recipes on a FanoutCache whose shard another connection holds: tries answe
   const rlock = new RLock(fanout, "r");
   const sem = new BoundedSemaphore(fanout, "s");
   const waits: number[] = [];
-  const tick = throttle(fanout, 1, 1, function busyTick() {
+  const tick = throttle(fanout, 1, 1000, function busyTick() {
     return "ticked";
   }, { sleep: (ms) => Promise.resolve(void waits.push(ms)) });
   let ticked: Promise<string> | undefined;
@@ -29,7 +29,7 @@ test("recipes on a FanoutCache whose shard another connection holds: tries answe
   assert.equal(rlock.tryAcquire(), true);
   rlock.release();
   let reads = 0;
-  const broken = throttle(fanout, 1, 1, function broken() {}, {
+  const broken = throttle(fanout, 1, 1000, function broken() {}, {
     clock: () => {
       if (reads++ > 0) throw new Error("no clock");
       return Date.now();

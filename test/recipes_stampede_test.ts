@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { DiskCache, memoizeStampede } from "../mod.ts";
 import { countCalls, recipeCaches, runJson, runners, tempCache, tempDir, until, withConsole } from "./_helpers.ts";
 
+/** What memoizeStampede names this module in keys (see memoize's `name`). */
+const HERE = "@diskcache/diskcache/test/recipes_stampede_test";
+
 test("memoizeStampede computes a missing value once across processes of every runtime", async () => {
   using dir = tempDir();
   new DiskCache(dir.path).close();
@@ -66,9 +69,9 @@ test("memoizeStampede reports a failed background recomputation on console.error
     await f.settled(); // the background recomputation failed and was reported
   });
   assert.equal(reported.length, 1);
-  assert.match(String(reported[0]![0]), /memoizeStampede\(flaky\): background recomputation failed/);
+  assert.match(String(reported[0]![0]), new RegExp(`^memoizeStampede\\(${HERE}:flaky\\): background recomputation failed`));
   assert.match(String(reported[0]![1]), /backend down/);
-  assert.equal((cache.get(["stampede", "flaky"]) as [string, number])[0], "first", "the failure left the cached value alone");
+  assert.equal((cache.get(["stampede", `${HERE}:flaky`]) as [string, number])[0], "first", "the failure left the cached value alone");
 });
 
 test("memoizeStampede: a background recomputation that ends after close() drops its result quietly; settled() awaits it", async () => {
@@ -98,7 +101,7 @@ test("memoizeStampede: a background recomputation that ends after close() drops 
   const first = await g();
   await g();
   await g.settled();
-  assert.equal((open.get(["stampede", "again"]) as [number])[0], first + 1);
+  assert.equal((open.get(["stampede", `${HERE}:again`]) as [number])[0], first + 1);
 });
 
 test("memoizeStampede returns a result the cache cannot store, warning once; in the background it goes to onError", async () => {
@@ -113,7 +116,7 @@ test("memoizeStampede returns a result the cache cannot store, warning once; in 
     assert.equal((await make())(), 2, "not cached: computed again");
   });
   assert.equal(warnings.length, 1, "warned once");
-  assert.match(String(warnings[0]![0]), /memoizeStampede\(make\): a result could not be cached/);
+  assert.match(String(warnings[0]![0]), new RegExp(`^memoizeStampede\\(${HERE}:make\\): a result could not be cached`));
   const errors: unknown[] = [];
   const later = memoizeStampede(cache, function later() {
     return ++calls === 3 ? "storable" : () => "not storable";
@@ -138,6 +141,6 @@ for (const [kind, open] of recipeCaches) {
     assert.deepEqual(await load(1), { id: 1 });
     assert.deepEqual(await load(1), { id: 1 });
     assert.equal(calls, 1);
-    assert.equal(cache.has(["stampede", "load", 1, "\u0000computing"]), false, "the computing marker was removed");
+    assert.equal(cache.has(["stampede", `${HERE}:load`, 1, "\u0000computing"]), false, "the computing marker was removed");
   });
 }

@@ -11,7 +11,7 @@ test("throttle lets count calls per period through at once and makes the next wa
   let now = 0;
   const sleeps: number[] = [];
   let calls = 0;
-  const t = throttle(cache, 2, 1, function tick() {
+  const t = throttle(cache, 2, 1000, function tick() {
     return ++calls;
   }, {
     clock: () => now,
@@ -33,12 +33,12 @@ test("throttle starts a full bucket again when its state expired (ttl) or was re
   using cache = tempCache({ evictionPolicy: "none" });
   let calls = 0;
   const waits: number[] = [];
-  const once = throttle(cache, 1, 3600, function hourly() {
+  const once = throttle(cache, 1, 3_600_000, function hourly() {
     return ++calls;
   }, {
     sleep: (ms) => {
       waits.push(ms);
-      cache.delete(["throttle", "hourly"]); // the state goes away while we wait
+      cache.delete("hourly"); // the state goes away while we wait
       return Promise.resolve();
     },
   });
@@ -53,7 +53,7 @@ test("throttle: a clock stepped back an hour, or two processes' clocks 10 s apar
   let now = 10_000_000;
   const sleeps: number[] = [];
   const make = (skew: number) =>
-    throttle(cache, 2, 1, function shared() {
+    throttle(cache, 2, 1000, function shared() {
       return 1;
     }, { clock: () => now + skew, sleep: (ms) => (sleeps.push(ms), now += ms, Promise.resolve()) });
   const here = make(0);
@@ -70,14 +70,14 @@ test("throttle: a clock stepped back an hour, or two processes' clocks 10 s apar
   assert.ok(sleeps.reduce((x, y) => x + y, 0) <= 10 * 1000);
   // A lagging clock within the period never mints tokens ahead of the rate.
   sleeps.length = 0;
-  cache.delete(["throttle", "shared"]);
+  cache.delete("shared");
   const lagging = make(-300);
   const fresh = make(0);
   let calls = 0;
   for (let i = 0; i < 20; i++) calls += await (i % 2 ? lagging : fresh)();
   const spent = sleeps.reduce((x, y) => x + y, 0);
   assert.ok(calls <= 2 + (2 * spent) / 1000 + 1, `${calls} calls in ${spent} ms`);
-  assert.throws(() => throttle(cache, 1, 1, function t() {}, { ttl: -1 }), /"ttl" must be a positive number/);
+  assert.throws(() => throttle(cache, 1, 1000, function t() {}, { ttl: -1 }), /"ttl" must be a positive number/);
 });
 
 test("throttle across processes of every runtime keeps the rate in any window", async () => {
@@ -106,7 +106,7 @@ for (const [kind, open] of recipeCaches) {
     let now = Date.now();
     using cache = open(dir.path);
     const sleeps: number[] = [];
-    const tick = throttle(cache, 1, 1, function tick() {
+    const tick = throttle(cache, 1, 1000, function tick() {
       return "ticked";
     }, { clock: () => now, sleep: (ms) => (sleeps.push(ms), now += ms, Promise.resolve()) });
     assert.equal(await tick(), "ticked");
@@ -114,3 +114,14 @@ for (const [kind, open] of recipeCaches) {
     assert.equal(sleeps.length, 1, "the second call waited for a token");
   });
 }
+
+test("throttle takes its period in milliseconds and refuses one under 10 ms, most likely seconds written for 0.1.x", () => {
+  using cache = tempCache({ evictionPolicy: "none" });
+  for (const period of [1, 2, 5, 9.5]) {
+    assert.throws(
+      () => throttle(cache, 2, period, function perSecond() {}),
+      (e: Error) => e instanceof RangeError && e.message.includes(`"period" is in milliseconds`) && e.message.includes(`pass ${period * 1000}`),
+    );
+  }
+  assert.equal(typeof throttle(cache, 2, 10, function fast() {}), "function");
+});

@@ -3,8 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
 
@@ -205,4 +206,65 @@ test("DiskCache.set() of a value kept in a file passes on a file-system error cr
   assert.throws(() => cache.set("k", "x".repeat(100)), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
   assert.equal(cache.get("k"), "before");
   assert.equal(cache.set("k", "short"), true, "values kept inline still work");
+});
+
+const linked = (e: Error) => e instanceof DiskCacheError && /symbolic link/.test(e.message) && /never follows/.test(e.message);
+
+test("DiskCache never writes a value file through a symlinked value directory (xx/): it refuses, and nothing lands outside", async () => {
+  using dir = tempDir();
+  const outside = join(dir.path, "outside");
+  mkdirSync(outside);
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("k", "before");
+  // Every possible first-level value directory is a symlink to a directory outside the cache.
+  for (let i = 0; i < 256; i++) symlinkSync(outside, join(cache.directory, i.toString(16).padStart(2, "0")));
+  assert.throws(() => cache.set("k", "x".repeat(100)), linked);
+  await assert.rejects(cache.setStream("s", new Blob(["x".repeat(100)]).stream()), linked);
+  assert.deepEqual(readdirSync(outside), [], "nothing was created outside the cache");
+  assert.equal(cache.get("k"), "before");
+  assert.equal(cache.get("s"), undefined);
+  assert.equal(cache.set("k", "short"), true, "values kept inline still work");
+});
+
+test("DiskCache never writes a value file through a symlinked value directory (xx/yy/): it refuses, and nothing lands outside", () => {
+  // 65,536 links: on tmpfs (/dev/shm) where there is one, ten times faster than on disk.
+  const base = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/diskcache-test-") : mkdtempSync(join(tmpdir(), "diskcache-test-"));
+  try {
+    const outside = join(base, "outside");
+    using cache = new DiskCache(join(base, "cache"), { minFileSize: 10 });
+    // Every possible second-level value directory xx/yy is a symlink to outside/yy.
+    const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+    for (const yy of hex) mkdirSync(join(outside, yy), { recursive: true });
+    for (const xx of hex) {
+      mkdirSync(join(cache.directory, xx));
+      for (const yy of hex) symlinkSync(join(outside, yy), join(cache.directory, xx, yy));
+    }
+    assert.throws(() => cache.set("k", "x".repeat(100)), linked);
+    assert.deepEqual(hex.flatMap((yy) => readdirSync(join(outside, yy))), [], "nothing was created outside the cache");
+    assert.equal(cache.get("k"), undefined);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("DiskCache reads a FIFO (or any non-regular file) in place of a value file as a miss at once, never blocking on it", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 10 });
+  cache.set("fifo", "x".repeat(1000));
+  cache.set("dir", "y".repeat(1000));
+  const fifo = join(cache.directory, valueFiles(cache.directory).find((f) => readFileSync(join(cache.directory, f), "utf8")[0] === "x")!);
+  const directory = join(cache.directory, valueFiles(cache.directory).find((f) => readFileSync(join(cache.directory, f), "utf8")[0] === "y")!);
+  unlinkSync(fifo);
+  const made = spawnSync("mkfifo", [fifo]);
+  assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+  unlinkSync(directory);
+  mkdirSync(directory);
+  for (const key of ["fifo", "dir"]) {
+    // Opening a FIFO no process writes to used to block this thread for good.
+    assert.equal(cache.get(key), undefined, key);
+    assert.equal(cache.getEntry(key), undefined, key);
+    assert.equal(cache.getStream(key), undefined, key);
+    assert.equal(await cache.getFile(key, join(dir.path, "out")), false, key);
+  }
+  assert.ok(statSync(fifo).isFIFO(), "left in place");
 });

@@ -26,20 +26,21 @@ test("DiskCache.updateSettings() applies pragmas to the connection and a new pol
   assert.deepEqual(cache.updateSettings({}), cache.settings);
 });
 
-test("DiskCache.updateSettings() switches the journal mode now, or, inside a transaction, from the next connection on", () => {
+test("DiskCache.updateSettings() switches the journal mode now; inside a transaction, where SQLite cannot, it refuses and saves nothing", () => {
   using cache = tempCache();
   cache.set("a", 1);
   const wal = join(cache.directory, "cache.db-wal");
   assert.equal(existsSync(wal), true, "WAL by default");
   cache.updateSettings({ sqliteJournalMode: "delete" });
   assert.equal(existsSync(wal), false, "leaving WAL checkpoints and removes the log");
-  cache.transact(() => cache.updateSettings({ sqliteJournalMode: "wal" }));
+  assert.throws(() => cache.transact(() => cache.updateSettings({ sqliteJournalMode: "wal" })), /inside a transaction.*nothing was saved/);
   cache.set("b", 2);
-  assert.equal(existsSync(wal), false, "SQLite cannot change the mode inside a transaction; this connection keeps it");
+  assert.equal(existsSync(wal), false, "this connection keeps its mode");
   using again = new DiskCache(cache.directory);
-  assert.equal(again.settings.sqliteJournalMode, "wal");
+  assert.equal(again.settings.sqliteJournalMode, "delete", "and the stored one");
+  cache.updateSettings({ sqliteJournalMode: "wal" });
   again.get("a");
-  assert.equal(existsSync(wal), true, "a new connection applies the stored mode");
+  assert.equal(existsSync(wal), true, "outside a transaction it switches");
 });
 
 test("DiskCache accepts bigint settings", () => {

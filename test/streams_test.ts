@@ -318,3 +318,22 @@ test("DiskCache streams take structured keys like every other method", async () 
   assert.deepEqual(cache.get(["user", 1]), new TextEncoder().encode("streamed"));
   assert.equal(cache.getStream(["user", 2]), undefined);
 });
+
+test("DiskCache.getFile() onto an existing file keeps its permissions, for a value in a file as for one inline (as cp does)", async () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 1000 });
+  const out = join(dir.path, "tool");
+  cache.set("big", "x".repeat(5000));
+  cache.set("small", "y");
+  for (const [key, mode] of [["big", 0o755], ["small", 0o755], ["big", 0o640], ["small", 0o604]] as const) {
+    writeFileSync(out, "old");
+    chmodSync(out, mode);
+    assert.equal(await cache.getFile(key, out), true);
+    assert.equal(readFileSync(out, "utf8"), key === "big" ? "x".repeat(5000) : "y");
+    assert.equal(statSync(out).mode & 0o777, mode, `${key}: a restored ${mode.toString(8)} file keeps its mode`);
+  }
+  // A new destination gets the value file's owner-only mode, as cp gives a new copy its source's.
+  unlinkSync(out);
+  assert.equal(await cache.getFile("big", out), true);
+  assert.equal(statSync(out).mode & 0o077, 0);
+});

@@ -39,7 +39,11 @@ const KEY_OPTIONS: Record<string, OptionSpec> = {
   int: { type: "boolean", help: "KEY is an integer (as Python's int)" },
   float: { type: "boolean", help: "KEY is a float" },
   hex: { type: "boolean", help: "KEY is bytes, given as hex digits" },
-  "key-json": { type: "boolean", help: "KEY is JSON: an array or object (a structured key), or any JSON value" },
+  "key-json": {
+    type: "boolean",
+    help:
+      'KEY is JSON: an array or object (a structured key), or any JSON value; {"$bigint": "..."}, {"$bytes": "hex"}, {"$map": [[k, v]]}... for the rest, as ls shows them',
+  },
   foreign: { type: "boolean", help: "KEY is the hex of a key's stored bytes, as `ls` shows a foreign key (a Python pickle)" },
 };
 const BATCH: Record<string, OptionSpec> = {
@@ -74,9 +78,13 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     options: {
       ...KEY_OPTIONS,
       file: { type: "string", arg: "F", help: "store the bytes of file F" },
-      ttl: { type: "string", arg: "MS", help: "expire after MS milliseconds" },
+      ttl: { type: "string", arg: "MS", help: "expire after MS milliseconds (a number: empty text is refused)" },
       tag: { type: "string", arg: "T", help: "tag the item with T" },
-      "value-type": { type: "string", arg: "TYPE", help: "str (default), int, float, json or hex (bytes) for VALUE; standard input is bytes" },
+      "value-type": {
+        type: "string",
+        arg: "TYPE",
+        help: "str (default), int, float, json (tagged as get prints it) or hex (bytes) for VALUE; standard input is bytes",
+      },
     },
     reads: false,
   },

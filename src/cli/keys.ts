@@ -10,6 +10,9 @@
  */
 import { ForeignKey } from "../format/undecodable_key.ts";
 import { UsageError } from "./args.ts";
+import { fromHex, fromTagged, showsAsIs, taggedText, toHex } from "./tagged_json.ts";
+
+export { fromHex, toHex };
 
 /** The type of a key as the command line names it. */
 export type KeyType = "str" | "int" | "float" | "bytes" | "json" | "foreign";
@@ -23,20 +26,6 @@ export const KEY_FLAGS: Readonly<Record<Exclude<KeyType, "str">, string>> = {
   foreign: "foreign",
 };
 
-/** Bytes from hex digits (whitespace and a leading `0x` allowed). */
-export function fromHex(text: string, what: string): Uint8Array {
-  const digits = text.replace(/\s+/g, "").replace(/^0x/i, "");
-  if (!/^(?:[0-9a-f]{2})*$/i.test(digits)) {
-    throw new UsageError(`Cannot read ${what}: expected an even number of hex digits (such as 00ff10): received ${JSON.stringify(text)}`);
-  }
-  return Uint8Array.from(digits.match(/../g) ?? [], (h) => parseInt(h, 16));
-}
-
-/** Hex digits of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** An integer from decimal text: a number when safe, else a bigint. */
 export function parseInteger(text: string, what: string): number | bigint {
   if (!/^[-+]?\d+$/.test(text.trim())) throw new UsageError(`Cannot read ${what}: expected an integer: received ${JSON.stringify(text)}`);
@@ -44,21 +33,26 @@ export function parseInteger(text: string, what: string): number | bigint {
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-/** A finite or infinite float from text (`1.5`, `1e3`, `inf`, `-inf`). */
+/** A float from text (`1.5`, `1e3`, `inf`, `-inf`, `nan`). */
 export function parseFloat_(text: string, what: string): number {
-  const t = text.trim().toLowerCase().replace(/^(-?)inf(inity)?$/, "$1Infinity");
+  const t = text.trim().toLowerCase().replace(/^([-+]?)inf(inity)?$/, "$1Infinity");
+  if (t === "nan") return NaN;
   const n = Number(t);
-  if (t === "" || Number.isNaN(n)) throw new UsageError(`Cannot read ${what}: expected a number such as 1.5: received ${JSON.stringify(text)}`);
+  if (!/^[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?|infinity)$/i.test(t) || Number.isNaN(n)) {
+    throw new UsageError(`Cannot read ${what}: expected a number such as 1.5: received ${JSON.stringify(text)}`);
+  }
   return n;
 }
 
-/** JSON text, parsed. */
+/** JSON text, parsed, with the tags of `tagged_json.ts` read as the values they stand for. */
 export function parseJson(text: string, what: string): unknown {
+  let data: unknown;
   try {
-    return JSON.parse(text);
+    data = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`Cannot read ${what}: not valid JSON (${(error as Error).message}): received ${JSON.stringify(text)}`);
   }
+  return fromTagged(data, what);
 }
 
 /** The key named by `text` typed as `type`. */
@@ -79,22 +73,26 @@ export function parseKey(text: string, type: KeyType): unknown {
   }
 }
 
-/** Replaces what JSON cannot say (bigint, bytes, Map, Set, undefined) by readable stand-ins. */
-export function jsonSafe(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
-  if (value instanceof Uint8Array) return toHex(value);
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), jsonSafe(v)]));
-  if (value instanceof Set || Array.isArray(value)) return [...value].map(jsonSafe);
-  if (value instanceof Date || value === null || typeof value !== "object") return value === undefined ? null : value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-}
-
-/** A stored key as shown (`text`) and its type, so `text` typed with the type's flag names it again. */
+/**
+ * A stored key as shown (`text`) and its type, so that `text` typed with the
+ * type's flag names the same item again:
+ * - a string as it is, unless it would not show as itself on one line (empty,
+ *   spaces around it, a newline, a control, format or unusual space
+ *   character): then as a JSON string (type `json`), those characters escaped;
+ * - an integral number stored as SQLite INTEGER (within ±2^63) as `int`, and
+ *   past it (stored as REAL, as Python's `1e19`) as `float`;
+ * - a structured key as tagged JSON (see `tagged_json.ts`), so a bigint
+ *   inside it stays one.
+ */
 export function showKey(key: unknown): { text: string; type: KeyType } {
-  if (typeof key === "string") return { text: key, type: "str" };
-  if (typeof key === "bigint" || (typeof key === "number" && Number.isInteger(key))) return { text: String(key), type: "int" };
-  if (typeof key === "number") return { text: String(key), type: "float" };
+  if (typeof key === "string") return showsAsIs(key) ? { text: key, type: "str" } : { text: taggedText(key), type: "json" };
+  if (typeof key === "bigint") return { text: String(key), type: "int" };
+  if (typeof key === "number") {
+    // The range rawKeyValue (format/row_values.ts) stores as INTEGER.
+    const integer = Number.isInteger(key) && key >= -(2 ** 63) && key < 2 ** 63;
+    return integer ? { text: BigInt(key).toString(), type: "int" } : { text: Number.isNaN(key) ? "nan" : String(key), type: "float" };
+  }
   if (key instanceof Uint8Array) return { text: toHex(key), type: "bytes" };
   if (key instanceof ForeignKey) return { text: toHex(key.bytes), type: "foreign" };
-  return { text: JSON.stringify(jsonSafe(key)), type: "json" };
+  return { text: taggedText(key), type: "json" };
 }

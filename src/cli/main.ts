@@ -12,62 +12,15 @@ import { join } from "node:path";
 import { DiskCache } from "../disk_cache.ts";
 import { DiskCacheError, type Timeout } from "../errors.ts";
 import type { Key, RemoveOptions, SetOptions } from "../types.ts";
-import { commandHelp, parse, type Parsed, usage, UsageError } from "./args.ts";
+import { commandHelp, COMMANDS, parse, type Parsed, usage, UsageError } from "./args.ts";
 import { bytes, count, duration, table } from "./format.ts";
-import { fromHex, jsonSafe, KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey, toHex } from "./keys.ts";
+import { KEY_FLAGS, type KeyType, parseFloat_, parseInteger, parseJson, parseKey, showKey } from "./keys.ts";
+import { fromHex, taggedText } from "./tagged_json.ts";
 import { Progress } from "./progress.ts";
+import { ls } from "./ls.ts";
+import { type CliIO, EXIT, milliseconds, positiveInteger, result, type Run } from "./run.ts";
 
-/** The exit codes of the tool. */
-export const EXIT = {
-  /** Done. */
-  ok: 0,
-  /** No such item (`get`, `delete`, `touch`), or `check` found damage. */
-  notFound: 1,
-  /** A mistake on the command line. */
-  usage: 2,
-  /** The cache could not do it: no cache there, read-only, locked past the timeout, damaged, unreadable value. */
-  error: 3,
-  /** Stopped by Ctrl-C (SIGINT) between two steps; what was done is reported. */
-  interrupted: 130,
-} as const;
-
-/** How the tool meets the outside world. */
-export interface CliIO {
-  /** Writes to standard output (text, or a value's bytes). */
-  stdout(chunk: string | Uint8Array): void;
-  /** Writes to standard error. */
-  stderr(text: string): void;
-  /** All of standard input. */
-  readStdin(): Promise<Uint8Array>;
-  /** Whether standard output is a terminal. */
-  stdoutTTY: boolean;
-  /** Whether standard error is a terminal (progress is redrawn in place). */
-  stderrTTY: boolean;
-  /**
-   * Starts catching Ctrl-C (SIGINT) and returns the signal it aborts: a long
-   * removal asks for it and stops at its next step. Until asked, Ctrl-C
-   * ends the process as usual (a read changes nothing; a write is one
-   * transaction, which SQLite rolls back).
-   */
-  interruptible(): AbortSignal;
-  /** The clock, in epoch milliseconds. */
-  now(): number;
-  /** Lets pending events (a Ctrl-C) in, between two steps. */
-  pause(): Promise<void>;
-}
-
-/** What a command needs. */
-interface Run {
-  io: CliIO;
-  p: Parsed;
-  json: boolean;
-  cache: DiskCache;
-}
-
-/** Writes `value` as the command's JSON result, or `text` otherwise. */
-function result({ io, json }: Run, value: unknown, text: string): void {
-  io.stdout(json ? JSON.stringify(jsonSafe(value)) + "\n" : text);
-}
+export { type CliIO, EXIT };
 
 /** The key argument, typed by its flag. */
 function keyArg(p: Parsed): Key {
@@ -88,17 +41,6 @@ function valueType(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (typeof value === "bigint" || Number.isInteger(value)) return "int";
   return typeof value === "number" ? "float" : "json";
-}
-
-function ttlOption(p: Parsed): number | undefined {
-  return p.values.ttl === undefined ? undefined : Number(p.values.ttl);
-}
-
-function positiveInteger(text: string | boolean | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`Cannot use --${name}: expected a positive integer: received ${JSON.stringify(text)}`);
-  return n;
 }
 
 function stats(r: Run): number {
@@ -135,57 +77,6 @@ function stats(r: Run): number {
   return EXIT.ok;
 }
 
-/** A key as `ls` writes it: control characters JSON-escaped, so one item is one line. */
-function keyText(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return /[\x00-\x1f\x7f]/.test(text) ? JSON.stringify(text) : text;
-}
-
-function ls(r: Run): number {
-  const { cache, io, p, json } = r;
-  const order = p.values.order ?? "insertion";
-  if (order !== "insertion" && order !== "key") throw new UsageError(`Cannot use --order: expected insertion or key: received ${JSON.stringify(order)}`);
-  const limit = positiveInteger(p.values.limit, "limit", Infinity);
-  const prefix = p.values.prefix as string | undefined, tag = p.values.tag as string | undefined;
-  const now = io.now();
-  let n = 0;
-  let out: string[] = [json ? "[" : `${"SIZE".padStart(10)}  ${"TTL".padStart(6)}  WHERE   TYPE     ${"TAG".padEnd(10)}  KEY`];
-  const flush = () => {
-    io.stdout(out.join("\n") + "\n");
-    out = [];
-  };
-  for (const info of cache.inspectAll({ order, reverse: p.values.reverse === true })) {
-    if (prefix !== undefined && !(typeof info.key === "string" && info.key.startsWith(prefix))) continue;
-    if (tag !== undefined && info.tag !== tag) continue;
-    if (n === limit) break;
-    const key = showKey(info.key);
-    const ttl = info.expireTime === null ? null : Math.max(0, info.expireTime - now);
-    const shownTag = info.tag instanceof Uint8Array ? toHex(info.tag) : info.tag === null ? "-" : String(info.tag);
-    out.push(
-      json
-        ? (n === 0 ? "" : ",") + JSON.stringify(jsonSafe({
-          key: key.text,
-          type: key.type,
-          size: info.size,
-          storage: info.storage,
-          ttl,
-          expireTime: info.expireTime,
-          tag: info.tag,
-          mode: info.mode,
-          filename: info.filename,
-          storeTime: info.storeTime,
-        }))
-        : `${String(info.size).padStart(10)}  ${duration(ttl).padStart(6)}  ${info.storage.padEnd(6)}  ${key.type.padEnd(7)}  ${
-          keyText(shownTag).padEnd(10)
-        }  ${keyText(key.text)}`,
-    );
-    if (++n % 1000 === 0) flush();
-  }
-  if (json) out.push("]");
-  flush();
-  return EXIT.ok;
-}
-
 async function get(r: Run): Promise<number> {
   const { cache, io, p } = r;
   const key = keyArg(p);
@@ -202,10 +93,12 @@ async function get(r: Run): Promise<number> {
   if (r.json) {
     result(r, { found: true, key: shown.text, type: shown.type, valueType: valueType(value), value, expireTime: entry.expireTime, tag: entry.tag }, "");
   } else if (typeof value === "string" || value instanceof Uint8Array) {
-    io.stdout(value);
-    if (io.stdoutTTY && typeof value === "string" && !value.endsWith("\n")) io.stdout("\n");
+    await io.stdout(value);
+    // On a terminal the prompt starts on a line of its own; a pipe gets the value's exact bytes.
+    const last = typeof value === "string" ? value.charCodeAt(value.length - 1) : value[value.length - 1];
+    if (io.stdoutTTY && last !== 0x0a) await io.stdout("\n");
   } else {
-    io.stdout((typeof value === "object" ? JSON.stringify(jsonSafe(value)) : String(value)) + "\n");
+    await io.stdout((typeof value === "object" && value !== null ? taggedText(value) : Object.is(value, -0) ? "-0" : String(value)) + "\n");
   }
   return EXIT.ok;
 }
@@ -236,7 +129,7 @@ async function set(r: Run): Promise<number> {
   if ((value === undefined) === (file === undefined)) {
     throw new UsageError("set: give exactly one of VALUE, - (standard input) or --file F");
   }
-  const options: SetOptions = { ttl: ttlOption(p), tag: p.values.tag as string | undefined };
+  const options: SetOptions = { ttl: milliseconds(p, "ttl"), tag: p.values.tag as string | undefined };
   if (file !== undefined) await cache.setFile(key, file, options);
   else if (value === "-") cache.set(key, await io.readStdin(), options);
   else cache.set(key, typedValue(value!, (p.values["value-type"] as string | undefined) ?? "str"), options);
@@ -252,7 +145,7 @@ function del(r: Run): number {
 }
 
 function touch(r: Run): number {
-  const ttl = ttlOption(r.p);
+  const ttl = milliseconds(r.p, "ttl");
   if (!r.cache.touch(keyArg(r.p), ttl)) return notFound(r);
   const shown = showKey(keyArg(r.p));
   result(
@@ -357,7 +250,7 @@ function open(p: Parsed): DiskCache {
     throw new DiskCacheError(`Cannot open "${dir}": there is no cache there (no cache.db)${shard}`);
   }
   const reads = p.command === "check" ? p.values.fix !== true : ["stats", "ls", "get"].includes(p.command);
-  return new DiskCache(dir, { readonly: reads, timeout: p.values.timeout === undefined ? 60_000 : Number(p.values.timeout) });
+  return new DiskCache(dir, { readonly: reads, timeout: milliseconds(p, "timeout") ?? 60_000 });
 }
 
 /**
@@ -368,28 +261,45 @@ function open(p: Parsed): DiskCache {
  * @returns The exit code (see {@linkcode EXIT}).
  */
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const json = argv.includes("--json");
+  // Read before parsing, so that a mistake on the command line is reported in JSON too;
+  // what follows `--` is arguments (a key "--json"), not options.
+  const end = argv.indexOf("--");
+  const json = (end === -1 ? argv : argv.slice(0, end)).includes("--json");
   let cache: DiskCache | undefined;
+  let run: Run | undefined;
   let command = "";
   try {
+    if (argv.every((a) => a === "--json")) {
+      // No command: the usage, as a mistake (exit 2), not as asked-for help.
+      if (!json) {
+        io.stderr(usage());
+        return EXIT.usage;
+      }
+      throw new UsageError(`Cannot run: give a command; the commands are ${Object.keys(COMMANDS).join(", ")}`);
+    }
     const p = parse(argv);
     command = p.command;
     if (p.command === "help") {
-      io.stdout(usage());
+      await io.stdout(usage());
       return EXIT.ok;
     }
     if (p.values.help) {
-      io.stdout(commandHelp(p.command));
+      await io.stdout(commandHelp(p.command));
       return EXIT.ok;
     }
     cache = open(p);
-    return await RUN[p.command]!({ io, p, json, cache });
+    run = { io, p, json, cache };
+    return await RUN[p.command]!(run);
   } catch (error) {
     const usageError = error instanceof UsageError || error instanceof TypeError || error instanceof RangeError;
     const code = usageError ? EXIT.usage : EXIT.error;
     const message = (error as Error).message;
-    if (json) io.stdout(JSON.stringify({ error: message, exitCode: code }) + "\n");
-    else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
+    if (json) {
+      // One JSON document, also when a listing fails part way: its open array is closed first.
+      const unclosed = run?.unclosed;
+      const members = `"error":${JSON.stringify(message)},"exitCode":${code}}\n`;
+      await io.stdout(unclosed === undefined ? `{${members}` : `${unclosed},${members}`);
+    } else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
     return code;
   } finally {
     cache?.close();

@@ -9,7 +9,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "../driver.ts";
+import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, SQLITE_READONLY, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "../driver.ts";
 import { describe, DiskCacheError } from "../errors.ts";
 import { EVICTION_POLICIES } from "../eviction.ts";
 import { DROP_TAG_INDEX_SQL, SCHEMA_SQL, TAG_INDEX_SQL } from "../format/schema.ts";
@@ -37,6 +37,24 @@ export interface Opened {
   db: SqliteDatabase;
   settings: DiskCacheSettings;
   pageSize: number;
+  /** The database file's identity once opened, which writes check (see `Engine.assertSameDatabase`). */
+  identity: FileIdentity;
+}
+
+/** What tells one file from another: its device and inode numbers. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The identity of the file at `path`, or `undefined` when nothing is there. */
+export function fileIdentity(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Opens (creating if needed) the cache `options` describe. */
@@ -55,13 +73,23 @@ export function openCache(options: EngineOptions): Opened {
   if (options.readonly && !existsSync(dbPath)) {
     throw new DiskCacheError(`Cannot open cache read-only: "${dbPath}" does not exist; open it once writable first`);
   }
-  return { directory, dbPath, ...connect(place, options, false) };
+  const connected = connect(place, options, false);
+  // Read after the connection opened the file: a file replaced before that is the one opened.
+  const identity = fileIdentity(dbPath);
+  if (identity === undefined) {
+    connected.db.close();
+    throw new DiskCacheError(`Cannot open cache: "${dbPath}" vanished while it was being opened; retry`);
+  }
+  return { directory, dbPath, identity, ...connected };
 }
 
 /**
  * Opens the connection and initializes it. A read-only open that SQLite
- * refuses (a WAL database on read-only media has no `-shm` file to map)
- * is retried as immutable.
+ * refuses because it cannot create the `-shm` file a WAL database is read
+ * through (read-only media: `SQLITE_CANTOPEN`; a directory this process may
+ * not write: `SQLITE_READONLY_DIRECTORY`) is retried as immutable, when the
+ * cache was closed cleanly: immutable reads skip the `-wal` file, so one
+ * that holds writes is refused rather than read around.
  */
 function connect(
   place: ErrorPlace,
@@ -75,17 +103,35 @@ function connect(
     return { db, ...initialize(db, options, dbPath) };
   } catch (error) {
     db?.close();
-    if (options.readonly && driver.errorCode(error) === SQLITE_CANTOPEN) {
-      if (!immutable && driver.supportsImmutable === true) return connect(place, options, true);
+    const code = driver.errorCode(error);
+    if (options.readonly && (code === SQLITE_CANTOPEN || (code === SQLITE_READONLY && !immutable))) {
+      if (!immutable && driver.supportsImmutable === true) {
+        if (walHasFrames(dbPath)) {
+          throw new DiskCacheError(
+            `Cannot open cache read-only: "${dbPath}" was not closed cleanly or is open in another process (writes are in "${dbPath}-wal"), and SQLite can read them only by creating "${dbPath}-shm", which this process may not do there; read it while no process has it open after one closed it cleanly, or as a user who may write the directory`,
+            { cause: error },
+          );
+        }
+        return connect(place, options, true);
+      }
       const why = driver.supportsImmutable === true
         ? "and opening it so failed too; check that it is a cache database you may read"
         : `which ${driver.name} does not support (its driver does not declare supportsImmutable); use a driver that does, or make the directory writable`;
       throw new DiskCacheError(
-        `Cannot open cache read-only: SQLite cannot open "${dbPath}" with ${driver.name}; on read-only media a WAL database opens only as immutable, ${why}`,
+        `Cannot open cache read-only: SQLite cannot open "${dbPath}" with ${driver.name}; on read-only media, or in a directory this process may not write, a WAL database opens only as immutable, ${why}`,
         { cause: error },
       );
     }
     throw translateSqliteError(place, error, "open cache");
+  }
+}
+
+/** Whether the `-wal` file beside `dbPath` holds frames (more than its 32-byte header): writes a clean close would have checkpointed. */
+function walHasFrames(dbPath: string): boolean {
+  try {
+    return statSync(`${dbPath}-wal`).size > 32;
+  } catch {
+    return false; // no -wal file: closed cleanly
   }
 }
 

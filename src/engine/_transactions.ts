@@ -18,7 +18,12 @@ export interface TransactionHost {
   readonly directory: string;
   readonly driver: SqliteDriver;
   readonly readonly: boolean;
+  /** Whether the connection was closed (by `close()`, perhaps inside a transaction). */
+  readonly closed: boolean;
+  /** Throws the closed-cache error when closed, else answers the connection. */
   db(op: string): SqliteDatabase;
+  /** Throws when the database file is no longer the one opened (see `Engine.assertSameDatabase`). */
+  assertSameDatabase(op: string): void;
   prepare(sql: string): SqliteStatement;
   translate(error: unknown, op: string): unknown;
   assertWritable(op: string): void;
@@ -126,8 +131,12 @@ export class Transactions implements TransactionHooks {
     this.#depth = 1;
     let result: T;
     try {
+      host.assertSameDatabase(op);
       this.#edges.begun();
       result = fn();
+      // close() inside fn closed the connection, and so rolled back: the
+      // closed-cache error, not whatever the binding says of a commit then.
+      host.db(op);
       this.#edges.committing();
       for (const hook of this.beforeCommit) hook();
       this.#commit.run();
@@ -212,11 +221,15 @@ export class Transactions implements TransactionHooks {
     this.#depth++;
     try {
       const result = checked();
+      this.#host.db("transact"); // closed inside: see write()
       db.exec(`RELEASE ${name}`);
       return result;
     } catch (error) {
-      db.exec(`ROLLBACK TO ${name}`);
-      db.exec(`RELEASE ${name}`);
+      // Closing rolled back the whole transaction already.
+      if (!this.#host.closed) {
+        db.exec(`ROLLBACK TO ${name}`);
+        db.exec(`RELEASE ${name}`);
+      }
       this.#removeOnCommit.length = commitMark;
       for (const file of this.#removeOnRollback.splice(rollbackMark)) removeValueFile(this.#host.directory, file);
       throw error;
@@ -235,10 +248,10 @@ export class Transactions implements TransactionHooks {
    */
   read<T>(op: string, fn: () => T, restarting: () => void): T {
     if (this.#depth > 0 || this.#reading) return fn();
-    const db = this.#host.db(op);
     const snapshot = { vanished: new Set<string>(), restartable: true };
     for (let restarts = 0;; restarts++) {
       if (restarts > 0) restarting();
+      const db = this.#host.db(op); // closed inside the last attempt: the closed-cache error
       try {
         db.exec("BEGIN");
       } catch (error) {
@@ -248,14 +261,16 @@ export class Transactions implements TransactionHooks {
       this.snapshot = snapshot;
       snapshot.restartable = restarts < READ_RESTARTS;
       try {
-        return fn();
+        const result = fn();
+        this.#host.db(op); // closed inside: the closed-cache error, not a wrong answer
+        return result;
       } catch (error) {
         if (!(error instanceof RestartRead)) throw error;
         snapshot.vanished.add(error.filename);
       } finally {
         this.#reading = false;
         this.snapshot = undefined;
-        db.exec("COMMIT");
+        if (!this.#host.closed) db.exec("COMMIT");
       }
     }
   }

@@ -14,11 +14,11 @@
  * @module
  */
 import type { SqliteDatabase, SqliteDriver, SqliteStatement } from "../driver.ts";
-import { DiskCacheError } from "../errors.ts";
+import { DiskCacheError, Timeout } from "../errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
-import { type EngineOptions, openCache } from "./_open.ts";
+import { type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, SETTINGS_PRINT_SQL, settingsDiffer, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
@@ -30,6 +30,9 @@ import { rmSync } from "node:fs";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
+
+/** How long (ms) after a write found the database file to be the one opened the next write trusts it without a stat. */
+export const IDENTITY_CHECK_MS = 10;
 export { RestartRead };
 export { type AtExit, removeAtExit, runAtExit } from "./_exit_flush.ts";
 
@@ -57,6 +60,9 @@ export class Engine {
   /** Hooks at the end of the outermost transaction (see `TransactionHooks`). */
   readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
+  readonly #identity: FileIdentity;
+  /** When (`performance.now()`) a write last found the database file to be the one opened. */
+  #identityCheckedAt = -Infinity;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
   #db: SqliteDatabase | undefined;
@@ -83,6 +89,7 @@ export class Engine {
     this.dbPath = opened.dbPath;
     this.#db = opened.db;
     this.pageSize = opened.pageSize;
+    this.#identity = opened.identity;
     this.#settings = opened.settings;
     this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
     this.#pending = new PendingReads(this.clock, this);
@@ -204,6 +211,32 @@ export class Engine {
     this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
   }
 
+  /**
+   * Throws when the database file is no longer the one this connection
+   * opened: the directory was deleted, or the file replaced. SQLite keeps
+   * writing into the unlinked file and reports success, and no open ever
+   * sees those writes again. The file is stat'ed by a write that comes
+   * {@linkcode IDENTITY_CHECK_MS} or more after the last check that found it
+   * (a stat on every write cost a tenth to a half of a small `set()`): a
+   * write after a pause checks at once, and a steady writer finds out
+   * within that time, which is no worse than its writes racing the deletion.
+   * Once it failed, every write checks, and fails.
+   */
+  assertSameDatabase(op: string): void {
+    const at = performance.now();
+    if (at - this.#identityCheckedAt < IDENTITY_CHECK_MS) return;
+    const now = fileIdentity(this.dbPath);
+    if (now !== undefined && now.ino === this.#identity.ino && now.dev === this.#identity.dev) {
+      this.#identityCheckedAt = at;
+      return;
+    }
+    throw new DiskCacheError(
+      `Cannot ${op}: the database "${this.dbPath}" was deleted or replaced after this cache opened it (${
+        now === undefined ? "it is gone" : "another file is there now"
+      }), so what this cache writes would never be seen again; close this DiskCache and open it again`,
+    );
+  }
+
   /** Throws the read-only error before a write touches anything. */
   assertWritable(op: string): void {
     if (this.readonly) {
@@ -246,13 +279,64 @@ export class Engine {
     this.#tx.removeLater(filename);
   }
 
-  /** Writes changed settings for every process (as `op`) and applies them to this connection. */
+  /**
+   * Writes changed settings for every process (as `op`) and applies them to
+   * this connection. A new journal mode is applied first and saved only once
+   * it is in force (see {@linkcode Engine.#switchJournalMode}).
+   */
   updateSettings(changes: Partial<DiskCacheSettings>, op = "update settings"): void {
     const names = Object.keys(changes) as (keyof DiskCacheSettings)[];
     if (names.length === 0) return;
     const next = { ...this.#settings, ...changes };
-    this.write(op, () => writeSettings(this, op, next, names));
+    const before = this.#settings.sqliteJournalMode;
+    const switched = next.sqliteJournalMode !== before && this.#switchJournalMode(op, next.sqliteJournalMode);
+    try {
+      this.write(op, () => writeSettings(this, op, next, names));
+    } catch (error) {
+      if (switched) {
+        try {
+          this.db(op).prepare(`PRAGMA journal_mode = ${before}`).get();
+        } catch { /* kept as is: every open applies the stored mode */ }
+      }
+      throw error;
+    }
     this.#apply(next);
+  }
+
+  /**
+   * Puts journal mode `mode` in force on this connection before it is saved.
+   * Saved first, a mode SQLite cannot apply yet (leaving WAL needs every
+   * other connection closed) made every later open wait its whole timeout
+   * while any connection stayed open; python-diskcache has that trap.
+   * Refused, with nothing saved: inside a transaction (SQLite cannot switch
+   * there), and while another connection prevents it (a `Timeout`).
+   */
+  #switchJournalMode(op: string, mode: DiskCacheSettings["sqliteJournalMode"]): true {
+    this.assertWritable(op);
+    const db = this.db(op);
+    if (this.inTransaction) {
+      throw new DiskCacheError(
+        `Cannot ${op}: "sqliteJournalMode" cannot change inside a transaction (SQLite refuses to switch there); change it outside transact() (nothing was saved)`,
+      );
+    }
+    const was = this.#settings.sqliteJournalMode;
+    let now: string;
+    try {
+      now = String((db.prepare(`PRAGMA journal_mode = ${mode}`).get() as { journal_mode: string }).journal_mode).toLowerCase();
+    } catch (error) {
+      const ours = this.translate(error, op);
+      if (!(ours instanceof Timeout) || was !== "wal") throw ours; // a lock held past the timeout: nothing was saved
+      throw new Timeout(
+        `Cannot ${op}: "sqliteJournalMode" can change from "${was}" to "${mode}" only while no other connection has the cache at "${this.directory}" open, and another one has; close the other connections (in every process) and retry (nothing was saved)`,
+        { cause: error },
+      );
+    }
+    if (now !== mode) {
+      throw new DiskCacheError(
+        `Cannot ${op}: SQLite kept journal mode "${now}" instead of switching to "${mode}" on "${this.dbPath}"; keep "${was}" (nothing was saved)`,
+      );
+    }
+    return true;
   }
 
   /** Re-reads every setting from the Settings table. */
@@ -300,6 +384,15 @@ export class Engine {
   /** Turns a binding error into one of ours (Timeout, DiskCacheError) or passes it on. */
   translate(error: unknown, op: string): unknown {
     return translateSqliteError(this, error, op);
+  }
+
+  /** Runs `fn` (a read outside a transaction), throwing what the binding throws translated (see {@linkcode Engine.translate}). */
+  translating<T>(op: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.translate(error, op);
+    }
   }
 
   /** Turns a file-system error of a value file into one of ours. */

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { decode, encode, Tag } from "cbor2";
+import { decode, encode, getEncoded, saveEncoded, Tag } from "cbor2";
 import { describe } from "../errors.ts";
 import { fastDecode, fastEncode } from "./_cbor_fast.ts";
 import { checkText } from "./text.ts";
@@ -49,8 +49,13 @@ const TYPED_ARRAYS: readonly unknown[] = [
   BigInt64Array,
 ];
 
+/** CBOR tag of a `Set` (cbor2's own). */
+const TAG_SET = 258;
+
 const BIG_OPTIONS = { collapseBigInts: false } as const;
-const CANONICAL_OPTIONS = { collapseBigInts: false, cde: true } as const;
+// ignoreOriginalEncoding off (cde turns it on): a part whose canonical bytes
+// were computed to sort it is written from those bytes, not encoded again.
+const CANONICAL_OPTIONS = { collapseBigInts: false, cde: true, ignoreOriginalEncoding: false } as const;
 
 const DECODE_OPTIONS = {
   collapseBigInts: false,
@@ -64,6 +69,23 @@ const DECODE_OPTIONS = {
     }],
   ]),
 };
+
+/**
+ * The canonical bytes of `part` (a result of `prepare`), kept on it when it
+ * is an object `prepare` made, so that writing it again (by an enclosing
+ * Set or Map key being sorted, or the final encode) copies them instead of
+ * encoding it again. Every level that sorts encoded its members once to sort
+ * them and once more to write them: time exponential in the depth of nested
+ * Sets or Map keys. Parts passed through from the caller (a Uint8Array, a
+ * Date, a RegExp, a typed array) are leaves and never marked.
+ */
+function sortBytes(part: unknown): Uint8Array {
+  const bytes = encode(part, CANONICAL_OPTIONS);
+  if (part instanceof Tag || Array.isArray(part) || (typeof part === "object" && part !== null && Object.getPrototypeOf(part) === Object.prototype)) {
+    saveEncoded(part, bytes);
+  }
+  return bytes;
+}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -107,11 +129,18 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
   if (value === null) return null;
   if (stack.has(value)) throw new TypeError(`Cannot store ${what}: ${path} refers back to an enclosing object (cycles are not supported)`);
   const proto = Object.getPrototypeOf(value);
+  // Canonical bytes are written from the parts: never from bytes cbor2 kept
+  // on a part passed in (its decoder's saveOriginal), which canonical
+  // encoding honours for the parts sortBytes marks.
+  const kept = canonical && getEncoded(value) !== undefined;
   if (value instanceof Uint8Array) {
-    return proto === Uint8Array.prototype ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return proto === Uint8Array.prototype && !kept ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
-  if (value instanceof Date || value instanceof RegExp) return value;
-  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) return value;
+  if (value instanceof Date) return kept ? new Date(value.getTime()) : value;
+  if (value instanceof RegExp) return kept ? new RegExp(value) : value;
+  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) {
+    return kept ? new (value.constructor as new (from: ArrayBufferView) => ArrayBufferView)(value) : value;
+  }
   if (depth >= MAX_NESTING) {
     throw new TypeError(
       `Cannot store ${what}: ${path} is nested more than ${MAX_NESTING} levels deep (arrays, objects, Map and Set), the codec's limit, past which a value could not be read back; flatten the structure`,
@@ -136,19 +165,20 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
       if (canonical) {
         // Distinct keys can encode alike (two arrays [1]): their values break
         // the tie, so insertion order never shows in the bytes.
-        for (const p of pairs) p[2] = encode(p[0], CANONICAL_OPTIONS);
-        const valueBytes = (p: (typeof pairs)[number]) => (p[3] ??= encode(p[1], CANONICAL_OPTIONS));
+        for (const p of pairs) p[2] = sortBytes(p[0]);
+        const valueBytes = (p: (typeof pairs)[number]) => (p[3] ??= sortBytes(p[1]));
         pairs.sort((a, b) => compareBytes(a[2]!, b[2]!) || compareBytes(valueBytes(a), valueBytes(b)));
       }
       return new Tag(TAG_JS_MAP, pairs.flatMap((p) => [p[0], p[1]]));
     }
     if (value instanceof Set) {
-      let members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack, d));
-      if (canonical) {
-        members = members.map((m) => [m, encode(m, CANONICAL_OPTIONS)] as const)
-          .sort((a, b) => compareBytes(a[1], b[1])).map((p) => p[0]);
-      }
-      return new Set(members);
+      const members = [...value].map((m, i) => prepare(m, `${path} member ${i}`, what, canonical, stack, d));
+      if (!canonical) return new Set(members);
+      // Sorted here, and written as the tag around the sorted array that
+      // cbor2 writes for a Set: a Set would make cbor2 sort (and encode) its
+      // members again.
+      const sorted = members.map((m) => [m, sortBytes(m)] as const).sort((a, b) => compareBytes(a[1], b[1]));
+      return new Tag(TAG_SET, sorted.map((p) => p[0]));
     }
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, unknown> = {};

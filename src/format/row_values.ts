@@ -11,6 +11,7 @@ import { MODE_BINARY, MODE_CBOR, MODE_PICKLE, MODE_RAW, MODE_TEXT } from "./sche
 import { readValueFile } from "./value_files.ts";
 import { checkText } from "./text.ts";
 import { ForeignKey } from "./undecodable_key.ts";
+import { Pickled } from "./pickle.ts";
 
 // Key and Tag moved to the public types module; re-exported for importers
 // written before the move (remove once none is left).
@@ -134,6 +135,10 @@ export function storeValue(value: unknown, minFileSize: number): StoredValue {
         "Cannot store value: undefined is not storable (get() returns undefined for a miss); use null, or delete() the key",
       );
     case "object":
+      if (value instanceof Pickled) { // a recipe's value shared with python-diskcache's
+        if (value.bytes.length < minFileSize) return { mode: MODE_PICKLE, inline: value.bytes, file: null };
+        return { mode: MODE_PICKLE, inline: null, file: value.bytes };
+      }
       if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
         const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
         if (bytes.length < minFileSize) return { mode: MODE_RAW, inline: bytes, file: null };
@@ -163,7 +168,10 @@ export const MISSING: unique symbol = Symbol("missing");
  * bytes that are not valid CBOR, a row a foreign writer made inconsistent):
  * reads throw it, iteration passes over the item.
  */
-export class UnreadableValue extends DiskCacheError {}
+export class UnreadableValue extends DiskCacheError {
+  /** A Python pickle's bytes (mode 4), for the recipes that read the few python-diskcache's recipes store. */
+  pickle?: Uint8Array;
+}
 
 /**
  * Rebuilds a value from its row, reading its file if it has one. Returns
@@ -202,10 +210,13 @@ export function fetchValue(directory: string, row: ValueRow, key: unknown): unkn
         throw new UnreadableValue(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
       }
     case MODE_PICKLE:
-      throw new UnreadableValue(
-        `Cannot read key ${
-          describe(key)
-        }: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
+      throw Object.assign(
+        new UnreadableValue(
+          `Cannot read key ${
+            describe(key)
+          }: its value is a Python pickle (mode 4), which this library never unpickles; store it from Python as str, bytes, int or float`,
+        ),
+        { pickle: bytes },
       );
     default:
       throw new UnreadableValue(`Cannot read key ${describe(key)}: unknown value mode ${mode}; it was written by a newer or foreign library`);

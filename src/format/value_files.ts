@@ -13,10 +13,16 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSy
 import { join } from "node:path";
 import { getRandomValues } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { DiskCacheError } from "../errors.ts";
 
 /** Python-diskcache's value file names; nothing else is ever read or removed. */
 const NAME = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.val$/;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+// Opening a FIFO for reading blocks until some process opens it for writing:
+// opened non-blocking, then refused by fstat like anything not a regular file.
+// (O_NONBLOCK changes nothing for a regular file.)
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 /**
  * Whether `filename` is a value file name whose two parent directories are
@@ -39,7 +45,9 @@ export function isSafeValuePath(directory: string, filename: string): boolean {
 
 /**
  * Opens a value file for reading without following a symlink anywhere on
- * its path inside the cache; `undefined` when it is missing or unsafe.
+ * its path inside the cache; `undefined` when it is missing or unsafe, or
+ * not a regular file (a FIFO, a directory, a socket planted in its place:
+ * refused at once, never waited on).
  *
  * @param directory The cache directory.
  * @param filename The relative name from the row.
@@ -47,13 +55,22 @@ export function isSafeValuePath(directory: string, filename: string): boolean {
  */
 export function openValueFile(directory: string, filename: string): number | undefined {
   if (!isSafeValuePath(directory, filename)) return undefined;
+  let fd: number;
   try {
-    return openSync(join(directory, filename), constants.O_RDONLY | NOFOLLOW);
+    fd = openSync(join(directory, filename), constants.O_RDONLY | NOFOLLOW | NONBLOCK);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ELOOP") return undefined;
+    // ENXIO: a socket; ENOTDIR: a file in place of one of its directories.
+    if (code === "ENOENT" || code === "ELOOP" || code === "ENXIO" || code === "ENOTDIR") return undefined;
     throw error;
   }
+  let regular = false;
+  try {
+    regular = fstatSync(fd).isFile();
+  } finally {
+    if (!regular) closeSync(fd);
+  }
+  return regular ? fd : undefined;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -137,14 +154,63 @@ export function createValueFile(directory: string, modes: FileModes): { name: st
   for (let attempt = 0;; attempt++) {
     const name = randomFilename();
     try {
-      mkdirSync(join(directory, name.slice(0, 5)), { recursive: true, mode: modes.dirMode });
-      return { name, fd: openSync(join(directory, name), "wx", modes.fileMode) };
+      // One level at a time, each checked before anything is made in it:
+      // a symlink planted as xx/ or xx/yy/ must not lead a write (not even a
+      // mkdir) outside the cache, as reads and removals never follow one.
+      valueDirectory(directory, name.slice(0, 2), modes.dirMode);
+      valueDirectory(directory, name.slice(0, 5), modes.dirMode);
+      const path = join(directory, name);
+      const fd = openSync(path, CREATE, modes.fileMode);
+      // A directory swapped for a symlink between the check and the open:
+      // the name no longer leads to the file just created, through real directories.
+      const opened = fstatSync(fd);
+      let named: { ino: number; dev: number } | undefined;
+      try {
+        named = isSafeValuePath(directory, name) ? lstatSync(path) : undefined;
+      } catch { /* gone: not the file just created */ }
+      if (named === undefined || named.ino !== opened.ino || named.dev !== opened.dev) {
+        closeSync(fd);
+        throw linkedDirectory(directory, name.slice(0, 5));
+      }
+      return { name, fd };
     } catch (error) {
       const code = (error as { code?: string }).code;
       if ((code === "ENOENT" || code === "EEXIST") && attempt < CREATE_ATTEMPTS) continue;
       throw error;
     }
   }
+}
+
+/**
+ * Makes the value directory `relative` (`xx` or `xx/yy`) unless it exists,
+ * and refuses when what is there is a symlink. ENOENT making `xx` means the
+ * cache directory itself is gone: refused at once (`mkdir -p` would make it
+ * again, for a database no open would find).
+ */
+function valueDirectory(directory: string, relative: string, mode: number): void {
+  const path = join(directory, relative);
+  try {
+    mkdirSync(path, { mode });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" && relative.length === 2) {
+      throw new DiskCacheError(
+        `Cannot write a value file: the cache directory "${directory}" was deleted after the cache opened it, so what the cache writes would never be seen again; close the cache and open it again`,
+        { cause: error },
+      );
+    }
+    if (code !== "EEXIST") throw error;
+  }
+  // A file there instead: creating inside it fails with ENOTDIR, passed on.
+  if (lstatSync(path).isSymbolicLink()) throw linkedDirectory(directory, relative);
+}
+
+function linkedDirectory(directory: string, relative: string): DiskCacheError {
+  return new DiskCacheError(
+    `Cannot write a value file: "${
+      join(directory, relative)
+    }" (or its parent) is a symbolic link, which the cache never follows; someone else can write into "${directory}": remove the link and check who can write there`,
+  );
 }
 
 /**

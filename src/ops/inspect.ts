@@ -71,14 +71,14 @@ function info(row: InfoRow, key: unknown): ItemInfo {
 /** What the row of the live item `k` says, or `undefined` when there is none. */
 export function inspect(engine: Engine, k: StoredKey): ItemInfo | undefined {
   engine.db("inspect");
-  const row = engine.prepare(ONE).get(k.key, k.raw, engine.now()) as InfoRow | null | undefined;
+  const row = engine.translating("inspect", () => engine.prepare(ONE).get(k.key, k.raw, engine.now()) as InfoRow | null | undefined);
   return row == null ? undefined : info(row, k.original);
 }
 
 /** {@linkcode inspect} for every live item, paged like `keys()`. */
 export function* inspectAll(engine: Engine, options: Required<IterateOptions>): Generator<ItemInfo> {
   engine.db("inspect");
-  for (const row of walk<InfoRow>(engine, INFO_COLUMNS, options)) yield info(row, decodeKey(row.key, row.raw, row.key_big));
+  for (const row of walk<InfoRow>(engine, INFO_COLUMNS, options, "inspect")) yield info(row, decodeKey(row.key, row.raw, row.key_big));
 }
 
 /**

@@ -25,25 +25,34 @@ interface Row extends ValueRow {
 }
 
 function rows(engine: Engine, options: IterateOptions, withValues: boolean): Generator<Row> {
-  return walk<Row>(engine, withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS, options);
+  return walk<Row>(engine, withValues ? `${KEY_COLUMNS}, ${VALUE_COLUMNS}` : KEY_COLUMNS, options, "iterate");
 }
 
-/** Live rows with `columns` (which must include `KEY_COLUMNS`), paged in `options`' order. */
+/**
+ * Live rows with `columns` (which must include `KEY_COLUMNS`), paged in
+ * `options`' order. What SQLite throws is translated as for `get` (a lock
+ * is a `Timeout`, damage names the file), with `op` naming the call.
+ */
 export function* walk<R extends { rowid: number; raw: number; key: SqliteValue; key_big: number }>(
   engine: Engine,
   columns: string,
   options: IterateOptions,
+  op: string,
 ): Generator<R> {
   type Row = R;
   const { first, next: sql } = pageSql(columns, options.order, options.reverse);
   let last: Row | undefined;
   for (;;) {
     const now = engine.clock() / 1000;
-    const page = (last === undefined
-      ? engine.prepare(first).all(now, PAGE)
-      : options.order === "insertion"
-      ? engine.prepare(sql).all(last.rowid, now, PAGE)
-      : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[];
+    const page = engine.translating(
+      op,
+      () =>
+        (last === undefined
+          ? engine.prepare(first).all(now, PAGE)
+          : options.order === "insertion"
+          ? engine.prepare(sql).all(last.rowid, now, PAGE)
+          : engine.prepare(sql).all(readColumn(last.key, last.key_big), last.raw, now, PAGE)) as Row[],
+    );
     for (const row of page) {
       yield row;
     }
@@ -82,7 +91,7 @@ export function* entries(engine: Engine, options: IterateOptions): Generator<[un
       // One value this library cannot read (a Python pickle, a damaged row)
       // must not end the walk over every other item: get() names the reason.
       if (error instanceof UnreadableValue) continue;
-      throw error;
+      throw engine.translate(error, "iterate");
     }
     if (got !== undefined) yield [key, got[1]];
   }

@@ -8,7 +8,7 @@
  * @module
  */
 import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } from "node:fs";
-import { copyFile, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, stat, writeFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { SqliteValue } from "../driver.ts";
@@ -302,6 +302,10 @@ export async function getFile(engine: Engine, k: StoredKey, destination: string)
     await writeFile(destination, row.inline);
     return true;
   }
+  // The copy gives the destination the value file's mode (0600): an
+  // existing destination keeps its own, as with cp and an inline value (a
+  // restored 0755 tool stays executable).
+  const kept = await existingMode(destination);
   // Opened without following symlinks; copy what was opened: on Linux
   // through /proc/self/fd, so the copy reads exactly the checked file.
   try {
@@ -309,7 +313,18 @@ export async function getFile(engine: Engine, k: StoredKey, destination: string)
   } finally {
     closeSync(fd!);
   }
+  if (kept !== undefined) await chmod(destination, kept);
   return true;
+}
+
+/** The permission bits of the regular file at `path`, or `undefined` when there is none. */
+async function existingMode(path: string): Promise<number | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? info.mode & 0o777 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `/proc/self/fd/<fd>` when it names the very file `fd` has open (Linux), else `undefined`. */

@@ -6,6 +6,8 @@
  */
 import { getRandomValues } from "node:crypto";
 import { describe, Timeout } from "../errors.ts";
+import { Pickled, unpickle } from "../format/pickle.ts";
+import { UnreadableValue } from "../format/row_values.ts";
 import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
 
 /** How many times a busy shard is tried before its Timeout is thrown (each try waits the shard's `timeout`). */
@@ -71,4 +73,33 @@ export async function retry(attempt: () => boolean, signal: AbortSignal | undefi
     await sleep(pause);
     pause = Math.min(pause * 2, 20);
   }
+}
+
+/**
+ * What a recipe finds under `key`: `{ value }` for a value `get()` reads, or
+ * a pickle python-diskcache's recipes wrote that {@linkcode unpickle} reads
+ * (tuples come as arrays); `{ unreadable: true }` for any other value (a
+ * pickled object, a foreign mode); `undefined` when there is no item.
+ */
+export function readShared(store: { get(key: Key): unknown }, key: Key): { value: unknown } | { unreadable: true } | undefined {
+  let value: unknown;
+  try {
+    value = store.get(key);
+  } catch (error) {
+    if (!(error instanceof UnreadableValue)) throw error;
+    const decoded = error.pickle === undefined ? undefined : unpickle(error.pickle);
+    return decoded === undefined ? { unreadable: true } : { value: decoded };
+  }
+  if (value === undefined) return undefined;
+  if (value instanceof Pickled) { // a memory tier hands back what set() was given
+    const decoded = unpickle(value.bytes);
+    return decoded === undefined ? { unreadable: true } : { value: decoded };
+  }
+  return { value };
+}
+
+/** The count of an integer a recipe stored (a number or a bigint), or `undefined` for any other value. */
+export function countOf(v: unknown): number | undefined {
+  if (typeof v === "bigint") return Number(v);
+  return Number.isInteger(v) ? v as number : undefined;
 }

@@ -35,7 +35,9 @@ export interface LockLike {
 /**
  * Wraps `fn` so each call runs while holding a lock made by `lockFactory`
  * (`(cache, key, options) => new Lock(...)`, `RLock`, `BoundedSemaphore`),
- * across every process using the cache.
+ * across every process using the cache. The lock's key is `name`, as in
+ * python-diskcache's `barrier`: a Python barrier of the same name and kind
+ * of lock excludes this one, and the reverse.
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
@@ -73,7 +75,7 @@ export function barrier<A extends unknown[], R>(
   return async (...args: A): Promise<Awaited<R>> => {
     // A lock per call: a shared RLock instance would let concurrent calls of
     // this process in together.
-    const lock = lockFactory(cache, ["barrier", name], lockOptions);
+    const lock = lockFactory(cache, name, lockOptions);
     await lock.acquire();
     try {
       return (await fn(...args)) as Awaited<R>;

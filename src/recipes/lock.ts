@@ -7,11 +7,13 @@
  */
 import { DiskCacheError } from "../errors.ts";
 import type { Key, RecipeCache, RecipeOptions, Tag } from "../types.ts";
-import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
+import { pickle } from "../format/pickle.ts";
+import { checkRecipeOptions, countOf, inTransaction, readShared, retry, token } from "./_shared.ts";
 
 /**
  * A mutual-exclusion lock shared by every process using the cache: at most
- * one holder at a time. `ttl` frees the lock if its holder dies.
+ * one holder at a time. `ttl` frees the lock if its holder dies. It shares
+ * python-diskcache's `Lock` of the same key: each excludes the other.
  *
  * @example Hold a lock with await using
  * ```ts
@@ -72,7 +74,11 @@ export class Lock {
    * taken, or its `ttl` ran out and another holder took it).
    */
   release(): void {
-    const released = inTransaction(this.#cache, this.#key, (c) => c.get(this.#key) === this.#token && c.delete(this.#key));
+    // Another holder's value may be one this library cannot read (Python's Lock stores a pickled None).
+    const released = inTransaction(this.#cache, this.#key, (c) => {
+      const held = readShared(c, this.#key);
+      return held !== undefined && "value" in held && held.value === this.#token && c.delete(this.#key);
+    });
     if (!released) {
       throw new DiskCacheError("Cannot release lock: it is not held by this Lock (never acquired, or its ttl ran out)");
     }
@@ -93,7 +99,8 @@ export class Lock {
 /**
  * A re-entrant lock: the instance holding it may acquire it again, and must
  * release it as many times. Other instances, in this process or others,
- * wait.
+ * wait. It stores python-diskcache's `RLock` value, `(holder, count)` as a
+ * Python tuple, so each excludes the other on the same key.
  *
  * @example Re-enter a lock
  * ```ts
@@ -134,12 +141,25 @@ export class RLock {
     this.#key = key;
   }
 
+  /**
+   * The holder and count stored under the key: `[null, 0]` when free
+   * (python-diskcache's RLock leaves `(holder, 0)` behind), `undefined` when
+   * the value is not an RLock's (held by someone this cannot read).
+   */
+  #held(c: { get(key: Key): unknown }): [unknown, number] | undefined {
+    const found = readShared(c, this.#key);
+    if (found === undefined) return [null, 0];
+    if (!("value" in found) || !Array.isArray(found.value) || found.value.length !== 2) return undefined;
+    const count = countOf(found.value[1]);
+    return count === undefined ? undefined : [count > 0 ? found.value[0] : null, count];
+  }
+
   /** Takes the lock (or one more level of it) if free or ours; `true` when taken. */
   tryAcquire(): boolean {
     return inTransaction(this.#cache, this.#key, (c) => {
-      const held = c.get(this.#key) as [string, number] | undefined;
-      if (held !== undefined && held[0] !== this.#token) return false;
-      c.set(this.#key, [this.#token, (held?.[1] ?? 0) + 1], { ttl: this.#ttl, tag: this.#tag });
+      const held = this.#held(c);
+      if (held === undefined || (held[1] > 0 && held[0] !== this.#token)) return false;
+      c.set(this.#key, pickle([this.#token, held[1] + 1]), { ttl: this.#ttl, tag: this.#tag });
       return true;
     }, () => false);
   }
@@ -162,18 +182,18 @@ export class RLock {
    */
   release(): void {
     const ok = inTransaction(this.#cache, this.#key, (c) => {
-      const held = c.get(this.#key) as [string, number] | undefined;
-      if (held === undefined || held[0] !== this.#token) return false;
-      if (held[1] > 1) c.set(this.#key, [this.#token, held[1] - 1], { ttl: this.#ttl, tag: this.#tag });
+      const held = this.#held(c);
+      if (held === undefined || held[1] === 0 || held[0] !== this.#token) return false;
+      if (held[1] > 1) c.set(this.#key, pickle([this.#token, held[1] - 1]), { ttl: this.#ttl, tag: this.#tag });
       else c.delete(this.#key);
       return true;
     });
     if (!ok) throw new DiskCacheError("Cannot release rlock: it is not held by this RLock (never acquired, or its ttl ran out)");
   }
 
-  /** Whether anyone holds the lock. */
+  /** Whether anyone holds the lock (a value this cannot read counts as held). */
   locked(): boolean {
-    return this.#cache.has(this.#key);
+    return (this.#held(this.#cache)?.[1] ?? 1) > 0;
   }
 
   /** Releases one level at the end of an `await using` block. */

@@ -6,7 +6,7 @@
  */
 import { describe, DiskCacheError } from "../errors.ts";
 import type { Key, RecipeCache, RecipeOptions, RecipeStore, Tag } from "../types.ts";
-import { checkRecipeOptions, inTransaction, retry, token } from "./_shared.ts";
+import { checkRecipeOptions, countOf, inTransaction, readShared, retry, token } from "./_shared.ts";
 
 /**
  * Options of {@linkcode BoundedSemaphore}.
@@ -39,13 +39,16 @@ export interface SemaphoreOptions extends RecipeOptions {
   clock?: () => number;
 }
 
-/** The holders stored under the semaphore's key: `[token, expiry in epoch ms or null]`. */
+/** This library's holders, kept beside the count: `[token, expiry in epoch ms or null]`. */
 type Holders = [string, number | null][];
 
 /**
  * A semaphore shared by every process using the cache: at most `value`
- * holders at once. Each holder is recorded under the key with its own
- * expiry: `ttl` frees the slot of a holder `ttl` ms after it took it (a
+ * holders at once. The key holds the count of free slots as an int, as
+ * python-diskcache's `BoundedSemaphore` stores it, so the two share a
+ * semaphore of the same key and `value`. This library's holders are also
+ * recorded, each with its own expiry, under a second key in the same
+ * database: `ttl` frees the slot of a holder `ttl` ms after it took it (a
  * guard against a holder that died), without touching the others' slots.
  * `release()` frees a slot this instance holds; releasing more times than
  * acquired throws a `RangeError`, and releasing a slot whose `ttl` ran out
@@ -76,6 +79,8 @@ export class BoundedSemaphore {
   #clock: () => number;
   /** The tokens of the slots this instance holds, most recent last. */
   #held: string[] = [];
+  /** The key of this library's holders, per store: one in the same shard as the count. */
+  #holdersKeys = new Map<RecipeStore, Key>();
 
   /**
    * A semaphore stored under `key` in `cache`, letting `value` holders in at
@@ -102,42 +107,79 @@ export class BoundedSemaphore {
   }
 
   /**
-   * The holders stored under the key (a value of another shape counts as
-   * none), with room for one more when there is any: when all `value` slots
-   * are taken, the holder whose `ttl` ran out first (if any did) is dropped.
-   * A holder past its `ttl` keeps its slot until someone needs it.
+   * The key of this library's holders in `store`: a key of its own, which in
+   * a FanoutCache must lie in the shard of the count, so that one
+   * transaction covers both.
    */
-  #withRoom(c: RecipeStore, now: number): Holders {
-    const stored = c.get(this.#key);
-    const holders = (Array.isArray(stored) ? stored : []).filter((h): h is Holders[number] =>
-      Array.isArray(h) && typeof h[0] === "string" && (h[1] === null || typeof h[1] === "number")
-    );
-    if (holders.length < this.#value) return holders;
-    let oldest = -1;
-    holders.forEach((h, i) => {
-      if (h[1] !== null && h[1] <= now && (oldest < 0 || h[1] < holders[oldest]![1]!)) oldest = i;
-    });
-    if (oldest >= 0) holders.splice(oldest, 1);
-    return holders;
-  }
-
-  #store(c: RecipeStore, holders: Holders): void {
-    if (holders.length === 0) c.delete(this.#key);
-    else c.set(this.#key, holders, { tag: this.#tag });
+  #holdersKey(store: RecipeStore): Key {
+    let key = this.#holdersKeys.get(store);
+    if (key !== undefined) return key;
+    const cache = this.#cache;
+    for (let i = 0;; i++) {
+      key = ["BoundedSemaphore holders", this.#key, i];
+      if (!("shardOf" in cache) || cache.shardOf(key) === store || i > 100_000) break;
+    }
+    this.#holdersKeys.set(store, key);
+    return key;
   }
 
   /**
-   * Takes a slot if one is free, or else the slot of the holder whose `ttl`
-   * ran out first; `true` when taken.
+   * The free slots stored under the key (`value` when there is no item), and
+   * whether there is an item; `undefined` when the value is not a count
+   * (held by someone this cannot read).
+   */
+  #free(c: RecipeStore): { free: number; stored: boolean } | undefined {
+    const found = readShared(c, this.#key);
+    if (found === undefined) return { free: this.#value, stored: false };
+    const free = "value" in found ? countOf(found.value) : undefined;
+    return free === undefined ? undefined : { free, stored: true };
+  }
+
+  /** Stores the count, keeping the expiry another holder gave it (python-diskcache's `expire`). */
+  #storeFree(c: RecipeStore, free: number): void {
+    const expireTime = c.getEntry(this.#key)?.expireTime ?? null;
+    const ttl = expireTime === null ? undefined : Math.max(1, expireTime - Date.now());
+    c.set(this.#key, free, { ttl, tag: this.#tag });
+  }
+
+  /** This library's holders of the semaphore (a value of another shape counts as none). */
+  #holders(c: RecipeStore): Holders {
+    const stored = c.get(this.#holdersKey(c));
+    return (Array.isArray(stored) ? stored : []).filter((h): h is Holders[number] =>
+      Array.isArray(h) && typeof h[0] === "string" && (h[1] === null || typeof h[1] === "number")
+    );
+  }
+
+  #storeHolders(c: RecipeStore, holders: Holders): void {
+    if (holders.length === 0) c.delete(this.#holdersKey(c));
+    else c.set(this.#holdersKey(c), holders, { tag: this.#tag });
+  }
+
+  /**
+   * Takes a slot if one is free, or else the slot of this library's holder
+   * whose `ttl` ran out first; `true` when taken. A value under the key that
+   * is not a count answers `false`.
    */
   tryAcquire(): boolean {
     const mine = token();
     const taken = inTransaction(this.#cache, this.#key, (c) => {
       const now = this.#clock();
-      const holders = this.#withRoom(c, now);
-      if (holders.length >= this.#value) return false;
+      const count = this.#free(c);
+      if (count === undefined) return false;
+      // No count stored (never taken, or its expiry freed every slot): holders recorded are stale.
+      const holders = count.stored ? this.#holders(c) : [];
+      if (count.free > 0) count.free--;
+      else {
+        let oldest = -1;
+        holders.forEach((h, i) => {
+          if (h[1] !== null && h[1] <= now && (oldest < 0 || h[1] < holders[oldest]![1]!)) oldest = i;
+        });
+        if (oldest < 0) return false;
+        holders.splice(oldest, 1); // its slot passes to this holder: the count stays
+      }
       holders.push([mine, this.#ttl === undefined ? null : now + this.#ttl]);
-      this.#store(c, holders);
+      this.#storeFree(c, count.free);
+      this.#storeHolders(c, holders);
       return true;
     }, () => false);
     if (taken) this.#held.push(mine);
@@ -167,11 +209,15 @@ export class BoundedSemaphore {
       throw new RangeError("Cannot release semaphore: released more times than acquired by this BoundedSemaphore");
     }
     const found = inTransaction(this.#cache, this.#key, (c) => {
-      const stored = c.get(this.#key);
-      const holders = (Array.isArray(stored) ? stored : []) as Holders;
-      const rest = holders.filter((h) => !(Array.isArray(h) && h[0] === mine));
+      const holders = this.#holders(c);
+      const rest = holders.filter((h) => h[0] !== mine);
       if (rest.length === holders.length) return false;
-      this.#store(c, rest);
+      this.#storeHolders(c, rest);
+      const count = this.#free(c);
+      // No count stored: its expiry already freed every slot. Not a count: not ours to change.
+      if (count?.stored !== true) return true;
+      if (count.free + 1 >= this.#value && rest.length === 0) c.delete(this.#key); // all free: as if never taken
+      else this.#storeFree(c, Math.min(this.#value, count.free + 1));
       return true;
     });
     this.#held.pop();

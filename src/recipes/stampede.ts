@@ -9,7 +9,7 @@
  * @module
  */
 import { describe, DiskCacheError, Timeout } from "../errors.ts";
-import { keyName } from "../function_name.ts";
+import { resultName } from "../function_name.ts";
 import type { Key, RecipeCache, Tag } from "../types.ts";
 import { inTransaction, sleep, token } from "./_shared.ts";
 
@@ -39,7 +39,7 @@ export interface StampedeOptions<A extends unknown[]> {
    */
   beta?: number;
   /**
-   * The first part of every key. Defaults to the function's own name, which
+   * The name in every key. Defaults to `"<module>:<declared name>"`, which
    * only a function declared with `function name() {}` may use (the rule of
    * `memoize`); others throw a `TypeError` asking for `name`.
    */
@@ -135,7 +135,7 @@ export function memoizeStampede<A extends unknown[], R>(
     throw new RangeError(`Cannot memoizeStampede: "ttl" must be a positive number of milliseconds: received ${describe(ttl)}`);
   }
   if (typeof beta !== "number" || !(beta > 0)) throw new RangeError(`Cannot memoizeStampede: "beta" must be positive: received ${describe(beta)}`);
-  const name = keyName("memoizeStampede", fn, options.name);
+  const name = resultName("memoizeStampede", fn, options.name, cache);
   const ignore = new Set(options.ignore ?? []);
   const onError = options.onError ?? ((error: unknown) => console.error(`memoizeStampede(${name}): background recomputation failed`, error));
 

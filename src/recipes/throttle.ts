@@ -1,18 +1,30 @@
 /**
  * {@linkcode throttle}: a token bucket shared by processes: at most `count`
- * calls per `seconds`, across every process using the cache.
+ * calls per `period` milliseconds, across every process using the cache.
  *
  * @module
  */
 import { describe } from "../errors.ts";
 import { keyName } from "../function_name.ts";
-import { checkRecipeOptions, inTransaction, sleep } from "./_shared.ts";
+import { pickle } from "../format/pickle.ts";
+import { checkRecipeOptions, inTransaction, readShared, sleep } from "./_shared.ts";
 import type { RecipeCache } from "../types.ts";
 
-/** A stored bucket: `[seconds of the last refill, tokens left]`. */
-function isBucket(v: unknown): v is [number, number] {
-  return Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && Number.isFinite(v[1]);
+/**
+ * The bucket stored under the key, as python-diskcache's throttle stores it:
+ * `(seconds since the epoch of the last refill, tokens left)`; `undefined`
+ * for any other value.
+ */
+function bucketOf(found: ReturnType<typeof readShared>): [number, number] | undefined {
+  if (found === undefined || !("value" in found)) return undefined;
+  const v = found.value;
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [last, tally] = v.map((x) => typeof x === "bigint" ? Number(x) : x);
+  return Number.isFinite(last) && Number.isFinite(tally) ? [last as number, tally as number] : undefined;
 }
+
+/** Below this many milliseconds a period is refused: it is most likely seconds, the unit of 0.1.x. */
+const SHORTEST_PERIOD = 10;
 
 /**
  * Options of {@linkcode throttle}.
@@ -30,7 +42,7 @@ function isBucket(v: unknown): v is [number, number] {
  *   clock: () => now,
  *   sleep: async (ms) => { waits.push(ms); now += ms; },
  * };
- * const call = throttle(cache, 1, 1, () => "ok", options);
+ * const call = throttle(cache, 1, 1000, () => "ok", options);
  * assert.equal(await call(), "ok");
  * assert.equal(await call(), "ok");
  * assert.equal(waits.length, 1, "the second call waited for the bucket to refill");
@@ -53,16 +65,24 @@ export interface ThrottleOptions {
 
 /**
  * Wraps `fn` so that all processes together call it at most `count` times
- * per `seconds`; callers beyond that wait (without blocking the event loop),
- * never longer than `seconds` at a time. A clock that steps back refills
- * nothing and costs no extra wait; processes whose clocks disagree by more
- * than `seconds` may together exceed the rate (keep clocks in sync).
+ * per `period` milliseconds; callers beyond that wait (without blocking the
+ * event loop), never longer than `period` at a time. A clock that steps back
+ * refills nothing and costs no extra wait; processes whose clocks disagree
+ * by more than `period` may together exceed the rate (keep clocks in sync).
+ *
+ * The bucket lives under the key `name`, in python-diskcache's shape (a
+ * tuple of the last refill's time in seconds and the tokens left), so a
+ * Python `throttle(cache, count, seconds, name=...)` of the same name, count
+ * and period shares it.
  *
  * @typeParam A The argument types.
  * @typeParam R The return type.
  * @param cache The cache holding the bucket.
  * @param count Calls allowed per period.
- * @param seconds The period.
+ * @param period The period in milliseconds, as every duration of this
+ * library (python-diskcache's takes seconds); at least 10, so that a period
+ * still written in seconds (the unit of 0.1.x) is refused, not obeyed 1000
+ * times too fast.
  * @param fn The function.
  * @param options `name`, `ttl`, `clock`, `sleep`.
  * @returns The throttled function (always async).
@@ -74,7 +94,7 @@ export interface ThrottleOptions {
  * import { DiskCache, throttle } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let calls = 0;
- * const ping = throttle(cache, 100, 1, function ping() { calls++; });
+ * const ping = throttle(cache, 100, 1000, function ping() { calls++; }); // 100 calls a second
  * await ping();
  * await ping();
  * assert.equal(calls, 2);
@@ -84,27 +104,38 @@ export interface ThrottleOptions {
 export function throttle<A extends unknown[], R>(
   cache: RecipeCache,
   count: number,
-  seconds: number,
+  period: number,
   fn: (...args: A) => R,
   options: ThrottleOptions = {},
 ): (...args: A) => Promise<Awaited<R>> {
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`Cannot throttle: "count" must be a positive integer: received ${describe(count)}`);
-  if (typeof seconds !== "number" || !(seconds > 0) || !Number.isFinite(seconds)) {
-    throw new RangeError(`Cannot throttle: "seconds" must be a positive number: received ${describe(seconds)}`);
+  if (typeof period !== "number" || !Number.isFinite(period) || !(period > 0)) {
+    throw new RangeError(`Cannot throttle: "period" must be a positive number of milliseconds: received ${describe(period)}`);
   }
+  if (period < SHORTEST_PERIOD) {
+    throw new RangeError(
+      `Cannot throttle: "period" is in milliseconds (it was seconds in 0.1.x) and must be at least ${SHORTEST_PERIOD}: received ${period}; for ${count} call(s) per ${period} s pass ${
+        period * 1000
+      }`,
+    );
+  }
+  const seconds = period / 1000;
   const name = keyName("throttle", fn, options.name);
   checkRecipeOptions("throttle", options.ttl === undefined ? {} : { ttl: options.ttl });
-  const key = ["throttle", name];
+  const key = name;
   const clock = options.clock ?? Date.now;
   const wait = options.sleep ?? sleep;
   const rate = count / seconds; // tokens per second
-  cache.add(key, [clock() / 1000, count], { ttl: options.ttl });
+  const store = (c: { set(k: string, v: unknown, o: { ttl: number | undefined }): unknown }, bucket: [number, number]) =>
+    c.set(key, pickle(bucket), { ttl: options.ttl });
+  inTransaction(cache, key, (c) => {
+    if (bucketOf(readShared(c, key)) === undefined) store(c, [clock() / 1000, count]);
+  }, () => undefined);
   return async (...args: A): Promise<Awaited<R>> => {
     for (;;) {
       const delay = inTransaction(cache, key, (c) => {
         const now = clock() / 1000;
-        const stored = c.get(key);
-        const [last, tally] = isBucket(stored) ? stored : [now, count];
+        const [last, tally] = bucketOf(readShared(c, key)) ?? [now, count];
         // A clock behind the stored time (another process's clock ahead, or
         // this one stepped back) refills nothing: elapsed time is never
         // negative. Behind by less than a period, the stored time stays, so a
@@ -113,11 +144,11 @@ export function throttle<A extends unknown[], R>(
         const anchor = now >= last || last - now > seconds ? now : last;
         const tokens = Math.min(count, Math.max(0, tally) + Math.max(0, now - last) * rate);
         if (tokens >= 1) {
-          c.set(key, [anchor, tokens - 1], { ttl: options.ttl });
+          store(c, [anchor, tokens - 1]);
           return 0;
         }
-        c.set(key, [anchor, tokens], { ttl: options.ttl });
-        return Math.min(seconds * 1000, ((1 - tokens) / rate) * 1000);
+        store(c, [anchor, tokens]);
+        return Math.min(period, ((1 - tokens) / rate) * 1000);
       }, () => 1); // a busy FanoutCache shard: try again in a moment
       if (delay === 0) break;
       await wait(delay);

@@ -1,0 +1,165 @@
+// getOrSet (src/get_or_set.ts): the stored value, or one computation of it
+// across concurrent callers of one process and of processes of every runtime;
+// a compute that throws or returns undefined stores nothing; a holder killed
+// mid-computation is taken over once its lease runs out.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { DiskCache, FanoutCache, type Key } from "../mod.ts";
+import { leaseKey } from "../src/get_or_set.ts";
+import { countCalls, rawOpen, recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
+
+/** Whether the lease on `key` is held: on a FanoutCache, in the shard holding `key`. */
+function leaseHeld(cache: DiskCache | FanoutCache, key: Key): boolean {
+  return (cache instanceof FanoutCache ? cache.shardOf(key) : cache).has(leaseKey(key));
+}
+
+for (const [kind, open] of recipeCaches) {
+  test(`getOrSet on a ${kind}: a miss computes and stores with ttl and tag, a hit does not compute`, async () => {
+    using dir = tempDir();
+    using cache = open(dir.path);
+    let calls = 0;
+    const compute = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 1));
+      return { rows: 42 };
+    };
+    assert.deepEqual(await cache.getOrSet("report", compute, { ttl: 60_000, tag: "reports" }), { rows: 42 });
+    assert.deepEqual(await cache.getOrSet("report", compute), { rows: 42 });
+    assert.equal(calls, 1);
+    const entry = cache.getEntry("report");
+    assert.equal(entry?.tag, "reports");
+    assert.ok(entry?.expireTime !== undefined && entry.expireTime !== null, "stored with its ttl");
+    assert.equal(leaseHeld(cache, "report"), false, "the lease is gone");
+    assert.equal(await cache.getOrSet("sync", () => "plain"), "plain", "a synchronous compute");
+    assert.equal(await cache.getOrSet("nothing", () => null), null, "null is a value");
+    assert.equal(await cache.getOrSet("nothing", () => "again"), null);
+  });
+
+  test(`getOrSet on a ${kind}: concurrent callers in one process compute once`, async () => {
+    using dir = tempDir();
+    using cache = open(dir.path);
+    let calls = 0;
+    let finish!: (v: string) => void;
+    const gate = new Promise<string>((r) => (finish = r));
+    const callers = Array.from({ length: 5 }, () =>
+      cache.getOrSet(["k", 1], () => {
+        calls++;
+        return gate;
+      }));
+    await until(() => calls > 0);
+    assert.ok(leaseHeld(cache, ["k", 1]), "the lease is held while computing");
+    finish("done");
+    assert.deepEqual(await Promise.all(callers), ["done", "done", "done", "done", "done"]);
+    assert.equal(calls, 1);
+  });
+
+  test(`getOrSet on a ${kind}: a compute that throws or returns undefined stores nothing and rejects its callers`, async () => {
+    using dir = tempDir();
+    using cache = open(dir.path);
+    const failing = [cache.getOrSet("k", () => Promise.reject(new Error("backend down"))), cache.getOrSet("k", () => "unused")];
+    for (const p of failing) await assert.rejects(p, /backend down/, "the caller sharing the computation gets its error");
+    await assert.rejects(
+      cache.getOrSet("k", () => {
+        throw new Error("sync throw");
+      }),
+      /sync throw/,
+    );
+    await assert.rejects(
+      cache.getOrSet("k", () => undefined),
+      (e: unknown) => e instanceof TypeError && /compute\(\) returned undefined.*return null/.test(e.message),
+    );
+    assert.equal(cache.has("k"), false, "nothing stored");
+    assert.equal(leaseHeld(cache, "k"), false, "the lease was released each time");
+    assert.equal(await cache.getOrSet("k", () => "at last"), "at last", "the next caller computes");
+  });
+}
+
+test("getOrSet refuses bad arguments (as rejections) before computing, and a signal stops a wait", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  let calls = 0;
+  const compute = () => ++calls;
+  await assert.rejects(cache.getOrSet("k", 5 as never), /Cannot getOrSet: "compute" must be a function/);
+  await assert.rejects(cache.getOrSet("k", compute, { lease: 0 }), /"lease" must be a positive number/);
+  await assert.rejects(cache.getOrSet("k", compute, { ttl: -1 }), RangeError);
+  await assert.rejects(cache.getOrSet("k", compute, { tag: {} as never }), /"tag"/);
+  await assert.rejects(cache.getOrSet("k", compute, { expire: 1 } as never), /unknown option "expire"/);
+  await assert.rejects(cache.getOrSet(Symbol("k") as never, compute), TypeError);
+  assert.equal(calls, 0, "nothing computed");
+  // Another holder's lease: a signal ends the wait.
+  assert.ok(cache.add(leaseKey("k"), "someone else", { ttl: 60_000 }));
+  const controller = new AbortController();
+  const waiting = cache.getOrSet("k", compute, { signal: controller.signal });
+  controller.abort(new Error("gave up"));
+  await assert.rejects(waiting, /gave up/);
+  await assert.rejects(cache.getOrSet("k", compute, { signal: AbortSignal.abort() }), { name: "AbortError" });
+  assert.equal(calls, 0);
+});
+
+for (const kind of ["disk", "fanout"]) {
+  test(`getOrSet on a ${kind} cache: concurrent processes of every runtime compute a missing value exactly once`, async () => {
+    using dir = tempDir();
+    const procs = runners("get_or_set_worker");
+    assert.ok(procs.length >= 2, procs.map((p) => p.name).join());
+    const all = [...procs, ...procs]; // two processes of each runtime
+    const results = await Promise.all(all.map((r, i) => runJson<{ value: { by: string } }>(r, ["race", kind, dir.path, `${r.name}${i}`])));
+    const winners = new Set(results.map((r) => r.value.by));
+    assert.equal(winners.size, 1, `every process got the one computed value: ${[...winners].join(", ")}`);
+    using cache = kind === "fanout" ? new FanoutCache(dir.path, { shards: 4 }) : new DiskCache(dir.path);
+    assert.equal(cache.get("computed"), 1, `${all.length} processes, one computation`);
+    assert.deepEqual(cache.get(["report", 2026]), results[0]!.value);
+  });
+}
+
+test("getOrSet: a holder killed mid-computation (SIGKILL) is taken over by a waiting process of another runtime", async () => {
+  const procs = runners("get_or_set_worker");
+  for (let i = 0; i < procs.length; i++) {
+    const holder = procs[i]!, next = procs[(i + 1) % procs.length]!;
+    using dir = tempDir();
+    new DiskCache(dir.path).close();
+    const child = spawn(holder.cmd, [...holder.args, "hold", "disk", dir.path, holder.name], { stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    using cache = new DiskCache(dir.path);
+    assert.ok(await until(() => cache.get("started") === holder.name, 60_000), `${holder.name} started computing`);
+    const waiter = runJson<{ value: { by: string } }>(next, ["wait", "disk", dir.path, next.name]);
+    assert.ok(await until(() => cache.get("waiting") === next.name, 60_000), `${next.name} is waiting`);
+    assert.ok(cache.has(leaseKey(["report", 2026])), "the holder's lease is held");
+    child.kill("SIGKILL");
+    await exited;
+    assert.deepEqual((await waiter).value, { by: next.name }, `${next.name} took over from ${holder.name}`);
+    assert.equal(cache.get("computed"), 2, "the killed computation and the one that took over");
+    assert.equal(cache.has(leaseKey(["report", 2026])), false);
+  }
+});
+
+test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) instead of failing; a value it cannot store rejects", async () => {
+  using dir = tempDir();
+  // Without WAL, an exclusive lock keeps readers out too.
+  using cache = new FanoutCache(join(dir.path, "c"), { shards: 2, timeout: 20, sqliteJournalMode: "delete" });
+  const db = rawOpen(join(cache.shardOf("k").directory, "cache.db"));
+  db.exec("BEGIN EXCLUSIVE");
+  let calls = 0;
+  const pending = cache.getOrSet("k", () => ++calls);
+  await until(() => cache.stats().timeouts >= 3);
+  assert.equal(calls, 0, "no lease taken while the shard is locked");
+  db.exec("ROLLBACK");
+  db.close();
+  assert.equal(await pending, 1);
+  assert.equal(cache.get("k"), 1);
+  await assert.rejects(cache.getOrSet("f", () => () => 1), TypeError, "a function cannot be stored");
+  assert.equal(leaseHeld(cache, "f"), false, "its lease was released");
+});
+
+test("getOrSet: a lease past the longest timer delay is renewed at that delay, not at once (Node fires an overlong timer after 1 ms)", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  const transactions = countCalls(cache, "transact");
+  const value = await cache.getOrSet("k", async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 2));
+    return "v";
+  }, { lease: 2 ** 40 });
+  assert.equal(value, "v");
+  assert.equal(transactions.count, 1, "the release alone: no renewal during a computation far shorter than the lease");
+});
