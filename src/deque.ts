@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
+import type { Key } from "./types.ts";
 
 /**
  * Options of {@linkcode Deque}: the cache's options (policy is always `"none"`) plus `maxLength`.
@@ -53,7 +54,10 @@ function checkMaxLength(value: unknown): number | undefined {
 /**
  * A persistent deque: `push`/`pop` at the back, `unshift`/`shift` at the
  * front, `at(i)`, iteration front to back, `rotate`, `reverse`. Every
- * operation is atomic across processes. Indexing walks the items (O(n)).
+ * operation is atomic across processes. Indexing walks the keys (O(n)),
+ * then reads one value; positions count every key of the cache, as in
+ * python-diskcache, and an item whose value this library cannot read (a
+ * Python pickle) is an error naming its key, never skipped.
  *
  * @typeParam T The items' type.
  *
@@ -156,9 +160,20 @@ export class Deque<T = unknown> implements Iterable<T> {
     this.#cache.transact(() => this.#trim("front"));
   }
 
+  // Drops queue items without reading them (an item this library cannot read
+  // goes like any other); keys that are not queue items count in `length`,
+  // as in python-diskcache, but are never dropped, so the bound may not hold.
   #trim(from: "front" | "back"): void {
-    if (this.#maxLength === undefined) return;
-    while (this.#cache.length > this.#maxLength) this.#cache.pull({ side: from });
+    if (this.#maxLength !== undefined) collectionRows.trim(this.#cache, from, this.#maxLength);
+  }
+
+  /**
+   * The values in key order, read in pages. A value this library cannot read
+   * throws the error that names its key: positions mean the same thing as in
+   * Python, so nothing is passed over.
+   */
+  *#values(reverse: boolean): Generator<T> {
+    for (const [, value] of collectionRows.entries(this.#cache, { order: "key", reverse })) yield value as T;
   }
 
   /**
@@ -218,6 +233,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * at the same time gets a different one: each item is taken once.
    *
    * @returns The item, or `undefined` when the deque is empty.
+   * @throws {DiskCacheError} When the item holds a value this library cannot
+   * read (a Python pickle): the message names its key, and the item stays.
    *
    * @example Use a deque as a stack
    * ```ts
@@ -241,6 +258,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * at the same time gets a different one: each item is taken once.
    *
    * @returns The item, or `undefined` when the deque is empty.
+   * @throws {DiskCacheError} When the item holds a value this library cannot
+   * read (a Python pickle): the message names its key, and the item stays.
    *
    * @example Use a deque as a work queue
    * ```ts
@@ -258,12 +277,15 @@ export class Deque<T = unknown> implements Iterable<T> {
   }
 
   /**
-   * The item at `index`, walking from the front, or from the back for a
-   * negative index (O(n)).
+   * The item at `index`, walking the keys from the front, or from the back
+   * for a negative index (O(n) keys), then reading that one value. Positions
+   * count every key of the cache in key order, as python-diskcache's do.
    *
    * @param index Position from the front; negative counts from the back (-1 is the last).
    * @returns The item, or `undefined` when `index` is out of range.
    * @throws {TypeError} When `index` is not an integer.
+   * @throws {DiskCacheError} When the item at `index` holds a value this
+   * library cannot read (a Python pickle): the message names its key.
    *
    * @example Read both ends
    * ```ts
@@ -280,7 +302,16 @@ export class Deque<T = unknown> implements Iterable<T> {
     if (!Number.isSafeInteger(index)) throw new TypeError(`Cannot read Deque.at: index must be an integer: received ${describe(index)}`);
     const reverse = index < 0;
     let i = reverse ? -index - 1 : index;
-    for (const [, value] of this.#cache.entries({ order: "key", reverse })) if (i-- === 0) return value as T;
+    for (const key of this.#cache.keys({ order: "key", reverse })) {
+      if (i > 0) {
+        i--;
+        continue;
+      }
+      // The key's item went between its page and this read: the next key
+      // holds that position now (python-diskcache does the same).
+      const entry = this.#cache.getEntry<T>(key as Key);
+      if (entry !== undefined) return entry.value;
+    }
     return undefined;
   }
 
@@ -289,6 +320,8 @@ export class Deque<T = unknown> implements Iterable<T> {
    * be seen).
    *
    * @returns An iterator over the items.
+   * @throws {DiskCacheError} On reaching an item whose value this library
+   * cannot read (a Python pickle): the message names its key.
    *
    * @example Spread a deque
    * ```ts
@@ -302,13 +335,15 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *[Symbol.iterator](): Iterator<T> {
-    for (const [, value] of this.#cache.entries({ order: "key" })) yield value as T;
+    yield* this.#values(false);
   }
 
   /**
    * Items back to front.
    *
    * @returns An iterator over the items.
+   * @throws {DiskCacheError} On reaching an item whose value this library
+   * cannot read (a Python pickle): the message names its key.
    *
    * @example Walk backwards
    * ```ts
@@ -322,11 +357,15 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   *reversed(): IterableIterator<T> {
-    for (const [, value] of this.#cache.entries({ order: "key", reverse: true })) yield value as T;
+    yield* this.#values(true);
   }
 
   /**
-   * Rotates the deque in one transaction, as `collections.deque.rotate`.
+   * Rotates the deque in one transaction, as `collections.deque.rotate`,
+   * without reading a value: items exchange keys, so values this library
+   * cannot read (Python pickles) move like any other. As in
+   * python-diskcache, `steps` is taken modulo `length` (every key of the
+   * cache counts), and keys that are not queue items stay at the end.
    *
    * @param steps Items moved from the back to the front; negative moves from the front to the back.
    * @throws {TypeError} When `steps` is not an integer.
@@ -347,20 +386,14 @@ export class Deque<T = unknown> implements Iterable<T> {
    */
   rotate(steps = 1): void {
     if (!Number.isSafeInteger(steps)) throw new TypeError(`Cannot rotate: steps must be an integer: received ${describe(steps)}`);
-    this.#cache.transact(() => {
-      const n = this.#cache.length;
-      if (n === 0) return;
-      const k = ((steps % n) + n) % n;
-      const moveBack = k <= n / 2;
-      for (let i = 0; i < (moveBack ? k : n - k); i++) {
-        const item = this.#cache.pull({ side: moveBack ? "back" : "front" });
-        if (item) this.#cache.push(item[1], { side: moveBack ? "front" : "back" });
-      }
-    });
+    collectionRows.rotate(this.#cache, steps);
   }
 
   /**
-   * Reverses the items in place, in one transaction (reads them all once).
+   * Reverses the items in place, in one transaction, without reading a
+   * value: each item moves to its mirror position (keys are exchanged, value
+   * files stay), so values this library cannot read (Python pickles) move
+   * like any other. Every key of the cache counts, as in python-diskcache.
    *
    * @example Reverse
    * ```ts
@@ -375,11 +408,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```
    */
   reverse(): void {
-    this.#cache.transact(() => {
-      const items = [...this];
-      this.#cache.clear();
-      for (const item of items) this.#cache.push(item, { side: "front" });
-    });
+    collectionRows.reverse(this.#cache);
   }
 
   /**

@@ -119,6 +119,21 @@ const INSTANCE_OPTIONS = new Set(["timeout", "driver", "clock", "readonly", "dir
 export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options: { ttl: number; inlineBelow: number }) => void;
 
 /**
+ * Operations on rows for `Deque` and `Index` (internal; not exported by the
+ * package). `trim` drops queue items from one end, `reverse` and `rotate`
+ * reorder the items: none reads a value, so a value this library cannot read
+ * (a Python pickle) is dropped or moved like any other. `entries` is
+ * `DiskCache.entries` that ends with the error naming an item it cannot read
+ * instead of passing over it.
+ */
+export let collectionRows: {
+  trim(cache: DiskCache, side: "front" | "back", max: number): number;
+  reverse(cache: DiskCache): void;
+  rotate(cache: DiskCache, steps: number): void;
+  entries(cache: DiskCache, options: IterateOptions): IterableIterator<[unknown, unknown]>;
+};
+
+/**
  * A persistent cache in a directory: SQLite holds the index and small values,
  * large values live in their own files. Many processes (of Deno, Bun and
  * Node alike) and threads may share one directory; every write is atomic.
@@ -152,6 +167,12 @@ export class DiskCache {
   static {
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
       ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
+    collectionRows = {
+      trim: (cache, side, max) => queue.trim(cache.#engine, side, max),
+      reverse: (cache) => queue.reverse(cache.#engine),
+      rotate: (cache, steps) => queue.rotate(cache.#engine, steps),
+      entries: (cache, options) => iterate.entries(cache.#engine, checkIterate(options), "throw"),
+    };
   }
 
   /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
+import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import type { Key, PullOptions, PushOptions } from "./types.ts";
 
 /**
@@ -244,21 +244,28 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
   }
 
   /**
-   * Values in insertion order.
+   * Values in insertion order, one for each key `keys()` lists.
    *
    * @returns An iterator over the values.
+   * @throws {DiskCacheError} On reaching a value this library cannot read
+   * (a Python pickle): the message names its key.
    */
   *values(): IterableIterator<V> {
-    for (const [, value] of this.#cache.entries()) yield value as V;
+    for (const [, value] of this.entries()) yield value;
   }
 
   /**
-   * Entries in insertion order.
+   * Entries in insertion order, read in pages (entries added meanwhile may or
+   * may not be seen). A value this library cannot read is an error naming
+   * its key, not an entry passed over, so that `keys()`, `values()` and
+   * `entries()` line up.
    *
    * @returns An iterator over `[key, value]` pairs.
+   * @throws {DiskCacheError} On reaching a value this library cannot read
+   * (a Python pickle): the message names its key.
    */
   entries(): IterableIterator<[K, V]> {
-    return this.#cache.entries() as IterableIterator<[K, V]>;
+    return collectionRows.entries(this.#cache, {}) as IterableIterator<[K, V]>;
   }
 
   /** Same as {@linkcode Index.entries}. */

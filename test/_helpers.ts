@@ -381,3 +381,18 @@ export function startAccessWorker(r: Runner, args: string[]): { name: string; se
     },
   };
 }
+
+/**
+ * Bytes this process has read through read(2) and its kin so far (Linux
+ * `/proc/self/io`, `rchar`: files, pipes, the database alike), or
+ * `undefined` where that file does not exist. A test compares the bytes an
+ * operation read against the sizes it should or should not have touched.
+ */
+export function bytesRead(): number | undefined {
+  try {
+    const match = /^rchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -211,6 +211,55 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   });
 });
 
+// Each undici this Node runs: 8 and 7 on Node 24, 7 on Node 20 (undici 8 needs Node 22.19).
+const undicis: [string, Undici][] = runtime
+  ? []
+  : process.versions.node.startsWith("20.")
+  ? [["undici 7", undici!]]
+  : [["undici 8", undici!], ["undici 7", await import("undici7") as unknown as Undici]];
+
+for (const [name, u] of undicis) {
+  describe(`DiskCacheStore under ${name}'s cache interceptor, back to back`, () => {
+    // undici's cache handler ends the store's write stream and tells the
+    // client the body ended in the same turn: what the store commits later
+    // than end(), the client's next request does not find.
+    for (const size of [1000, 1024 * 1024 + 1, 6 * 1024 * 1024]) {
+      it(`a ${size}-byte body read to the end is found by the next request (one origin request, as MemoryCacheStore)`, async () => {
+        const server = new TestServer();
+        const origin = await server.listen();
+        using dir = tempDir();
+        const stores = { disk: new DiskCacheStore(dir.path), memory: new u.cacheStores.MemoryCacheStore({ maxEntrySize: 64 << 20 }) };
+        try {
+          server.routes.set("/b2b", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end(Buffer.alloc(size, 7)));
+          for (const [which, store] of Object.entries(stores)) {
+            server.hits.clear();
+            const agent = new u.Agent().compose(u.interceptors.cache({ store }));
+            for (let i = 0; i < 3; i++) {
+              const res = await u.request(origin + "/b2b", { dispatcher: agent });
+              assert.equal((await res.body.arrayBuffer()).byteLength, size);
+            }
+            await agent.close();
+            assert.equal(server.hits.get("/b2b"), 1, `${which}: the origin saw one request`);
+            store.delete({ origin, method: "GET", path: "/b2b", headers: {} });
+          }
+          // Through fetch too (the way Node's global fetch uses the store).
+          server.hits.clear();
+          const agent = new u.Agent().compose(u.interceptors.cache({ store: stores.disk }));
+          for (let i = 0; i < 3; i++) {
+            const res = await u.fetch(origin + "/b2b", { dispatcher: agent });
+            assert.equal((await res.arrayBuffer()).byteLength, size);
+          }
+          await agent.close();
+          assert.equal(server.hits.get("/b2b"), 1, "fetch: the origin saw one request");
+        } finally {
+          stores.disk.close();
+          await server.close();
+        }
+      });
+    }
+  });
+}
+
 /** The worker fixture for this Node: the .ts source on Node 24, the build on Node 20. */
 function fixture(): { cmd: string; args: string[] } {
   const built = join(repoRoot, "dist", "test", "fixtures", "http_worker.js");

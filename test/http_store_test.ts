@@ -6,8 +6,10 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
-import { type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
-import { tempCache, tempDir, valueFiles } from "./_helpers.ts";
+import { cachedFetch, type CacheKey, type CacheValue, DiskCacheStore, type GetResult } from "../http.ts";
+import { MAX_VARIANTS } from "../src/http/_variants.ts";
+import { sleep, tempCache, tempDir, valueFiles } from "./_helpers.ts";
+import { TestServer } from "./_http_server.ts";
 
 function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
   return { origin: "http://example.test", method, path, headers };
@@ -42,7 +44,8 @@ async function write(store: DiskCacheStore, k: CacheKey, v: CacheValue, ...chunk
   await done;
 }
 
-async function bodyOf(result: GetResult | undefined): Promise<Buffer> {
+async function bodyOf(answer: GetResult | undefined | Promise<GetResult | undefined>): Promise<Buffer> {
+  const result = await answer;
   assert.ok(result, "expected a stored response");
   const parts: Buffer[] = [];
   for await (const c of result.body as Iterable<Buffer> | Readable) parts.push(Buffer.from(c));
@@ -111,7 +114,7 @@ describe("DiskCacheStore", () => {
     const chunk = Buffer.alloc(64 * 1024, 7);
     await write(store, key("/big"), value(), ...Array.from({ length: 80 }, () => chunk));
     assert.equal(valueFiles(dir.path).length, 1);
-    const got = store.get(key("/big"));
+    const got = await store.get(key("/big"));
     assert.ok(got?.body instanceof Readable, "a large body streams out");
     assert.equal((await bodyOf(got)).length, 80 * 64 * 1024);
     await write(store, key("/big"), value(), Buffer.alloc(4096, 1));
@@ -124,7 +127,7 @@ describe("DiskCacheStore", () => {
     // stream's first 4 MiB chunk would be): no stream to set up.
     await write(store, key("/mid"), value(), Buffer.alloc(100_000, 3));
     assert.equal(valueFiles(dir.path).length, 1);
-    const mid = store.get(key("/mid"));
+    const mid = await store.get(key("/mid"));
     assert.ok(Array.isArray(mid?.body), "a body up to 4 MiB comes as one buffer");
     assert.deepEqual(await bodyOf(mid), Buffer.alloc(100_000, 3));
   });
@@ -137,7 +140,7 @@ describe("DiskCacheStore", () => {
     await write(store, key("/in"), value(), Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5));
     assert.equal(cache.length, 1, "only the URL item");
     assert.equal(valueFiles(dir.path).length, 0, "the item stays in its row, past minFileSize");
-    const got = store.get(key("/in"));
+    const got = await store.get(key("/in"));
     assert.ok(Array.isArray(got?.body));
     assert.deepEqual(await bodyOf(got), Buffer.concat([Buffer.alloc(100_000, 4), Buffer.alloc(100_000, 5)]));
     // One byte more: its own value file, streamed in.
@@ -151,12 +154,14 @@ describe("DiskCacheStore", () => {
     await write(store, key("/in"), value(), "small");
     assert.equal(cache.length, 3);
     assert.equal((await bodyOf(store.get(key("/in")))).toString(), "small");
-    // Two large variants of one URL: more than a row holds, so the item goes to a value file.
+    // Two large variants of one URL: each body moves to a row of its own, the URL item keeps their headers.
     const en = key("/v", { "accept-language": "en" }), fr = key("/v", { "accept-language": "fr" });
     await write(store, en, value({ vary: { "accept-language": "en" } }), Buffer.alloc(150_000, 1));
-    assert.equal(valueFiles(dir.path).length, 1);
+    assert.equal(cache.length, 4);
     await write(store, fr, value({ vary: { "accept-language": "fr" } }), Buffer.alloc(150_000, 2));
-    assert.equal(valueFiles(dir.path).length, 2);
+    assert.equal(cache.length, 6, "the URL item and the two bodies");
+    assert.equal(valueFiles(dir.path).length, 1, "still the one body past maxInlineBody");
+    assert.ok(cache.inspect("undici:http://example.test/v")!.size < 4096);
     assert.deepEqual(await bodyOf(store.get(en)), Buffer.alloc(150_000, 1));
     assert.deepEqual(await bodyOf(store.get(fr)), Buffer.alloc(150_000, 2));
     // The default keeps 1 MiB inline, whatever the cache's minFileSize.
@@ -165,6 +170,160 @@ describe("DiskCacheStore", () => {
     await write(plain, key("/e"), value(), Buffer.alloc(1024 * 1024 + 1, 9));
     assert.equal((plain.cache as DiskCache).length, 3);
     assert.equal(valueFiles(join(dir.path, "plain")).length, 1, "only the body past 1 MiB has a file");
+  });
+
+  it("DiskCacheStore: a hit on one of 32 variants of 256 KiB reads their headers and one body, not every body (issue 22 item 16)", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    using store = new DiskCacheStore(cache);
+    const ua = (i: number) => key("/ua", { "user-agent": `agent ${i}` });
+    for (let i = 0; i < 32; i++) {
+      await write(store, ua(i), value({ vary: { "user-agent": `agent ${i}` } }), Buffer.alloc(256 * 1024, i));
+    }
+    // What a lookup reads before its one body: the URL item.
+    const item = cache.inspect("undici:http://example.test/ua")!;
+    assert.ok(item.size < 64 * 1024, `the URL item holds ${item.size} bytes, not every variant's body`);
+    for (let i = 0; i < 32; i++) assert.deepEqual(await bodyOf(store.get(ua(i))), Buffer.alloc(256 * 1024, i));
+    assert.equal(cache.length, 33, "the URL item and one item per body");
+    store.delete(key("/ua"));
+    assert.equal(cache.length, 0, "delete() takes the bodies too");
+  });
+
+  it("DiskCacheStore keeps at most MAX_VARIANTS variants per URL, dropping the oldest with their bodies", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache, { maxInlineBody: 20_000 });
+    const ua = (i: number) => key("/many", { "user-agent": `agent ${i}` });
+    const extra = 8;
+    for (let i = 0; i < MAX_VARIANTS + extra; i++) {
+      // Bodies in rows of their own, and some in value files (past maxInlineBody).
+      await write(store, ua(i), value({ vary: { "user-agent": `agent ${i}` } }), Buffer.alloc(i % 3 ? 17_000 : 21_000, i));
+    }
+    for (let i = 0; i < extra; i++) assert.equal(store.get(ua(i)), undefined, `variant ${i} was dropped`);
+    for (let i = extra; i < MAX_VARIANTS + extra; i++) {
+      assert.deepEqual(await bodyOf(store.get(ua(i))), Buffer.alloc(i % 3 ? 17_000 : 21_000, i));
+    }
+    assert.equal(cache.length, MAX_VARIANTS + 1, "no body left behind by a dropped variant");
+    const files = valueFiles(dir.path).length;
+    assert.equal(files, Array.from({ length: MAX_VARIANTS }, (_, j) => j + extra).filter((i) => i % 3 === 0).length);
+    // Storing a variant again refreshes it: it is the newest, and another goes.
+    await write(store, ua(extra), value({ vary: { "user-agent": `agent ${extra}` } }), "again");
+    await write(store, ua(1000), value({ vary: { "user-agent": "agent 1000" } }), "new");
+    assert.equal((await bodyOf(store.get(ua(extra)))).toString(), "again");
+    assert.equal(store.get(ua(extra + 1)), undefined);
+  });
+
+  it("DiskCacheStore keeps a URL's only body in its item, and moves it out when a second variant arrives", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache);
+    const en = key("/one", { "accept-language": "en" }), fr = key("/one", { "accept-language": "fr" });
+    await write(store, en, value({ vary: { "accept-language": "en" } }), Buffer.alloc(500_000, 1));
+    assert.equal(cache.length, 1, "one variant: its body in the URL item (one lookup per hit)");
+    await write(store, fr, value({ vary: { "accept-language": "fr" } }), "petit");
+    assert.equal(cache.length, 2, "the large body moved out; the small one stays in the item");
+    assert.ok(cache.inspect("undici:http://example.test/one")!.size < 4096);
+    assert.deepEqual(await bodyOf(store.get(en)), Buffer.alloc(500_000, 1));
+    assert.equal((await bodyOf(store.get(fr))).toString(), "petit");
+    await write(store, en, value({ vary: { "accept-language": "en" } }), "small");
+    assert.equal(cache.length, 1, "the replaced body's item is gone");
+    assert.equal((await bodyOf(store.get(en))).toString(), "small");
+    assert.equal(valueFiles(dir.path).length, 0);
+  });
+
+  it("cachedFetch: a hit on one of 32 variants reads their headers and one body, and a URL keeps at most MAX_VARIANTS (issue 22 item 13)", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const server = new TestServer();
+    const origin = await server.listen();
+    try {
+      server.routes.set("/ua", (req, res) => {
+        const n = Number(/\d+/.exec(req.headers["user-agent"] ?? "")?.[0]);
+        res.writeHead(200, { "cache-control": "max-age=600", vary: "user-agent" }).end(Buffer.alloc(256 * 1024, n));
+      });
+      const fetch = cachedFetch(cache);
+      const get = async (i: number) => {
+        const res = await fetch(origin + "/ua", { headers: { "user-agent": `agent ${i}` } });
+        return Buffer.from(await res.arrayBuffer());
+      };
+      for (let i = 0; i < 32; i++) await get(i);
+      const item = cache.inspect(`fetch:${origin}/ua`)!;
+      assert.ok(item.size < 64 * 1024, `the URL item holds ${item.size} bytes, not every variant's body`);
+      for (let i = 0; i < 32; i++) assert.deepEqual(await get(i), Buffer.alloc(256 * 1024, i));
+      assert.equal(server.hits.get("/ua"), 32, "every second read was a hit");
+      for (let i = 32; i < MAX_VARIANTS + 40; i++) await get(i);
+      assert.equal(cache.length, MAX_VARIANTS + 1, "a URL keeps MAX_VARIANTS variants, and no body of a dropped one");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("cachedFetch: a 304 that extends a variant extends its body's item too", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    const server = new TestServer();
+    const origin = await server.listen();
+    try {
+      server.routes.set("/ext", (req, res, n) => {
+        if (req.headers["if-none-match"] === '"e"') return void res.writeHead(304, { etag: '"e"' }).end();
+        res.writeHead(200, { "cache-control": "max-age=1", etag: '"e"', vary: "accept-language" }).end(Buffer.alloc(5000, n));
+      });
+      // Fresh 1 s, kept 1.5 s for revalidation (bodies too); a 304 makes the variant fresh for 1 s more.
+      const fetch = cachedFetch(cache, { keepForRevalidation: 1500, maxInlineBody: 0 });
+      const get = async (lang: string) => {
+        const res = await fetch(origin + "/ext", { headers: { "accept-language": lang } });
+        return Buffer.from(await res.arrayBuffer());
+      };
+      await get("fr");
+      await get("en"); // the 5000-byte bodies are items of their own (value files)
+      await sleep(1100);
+      assert.deepEqual(await get("en"), Buffer.alloc(5000, 2), "revalidated: a 304");
+      await sleep(700); // past the body's first 1.5 s, within the 304's second
+      assert.deepEqual(await get("en"), Buffer.alloc(5000, 2), "a hit, on the body the 304 kept");
+      assert.equal(server.hits.get("/ext"), 3, "two stores, then one 304");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("DiskCacheStore.get() right after end() of a body in a value file finds it (issue 22 item 15)", async () => {
+    using dir = tempDir();
+    using store = new DiskCacheStore(dir.path, { minFileSize: 1024, maxInlineBody: 1000 });
+    const w = store.createWriteStream(key("/end"), value());
+    for (let i = 0; i < 20; i++) w.write(Buffer.alloc(64 * 1024, i));
+    // What undici does when the body's last byte arrives: end(), then tell the client, in one turn.
+    w.end();
+    const answer = store.get(key("/end"));
+    assert.deepEqual(
+      await bodyOf(answer),
+      Buffer.concat(Array.from({ length: 20 }, (_, i) => Buffer.alloc(64 * 1024, i))),
+    );
+    // A body still arriving is not waited for: a miss, at once.
+    const open = store.createWriteStream(key("/open"), value());
+    open.write(Buffer.alloc(5000));
+    assert.equal(store.get(key("/open")), undefined);
+    open.destroy();
+    // Nor one that ended and was dropped (past maxEntrySize): no wait, no answer.
+    assert.equal(store.get(key("/end", {}, "HEAD")), undefined);
+  });
+
+  it("DiskCacheStore closed while a body commits: reported to onError, no error event, nothing stored", async () => {
+    using dir = tempDir();
+    const errors: unknown[] = [];
+    const store = new DiskCacheStore(dir.path, { minFileSize: 1024, maxInlineBody: 0, onError: (e) => errors.push(e) });
+    const w = store.createWriteStream(key("/closing"), value());
+    let errored = false;
+    w.on("error", () => errored = true);
+    const closed = new Promise((r) => w.once("close", r));
+    w.write(Buffer.alloc(64 * 1024));
+    w.end();
+    const answer = store.get(key("/closing"));
+    store.close();
+    await closed;
+    assert.equal(errored, false, "undici deletes the URL's entries on an error event (on a closed cache: a throw)");
+    assert.ok(errors.length >= 1);
+    await assert.rejects(Promise.resolve(answer), /closed/);
+    assert.equal(valueFiles(dir.path).length, 0);
   });
 
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {

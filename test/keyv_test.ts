@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import Keyv6 from "keyv6";
 import Keyv5 from "keyv";
 import { DiskCacheError } from "../mod.ts";
+import { diskcacheDriver } from "../unstorage.ts";
 import { KeyvDiskCache } from "../keyv.ts";
-import { tempDir, valueFiles } from "./_helpers.ts";
+import { bytesRead, tempDir, valueFiles } from "./_helpers.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyKeyv = any;
@@ -184,3 +185,66 @@ test("KeyvDiskCache without an error listener throws the cache's error to its ca
   store.cache.close();
   await assert.rejects(async () => await store.get("x"), (e: Error) => e instanceof DiskCacheError && /closed/.test(e.message));
 });
+
+for (const [name, make] of versions) {
+  test(`KeyvDiskCache under ${name}: one adapter serves one namespace; a second Keyv with another namespace is refused, so users.clear() never wipes orders`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path);
+    const users = make({ store, namespace: "users" });
+    assert.throws(() => make({ store, namespace: "orders" }), (e: Error) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /namespace "orders".*already serves namespace "users".*give each Keyv its own KeyvDiskCache/);
+      return true;
+    });
+    assert.equal(store.namespace, "users", "the refused namespace was not taken");
+    make({ store, namespace: "users" }); // the same namespace again is no conflict
+    const orders = make({ store: new KeyvDiskCache(dir.path), namespace: "orders" }); // the way to share a directory
+    await users.set("1", "ada");
+    await orders.set("1", "book");
+    await users.clear();
+    assert.equal(await users.get("1"), undefined);
+    assert.equal(await orders.get("1"), "book", "another namespace is untouched");
+    await users.disconnect();
+    await orders.disconnect();
+  });
+
+  test(`KeyvDiskCache under ${name}: clear() removes only what Keyv stored, not a DiskCache item tagged with the namespace's name nor an unstorage item`, async () => {
+    using dir = tempDir();
+    const store = new KeyvDiskCache(dir.path);
+    const users = make({ store, namespace: "users" });
+    const unstorage = diskcacheDriver({ base: dir.path });
+    await users.set("1", "ada");
+    store.cache.set("mine", 1, { tag: "users" });
+    unstorage.setItem("users:1", "from unstorage");
+    await users.clear();
+    assert.equal(await users.get("1"), undefined);
+    assert.equal(store.cache.get("mine"), 1, 'a DiskCache item tagged "users" stays');
+    assert.equal(unstorage.getItem("users:1"), "from unstorage");
+    await users.set("2", "bob");
+    unstorage.clear("");
+    assert.equal(await users.get("2"), "bob", "unstorage's clear() leaves Keyv's items");
+    unstorage.dispose();
+    await users.disconnect();
+  });
+
+  test(`KeyvDiskCache under ${name}: iterator() reads the values of its own namespace only`, async (t) => {
+    if (bytesRead() === undefined) return t.skip("no /proc/self/io here");
+    using dir = tempDir();
+    const MiB = 1 << 20;
+    const big = make({ store: new KeyvDiskCache(dir.path), namespace: "big" });
+    for (let i = 0; i < 16; i++) await big.set(`v${i}`, "x".repeat(MiB));
+    const small = make({ store: new KeyvDiskCache(dir.path), namespace: "small" });
+    await small.set("one", "tiny");
+    const before = bytesRead()!;
+    const seen: [unknown, unknown][] = [];
+    for await (const [k, v] of small.iterator()) seen.push([k, v]);
+    const read = bytesRead()! - before;
+    assert.deepEqual(seen, [["one", "tiny"]]);
+    assert.ok(read < 2 * MiB, `listing one small item read ${read} bytes`);
+    let count = 0;
+    for await (const [, v] of big.iterator()) count += v.length === MiB ? 1 : 0;
+    assert.equal(count, 16);
+    await big.disconnect();
+    await small.disconnect();
+  });
+}

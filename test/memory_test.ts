@@ -3,10 +3,12 @@
 // with another connection. Processes of other runtimes: memory_processes_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
-import { objectRowsDriver, rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { commitCounter } from "../src/ops/memory_tier.ts";
+import { objectRowsDriver, python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 const MEMORY = { maxBytes: 2 ** 20 };
 
@@ -185,7 +187,7 @@ test("DiskCache with memory: staleness N never hides a write of this process, by
 
 test("DiskCache with memory: maxBytes bounds the tier, least recently read out first", () => {
   using cache = tempCache({ memory: { maxBytes: 4_000 } });
-  for (let i = 0; i < 20; i++) cache.set(i, "v".repeat(500)); // ~1,100 bytes each in memory
+  for (let i = 0; i < 20; i++) cache.set(i, "v".repeat(700)); // ~1,200 bytes each in memory (see COSTS)
   for (let i = 0; i < 3; i++) cache.get(i);
   assert.equal(cache.stats().memory?.entries, 3);
   cache.get(0); // now the most recently read
@@ -204,8 +206,8 @@ test("DiskCache with memory: maxBytes bounds the tier, least recently read out f
 
 test("DiskCache with memory: when every value was read, the oldest still leaves first, and a new value is kept", () => {
   using cache = tempCache({ memory: { maxBytes: 4_000 } });
-  for (let i = 0; i < 5; i++) cache.set(i, "v".repeat(500)); // ~1,100 bytes each in memory
-  cache.set("big", "b".repeat(1_200)); // ~2,500 bytes: room for it takes two of those
+  for (let i = 0; i < 5; i++) cache.set(i, "v".repeat(700)); // ~1,200 bytes each in memory (see COSTS)
+  cache.set("big", "b".repeat(1_500)); // ~2,250 bytes: room for it takes two of those
   for (let i = 0; i < 3; i++) cache.get(i);
   for (let i = 0; i < 3; i++) cache.get(i); // all three read from memory
   const hits = () => cache.stats().memory!.hits;
@@ -274,12 +276,15 @@ test("DiskCache with memory: values this library cannot read throw as they do wi
 
 test("DiskCache with memory: keys of every kind keep apart in memory", () => {
   using cache = tempCache({ memory: MEMORY });
-  const keys = ["1", 1, 1.5, 2n ** 62n, new Uint8Array([1]), [1], { a: 1 }, "\u0000x", new Uint8Array(5000).fill(1)];
+  const keys = ["1", 1, 1.5, 2n ** 62n, new Uint8Array([1]), [1], { a: 1 }, "\u0000x", new Uint8Array(5000).fill(1), "\uFEFFbom", "bom", "😀".repeat(20)];
   keys.forEach((k, i) => cache.set(k, i));
   for (let round = 0; round < 2; round++) keys.forEach((k, i) => assert.equal(cache.get(k), i));
   assert.equal(cache.get(1n), 1, "1 and 1n are one key");
   keys.forEach((k, i) => cache.set(k, i + 100));
   keys.forEach((k, i) => assert.equal(cache.get(k), i + 100));
+  for (let round = 0; round < 2; round++) keys.forEach((k, i) => assert.equal(cache.get(k), i + 100));
+  assert.equal(cache.stats().memory?.entries, keys.length, "every key has its own entry");
+  assert.ok(cache.stats().memory!.hits >= keys.length * 3, "and every second read is a hit");
 });
 
 test("DiskCache with memory: a tier mostly missed steps aside, and comes back", () => {
@@ -412,4 +417,124 @@ test("DiskCache with memory: staleness N sees this process's writes through a sy
   assert.equal(reader.get("k"), 1);
   writer.set("k", 2);
   assert.equal(reader.get("k"), 2);
+});
+
+// ---------------------------------------------------------------- issue 22 items 17-19
+
+test("DiskCache with memory: staleness N never hides a sibling's write behind this object's own commit (issue 22 #17)", () => {
+  using dir = tempDir();
+  const staleness = { maxBytes: 2 ** 20, staleness: 3_600_000 };
+  using reader = new DiskCache(dir.path, { memory: staleness });
+  using writer = new DiskCache(dir.path);
+  using tiered = new DiskCache(dir.path, { memory: staleness });
+  writer.set("k", "v1");
+  assert.equal(reader.get("k"), "v1");
+  assert.equal(reader.get("k"), "v1", "now from memory");
+  writer.set("k", "v2");
+  reader.set("other", 1); // the reader's own commit, after the sibling's
+  assert.equal(reader.get("k"), "v2", "a sibling without a tier");
+  tiered.set("k", "v3");
+  reader.delete("other");
+  assert.equal(reader.get("k"), "v3", "a sibling with a tier");
+  // Both orders in one transaction of the reader's, and a sibling's write between two of the reader's.
+  writer.set("k", "v4");
+  reader.transact(() => reader.set("other", 2));
+  reader.set("other", 3);
+  assert.equal(reader.get("k"), "v4", "after two commits of its own");
+});
+
+test("DiskCache with memory: an LRU reader's access flush does not hide a sibling's write (issue 22 #17)", () => {
+  using dir = tempDir();
+  const clock = { now: 1_700_000_000_000 };
+  const options = { clock: () => clock.now, evictionPolicy: "least-recently-used" as const, statistics: true };
+  using reader = new DiskCache(dir.path, { ...options, memory: { maxBytes: 2 ** 20, staleness: 3_600_000 } });
+  using writer = new DiskCache(dir.path, options);
+  writer.set("k", "v1");
+  writer.set("x", "x");
+  assert.equal(reader.get("k"), "v1");
+  assert.equal(reader.get("k"), "v1", "now from memory");
+  // A hit past ACCESS_FLUSH_MS writes the pending access times: a commit of the reader's.
+  writer.set("k", "v2");
+  clock.now += 5_000;
+  assert.equal(reader.getEntry("x")?.value, "x");
+  assert.equal(reader.get("k"), "v2", "after the flush on a hit");
+  assert.equal(reader.get("k"), "v2");
+  // stats() writes pending counts: a commit too.
+  writer.set("k", "v3");
+  reader.stats();
+  assert.equal(reader.get("k"), "v3", "after the flush of stats()");
+});
+
+/** Runs a Python statement block on `cache = diskcache.Cache(dir)`. */
+function pythonOn(dir: string, code: string): void {
+  const py = python();
+  assert.ok(py !== undefined, "python3 with diskcache is required");
+  const r = spawnSync(py, ["-c", `import diskcache\ncache = diskcache.Cache(${JSON.stringify(dir)})\n${code}\ncache.close()`], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test("DiskCache with memory: this process's set and delete reach a key Python stored as a REAL integral number (issue 22 #18)", (t) => {
+  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
+  using dir = tempDir();
+  pythonOn(
+    dir.path,
+    `cache[1.0] = "old 1"\ncache[-0.0] = "old 0"\ncache[2.0 ** 60] = "old big"\ncache[-(2.0 ** 62)] = "old neg"\ncache[2.0 ** 63] = "old past int64"`,
+  );
+  using cache = new DiskCache(dir.path, { memory: MEMORY });
+  const keys: [unknown, unknown, string][] = [[1, 1n, "old 1"], [0, -0, "old 0"], [2 ** 60, 2n ** 60n, "old big"], [-(2 ** 62), -(2n ** 62n), "old neg"], [
+    2 ** 63,
+    2 ** 63,
+    "old past int64",
+  ]];
+  for (const [key, same, old] of keys) {
+    assert.equal(cache.get(key as never), old, `Python's ${String(key)}`);
+    assert.equal(cache.get(same as never), old, `Python's ${String(key)}, read again (from memory)`);
+  }
+  assert.equal(cache.stats().memory?.entries, keys.length);
+  for (const [key, same] of keys) {
+    cache.set(key as never, "new");
+    assert.equal(cache.get(key as never), "new", `set(${String(key)})`);
+    assert.equal(cache.get(same as never), "new", `set(${String(key)}), read again`);
+    assert.equal(cache.delete(same as never), true);
+    assert.equal(cache.get(key as never), undefined, `delete(${String(key)})`);
+  }
+  // Python replaces its own REAL rows (an UPDATE that keeps the key): seen once the tier reads data_version.
+  pythonOn(dir.path, `cache[1.0] = "py"`);
+  assert.equal(cache.get(1), "py");
+  cache.set(1, "js");
+  assert.equal(cache.get(1), "js");
+});
+
+test("DiskCache with memory: a data_version check that met a lock is made again, so a sibling's write is not hidden after it (issue 22 #17)", () => {
+  using dir = tempDir();
+  const options = { sqliteJournalMode: "delete" as const, timeout: 50 };
+  using reader = new DiskCache(dir.path, { ...options, memory: { maxBytes: 2 ** 20, staleness: 3_600_000 } });
+  using writer = new DiskCache(dir.path, options);
+  writer.set("k", 1);
+  assert.equal(reader.get("k"), 1);
+  assert.equal(reader.get("k"), 1, "now from memory");
+  writer.set("k", 2);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  try {
+    db.exec("BEGIN EXCLUSIVE");
+    assert.throws(() => reader.get("k"), { name: "Timeout" }, "a sibling wrote: the tier must read data_version, which waits for the lock");
+    db.exec("ROLLBACK");
+    assert.equal(reader.get("k"), 2, "the check is made again once the lock is gone");
+  } finally {
+    db.close();
+  }
+});
+
+test("DiskCache with memory: two copies of the library in one realm count each other's commits", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  // A second instance of the module, as a second installed copy of the library would load it.
+  const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
+  const copy = await import(`../src/ops/memory_tier${ext}?second-copy`) as typeof import("../src/ops/memory_tier.ts");
+  assert.notEqual(copy.commitCounter, commitCounter, "a module instance of its own");
+  const path = join(cache.directory, "cache.db");
+  assert.equal(copy.commitCounter(path), commitCounter(path));
+  const before = copy.commitCounter(path).n;
+  cache.set("k", 1);
+  assert.equal(copy.commitCounter(path).n, before + 1);
 });

@@ -3,7 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createStorage } from "unstorage";
 import { diskcacheDriver } from "../unstorage.ts";
-import { tempDir } from "./_helpers.ts";
+import { KeyvDiskCache } from "../keyv.ts";
+import { DiskCache } from "../mod.ts";
+import { bytesRead, tempDir } from "./_helpers.ts";
 
 test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, clear by base, ttl", async () => {
   using dir = tempDir();
@@ -50,7 +52,7 @@ test("diskcacheDriver: meta sizes of strings, bytes and objects; misses are null
   await driver.setItem!("o", { a: 1 } as never, {});
   assert.equal((await driver.getMeta!("s", {}))?.size, 6, "UTF-8 bytes of the string");
   assert.equal((await driver.getMeta!("b", {}))?.size, 7);
-  assert.equal((await driver.getMeta!("o", {}))?.size, JSON.stringify({ a: 1 }).length);
+  assert.equal((await driver.getMeta!("o", {}))?.size, cache.inspect("o")!.size, "the bytes stored (its row says)");
   assert.equal(await driver.getMeta!("missing", {}), null);
   assert.equal(await driver.getItemRaw!("missing", {}), null);
   cache.set(42, "a number key, set by another user of the cache");
@@ -72,4 +74,44 @@ test("diskcacheDriver reads expiry on the cache's clock: getMeta's ttl counts do
   assert.equal(driver.getItem("session"), null, "expired on the injected clock");
   assert.equal(driver.getMeta("session"), null);
   driver.dispose();
+});
+
+test("diskcacheDriver.getMeta() reads the size from the row, not the value", (t) => {
+  if (bytesRead() === undefined) return t.skip("no /proc/self/io here");
+  using dir = tempDir();
+  const driver = diskcacheDriver({ base: dir.path });
+  const MiB = 1 << 20;
+  driver.setItemRaw("big", new Uint8Array(32 * MiB));
+  driver.setItem("text", "é".repeat(MiB));
+  const before = bytesRead()!;
+  const big = driver.getMeta("big"), text = driver.getMeta("text");
+  const read = bytesRead()! - before;
+  assert.equal(big?.size, 32 * MiB);
+  assert.equal(text?.size, 2 * MiB, "UTF-8 bytes");
+  assert.ok(read < MiB, `getMeta read ${read} bytes`);
+  driver.dispose();
+});
+
+test("diskcacheDriver lists and clears only what it stored: a Keyv item, and a DiskCache item of the same key, stay", async () => {
+  using dir = tempDir();
+  const driver = diskcacheDriver({ base: dir.path });
+  const storage = createStorage({ driver });
+  const keyv = new KeyvDiskCache(dir.path);
+  using mine = new DiskCache(dir.path);
+  await keyv.set("k", "keyv's");
+  mine.set("users:eve", "set by the cache's own user");
+  mine.set("other", 1);
+  await storage.setItem("users:ada", "a");
+  await storage.setItem("posts:1", "p");
+  assert.deepEqual(await storage.getKeys(""), ["posts:1", "users:ada"]);
+  assert.deepEqual(driver.getKeys("users"), ["users:ada"]);
+  driver.clear("users");
+  assert.equal(mine.get("users:eve"), "set by the cache's own user", "clear(base) leaves what others stored under base");
+  await storage.clear();
+  assert.deepEqual(await storage.getKeys(""), []);
+  assert.equal(await keyv.get("k"), "keyv's", "clear() leaves Keyv's items");
+  assert.equal(mine.get("other"), 1, "and the cache's own items");
+  assert.equal(mine.get("users:eve"), "set by the cache's own user");
+  await keyv.disconnect();
+  await storage.dispose();
 });

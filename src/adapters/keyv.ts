@@ -4,8 +4,9 @@
  * (ms), and Keyv 6, which reads the adapter's `capabilities`, sees it takes
  * absolute expiry times (`expires: true`), uses it directly (no bridge) and
  * passes absolute times (epoch ms). Namespaces are kept natively as
- * the items' tag, so `clear()` removes one namespace without touching others,
- * expired entries are reclaimed by the cache itself, and the cache's size
+ * the items' tag, so `clear()` removes one namespace's items and nothing
+ * else (not another namespace's, nor what other front ends stored in the
+ * same directory), expired entries are reclaimed by the cache itself, and the cache's size
  * limit holds. With Keyv's serialization turned off, values reach the cache
  * as they are (binary values go to value files, not base64).
  *
@@ -57,6 +58,15 @@ export interface KeyvDiskCacheOptions extends DiskCacheOptions {
 const NO_NAMESPACE = "\u0000keyv";
 
 /**
+ * The tag of the items stored under `namespace`: reserved (it starts with
+ * U+0000), so that `clear()` never removes an item that another front end,
+ * or a DiskCache user, tagged with a name that is also a namespace.
+ */
+function tagOf(namespace: string): string {
+  return namespace === NO_NAMESPACE ? NO_NAMESPACE : `${NO_NAMESPACE}:${namespace}`;
+}
+
+/**
  * Keyv's storage adapter interface, implemented on a DiskCache.
  *
  * @example Use DiskCache under Keyv
@@ -69,8 +79,8 @@ const NO_NAMESPACE = "\u0000keyv";
  * ```
  */
 export class KeyvDiskCache {
-  /** The namespace Keyv sets; items are tagged with it. */
-  namespace: string | undefined = undefined;
+  #namespace: string | undefined = undefined;
+  #namespaceSet = false;
   /**
    * What Keyv reads from `opts`: Keyv 5 enables iteration for stores whose
    * `dialect` or `url` it knows, and this store is SQLite underneath.
@@ -100,8 +110,40 @@ export class KeyvDiskCache {
     return this.#cache;
   }
 
+  /**
+   * The namespace Keyv gave this adapter (`undefined`: none). One adapter
+   * serves one namespace: Keyv sets it once, when it takes the adapter, and
+   * passes no namespace with its calls, so an adapter shared by two Keyv
+   * instances could not tell their items apart (`users.clear()` would remove
+   * `orders`' items). Setting a different namespace later is refused: give
+   * each Keyv its own `KeyvDiskCache` (they may share a directory or a
+   * DiskCache).
+   *
+   * @throws {TypeError} When a namespace other than the one already set is set.
+   */
+  get namespace(): string | undefined {
+    return this.#namespace;
+  }
+
+  set namespace(namespace: string | undefined) {
+    if (this.#namespaceSet && namespace !== this.#namespace) {
+      const name = (ns: string | undefined) => ns === undefined ? "no namespace" : `namespace ${JSON.stringify(ns)}`;
+      throw new TypeError(
+        `Cannot use ${name(namespace)}: this KeyvDiskCache already serves ${
+          name(this.#namespace)
+        }, and one adapter cannot tell two namespaces' calls apart (clear() would remove the other's items); give each Keyv its own KeyvDiskCache (they may share the directory)`,
+      );
+    }
+    this.#namespace = namespace;
+    this.#namespaceSet = true;
+  }
+
   #key(key: string): [string, string] {
-    return [this.namespace ?? NO_NAMESPACE, key];
+    return [this.#namespace ?? NO_NAMESPACE, key];
+  }
+
+  get #tag(): string {
+    return tagOf(this.#namespace ?? NO_NAMESPACE);
   }
 
   /**
@@ -178,7 +220,7 @@ export class KeyvDiskCache {
     return Promise.resolve(this.#guard(() => {
       if (value === undefined) return false;
       const ttl = this.#absolute ? this.#until(ttlOrExpires) : this.#relative(ttlOrExpires);
-      return this.#cache.set(this.#key(key), value, { ttl, tag: this.namespace ?? NO_NAMESPACE });
+      return this.#cache.set(this.#key(key), value, { ttl, tag: this.#tag });
     }, false));
   }
   /**
@@ -191,7 +233,7 @@ export class KeyvDiskCache {
         entries.map((e) => {
           if (e.value === undefined) return false;
           const ttl = e.expires !== undefined ? this.#until(e.expires) : this.#relative(e.ttl);
-          return this.#cache.set(this.#key(e.key), e.value, { ttl, tag: this.namespace ?? NO_NAMESPACE });
+          return this.#cache.set(this.#key(e.key), e.value, { ttl, tag: this.#tag });
         })
       ), entries.map(() => false)));
   }
@@ -219,17 +261,29 @@ export class KeyvDiskCache {
   hasMany(keys: string[]): Promise<boolean[]> {
     return Promise.resolve(this.#guard(() => keys.map((k) => this.#cache.has(this.#key(k))), keys.map(() => false)));
   }
-  /** Removes this namespace's entries (every entry without a namespace). */
+  /**
+   * Removes this namespace's entries (with no namespace: the entries stored
+   * without one), and nothing else.
+   */
   clear(): Promise<void> {
     return Promise.resolve(this.#guard(() => {
-      this.#cache.evict(this.namespace ?? NO_NAMESPACE);
+      this.#cache.evict(this.#tag);
     }, undefined));
   }
-  /** `[key, value]` pairs of a namespace (default: this adapter's). */
+  /**
+   * `[key, value]` pairs of a namespace (default: this adapter's). The rows'
+   * keys and tags are walked without their values; only the namespace's own
+   * values are read.
+   */
   async *iterator<V>(namespace?: string): AsyncGenerator<[string, V], void> {
-    const ns = namespace ?? this.namespace ?? NO_NAMESPACE;
-    for (const [key, value] of this.#cache.entries()) {
-      if (Array.isArray(key) && key[0] === ns) yield [key[1] as string, value as V];
+    const ns = namespace ?? this.#namespace ?? NO_NAMESPACE;
+    const tag = tagOf(ns);
+    for (const info of this.#cache.inspectAll()) {
+      const key = info.key;
+      if (info.tag !== tag || !Array.isArray(key) || key.length !== 2 || key[0] !== ns || typeof key[1] !== "string") continue;
+      // Undefined: the entry expired or went since its row was listed.
+      const entry = this.#cache.getEntry<V>(key as [string, string]);
+      if (entry !== undefined) yield [key[1], entry.value];
     }
   }
   /** Closes the cache (unless it was handed in with `cache`). */

@@ -4,7 +4,9 @@
  * Keys are stored as they are (unstorage's `a:b:c` form), so `getKeys(base)`
  * and `clear(base)` walk the cache's key index in order from `base`; raw
  * values (bytes) stay bytes; `ttl` (seconds, per item or default) is enforced
- * by the cache itself.
+ * by the cache itself. The driver tags what it stores, and lists and clears
+ * only that: a Keyv adapter, another front end or your own DiskCache code
+ * may share the directory.
  *
  * @module
  */
@@ -90,23 +92,25 @@ export interface DiskCacheDriver {
   setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;
   /** Removes the item under `key`, if any. */
   removeItem(key: string, opts?: Record<string, unknown>): void;
-  /** When the item was stored, its size in bytes and its time to live in seconds, or `null`. */
+  /**
+   * When the item was stored, its size in bytes as stored (read from its row:
+   * the value is not read) and its time to live in seconds, or `null`.
+   */
   getMeta(key: string, opts?: Record<string, unknown>): { mtime: Date; size: number; ttl?: number } | null;
-  /** The keys under `base` (all keys for `""`), in key order. */
+  /** The keys this driver stored under `base` (all of them for `""`), in key order. */
   getKeys(base: string, opts?: Record<string, unknown>): string[];
-  /** Removes every item under `base` (everything for `""`). */
+  /** Removes every item this driver stored under `base` (all of them for `""`), and nothing else. */
   clear(base: string, opts?: Record<string, unknown>): void;
   /** Closes the cache, unless it was passed in as `cache`. */
   dispose(): void;
 }
 
-const utf8 = new TextEncoder();
-
-function sizeOf(value: unknown): number {
-  if (typeof value === "string") return utf8.encode(value).length;
-  if (value instanceof Uint8Array) return value.length;
-  return utf8.encode(JSON.stringify(value) ?? "").length;
-}
+/**
+ * The tag of every item the driver stores: reserved (it starts with U+0000),
+ * so that `getKeys()` and `clear()` see the driver's items only, never
+ * another front end's sharing the directory.
+ */
+const TAG = "\u0000unstorage";
 
 /**
  * Creates the driver.
@@ -125,14 +129,15 @@ function sizeOf(value: unknown): number {
  */
 export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCacheDriver {
   const { base, ttl: defaultTtl, cache: given, ...cacheOptions } = options;
-  const cache = given ?? new DiskCache(base, cacheOptions);
+  const cache = given ?? new DiskCache(base, { tagIndex: true, ...cacheOptions });
   const ttlOf = (opts?: { ttl?: number }) => {
     const seconds = opts?.ttl ?? defaultTtl;
-    return typeof seconds === "number" && seconds > 0 ? seconds * 1000 : undefined;
+    return { ttl: typeof seconds === "number" && seconds > 0 ? seconds * 1000 : undefined, tag: TAG };
   };
+  // The rows' keys and tags, not their values.
   const keysUnder = function* (prefix: string): Generator<string> {
-    for (const key of cache.keys({ order: "key" })) {
-      if (typeof key !== "string") continue;
+    for (const { key, tag } of cache.inspectAll({ order: "key" })) {
+      if (tag !== TAG || typeof key !== "string") continue;
       if (prefix === "" || key === prefix || key.startsWith(`${prefix}:`)) yield key;
     }
   };
@@ -144,20 +149,20 @@ export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCache
     hasItem: (key) => cache.has(key),
     getItem: (key) => cache.get(key) ?? null,
     getItemRaw: (key) => cache.get(key) ?? null,
-    setItem: (key, value, opts) => void cache.set(key, value, { ttl: ttlOf(opts) }),
-    setItemRaw: (key, value, opts) => void cache.set(key, value, { ttl: ttlOf(opts) }),
+    setItem: (key, value, opts) => void cache.set(key, value, ttlOf(opts)),
+    setItemRaw: (key, value, opts) => void cache.set(key, value, ttlOf(opts)),
     removeItem: (key) => void cache.delete(key),
     getMeta(key) {
-      const entry = cache.getEntry(key);
-      if (entry === undefined) return null;
-      const meta: { mtime: Date; size: number; ttl?: number } = { mtime: new Date(entry.storeTime), size: sizeOf(entry.value) };
-      if (entry.expireTime !== null) meta.ttl = Math.max(0, Math.round((entry.expireTime - cache.now) / 1000));
+      const info = cache.inspect(key);
+      if (info === undefined) return null;
+      const meta: { mtime: Date; size: number; ttl?: number } = { mtime: new Date(info.storeTime), size: info.size };
+      if (info.expireTime !== null) meta.ttl = Math.max(0, Math.round((info.expireTime - cache.now) / 1000));
       return meta;
     },
     getKeys: (base) => [...keysUnder(normalize(base))],
     clear(base) {
       const prefix = normalize(base);
-      if (prefix === "") cache.clear();
+      if (prefix === "") cache.evict(TAG);
       else cache.deleteMany([...keysUnder(prefix)]);
     },
     dispose() {

@@ -5,7 +5,7 @@
  * @module
  */
 import { cacheUrl, type FetchContext, headerObject, type Meta, type Stored } from "./_fetch_context.ts";
-import { openBody, readVariants, shardFor, type Variant, varyMatches } from "./_records.ts";
+import { openBody, readVariants, selectVariant, shardFor } from "./_records.ts";
 
 /** What the cache holds for a request. */
 export interface Lookup {
@@ -26,20 +26,11 @@ export function lookupStored(ctx: FetchContext, request: Request): Lookup {
   const url = cacheUrl(request.url);
   const shard = shardFor(ctx.store, url);
   const variants = readVariants<Meta>(shard, url, Date.now());
-  const variant = selectGet(variants, headerObject(request.headers));
+  const variant = selectVariant(variants, "GET", headerObject(request.headers));
   if (!variant) return { miss: variants.length ? "vary-miss" : "uri-miss" };
   const body = request.method === "HEAD" ? (variant.file === undefined || shard.has(variant.file) ? new Uint8Array(0) : undefined) : openBody(shard, variant);
   if (body === undefined) return { miss: "miss" };
   return { stored: { shard, variant, body }, miss: "miss" };
-}
-
-/** The newest stored GET whose `Vary` selection `headers` match. */
-function selectGet(variants: Variant<Meta>[], headers: Record<string, string | string[]>): Variant<Meta> | undefined {
-  for (let i = variants.length - 1; i >= 0; i--) {
-    const v = variants[i]!;
-    if (v.method === "GET" && varyMatches(v.vary, headers)) return v;
-  }
-  return undefined;
 }
 
 /** Lets go of a stored response's body that will not be answered (a value file's open stream). */

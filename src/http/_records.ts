@@ -3,29 +3,40 @@
  *
  * One cache item per URL (origin + path) holds the list of its stored
  * responses (variants: one per method and per set of `Vary`-selected request
- * header values). A body smaller than the cache's `minFileSize` (or, for
- * `DiskCacheStore`, up to its `maxInlineBody`) lives inline in its variant,
- * so that a hit on it costs one lookup; a larger one is streamed into a
- * value file of its own under a random body key, in the same shard as its
- * URL item, so that one transaction of that shard replaces or removes a
- * URL's variants and bodies together. Items expire at the latest `deleteAt` of their variants.
+ * header values, at most {@linkcode MAX_VARIANTS}; see `_variants.ts` for
+ * which one a request selects). A lookup reads that item, then one body:
+ *
+ * - A URL with one variant keeps its body in the item when it is smaller
+ *   than the cache's `minFileSize` (or, for the front ends, up to their
+ *   `maxInlineBody`): a hit on it costs one lookup.
+ * - A URL with several variants keeps at most {@linkcode ITEM_BODIES} bytes
+ *   of (the newest) small bodies in the item; every other body is an item
+ *   of its own under a random body key (still in its row up to
+ *   `maxInlineBody`), so that a hit on one variant never reads the others'
+ *   bodies.
+ * - A larger body is streamed into a value file of its own under a body key.
+ *
+ * Body items live in the same shard as their URL item, so that one
+ * transaction of that shard replaces or removes a URL's variants and bodies
+ * together. Items expire at the latest `deleteAt` of their variants, body
+ * items at their variant's.
  *
  * A URL item is stored as raw bytes (see {@linkcode encodeItem}): a JSON
  * header with the variants, then their inline bodies. A hit then costs one
- * `JSON.parse` of a few hundred bytes, and its body is a view into the row's
- * bytes, never a copy.
+ * `JSON.parse` of a few hundred bytes per variant, and its body is a view
+ * into the row's bytes, never a copy.
  *
  * @module
  */
 import { randomUUID } from "node:crypto";
 import { type DiskCache, setInline } from "../disk_cache.ts";
 import type { FanoutCache } from "../fanout.ts";
+import { MAX_VARIANTS, type VaryMap } from "./_variants.ts";
 
 /** The caches a `DiskCacheStore` or `cachedFetch` can live in: a DiskCache, or a FanoutCache (each URL in one shard). */
 export type CacheBackend = DiskCache | FanoutCache;
 
-/** Request header values a stored response's `Vary` selects, by lower-case name (`null`: absent). */
-export type VaryMap = Record<string, string | string[] | null>;
+export { replacedBy, selectVariant, type VaryMap, varyMatches } from "./_variants.ts";
 
 /** One stored response: what every layout user keeps, plus its own `meta`. */
 export interface Variant<M> {
@@ -35,9 +46,9 @@ export interface Variant<M> {
   deleteAt: number;
   /** Body size in bytes. */
   size: number;
-  /** The body, when stored inline. */
+  /** The body, when stored in the URL item. */
   body?: Uint8Array;
-  /** The body key, when the body is in a value file. */
+  /** The body key, when the body is an item of its own (in its row or a value file). */
   file?: string;
   meta: M;
 }
@@ -45,24 +56,6 @@ export interface Variant<M> {
 /** The cache a URL's items live in: the shard of a FanoutCache, or the cache itself. */
 export function shardFor(cache: CacheBackend, urlKey: string): DiskCache {
   return "shardOf" in cache ? cache.shardOf(urlKey) : cache;
-}
-
-/** Whether the request headers `headers` select a variant stored with `vary`. */
-export function varyMatches(
-  vary: VaryMap | undefined,
-  headers: Record<string, string | string[]> | undefined,
-): boolean {
-  if (!vary) return true;
-  for (const name of Object.keys(vary)) {
-    if (!sameHeader(headers?.[name], vary[name])) return false;
-  }
-  return true;
-}
-
-function sameHeader(a: string | string[] | null | undefined, b: string | string[] | null | undefined): boolean {
-  if (a == null || b == null) return a == null && b == null;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
-  return a === b;
 }
 
 /** First byte of a URL item: the version of its encoding. */
@@ -136,10 +129,29 @@ export const DEFAULT_MAX_INLINE_BODY = 1024 * 1024;
 export const ITEM_HEADROOM = 64 * 1024;
 
 /**
+ * The most bytes of bodies a URL item with several variants holds: a hit on
+ * one variant reads at most this much of the others' bodies.
+ */
+export const ITEM_BODIES = 16 * 1024;
+
+/**
+ * The prefix of the body keys of the URL item `urlKey`: its front end's
+ * prefix (`fetch:`, `undici:`) with `-body:` (`fetch-body:`, `undici-body:`).
+ */
+export function bodyKeyPrefix(urlKey: string): string {
+  return `${urlKey.slice(0, urlKey.indexOf(":"))}-body:`;
+}
+
+/**
  * Stores `variant` for `urlKey` in one transaction, replacing the variants
- * `replaces` picks and dropping expired ones (their body files go too). An
- * item smaller than `inlineBelow` bytes stays in its row even at or above
- * the cache's `minFileSize` (a hit reads it with one lookup, no file).
+ * `replaces` picks and dropping expired ones (their body files go too), and
+ * the oldest past {@linkcode MAX_VARIANTS}. An item smaller than
+ * `inlineBelow` bytes stays in its row even at or above the cache's
+ * `minFileSize` (a hit reads it with one lookup, no file). With several
+ * variants, bodies past {@linkcode ITEM_BODIES} move to items of their own
+ * (see the module's doc). A body item's expiry follows its variant's
+ * `deleteAt` (a 304 that extends the variant extends its body); a variant
+ * whose body item is gone (evicted) is not stored: `false`.
  */
 export function commitVariant<M>(
   shard: DiskCache,
@@ -147,22 +159,55 @@ export function commitVariant<M>(
   variant: Variant<M>,
   replaces: (old: Variant<M>) => boolean,
   inlineBelow?: number,
-): void {
-  shard.transact(() => {
+): boolean {
+  return shard.transact(() => {
     const now = Date.now();
-    const kept: Variant<M>[] = [];
+    let kept: Variant<M>[] = [];
     const dropped: string[] = [];
+    const drop = (old: Variant<M>) => {
+      if (old.file !== undefined && old.file !== variant.file) dropped.push(old.file);
+    };
     for (const old of decodeItem<M>(shard.get(urlKey))) {
-      if (old.deleteAt <= now || replaces(old)) {
-        if (old.file !== undefined && old.file !== variant.file) dropped.push(old.file);
-      } else kept.push(old);
+      if (old.deleteAt <= now || replaces(old)) drop(old);
+      else kept.push(old);
     }
-    kept.push(variant);
-    const until = Math.max(...kept.map((v) => v.deleteAt));
-    const item = encodeItem(kept), ttl = Math.max(1, until - now);
-    if (inlineBelow === undefined) shard.set(urlKey, item, { ttl });
-    else setInline(shard, urlKey, item, { ttl, inlineBelow });
+    let stored = true;
+    if (variant.file !== undefined && !shard.touch(variant.file, Math.max(1, Math.min(variant.deleteAt, MAX_TIME) - now))) {
+      stored = false;
+    } else kept.push(variant);
+    if (kept.length > MAX_VARIANTS) {
+      for (const old of kept.slice(0, kept.length - MAX_VARIANTS)) drop(old);
+      kept = kept.slice(kept.length - MAX_VARIANTS);
+    }
+    if (kept.length > 1) {
+      // Newest first: the bodies that fit ITEM_BODIES stay, the others move out.
+      let room = ITEM_BODIES;
+      for (let i = kept.length - 1; i >= 0; i--) {
+        const v = kept[i]!;
+        if (v.file !== undefined) continue;
+        const body = v.body ?? new Uint8Array(0);
+        if (body.byteLength <= room) {
+          room -= body.byteLength;
+          continue;
+        }
+        const key = newBodyKey(bodyKeyPrefix(urlKey));
+        const ttl = Math.max(1, Math.min(v.deleteAt, MAX_TIME) - now);
+        if (inlineBelow === undefined) shard.set(key, body, { ttl });
+        else setInline(shard, key, body, { ttl, inlineBelow: body.byteLength + 1 });
+        const { body: _moved, ...rest } = v;
+        kept[i] = { ...rest, file: key, size: body.byteLength };
+      }
+    }
+    if (kept.length === 0) {
+      shard.delete(urlKey);
+    } else {
+      const until = Math.max(...kept.map((v) => v.deleteAt));
+      const item = encodeItem(kept), ttl = Math.max(1, Math.min(until, MAX_TIME) - now);
+      if (inlineBelow === undefined) shard.set(urlKey, item, { ttl });
+      else setInline(shard, urlKey, item, { ttl, inlineBelow });
+    }
     if (dropped.length) shard.deleteMany(dropped);
+    return stored;
   });
 }
 

@@ -7,7 +7,7 @@
 import CachePolicy from "http-cache-semantics";
 import type { DiskCache } from "../disk_cache.ts";
 import { BODY_PREFIX, cacheUrl, type FetchContext, headerObject, type Meta, plain, policyResponse, type StoredVariant } from "./_fetch_context.ts";
-import { BodySink, commitVariant, shardFor, type SunkBody, type Variant, type VaryMap, varyMatches } from "./_records.ts";
+import { BodySink, commitVariant, shardFor, type SunkBody, type Variant, type VaryMap, replacedBy } from "./_records.ts";
 import { buildable, forward } from "./_answer.ts";
 
 /** Statuses whose responses have no body: stored at once. */
@@ -38,7 +38,7 @@ export function storeResponse(ctx: FetchContext, request: Request, req: CachePol
     if (vary) variant.vary = vary;
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
-    commitVariant(shard, url, variant, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow);
+    commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow);
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
@@ -60,7 +60,7 @@ export function storeUpdate(ctx: FetchContext, shard: DiskCache, request: Reques
   const selected = headerObject(request.headers);
   const updated = { ...variant, deleteAt: now + ttl, meta: { ...variant.meta, policy: plain(next.toObject()) } };
   shard.transact(() => {
-    commitVariant(shard, cacheUrl(request.url), updated, (old) => old.method === "GET" && varyMatches(old.vary, selected), ctx.inlineBelow);
+    commitVariant(shard, cacheUrl(request.url), updated, replacedBy("GET", selected), ctx.inlineBelow);
     // The body file expires on its own: it must live as long as the response it belongs to.
     if (variant.file !== undefined) shard.touch(variant.file, Math.max(1, ttl));
   });

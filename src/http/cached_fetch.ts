@@ -60,9 +60,9 @@ export interface CachedFetchOptions {
    * The largest body, in bytes, stored inside its response's row in SQLite
    * rather than in a value file of its own: a hit on it is one row read, with
    * no file to open. Such a body is held in memory while it arrives, and read
-   * whole on a hit; a URL's row holds its variants' small bodies up to this
-   * size plus 64 KiB (past that it moves to a value file, still read with one
-   * lookup). Bodies below the cache's `minFileSize` are always inline; larger
+   * whole on a hit; with several `Vary` variants, each body past 16 KiB has a
+   * row of its own (a hit reads the variants' headers, then one body). Bodies
+   * below the cache's `minFileSize` are always inline; larger
    * ones than this stream into value files. As `DiskCacheStore`'s option.
    *
    * @default {1048576} (1 MiB)

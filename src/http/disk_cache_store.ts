@@ -18,11 +18,12 @@ import {
   ITEM_HEADROOM,
   openBody,
   readVariants,
+  replacedBy,
+  selectVariant,
   shardFor,
   type SunkBody,
   type Variant,
   type VaryMap,
-  varyMatches,
 } from "./_records.ts";
 
 /** The request a cached response is looked up or stored for (undici's `CacheKey`). */
@@ -80,15 +81,15 @@ export interface DiskCacheStoreOptions extends DiskCacheOptions {
    */
   maxEntrySize?: number;
   /**
-   * The largest body, in bytes, stored inside its response's row in SQLite
-   * rather than in a value file of its own: a hit on it is one row read, with
-   * no second lookup and no file to open. Such a body is held in memory while
-   * it arrives, and read whole on a hit; a URL's row holds its variants' small
-   * bodies up to this size plus 64 KiB (past that it moves to a value file,
-   * still read with one lookup). So this bounds the memory of one write and
-   * of one hit. Bodies below the cache's `minFileSize` are always inline;
-   * larger ones than this stream into value files, read whole on a hit up to
-   * 4 MiB and streamed beyond.
+   * The largest body, in bytes, stored in a row in SQLite rather than in a
+   * value file of its own: the only body of a URL lives in the URL's row (a
+   * hit on it is one row read, with no second lookup and no file to open);
+   * with several `Vary` variants, each body past 16 KiB has a row of its own
+   * (a hit reads the variants' headers, then one body). Such a body is held
+   * in memory while it arrives, and read whole on a hit; so this bounds the
+   * memory of one write and of one hit. Bodies below the cache's
+   * `minFileSize` are always inline; larger ones than this stream into value
+   * files, read whole on a hit up to 4 MiB and streamed beyond.
    *
    * @default {1048576} (1 MiB)
    */
@@ -131,7 +132,7 @@ const BODY_PREFIX = "undici-body:";
  * const value = { statusCode: 200, statusMessage: "OK", headers: {}, cachedAt: now, staleAt: now + 60_000, deleteAt: now + 120_000 };
  * const writable = store.createWriteStream(key, value);
  * await new Promise<void>((resolve) => writable.end("hello", () => resolve()));
- * assert.equal(Buffer.concat(store.get(key)!.body as Buffer[]).toString(), "hello");
+ * assert.equal(Buffer.concat((await store.get(key))!.body as Buffer[]).toString(), "hello");
  * rmSync(store.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
@@ -141,6 +142,8 @@ export class DiskCacheStore {
   #maxEntrySize: number;
   #maxInlineBody: number;
   #onError: ((error: unknown) => void) | undefined;
+  /** The write streams not yet committed or dropped, by URL item key. */
+  #writes = new Map<string, Set<{ writable: Writable; done: Promise<void> }>>();
 
   /**
    * Opens the store on a cache directory, or on an open cache.
@@ -201,33 +204,45 @@ export class DiskCacheStore {
   /**
    * The stored response for `key`: same method, not past its `deleteAt`,
    * and every request header its `Vary` names equal; the newest such one.
+   * Answers synchronously, except while a response to the same URL whose
+   * body has ended (its write stream's `end()` was called) is still being
+   * committed by this store: then a promise of the answer once it is
+   * (undici's interceptor takes either). undici ends the write stream and
+   * tells its client the body ended in the same turn, and a body in a value
+   * file commits once its last chunks are on disk, a moment later: so the
+   * client's next request finds it, as with undici's own stores.
    *
    * @param key The request.
-   * @returns The response, or `undefined`.
+   * @returns The response, or `undefined` (or a promise of either).
    * @throws {TypeError} For a malformed key.
    */
-  get(key: CacheKey): GetResult | undefined {
+  get(key: CacheKey): GetResult | undefined | Promise<GetResult | undefined> {
     assertKey(key);
     const urlKey = STORE_PREFIX + key.origin + key.path;
-    const shard = shardFor(this.#cache, urlKey);
-    const variants = readVariants<Meta>(shard, urlKey, Date.now());
-    for (let i = variants.length - 1; i >= 0; i--) {
-      const v = variants[i]!;
-      if (v.method !== key.method || !varyMatches(v.vary, key.headers)) continue;
-      const body = openBody(shard, v);
-      if (body === undefined) return undefined;
-      const result: GetResult = {
-        ...v.meta,
-        cacheControlDirectives: v.meta.cacheControlDirectives ?? {},
-        deleteAt: v.deleteAt,
-        body: body instanceof Uint8Array
-          ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
-          : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
-      };
-      if (v.vary) result.vary = v.vary;
-      return result;
+    const writes = this.#writes.get(urlKey);
+    if (writes !== undefined) {
+      const ended = [...writes].filter((w) => w.writable.writableEnded);
+      if (ended.length) return Promise.all(ended.map((w) => w.done)).then(() => this.#lookup(key, urlKey));
     }
-    return undefined;
+    return this.#lookup(key, urlKey);
+  }
+
+  #lookup(key: CacheKey, urlKey: string): GetResult | undefined {
+    const shard = shardFor(this.#cache, urlKey);
+    const v = selectVariant(readVariants<Meta>(shard, urlKey, Date.now()), key.method, key.headers);
+    if (v === undefined) return undefined;
+    const body = openBody(shard, v);
+    if (body === undefined) return undefined;
+    const result: GetResult = {
+      ...v.meta,
+      cacheControlDirectives: v.meta.cacheControlDirectives ?? {},
+      deleteAt: v.deleteAt,
+      body: body instanceof Uint8Array
+        ? (body.byteLength ? [Buffer.from(body.buffer, body.byteOffset, body.byteLength)] : [])
+        : Readable.fromWeb(body as NodeReadableStream<Uint8Array>, { highWaterMark: 0 }),
+    };
+    if (v.vary) result.vary = v.vary;
+    return result;
   }
 
   /**
@@ -257,11 +272,20 @@ export class DiskCacheStore {
     if (meta.etag === undefined) delete meta.etag;
     if (meta.cacheControlDirectives === undefined) delete meta.cacheControlDirectives;
     // The URL item (its variants' headers and inline bodies) stays in its
-    // row up to one inline body and room for headers; past that (several
-    // large variants) it goes to a value file of its own.
+    // row up to one inline body and room for headers; past that (the
+    // headers of many variants) it goes to a value file of its own.
     const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
     let committed = false;
-    return new Writable({
+    // Until it is committed or dropped, get() on its URL waits for it once it has ended.
+    const writes = this.#writes;
+    let settle!: () => void;
+    const pending = { writable: undefined as unknown as Writable, done: new Promise<void>((resolve) => settle = resolve) };
+    const settled = () => {
+      const set = writes.get(urlKey);
+      if (set?.delete(pending) && set.size === 0) writes.delete(urlKey);
+      settle();
+    };
+    const writable = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         const room = sink.write(chunk);
         if (room === undefined) return callback();
@@ -283,10 +307,11 @@ export class DiskCacheStore {
             shard,
             urlKey,
             variant,
-            (old) => old.method === key.method && varyMatches(old.vary, key.headers),
+            replacedBy(key.method, key.headers),
             inlineBelow,
           );
           committed = true;
+          settled();
         };
         const fail = (error: unknown) => {
           report(error);
@@ -298,7 +323,11 @@ export class DiskCacheStore {
               report(e);
             }
           }
-          callback(error as Error);
+          settled();
+          // No error event, as in write(): undici would delete the URL's
+          // stored responses, and throw if the cache was closed meanwhile.
+          this.destroy();
+          callback();
         };
         // A body in memory commits now, as undici's own stores do, so the
         // response is stored before the client's next request can look.
@@ -318,9 +347,17 @@ export class DiskCacheStore {
       },
       destroy(error, callback) {
         if (committed) return callback(error);
-        sink.abort(error ?? undefined).then(() => callback(error));
+        sink.abort(error ?? undefined).then(() => {
+          settled();
+          callback(error);
+        });
       },
     });
+    pending.writable = writable;
+    let set = writes.get(urlKey);
+    if (set === undefined) writes.set(urlKey, set = new Set());
+    set.add(pending);
+    return writable;
   }
 
   /**

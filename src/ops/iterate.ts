@@ -73,9 +73,11 @@ export function* keys(engine: Engine, options: IterateOptions): Generator<unknow
  * Live `[key, value]` pairs. A value file that vanished after its page was
  * read means the item was replaced meanwhile: its row is read again (old or
  * new value, never neither); an item whose file is really gone is skipped,
- * and so is one whose value cannot be read (a Python pickle, a damaged row).
+ * and so is one whose value cannot be read (a Python pickle, a damaged row),
+ * unless `unreadable` is `"throw"` (Deque and Index, whose positions count
+ * every item): then its error, which names the key, ends the walk.
  */
-export function* entries(engine: Engine, options: IterateOptions): Generator<[unknown, unknown]> {
+export function* entries(engine: Engine, options: IterateOptions, unreadable: "skip" | "throw" = "skip"): Generator<[unknown, unknown]> {
   engine.db("iterate");
   for (const row of rows(engine, options, true)) {
     const key = decodeKey(row.key, row.raw, row.key_big);
@@ -90,7 +92,10 @@ export function* entries(engine: Engine, options: IterateOptions): Generator<[un
     } catch (error) {
       // One value this library cannot read (a Python pickle, a damaged row)
       // must not end the walk over every other item: get() names the reason.
-      if (error instanceof UnreadableValue) continue;
+      if (error instanceof UnreadableValue) {
+        if (unreadable === "skip") continue;
+        throw error;
+      }
       throw engine.translate(error, "iterate");
     }
     if (got !== undefined) yield [key, got[1]];

@@ -40,8 +40,45 @@ import { SQL } from "../format/sql.ts";
 import { getValue } from "./items.ts";
 import { describe } from "../errors.ts";
 
-/** Bytes counted for one entry besides its key and value (the Map slot and the entry object). */
-export const ENTRY_OVERHEAD = 96;
+/**
+ * What the tier counts for what it holds, in bytes: set from the heap growth
+ * measured on every runtime (`test/fixtures/memory_heap_worker.ts`, kind by
+ * kind: 40,000 entries read through a tier of 1-5 MB, so under eviction, the
+ * heap after a full collection, less the same reads without the tier),
+ * covering the costliest runtime. Per entry, real on Node 24 / Bun against
+ * counted: a short string key and value 244 / 251 against 394; an integer key
+ * and a float 204-269 / 208-333 against 336 (the `Map`'s table grows by
+ * doubling: just past a power of two entries it is twice what they need);
+ * 8 bytes 242 / 279 against 390; a small object 242 / 269 against 394;
+ * 100 bytes 573 / 447 against 758; 5,000 ASCII characters 5,611 / 5,602
+ * against 6,612. Deno measures as Node 24 does, Node 20 a little lower. The
+ * tier stays within `maxBytes` (`test/memory_heap_test.ts`).
+ */
+export const COSTS = {
+  /** An entry besides its key and value: its `Map` slot (with the table's slack, up to twice the slots in use, and the holes eviction leaves) and its `Held` object. */
+  entry: 272,
+  /** A string besides its characters: the string object (a concatenation's two, once hashed). */
+  string: 48,
+  /**
+   * A character of an ASCII string: one byte on every runtime, and the heap's
+   * slack around strings of hundreds to thousands of characters (1.03-1.07
+   * bytes a character measured on both engines).
+   */
+  asciiChar: 1.25,
+  /** A character of any other string: V8 holds Latin-1 in one byte, but JSC holds what SQLite decoded in two. */
+  char: 2.25,
+  /** A number or bigint, boxed. */
+  number: 32,
+  /** A `Uint8Array` besides its bytes: the view, its `ArrayBuffer` and the backing store's bookkeeping. */
+  bytes: 320,
+} as const;
+
+/**
+ * Byte values up to this length are kept as a one-byte string (one character
+ * per byte, 16-48 bytes besides them) instead of a `Uint8Array` (about 300
+ * besides them), and made bytes again on each hit, which a hit must copy anyway.
+ */
+const COMPACT_BYTES = 64;
 
 /** Lookups per window of the tier's self-check (see {@linkcode MemoryTier}). */
 const WINDOW = 256;
@@ -63,7 +100,7 @@ CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_delete AFTER DELETE ON main.C
 CREATE TEMP TRIGGER IF NOT EXISTS diskcache_memory_update AFTER UPDATE OF ${READ_COLUMNS} ON main.Cache
   BEGIN INSERT INTO ${CHANGES_TABLE} VALUES (old.key, old.raw), (new.key, new.raw); END;
 `;
-const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, typeof(key) = 'integer' AS int, raw FROM ${CHANGES_TABLE}`;
+const CHANGED_SQL = `SELECT ${safeInt("key")} AS key, ${bigFlag("key")} AS key_big, raw FROM ${CHANGES_TABLE}`;
 const FORGET_SQL = `DELETE FROM ${CHANGES_TABLE}`;
 
 /** Options of the memory tier, validated. */
@@ -72,12 +109,18 @@ export interface MemorySettings {
   staleness: number;
 }
 
+/**
+ * How a value is held: 0, as is (a string, number or bigint); 1, bytes, a copy
+ * returned; 2, CBOR bytes, decoded afresh on every hit; 3 and 4, the same as
+ * 1 and 2, the bytes held as a one-byte string (see {@linkcode COMPACT_BYTES}).
+ */
+type Kind = 0 | 1 | 2 | 3 | 4;
+
 /** One value held in memory. */
 interface Held {
-  /** A string, number or bigint as is; bytes (a private copy); or the CBOR bytes of a structured value. */
+  /** See {@linkcode Kind}. */
   value: unknown;
-  /** 0: returned as is; 1: bytes, returned as a copy; 2: CBOR, decoded afresh on every hit. */
-  kind: 0 | 1 | 2;
+  kind: Kind;
   /** Expiry in epoch seconds, or null. */
   expire: number | null;
   rowid: number;
@@ -91,9 +134,16 @@ interface Held {
  * Per database file, a count of commits made by connections of this realm
  * that keep a tier or not: a tier with `staleness > 0` reads
  * `data_version` at once when a sibling connection committed, so its
- * process never reads behind its own writes.
+ * process never reads behind its own writes. Kept on `globalThis` under a
+ * registered symbol, so that two copies of this library in one realm (two
+ * versions installed side by side, a JSR and an npm copy) count together;
+ * its shape, a `Map` from real path to `{ n }`, must stay the same in every
+ * version.
  */
-const realmCommits = new Map<string, { n: number }>();
+const realmCommits: Map<string, { n: number }> = ((globalThis as Record<symbol, unknown>)[Symbol.for("diskcache: commits per database")] ??= new Map()) as Map<
+  string,
+  { n: number }
+>;
 
 /**
  * The commit counter of the database at `dbPath` in this realm (see
@@ -147,7 +197,7 @@ export interface MemoryTierStats {
 export class MemoryTier {
   readonly maxBytes: number;
   readonly staleness: number;
-  /** Bytes held (see {@linkcode ENTRY_OVERHEAD}). */
+  /** Bytes held (see {@linkcode COSTS}). */
   bytes = 0;
   /** Reads answered from memory. */
   hits = 0;
@@ -210,12 +260,17 @@ export class MemoryTier {
 
   /** After this connection's outermost commit: drops the keys its transaction changed. */
   committed(): void {
-    this.#seenCommits = ++this.#commits.n;
+    // This commit leaves `data_version` as it was on this connection, so the
+    // tier may take it as seen, but only when no sibling committed since the
+    // last check: a sibling's commit must still lead to a check, however many
+    // commits of this connection (writes, access-time flushes) come after it.
+    const commits = this.#commits;
+    if (commits.n === this.#seenCommits) this.#seenCommits = ++commits.n;
+    else commits.n++;
     const rows = this.#changed;
     this.#changed = [];
     for (const row of rows) {
-      const column = readColumn(row.key, row.key_big);
-      const id = mapKey(row.int && typeof column === "number" ? BigInt(column) : column, row.raw);
+      const id = mapKey(readColumn(row.key, row.key_big), row.raw);
       const held = this.#map.get(id);
       if (held !== undefined) {
         this.#map.delete(id);
@@ -245,7 +300,7 @@ export class MemoryTier {
         this.#windowHits++;
         this.#count();
         engine.hit(held.rowid, held.storeTime);
-        return held.kind === 0 ? held.value : held.kind === 1 ? (held.value as Uint8Array).slice() : decodeStructured(held.value as Uint8Array);
+        return answer(held);
       }
       this.#map.delete(id);
       this.bytes -= held.bytes;
@@ -256,19 +311,19 @@ export class MemoryTier {
 
   /** Empties the tier when another connection committed (read at most every `staleness` ms). */
   #check(): void {
-    if (this.staleness > 0 && this.#commits.n === this.#seenCommits) {
-      const t = performance.now();
-      if (t - this.#checkedAt < this.staleness) return;
-      this.#checkedAt = t;
-    }
-    this.#seenCommits = this.#commits.n;
+    const commits = this.#commits.n;
+    const t = this.staleness > 0 ? performance.now() : 0;
+    if (this.staleness > 0 && commits === this.#seenCommits && t - this.#checkedAt < this.staleness) return;
     let version: unknown;
     try {
       version = this.#readVersion();
     } catch (error) {
       // A rollback journal locked by a writer past the timeout: Timeout, as a read without the tier.
+      // Nothing is taken as checked: the next read checks again.
       throw this.#engine.translate(error, "get");
     }
+    this.#seenCommits = commits;
+    this.#checkedAt = t;
     if (version !== this.#version) {
       this.#version = version;
       this.clear();
@@ -337,12 +392,13 @@ export class MemoryTier {
     held.expire = used.expire_time;
     held.rowid = used.rowid;
     held.storeTime = used.store_time;
-    held.bytes += ENTRY_OVERHEAD + keyBytes(k.key);
+    held.bytes += COSTS.entry + keyCost(id);
     engine.hit(used.rowid, used.store_time);
     if (held.bytes <= this.maxBytes) {
       // Room first, so the value loaded now is not among those dropped.
       if (this.bytes + held.bytes > this.maxBytes) this.#evict(this.maxBytes - held.bytes);
-      this.#map.set(id, held);
+      // A string key is the caller's string (other Map keys are made here, and share nothing).
+      this.#map.set(typeof k.key === "string" ? detached(k.key) : id, held);
       this.bytes += held.bytes;
     }
     return out;
@@ -353,7 +409,6 @@ export class MemoryTier {
 interface Changed {
   key: SqliteValue;
   key_big: number;
-  int: number;
   raw: number;
 }
 
@@ -376,8 +431,8 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
   const mode = row.mode;
   if (mode === MODE_RAW) {
     const value = readColumn(row.value, row.big);
-    if (value instanceof Uint8Array) return [held(value, 1, value.byteLength), value.slice()];
-    return [held(value, 0, typeof value === "string" ? value.length * 2 : 16), value];
+    if (value instanceof Uint8Array) return [heldBytes(value, 1), value.slice()];
+    return [held(value, 0, typeof value === "string" ? stringCost(value) : COSTS.number), value];
   }
   let bytes: unknown;
   if (row.filename !== null) {
@@ -389,10 +444,10 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
     fetchValue(directory, row, key);
     throw new UnreadableValue(`Cannot read key ${describe(key)}: value mode ${mode} holds no bytes; delete the key`);
   }
-  if (mode === MODE_BINARY) return [held(bytes, 1, bytes.byteLength), bytes.slice()];
+  if (mode === MODE_BINARY) return [heldBytes(bytes, 1), bytes.slice()];
   if (mode === MODE_TEXT) {
     const text = textDecoder.decode(bytes);
-    return [held(text, 0, text.length * 2), text];
+    return [held(text, 0, stringCost(text)), text];
   }
   let value: unknown;
   try {
@@ -400,30 +455,93 @@ function load(directory: string, row: ValueRow, key: unknown): [Held, unknown] |
   } catch (cause) {
     throw new UnreadableValue(`Cannot read key ${describe(key)}: its stored value is not valid CBOR; delete the key`, { cause });
   }
-  return [held(bytes, 2, bytes.byteLength), value];
+  return [heldBytes(bytes, 2), value];
 }
 
-function held(value: unknown, kind: 0 | 1 | 2, bytes: number): Held {
+function held(value: unknown, kind: Kind, bytes: number): Held {
   return { value, kind, expire: null, rowid: 0, storeTime: 0, bytes, read: false };
 }
 
-const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/**
+ * Bytes (`kind` 1) or CBOR bytes (2) to hold: small ones as a one-byte string
+ * (3, 4), others as they are (the caller's copy, which nobody else holds).
+ */
+function heldBytes(bytes: Uint8Array, kind: 1 | 2): Held {
+  const n = bytes.byteLength;
+  if (n > COMPACT_BYTES) {
+    // A view into a larger buffer (a driver's) would hold all of it: keep a copy of its own.
+    const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === n ? bytes : bytes.slice();
+    return held(own, kind, COSTS.bytes + n);
+  }
+  const text = String.fromCharCode(...bytes);
+  return held(text, kind === 1 ? 3 : 4, COSTS.string + n);
+}
 
-/** Bytes a key takes in memory. */
-function keyBytes(key: SqliteValue): number {
-  return typeof key === "string" ? key.length * 2 : key instanceof Uint8Array ? key.byteLength * 2 + 2 : 16;
+/** The value a hit returns: its own copy of bytes, a structured value decoded afresh. */
+function answer(held: Held): unknown {
+  switch (held.kind) {
+    case 0:
+      return held.value;
+    case 1:
+      return (held.value as Uint8Array).slice();
+    case 2:
+      return decodeStructured(held.value as Uint8Array);
+    default: {
+      const text = held.value as string;
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      return held.kind === 3 ? bytes : decodeStructured(bytes);
+    }
+  }
 }
 
 /**
- * The Map key of a stored key. Strings, numbers and bigints are their own
- * keys (integral keys are bigints in both directions). Bytes become a
- * string that starts with a lone surrogate, which no string key can hold
- * (they are refused as keys), one for raw bytes and another for encoded
- * structured keys.
+ * A copy of `s` that shares no memory with a larger string. The caller's key
+ * may be a slice of one (V8's sliced strings, JSC's substrings, from `slice`,
+ * `split`, a regular expression match): as a Map key it would keep all of it
+ * alive, uncounted. Decoding makes new characters on every runtime (string
+ * operations may not: JSC takes a slice of a concatenation from the part it
+ * lies in); a key holds no lone surrogate, so the round trip is exact. Made
+ * once per entry kept, never on a hit.
+ */
+function detached(s: string): string {
+  return textDecoder.decode(textEncoder.encode(s));
+}
+
+/** What a string costs (see {@linkcode COSTS}). */
+function stringCost(s: string): number {
+  return COSTS.string + Math.ceil(s.length * (NOT_ASCII.test(s) ? COSTS.char : COSTS.asciiChar));
+}
+
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const textEncoder = new TextEncoder();
+
+/** What the Map key of an entry costs (see {@linkcode mapKey}: a string, a number or a bigint within int64). */
+function keyCost(id: unknown): number {
+  return typeof id === "string" ? stringCost(id) : COSTS.number;
+}
+
+/**
+ * The Map key of a stored key: one per row the database can hold, since
+ * SQLite finds a row by the key's value, not its storage class (the INTEGER
+ * 1 and Python's REAL 1.0, -0.0 and 0, 2^60 and 2.0 ** 60 are one key). So
+ * an integral number within int64, INTEGER or REAL, read back as a number or
+ * a bigint, is the bigint of its value, as `rawKeyValue` binds it;
+ * other numbers (fractions, ±Infinity, integral REALs past int64, which
+ * equal no INTEGER) and strings are their own keys. Bytes become a string
+ * that starts with a lone surrogate, which no string key can hold (they are
+ * refused as keys), one for raw bytes and another for encoded structured
+ * keys.
  */
 export function mapKey(key: SqliteValue, raw: number): unknown {
+  if (typeof key === "number") return Number.isInteger(key) && key >= -(2 ** 63) && key < 2 ** 63 ? BigInt(key) : key;
   if (!(key instanceof Uint8Array)) return key;
-  let s = raw ? "\uD800" : "\uDC00";
+  const mark = raw ? 0xD800 : 0xDC00;
+  // One flat string for a short key (a concatenation keeps its parts besides).
+  if (key.length <= 4096) return String.fromCharCode(mark, ...key);
+  let s = String.fromCharCode(mark);
   for (let i = 0; i < key.length; i += 4096) s += String.fromCharCode(...key.subarray(i, i + 4096));
   return s;
 }

@@ -9,8 +9,8 @@
  */
 import type { SqliteValue } from "../driver.ts";
 import type { Engine } from "../engine/engine.ts";
-import { peekItemSql, queueEndSql, queueNearestSql, SQL } from "../format/sql.ts";
-import { prepareWrite, put, type WriteOptions } from "./items.ts";
+import { LIVE, peekItemSql, queueEndSql, queueNearestSql, SQL } from "../format/sql.ts";
+import { count, prepareWrite, put, type WriteOptions } from "./items.ts";
 import { decodeKey, fetchValue, MISSING, readColumn, type ValueRow } from "../format/row_values.ts";
 import { fetchFresh } from "./_fresh_read.ts";
 import { DiskCacheError } from "../errors.ts";
@@ -164,5 +164,110 @@ function takeFirst(
       }
       if (value !== MISSING) return [key, value];
     }
+  });
+}
+
+/**
+ * Removes items from one end of the integer queue (a Deque's items) while
+ * the cache holds more than `max` rows, without reading their values (an
+ * item this library cannot read, a Python pickle, goes like any other).
+ * Stops when that end has no queue item left: keys that are not queue items
+ * count, as python-diskcache's `len` counts them, but are never removed.
+ * Returns how many items it removed.
+ */
+export function trim(engine: Engine, side: Side, max: number): number {
+  const [min, last] = bounds(undefined);
+  const end = `SELECT rowid, filename FROM Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 ORDER BY Cache.key ${
+    side === "front" ? "ASC" : "DESC"
+  } LIMIT 1`;
+  return engine.write("trim", () => {
+    let removed = 0;
+    while (count(engine) > max) {
+      const row = engine.prepare(end).get(min, last) as { rowid: number; filename: string | null } | null | undefined;
+      if (row == null) break;
+      engine.prepare(SQL.deleteRow).run(row.rowid);
+      if (row.filename !== null) engine.removeLater(row.filename);
+      removed++;
+    }
+    return removed;
+  });
+}
+
+// A reordering gives rows one another's keys: the plan (each moving row's
+// new key) goes to a TEMP table (this connection's only) first, so that every
+// new key is known before the first one changes.
+const PLAN = "temp.diskcache_reorder";
+const PLAN_TABLE = `CREATE TEMP TABLE IF NOT EXISTS diskcache_reorder (id INTEGER PRIMARY KEY, key, raw)`;
+const PLAN_CLEAR = `DELETE FROM ${PLAN}`;
+// Reverse: every live row takes the key of the row as far from the other end.
+const REVERSE_PLAN = `INSERT INTO ${PLAN} (id, key, raw)
+  SELECT a.rowid, b.key, b.raw
+  FROM (SELECT rowid, row_number() OVER (ORDER BY Cache.key ASC, Cache.raw ASC) AS n FROM main.Cache WHERE ${LIVE}) AS a
+  JOIN (SELECT Cache.key AS key, Cache.raw AS raw, row_number() OVER (ORDER BY Cache.key DESC, Cache.raw DESC) AS n FROM main.Cache WHERE ${LIVE}) AS b
+  ON a.n = b.n`;
+// Rotate right by r of the m live queue items: the item at position i takes the key at (i + r) mod m.
+const QUEUE_ROWS = `FROM main.Cache WHERE ? <= Cache.key AND Cache.key <= ? AND Cache.raw = 1 AND ${LIVE}`;
+const QUEUE_COUNT = `SELECT count(*) AS m ${QUEUE_ROWS}`;
+const ROTATE_PLAN = `INSERT INTO ${PLAN} (id, key, raw)
+  SELECT a.rowid, b.key, b.raw
+  FROM (SELECT rowid, row_number() OVER (ORDER BY Cache.key) - 1 AS n ${QUEUE_ROWS}) AS a
+  JOIN (SELECT Cache.key AS key, Cache.raw AS raw, row_number() OVER (ORDER BY Cache.key) - 1 AS n ${QUEUE_ROWS}) AS b
+  ON b.n = (a.n + ?) % ?`;
+// Two steps, as the unique (key, raw) index is checked row by row: first
+// every moving row leaves its place for one no key has (raw < 0, unique by
+// rowid), then each takes its new place.
+const PLAN_VACATE = `UPDATE main.Cache SET raw = -1 - rowid WHERE rowid IN (SELECT id FROM ${PLAN})`;
+const PLAN_MOVE = `UPDATE main.Cache SET key = (SELECT key FROM ${PLAN} WHERE id = Cache.rowid),
+  raw = (SELECT raw FROM ${PLAN} WHERE id = Cache.rowid) WHERE rowid IN (SELECT id FROM ${PLAN})`;
+
+/**
+ * Runs `plan` (which fills the plan table) and moves the rows as it says, in
+ * one transaction: no value is read, decoded or rewritten, so values this
+ * library cannot read (Python pickles) move like any other, value files stay
+ * where they are, and each item keeps its expiry, tag and metadata.
+ */
+function reorder(engine: Engine, op: string, plan: () => void): void {
+  engine.write(op, () => {
+    const db = engine.db(op);
+    db.exec(PLAN_TABLE);
+    db.exec(PLAN_CLEAR);
+    plan();
+    engine.prepare(PLAN_VACATE).run();
+    engine.prepare(PLAN_MOVE).run();
+    db.exec(PLAN_CLEAR);
+  });
+}
+
+/**
+ * Reverses the order of the live items by key (a Deque's positions: every
+ * key counts, as in python-diskcache, whose `reverse()` copies every value
+ * through a temporary deque), by giving each row the key of its mirror.
+ */
+export function reverse(engine: Engine): void {
+  reorder(engine, "reverse", () => {
+    const now = engine.now();
+    engine.prepare(REVERSE_PLAN).run(now, now);
+  });
+}
+
+/**
+ * Rotates the integer queue (a Deque's items) `steps` to the right (negative:
+ * to the left), as python-diskcache's `Deque.rotate`: its steps are taken
+ * modulo the cache's length (every key counts), then each step moves one
+ * queue item from one end to the other, so keys that are not queue items
+ * stay where they are. Items take one another's keys: none is read.
+ */
+export function rotate(engine: Engine, steps: number): void {
+  reorder(engine, "rotate", () => {
+    const n = count(engine);
+    const [min, max] = bounds(undefined);
+    const now = engine.now();
+    const m = Number((engine.prepare(QUEUE_COUNT).get(min, max, now) as { m: number }).m);
+    if (n === 0 || m === 0) return;
+    const left = steps < 0;
+    const r = (Math.abs(steps) % n) % m;
+    const right = left ? (m - r) % m : r;
+    if (right === 0) return;
+    engine.prepare(ROTATE_PLAN).run(min, max, now, min, max, now, BigInt(right), BigInt(m));
   });
 }
