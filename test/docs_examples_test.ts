@@ -12,7 +12,8 @@
 //     npm packages from that node_modules. Deno also type-checks every `ts`
 //     block: a name used but never defined fails here even in code that does
 //     not run.
-//   - Node 20 runs no TypeScript file (no type stripping): the row skips.
+//   - Node 20 runs the `js` blocks alone (it has no type stripping), as Node 24
+//     does, against the build and better-sqlite3.
 //
 // Info strings: `ts`, `typescript`, `js`, `javascript` run. `ts no-run: <reason>`
 // is left out (a reason is required; keep those rare). `ts node-only: <reason>`
@@ -210,9 +211,9 @@ function command(file: string): [string, string[]] {
 }
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
-const needsRedis = blocks.some((b) => b.code.includes("REDIS_URL"));
+const needsRedis = blocks.some((b) => b.code.includes("REDIS_URL") && (runtime !== "node20" || b.lang === "js"));
 before(async () => {
-  if (runtime !== "node20" && needsRedis) redis = await startRedis();
+  if (needsRedis) redis = await startRedis();
 });
 after(async () => {
   await redis?.[Symbol.asyncDispose]();
@@ -240,8 +241,8 @@ if (runtime === "deno") {
 for (const b of blocks) {
   const skip = b.flags.includes("no-run")
     ? `not runnable: ${b.reason}`
-    : runtime === "node20"
-    ? "Node 20 runs no TypeScript file (no type stripping); the other rows run the docs"
+    : runtime === "node20" && b.lang === "ts"
+    ? "Node 20 runs no TypeScript file (no type stripping); the other rows run it"
     : b.flags.includes("node-only") && (runtime === "deno" || runtime === "bun")
     ? `Node only: ${b.reason}`
     : false;
