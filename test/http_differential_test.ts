@@ -244,11 +244,6 @@ const fresh = (a: Answer, shared: boolean) => a.cacheControl.includes("max-age=6
 
 const ALLOWED: { reason: string; store?: boolean; applies: (d: Difference) => boolean }[] = [
   {
-    reason: "to fix in cached_fetch.ts (not in issue 22's list): cachedFetch revalidates a fresh must-revalidate response " +
-      "(http-cache-semantics 4.x evaluateRequest treats must-revalidate as no-cache; RFC 9111 section 5.2.2.2 applies it once stale)",
-    applies: (d) => d.b.origin > d.a.origin && d.stored.some((s) => s.answer.cacheControl.includes("must-revalidate")),
-  },
-  {
     reason: "revalidating a stored response that has no validator (for a request's max-age=0 or no-cache, or the response's " +
       "no-cache): undici's interceptor sends the request, then sends it again; cachedFetch once",
     applies: (d) =>

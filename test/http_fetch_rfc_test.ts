@@ -49,6 +49,22 @@ describe("cachedFetch and the RFCs", () => {
   }
   const sent = (path: string) => server.requests.filter((r) => r.path === path);
 
+  it("a fresh must-revalidate response is answered from the cache; once stale it is revalidated, even for max-stale (RFC 9111 5.2.2.2)", async () => {
+    server.routes.set("/must-revalidate", (req, res) => {
+      if (req.headers["if-none-match"] === '"mr"') return void res.writeHead(304, { etag: '"mr"', "cache-control": "max-age=1, must-revalidate" }).end();
+      res.writeHead(200, { "cache-control": "max-age=1, must-revalidate", etag: '"mr"' }).end("mr body");
+    });
+    assert.equal((await get("/must-revalidate")).body, "mr body");
+    const hit = await get("/must-revalidate");
+    assert.equal(hit.body, "mr body");
+    assert.equal(sent("/must-revalidate").length, 1, "fresh: answered without asking the origin");
+    await sleep(2100); // past max-age=1
+    const stale = await get("/must-revalidate", { headers: { "cache-control": "max-stale=3600" } });
+    assert.equal(stale.body, "mr body");
+    assert.equal(sent("/must-revalidate").length, 2, "stale: revalidated, though the request accepts a stale answer");
+    assert.equal(sent("/must-revalidate").at(-1)!.headers["if-none-match"], '"mr"');
+  });
+
   it("a bare 304 (no validator, RFC 9110 15.4.5) keeps the stored header fields, and the next request is conditional again", async () => {
     const lastModified = new Date(Date.now() - 3600_000).toUTCString();
     server.routes.set("/bare-304", (req, res) => {

@@ -25,10 +25,24 @@ export interface Freshness {
 /** The verdict on `variant` for `req` (a HEAD is judged as the GET it could be answered by). */
 export function freshness(variant: StoredVariant, req: CachePolicy.Request): Freshness {
   const policy = CachePolicy.fromObject(variant.meta.policy);
-  const verdict = policy.evaluateRequest({ ...req, method: "GET" });
+  const verdict = judge(policy, variant.meta.policy).evaluateRequest({ ...req, method: "GET" });
   const ttl = Math.floor(policy.maxAge() - policy.age());
   if (!verdict.response) return { use: "revalidate", policy, ttl };
   return { use: verdict.revalidation ? "stale-while-revalidate" : "fresh", policy, headers: verdict.response.headers, ttl };
+}
+
+/**
+ * The policy to judge a request by. http-cache-semantics 4.x sends every
+ * request for a `must-revalidate` response to the origin, fresh or not;
+ * RFC 9111 section 5.2.2.2 forbids only reusing it once stale (undici's
+ * interceptor serves it while fresh). So a fresh one is judged without the
+ * directive; a stale one keeps it, which also refuses a request's `max-stale`.
+ */
+function judge(policy: CachePolicy, stored: CachePolicy.CachePolicyObject): CachePolicy {
+  const rescc = (stored as { rescc?: Record<string, unknown> }).rescc;
+  if (!rescc?.["must-revalidate"] || policy.stale()) return policy;
+  const { "must-revalidate": _, ...rest } = rescc;
+  return CachePolicy.fromObject({ ...stored, rescc: rest } as CachePolicy.CachePolicyObject);
 }
 
 /**
