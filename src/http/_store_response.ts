@@ -7,7 +7,7 @@
 import CachePolicy from "http-cache-semantics";
 import type { DiskCache } from "../disk_cache.ts";
 import { BODY_PREFIX, cacheUrl, type FetchContext, headerObject, type Meta, plain, policyResponse, type StoredVariant } from "./_fetch_context.ts";
-import { BodySink, commitVariant, shardFor, type SunkBody, type Variant, type VaryMap, replacedBy } from "./_records.ts";
+import { BodySink, commitVariant, replacedBy, shardFor, type SunkBody, type Variant, type VaryMap } from "./_records.ts";
 import { buildable, forward } from "./_answer.ts";
 
 /** Statuses whose responses have no body: stored at once. */
