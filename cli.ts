@@ -18,9 +18,12 @@
  *
  * @module
  */
-import process from "node:process";
 import "./runtimes/auto.ts";
 import { main } from "./src/cli/main.ts";
+
+// The global, not `import process from "node:process"`: Node builds a facade of the whole
+// process object for that import, a few ms of every command (issue 25).
+const process = globalThis.process;
 
 const interrupt = new AbortController();
 const onSigint = () => {

@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { bin, command, node20Binary, ROOT, ROWS, runtime } from "../scripts/runtimes.mjs";
 
 /** Every section, in the order they run and appear in RESULTS.md. */
-export const SECTIONS = ["get_set", "workload1", "memory", "policy", "transact", "growth", "large", "adapters", "http"];
+export const SECTIONS = ["get_set", "workload1", "memory", "policy", "transact", "growth", "large", "adapters", "http", "cold_start", "event_loop", "fairness"];
 
 /**
  * @typedef {object} SectionContext

@@ -5,11 +5,16 @@
  * by FanoutCache for what a busy shard degrades to, and walked by the tests,
  * which check that every routed method exists and degrades as its row says.
  * python-diskcache copies each delegated method by hand in `fanout.py`; ours
- * drifted the same way once (`getFile` alone did not degrade).
+ * drifted the same way once (`getFile` alone did not degrade), and again in
+ * its signatures (`expire`, `evict`, `cull`, `clear` without `{ limit }`,
+ * `updateSettings` returning nothing, eight getters missing): the
+ * {@linkcode Drift} check below makes the compiler compare every member the
+ * two classes share, getters included.
  *
  * @module
  */
 import type { DiskCache } from "./disk_cache.ts";
+import type { FanoutCache } from "./fanout.ts";
 
 /** The names of DiskCache's methods (not its getters). */
 export type DiskCacheMethod = {
@@ -55,6 +60,8 @@ export const ROUTES = {
   getStream: { to: "key", busy: undefined },
   setFile: { to: "key", busy: false, async: true },
   getFile: { to: "key", busy: false, async: true },
+  setAsync: { to: "key", busy: false, async: true },
+  deleteAsync: { to: "key", busy: false, async: true },
   getMany: { to: "keys", busy: undefined },
   setMany: { to: "keys", busy: 0 },
   deleteMany: { to: "keys", busy: 0 },
@@ -78,6 +85,10 @@ export const ROUTES = {
     to: "none",
     why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
   },
+  transactAsync: {
+    to: "none",
+    why: "a transaction cannot span shards: use FanoutCache.cache(name) for a sub-cache that has one",
+  },
   push: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   pull: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
   peek: { to: "none", why: "a queue's order lives in one database: use FanoutCache.deque(name) or cache(name)" },
@@ -94,3 +105,54 @@ export type RoutedTo<T extends Route["to"]> = {
 
 /** What method `N` returns (or resolves to) when its shard stays busy. */
 export type Busy<N extends RoutedTo<"key" | "keys">> = (typeof ROUTES)[N]["busy"];
+
+/** Every member of DiskCache that FanoutCache offers too: its getters, and its methods not routed to `none`. */
+export type SharedMember = Exclude<keyof DiskCache, RoutedTo<"none">>;
+
+/** Whether `A` and `B` are the same type (not merely assignable either way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/** What a method routed by key returns on FanoutCache: DiskCache's return, or (resolving to) its busy value. */
+type Degraded<K, R> = K extends RoutedTo<"key"> ? R extends Promise<infer P> ? Promise<P | Busy<K>> : R | Busy<K> : R;
+
+/**
+ * `K` when FanoutCache's member `K` differs from DiskCache's, else `never`.
+ * A getter: the same type and the same `readonly`. A method: the same
+ * parameters, exactly (of the last overload, which in both classes is the
+ * one that covers the others), and a return that is DiskCache's, widened
+ * only by the busy value of the method's route (`incr` may give
+ * `undefined`), or narrower (`stats` gives `FanoutStats`, which adds
+ * `timeouts`). Then the whole methods, overloads and type parameters
+ * included: DiskCache's must fit where FanoutCache's is expected (an
+ * overload FanoutCache adds or changes fails), and, unless the route widens
+ * the return, FanoutCache's where DiskCache's is (a type parameter
+ * FanoutCache drops fails). A combined result (`stats`) is left to the
+ * return check.
+ */
+type MemberDrift<K extends SharedMember> = K extends keyof FanoutCache
+  ? DiskCache[K] extends (...args: infer DA) => infer DR ? FanoutCache[K] extends (...args: infer FA) => infer FR ? Same<DA, FA> extends false ? K
+      : [FR] extends [Degraded<K, DR>] ? MethodDrift<K, Same<Degraded<K, DR>, DR>>
+      : K
+    : K
+  : Same<Pick<DiskCache, K>, Pick<FanoutCache, K>> extends true ? never
+  : K
+  : K;
+
+/** The whole-method part of {@linkcode MemberDrift}; `exact`: the route does not widen the return. */
+type MethodDrift<K extends SharedMember & keyof FanoutCache, exact extends boolean> = K extends RoutedTo<"combine"> ? never
+  : [DiskCache[K]] extends [FanoutCache[K]] ? exact extends false ? never : [FanoutCache[K]] extends [DiskCache[K]] ? never : K
+  : K;
+
+/**
+ * The members FanoutCache shares with DiskCache whose types drifted apart
+ * (`never` when none did): a new DiskCache getter, a changed parameter, a
+ * return FanoutCache forgot to pass on, all name themselves here.
+ */
+export type Drift = { [K in SharedMember]-?: MemberDrift<K> }[SharedMember];
+
+/**
+ * Compiled with the library: `true` fits only while {@linkcode Drift} is
+ * `never`; otherwise tsc and deno check report "Type 'true' is not
+ * assignable to type" followed by the names of the drifted members.
+ */
+export const NO_DRIFT: [Drift] extends [never] ? true : `drifted: ${Drift & string}` = true;

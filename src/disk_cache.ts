@@ -649,6 +649,100 @@ export class DiskCache {
   }
 
   /**
+   * {@linkcode DiskCache.set} that waits for the write lock without blocking
+   * the JS thread. The synchronous `set()` waits inside SQLite's busy
+   * handler, which sleeps on the thread: while another process holds the
+   * lock, a server freezes. `setAsync()` tries the lock without waiting and,
+   * while another connection holds it, awaits a timer (1 to 8 ms, backing
+   * off) and tries again, until `timeout` ms passed. Use it (and
+   * {@linkcode DiskCache.deleteAsync}, {@linkcode DiskCache.transactAsync})
+   * in servers and other code that must stay responsive while other
+   * processes write the cache; the synchronous methods in scripts, CLIs and
+   * workers. Reads (`get`, `has`, iteration) never wait for writers in WAL
+   * mode (the default), so they have no asynchronous twin.
+   *
+   * @param key The key.
+   * @param value The value.
+   * @param options `ttl` (ms), `tag`.
+   * @returns `true` once stored.
+   * @throws {Timeout} When another connection holds the lock past `timeout` (the promise rejects).
+   *
+   * @example Store without stalling the event loop
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "@diskcache/diskcache";
+   * using cache = new DiskCache();
+   * assert.equal(await cache.setAsync("a", 1, { ttl: 60_000 }), true);
+   * assert.equal(cache.get("a"), 1);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  async setAsync(key: Key, value: unknown, options?: SetOptions): Promise<boolean> {
+    return await this.#engine.whenUnlocked("set", () => this.set(key, value, options));
+  }
+
+  /**
+   * {@linkcode DiskCache.delete} that waits for the write lock on timers,
+   * never blocking the JS thread (see {@linkcode DiskCache.setAsync}).
+   *
+   * @param key The key.
+   * @returns Whether the key was there.
+   * @throws {Timeout} When another connection holds the lock past `timeout` (the promise rejects).
+   *
+   * @example Delete without stalling the event loop
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "@diskcache/diskcache";
+   * using cache = new DiskCache();
+   * cache.set("a", 1);
+   * assert.equal(await cache.deleteAsync("a"), true);
+   * assert.equal(await cache.deleteAsync("a"), false);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  async deleteAsync(key: Key): Promise<boolean> {
+    return await this.#engine.whenUnlocked("delete", () => this.delete(key));
+  }
+
+  /**
+   * {@linkcode DiskCache.transact} that waits for the write lock on timers,
+   * never blocking the JS thread (see {@linkcode DiskCache.setAsync}): `fn`
+   * runs once, synchronously, after the lock was taken, so it may call any
+   * synchronous method (`set`, `delete`, `clear`, `evict`...) and they all
+   * commit together. `fn` must still be synchronous: the lock is not held
+   * across an `await`.
+   *
+   * @typeParam T What `fn` returns.
+   * @param fn The synchronous function to run in the transaction.
+   * @returns What `fn` returned.
+   * @throws {TypeError} When `fn` is an `async` function or returns a promise (as `transact()`).
+   * @throws {Timeout} When another connection holds the lock past `timeout` (the promise rejects).
+   *
+   * @example Several writes in one transaction, without stalling the event loop
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import assert from "node:assert/strict";
+   * import { DiskCache } from "@diskcache/diskcache";
+   * using cache = new DiskCache();
+   * const n = await cache.transactAsync(() => {
+   *   cache.set("a", 1);
+   *   cache.set("b", 2);
+   *   return cache.length;
+   * });
+   * assert.equal(n, 2);
+   * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
+   * ```
+   */
+  async transactAsync<T>(fn: () => T): Promise<T> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot transactAsync: expected a function: received ${describe(fn)}`);
+    }
+    return await this.#engine.whenUnlocked("transact", () => this.#engine.transact(fn));
+  }
+
+  /**
    * Wraps `fn` so its results are served from this cache (see
    * {@linkcode memoize}): keys are `[name, ...args]` (`name` defaults to
    * `"<module>:<declared name>"`), results of async

@@ -22,7 +22,9 @@ import { Index } from "./index.ts";
 import { DEFAULT_SETTINGS, type DiskCacheSettings } from "./settings.ts";
 import { type Busy, type Route, type RoutedTo, ROUTES } from "./_fanout_routes.ts";
 import { shardHashes } from "./format/hash.ts";
-import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, SetOptions, Tag } from "./types.ts";
+import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, RemoveOptions, SetOptions, Tag } from "./types.ts";
+import type { EvictionPolicy } from "./eviction.ts";
+import { checkRemove } from "./_arguments.ts";
 
 /**
  * Options of {@linkcode FanoutCache}.
@@ -71,7 +73,7 @@ export interface FanoutStats extends CacheStats {
 }
 
 /** The key-routed methods that look in every shard a key may live in (see `FanoutCache.shardOf`). */
-const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete"]);
+const LOOK_EVERYWHERE: ReadonlySet<RoutedTo<"key">> = new Set(["get", "getEntry", "has", "getStream", "getFile", "pop", "delete", "deleteAsync"]);
 
 /** How many shards `directory` holds (highest `NNN/cache.db` + 1) when some lie at or past `shards`; 0 otherwise. */
 function shardsBeyond(directory: string, shards: number): number {
@@ -240,9 +242,42 @@ export class FanoutCache {
   get timeout(): number {
     return this.#shards[0]!.timeout;
   }
+  /** See {@linkcode DiskCache.now}: the time on the clock expiry reads (the `clock` option, else `Date.now()`). */
+  get now(): number {
+    return this.#shards[0]!.now;
+  }
+  // The settings every shard shares (updateSettings changes all or none) are read from the first.
+  /** See {@linkcode DiskCache.driverName}. */
+  get driverName(): string {
+    return this.#shards[0]!.driverName;
+  }
   /** The total size limit (the sum of the shards'). */
   get sizeLimit(): number {
     return this.#shards.reduce((n, s) => n + s.sizeLimit, 0);
+  }
+  /** Most items one write culls (from its key's shard). */
+  get cullLimit(): number {
+    return this.#shards[0]!.cullLimit;
+  }
+  /** The eviction policy (of every shard). */
+  get evictionPolicy(): EvictionPolicy {
+    return this.#shards[0]!.evictionPolicy;
+  }
+  /** Whether hits and misses are counted. */
+  get statistics(): boolean {
+    return this.#shards[0]!.statistics;
+  }
+  /** Whether the tag index exists. */
+  get tagIndex(): boolean {
+    return this.#shards[0]!.tagIndex;
+  }
+  /** Values of at least this many bytes (characters for strings) go to files. */
+  get minFileSize(): number {
+    return this.#shards[0]!.minFileSize;
+  }
+  /** The settings in force: the first shard's, with `sizeLimit` the total. */
+  get settings(): Readonly<DiskCacheSettings> {
+    return { ...this.#shards[0]!.settings, sizeLimit: this.sizeLimit };
   }
   /** Items in all shards (expired ones included until culled). */
   get length(): number {
@@ -303,15 +338,15 @@ export class FanoutCache {
     // shard that holds the key.
     const everywhere = LOOK_EVERYWHERE.has(name);
     const elsewhere = (where: DiskCache[]) => where.slice(1).filter((s) => this.#degrade(false, () => s.has(key)));
-    const combine = (results: unknown[]) =>
-      name === "delete" ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
+    const removes = name === "delete" || name === "deleteAsync";
+    const combine = (results: unknown[]) => removes ? results.includes(true) : results.some((r) => r !== busy) ? results.find((r) => r !== busy) : busy; // a found null is a value
     if (route.to === "key" && route.async) {
       return (async () => {
         try {
           if (!everywhere) return await call(this.shardOf(key));
           const where = this.#places(key);
           const results = [await call(where[0]!)];
-          if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
+          if (removes || results[0] === busy) { for (const s of elsewhere(where)) results.push(await call(s)); }
           return combine(results);
         } catch (error) {
           return this.#busy(error, busy);
@@ -328,7 +363,7 @@ export class FanoutCache {
     if (!everywhere) return one(this.shardOf(key));
     const where = this.#places(key);
     const results = [one(where[0]!)];
-    if (name === "delete" || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
+    if (removes || results[0] === busy) { for (const s of elsewhere(where)) results.push(one(s)); }
     return combine(results);
   }
 
@@ -412,6 +447,16 @@ export class FanoutCache {
     return this.#onShard("setFile", key, (s) => s.setFile(key, source, options));
   }
 
+  /** See {@linkcode DiskCache.setAsync} (waits for the lock on timers); `false` when the shard stayed busy. */
+  setAsync(key: Key, value: unknown, options?: SetOptions): Promise<boolean> {
+    return this.#onShard("setAsync", key, (s) => s.setAsync(key, value, options));
+  }
+
+  /** See {@linkcode DiskCache.deleteAsync} (waits for the lock on timers); `false` when the shard stayed busy. */
+  deleteAsync(key: Key): Promise<boolean> {
+    return this.#onShard("deleteAsync", key, (s) => s.deleteAsync(key));
+  }
+
   /** See {@linkcode DiskCache.getFile}; `false` when the shard stayed busy. */
   getFile(key: Key, destination: string): Promise<boolean> {
     return this.#onShard("getFile", key, (s) => s.getFile(key, destination));
@@ -481,18 +526,21 @@ export class FanoutCache {
   }
 
   /**
-   * Runs a bulk removal on every shard, retrying a busy shard (each attempt
+   * Runs a bulk removal on every shard, at most `limit` items in all (each
+   * shard is given what is left of it), retrying a busy shard (each attempt
    * already waits `timeout`), up to 100 attempts per shard: then the Timeout
    * is thrown with the total removed so far. python-diskcache retries
    * forever, which in JavaScript would hang a process whose own code holds
    * the lock.
    */
-  #everyShard(fn: (shard: DiskCache) => number): number {
+  #everyShard(limit: number, fn: (shard: DiskCache, options: RemoveOptions | undefined) => number): number {
     let total = 0;
-    for (const shard of this.#shards) {
+    for (const [i, shard] of this.#shards.entries()) {
+      // The first shard is always asked, so that its argument checks run even for { limit: 0 }.
+      if (i > 0 && total >= limit) return total;
       for (let attempt = 1;; attempt++) {
         try {
-          total += fn(shard);
+          total += fn(shard, limit === Infinity ? undefined : { limit: limit - total });
           break;
         } catch (error) {
           if (!(error instanceof Timeout)) throw error;
@@ -508,21 +556,21 @@ export class FanoutCache {
     return total;
   }
 
-  /** See {@linkcode DiskCache.expire}. */
-  expire(now?: number): number {
-    return this.#everyShard((s) => s.expire(now));
+  /** See {@linkcode DiskCache.expire}; `limit` counts over all shards. */
+  expire(now?: number, options?: RemoveOptions): number {
+    return this.#everyShard(checkRemove(options, "expire"), (s, o) => s.expire(now, o));
   }
-  /** See {@linkcode DiskCache.evict}. */
-  evict(tag: Tag): number {
-    return this.#everyShard((s) => s.evict(tag));
+  /** See {@linkcode DiskCache.evict}; `limit` counts over all shards. */
+  evict(tag: Tag, options?: RemoveOptions): number {
+    return this.#everyShard(checkRemove(options, "evict"), (s, o) => s.evict(tag, o));
   }
-  /** See {@linkcode DiskCache.cull}: each shard to its share of `sizeLimit`. */
-  cull(): number {
-    return this.#everyShard((s) => s.cull());
+  /** See {@linkcode DiskCache.cull}: each shard to its share of `sizeLimit`; `limit` counts over all shards. */
+  cull(options?: RemoveOptions): number {
+    return this.#everyShard(checkRemove(options, "cull"), (s, o) => s.cull(o));
   }
-  /** See {@linkcode DiskCache.clear}. */
-  clear(): number {
-    return this.#everyShard((s) => s.clear());
+  /** See {@linkcode DiskCache.clear}; `limit` counts over all shards. */
+  clear(options?: RemoveOptions): number {
+    return this.#everyShard(checkRemove(options, "clear"), (s, o) => s.clear(o));
   }
   /** See {@linkcode DiskCache.volume}: the sum over shards. */
   volume(): number {
@@ -571,9 +619,11 @@ export class FanoutCache {
    * Applied to every shard or none: a shard busy past `timeout` throws
    * `Timeout` with nothing changed. `sqliteJournalMode`, which SQLite
    * cannot change inside a transaction, is then applied shard by shard.
+   *
+   * @returns The settings now in force (see {@linkcode FanoutCache.settings}).
    */
-  updateSettings(changes: Partial<DiskCacheSettings>): void {
-    if (typeof changes !== "object" || changes === null) return void this.#shards[0]!.updateSettings(changes); // its TypeError
+  updateSettings(changes: Partial<DiskCacheSettings>): Readonly<DiskCacheSettings> {
+    if (typeof changes !== "object" || changes === null) return this.#shards[0]!.updateSettings(changes); // its TypeError
     const { sqliteJournalMode, ...rest } = changes.sizeLimit === undefined
       ? changes
       : { ...changes, sizeLimit: Math.floor(changes.sizeLimit / this.#shards.length) };
@@ -583,11 +633,13 @@ export class FanoutCache {
       });
     }
     if (sqliteJournalMode !== undefined) { for (const s of this.#shards) s.updateSettings({ sqliteJournalMode }); }
+    return this.settings;
   }
 
-  /** See {@linkcode DiskCache.reloadSettings}, on every shard. */
-  reloadSettings(): void {
+  /** See {@linkcode DiskCache.reloadSettings}, on every shard; returns {@linkcode FanoutCache.settings}. */
+  reloadSettings(): Readonly<DiskCacheSettings> {
     for (const s of this.#shards) s.reloadSettings();
+    return this.settings;
   }
 
   /**
@@ -712,7 +764,7 @@ export class FanoutCache {
     this.#closed = true;
     refuseAfterClose(this, FanoutCache.prototype, `the FanoutCache at "${this.#directory}"`, {
       getters: ["length"],
-      promising: ["setStream", "setFile", "getFile"],
+      promising: ["setStream", "setFile", "getFile", "setAsync", "deleteAsync"],
     });
     for (const s of this.#shards) s.close();
     for (const sub of this.#named.values()) sub.close();

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { getRandomValues } from "node:crypto";
 import type { DiskCache } from "./disk_cache.ts";
 import { checkTtl } from "./_arguments.ts";
 import { describe } from "./errors.ts";
@@ -188,7 +187,7 @@ export async function getOrSet<V>(
   for (let wait = 1;; wait = Math.min(wait * 2, MAX_PAUSE)) {
     const shared = mine.get(id);
     if (shared !== undefined) return await untilAborted(shared as Promise<Awaited<V>>, signal);
-    const token = Array.from(getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const token = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
     if (attempt(() => cache.add(lock, token, { ttl: lease }), false)) {
       const holding = hold(token);
       mine.set(id, holding);

@@ -367,6 +367,11 @@ export interface RecipeStore {
   pop(key: Key): unknown;
   /** See `DiskCache.transact`. */
   transact<T>(fn: () => T): T;
+  /**
+   * See `DiskCache.now`: the clock the stored expiry times are measured on.
+   * A store without it is read with `Date.now()`.
+   */
+  readonly now?: number;
 }
 
 /**

@@ -1,7 +1,8 @@
 // FanoutCache's delegation table (src/_fanout_routes.ts) against the two
 // classes: every DiskCache method has a row, every routed row a FanoutCache
-// method, and every method routed by key degrades as its row says when its
-// shard is locked. A method added to DiskCache, or a FanoutCache method that
+// method, every shared member the same parameters, returns and getters (the
+// Drift check, compiled with the library), and every method routed by key
+// degrades as its row says when its shard is locked. A method added to DiskCache, or a FanoutCache method that
 // picks its own fallback (as getFile once did), fails here. tsc compiles this
 // file, so the type assertions below are checked too.
 import { test } from "node:test";
@@ -9,13 +10,15 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, FanoutCache, type Key, Timeout } from "../mod.ts";
-import { type DiskCacheMethod, type Route, type RoutedTo, ROUTES } from "../src/_fanout_routes.ts";
+import { type DiskCacheMethod, type Drift, NO_DRIFT, type Route, type RoutedTo, ROUTES } from "../src/_fanout_routes.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
 // Every routed method exists on FanoutCache, and no method marked "none" does.
 const routedAreOffered: [Exclude<Exclude<DiskCacheMethod, RoutedTo<"none">>, keyof FanoutCache>] extends [never] ? true
   : false = true;
 const noneAreAbsent: [Extract<RoutedTo<"none">, keyof FanoutCache>] extends [never] ? true : false = true;
+// Every member they share has the same parameters, returns and getters (src/_fanout_routes.ts compiles only then).
+const nothingDrifted: [Drift] extends [never] ? true : false = NO_DRIFT;
 
 /** The names of a class's prototype methods (getters and the constructor left out). */
 function methodsOf(proto: object): string[] {
@@ -43,11 +46,13 @@ function callsFor(key: Key, source: string, out: string): Record<RoutedTo<"key">
     getStream: (c) => c.getStream(key),
     setFile: (c) => c.setFile(key, source),
     getFile: (c) => c.getFile(key, out),
+    setAsync: (c) => c.setAsync(key, 1),
+    deleteAsync: (c) => c.deleteAsync(key),
   };
 }
 
 test("FanoutCache delegation: every DiskCache method has a route, and FanoutCache offers exactly the routed ones", () => {
-  assert.ok(routedAreOffered && noneAreAbsent);
+  assert.ok(routedAreOffered && noneAreAbsent && nothingDrifted);
   const fanout = new Set(methodsOf(FanoutCache.prototype));
   for (const name of methodsOf(DiskCache.prototype)) {
     const route = routes[name];
@@ -156,4 +161,53 @@ test("FanoutCache delegation: a method routed by key is async exactly when its r
       assert.throws(() => call(bad[name as RoutedTo<"key">]), TypeError, `${name} with an unusable key throws`);
     }
   }
+});
+
+/** The names of a class's getters. */
+function gettersOf(proto: object): string[] {
+  return Object.entries(Object.getOwnPropertyDescriptors(proto)).filter(([, d]) => d.get !== undefined).map(([name]) => name);
+}
+
+test("FanoutCache offers every getter of DiskCache, answering for the whole cache, on the cache's clock", () => {
+  using dir = tempDir();
+  let now = 1_000_000;
+  using cache = new FanoutCache(dir.path, { shards: 4, sizeLimit: 4 * 2 ** 20, cullLimit: 3, evictionPolicy: "least-frequently-used", clock: () => now });
+  using plain = new DiskCache(join(dir.path, "plain"), { sizeLimit: 4 * 2 ** 20, cullLimit: 3, evictionPolicy: "least-frequently-used" });
+  const fanout = new Set(gettersOf(FanoutCache.prototype));
+  for (const name of gettersOf(DiskCache.prototype)) assert.ok(fanout.has(name), `FanoutCache has no getter ${name}`);
+  assert.equal(cache.now, 1_000_000);
+  now += 5;
+  assert.equal(cache.now, 1_000_005, "the clock option, read afresh");
+  assert.deepEqual(cache.settings, plain.settings, "the total sizeLimit and the shared settings, as one DiskCache would say");
+  assert.deepEqual(
+    [cache.driverName, cache.cullLimit, cache.evictionPolicy, cache.statistics, cache.tagIndex, cache.minFileSize],
+    [plain.driverName, plain.cullLimit, plain.evictionPolicy, plain.statistics, plain.tagIndex, plain.minFileSize],
+  );
+  const updated = cache.updateSettings({ sizeLimit: 8 * 2 ** 20, statistics: true });
+  assert.deepEqual(updated, { ...plain.updateSettings({ sizeLimit: 8 * 2 ** 20, statistics: true }) }, "updateSettings returns the settings in force");
+  assert.equal(cache.shards[0]!.sizeLimit, 2 ** 21, "each shard holds its share");
+  assert.deepEqual(cache.reloadSettings(), updated);
+  assert.equal(cache.updateSettings({ sqliteJournalMode: "delete" }).sqliteJournalMode, "delete");
+});
+
+test("FanoutCache: expire, evict, cull and clear take { limit }, counted over all shards", () => {
+  using dir = tempDir();
+  let now = 0;
+  using cache = new FanoutCache(dir.path, { shards: 4, clock: () => now, cullLimit: 0 });
+  const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+  for (const k of keys) cache.set(k, 1, { ttl: 10, tag: "t" });
+  now = 20;
+  assert.equal(cache.expire(undefined, { limit: 7 }), 7);
+  assert.equal(cache.expire(now, { limit: 0 }), 0);
+  assert.equal(cache.cull({ limit: 5 }), 5, "cull removes expired items first");
+  assert.equal(cache.length, 28);
+  for (const k of keys) cache.set(k, 1, { tag: "t" });
+  assert.equal(cache.evict("t", { limit: 11 }), 11);
+  assert.equal(cache.clear({ limit: 20 }), 20);
+  assert.equal(cache.length, 9);
+  assert.equal(cache.clear({}), 9);
+  assert.throws(() => cache.clear({ limit: -1 }), (e: Error) => e instanceof RangeError && /Cannot clear: "limit"/.test(e.message));
+  assert.throws(() => cache.evict("t", { max: 1 } as never), /Cannot evict: unknown option "max"/);
+  assert.throws(() => cache.expire("soon" as never, { limit: 0 }), TypeError, "the arguments are checked even when nothing is to be removed");
+  assert.throws(() => cache.evict({} as never, { limit: 0 }), TypeError);
 });

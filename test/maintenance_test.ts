@@ -45,6 +45,24 @@ test("DiskCache.cull() brings volume() under sizeLimit, with inline and with fil
   }
 });
 
+test("DiskCache.cull() counts what a victim frees as a write's culling does: inline values too, not ten at a time", () => {
+  // Two values of 5,000 bytes stored inline are about three 4 KiB pages: cull() used to count
+  // an inline victim as freeing nothing, so it removed a whole batch of ten for a small excess.
+  for (const minFileSize of [100_000, 1000]) {
+    using cache = tempCache({ cullLimit: 0, minFileSize, sizeLimit: 2 ** 30 });
+    cache.transact(() => {
+      for (let i = 0; i < 100; i++) cache.set(i, new Uint8Array(5000).fill(i));
+    });
+    const limit = cache.volume() - 6000;
+    cache.updateSettings({ sizeLimit: limit });
+    const removed = cache.cull();
+    assert.ok(cache.volume() <= limit, `volume ${cache.volume()} over ${limit} with minFileSize ${minFileSize}`);
+    assert.ok(removed >= 2 && removed < 10, `removed ${removed} with minFileSize ${minFileSize}`);
+    assert.equal(cache.has(removed - 1), false);
+    assert.equal(cache.has(removed), true, "the oldest went first, and no more than needed");
+  }
+});
+
 test("DiskCache refuses a value larger than the whole sizeLimit instead of evicting everything", () => {
   using cache = tempCache({ sizeLimit: 50_000, minFileSize: 1000 });
   cache.set("small", new Uint8Array(2000));

@@ -26,10 +26,12 @@ test("package.json, deno.json's publish list and tsconfig.build.json are derived
   assert.equal(r.status, 0, r.stderr);
 });
 
-test("src/ never touches the Deno or Bun globals, process, or a SQLite binding", () => {
+test("src/ never touches the Deno or Bun globals, the bare process global, or a SQLite binding", () => {
   for (const file of (readdirSync(join(repoRoot, "src"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"))) {
     const code = readFileSync(join(repoRoot, "src", file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-    assert.doesNotMatch(code, /\b(Deno|Bun)\.|\bprocess\.|["'](bun|node):sqlite["']|better-sqlite3["']|from "\.\.\/runtimes/, file);
+    // globalThis.process is allowed: Node, Bun and Deno 2 all define it, and it costs nothing at
+    // start, where `import ... from "node:process"` makes Node build a facade of the whole object (issue 25).
+    assert.doesNotMatch(code, /\b(Deno|Bun)\.|(?<!globalThis\.)\bprocess\.|["'](bun|node):sqlite["']|better-sqlite3["']|from "\.\.\/runtimes/, file);
   }
 });
 

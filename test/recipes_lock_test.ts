@@ -135,3 +135,21 @@ test("memoizeStampede and Lock on a FanoutCache (the docs/recipes.md example) ru
   // The example itself, as written, now lives in docs/recipes.md, which
   // test/docs_examples_test.ts runs (and type-checks on Deno) as it stands.
 });
+
+for (const [kind, open] of recipeCaches) {
+  test(`Lock and RLock on a ${kind}: a holder's ttl runs out on the cache's clock, not the wall clock`, () => {
+    using dir = tempDir();
+    let now = 1_000_000; // the cache's clock stands in 1970
+    using cache = open(dir.path, { clock: () => now });
+    for (const make of [(ttl: number) => new Lock(cache, "l", { ttl }), (ttl: number) => new RLock(cache, "r", { ttl })]) {
+      const held = make(1000);
+      assert.equal(held.tryAcquire(), true);
+      assert.equal(make(1000).tryAcquire(), false, "held, with its ttl left on the cache's clock");
+      now += 1001;
+      const next = make(1000);
+      assert.equal(next.tryAcquire(), true, "the holder's ttl ran out on the cache's clock");
+      assert.throws(() => held.release(), DiskCacheError);
+      next.release();
+    }
+  });
+}

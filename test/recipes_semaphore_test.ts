@@ -119,3 +119,19 @@ test("BoundedSemaphore: a holder past its ttl loses its slot to a newcomer and i
   assert.throws(() => first.release(), /ttl ran out/);
   second.release(); // past its ttl, but nobody needed its slot
 });
+
+for (const [kind, open] of recipeCaches) {
+  test(`BoundedSemaphore on a ${kind} keeps a stored count's expiry on the cache's clock`, () => {
+    using dir = tempDir();
+    let now = 1_000_000; // the cache's clock stands in 1970
+    using cache = open(dir.path, { clock: () => now });
+    // python-diskcache's BoundedSemaphore(expire=60) stores its count with a ttl.
+    cache.set("s", 2, { ttl: 60_000 });
+    const sem = () => new BoundedSemaphore(cache, "s", { value: 2, clock: () => now });
+    assert.equal(sem().tryAcquire(), true);
+    assert.equal(cache.getEntry("s")?.expireTime, 1_060_000, "the count keeps its expiry");
+    now += 10;
+    assert.equal(sem().tryAcquire(), true);
+    assert.equal(sem().tryAcquire(), false, "two holders of two slots: no third");
+  });
+}

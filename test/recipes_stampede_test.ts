@@ -144,3 +144,24 @@ for (const [kind, open] of recipeCaches) {
     assert.equal(cache.has(["stampede", `${HERE}:load`, 1, "\u0000computing"]), false, "the computing marker was removed");
   });
 }
+
+for (const [kind, open] of recipeCaches) {
+  test(`memoizeStampede on a ${kind} reads the remaining ttl on the cache's clock, not Date.now()`, async () => {
+    using dir = tempDir();
+    // The cache's clock stands in 1970: an expiry measured on it, compared with
+    // Date.now(), looked long past, and every hit recomputed early.
+    let now = 1_000_000;
+    using cache = open(dir.path, { clock: () => now });
+    let calls = 0;
+    // deno-lint-ignore require-await -- the recipe is given an async function, as callers write it
+    const f = memoizeStampede(cache, async function f() {
+      return ++calls;
+    }, { ttl: 60_000, beta: 1 });
+    assert.equal(await f(), 1);
+    for (let i = 0; i < 20; i++) assert.equal(await f(), 1);
+    await f.settled();
+    assert.equal(calls, 1, "a minute of ttl left on the cache's clock: no early recomputation");
+    now += 60_001; // past the ttl on the cache's clock
+    assert.equal(await f(), 2);
+  });
+}

@@ -31,7 +31,7 @@ test("diskcacheDriver under unstorage: items, raw bytes, meta, keys by base, cle
   const withTtl = await storage.getMeta("session:1");
   assert.ok(withTtl.ttl !== undefined && withTtl.ttl > 55 && withTtl.ttl <= 60);
   // unstorage only hands clear(base) to drivers mounted under base; call the driver directly.
-  driver.clear("users:");
+  await driver.clear("users:");
   assert.deepEqual((await storage.getKeys("")).sort(), ["blobs:x", "posts:1", "session:1"]);
   await storage.removeItem("posts:1");
   assert.equal(await storage.hasItem("posts:1"), false);
@@ -61,11 +61,11 @@ test("diskcacheDriver: meta sizes of strings, bytes and objects; misses are null
   cache.close();
 });
 
-test("diskcacheDriver reads expiry on the cache's clock: getMeta's ttl counts down as an injected clock steps, and the item expires", () => {
+test("diskcacheDriver reads expiry on the cache's clock: getMeta's ttl counts down as an injected clock steps, and the item expires", async () => {
   using dir = tempDir();
   let now = 1_000_000_000; // far from the wall clock: a driver reading Date.now() would see the item long expired
   const driver = diskcacheDriver({ base: dir.path, clock: () => now });
-  driver.setItem("session", "x", { ttl: 60 });
+  await driver.setItem("session", "x", { ttl: 60 });
   assert.equal(driver.getMeta("session")?.ttl, 60);
   now += 30_000;
   assert.equal(driver.getMeta("session")?.ttl, 30);

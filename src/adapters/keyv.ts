@@ -190,15 +190,18 @@ export class KeyvDiskCache {
    * Runs `fn`; a failure goes to "error" listeners (answering `fallback`),
    * or, with none, rejects the returned promise (never a synchronous throw).
    */
-  #guard<T>(fn: () => T, fallback: T): Promise<T> {
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
+  #guard<T>(fn: () => T | Promise<T>, fallback: T): Promise<T> {
+    const failed = (error: unknown): Promise<T> => {
       if (this.#listeners.get("error")?.size) {
         this.emit("error", error);
         return Promise.resolve(fallback);
       }
       return Promise.reject(error);
+    };
+    try {
+      return Promise.resolve(fn()).catch(failed);
+    } catch (error) {
+      return failed(error);
     }
   }
 
@@ -220,7 +223,7 @@ export class KeyvDiskCache {
     return Promise.resolve(this.#guard(() => {
       if (value === undefined) return false;
       const ttl = this.#absolute ? this.#until(ttlOrExpires) : this.#relative(ttlOrExpires);
-      return this.#cache.set(this.#key(key), value, { ttl, tag: this.#tag });
+      return this.#cache.setAsync(this.#key(key), value, { ttl, tag: this.#tag });
     }, false));
   }
   /**
@@ -229,7 +232,7 @@ export class KeyvDiskCache {
    */
   setMany(entries: { key: string; value: unknown; ttl?: number; expires?: number }[]): Promise<boolean[]> {
     return Promise.resolve(this.#guard(() =>
-      this.#cache.transact(() =>
+      this.#cache.transactAsync(() =>
         entries.map((e) => {
           if (e.value === undefined) return false;
           const ttl = e.expires !== undefined ? this.#until(e.expires) : this.#relative(e.ttl);
@@ -239,7 +242,7 @@ export class KeyvDiskCache {
   }
   /** Removes `key`; `true` when it was there. */
   delete(key: string): Promise<boolean> {
-    return Promise.resolve(this.#guard(() => this.#cache.delete(this.#key(key)), false));
+    return Promise.resolve(this.#guard(() => this.#cache.deleteAsync(this.#key(key)), false));
   }
   /**
    * Removes many keys in one transaction. Keyv 6 (which read `capabilities`)
@@ -248,8 +251,8 @@ export class KeyvDiskCache {
    * was removed, else `false`.
    */
   deleteMany(keys: string[]): Promise<boolean[] | false> {
-    return Promise.resolve(this.#guard(() => {
-      const removed = this.#cache.transact(() => keys.map((k) => this.#cache.delete(this.#key(k))));
+    return Promise.resolve(this.#guard(async () => {
+      const removed = await this.#cache.transactAsync(() => keys.map((k) => this.#cache.delete(this.#key(k))));
       return this.#absolute || removed.includes(true) ? removed : false;
     }, false as const));
   }
@@ -266,8 +269,8 @@ export class KeyvDiskCache {
    * without one), and nothing else.
    */
   clear(): Promise<void> {
-    return Promise.resolve(this.#guard(() => {
-      this.#cache.evict(this.#tag);
+    return Promise.resolve(this.#guard(async () => {
+      await this.#cache.transactAsync(() => this.#cache.evict(this.#tag));
     }, undefined));
   }
   /**

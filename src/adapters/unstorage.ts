@@ -22,7 +22,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  * import { diskcacheDriver, type DiskCacheDriverOptions } from "@diskcache/diskcache/unstorage";
  * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
  * const driver = diskcacheDriver(options);
- * driver.setItem("a", "1");
+ * await driver.setItem("a", "1");
  * assert.ok(driver.getMeta("a")!.ttl! > 3500);
  * driver.dispose();
  * rmSync(driver.getInstance().directory, { recursive: true, force: true }); // the example's temporary directory
@@ -64,10 +64,10 @@ export type StorageValue = null | string | number | boolean | object;
  * import assert from "node:assert/strict";
  * import { diskcacheDriver, type DiskCacheDriver } from "@diskcache/diskcache/unstorage";
  * const driver: DiskCacheDriver = diskcacheDriver();
- * driver.setItem("users:ada", "admin");
- * driver.setItem("users:bob", "guest");
+ * await driver.setItem("users:ada", "admin");
+ * await driver.setItem("users:bob", "guest");
  * assert.deepEqual(driver.getKeys("users"), ["users:ada", "users:bob"]);
- * driver.clear("users");
+ * await driver.clear("users");
  * assert.equal(driver.hasItem("users:ada"), false);
  * driver.dispose();
  * rmSync(driver.getInstance().directory, { recursive: true, force: true }); // the example's temporary directory
@@ -86,12 +86,12 @@ export interface DiskCacheDriver {
   getItem(key: string, opts?: Record<string, unknown>): StorageValue;
   /** The value under `key` as stored (bytes stay bytes), or `null`. */
   getItemRaw(key: string, opts?: Record<string, unknown>): unknown;
-  /** Stores `value`; `opts.ttl` in seconds overrides the driver's default. */
-  setItem(key: string, value: string, opts?: { ttl?: number }): void;
-  /** Stores `value` as it is (bytes go to a value file when large); `opts.ttl` in seconds. */
-  setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): void;
-  /** Removes the item under `key`, if any. */
-  removeItem(key: string, opts?: Record<string, unknown>): void;
+  /** Stores `value`; `opts.ttl` in seconds overrides the driver's default. Waits for the write lock on timers (see `DiskCache.setAsync`). */
+  setItem(key: string, value: string, opts?: { ttl?: number }): Promise<void>;
+  /** Stores `value` as it is (bytes go to a value file when large); `opts.ttl` in seconds. Waits for the write lock on timers. */
+  setItemRaw(key: string, value: unknown, opts?: { ttl?: number }): Promise<void>;
+  /** Removes the item under `key`, if any. Waits for the write lock on timers. */
+  removeItem(key: string, opts?: Record<string, unknown>): Promise<void>;
   /**
    * When the item was stored, its size in bytes as stored (read from its row:
    * the value is not read) and its time to live in seconds, or `null`.
@@ -99,8 +99,8 @@ export interface DiskCacheDriver {
   getMeta(key: string, opts?: Record<string, unknown>): { mtime: Date; size: number; ttl?: number } | null;
   /** The keys this driver stored under `base` (all of them for `""`), in key order. */
   getKeys(base: string, opts?: Record<string, unknown>): string[];
-  /** Removes every item this driver stored under `base` (all of them for `""`), and nothing else. */
-  clear(base: string, opts?: Record<string, unknown>): void;
+  /** Removes every item this driver stored under `base` (all of them for `""`), and nothing else, in one transaction. Waits for the write lock on timers. */
+  clear(base: string, opts?: Record<string, unknown>): Promise<void>;
   /** Closes the cache, unless it was passed in as `cache`. */
   dispose(): void;
 }
@@ -149,9 +149,9 @@ export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCache
     hasItem: (key) => cache.has(key),
     getItem: (key) => cache.get(key) ?? null,
     getItemRaw: (key) => cache.get(key) ?? null,
-    setItem: (key, value, opts) => void cache.set(key, value, ttlOf(opts)),
-    setItemRaw: (key, value, opts) => void cache.set(key, value, ttlOf(opts)),
-    removeItem: (key) => void cache.delete(key),
+    setItem: async (key, value, opts) => void await cache.setAsync(key, value, ttlOf(opts)),
+    setItemRaw: async (key, value, opts) => void await cache.setAsync(key, value, ttlOf(opts)),
+    removeItem: async (key) => void await cache.deleteAsync(key),
     getMeta(key) {
       const info = cache.inspect(key);
       if (info === undefined) return null;
@@ -160,10 +160,9 @@ export function diskcacheDriver(options: DiskCacheDriverOptions = {}): DiskCache
       return meta;
     },
     getKeys: (base) => [...keysUnder(normalize(base))],
-    clear(base) {
+    async clear(base) {
       const prefix = normalize(base);
-      if (prefix === "") cache.evict(TAG);
-      else cache.deleteMany([...keysUnder(prefix)]);
+      await cache.transactAsync(() => prefix === "" ? cache.evict(TAG) : cache.deleteMany([...keysUnder(prefix)]));
     },
     dispose() {
       if (given === undefined) cache.close();

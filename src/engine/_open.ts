@@ -242,8 +242,7 @@ function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boole
     (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name),
   );
   const policy = EVICTION_POLICIES[settings.evictionPolicy];
-  const policyIndex = policy.init?.match(/EXISTS (\w+)/)?.[1];
-  if (policyIndex !== undefined && !names.has(policyIndex)) return true;
+  if (policy.index !== null && !names.has(policy.index)) return true;
   return settings.tagIndex !== names.has("Cache_tag_rowid");
 }
 

@@ -10,7 +10,7 @@
 import { clearTimeout, setTimeout } from "node:timers";
 import type { SqliteDatabase, SqliteStatement } from "../driver.ts";
 import { SQL } from "../format/sql.ts";
-import { busyTimeout } from "./_open.ts";
+import { type EvictionPolicySql, pendingReadsSql, recordedRead } from "../eviction.ts";
 
 /**
  * How often (ms of the cache's clock) pending LRU/LFU accesses are written
@@ -38,6 +38,8 @@ export interface FlushHost {
   readonly timeout: number;
   db(op: string): SqliteDatabase;
   write(op: string, fn: () => void): void;
+  /** Runs `fn` so that its write never waits for the lock (see `Transactions.trying`). */
+  trying<T>(fn: () => T): T;
 }
 
 /** Hits, misses and accesses not yet written to the database. */
@@ -77,27 +79,27 @@ export class PendingReads {
    */
   flush(): void {
     this.#flushedAt = this.#clock();
-    const db = this.#host.db("get");
-    db.exec("PRAGMA busy_timeout = 0");
+    this.#host.db("get");
     try {
-      this.#host.write("get", () => {});
+      this.#host.trying(() => this.#host.write("get", () => {}));
     } catch {
       // Another process holds the lock: keep the updates for the next write.
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${busyTimeout(this.#host.timeout)}`);
     }
   }
 
   /**
-   * Records a hit of the row `rowid` stored at `storeTime`; when `idle` (no
-   * transaction open), writes the pending accesses if they are many or old,
-   * and arms the idle timer.
+   * Records a hit of the row `rowid` stored at `storeTime`, as `policy`
+   * records reads; when `idle` (no transaction open), writes the pending
+   * accesses if they are many or old, and arms the idle timer.
    */
-  record(rowid: number, storeTime: number, lru: boolean, idle: boolean): void {
+  record(rowid: number, storeTime: number, policy: EvictionPolicySql, idle: boolean): void {
     const now = this.#clock();
     const seen = this.#accesses.get(rowid);
-    if (seen !== undefined && seen.storeTime === storeTime) seen.value = lru ? now / 1000 : seen.value + 1;
-    else this.#accesses.set(rowid, { storeTime, value: lru ? now / 1000 : 1 });
+    const current = seen !== undefined && seen.storeTime === storeTime ? seen : undefined;
+    const value = recordedRead(policy, current?.value, now);
+    if (value === null) return;
+    if (current !== undefined) current.value = value;
+    else this.#accesses.set(rowid, { storeTime, value });
     if (!idle) return;
     if (this.#accesses.size >= MAX_PENDING || now - this.#flushedAt >= ACCESS_FLUSH_MS) this.flush();
     if (this.#timer === undefined && this.#accesses.size !== 0) this.#arm();
@@ -127,12 +129,12 @@ export class PendingReads {
    * the rowid of a deleted row, and a count read from "x" would land on "y";
    * a replaced row has a new store_time, and its old hits are dropped too.
    */
-  writeAccesses(db: Preparer, lru: boolean): void {
+  writeAccesses(db: Preparer, policy: EvictionPolicySql): void {
     if (this.#accesses.size === 0) return;
-    const stmt = db.prepare(
-      lru ? SQL.accessTime : SQL.accessCount,
-    );
-    for (const [rowid, { storeTime, value }] of this.#accesses) stmt.run(lru ? value : BigInt(value), rowid, storeTime);
+    const write = pendingReadsSql(policy);
+    if (write === null) return this.#accesses.clear();
+    const stmt = db.prepare(write.sql);
+    for (const [rowid, { storeTime, value }] of this.#accesses) stmt.run(write.bind(value), rowid, storeTime);
     this.#accesses.clear();
     this.#flushedAt = this.#clock();
   }

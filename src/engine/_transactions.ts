@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { SQLITE_FULL, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "../driver.ts";
+import { SQLITE_BUSY, SQLITE_FULL, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "../driver.ts";
 import { removeValueFile } from "../format/value_files.ts";
 
 /** How many times one read restarts after a value file vanished under it. */
@@ -27,6 +27,13 @@ export interface TransactionHost {
   prepare(sql: string): SqliteStatement;
   translate(error: unknown, op: string): unknown;
   assertWritable(op: string): void;
+  /**
+   * Makes the connection's lock waits block (SQLite's busy handler sleeps
+   * up to `timeout`) or not (`busy_timeout` 0: a busy lock fails at once).
+   * Switches the pragma only when the mode changes, so a program that keeps
+   * to one mode pays nothing per write.
+   */
+  lockWaits(wait: boolean): void;
 }
 
 /** What runs at the edges of the outermost write transaction. */
@@ -64,6 +71,20 @@ export interface TransactionHooks {
   readonly afterRollback: Set<() => void>;
 }
 
+/**
+ * Thrown by the outermost `BEGIN IMMEDIATE` of a call run through
+ * {@linkcode Transactions.trying} when another connection holds the write
+ * lock: nothing of the transaction ran. Not a `DiskCacheError`, so that no
+ * operation mistakes it for one of its own failures; the asynchronous
+ * callers (`Engine.whenUnlocked`) catch it, wait on a timer and run the
+ * call again. `cause` is SQLite's busy error.
+ */
+export class WouldBlock extends Error {
+  constructor(cause: unknown) {
+    super("the write lock is held by another connection", { cause });
+  }
+}
+
 /** The transaction state of one connection. */
 export class Transactions implements TransactionHooks {
   readonly beforeCommit: Set<() => void> = new Set();
@@ -73,6 +94,8 @@ export class Transactions implements TransactionHooks {
   snapshot: { vanished: Set<string>; restartable: boolean } | undefined;
   #depth = 0;
   #reading = false;
+  /** Inside {@linkcode Transactions.trying}: the outermost BEGIN throws {@linkcode WouldBlock} instead of waiting. */
+  #trying = false;
   /** Files to remove once the current transaction commits. */
   #removeOnCommit: string[] = [];
   /** Files written for the current transaction, removed if it rolls back. */
@@ -103,6 +126,23 @@ export class Transactions implements TransactionHooks {
     return this.#depth === 0 && !this.#reading;
   }
 
+  /**
+   * Runs `fn` (synchronous cache calls) so that an outermost write
+   * transaction it begins while another connection holds the write lock
+   * throws {@linkcode WouldBlock} at once, before anything of it ran,
+   * instead of waiting in SQLite's busy handler (which sleeps on the JS
+   * thread). Inside an open transaction `fn` simply runs: the lock is held.
+   */
+  trying<T>(fn: () => T): T {
+    if (this.#trying || this.#depth > 0) return fn();
+    this.#trying = true;
+    try {
+      return fn();
+    } finally {
+      this.#trying = false;
+    }
+  }
+
   /** Removes `filename` after the current transaction commits. */
   removeLater(filename: string): void {
     this.#removeOnCommit.push(filename);
@@ -122,10 +162,16 @@ export class Transactions implements TransactionHooks {
     if (newFile) this.#removeOnRollback.push(newFile);
     if (this.#depth > 0) return fn();
     host.db(op);
+    const trying = this.#trying;
+    host.lockWaits(!trying);
     try {
       this.#begin.run();
     } catch (error) {
       this.#discard();
+      if (trying) {
+        const code = host.driver.errorCode(error);
+        if (code === SQLITE_BUSY || code === SQLITE_LOCKED) throw new WouldBlock(error);
+      }
       throw host.translate(error, op);
     }
     this.#depth = 1;

@@ -18,15 +18,16 @@ import { DiskCacheError, Timeout } from "../errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
-import { type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
+import { busyTimeout, type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, SETTINGS_PRINT_SQL, settingsDiffer, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
-import { RestartRead, type TransactionHooks, Transactions } from "./_transactions.ts";
+import { RestartRead, type TransactionHooks, Transactions, WouldBlock } from "./_transactions.ts";
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 import { removeAtExit, runAtExit } from "./_exit_flush.ts";
 import { rmSync } from "node:fs";
+import { setTimeout } from "node:timers";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
@@ -74,6 +75,8 @@ export class Engine {
   #seenVersion: unknown;
   /** The stored settings, as {@linkcode SETTINGS_PRINT_SQL} gave them at the last look. */
   #seenSettings: unknown;
+  /** Whether the connection's `busy_timeout` is the cache's `timeout` (true) or 0 (see {@linkcode Engine.lockWaits}). */
+  #lockWaits = true;
   /** Stops {@linkcode Engine.atExit} from running at the process's exit (on close). */
   #exitDone: () => void;
 
@@ -98,7 +101,7 @@ export class Engine {
     this.#tx = new Transactions(this, {
       begun: () => {
         this.#followStoredSettings();
-        pending.writeAccesses(this, this.#settings.evictionPolicy === "least-recently-used");
+        pending.writeAccesses(this, this.#policy);
         // Pending counts first, so a reset inside the work resets them too.
         pending.writeCounts(this);
       },
@@ -194,7 +197,7 @@ export class Engine {
   /** Counts a hit of the row `rowid` stored at `storeTime` (seconds), for statistics and the LRU/LFU policy. */
   hit(rowid: number, storeTime: number): void {
     if (this.#settings.statistics) this.#pending.hits++;
-    if (this.#policy.onHit !== null) this.recordAccess(rowid, storeTime);
+    if (this.#policy.reads !== null) this.recordAccess(rowid, storeTime);
   }
 
   /**
@@ -207,8 +210,7 @@ export class Engine {
    */
   recordAccess(rowid: number, storeTime: number): void {
     if (this.readonly) return;
-    const lru = this.#settings.evictionPolicy === "least-recently-used";
-    this.#pending.record(rowid, storeTime, lru, this.#tx.idle);
+    this.#pending.record(rowid, storeTime, this.#policy, this.#tx.idle);
   }
 
   /**
@@ -243,6 +245,62 @@ export class Engine {
       throw new DiskCacheError(
         `Cannot ${op}: the cache at "${this.directory}" was opened read-only; open it without "readonly" to write`,
       );
+    }
+  }
+
+  /**
+   * Sets the connection's `busy_timeout` to the cache's `timeout` (`wait`)
+   * or to 0, only when it is not so already: the synchronous API waits in
+   * SQLite's busy handler, the asynchronous one fails at once and waits on
+   * timers ({@linkcode Engine.whenUnlocked}). A program that keeps to one of
+   * them never switches; one that mixes them pays one pragma per switch.
+   */
+  lockWaits(wait: boolean): void {
+    if (this.#lockWaits === wait) return;
+    this.db("lock").exec(`PRAGMA busy_timeout = ${wait ? busyTimeout(this.timeout) : 0}`);
+    this.#lockWaits = wait;
+  }
+
+  /**
+   * Runs `fn` so that its outermost write never waits for the lock (see
+   * {@linkcode Transactions.trying}). In WAL mode the connection is left not
+   * waiting (the next synchronous write switches back); in the other journal
+   * modes readers wait for writers too, so the synchronous API's reads get
+   * their busy handler back at once.
+   */
+  trying<T>(fn: () => T): T {
+    try {
+      return this.#tx.trying(fn);
+    } finally {
+      if (this.#settings.sqliteJournalMode !== "wal" && !this.closed) this.lockWaits(true);
+    }
+  }
+
+  /**
+   * Runs `fn` (synchronous calls on this cache) without ever blocking the JS
+   * thread on the write lock: when its first write transaction finds the
+   * lock held by another connection, `fn` stops right there (nothing of that
+   * transaction ran) and runs again after a timer, with backoff, until the
+   * lock is free or `timeout` ms passed (then {@linkcode Timeout}, as the
+   * synchronous API throws). So `fn` must be safe to run again from the start
+   * when it has not written yet: single operations are, and so is
+   * `transact(fn)`, which begins before it calls its callback. Reads in WAL
+   * mode never wait for writers. Inside `transact()` `fn` just runs (the
+   * lock is held).
+   */
+  async whenUnlocked<T>(op: string, fn: () => T): Promise<T> {
+    if (this.inTransaction) return fn();
+    const start = performance.now();
+    for (let attempt = 0;; attempt++) {
+      try {
+        return this.trying(fn);
+      } catch (error) {
+        if (!(error instanceof WouldBlock)) throw error;
+        const left = this.timeout - (performance.now() - start);
+        if (left <= 0) throw this.translate(error.cause, op);
+        // 1, 2, 4, then 5-8 ms (jittered): short enough to catch a lock freed between another process's writes.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, attempt < 3 ? 2 ** attempt : 5 + Math.random() * 3)));
+      }
     }
   }
 

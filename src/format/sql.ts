@@ -3,11 +3,13 @@
  * the live-row condition, the column lists that read values safely on every
  * driver (big integers as TEXT, text holding U+0000 as BLOB: see `safeInt`),
  * fixed statements, and the builders of statements that depend on the
- * eviction policy, the walking order or the queue's end. The schema itself
- * is in `format/schema.ts`, the policies' fragments in `eviction.ts`.
+ * walking order or the queue's end. The schema itself is in
+ * `format/schema.ts`; the eviction policies, and every statement that
+ * depends on one (victims, pending reads), in `eviction.ts`.
  *
  * @module
  */
+import type { EvictionPolicySql } from "../eviction.ts";
 import { bigFlag, nulTest, safeInt } from "./schema.ts";
 
 /** A row that has not expired: its one parameter is now, in epoch seconds. */
@@ -56,8 +58,6 @@ export const SQL = {
   readSetting: "SELECT value FROM Settings WHERE key = ?",
   putSetting: "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
   addToSetting: "UPDATE Settings SET value = value + ? WHERE key = ?",
-  accessTime: "UPDATE Cache SET access_time = max(access_time, ?) WHERE rowid = ? AND store_time = ?",
-  accessCount: "UPDATE Cache SET access_count = access_count + ? WHERE rowid = ? AND store_time = ?",
   // Batches of the operations over many items (parameters end with a limit).
   evictTag: "SELECT rowid, filename FROM Cache WHERE tag = ? ORDER BY rowid LIMIT ?",
   clearAll: "SELECT rowid, filename FROM Cache ORDER BY rowid LIMIT ?",
@@ -77,29 +77,20 @@ const HOT_COLUMNS_NUL = `mode, value, CASE WHEN ${nulTest("value")} THEN '' ELSE
 
 /**
  * The hot statement of `get()`: mode, value and filename of a live item,
- * with its rowid and store_time when the policy records hits (`onHit`).
+ * with its rowid and store_time when the policy records reads.
  */
-export function hotGetSql(onHit: boolean, cutsTextAtNul: boolean): string {
+export function hotGetSql(policy: EvictionPolicySql, cutsTextAtNul: boolean): string {
   const columns = cutsTextAtNul ? HOT_COLUMNS_NUL : HOT_COLUMNS;
-  return `SELECT ${columns}${onHit ? ", rowid, store_time" : ""} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`;
+  return `SELECT ${columns}${policy.reads !== null ? ", rowid, store_time" : ""} FROM Cache WHERE key = ? AND raw = ? AND ${LIVE}`;
 }
 
 /**
- * Victims of a write's culling in policy `order`, never the row the write
- * stored (key, raw), with roughly the bytes each frees; ends with a limit.
+ * `incr()` of a live row: the new value and store time, and the policy's hit
+ * update (`onHit`); parameters the value, now (seconds), now again when the
+ * policy records the time of a read, and the rowid.
  */
-export function cullVictimsSql(order: string): string {
-  return `SELECT rowid, filename, size + COALESCE(length(CAST(value AS BLOB)), 0) + COALESCE(length(CAST(key AS BLOB)), 0) AS bytes FROM Cache WHERE NOT (key = ? AND raw = ?) ORDER BY ${order} LIMIT ?`;
-}
-
-/** Ten victims of `cull()` in policy `order`. */
-export function cullSql(order: string): string {
-  return `SELECT rowid, filename, size FROM Cache ORDER BY ${order} LIMIT 10`;
-}
-
-/** `incr()` of a live row: the new value and store time, and the policy's hit update (`onHit`). */
-export function incrSql(onHit: string | null): string {
-  return `UPDATE Cache SET value = ?, store_time = ?${onHit === null ? "" : `, ${onHit}`} WHERE rowid = ?`;
+export function incrSql(policy: EvictionPolicySql): string {
+  return `UPDATE Cache SET value = ?, store_time = ?${policy.onHit === null ? "" : `, ${policy.onHit}`} WHERE rowid = ?`;
 }
 
 /**

@@ -28,7 +28,6 @@
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { type DiskCache, setInline } from "../disk_cache.ts";
 import type { FanoutCache } from "../fanout.ts";
 import { MAX_VARIANTS, type VaryMap } from "./_variants.ts";
@@ -254,7 +253,7 @@ export function openBody<M>(
 
 /** A fresh random body key. */
 export function newBodyKey(prefix: string): string {
-  return `${prefix}${randomUUID()}`;
+  return `${prefix}${globalThis.crypto.randomUUID()}`; // not node:crypto, whose import costs Node ~6 ms at start
 }
 
 /** What a finished {@linkcode BodySink} holds: inline bytes or a body key. */

@@ -20,7 +20,7 @@ const NULL_BODY = new Set([204, 205]);
  * (a body never read to the end is not stored). `Cache-Status` says
  * `stored` only for a response stored before the answer (one without a body).
  */
-export function storeResponse(ctx: FetchContext, request: Request, req: CachePolicy.Request, res: Response, detail: string): Response {
+export async function storeResponse(ctx: FetchContext, request: Request, req: CachePolicy.Request, res: Response, detail: string): Promise<Response> {
   if (!buildable(res.status)) return res;
   // http-cache-semantics stores only the statuses it understands: never a 206 or a 304.
   const policy = new CachePolicy(req, policyResponse(res), ctx.policyOptions);
@@ -38,11 +38,12 @@ export function storeResponse(ctx: FetchContext, request: Request, req: CachePol
     if (vary) variant.vary = vary;
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
-    commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow);
+    // Waits for the write lock on timers: another process's transaction never stalls the event loop.
+    return shard.transactAsync(() => commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
-    commit({ size: 0, body: new Uint8Array(0) });
+    await commit({ size: 0, body: new Uint8Array(0) });
     return forward(ctx, res, null, `${detail}; stored`);
   }
   const sink = new BodySink(shard, { maxSize: ctx.maxEntrySize, ttl, prefix: BODY_PREFIX, inlineUpTo: ctx.maxInlineBody });
@@ -54,12 +55,18 @@ export function storeResponse(ctx: FetchContext, request: Request, req: CachePol
  * updated by a 304 or a HEAD), in place of the variant `request` selects,
  * and keeps its body file at least as long; answers the stored variant.
  */
-export function storeUpdate(ctx: FetchContext, shard: DiskCache, request: Request, variant: StoredVariant, next: CachePolicy): StoredVariant {
+export async function storeUpdate(
+  ctx: FetchContext,
+  shard: DiskCache,
+  request: Request,
+  variant: StoredVariant,
+  next: CachePolicy,
+): Promise<StoredVariant> {
   const now = Date.now();
   const ttl = Math.max(next.timeToLive(), variant.deleteAt - now);
   const selected = headerObject(request.headers);
   const updated = { ...variant, deleteAt: now + ttl, meta: { ...variant.meta, policy: plain(next.toObject()) } };
-  shard.transact(() => {
+  await shard.transactAsync(() => {
     commitVariant(shard, cacheUrl(request.url), updated, replacedBy("GET", selected), ctx.inlineBelow);
     // The body file expires on its own: it must live as long as the response it belongs to.
     if (variant.file !== undefined) shard.touch(variant.file, Math.max(1, ttl));
@@ -90,7 +97,7 @@ function varyOf(res: Headers, req: Headers): VaryMap | undefined | null {
 function teeInto(
   source: ReadableStream<Uint8Array>,
   sink: BodySink,
-  commit: (stored: SunkBody) => void,
+  commit: (stored: SunkBody) => Promise<unknown>,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let storing = true;
@@ -107,7 +114,7 @@ function teeInto(
       if (chunk.done) {
         if (storing) {
           try {
-            commit(await sink.finish());
+            await commit(await sink.finish());
           } catch {
             await sink.abort();
           }

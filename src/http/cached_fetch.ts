@@ -254,7 +254,7 @@ async function answerRequest(ctx: FetchContext, request: Request): Promise<Respo
 /** A request of another method than GET or HEAD: sent on; a success of an unsafe one forgets what it may have changed. */
 async function forwardMethod(ctx: FetchContext, request: Request, unsafe: boolean): Promise<Response> {
   const res = await ctx.network(request);
-  if (unsafe && res.status < 400) invalidate(ctx.store, request.url, res.headers);
+  if (unsafe && res.status < 400) await invalidate(ctx.store, request.url, res.headers);
   return forward(ctx, res, res.body, "fwd=method");
 }
 
@@ -291,7 +291,7 @@ async function revalidate(
     const fields = headerObject(res.headers);
     if (validates(stored.variant.meta.policy.resh, fields, conditional.onlyOurs)) {
       const next = updatedPolicy(ctx, req, stored, fields);
-      const variant = storeUpdate(ctx, stored.shard, request, stored.variant, next);
+      const variant = await storeUpdate(ctx, stored.shard, request, stored.variant, next);
       const updated = { ...stored, variant };
       return fromStore(ctx, request, updated, storedFields(next.responseHeaders(), variant), `${detail}; fwd-status=304`);
     }
@@ -346,13 +346,13 @@ function revalidateInBackground(ctx: FetchContext, request: Request, req: CacheP
  * freshness, as a 304's would; the HEAD is answered with the fields merged.
  * Otherwise the stored response stays as it is.
  */
-function headUpdate(ctx: FetchContext, request: Request, req: CachePolicy.Request, stored: Stored, res: Response): Response {
+async function headUpdate(ctx: FetchContext, request: Request, req: CachePolicy.Request, stored: Stored, res: Response): Promise<Response> {
   const fields = headerObject(res.headers);
   const detail = "fwd=stale; fwd-status=200";
   if (!sameRepresentation(stored.variant.meta.policy.resh, fields, stored.variant.size)) return forward(ctx, res, null, detail);
   void res.body?.cancel().catch(() => {});
   const next = updatedPolicy(ctx, req, stored, fields);
-  const variant = storeUpdate(ctx, stored.shard, request, stored.variant, next);
+  const variant = await storeUpdate(ctx, stored.shard, request, stored.variant, next);
   return fromStore(ctx, request, { ...stored, variant }, storedFields(next.responseHeaders(), variant), `${detail}; stored`);
 }
 
@@ -364,7 +364,7 @@ async function drain(res: Response): Promise<void> {
 }
 
 /** Forgets the stored responses an unsafe request may have changed (RFC 9111 section 4.4). */
-function invalidate(store: CacheBackend, url: string, headers: Headers): void {
+async function invalidate(store: CacheBackend, url: string, headers: Headers): Promise<void> {
   const targets = [url];
   const origin = new URL(url).origin;
   for (const name of ["location", "content-location"]) {
@@ -379,6 +379,7 @@ function invalidate(store: CacheBackend, url: string, headers: Headers): void {
   }
   for (const target of targets) {
     const key = cacheUrl(target);
-    deleteUrl(shardFor(store, key), key);
+    const shard = shardFor(store, key);
+    await shard.transactAsync(() => deleteUrl(shard, key));
   }
 }

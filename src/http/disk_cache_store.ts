@@ -197,8 +197,7 @@ export class DiskCacheStore {
    * @returns `true` when full.
    */
   isFull(): boolean {
-    const policy = this.#cache instanceof FanoutCache ? this.#cache.shards[0]!.evictionPolicy : this.#cache.evictionPolicy;
-    return policy === "none" && this.#cache.volume() >= this.#cache.sizeLimit;
+    return this.#cache.evictionPolicy === "none" && this.#cache.volume() >= this.#cache.sizeLimit;
   }
 
   /**
@@ -303,15 +302,12 @@ export class DiskCacheStore {
           if (vary) variant.vary = vary;
           if ("file" in stored) variant.file = stored.file;
           else variant.body = stored.body;
-          commitVariant(
-            shard,
-            urlKey,
-            variant,
-            replacedBy(key.method, key.headers),
-            inlineBelow,
-          );
-          committed = true;
-          settled();
+          // Waits for the write lock on timers (at once when it is free): never stalls the event loop.
+          return shard.transactAsync(() => commitVariant(shard, urlKey, variant, replacedBy(key.method, key.headers), inlineBelow))
+            .then(() => {
+              committed = true;
+              settled();
+            });
         };
         const fail = (error: unknown) => {
           report(error);
@@ -333,17 +329,11 @@ export class DiskCacheStore {
         // response is stored before the client's next request can look.
         try {
           const inline = sink.finishInline();
-          if (inline) {
-            store(inline);
-            return callback();
-          }
+          if (inline) return void store(inline).then(() => callback(), fail);
         } catch (error) {
           return fail(error);
         }
-        sink.finish().then((stored) => {
-          store(stored);
-          callback();
-        }).catch(fail);
+        sink.finish().then(store).then(() => callback()).catch(fail);
       },
       destroy(error, callback) {
         if (committed) return callback(error);
@@ -367,10 +357,12 @@ export class DiskCacheStore {
    * @param key The request (its `origin` and `path` count).
    * @throws {TypeError} For a malformed key.
    */
-  delete(key: CacheKey): void {
+  delete(key: CacheKey): Promise<void> {
     assertKey(key);
     const urlKey = STORE_PREFIX + key.origin + key.path;
-    deleteUrl(shardFor(this.#cache, urlKey), urlKey);
+    const shard = shardFor(this.#cache, urlKey);
+    // Waits for the write lock on timers: never stalls the event loop.
+    return shard.transactAsync(() => void deleteUrl(shard, urlKey));
   }
 
   /** Closes the cache if the store opened it. */

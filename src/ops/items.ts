@@ -10,7 +10,8 @@ import type { Engine } from "../engine/engine.ts";
 import type { StoredKey } from "../format/stored_key.ts";
 import { describe, DiskCacheError } from "../errors.ts";
 import { MODE_RAW } from "../format/schema.ts";
-import { cullVictimsSql, hotGetSql, incrSql, SQL } from "../format/sql.ts";
+import { hotGetSql, incrSql, SQL } from "../format/sql.ts";
+import { type Victim, victimsFreeing, writeVictimsSql } from "../eviction.ts";
 import { writeValueFile } from "../format/value_files.ts";
 import { fetchValue, MISSING, readColumn, storeValue, type ValueRow } from "../format/row_values.ts";
 import type { CacheStats } from "../types.ts";
@@ -124,7 +125,7 @@ export function getValue(engine: Engine, k: StoredKey): unknown {
 
 /** The SQL of the hot statement for the engine's policy and driver. */
 function hotSql(engine: Engine): string {
-  return hotGetSql(engine.policy.onHit !== null, engine.driver.cutsTextAtNul === true);
+  return hotGetSql(engine.policy, engine.driver.cutsTextAtNul === true);
 }
 
 /** get() through {@linkcode find}: value files, and integers past 2^53. */
@@ -212,8 +213,7 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   if (state.soonest !== null && state.soonest < now) {
     limit -= removeRows(engine, engine.prepare(SQL.expired).all(now, BigInt(limit)) as Victim[]);
   }
-  const order = engine.policy.order;
-  if (limit <= 0 || order === null) return;
+  if (limit <= 0 || engine.policy.order === null) return;
   // The volume before this write plus the value file it added. The page
   // count is read fresh every 32 writes, and on every write once the cache is
   // within reach of the limit (32 writes cannot add more than that margin).
@@ -222,15 +222,11 @@ function cullOnWrite(engine: Engine, now: number, state: WriteState, w: Write): 
   // is past what the margin allows for: read the page count now.
   const big = w.inline instanceof Uint8Array && w.inline.byteLength >= engine.settings.minFileSize;
   const margin = big ? engine.settings.sizeLimit : 32 * (engine.settings.minFileSize + 4 * engine.pageSize);
-  let excess = engine.pages.bytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
+  const excess = engine.pages.bytes(files + margin, engine.settings.sizeLimit) + files - engine.settings.sizeLimit;
   if (excess < 0) return;
-  // Each victim frees its value file and, roughly, the bytes of its key and
-  // inline value in the database pages: count them as they go, and stop once
-  // the volume is under the limit.
-  const victims = engine.prepare(cullVictimsSql(order)).all(w.key, w.raw, BigInt(limit)) as (Victim & { bytes: number })[];
-  let k = 0;
-  while (k < victims.length && excess >= 0) excess -= Number(victims[k++]!.bytes);
-  countEvictions(engine, removeRows(engine, victims.slice(0, k)));
+  // Victims in policy order, as many as bring the volume under the limit.
+  const victims = engine.prepare(writeVictimsSql(engine.policy)!).all(w.key, w.raw, BigInt(limit)) as Victim[];
+  countEvictions(engine, removeRows(engine, victims.slice(0, victimsFreeing(victims, excess + 1, limit))));
 }
 
 /** Adds to the persistent eviction count (inside the current transaction). */
@@ -240,10 +236,7 @@ export function countEvictions(engine: Engine, n: number): void {
 }
 
 /** A row chosen for removal. */
-export interface Victim {
-  rowid: number;
-  filename: string | null;
-}
+export type { Victim } from "../eviction.ts";
 
 /** Deletes rows (their files after the commit); returns how many. */
 export function removeRows(engine: Engine, rows: Victim[]): number {
@@ -334,9 +327,8 @@ export function incr(engine: Engine, k: StoredKey, options: IncrOptions): number
       );
     }
     if (live) {
-      const onHit = engine.policy.onHit;
-      const stmt = engine.prepare(incrSql(onHit));
-      if (onHit?.includes("?")) stmt.run(sum, now, now, row.rowid);
+      const stmt = engine.prepare(incrSql(engine.policy));
+      if (engine.policy.reads === "time") stmt.run(sum, now, now, row.rowid);
       else stmt.run(sum, now, row.rowid);
     } else {
       put(engine, { key, raw, mode: MODE_RAW, inline: sum, filename: null, size: 0, expire: null, tag: null }, now, row ?? null);

@@ -13,7 +13,8 @@ import type { SqliteValue } from "../driver.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Timeout } from "../errors.ts";
 import { countEvictions, removeRows, type Victim, volume } from "./items.ts";
-import { cullSql, SQL } from "../format/sql.ts";
+import { SQL } from "../format/sql.ts";
+import { cullVictimsSql, victimsFreeing } from "../eviction.ts";
 
 const BATCH = 100n;
 
@@ -65,20 +66,17 @@ export function clear(engine: Engine, limit = Infinity): number {
  */
 export function cull(engine: Engine, limit = Infinity): number {
   let total = removeExpired(engine, engine.clock(), limit, "cull"); // its errors say cull, not expire
-  const order = engine.policy.order;
-  if (order === null || total >= limit) return total;
-  const select = cullSql(order);
+  const select = cullVictimsSql(engine.policy);
+  if (select === null || total >= limit) return total;
   try {
     total += batches(engine, "cull", limit - total, (size) => {
-      let excess = volume(engine) - engine.settings.sizeLimit;
+      const excess = volume(engine) - engine.settings.sizeLimit;
       if (excess <= 0) return 0;
       // Up to ten victims in policy order (as python-diskcache), but only as
-      // many as the excess needs: a value file's size leaves the volume with
-      // it. (Inline rows free pages SQLite keeps, so they count for nothing.)
-      const rows = engine.prepare(select).all() as (Victim & { size: number })[];
-      let k = 0;
-      while (k < rows.length && k < size && excess > 0) excess -= Number(rows[k++]!.size);
-      const n = removeRows(engine, rows.slice(0, k));
+      // many as the excess needs, counted as a write's culling counts them.
+      // The volume is read again before the next ten.
+      const rows = engine.prepare(select).all() as Victim[];
+      const n = removeRows(engine, rows.slice(0, victimsFreeing(rows, excess, Number(size))));
       countEvictions(engine, n);
       return n;
     });

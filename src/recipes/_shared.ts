@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { getRandomValues } from "node:crypto";
 import { describe, Timeout } from "../errors.ts";
 import { Pickled, unpickle } from "../format/pickle.ts";
 import { UnreadableValue } from "../format/row_values.ts";
@@ -47,7 +46,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** A token no other holder in any process has. */
 export function token(): string {
-  const b = getRandomValues(new Uint8Array(12));
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(12)); // not node:crypto: see format/value_files.ts
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 

@@ -138,7 +138,8 @@ export class BoundedSemaphore {
   /** Stores the count, keeping the expiry another holder gave it (python-diskcache's `expire`). */
   #storeFree(c: RecipeStore, free: number): void {
     const expireTime = c.getEntry(this.#key)?.expireTime ?? null;
-    const ttl = expireTime === null ? undefined : Math.max(1, expireTime - Date.now());
+    // On the cache's clock, which measured that expiry (not this semaphore's `clock`, which times holders).
+    const ttl = expireTime === null ? undefined : Math.max(1, expireTime - (c.now ?? Date.now()));
     c.set(this.#key, free, { ttl, tag: this.#tag });
   }
 

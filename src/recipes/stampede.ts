@@ -178,7 +178,8 @@ export function memoizeStampede<A extends unknown[], R>(
       const entry = cache.getEntry(key);
       if (entry !== undefined) {
         const [result, delta] = entry.value as [Awaited<R>, number];
-        const remaining = ((entry.expireTime ?? Infinity) - Date.now()) / 1000;
+        // On the clock the expiry was measured on: the cache's (its `clock` option).
+        const remaining = ((entry.expireTime ?? Infinity) - (cache.now ?? Date.now())) / 1000;
         if (-delta * beta * Math.log(Math.random()) < remaining) return result;
         // Recompute early, in one process, in the background; serve the cached result.
         if (cache.add([...key, "\u0000early"], 1, { ttl: Math.max(1, delta * 1000) })) {
