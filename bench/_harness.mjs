@@ -26,7 +26,21 @@ import { join } from "node:path";
 import { bin, command, node20Binary, ROOT, ROWS, runtime } from "../scripts/runtimes.mjs";
 
 /** Every section, in the order they run and appear in RESULTS.md. */
-export const SECTIONS = ["get_set", "workload1", "memory", "policy", "transact", "growth", "large", "adapters", "http", "cold_start", "event_loop", "fairness"];
+export const SECTIONS = [
+  "get_set",
+  "workload1",
+  "memory",
+  "policy",
+  "transact",
+  "growth",
+  "large",
+  "adapters",
+  "http",
+  "cold_start",
+  "event_loop",
+  "fairness",
+  "web_cache",
+];
 
 /**
  * @typedef {object} SectionContext

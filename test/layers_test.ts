@@ -7,7 +7,7 @@
 //   2 engine   src/engine/  a connection: open, transactions, statements, settings store, reads
 //   3 ops      src/ops/     the operations over an engine, the memory tier
 //   4 facade   the other top-level modules of src/ (DiskCache, FanoutCache, Deque, Index, memoize)
-//   5 front    src/recipes, src/adapters, src/http, src/cli
+//   5 front    src/recipes, src/adapters, src/http, src/cli, src/web_cache
 // A lower layer that imports a higher one fails here, naming both files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +19,7 @@ import { repoRoot } from "./_helpers.ts";
 const src = join(repoRoot, "src");
 
 const BASE = new Set(["driver.ts", "errors.ts", "types.ts", "settings.ts", "eviction.ts"]);
-const FOLDERS: Record<string, number> = { format: 1, engine: 2, ops: 3, recipes: 5, adapters: 5, http: 5, cli: 5 };
+const FOLDERS: Record<string, number> = { format: 1, engine: 2, ops: 3, recipes: 5, adapters: 5, http: 5, cli: 5, web_cache: 5 };
 
 /** The layer of a file under src/ (a path relative to src/). */
 function layer(file: string): number {

@@ -1,0 +1,580 @@
+// The Web Cache API on disk (DiskCacheStorage, WebCache, installGlobalCaches),
+// tested against the Service Worker spec's Cache and CacheStorage algorithms:
+// "Query Cache", "Request Matches Cached Item", "Batch Cache Operations", and
+// each method's steps. Real files, real SQLite, real processes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { DiskCache } from "../mod.ts";
+import { DiskCacheStorage, installGlobalCaches, WebCache } from "../web-cache.ts";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { runJson, runners, tempDir, valueFiles } from "./_helpers.ts";
+import { TestServer } from "./_http_server.ts";
+
+const U = "https://example.com";
+
+function storage(options: ConstructorParameters<typeof DiskCacheStorage>[1] = {}): DiskCacheStorage & { dir: { path: string; [Symbol.dispose](): void } } {
+  const dir = tempDir();
+  const s = new DiskCacheStorage(dir.path, options) as DiskCacheStorage & { dir: typeof dir };
+  s.dir = dir;
+  return s;
+}
+function done(s: DiskCacheStorage & { dir: { [Symbol.dispose](): void } }): void {
+  s.close();
+  s.dir[Symbol.dispose]();
+}
+async function text(res: Response | undefined): Promise<string | undefined> {
+  return res === undefined ? undefined : await res.text();
+}
+/** The keys of the DiskCache rows holding bodies. */
+function bodyRows(cache: DiskCache): string[] {
+  return [...cache.keys()].filter((k): k is string => typeof k === "string" && /^webcache:[^:]+:b:/.test(k));
+}
+
+test("WebCache.put() then match() answers a new readable Response with the stored status, headers and body", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/a`, new Response("hello", { status: 201, statusText: "Made", headers: { "content-type": "text/plain", "x-a": "1" } }));
+    for (let i = 0; i < 2; i++) {
+      const res = await cache.match(`${U}/a`);
+      assert.ok(res instanceof Response);
+      assert.equal(res.status, 201);
+      assert.equal(res.statusText, "Made");
+      assert.equal(res.headers.get("content-type"), "text/plain");
+      assert.equal(res.headers.get("x-a"), "1");
+      const copy = res.clone();
+      assert.equal(await res.text(), "hello");
+      assert.equal(await copy.text(), "hello");
+    }
+    assert.equal(await cache.match(`${U}/b`), undefined);
+    // A null body (204) stays null.
+    await cache.put(`${U}/empty`, new Response(null, { status: 204 }));
+    const empty = await cache.match(`${U}/empty`);
+    assert.equal(empty?.status, 204);
+    assert.equal(empty?.body, null);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.match() ignores the fragment, compares the query unless ignoreSearch", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/p?x=1#frag`, new Response("x1"));
+    assert.equal(await text(await cache.match(`${U}/p?x=1`)), "x1");
+    assert.equal(await text(await cache.match(`${U}/p?x=1#other`)), "x1");
+    assert.equal(await cache.match(`${U}/p?x=2`), undefined);
+    assert.equal(await cache.match(`${U}/p`), undefined);
+    assert.equal(await text(await cache.match(`${U}/p?x=2`, { ignoreSearch: true })), "x1");
+    assert.equal(await text(await cache.match(`${U}/p`, { ignoreSearch: true })), "x1");
+    assert.equal(await cache.match(`${U}/q`, { ignoreSearch: true }), undefined);
+    assert.equal((await cache.keys())[0]!.url, `${U}/p?x=1`, "the stored URL has no fragment");
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.match() of a non-GET request matches nothing unless ignoreMethod", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/m`, new Response("m"));
+    const head = new Request(`${U}/m`, { method: "HEAD" });
+    const post = new Request(`${U}/m`, { method: "POST", body: "b" });
+    assert.equal(await cache.match(head), undefined);
+    assert.equal(await cache.match(post), undefined);
+    assert.deepEqual(await cache.matchAll(post), []);
+    assert.deepEqual(await cache.keys(post), []);
+    assert.equal(await cache.delete(post), false);
+    assert.equal(await text(await cache.match(head, { ignoreMethod: true })), "m");
+    assert.equal(await text(await cache.match(post, { ignoreMethod: true })), "m");
+    assert.equal((await cache.keys(post, { ignoreMethod: true })).length, 1);
+    assert.equal(await cache.delete(post, { ignoreMethod: true }), true);
+    assert.equal(await cache.match(`${U}/m`), undefined);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache matches Vary against the stored request's headers, unless ignoreVary; put() keeps one entry per variant", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const req = (lang?: string) => new Request(`${U}/v`, lang === undefined ? {} : { headers: { "accept-language": lang } });
+    const res = (body: string) => new Response(body, { headers: { vary: "Accept-Language" } });
+    await cache.put(req("en"), res("en"));
+    await cache.put(req("fr"), res("fr"));
+    await cache.put(req(), res("none"));
+    assert.equal(await text(await cache.match(req("en"))), "en");
+    assert.equal(await text(await cache.match(req("fr"))), "fr");
+    assert.equal(await text(await cache.match(req())), "none", "an absent header matches an absent header");
+    assert.equal(await cache.match(req("de")), undefined);
+    assert.equal(await text(await cache.match(req("de"), { ignoreVary: true })), "en", "the first in insertion order");
+    assert.deepEqual(await Promise.all((await cache.matchAll(`${U}/v`, { ignoreVary: true })).map((r) => r.text())), ["en", "fr", "none"]);
+    // put() replaces only the variant its request matches.
+    await cache.put(req("en"), res("en2"));
+    assert.deepEqual(await Promise.all((await cache.matchAll(`${U}/v`, { ignoreVary: true })).map((r) => r.text())), ["fr", "none", "en2"]);
+    // keys() and delete() apply Vary too.
+    assert.deepEqual((await cache.keys(req("fr"))).map((r) => r.headers.get("accept-language")), ["fr"]);
+    assert.deepEqual(await cache.keys(req("de")), []);
+    assert.equal(await cache.delete(req("de")), false);
+    assert.equal(await cache.delete(req("fr")), true);
+    assert.equal((await cache.keys()).length, 2);
+    assert.equal(await cache.delete(`${U}/v`, { ignoreVary: true }), true);
+    assert.deepEqual(await cache.keys(), []);
+    // A response without Vary matches whatever the headers.
+    await cache.put(req("en"), new Response("plain"));
+    assert.equal(await text(await cache.match(req("de"))), "plain");
+    // Vary names several headers, in any case and spacing.
+    await cache.put(new Request(`${U}/w`, { headers: { a: "1", b: "2" } }), new Response("w", { headers: { vary: "A ,  b" } }));
+    assert.equal(await text(await cache.match(new Request(`${U}/w`, { headers: { a: "1", b: "2", c: "3" } }))), "w");
+    assert.equal(await cache.match(new Request(`${U}/w`, { headers: { a: "1" } })), undefined);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.put() refuses with a TypeError what the spec refuses, and stores nothing", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const refusals: [string, () => Promise<void>][] = [
+      ["POST", () => cache.put(new Request(`${U}/x`, { method: "POST", body: "b" }), new Response("r"))],
+      ["HEAD", () => cache.put(new Request(`${U}/x`, { method: "HEAD" }), new Response("r"))],
+      ["ftp URL", () => cache.put("ftp://example.com/x", new Response("r"))],
+      ["data URL", () => cache.put("data:text/plain,hi", new Response("r"))],
+      ["relative URL", () => cache.put("/x", new Response("r"))],
+      ["206", () => cache.put(`${U}/x`, new Response("r", { status: 206 }))],
+      ["Vary: *", () => cache.put(`${U}/x`, new Response("r", { headers: { vary: "accept, *" } }))],
+      ["not a Response", () => cache.put(`${U}/x`, "r" as unknown as Response)],
+      ["network error", () => cache.put(`${U}/x`, Response.error())],
+    ];
+    for (const [what, put] of refusals) await assert.rejects(put(), TypeError, what);
+    const used = new Response("used");
+    await used.text();
+    await assert.rejects(cache.put(`${U}/x`, used), /already used/);
+    const locked = new Response("locked");
+    locked.body!.getReader();
+    await assert.rejects(cache.put(`${U}/x`, locked), TypeError);
+    assert.deepEqual(await cache.keys(), []);
+    // put() consumes the body it stores.
+    const res = new Response("once");
+    await cache.put(`${U}/x`, res);
+    assert.equal(res.bodyUsed, true);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.keys() and matchAll() list entries in insertion order; put() of a matching request moves it last", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    for (const p of ["c", "a", "b?z=1", "b?y=1", "d"]) await cache.put(`${U}/${p}`, new Response(p));
+    assert.deepEqual((await cache.keys()).map((r) => r.url.slice(U.length + 1)), ["c", "a", "b?z=1", "b?y=1", "d"]);
+    await cache.put(`${U}/a`, new Response("a2"));
+    assert.deepEqual((await cache.keys()).map((r) => r.url.slice(U.length + 1)), ["c", "b?z=1", "b?y=1", "d", "a"]);
+    assert.deepEqual(await Promise.all((await cache.matchAll()).map((r) => r.text())), ["c", "b?z=1", "b?y=1", "d", "a2"]);
+    assert.deepEqual(await Promise.all((await cache.matchAll(`${U}/b`, { ignoreSearch: true })).map((r) => r.text())), ["b?z=1", "b?y=1"]);
+    assert.deepEqual((await cache.keys(`${U}/b?q`, { ignoreSearch: true })).map((r) => r.url), [`${U}/b?z=1`, `${U}/b?y=1`]);
+    assert.deepEqual(await cache.matchAll(`${U}/nope`), []);
+    // keys() answers GET Requests carrying the stored headers.
+    await cache.put(new Request(`${U}/h`, { headers: { "x-h": "1" } }), new Response("h"));
+    const [k] = await cache.keys(`${U}/h`);
+    assert.equal(k!.method, "GET");
+    assert.equal(k!.headers.get("x-h"), "1");
+    // delete() with ignoreSearch removes every query of the path.
+    assert.equal(await cache.delete(`${U}/b`, { ignoreSearch: true }), true);
+    assert.deepEqual((await cache.keys()).map((r) => r.url.slice(U.length + 1)), ["c", "d", "a", "h"]);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.add() and addAll() fetch then store all or nothing", async () => {
+  const server = new TestServer();
+  server.routes.set("/ok", (_q, r) => r.writeHead(200, { "content-type": "text/plain" }).end("ok"));
+  server.routes.set("/two", (_q, r) => r.writeHead(200).end("two"));
+  server.routes.set("/gone", (_q, r) => r.writeHead(410).end("gone"));
+  server.routes.set("/partial", (_q, r) => r.writeHead(206).end("p"));
+  server.routes.set("/star", (_q, r) => r.writeHead(200, { vary: "*" }).end("s"));
+  server.routes.set("/big", (_q, r) => r.writeHead(200).end(Buffer.alloc(200_000, 3)));
+  const base = await server.listen();
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.add(`${base}/ok`);
+    assert.equal(await text(await cache.match(`${base}/ok`)), "ok");
+    assert.equal((await cache.match(`${base}/ok`))?.headers.get("content-type"), "text/plain");
+    for (const bad of ["/gone", "/partial", "/star", "/missing"]) {
+      await assert.rejects(cache.addAll([`${base}/two`, `${base}/big`, `${base}${bad}`]), TypeError, bad);
+    }
+    assert.deepEqual((await cache.keys()).map((r) => r.url), [`${base}/ok`], "a failed batch stores none of it");
+    assert.deepEqual(bodyRows(s.cache).length, 1, "nor leaves a body row");
+    await assert.rejects(cache.add(new Request(`${base}/ok`, { method: "POST", body: "x" })), TypeError);
+    await assert.rejects(cache.add("ftp://example.com/"), TypeError);
+    await assert.rejects(cache.addAll(42 as unknown as string[]), TypeError);
+    // Two requests of one batch that match each other: InvalidStateError, nothing stored.
+    await assert.rejects(cache.addAll([`${base}/two`, `${base}/two#x`]), (e: unknown) => e instanceof DOMException && e.name === "InvalidStateError");
+    assert.equal(await cache.match(`${base}/two`), undefined);
+    await cache.addAll([`${base}/two`, new Request(`${base}/big`)]);
+    assert.deepEqual((await cache.keys()).map((r) => r.url), [`${base}/ok`, `${base}/two`, `${base}/big`]);
+    assert.equal((await (await cache.match(`${base}/big`))!.arrayBuffer()).byteLength, 200_000);
+    // The response as fetched keeps its url and type.
+    const hit = (await cache.match(`${base}/two`))!;
+    assert.equal(hit.url, `${base}/two`);
+    assert.equal(hit.type, (await fetch(`${base}/two`)).type, "the runtime's fetch's own type (basic; Bun answers default)");
+    // An injected fetch is used.
+    const seen: string[] = [];
+    const s2 = storage({ fetch: (r) => (seen.push(r.url), Promise.resolve(new Response("injected"))) });
+    try {
+      await (await s2.open("x")).add(`${U}/i`);
+      assert.deepEqual(seen, [`${U}/i`]);
+      assert.equal(await text(await (await s2.open("x")).match(`${U}/i`)), "injected");
+    } finally {
+      done(s2);
+    }
+  } finally {
+    done(s);
+    await server.close();
+  }
+});
+
+test("WebCache.put() of a body that errors stores nothing, small or streamed to a file", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/keep`, new Response("old"));
+    for (const size of [10, 1 << 20]) {
+      let n = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (n++ < 3) c.enqueue(new Uint8Array(size));
+          else c.error(new Error("upstream broke"));
+        },
+      });
+      await assert.rejects(cache.put(`${U}/keep`, new Response(body)), /upstream broke/);
+      assert.equal(await text(await cache.match(`${U}/keep`)), "old", `size ${size}: the old entry stays`);
+      assert.equal(bodyRows(s.cache).length, 1, `size ${size}: no body row left`);
+    }
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage open/has/delete/keys/match follow the spec; names in creation order", async () => {
+  const s = storage();
+  try {
+    assert.deepEqual(await s.keys(), []);
+    assert.equal(await s.has("a"), false);
+    const b = await s.open("b");
+    const a = await s.open("a");
+    assert.ok(b instanceof WebCache);
+    await s.open("b");
+    assert.deepEqual(await s.keys(), ["b", "a"]);
+    assert.equal(await s.has("a"), true);
+    await a.put(`${U}/x`, new Response("from a"));
+    await b.put(`${U}/x?q`, new Response("from b"));
+    assert.equal(await text(await s.match(`${U}/x`)), "from a");
+    assert.equal(await text(await s.match(`${U}/x`, { ignoreSearch: true })), "from b", "caches searched in creation order");
+    assert.equal(await text(await s.match(`${U}/x`, { ignoreSearch: true, cacheName: "a" })), "from a");
+    assert.equal(await s.match(`${U}/x`, { cacheName: "none" }), undefined);
+    assert.equal(await s.delete("b"), true);
+    assert.equal(await s.delete("b"), false);
+    assert.deepEqual(await s.keys(), ["a"]);
+    assert.equal(await text(await s.match(`${U}/x`, { ignoreSearch: true })), "from a");
+    const b2 = await s.open("b");
+    assert.deepEqual(await b2.keys(), [], "a cache made again after delete() starts empty");
+    assert.deepEqual(await s.keys(), ["a", "b"]);
+    assert.equal(bodyRows(s.cache).length, 1, "delete() removed the deleted cache's bodies");
+    assert.throws(() => new WebCache({} as never, "x"), /storage.open/);
+    // Names of any characters are caches of their own.
+    for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) await (await s.open(name)).put(`${U}/n`, new Response(`name ${name}`));
+    for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) {
+      assert.deepEqual(await Promise.all((await (await s.open(name)).matchAll()).map((r) => r.text())), [`name ${name}`], JSON.stringify(name));
+    }
+    assert.deepEqual(await s.keys(), ["a", "b", "", "a:u:", "a%3Au%3A", "ü 🙂", "names"]);
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage persists across reopening and works over a DiskCache passed in", async () => {
+  using dir = tempDir();
+  {
+    using s = new DiskCacheStorage(dir.path);
+    await (await s.open("p")).put(`${U}/x`, new Response("kept"));
+  }
+  using cache = new DiskCache(dir.path);
+  const s2 = new DiskCacheStorage(cache);
+  assert.equal(s2.cache, cache);
+  assert.equal(await text(await (await s2.open("p")).match(`${U}/x`)), "kept");
+  s2.close();
+  assert.equal(cache.closed, false, "a storage does not close a cache it was given");
+  assert.throws(() => new DiskCacheStorage(cache, { sizeLimit: 1 }), /only when the storage opens the cache/);
+  assert.throws(() => new DiskCacheStorage(dir.path, { fetch: 1 as never }), /"fetch" must be a function/);
+});
+
+test("WebCache bodies above minFileSize stream to and from value files; sizeLimit culls whole entries", async () => {
+  const s = storage({ sizeLimit: 3 << 20, cullLimit: 10 });
+  try {
+    const cache = await s.open("v1");
+    for (let i = 0; i < 8; i++) await cache.put(`${U}/${i}`, new Response(new Uint8Array(1 << 20).fill(i)));
+    const kept = (await cache.keys()).map((r) => r.url);
+    assert.ok(kept.length < 8 && kept.length >= 1, `culled some: kept ${kept.length}`);
+    assert.deepEqual(kept, kept.toSorted(), "the oldest went first");
+    assert.equal(kept.at(-1), `${U}/7`);
+    for (const url of kept) assert.equal(new Uint8Array(await (await cache.match(url))!.arrayBuffer())[5], Number(url.at(-1)));
+    assert.equal(await cache.match(`${U}/0`), undefined);
+    await assert.rejects(cache.put(`${U}/huge`, new Response(new Uint8Array(4 << 20))), RangeError);
+  } finally {
+    done(s);
+  }
+});
+
+/**
+ * A full garbage collection, so that RSS measures what is retained rather than
+ * what a lazy collector has not reclaimed yet (getStream's 4 MiB chunks are
+ * garbage as soon as read). Bun.gc, or V8's gc exposed at run time (Node, Deno).
+ */
+function collector(): () => void {
+  const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
+  if (bun) return () => bun.gc(true);
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  return () => gc();
+}
+
+test("WebCache streams a 100 MB body in and out with bounded memory", async () => {
+  const gc = collector();
+  const s = storage();
+  try {
+    const cache = await s.open("big");
+    const CHUNK = 1 << 16, TOTAL = 100 << 20;
+    const chunk = new Uint8Array(CHUNK).fill(42);
+    let sent = 0, peak = 0;
+    const sample = () => {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().rss);
+    };
+    // Warm up the code paths, then take the baseline.
+    await cache.put(`${U}/warm`, new Response(new Uint8Array(1 << 20)));
+    await (await cache.match(`${U}/warm`))!.arrayBuffer();
+    gc();
+    const before = process.memoryUsage().rss;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= TOTAL) return c.close();
+        c.enqueue(chunk);
+        sent += CHUNK;
+        if (sent % (4 << 20) === 0) sample();
+      },
+    }, { highWaterMark: 0 });
+    await cache.put(`${U}/big`, new Response(body));
+    const putPeak = peak - before;
+    const res = (await cache.match(`${U}/big`))!;
+    let received = 0, checked = 0, next = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value[0] === 42) checked++;
+      received += value.length;
+      if (received >= next) {
+        sample();
+        next = received + (8 << 20);
+      }
+    }
+    assert.equal(received, TOTAL);
+    assert.ok(checked > 0);
+    const growth = peak - before;
+    const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+    assert.ok(growth < 32 << 20, `RSS grew by ${mib(growth)} MiB while streaming 100 MiB (by ${mib(putPeak)} MiB during the put)`);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache: a put in one runtime's process is matched by the next match in another runtime's", async () => {
+  const all = runners("web_cache_worker");
+  assert.ok(all.length >= 2, "at least two runtimes");
+  using dir = tempDir();
+  for (let i = 0; i < all.length; i++) {
+    const writer = all[i]!, reader = all[(i + 1) % all.length]!;
+    const url = `${U}/from-${writer.name}`;
+    await runJson(writer, ["put", dir.path, "shared", url, `written by ${writer.name}`]);
+    const got = await runJson<{ status: number; text: string; headers: Record<string, string> }>(reader, ["match", dir.path, "shared", url]);
+    assert.equal(got.text, `written by ${writer.name}`, `${reader.name} reads what ${writer.name} put`);
+    assert.equal(got.headers["content-type"], "text/plain");
+  }
+  using s = new DiskCacheStorage(dir.path);
+  assert.deepEqual((await (await s.open("shared")).keys()).map((r) => r.url), all.map((w) => `${U}/from-${w.name}`));
+});
+
+test("WebCache: a process killed mid-put leaves nothing stored, and the storage stays usable", async () => {
+  const all = runners("web_cache_worker");
+  using dir = tempDir();
+  for (const r of all.slice(0, 2)) {
+    for (const size of ["small", "large"]) {
+      const child = spawn(r.cmd, [...r.args, "hang", dir.path, "k", `${U}/${size}`, size], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "", err = "";
+      child.stderr.on("data", (d) => (err += d));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          out += d;
+          if (out.includes("started")) resolve();
+        });
+        child.on("exit", () => reject(new Error(`${r.name} exited early: ${out}\n${err}`)));
+      });
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.on("close", resolve));
+    }
+  }
+  using s = new DiskCacheStorage(dir.path);
+  const cache = await s.open("k");
+  assert.equal(await cache.match(`${U}/small`), undefined);
+  assert.equal(await cache.match(`${U}/large`), undefined);
+  assert.deepEqual(await cache.keys(), []);
+  assert.deepEqual(bodyRows(s.cache), []);
+  await cache.put(`${U}/large`, new Response(new Uint8Array(1 << 20)));
+  assert.equal((await (await cache.match(`${U}/large`))!.arrayBuffer()).byteLength, 1 << 20);
+});
+
+test("installGlobalCaches() defines globalThis.caches where missing, replaces it only when asked", async () => {
+  using dir = tempDir();
+  const g = globalThis as { caches?: unknown };
+  const original = Object.getOwnPropertyDescriptor(globalThis, "caches");
+  try {
+    if (g.caches === undefined) {
+      const installed = installGlobalCaches(dir.path);
+      assert.ok(installed instanceof DiskCacheStorage);
+      assert.equal(g.caches, installed);
+      assert.equal(installGlobalCaches(dir.path), undefined, "an existing caches is kept");
+      installed.close();
+    } else {
+      // Deno: its own caches stays unless replace is set.
+      const own = g.caches;
+      assert.equal(installGlobalCaches(dir.path), undefined);
+      assert.equal(g.caches, own);
+    }
+    const replaced = installGlobalCaches(dir.path, { replace: true })!;
+    assert.equal(g.caches, replaced);
+    const c = await (g.caches as DiskCacheStorage).open("global");
+    await c.put(`${U}/g`, new Response("g"));
+    assert.equal(await text(await replaced.match(`${U}/g`)), "g");
+    replaced.close();
+    assert.throws(() => installGlobalCaches(dir.path, { replace: "yes" as never }), /"replace" must be a boolean/);
+  } finally {
+    if (original) Object.defineProperty(globalThis, "caches", original);
+    else delete g.caches;
+  }
+});
+
+test("WebCache takes Request and Response look-alikes (a framework's own classes, as @hono/node-server installs)", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const foreignResponse = {
+      status: 200,
+      statusText: "OK",
+      headers: new Headers({ "x-f": "1" }),
+      body: new Blob(["foreign"]).stream(),
+      bodyUsed: false,
+      type: "default",
+      url: "",
+      redirected: false,
+    };
+    const foreignRequest = { url: `${U}/f`, method: "GET", headers: new Headers() };
+    await cache.put(foreignRequest as unknown as Request, foreignResponse as unknown as Response);
+    const hit = await cache.match(foreignRequest as unknown as Request);
+    assert.equal(await text(hit), "foreign");
+    assert.equal(hit?.headers.get("x-f"), "1");
+    await assert.rejects(cache.put(`${U}/f`, { status: 200 } as unknown as Response), /must be a Response/);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache: an entry whose body was lost (value file removed) stops matching and leaves keys()", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/lost`, new Response(new Uint8Array(100_000)));
+    await cache.put(`${U}/kept`, new Response("kept"));
+    const files = valueFiles(s.cache.directory);
+    assert.equal(files.length, 1);
+    rmSync(join(s.cache.directory, files[0]!));
+    assert.equal(await cache.match(`${U}/lost`), undefined);
+    assert.deepEqual((await cache.keys()).map((r) => r.url), [`${U}/kept`]);
+    assert.equal(await text(await cache.match(`${U}/kept`)), "kept");
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage: culling by the size limit never mixes caches nor reorders entries (its own bookkeeping rows may be culled too)", async () => {
+  for (const evictionPolicy of ["least-recently-stored", "least-recently-used", "least-frequently-used"] as const) {
+    const s = storage({ sizeLimit: 2 << 20, cullLimit: 100, evictionPolicy });
+    try {
+      const a = await s.open("a");
+      const b = await s.open("b");
+      await b.put(`${U}/b-only`, new Response("b"));
+      for (let i = 0; i < 40; i++) await a.put(`${U}/${i}`, new Response(new Uint8Array(200_000).fill(i)));
+      const kept = (await a.keys()).map((r) => Number(r.url.split("/").at(-1)));
+      assert.ok(kept.length >= 1 && kept.length < 40, `${evictionPolicy}: culled some, kept ${kept.length}`);
+      // A cache created after the culling is empty, and never sees another cache's entries.
+      const c = await s.open("c");
+      assert.deepEqual(await c.keys(), [], `${evictionPolicy}: a new cache is empty`);
+      await c.put(`${U}/c`, new Response("c"));
+      await a.put(`${U}/last`, new Response("last"));
+      const after = (await a.keys()).map((r) => r.url);
+      assert.equal(after.at(-1), `${U}/last`, `${evictionPolicy}: the newest entry is listed last`);
+      assert.ok(!after.includes(`${U}/c`), `${evictionPolicy}: no entry of c in a`);
+      assert.deepEqual((await c.keys()).map((r) => r.url), [`${U}/c`], `${evictionPolicy}: c holds its own entry only`);
+      const names = await s.keys();
+      assert.ok(names.includes("a") && names.includes("c"), `${evictionPolicy}: caches written to stay listed: ${names}`);
+    } finally {
+      done(s);
+    }
+  }
+});
+
+test("WebCache keeps one row per URL: a hit reads the entries of its own query string, not every query of the path", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    for (let i = 0; i < 200; i++) await cache.put(`${U}/items?page=${i}`, new Response(`page ${i}`));
+    // The row a hit on one page reads holds that page's entry only.
+    const rows = [...s.cache.keys()].filter((k): k is string => typeof k === "string" && k.includes(":u:"));
+    assert.equal(rows.length, 200);
+    for (const k of rows) assert.equal((JSON.parse(s.cache.get<string>(k)!) as unknown[]).length, 1, k);
+    assert.equal(await text(await cache.match(`${U}/items?page=7`)), "page 7");
+    // ignoreSearch still finds every query of the path, in insertion order, and delete() removes them all.
+    assert.equal((await cache.matchAll(`${U}/items`, { ignoreSearch: true })).length, 200);
+    assert.equal(await text(await cache.match(`${U}/items?x`, { ignoreSearch: true })), "page 0");
+    assert.equal(await cache.delete(`${U}/items?page=7`), true);
+    assert.equal((await cache.keys(`${U}/items`, { ignoreSearch: true })).length, 199);
+    assert.equal(await cache.delete(`${U}/items`, { ignoreSearch: true }), true);
+    assert.deepEqual(await cache.keys(), []);
+    assert.deepEqual([...s.cache.keys()].filter((k) => typeof k === "string" && k.startsWith("webcache:v1:")), [], "no row of v1 left");
+    // ignoreSearch still works when the size limit culled the index of a path's queries.
+    await cache.put(`${U}/q?a`, new Response("a"));
+    await cache.put(`${U}/q?b`, new Response("b"));
+    for (const k of [...s.cache.keys()]) if (typeof k === "string" && k.includes(":p:")) s.cache.delete(k);
+    assert.deepEqual(await Promise.all((await cache.matchAll(`${U}/q`, { ignoreSearch: true })).map((r) => r.text())), ["a", "b"]);
+    await cache.put(`${U}/q?c`, new Response("c"));
+    assert.deepEqual(
+      await Promise.all((await cache.matchAll(`${U}/q`, { ignoreSearch: true })).map((r) => r.text())),
+      ["a", "b", "c"],
+      "the list made again holds every URL",
+    );
+  } finally {
+    done(s);
+  }
+});
