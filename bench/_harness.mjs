@@ -40,6 +40,7 @@ export const SECTIONS = [
   "event_loop",
   "fairness",
   "web_cache",
+  "next",
 ];
 
 /**

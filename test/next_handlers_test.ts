@@ -1,0 +1,424 @@
+// The Next.js cache handlers (src/next/): every kind of value Next stores
+// round-trips exactly, tag revalidations reach other processes of other
+// runtimes through the record on disk, the directory stays under sizeLimit,
+// and the 'use cache' handler keeps Next's contract (pending sets, streamed
+// bodies, erroring streams, lifetimes, soft tags).
+import { Buffer } from "node:buffer";
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DiskCache } from "../mod.ts";
+import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
+import { runJson, runners, tempDir, withConsole } from "./_helpers.ts";
+
+const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
+
+function values(): [string, NextIncrementalCacheValue | null, Record<string, unknown>][] {
+  return [
+    ["/app-page", {
+      kind: "APP_PAGE",
+      html: "<html>é</html>",
+      rscData: Buffer.from("0:rsc payload"),
+      status: 200,
+      postponed: '{"state":1}',
+      headers: { "x-next-cache-tags": "posts,_N_T_/layout,_N_T_/blog", "x-multi": ["a", "b"], "x-count": 3 },
+      segmentData: new Map([["/_tree", Buffer.from("tree")], ["/blog/__PAGE__", big], ["/_index", Buffer.alloc(0)]]),
+    }, { cacheControl: { revalidate: 60, expire: 3600 } }],
+    ["/app-page-partial", {
+      kind: "APP_PAGE",
+      html: "",
+      rscData: undefined,
+      status: undefined,
+      postponed: undefined,
+      headers: undefined,
+      segmentData: undefined,
+    }, { cacheControl: { revalidate: false } }],
+    ["/api/route", { kind: "APP_ROUTE", body: Buffer.from([0, 1, 2, 255]), status: 201, headers: { "content-type": "application/octet-stream" } }, {
+      cacheControl: { revalidate: 10, expire: 20 },
+    }],
+    [
+      "/pages",
+      { kind: "PAGES", html: "<p>pages</p>", pageData: { pageProps: { n: 1, list: [1, "x", null], nested: { ok: true } } }, status: 200, headers: {} },
+      {
+        cacheControl: { revalidate: 30 },
+      },
+    ],
+    ["fetch-key", {
+      kind: "FETCH",
+      data: { headers: { "content-type": "application/json" }, body: '{"a":1}', url: "https://example.com/a", status: 200 },
+      tags: ["posts"],
+      revalidate: 60,
+    }, { fetchCache: true, tags: ["posts"] }],
+    ["/redirect", { kind: "REDIRECT", props: { __N_REDIRECT: "/to", __N_REDIRECT_STATUS: 307 } }, {}],
+    ["image", { kind: "IMAGE", etag: "e", upstreamEtag: "u", buffer: big, extension: "webp", revalidate: 60 }, {}],
+    ["/not-found", null, { cacheControl: { revalidate: 60 } }],
+  ];
+}
+
+describe("createIncrementalCacheHandler", () => {
+  it("keeps a Buffer that is the whole stored value a Buffer (the codec's view of the value, whatever its shape)", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const { encodeValue, decodeValue } = await import("../src/next/_values.ts");
+    cache.set("v", encodeValue(Buffer.from("whole")));
+    const back = decodeValue(cache.get("v")!);
+    assert.ok(Buffer.isBuffer(back));
+    assert.equal((back as Buffer).toString(), "whole");
+  });
+
+  it("round-trips every kind of value Next stores, Buffers as Buffers and Maps as Maps", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    try {
+      const handler = new Handler({ revalidatedTags: [] });
+      for (const [key, value, ctx] of values()) await handler.set(key, value, ctx);
+      // A second handler instance (Next makes one per server) and a fresh class (a restart) read the same.
+      const Reopened = createIncrementalCacheHandler({ directory: dir.path });
+      for (const reader of [new Handler({}), new Reopened({})]) {
+        for (const [key, value, ctx] of values()) {
+          const kind = value?.kind === "FETCH" ? "FETCH" : "APP_PAGE";
+          const hit = await reader.get(key, { kind });
+          assert.ok(hit, key);
+          assert.deepEqual(hit.value, value, key);
+          assert.equal(typeof hit.lastModified, "number");
+          if (!ctx.fetchCache && ctx.cacheControl) assert.deepEqual(hit.cacheControl, ctx.cacheControl);
+          else assert.equal(hit.cacheControl, undefined);
+        }
+        const page = (await reader.get("/app-page", { kind: "APP_PAGE" }))!.value!;
+        assert.ok(Buffer.isBuffer(page.rscData));
+        const segments = page.segmentData as Map<string, Buffer>;
+        assert.ok([...segments.values()].every((b) => Buffer.isBuffer(b)));
+        assert.equal(segments.get("/blog/__PAGE__")!.toString("base64"), big.toString("base64"));
+        assert.ok(Buffer.isBuffer((await reader.get("/api/route", { kind: "APP_ROUTE" }))!.value!.body));
+      }
+      Reopened.close();
+      assert.equal(await new Handler({}).get("/missing", { kind: "APP_PAGE" }), null);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("answers null for a page or fetch whose tag (or implicit path tag) was revalidated, and serves it again once re-set", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now });
+    try {
+      const handler = new Handler({});
+      const all = values();
+      const [pageKey, page, pageCtx] = all[0]!;
+      const [fetchKey, fetched, fetchCtx] = all[4]!;
+      await handler.set(pageKey, page, pageCtx);
+      await handler.set(fetchKey, fetched, fetchCtx);
+      now += 1000;
+      await handler.revalidateTag("unrelated");
+      assert.ok(await handler.get(pageKey, { kind: "APP_PAGE" }));
+      await handler.revalidateTag(["_N_T_/blog"]); // what revalidatePath("/blog") sends
+      assert.equal(await handler.get(pageKey, { kind: "APP_PAGE" }), null);
+      assert.ok(await handler.get(fetchKey, { kind: "FETCH", tags: ["posts"], softTags: ["_N_T_/other"] }));
+      assert.equal(await handler.get(fetchKey, { kind: "FETCH", tags: ["posts"], softTags: ["_N_T_/blog"] }), null, "the page's soft tags count");
+      now += 1000;
+      await handler.set(pageKey, page, pageCtx);
+      assert.ok(await handler.get(pageKey, { kind: "APP_PAGE" }), "an entry stored after the revalidation is fresh");
+      // Tags revalidated earlier in the same request (Next passes them to the constructor).
+      assert.equal(await new Handler({ revalidatedTags: ["posts"] }).get(fetchKey, { kind: "FETCH", tags: ["posts"] }), null);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("serves an entry whose tag was made stale (revalidateTag with a profile) once more as stale, and drops it once the profile's expire passes", async () => {
+    using dir = tempDir();
+    let now = 5_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now });
+    try {
+      const handler = new Handler({});
+      const [pageKey, page, pageCtx] = values()[0]!;
+      await handler.set(pageKey, page, pageCtx); // revalidate 60 s, expire 3600 s
+      now += 1000;
+      await handler.revalidateTag("posts", { expire: 300 });
+      const stale = await handler.get(pageKey, { kind: "APP_PAGE" });
+      assert.ok(stale);
+      assert.ok(stale.lastModified + 60_000 < now, "past its revalidate period: Next re-renders in the background");
+      assert.ok(stale.lastModified + 3_600_000 > now, "within expire: Next still serves it");
+      now += 301_000;
+      assert.equal(await handler.get(pageKey, { kind: "APP_PAGE" }), null);
+      // Made stale with no revalidate period to be past, or with expire too close: a blocking re-render (-1).
+      await handler.set("/never", { ...page!, headers: { "x-next-cache-tags": ["s1", "s2"] } }, { cacheControl: { revalidate: false } });
+      await handler.set("/tight", { ...page!, headers: { "x-next-cache-tags": "s1" } }, { cacheControl: { revalidate: 60, expire: 60 } });
+      const [fetchKey, fetched, fetchCtx] = values()[4]!;
+      await handler.set(fetchKey, fetched, fetchCtx);
+      now += 1000;
+      await handler.revalidateTag(["s2", "s1", "posts"], { expire: 3600 });
+      assert.equal((await handler.get("/never", { kind: "APP_PAGE" }))?.lastModified, -1);
+      assert.equal((await handler.get("/tight", { kind: "APP_PAGE" }))?.lastModified, -1);
+      const staleFetch = await handler.get(fetchKey, { kind: "FETCH", tags: ["posts"] });
+      assert.ok(staleFetch && staleFetch.lastModified + 60_000 < now, "a fetch past its own revalidate (60 s)");
+      // No durations: expired at once (updateTag, revalidatePath).
+      await handler.set("/other", { ...page!, headers: { "x-next-cache-tags": "t2" } }, pageCtx);
+      now += 1;
+      await handler.revalidateTag("t2", { expire: 0 });
+      assert.equal(await handler.get("/other", { kind: "APP_PAGE" }), null);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("sees a tag revalidated by another process of another runtime on its next get", async () => {
+    const rs = runners("next_worker");
+    assert.ok(rs.length >= 2, "at least two runtimes");
+    using dir = tempDir();
+    for (let i = 0; i < rs.length; i++) {
+      const writer = rs[i]!, other = rs[(i + 1) % rs.length]!;
+      const key = `/p${i}`;
+      await runJson(writer, [dir.path, "page-set", key, `tag${i},_N_T_${key}`]);
+      const hit = await runJson<{ result: { html: string; rsc: string } }>(other, [dir.path, "page-get", key]);
+      assert.deepEqual([hit.result.html, hit.result.rsc], [`<p>${key}</p>`, `rsc ${key}`], `${writer.name} -> ${other.name}`);
+      await new Promise((r) => setTimeout(r, 2)); // the revalidation must be later than the entry (ms clock)
+      await runJson(other, [dir.path, "revalidate", `tag${i}`]);
+      assert.deepEqual(await runJson(writer, [dir.path, "page-get", key]), { result: null }, `${other.name} revalidated, ${writer.name} reads`);
+    }
+  });
+
+  it("keeps the directory under sizeLimit while ten times the budget is written, and every entry read is exact", async () => {
+    using dir = tempDir();
+    const sizeLimit = 2_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, sizeLimit, cullLimit: 50 });
+    try {
+      const handler = new Handler({});
+      const body = (i: number) => Buffer.alloc(50_000, i % 251);
+      for (let i = 0; i < 400; i++) {
+        await handler.set(`/p${i}`, { kind: "APP_ROUTE", body: body(i), status: 200, headers: { "x-i": String(i) } }, { cacheControl: { revalidate: 60 } });
+      }
+      using cache = new DiskCache(dir.path);
+      assert.ok(cache.volume() <= sizeLimit + 1_000_000, `volume ${cache.volume()} within the budget (+ one cull's slack)`);
+      let hits = 0;
+      for (let i = 0; i < 400; i++) {
+        const hit = await handler.get(`/p${i}`, { kind: "APP_ROUTE" });
+        if (hit === null) continue;
+        hits++;
+        assert.deepEqual(hit.value, { kind: "APP_ROUTE", body: body(i), status: 200, headers: { "x-i": String(i) } });
+      }
+      assert.ok(hits > 0 && hits < 400, `some evicted, some kept: ${hits}`);
+      assert.ok((await handler.get("/p399", { kind: "APP_ROUTE" })) !== null, "the most recent entry is kept");
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("answers a miss, with a warning, for an entry it cannot read, rather than failing the request", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    try {
+      using cache = new DiskCache(dir.path);
+      cache.set(["next-incremental", "/broken"], "not a stored entry");
+      let hit: unknown = "unset";
+      const warnings = await withConsole("warn", async () => (hit = await new Handler({}).get("/broken", { kind: "APP_PAGE" })));
+      assert.equal(hit, null);
+      assert.match(String(warnings[0]?.[0]), /Cannot get "\/broken", answering a miss/);
+      await assert.rejects(new Handler({}).get(5 as never), /the key must be a string/);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("refuses a missing directory and a value without a kind, saying what to pass", async () => {
+    assert.throws(() => createIncrementalCacheHandler({} as never), /"directory" must be a non-empty path/);
+    assert.throws(() => createUseCacheHandler("/var/cache/next" as never), /expected an options object with a "directory"/);
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    try {
+      await assert.rejects(new Handler({}).set("k", { html: "x" } as never, {}), /expected a Next.js cache value with a "kind"/);
+      await assert.rejects(new Handler({}).revalidateTag(5 as never), /expected a tag or an array of tags/);
+      await new Handler({}).revalidateTag([]); // nothing to record
+      new Handler({}).resetRequestCache(); // nothing per request to drop
+    } finally {
+      Handler.close();
+    }
+  });
+});
+
+function entry(text: string | ReadableStream<Uint8Array>, fields: Partial<NextUseCacheEntry> = {}): NextUseCacheEntry {
+  return {
+    value: typeof text === "string" ? new Blob([text]).stream() : text,
+    tags: [],
+    stale: 30,
+    timestamp: 1_000_000,
+    expire: 3600,
+    revalidate: 900,
+    ...fields,
+  };
+}
+
+async function text(e: NextUseCacheEntry | undefined): Promise<string | undefined> {
+  return e === undefined ? undefined : await new Response(e.value).text();
+}
+
+describe("createUseCacheHandler", () => {
+  it("stores an entry with its fields and returns a new stream on every get, across a restart", async () => {
+    using dir = tempDir();
+    const now = 1_000_500;
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => now });
+    try {
+      await handler.set("k", Promise.resolve(entry("hello", { tags: ["a", "b"] })));
+      const first = await handler.get("k", []);
+      assert.deepEqual({ ...first, value: null }, { value: null, tags: ["a", "b"], stale: 30, timestamp: 1_000_000, expire: 3600, revalidate: 900 });
+      assert.equal(await text(first), "hello");
+      assert.equal(await text(await handler.get("k", [])), "hello");
+      handler.close();
+      const again = createUseCacheHandler({ directory: dir.path, clock: () => now });
+      assert.equal(await text(await again.get("k", [])), "hello");
+      again.close();
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("answers a miss, with a warning, for an entry it cannot read", async () => {
+    using dir = tempDir();
+    const handler = createUseCacheHandler({ directory: dir.path });
+    try {
+      using cache = new DiskCache(dir.path);
+      cache.set(["next-use-cache", "broken"], new Uint8Array([1]), { tag: "{not json" });
+      let hit: unknown = "unset";
+      const warnings = await withConsole("warn", async () => (hit = await handler.get("broken", [])));
+      assert.equal(hit, undefined);
+      assert.match(String(warnings[0]?.[0]), /Cannot get "broken", answering a miss/);
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("makes a get wait for a pending set of the same key", async () => {
+    using dir = tempDir();
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => 1_000_500 });
+    try {
+      let resolve!: (e: NextUseCacheEntry) => void;
+      const setting = handler.set("k", new Promise((r) => (resolve = r)));
+      const getting = handler.get("k", []);
+      let settled = false;
+      void getting.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(settled, false, "the get waits");
+      resolve(entry("late"));
+      assert.equal(await text(await getting), "late");
+      await setting;
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("stores a large body as it streams, into a value file, and reads it back whole", async () => {
+    using dir = tempDir();
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => 1_000_500 });
+    try {
+      const chunk = new Uint8Array(64 * 1024).fill(9);
+      let pulls = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (pulls++ < 32) controller.enqueue(chunk.slice());
+          else controller.close();
+        },
+      });
+      await handler.set("big", Promise.resolve(entry(stream)));
+      using cache = new DiskCache(dir.path, { clock: () => 1_000_500 });
+      const info = [...cache.inspectAll()].find((i) => Array.isArray(i.key) && i.key[1] === "big")!;
+      assert.equal(info.storage, "file");
+      assert.equal(info.size, 32 * 64 * 1024);
+      const back = new Uint8Array(await new Response((await handler.get("big", []))!.value).arrayBuffer());
+      assert.equal(back.byteLength, 32 * 64 * 1024);
+      assert.ok(back.every((b) => b === 9));
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("stores nothing when the stream errors (the previous entry stays) and a waiting get does not hang", async () => {
+    using dir = tempDir();
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => 1_000_500 });
+    try {
+      await handler.set("k", Promise.resolve(entry("old")));
+      const failing = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(40_000).fill(1));
+          controller.error(new Error("render failed"));
+        },
+      });
+      const setting = handler.set("k", Promise.resolve(entry(failing)));
+      const got = handler.get("k", []);
+      await setting;
+      assert.equal(await text(await got), "old");
+      await handler.set("fresh", Promise.reject(new Error("no entry")));
+      assert.equal(await handler.get("fresh", []), undefined);
+      using cache = new DiskCache(dir.path);
+      assert.equal(cache.check().length, 0, "no stray value file");
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("honours timestamp + expire, serves past revalidate, and does not store expire 0", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => now });
+    try {
+      await handler.set("k", Promise.resolve(entry("v", { timestamp: now, revalidate: 10, expire: 100 })));
+      now += 50_000;
+      const past = await handler.get("k", []);
+      assert.equal(past?.revalidate, 10, "past revalidate, within expire: served, Next refreshes it");
+      await text(past);
+      now += 50_001;
+      assert.equal(await handler.get("k", []), undefined, "past expire: a miss");
+      await handler.set("dynamic", Promise.resolve(entry("d", { timestamp: now, expire: 0 })));
+      assert.equal(await handler.get("dynamic", []), undefined);
+      await handler.set("old", Promise.resolve(entry("o", { timestamp: now - 200_000, expire: 100 })));
+      assert.equal(await handler.get("old", []), undefined);
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("checks cacheTag tags and soft tags against the shared record: expired is a miss, stale serves once with revalidate -1", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const handler = createUseCacheHandler({ directory: dir.path, clock: () => now });
+    try {
+      await handler.set("k", Promise.resolve(entry("v", { timestamp: now, tags: ["posts"] })));
+      now += 1000;
+      await handler.refreshTags(); // every read consults the disk: nothing to refresh
+      assert.equal(await handler.getExpiration(["posts", "_N_T_/blog"]), 0);
+      await handler.updateTags(["_N_T_/blog"]);
+      assert.equal(await handler.getExpiration(["posts", "_N_T_/blog"]), now);
+      assert.equal(await text(await handler.get("k", ["_N_T_/other"])), "v");
+      assert.equal(await handler.get("k", ["_N_T_/blog"]), undefined, "a soft tag revalidated after the entry");
+      await handler.updateTags(["posts"], { expire: 600 });
+      const stale = await handler.get("k", []);
+      assert.equal(stale?.revalidate, -1);
+      await text(stale);
+      now += 601_000;
+      assert.equal(await handler.get("k", []), undefined);
+      await assert.rejects(handler.updateTags("posts" as never), /expected an array of tags/);
+      // Next 15.3-15.5 spread the tags and called the update expireTags.
+      now += 1000;
+      await handler.set("k15", Promise.resolve(entry("v", { timestamp: now, tags: ["t15"] })));
+      now += 1000;
+      assert.equal(await handler.getExpiration("t15", "_N_T_/x"), 0);
+      await handler.expireTags("t15");
+      assert.equal(await handler.getExpiration("t15", "_N_T_/x"), now);
+      assert.equal(await handler.get("k15", []), undefined);
+    } finally {
+      handler.close();
+    }
+  });
+
+  it("shares entries and tag revalidations with processes of other runtimes", async () => {
+    const rs = runners("next_worker");
+    using dir = tempDir();
+    for (let i = 0; i < rs.length; i++) {
+      const writer = rs[i]!, other = rs[(i + 1) % rs.length]!;
+      await runJson(writer, [dir.path, "use-set", `k${i}`, `t${i}`, `text ${i}`]);
+      assert.deepEqual(await runJson(other, [dir.path, "use-get", `k${i}`]), { result: { text: `text ${i}`, revalidate: 900 } });
+      await new Promise((r) => setTimeout(r, 2));
+      await runJson(other, [dir.path, "use-update", `t${i}`]);
+      assert.deepEqual(await runJson(writer, [dir.path, "use-get", `k${i}`]), { result: null }, `${other.name} -> ${writer.name}`);
+    }
+  });
+});
