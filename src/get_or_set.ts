@@ -57,7 +57,15 @@ const MAX_TIMER = 2 ** 31 - 1;
 /** Attempts at releasing a lease on a busy shard before it is left to expire. */
 const RELEASE_ATTEMPTS = 20;
 
-/** Per cache instance: the computations this process runs, by key, shared by its concurrent callers. */
+/** What one try at a key's lease gave: the value (stored or computed), or `LOST` (another caller holds the lease). */
+type Turn<V> = { value: V } | typeof LOST;
+/** The lease was someone else's: wait and look again. */
+const LOST: unique symbol = Symbol("lost");
+
+/**
+ * Per cache instance: this process's current try at each key's lease (its
+ * lease add, then its computation), by key, shared by its concurrent callers.
+ */
 const running = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /** The key as a string equal exactly when the stored keys are equal. */
@@ -141,7 +149,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
  * shard and `busy`).
  *
  * One caller at a time computes a missing key: the one whose `add` of the
- * key's lease succeeds. The others, in this process (sharing its promise) and
+ * key's lease succeeds. Every write (that add, the store, the lease's
+ * renewals and its release) waits for the write lock on timers
+ * (`transactAsync`, `setAsync`), never blocking the thread. The others, in this process (sharing its promise) and
  * in others (looking again after 1, 2, 4 ... up to 50 ms), wait for the value
  * it stores, or for its lease to go (its `compute` threw, or it died and the
  * lease expired) and then try to take it themselves.
@@ -176,6 +186,16 @@ export async function getOrSet<V>(
       return fallback;
     }
   };
+  /** `await fn()`, or `fallback` when the shard stays busy (with `busy`). */
+  const attemptAsync = async <T>(fn: () => Promise<T>, fallback: T): Promise<T> => {
+    if (busy === undefined) return await fn();
+    try {
+      return await fn();
+    } catch (error) {
+      busy(error);
+      return fallback;
+    }
+  };
   const read = (): Awaited<V> | undefined => attempt(() => cache.get<Awaited<V>>(key), undefined);
 
   signal?.throwIfAborted();
@@ -185,35 +205,39 @@ export async function getOrSet<V>(
   let mine = running.get(cache);
   if (mine === undefined) running.set(cache, mine = new Map());
   for (let wait = 1;; wait = Math.min(wait * 2, MAX_PAUSE)) {
-    const shared = mine.get(id);
-    if (shared !== undefined) return await untilAborted(shared as Promise<Awaited<V>>, signal);
-    const token = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
-    if (attempt(() => cache.add(lock, token, { ttl: lease }), false)) {
-      const holding = hold(token);
-      mine.set(id, holding);
-      try {
-        return await holding;
-      } finally {
-        mine.delete(id);
-      }
+    let turn = mine.get(id) as Promise<Turn<Awaited<V>>> | undefined;
+    const shared = turn !== undefined;
+    if (turn === undefined) {
+      // Registered before the lease's add awaits the write lock: a caller of
+      // this process arriving meanwhile shares this turn (its computation
+      // and its error) rather than trying the lease itself.
+      const token = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+      const own: Promise<Turn<Awaited<V>>> = take(token);
+      turn = own;
+      mine.set(id, own);
+      void own.then(() => {}, () => {}).finally(() => {
+        if (mine.get(id) === own) mine.delete(id);
+      });
     }
+    // `signal` stops waiting for another caller, never this caller's own computation.
+    const outcome = shared ? await untilAborted(turn, signal) : await turn;
+    if (outcome !== LOST) return outcome.value;
     await pause(wait, signal);
     const found = read();
     if (found !== undefined) return found;
   }
 
+  /** One try at the lease: when it is taken, computes, stores, releases; `LOST` when someone else holds it. */
+  async function take(token: string): Promise<Turn<Awaited<V>>> {
+    // An add inside a transaction that waits for the write lock on timers: atomic, and never blocking the thread.
+    const taken = await attemptAsync(() => cache.transactAsync(() => cache.add(lock, token, { ttl: lease })), false);
+    if (!taken) return LOST;
+    return { value: await hold(token) };
+  }
+
   /** With the lease taken: computes, stores, releases. */
   async function hold(token: string): Promise<Awaited<V>> {
-    const renew = setInterval(() => {
-      try {
-        cache.transact(() => cache.get(lock) === token && cache.set(lock, token, { ttl: lease }));
-      } catch {
-        // A busy or closed cache: the lease may run out, and another caller compute too.
-      }
-    }, Math.min(Math.max(lease / 3, 1), MAX_TIMER));
-    // Never what keeps a process alive (Node and Bun timers have unref(); Deno's are numbers).
-    if (typeof renew === "number") (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(renew);
-    else (renew as { unref?: () => void }).unref?.();
+    const renewal = renewing(token);
     try {
       // Another caller may have stored the value between our miss and our lease.
       const stored = read();
@@ -225,12 +249,41 @@ export async function getOrSet<V>(
             `return null (or another value) for "nothing", or throw to store nothing`,
         );
       }
-      attempt(() => cache.set(key, value, { ttl, tag }), false);
+      await attemptAsync(() => cache.setAsync(key, value, { ttl, tag }), false);
       return value;
     } finally {
-      clearInterval(renew);
+      await renewal.stop();
       await release(token);
     }
+  }
+
+  /**
+   * Renews our lease every third of `lease` while we compute, each renewal
+   * waiting for the write lock on timers; the next one is scheduled once the
+   * last settled, so renewals never pile up behind a held lock.
+   */
+  function renewing(token: string): { stop(): Promise<void> } {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let inFlight: Promise<void> = Promise.resolve();
+    const schedule = (): void => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        inFlight = cache.transactAsync(() => cache.get(lock) === token && cache.set(lock, token, { ttl: lease })).then(
+          () => {},
+          () => {}, // A busy or closed cache: the lease may run out, and another caller compute too.
+        ).then(schedule);
+      }, Math.min(Math.max(lease / 3, 1), MAX_TIMER));
+      unref(timer);
+    };
+    schedule();
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(timer);
+        await inFlight;
+      },
+    };
   }
 
   /**
@@ -241,7 +294,7 @@ export async function getOrSet<V>(
   async function release(token: string): Promise<void> {
     for (let i = 1; i <= RELEASE_ATTEMPTS; i++) {
       try {
-        cache.transact(() => cache.get(lock) === token && cache.delete(lock));
+        await cache.transactAsync(() => cache.get(lock) === token && cache.delete(lock));
         return;
       } catch (error) {
         if (busy === undefined) return;
@@ -254,4 +307,10 @@ export async function getOrSet<V>(
       await pause(Math.min(2 ** i, MAX_PAUSE), undefined);
     }
   }
+}
+
+/** A timer that never keeps a process alive (Node and Bun timers have unref(); Deno's are numbers). */
+function unref(timer: unknown): void {
+  if (typeof timer === "number") (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
+  else (timer as { unref?: () => void }).unref?.();
 }

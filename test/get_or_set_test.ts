@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DiskCache, FanoutCache, type Key } from "../mod.ts";
 import { leaseKey } from "../src/get_or_set.ts";
 import { countCalls, rawOpen, recipeCaches, runJson, runners, tempDir, until } from "./_helpers.ts";
+import { holdLock, settled, tickCounter, ticksPass } from "./_lock_holder.ts";
 
 /** Whether the lease on `key` is held: on a FanoutCache, in the shard holding `key`. */
 function leaseHeld(cache: DiskCache | FanoutCache, key: Key): boolean {
@@ -155,11 +156,55 @@ test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) ins
 test("getOrSet: a lease past the longest timer delay is renewed at that delay, not at once (Node fires an overlong timer after 1 ms)", async () => {
   using dir = tempDir();
   using cache = new DiskCache(dir.path);
-  const transactions = countCalls(cache, "transact");
+  const transactions = countCalls(cache, "transactAsync");
   const value = await cache.getOrSet("k", async () => {
     for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 2));
     return "v";
   }, { lease: 2 ** 40 });
   assert.equal(value, "v");
-  assert.equal(transactions.count, 1, "the release alone: no renewal during a computation far shorter than the lease");
+  assert.equal(transactions.count, 2, "the lease's add and its release alone: no renewal during a computation far shorter than the lease");
 });
+
+for (const [kind, open] of recipeCaches) {
+  test(`getOrSet on a ${kind}: while another process holds the write lock, its lease add, renewals and store wait on timers (the event loop turns), and it computes once`, async () => {
+    using dir = tempDir();
+    using cache = open(dir.path, { timeout: 60_000 });
+    const key = ["report", 7];
+    const shardDir = cache instanceof FanoutCache ? cache.shardOf(key).directory : cache.directory;
+    const counter = tickCounter();
+    try {
+      let calls = 0;
+      let finish!: (v: string) => void;
+      const gate = new Promise<string>((r) => (finish = r));
+      const compute = () => {
+        calls++;
+        return gate;
+      };
+      // 1. The lock is held before the first caller: its lease add waits on timers.
+      let holder = await holdLock(shardDir);
+      const first = cache.getOrSet(key, compute, { lease: 30 });
+      const second = cache.getOrSet(key, compute, { lease: 30 });
+      await ticksPass(counter, 20);
+      assert.equal(await settled(first), false, "the lease add waits while the lock is held");
+      assert.equal(calls, 0, "nothing computed before the lease is taken");
+      await holder.commit();
+      assert.ok(await until(() => calls > 0), "the lease was taken once the holder let go");
+      assert.ok(leaseHeld(cache, key));
+      // 2. Held again while computing: the lease's renewals (every 10 ms) and then the store wait on timers.
+      holder = await holdLock(shardDir);
+      await ticksPass(counter, 40);
+      finish("done");
+      await ticksPass(counter, 20);
+      assert.equal(await settled(first), false, "the store waits while the lock is held");
+      assert.equal(await settled(second), false, "the caller of this process sharing it too");
+      assert.equal(cache.get(key), undefined);
+      await holder.commit();
+      assert.deepEqual(await Promise.all([first, second]), ["done", "done"]);
+      assert.equal(calls, 1, "one computation, shared by this process's callers");
+      assert.equal(cache.get(key), "done");
+      assert.equal(leaseHeld(cache, key), false, "the lease was released");
+    } finally {
+      counter.stop();
+    }
+  });
+}

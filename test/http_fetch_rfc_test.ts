@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
 import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
-import { sleep, staleness, tempDir } from "./_helpers.ts";
+import { sleep, staleness, tempDir, until, valueFiles } from "./_helpers.ts";
+import { holdLock, tickCounter, ticksPass } from "./_lock_holder.ts";
 import { TestServer } from "./_http_server.ts";
 
 /** A server answering every request with the same raw bytes: a status line Node's own server will not write. */
@@ -175,6 +176,64 @@ describe("cachedFetch and the RFCs", () => {
     assert.match(hit.cacheStatus, /^diskcache; hit/);
     assert.equal(hit.body.length, 5000);
     assert.equal(sent("/body-ttl").length, 2);
+  });
+
+  it("a response kept only for revalidation (no freshness, a validator) is kept keepForRevalidation past each 304 that validates it, its body file too", async () => {
+    using fdir = tempDir();
+    using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
+    const keep = 3_600_000;
+    const f = cachedFetch(small, { maxInlineBody: 0, keepForRevalidation: keep });
+    server.routes.set("/keep", (req, res) => {
+      if (req.headers["if-none-match"] === '"k"') return void res.writeHead(304).end(); // bare: the stored fields stay
+      res.writeHead(200, { "cache-control": "no-cache", etag: '"k"' }).end("k".repeat(5000));
+    });
+    assert.equal((await get("/keep", undefined, f)).body.length, 5000);
+    const expiries = () => {
+      const out: number[] = [];
+      for (const key of small.keys()) out.push(small.getEntry(key as string)!.expireTime!);
+      return out; // the response's record and its body file
+    };
+    const stored = expiries();
+    assert.equal(stored.length, 2);
+    // Once the clock has moved on from the store, a 304 starts a new keepForRevalidation.
+    assert.ok(await until(() => Date.now() > Math.max(...stored) - keep));
+    const before = Date.now();
+    const revalidated = await get("/keep", undefined, f);
+    assert.match(revalidated.cacheStatus, /fwd-status=304/);
+    assert.equal(revalidated.body.length, 5000);
+    for (const expiry of expiries()) assert.ok(expiry >= before + keep, `kept ${keep} ms from the 304 (expires ${expiry - before} ms after it)`);
+  });
+
+  it("a body cancelled while its end commits (another process holds the lock) leaves the response with its body, or nothing", async () => {
+    using fdir = tempDir();
+    using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024, timeout: 60_000 });
+    const f = cachedFetch(small, { maxInlineBody: 0 });
+    const body = "b".repeat(64 * 1024);
+    server.routes.set("/cancel-commit", (_q, res) => res.writeHead(200, { "cache-control": "max-age=60" }).end(body));
+    const res = await f(origin + "/cancel-commit");
+    const reader = res.body!.getReader();
+    let read = 0;
+    while (read < body.length) read += (await reader.read()).value!.byteLength;
+    const counter = tickCounter();
+    try {
+      await using holder = await holdLock(small.directory);
+      const end = reader.read(); // the last read: the body's end commits, and waits for the lock
+      await ticksPass(counter, 20);
+      const cancelled = reader.cancel();
+      await holder.commit();
+      await cancelled;
+      await end;
+    } finally {
+      counter.stop();
+    }
+    const records = [...small.keys()].filter((k) => String(k).startsWith("fetch:"));
+    if (records.length === 0) {
+      assert.deepEqual(valueFiles(small.directory), [], "nothing stored: no orphan body");
+    } else {
+      const hit = await get("/cancel-commit", undefined, f);
+      assert.match(hit.cacheStatus, /^diskcache; hit/, "stored: with its body");
+      assert.equal(hit.body, body);
+    }
   });
 
   for (const [label, size] of [["inline", 100], ["in a value file", 5000]] as const) {

@@ -10,6 +10,7 @@ import { cachedFetch, type CacheKey, type CacheValue, DiskCacheStore, type GetRe
 import { MAX_VARIANTS } from "../src/http/_variants.ts";
 import { sleep, tempCache, tempDir, valueFiles } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
+import { holdLock, tickCounter, ticksPass } from "./_lock_holder.ts";
 
 function key(path = "/", headers: Record<string, string | string[]> = {}, method = "GET"): CacheKey {
   return { origin: "http://example.test", method, path, headers };
@@ -324,6 +325,64 @@ describe("DiskCacheStore", () => {
     assert.ok(errors.length >= 1);
     await assert.rejects(Promise.resolve(answer), /closed/);
     assert.equal(valueFiles(dir.path).length, 0);
+  });
+
+  for (const [label, size] of [["in a value file", 64 * 1024], ["inline", 100]] as const) {
+    it(`DiskCacheStore: a write stream destroyed while its end commits (another process holds the lock) leaves the variant with its body, or nothing (${label})`, async () => {
+      using dir = tempDir();
+      using cache = new DiskCache(dir.path, { minFileSize: 1024, timeout: 60_000 });
+      using store = new DiskCacheStore(cache, { maxInlineBody: 1000 });
+      const body = Buffer.alloc(size, 7);
+      const counter = tickCounter();
+      try {
+        await using holder = await holdLock(dir.path);
+        const w = store.createWriteStream(key("/race"), value());
+        let errored = false;
+        w.on("error", () => errored = true);
+        const closed = new Promise((r) => w.once("close", r));
+        w.write(body);
+        w.end();
+        await ticksPass(counter, 20); // its end now waits for the lock
+        w.destroy();
+        await holder.commit();
+        await closed;
+        assert.equal(errored, false);
+        const answer = await store.get(key("/race"));
+        if (answer === undefined) {
+          assert.equal(cache.length, 0, "nothing stored: no response, no body");
+          assert.deepEqual(valueFiles(dir.path), []);
+        } else {
+          assert.deepEqual(await bodyOf(answer), body, "the response stored, with its body");
+        }
+      } finally {
+        counter.stop();
+      }
+    });
+  }
+
+  it("DiskCacheStore: a write stream destroyed at any turn of its end leaves the variant with its body, or nothing", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024 });
+    using store = new DiskCacheStore(cache, { maxInlineBody: 1000 });
+    let bodyFiles = 0;
+    for (const size of [100, 64 * 1024]) {
+      const body = Buffer.alloc(size, 5);
+      for (let turns = 0; turns < 40; turns++) {
+        const path = `/turn-${size}-${turns}`;
+        const w = store.createWriteStream(key(path), value());
+        const closed = new Promise((r) => w.once("close", r));
+        w.write(body);
+        w.end();
+        for (let i = 0; i < turns; i++) await (i % 2 ? new Promise((r) => setImmediate(r)) : Promise.resolve());
+        w.destroy();
+        await closed;
+        const answer = await store.get(key(path));
+        if (answer === undefined) continue;
+        assert.deepEqual(await bodyOf(answer), body, `${path}: stored with its body`);
+        if (size > 1000) bodyFiles++;
+      }
+    }
+    assert.equal(valueFiles(dir.path).length, bodyFiles, "one value file per stored body in a file: none left by an abort");
   });
 
   it("DiskCacheStore reads an item of another layout or damaged bytes as a miss, and replaces or deletes it", async () => {

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { DiskCache, FanoutCache } from "../mod.ts";
+import { DiskCache, FanoutCache, Timeout } from "../mod.ts";
 import { openDescriptors, tempCache, tempDir, valueFiles } from "./_helpers.ts";
+import { holdLock, settled, tickCounter, ticksPass } from "./_lock_holder.ts";
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -336,4 +337,38 @@ test("DiskCache.getFile() onto an existing file keeps its permissions, for a val
   unlinkSync(out);
   assert.equal(await cache.getFile("big", out), true);
   assert.equal(statSync(out).mode & 0o077, 0);
+});
+
+test("DiskCache.setStream() and setFile() wait for another process's write lock on timers; past timeout they reject with Timeout and leave no value file", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(join(dir.path, "c"), { minFileSize: 1024, timeout: 60_000 });
+  const source = join(dir.path, "source.bin");
+  writeFileSync(source, pattern(2, 5000));
+  const counter = tickCounter();
+  try {
+    let holder = await holdLock(cache.directory);
+    const streaming = cache.setStream("s", new Blob([pattern(1, 5000)]).stream());
+    const copying = cache.setFile("f", source);
+    await ticksPass(counter, 20);
+    assert.equal(await settled(streaming), false, "the stream's row waits for the lock, on timers");
+    assert.equal(await settled(copying), false);
+    await holder.commit();
+    assert.deepEqual([await streaming, await copying], [true, true]);
+    assert.deepEqual(cache.get("s"), pattern(1, 5000));
+    assert.deepEqual(cache.get("f"), pattern(2, 5000));
+    const kept = valueFiles(cache.directory);
+    assert.equal(kept.length, 2);
+    using impatient = new DiskCache(cache.directory, { timeout: 50 });
+    holder = await holdLock(cache.directory);
+    try {
+      await assert.rejects(impatient.setStream("late", new Blob([pattern(3, 5000)]).stream()), Timeout);
+      await assert.rejects(impatient.setFile("late", source), Timeout);
+    } finally {
+      await holder.commit();
+    }
+    assert.deepEqual(valueFiles(cache.directory), kept, "no orphan value file");
+    assert.equal(cache.has("late"), false);
+  } finally {
+    counter.stop();
+  }
 });

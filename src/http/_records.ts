@@ -393,7 +393,7 @@ export class BodySink {
       // already closed: the file is complete, and removed below
     }
     const stored = await this.#stored!.then(() => true, () => false);
-    if (stored) this.#shard.delete(this.#key);
+    if (stored) await this.#shard.deleteAsync(this.#key); // waits for the write lock on timers
   }
 }
 

@@ -26,20 +26,19 @@ export async function storeResponse(ctx: FetchContext, request: Request, req: Ca
   const policy = new CachePolicy(req, policyResponse(res), ctx.policyOptions);
   const vary = varyOf(res.headers, request.headers);
   const storable = request.method === "GET" && policy.storable() && !res.redirected && vary !== undefined;
-  const hasValidator = res.headers.has("etag") || res.headers.has("last-modified");
-  const ttl = Math.max(policy.timeToLive(), hasValidator ? ctx.keepForRevalidation : 0);
+  const ttl = lifetime(ctx, policy, res.headers.has("etag") || res.headers.has("last-modified"));
   if (!storable || ttl <= 0) return forward(ctx, res, res.body, detail);
   const url = cacheUrl(request.url);
   const shard = shardFor(ctx.store, url);
   const meta: Meta = { policy: plain(policy.toObject()), status: res.status, statusText: res.statusText, url: res.url };
   const selected = headerObject(request.headers);
-  const commit = (stored: SunkBody) => {
+  const commit = (stored: SunkBody, go: () => boolean = () => true) => {
     const variant: Variant<Meta> = { method: "GET", deleteAt: Date.now() + ttl, size: stored.size, meta };
     if (vary) variant.vary = vary;
     if ("file" in stored) variant.file = stored.file;
     else variant.body = stored.body;
     // Waits for the write lock on timers: another process's transaction never stalls the event loop.
-    return shard.transactAsync(() => commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
+    return shard.transactAsync(() => go() && commitVariant(shard, url, variant, replacedBy("GET", selected), ctx.inlineBelow));
   };
   if (res.body === null || NULL_BODY.has(res.status)) {
     void res.body?.cancel();
@@ -63,7 +62,9 @@ export async function storeUpdate(
   next: CachePolicy,
 ): Promise<StoredVariant> {
   const now = Date.now();
-  const ttl = Math.max(next.timeToLive(), variant.deleteAt - now);
+  const fields = next.responseHeaders();
+  // As long as a new response would be kept (a 304 renews the life of one kept for revalidation), never shorter than before.
+  const ttl = Math.max(lifetime(ctx, next, fields["etag"] !== undefined || fields["last-modified"] !== undefined), variant.deleteAt - now);
   const selected = headerObject(request.headers);
   const updated = { ...variant, deleteAt: now + ttl, meta: { ...variant.meta, policy: plain(next.toObject()) } };
   await shard.transactAsync(() => {
@@ -72,6 +73,16 @@ export async function storeUpdate(
     if (variant.file !== undefined) shard.touch(variant.file, Math.max(1, ttl));
   });
   return updated;
+}
+
+/**
+ * How long a response with the policy `policy` is kept: while fresh, and at
+ * least `keepForRevalidation` when it has a validator (`ETag` or
+ * `Last-Modified`) to be revalidated with. The rule of a new response and of
+ * one updated by a 304 alike.
+ */
+function lifetime(ctx: FetchContext, policy: CachePolicy, hasValidator: boolean): number {
+  return Math.max(policy.timeToLive(), hasValidator ? ctx.keepForRevalidation : 0);
 }
 
 /** The request header values the response's `Vary` names; `undefined` for `Vary: *` (never reusable), `null` without `Vary`. */
@@ -93,14 +104,24 @@ function varyOf(res: Headers, req: Headers): VaryMap | undefined | null {
  * sees the end. The sink gets its own copy of each chunk (the caller owns
  * the chunks it reads, and may reuse them). A failure to store only stops
  * storing; an error of the source, or the caller cancelling, stores nothing.
+ * The commit and a cancel agree on one outcome: the commit's transaction
+ * asks `go()`, which says no once the caller cancelled; a cancel after that
+ * waits for the commit and removes nothing it committed.
  */
 function teeInto(
   source: ReadableStream<Uint8Array>,
   sink: BodySink,
-  commit: (stored: SunkBody) => Promise<unknown>,
+  commit: (stored: SunkBody, go: () => boolean) => Promise<unknown>,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let storing = true;
+  let decided: "commit" | "cancel" | undefined;
+  let committing: Promise<unknown> = Promise.resolve();
+  const go = (): boolean => {
+    if (decided === "cancel") return false;
+    decided = "commit";
+    return true;
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -114,7 +135,7 @@ function teeInto(
       if (chunk.done) {
         if (storing) {
           try {
-            await commit(await sink.finish());
+            await (committing = commit(await sink.finish(), go));
           } catch {
             await sink.abort();
           }
@@ -132,7 +153,11 @@ function teeInto(
       controller.enqueue(chunk.value);
     },
     async cancel(reason) {
-      if (storing) await sink.abort(reason);
+      if (decided === "commit") await committing.catch(() => {}); // it stands, with its body
+      else {
+        decided = "cancel";
+        if (storing) await sink.abort(reason);
+      }
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });

@@ -274,7 +274,12 @@ export class DiskCacheStore {
     // row up to one inline body and room for headers; past that (the
     // headers of many variants) it goes to a value file of its own.
     const inlineBelow = this.#maxInlineBody + ITEM_HEADROOM;
-    let committed = false;
+    // The commit and an abort (destroy()) agree on one outcome: the first to
+    // act decides. The commit's transaction decides "commit" as it runs, and
+    // skips when an abort came first; an abort after that waits for the
+    // commit, and removes nothing it committed.
+    let decided: "commit" | "abort" | undefined;
+    let committing: Promise<unknown> = Promise.resolve();
     // Until it is committed or dropped, get() on its URL waits for it once it has ended.
     const writes = this.#writes;
     let settle!: () => void;
@@ -303,11 +308,15 @@ export class DiskCacheStore {
           if ("file" in stored) variant.file = stored.file;
           else variant.body = stored.body;
           // Waits for the write lock on timers (at once when it is free): never stalls the event loop.
-          return shard.transactAsync(() => commitVariant(shard, urlKey, variant, replacedBy(key.method, key.headers), inlineBelow))
-            .then(() => {
-              committed = true;
-              settled();
-            });
+          committing = shard.transactAsync(() => {
+            if (decided === "abort") return false; // destroyed meanwhile: its abort removes the body
+            decided = "commit";
+            commitVariant(shard, urlKey, variant, replacedBy(key.method, key.headers), inlineBelow);
+            return true;
+          });
+          return committing.then((done) => {
+            if (done) settled();
+          });
         };
         const fail = (error: unknown) => {
           report(error);
@@ -336,7 +345,9 @@ export class DiskCacheStore {
         sink.finish().then(store).then(() => callback()).catch(fail);
       },
       destroy(error, callback) {
-        if (committed) return callback(error);
+        // The commit went first: it stands, with its body (or, failing, removed what it wrote).
+        if (decided === "commit") return void committing.then(() => callback(error), () => callback(error));
+        decided = "abort";
         sink.abort(error ?? undefined).then(() => {
           settled();
           callback(error);

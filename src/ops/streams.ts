@@ -113,9 +113,19 @@ async function storeInNewFile(
     throw limit;
   }
   const expire = options.ttl === undefined ? null : engine.expireAt(options.ttl);
-  engine.write(op, () => {
-    put(engine, { key: k.key, raw: k.raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag: options.tag }, engine.now());
-  }, filename);
+  // Waits for the write lock on timers (as setAsync does): a caller awaiting a stream never blocks the thread on
+  // it. The file joins the transaction once it has begun (the outer write): a begin that would block, and is
+  // tried again, keeps it.
+  try {
+    await engine.whenUnlocked(op, () =>
+      engine.write(op, () =>
+        engine.write(op, () => {
+          put(engine, { key: k.key, raw: k.raw, mode: MODE_BINARY, inline: null, filename, size, expire, tag: options.tag }, engine.now());
+        }, filename)));
+  } catch (error) {
+    removeValueFile(engine.directory, filename); // never begun (Timeout, closed): no orphan file
+    throw error;
+  }
 }
 
 /** Where the live value of a key is, when it is bytes or a string. */
