@@ -19,7 +19,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type DiskCacheDriverOptions } from "../../unstorage.ts";
+ * import { diskcacheDriver, type DiskCacheDriverOptions } from "@diskcache/diskcache/unstorage";
  * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
  * const driver = diskcacheDriver(options);
  * await driver.setItem("a", "1");
@@ -44,7 +44,7 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type StorageValue } from "../../unstorage.ts";
+ * import { diskcacheDriver, type StorageValue } from "@diskcache/diskcache/unstorage";
  * const driver = diskcacheDriver();
  * const missing: StorageValue = driver.getItem("nope");
  * assert.equal(missing, null);
@@ -62,7 +62,7 @@ export type StorageValue = null | string | number | boolean | object;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type DiskCacheDriver } from "../../unstorage.ts";
+ * import { diskcacheDriver, type DiskCacheDriver } from "@diskcache/diskcache/unstorage";
  * const driver: DiskCacheDriver = diskcacheDriver();
  * await driver.setItem("users:ada", "admin");
  * await driver.setItem("users:bob", "guest");

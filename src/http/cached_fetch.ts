@@ -138,8 +138,8 @@ export interface CachedFetchOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "../../mod.ts";
- * import { cachedFetch } from "../../http.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { cachedFetch } from "@diskcache/diskcache/http";
  * using cache = new DiskCache();
  * let calls = 0;
  * const origin = async () => new Response(`call ${++calls}`, { headers: { "cache-control": "max-age=60" } });

@@ -125,7 +125,7 @@ const BODY_PREFIX = "undici-body:";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStore } from "../../http.ts";
+ * import { DiskCacheStore } from "@diskcache/diskcache/http";
  * using store = new DiskCacheStore();
  * const key = { origin: "http://example.test", method: "GET", path: "/", headers: {} };
  * const now = Date.now();

@@ -101,7 +101,7 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  * import { join } from "node:path";
  * import { Buffer } from "node:buffer";
  * import assert from "node:assert/strict";
- * import { createIncrementalCacheHandler } from "../../next.ts";
+ * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const Handler = createIncrementalCacheHandler({ directory });
  * const handler = new Handler({});

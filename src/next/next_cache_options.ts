@@ -16,7 +16,7 @@ import type { EvictionPolicy } from "../eviction.ts";
  *
  * @example A 2 GiB budget
  * ```ts
- * import type { NextCacheOptions } from "../../next.ts";
+ * import type { NextCacheOptions } from "@diskcache/diskcache/next";
  * const options: NextCacheOptions = { directory: "/var/cache/next", sizeLimit: 2 ** 31 };
  * console.log(options.directory);
  * ```

@@ -76,7 +76,7 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import assert from "node:assert/strict";
- * import { createUseCacheHandler } from "../../next.ts";
+ * import { createUseCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const handler = createUseCacheHandler({ directory });
  * const entry = { value: new Blob(["posts"]).stream(), tags: ["posts"], stale: 0, timestamp: Date.now() - 1, expire: 60, revalidate: 30 };
