@@ -73,7 +73,8 @@ function tagOf(namespace: string): string {
  * ```ts ignore
  * import Keyv from "keyv";
  * import { KeyvDiskCache } from "@diskcache/diskcache/keyv";
- * const keyv = new Keyv({ store: new KeyvDiskCache("/var/cache/app", { sizeLimit: 2 ** 30 }), namespace: "users" });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const keyv = new Keyv({ store: new KeyvDiskCache(userCacheDirectory("app"), { sizeLimit: 2 ** 30 }), namespace: "users" });
  * await keyv.set("ada", { admin: true }, 60_000);
  * await keyv.get("ada"); // { admin: true }
  * ```

@@ -1,6 +1,6 @@
 /**
  * An unstorage driver over {@linkcode DiskCache}:
- * `createStorage({ driver: diskcacheDriver({ base: "/var/cache/app" }) })`.
+ * `createStorage({ driver: diskcacheDriver({ base: userCacheDirectory("app") }) })`.
  * Keys are stored as they are (unstorage's `a:b:c` form), so `getKeys(base)`
  * and `clear(base)` walk the cache's key index in order from `base`; raw
  * values (bytes) stay bytes; `ttl` (seconds, per item or default) is enforced
@@ -122,7 +122,8 @@ const TAG = "\u0000unstorage";
  * ```ts ignore
  * import { createStorage } from "unstorage";
  * import { diskcacheDriver } from "@diskcache/diskcache/unstorage";
- * const storage = createStorage({ driver: diskcacheDriver({ base: "/var/cache/app", ttl: 3600 }) });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const storage = createStorage({ driver: diskcacheDriver({ base: userCacheDirectory("app"), ttl: 3600 }) });
  * await storage.setItem("users:ada", { admin: true });
  * await storage.getKeys("users"); // ["users:ada"]
  * ```

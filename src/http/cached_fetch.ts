@@ -129,7 +129,8 @@ export interface CachedFetchOptions {
  * ```ts ignore
  * import { DiskCache } from "@diskcache/diskcache";
  * import { cachedFetch } from "@diskcache/diskcache/http";
- * const fetch = cachedFetch(new DiskCache("/var/cache/http"));
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const fetch = cachedFetch(new DiskCache(userCacheDirectory("http")));
  * const res = await fetch("https://example.com/");
  * console.log(res.headers.get("cache-status")); // "diskcache; fwd=uri-miss"
  * ```

@@ -117,7 +117,8 @@ const BODY_PREFIX = "undici-body:";
  * ```ts ignore
  * import { Agent, interceptors, setGlobalDispatcher } from "undici";
  * import { DiskCacheStore } from "@diskcache/diskcache/http";
- * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore("/var/cache/http") })));
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore(userCacheDirectory("http")) })));
  * await fetch("https://example.com/"); // stored; the next call within max-age comes from disk
  * ```
  *

@@ -17,7 +17,8 @@ import type { EvictionPolicy } from "../eviction.ts";
  * @example A 2 GiB budget
  * ```ts
  * import type { NextCacheOptions } from "@diskcache/diskcache/next";
- * const options: NextCacheOptions = { directory: "/var/cache/next", sizeLimit: 2 ** 31 };
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const options: NextCacheOptions = { directory: userCacheDirectory("next"), sizeLimit: 2 ** 31 };
  * console.log(options.directory);
  * ```
  */

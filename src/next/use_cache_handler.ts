@@ -67,7 +67,8 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * @example The whole handler module (use-cache-handler.mjs)
  * ```ts ignore
  * import { createUseCacheHandler } from "@diskcache/diskcache/next";
- * export default createUseCacheHandler({ directory: "/var/cache/next", sizeLimit: 2 ** 30 });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * export default createUseCacheHandler({ directory: userCacheDirectory("next"), sizeLimit: 2 ** 30 });
  * ```
  *
  * @example A tag revalidation makes a miss

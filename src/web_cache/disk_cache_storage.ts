@@ -285,8 +285,9 @@ export class DiskCacheStorage {
  * @example Replace Deno's built-in caches
  * ```ts ignore
  * import { installGlobalCaches, type InstallGlobalCachesOptions } from "@diskcache/diskcache/web-cache";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * const options: InstallGlobalCachesOptions = { replace: true, sizeLimit: 2 ** 30 };
- * installGlobalCaches("/var/cache/web", options);
+ * installGlobalCaches(userCacheDirectory("web"), options);
  * ```
  */
 export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
@@ -312,7 +313,8 @@ export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
  * @example Give Node and Bun a `caches`
  * ```ts ignore
  * import { installGlobalCaches } from "@diskcache/diskcache/web-cache";
- * installGlobalCaches("/var/cache/web");
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * installGlobalCaches(userCacheDirectory("web"));
  * const cache = await caches.open("pages");
  * ```
  *
