@@ -9,15 +9,16 @@
  * @example Node's global fetch, cached on disk
  * ```ts ignore
  * import { Agent, interceptors, setGlobalDispatcher } from "undici";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * import { DiskCacheStore } from "@diskcache/diskcache/http";
- * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore("/var/cache/http") })));
+ * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore(userCacheDirectory("my-app-http")) })));
  * ```
  *
  * @example A caching fetch on Deno, Bun or Node
  * ```ts ignore
- * import { DiskCache } from "@diskcache/diskcache";
+ * import { DiskCache, userCacheDirectory } from "@diskcache/diskcache";
  * import { cachedFetch } from "@diskcache/diskcache/http";
- * const fetch = cachedFetch(new DiskCache("/var/cache/http"));
+ * const fetch = cachedFetch(new DiskCache(userCacheDirectory("my-app-http")));
  * const res = await fetch("https://example.com/");
  * ```
  *

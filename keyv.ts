@@ -6,8 +6,9 @@
  * @example Use DiskCache under Keyv
  * ```ts ignore
  * import Keyv from "keyv";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * import { KeyvDiskCache } from "@diskcache/diskcache/keyv";
- * const keyv = new Keyv({ store: new KeyvDiskCache("/var/cache/app") });
+ * const keyv = new Keyv({ store: new KeyvDiskCache(userCacheDirectory("my-app")) });
  * await keyv.set("greeting", "hello", 60_000);
  * ```
  *

@@ -7,7 +7,7 @@
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "./mod.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.set("answer", 42, { ttl: 60_000 });
  * assert.equal(cache.get("answer"), 42);

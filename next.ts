@@ -17,10 +17,12 @@
  * };
  * // cache-handler.mjs
  * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
- * export default createIncrementalCacheHandler({ directory: "/var/cache/next", sizeLimit: 2 ** 30 });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * export default createIncrementalCacheHandler({ directory: userCacheDirectory("next"), sizeLimit: 2 ** 30 });
  * // use-cache-handler.mjs
  * import { createUseCacheHandler } from "@diskcache/diskcache/next";
- * export default createUseCacheHandler({ directory: "/var/cache/next", sizeLimit: 2 ** 30 });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * export default createUseCacheHandler({ directory: userCacheDirectory("next"), sizeLimit: 2 ** 30 });
  * ```
  *
  * @module

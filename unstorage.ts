@@ -6,8 +6,9 @@
  * @example Mount DiskCache in unstorage
  * ```ts ignore
  * import { createStorage } from "unstorage";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * import { diskcacheDriver } from "@diskcache/diskcache/unstorage";
- * const storage = createStorage({ driver: diskcacheDriver({ base: "/var/cache/app" }) });
+ * const storage = createStorage({ driver: diskcacheDriver({ base: userCacheDirectory("my-app") }) });
  * await storage.setItem("greeting", "hello");
  * ```
  *

@@ -12,8 +12,9 @@
  * ```ts ignore
  * import { Hono } from "hono";
  * import { cache } from "hono/cache";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * import { installGlobalCaches } from "@diskcache/diskcache/web-cache";
- * installGlobalCaches("/var/cache/web");
+ * installGlobalCaches(userCacheDirectory("my-app-web"));
  * const app = new Hono();
  * app.get("*", cache({ cacheName: "pages", cacheControl: "max-age=60" }));
  * ```

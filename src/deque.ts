@@ -15,7 +15,7 @@ import type { Key } from "./types.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Deque, type DequeOptions } from "../mod.ts";
+ * import { Deque, type DequeOptions } from "@diskcache/diskcache";
  * const options: DequeOptions = { maxLength: 2 };
  * using recent = new Deque<number>(undefined, options);
  * recent.push(1, 2, 3);
@@ -65,7 +65,7 @@ function checkMaxLength(value: unknown): number | undefined {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Deque } from "../mod.ts";
+ * import { Deque } from "@diskcache/diskcache";
  * using deque = new Deque<string>(undefined, { maxLength: 3 });
  * deque.push("a", "b", "c", "d");
  * assert.deepEqual([...deque], ["b", "c", "d"]);
@@ -107,7 +107,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque, DiskCache } from "../mod.ts";
+   * import { Deque, DiskCache } from "@diskcache/diskcache";
    * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
    * using deque = Deque.fromCache<string>(cache, { maxLength: 10 });
    * deque.push("job");
@@ -143,7 +143,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.maxLength = 1;
@@ -186,7 +186,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<string>();
    * assert.equal(deque.push("a", "b"), 2);
    * assert.equal(deque.at(-1), "b");
@@ -212,7 +212,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(3);
    * deque.unshift(1, 2);
@@ -240,7 +240,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using stack = new Deque<number>();
    * stack.push(1, 2);
    * assert.equal(stack.pop(), 2);
@@ -265,7 +265,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using queue = new Deque<string>();
    * queue.push("first", "second");
    * assert.equal(queue.shift(), "first");
@@ -291,7 +291,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<string>();
    * deque.push("a", "b", "c");
    * assert.deepEqual([deque.at(0), deque.at(-1), deque.at(5)], ["a", "c", undefined]);
@@ -327,7 +327,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * assert.deepEqual([...deque], [1, 2]);
@@ -349,7 +349,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * assert.deepEqual([...deque.reversed()], [3, 2, 1]);
@@ -374,7 +374,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.rotate();
@@ -399,7 +399,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2, 3);
    * deque.reverse();
@@ -418,7 +418,7 @@ export class Deque<T = unknown> implements Iterable<T> {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Deque } from "../mod.ts";
+   * import { Deque } from "@diskcache/diskcache";
    * using deque = new Deque<number>();
    * deque.push(1, 2);
    * deque.clear();

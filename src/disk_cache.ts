@@ -48,7 +48,7 @@ import type {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type DiskCacheOptions } from "../mod.ts";
+ * import { DiskCache, type DiskCacheOptions } from "@diskcache/diskcache";
  * const options: DiskCacheOptions = { sizeLimit: 2 ** 26, evictionPolicy: "least-recently-used", timeout: 1_000 };
  * using cache = new DiskCache(undefined, options);
  * assert.equal(cache.evictionPolicy, "least-recently-used");
@@ -151,7 +151,7 @@ export let collectionRows: {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "../mod.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.set("user:1", { name: "Ada", roles: ["admin"] }, { ttl: 60_000 });
  * assert.deepEqual(cache.get("user:1"), { name: "Ada", roles: ["admin"] });
@@ -192,7 +192,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { sizeLimit: 100 * 2 ** 20 });
    * assert.equal(cache.sizeLimit, 100 * 2 ** 20);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -318,7 +318,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.length, 1);
@@ -345,7 +345,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(["user", 1], new Uint8Array([1, 2]), { ttl: 1000, tag: "users" });
    * assert.deepEqual(cache.get(["user", 1]), new Uint8Array([1, 2]));
@@ -371,7 +371,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(42, "answer");
    * assert.equal(cache.get<string>(42), "answer");
@@ -395,7 +395,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { clock: () => 1_000 });
    * cache.set("k", "v", { ttl: 500, tag: "t" });
    * assert.deepEqual(cache.getEntry("k"), { value: "v", expireTime: 1_500, storeTime: 1_000, tag: "t" });
@@ -423,7 +423,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.ok(cache.has("a"));
@@ -445,7 +445,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.delete("a"), true);
@@ -470,7 +470,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.equal(cache.add("lock", 1), true);
    * assert.equal(cache.add("lock", 2), false);
@@ -503,7 +503,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const hits: number = cache.incr("n");
    * assert.equal(hits, 1);
@@ -540,7 +540,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const left: number = cache.decr("n", 1, 10);
    * assert.equal(left, 9);
@@ -573,7 +573,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("job", { id: 7 });
    * assert.deepEqual(cache.pop("job"), { id: 7 });
@@ -596,7 +596,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("session", "s", { ttl: 1000 });
    * assert.equal(cache.touch("session", 60_000), true);
@@ -630,7 +630,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("from", 10);
    * cache.transact(() => {
@@ -671,7 +671,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.equal(await cache.setAsync("a", 1, { ttl: 60_000 }), true);
    * assert.equal(cache.get("a"), 1);
@@ -694,7 +694,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(await cache.deleteAsync("a"), true);
@@ -724,7 +724,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const n = await cache.transactAsync(() => {
    *   cache.set("a", 1);
@@ -759,7 +759,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const fib = cache.memoize(function fib(n: number): number {
    *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
@@ -792,7 +792,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { statistics: true });
    * cache.set("a", 1);
    * cache.get("a");
@@ -835,7 +835,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * await cache.setStream("blob", new Blob(["hello ", "world"]).stream());
    * assert.equal(new TextDecoder().decode(cache.get<Uint8Array>("blob")), "hello world");
@@ -869,7 +869,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("bytes", new Uint8Array([1, 2, 3]));
    * const stream = cache.getStream("bytes")!;
@@ -901,7 +901,7 @@ export class DiskCache {
    * import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * const dir = mkdtempSync(join(tmpdir(), "example-"));
    * writeFileSync(join(dir, "in.bin"), "payload");
@@ -939,7 +939,7 @@ export class DiskCache {
    * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
    * import { tmpdir } from "node:os";
    * import { join } from "node:path";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("page", "<html></html>");
    * const dir = mkdtempSync(join(tmpdir(), "example-"));
@@ -972,7 +972,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * let now = 0;
    * using cache = new DiskCache(undefined, { clock: () => now, cullLimit: 0 });
    * cache.set("a", 1, { ttl: 10 });
@@ -1000,7 +1000,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1, { tag: "users" });
    * cache.set("b", 2, { tag: "users" });
@@ -1029,7 +1029,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { cullLimit: 0, minFileSize: 1024 });
    * for (let i = 0; i < 50; i++) cache.set(i, new Uint8Array(10_000));
    * cache.updateSettings({ sizeLimit: 200_000 });
@@ -1052,7 +1052,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.equal(cache.clear(), 1);
@@ -1072,7 +1072,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.createTagIndex();
    * assert.equal(cache.tagIndex, true);
@@ -1090,7 +1090,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { tagIndex: true });
    * cache.dropTagIndex();
    * assert.equal(cache.tagIndex, false);
@@ -1117,7 +1117,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.updateSettings({ sizeLimit: 2 ** 31, cullLimit: 20 });
    * assert.equal(cache.sizeLimit, 2 ** 31);
@@ -1149,7 +1149,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using a = new DiskCache();
    * using b = new DiskCache(a.directory);
    * a.updateSettings({ cullLimit: 3 });
@@ -1185,7 +1185,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual(cache.check(), []);
@@ -1209,7 +1209,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("b", 1);
    * cache.set("a", 2);
@@ -1233,7 +1233,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * assert.deepEqual([...cache.entries()], [["a", 1]]);
@@ -1253,7 +1253,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set(1, "x");
    * assert.deepEqual([...cache], [1]);
@@ -1275,7 +1275,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.deepEqual(cache.getMany(["a", "x", "b"]), [1, undefined, 2]);
@@ -1298,7 +1298,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.equal(cache.setMany(new Map([["a", 1], ["b", 2]]), { ttl: 60_000 }), 2);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -1327,7 +1327,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.setMany([["a", 1], ["b", 2]]);
    * assert.equal(cache.deleteMany(["a", "b", "c"]), 2);
@@ -1354,7 +1354,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push("first");
    * cache.push("second");
@@ -1381,7 +1381,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push(1, { prefix: "jobs" });
    * cache.push(2, { prefix: "jobs" });
@@ -1404,7 +1404,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.push("job");
    * assert.deepEqual(cache.peek(), [500000000000000, "job"]);
@@ -1428,7 +1428,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", 1);
    * cache.set("b", 2);
@@ -1452,7 +1452,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * assert.ok(cache.volume() > 0);
    * rmSync(cache.directory, { recursive: true, force: true }); // the example's temporary directory
@@ -1473,7 +1473,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * import { DiskCache, DiskCacheError } from "@diskcache/diskcache";
    * const cache = new DiskCache();
    * cache.close();
    * assert.throws(() => cache.get("a"), DiskCacheError);
@@ -1494,7 +1494,7 @@ export class DiskCache {
    * @example After close
    * ```ts
    * import assert from "node:assert/strict";
-   * import { DiskCache, DiskCacheError } from "../mod.ts";
+   * import { DiskCache, DiskCacheError } from "@diskcache/diskcache";
    * const cache = new DiskCache();
    * cache.close();
    * assert.equal(cache.closed, true);
@@ -1522,7 +1522,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", "hello", { ttl: 60_000, tag: "t" });
    * const info = cache.inspect("a")!;
@@ -1547,7 +1547,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * cache.set("a", "xy");
    * cache.set("b", new Uint8Array(3));
@@ -1575,7 +1575,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache(undefined, { sqliteAutoVacuum: 0 }); // 1 (the default) shrinks the file at each commit
    * cache.setMany(Array.from({ length: 500 }, (_, i) => [i, "x".repeat(500)] as const));
    * cache.clear();
@@ -1617,7 +1617,7 @@ export class DiskCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache } from "../mod.ts";
+   * import { DiskCache } from "@diskcache/diskcache";
    * using cache = new DiskCache();
    * let calls = 0;
    * const load = () =>

@@ -27,8 +27,8 @@
  * @example Bind every kind of value
  * ```ts
  * import assert from "node:assert/strict";
- * import { nodeSqliteDriver } from "../runtimes/node.ts";
- * import type { SqliteValue } from "../mod.ts";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * import type { SqliteValue } from "@diskcache/diskcache";
  * const db = nodeSqliteDriver().open(":memory:");
  * const params: SqliteValue[] = ["text", 1.5, 42n, new Uint8Array([1]), null];
  * const row = db.prepare("SELECT ? AS a, ? AS b, ? AS c, ? AS d, ? AS e").get(...params) as Record<string, SqliteValue>;
@@ -47,8 +47,8 @@ export type SqliteRow = Record<string, SqliteValue>;
  * @example Count the rows an INSERT changed
  * ```ts
  * import assert from "node:assert/strict";
- * import { nodeSqliteDriver } from "../runtimes/node.ts";
- * import type { SqliteRunResult } from "../mod.ts";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * import type { SqliteRunResult } from "@diskcache/diskcache";
  * const db = nodeSqliteDriver().open(":memory:");
  * db.exec("CREATE TABLE t (a)");
  * const result: SqliteRunResult = db.prepare("INSERT INTO t VALUES (?)").run(1);
@@ -111,8 +111,8 @@ export interface SqliteDatabase {
  * @example Rows as arrays
  * ```ts
  * import assert from "node:assert/strict";
- * import { nodeSqliteDriver } from "../runtimes/node.ts";
- * import type { SqlitePrepareOptions } from "../mod.ts";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * import type { SqlitePrepareOptions } from "@diskcache/diskcache";
  * const db = nodeSqliteDriver().open(":memory:");
  * const options: SqlitePrepareOptions = { arrays: true };
  * assert.deepEqual(db.prepare("SELECT 1 AS a, 2 AS b", options).get(), [1, 2]);
@@ -144,8 +144,8 @@ export interface SqlitePrepareOptions {
  * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { nodeSqliteDriver } from "../runtimes/node.ts";
- * import type { SqliteOpenOptions } from "../mod.ts";
+ * import { nodeSqliteDriver } from "@diskcache/diskcache/node";
+ * import type { SqliteOpenOptions } from "@diskcache/diskcache";
  * const dir = mkdtempSync(join(tmpdir(), "diskcache-doc-"));
  * const driver = nodeSqliteDriver();
  * driver.open(join(dir, "x.db")).exec("CREATE TABLE t (a)");

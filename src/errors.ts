@@ -14,7 +14,7 @@
  * @example Catch any cache error
  * ```ts
  * import assert from "node:assert/strict";
- * import { DiskCacheError } from "./errors.ts";
+ * import { DiskCacheError } from "@diskcache/diskcache";
  * const err = new DiskCacheError("Cannot get: the cache is closed");
  * assert.ok(err instanceof Error);
  * assert.equal(err.name, "DiskCacheError");
@@ -46,7 +46,7 @@ export class DiskCacheError extends Error {
  * @example Tell a timeout apart
  * ```ts
  * import assert from "node:assert/strict";
- * import { DiskCacheError, Timeout } from "./errors.ts";
+ * import { DiskCacheError, Timeout } from "@diskcache/diskcache";
  * const err = new Timeout("Cannot set: the database stayed locked for 10 ms");
  * assert.ok(err instanceof DiskCacheError);
  * assert.equal(err.name, "Timeout");

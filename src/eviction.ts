@@ -16,7 +16,7 @@
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type EvictionPolicy } from "../mod.ts";
+ * import { DiskCache, type EvictionPolicy } from "@diskcache/diskcache";
  * const policy: EvictionPolicy = "least-frequently-used";
  * using cache = new DiskCache(undefined, { evictionPolicy: policy });
  * assert.equal(cache.evictionPolicy, policy);
@@ -41,7 +41,7 @@ export type EvictionPolicy =
  * @example What least-recently-used runs
  * ```ts
  * import assert from "node:assert/strict";
- * import { EVICTION_POLICIES, type EvictionPolicySql } from "../mod.ts";
+ * import { EVICTION_POLICIES, type EvictionPolicySql } from "@diskcache/diskcache";
  * const lru: EvictionPolicySql = EVICTION_POLICIES["least-recently-used"];
  * assert.equal(lru.order, "access_time");
  * assert.equal(lru.index, "Cache_access_time");
@@ -72,7 +72,7 @@ export interface EvictionPolicySql {
  * @example Look up a policy
  * ```ts
  * import assert from "node:assert/strict";
- * import { EVICTION_POLICIES } from "./eviction.ts";
+ * import { EVICTION_POLICIES } from "@diskcache/diskcache";
  * assert.equal(EVICTION_POLICIES["least-recently-stored"].order, "store_time");
  * ```
  */

@@ -33,7 +33,7 @@ import { checkRemove } from "./_arguments.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { FanoutCache, type FanoutCacheOptions } from "../mod.ts";
+ * import { FanoutCache, type FanoutCacheOptions } from "@diskcache/diskcache";
  * const options: FanoutCacheOptions = { shards: 4, sizeLimit: 2 ** 28, timeout: 50 };
  * using cache = new FanoutCache(undefined, options);
  * assert.equal(cache.shardCount, 4);
@@ -58,7 +58,7 @@ export interface FanoutCacheOptions extends DiskCacheOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { FanoutCache, type FanoutStats } from "../mod.ts";
+ * import { FanoutCache, type FanoutStats } from "@diskcache/diskcache";
  * using cache = new FanoutCache(undefined, { shards: 2, statistics: true });
  * cache.set("a", 1);
  * cache.get("a");
@@ -132,7 +132,7 @@ function openShard(dir: string, options: DiskCacheOptions): DiskCache {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { FanoutCache } from "../mod.ts";
+ * import { FanoutCache } from "@diskcache/diskcache";
  * using cache = new FanoutCache(undefined, { shards: 4, sizeLimit: 2 ** 30 });
  * cache.set("a", 1);
  * assert.equal(cache.get("a"), 1);
@@ -796,7 +796,7 @@ export class FanoutCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { FanoutCache } from "../mod.ts";
+   * import { FanoutCache } from "@diskcache/diskcache";
    * using cache = new FanoutCache(undefined, { shards: 2 });
    * assert.equal(await cache.getOrSet("answer", () => 42), 42);
    * assert.equal(await cache.getOrSet("answer", () => 0), 42);

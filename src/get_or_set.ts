@@ -19,7 +19,7 @@ import type { Key, Tag } from "./types.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type GetOrSetOptions } from "../mod.ts";
+ * import { DiskCache, type GetOrSetOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const options: GetOrSetOptions = { ttl: 60_000, tag: "reports", lease: 5_000, signal: AbortSignal.timeout(30_000) };
  * assert.equal(await cache.getOrSet("report", () => "42 rows", options), "42 rows");

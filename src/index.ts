@@ -32,7 +32,7 @@ interface AdoptingOptions extends Omit<DiskCacheOptions, "evictionPolicy"> {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Index } from "../mod.ts";
+ * import { Index } from "@diskcache/diskcache";
  * using index = new Index<string, number>();
  * index.set("a", 1).set("b", 2);
  * assert.equal(index.size, 2);
@@ -71,7 +71,7 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCache, Index } from "../mod.ts";
+   * import { DiskCache, Index } from "@diskcache/diskcache";
    * const cache = new DiskCache(undefined, { evictionPolicy: "none" });
    * cache.set("a", 1);
    * using index = Index.fromCache<string, number>(cache);
@@ -160,7 +160,7 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Index } from "../mod.ts";
+   * import { Index } from "@diskcache/diskcache";
    * using index = new Index<string, number>();
    * assert.equal(index.setDefault("runs", 0), 0);
    * index.set("runs", 5);
@@ -187,7 +187,7 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Index } from "../mod.ts";
+   * import { Index } from "@diskcache/diskcache";
    * using index = new Index<string, number>();
    * index.set("a", 1).set("b", 2);
    * assert.deepEqual(index.popItem({ last: false }), ["a", 1]);
@@ -213,7 +213,7 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { Index } from "../mod.ts";
+   * import { Index } from "@diskcache/diskcache";
    * using index = new Index<string | number, string>();
    * index.push("job 1", { prefix: "jobs" });
    * assert.deepEqual(index.pull({ prefix: "jobs" })?.[1], "job 1");

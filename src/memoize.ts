@@ -22,7 +22,7 @@ function canonicalId(key: unknown): string {
  * @example Memoize into a plain Map
  * ```ts
  * import assert from "node:assert/strict";
- * import { memoize, type MemoizeCache } from "../mod.ts";
+ * import { memoize, type MemoizeCache } from "@diskcache/diskcache";
  * const map = new Map<string, unknown>();
  * const inMemory: MemoizeCache = {
  *   get: (key) => map.get(JSON.stringify(key)),
@@ -49,7 +49,7 @@ export interface MemoizeCache {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoize, type MemoizeOptions } from "../mod.ts";
+ * import { DiskCache, memoize, type MemoizeOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const options: MemoizeOptions<[string, { log(s: string): void }]> = { name: "greet", ttl: 60_000, ignore: [1] };
  * const greet = memoize(cache, (who: string, logger: { log(s: string): void }) => {
@@ -101,7 +101,7 @@ export interface MemoizeOptions<A extends unknown[]> {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoize, type Memoized } from "../mod.ts";
+ * import { DiskCache, memoize, type Memoized } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const square: Memoized<[number], number> = memoize(cache, function square(n: number) {
  *   return n * n;
@@ -149,7 +149,7 @@ function typeName(v: unknown): string {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoize } from "../mod.ts";
+ * import { DiskCache, memoize } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let calls = 0;
  * const square = memoize(cache, async function square(n: number) {

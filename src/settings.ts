@@ -16,7 +16,7 @@ import { type EvictionPolicy, isEvictionPolicy } from "./eviction.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type DiskCacheSettings } from "../mod.ts";
+ * import { DiskCache, type DiskCacheSettings } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const changes: Partial<DiskCacheSettings> = { cullLimit: 0, statistics: true };
  * cache.updateSettings(changes);
@@ -108,7 +108,7 @@ export interface DiskCacheSettings {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DEFAULT_SETTINGS, DiskCache } from "../mod.ts";
+ * import { DEFAULT_SETTINGS, DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * assert.equal(cache.sizeLimit, DEFAULT_SETTINGS.sizeLimit);
  * assert.equal(DEFAULT_SETTINGS.evictionPolicy, "least-recently-stored");

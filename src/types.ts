@@ -8,7 +8,7 @@
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type Key, type SetOptions } from "../mod.ts";
+ * import { DiskCache, type Key, type SetOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const remember = (key: Key, value: unknown, options: SetOptions = {}) => cache.set(key, value, options);
  * assert.equal(remember(["user", 1], "Ada", { ttl: 60_000, tag: "users" }), true);
@@ -28,7 +28,7 @@
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type Key } from "../mod.ts";
+ * import { DiskCache, type Key } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const keys: Key[] = ["name", 42, 2n ** 62n, new Uint8Array([1, 2]), ["user", 1], { id: 7 }];
  * for (const key of keys) cache.set(key, "value");
@@ -46,7 +46,7 @@ export type Key = string | number | bigint | Uint8Array | ArrayBuffer | boolean 
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type Tag } from "../mod.ts";
+ * import { DiskCache, type Tag } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const tag: Tag = "session:42";
  * cache.set("a", 1, { tag });
@@ -64,7 +64,7 @@ export type Tag = string | number | bigint | Uint8Array;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type SetOptions } from "../mod.ts";
+ * import { DiskCache, type SetOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const options: SetOptions = { ttl: 60_000, tag: "config" };
  * cache.set("theme", "dark", options);
@@ -86,7 +86,7 @@ export interface SetOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type IterateOptions } from "../mod.ts";
+ * import { DiskCache, type IterateOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * for (const k of ["b", "c", "a"]) cache.set(k, 1);
  * const options: IterateOptions = { order: "key", reverse: true };
@@ -118,7 +118,7 @@ export interface IterateOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type PushOptions } from "../mod.ts";
+ * import { DiskCache, type PushOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const jobs: PushOptions = { prefix: "jobs" };
  * cache.push("first", jobs);
@@ -145,7 +145,7 @@ export interface PushOptions extends SetOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type PullOptions } from "../mod.ts";
+ * import { DiskCache, type PullOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.push("a");
  * cache.push("b");
@@ -175,7 +175,7 @@ export interface PullOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type Entry } from "../mod.ts";
+ * import { DiskCache, type Entry } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { clock: () => 1_000 });
  * cache.set("k", "v", { ttl: 500, tag: "t" });
  * const entry: Entry<string> | undefined = cache.getEntry<string>("k");
@@ -203,7 +203,7 @@ export interface Entry<V = unknown> {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { type CacheStats, DiskCache } from "../mod.ts";
+ * import { type CacheStats, DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { statistics: true });
  * cache.set("a", 1);
  * cache.get("a");
@@ -241,7 +241,7 @@ export interface CacheStats {
  * ```ts
  * import assert from "node:assert/strict";
  * import { rmSync } from "node:fs";
- * import { DiskCache, type MemoryOptions } from "../mod.ts";
+ * import { DiskCache, type MemoryOptions } from "@diskcache/diskcache";
  * const memory: MemoryOptions = { maxBytes: 2 ** 26, staleness: 0 };
  * using cache = new DiskCache(undefined, { memory });
  * cache.set("k", { n: 1 });
@@ -279,7 +279,7 @@ export interface MemoryOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { rmSync } from "node:fs";
- * import { DiskCache, type MemoryStats } from "../mod.ts";
+ * import { DiskCache, type MemoryStats } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { memory: { maxBytes: 2 ** 20 } });
  * cache.set("k", "v");
  * cache.get("k");
@@ -307,7 +307,7 @@ export interface MemoryStats {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { type CheckWarning, DiskCache } from "../mod.ts";
+ * import { type CheckWarning, DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.set("a", "x".repeat(100_000));
  * const warnings: CheckWarning[] = cache.check();
@@ -343,7 +343,7 @@ export interface CheckWarning {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type RecipeStore } from "../mod.ts";
+ * import { DiskCache, type RecipeStore } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const store: RecipeStore = cache;
  * assert.equal(store.transact(() => store.add("k", 1)), true);
@@ -383,7 +383,7 @@ export interface RecipeStore {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { FanoutCache, type ShardedRecipeCache } from "../mod.ts";
+ * import { FanoutCache, type ShardedRecipeCache } from "@diskcache/diskcache";
  * using cache = new FanoutCache(undefined, { shards: 2 });
  * const sharded: ShardedRecipeCache = cache;
  * const shard = sharded.shardOf("k");
@@ -405,7 +405,7 @@ export interface ShardedRecipeCache extends Omit<RecipeStore, "transact"> {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, FanoutCache, Lock, type RecipeCache } from "../mod.ts";
+ * import { DiskCache, FanoutCache, Lock, type RecipeCache } from "@diskcache/diskcache";
  * using plain = new DiskCache();
  * using sharded = new FanoutCache(undefined, { shards: 2 });
  * for (const cache of [plain, sharded] satisfies RecipeCache[]) {
@@ -426,7 +426,7 @@ export type RecipeCache = RecipeStore | ShardedRecipeCache;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, Lock, type RecipeOptions } from "../mod.ts";
+ * import { DiskCache, Lock, type RecipeOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const options: RecipeOptions = { ttl: 30_000, tag: "locks" };
  * const lock = new Lock(cache, "nightly-job", options);
@@ -452,7 +452,7 @@ export interface RecipeOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type RemoveOptions } from "../mod.ts";
+ * import { DiskCache, type RemoveOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * cache.setMany(Array.from({ length: 2_500 }, (_, i) => [i, i] as const));
  * const slice: RemoveOptions = { limit: 1_000 };
@@ -481,7 +481,7 @@ export interface RemoveOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, type ItemInfo } from "../mod.ts";
+ * import { DiskCache, type ItemInfo } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { minFileSize: 1024 });
  * cache.set("page", "x".repeat(5_000), { tag: "html" });
  * const info: ItemInfo = cache.inspect("page")!;

@@ -21,7 +21,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  * @example Log the store's errors
  * ```ts
  * import { rmSync } from "node:fs";
- * import { KeyvDiskCache, type KeyvListener } from "../../keyv.ts";
+ * import { KeyvDiskCache, type KeyvListener } from "@diskcache/diskcache/keyv";
  * const store = new KeyvDiskCache();
  * const log: KeyvListener = (error) => console.error(error);
  * store.on("error", log).off("error", log);
@@ -38,8 +38,8 @@ export type KeyvListener = (...args: unknown[]) => void;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "../../mod.ts";
- * import { KeyvDiskCache, type KeyvDiskCacheOptions } from "../../keyv.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { KeyvDiskCache, type KeyvDiskCacheOptions } from "@diskcache/diskcache/keyv";
  * using cache = new DiskCache();
  * const options: KeyvDiskCacheOptions = { cache };
  * const store = new KeyvDiskCache(undefined, options);
@@ -73,7 +73,8 @@ function tagOf(namespace: string): string {
  * ```ts ignore
  * import Keyv from "keyv";
  * import { KeyvDiskCache } from "@diskcache/diskcache/keyv";
- * const keyv = new Keyv({ store: new KeyvDiskCache("/var/cache/app", { sizeLimit: 2 ** 30 }), namespace: "users" });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const keyv = new Keyv({ store: new KeyvDiskCache(userCacheDirectory("app"), { sizeLimit: 2 ** 30 }), namespace: "users" });
  * await keyv.set("ada", { admin: true }, 60_000);
  * await keyv.get("ada"); // { admin: true }
  * ```

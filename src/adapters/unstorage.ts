@@ -1,6 +1,6 @@
 /**
  * An unstorage driver over {@linkcode DiskCache}:
- * `createStorage({ driver: diskcacheDriver({ base: "/var/cache/app" }) })`.
+ * `createStorage({ driver: diskcacheDriver({ base: userCacheDirectory("app") }) })`.
  * Keys are stored as they are (unstorage's `a:b:c` form), so `getKeys(base)`
  * and `clear(base)` walk the cache's key index in order from `base`; raw
  * values (bytes) stay bytes; `ttl` (seconds, per item or default) is enforced
@@ -19,7 +19,7 @@ import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type DiskCacheDriverOptions } from "../../unstorage.ts";
+ * import { diskcacheDriver, type DiskCacheDriverOptions } from "@diskcache/diskcache/unstorage";
  * const options: DiskCacheDriverOptions = { ttl: 3600, sizeLimit: 2 ** 26 };
  * const driver = diskcacheDriver(options);
  * await driver.setItem("a", "1");
@@ -44,7 +44,7 @@ export interface DiskCacheDriverOptions extends DiskCacheOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type StorageValue } from "../../unstorage.ts";
+ * import { diskcacheDriver, type StorageValue } from "@diskcache/diskcache/unstorage";
  * const driver = diskcacheDriver();
  * const missing: StorageValue = driver.getItem("nope");
  * assert.equal(missing, null);
@@ -62,7 +62,7 @@ export type StorageValue = null | string | number | boolean | object;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { diskcacheDriver, type DiskCacheDriver } from "../../unstorage.ts";
+ * import { diskcacheDriver, type DiskCacheDriver } from "@diskcache/diskcache/unstorage";
  * const driver: DiskCacheDriver = diskcacheDriver();
  * await driver.setItem("users:ada", "admin");
  * await driver.setItem("users:bob", "guest");
@@ -122,7 +122,8 @@ const TAG = "\u0000unstorage";
  * ```ts ignore
  * import { createStorage } from "unstorage";
  * import { diskcacheDriver } from "@diskcache/diskcache/unstorage";
- * const storage = createStorage({ driver: diskcacheDriver({ base: "/var/cache/app", ttl: 3600 }) });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const storage = createStorage({ driver: diskcacheDriver({ base: userCacheDirectory("app"), ttl: 3600 }) });
  * await storage.setItem("users:ada", { admin: true });
  * await storage.getKeys("users"); // ["users:ada"]
  * ```

@@ -129,7 +129,8 @@ export interface CachedFetchOptions {
  * ```ts ignore
  * import { DiskCache } from "@diskcache/diskcache";
  * import { cachedFetch } from "@diskcache/diskcache/http";
- * const fetch = cachedFetch(new DiskCache("/var/cache/http"));
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const fetch = cachedFetch(new DiskCache(userCacheDirectory("http")));
  * const res = await fetch("https://example.com/");
  * console.log(res.headers.get("cache-status")); // "diskcache; fwd=uri-miss"
  * ```
@@ -138,8 +139,8 @@ export interface CachedFetchOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache } from "../../mod.ts";
- * import { cachedFetch } from "../../http.ts";
+ * import { DiskCache } from "@diskcache/diskcache";
+ * import { cachedFetch } from "@diskcache/diskcache/http";
  * using cache = new DiskCache();
  * let calls = 0;
  * const origin = async () => new Response(`call ${++calls}`, { headers: { "cache-control": "max-age=60" } });

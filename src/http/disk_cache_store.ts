@@ -117,7 +117,8 @@ const BODY_PREFIX = "undici-body:";
  * ```ts ignore
  * import { Agent, interceptors, setGlobalDispatcher } from "undici";
  * import { DiskCacheStore } from "@diskcache/diskcache/http";
- * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore("/var/cache/http") })));
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * setGlobalDispatcher(new Agent().compose(interceptors.cache({ store: new DiskCacheStore(userCacheDirectory("http")) })));
  * await fetch("https://example.com/"); // stored; the next call within max-age comes from disk
  * ```
  *
@@ -125,7 +126,7 @@ const BODY_PREFIX = "undici-body:";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStore } from "../../http.ts";
+ * import { DiskCacheStore } from "@diskcache/diskcache/http";
  * using store = new DiskCacheStore();
  * const key = { origin: "http://example.test", method: "GET", path: "/", headers: {} };
  * const now = Date.now();

@@ -91,7 +91,8 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  * @example The whole handler module (cache-handler.mjs)
  * ```ts ignore
  * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
- * export default createIncrementalCacheHandler({ directory: "/var/cache/next", sizeLimit: 2 ** 30 });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * export default createIncrementalCacheHandler({ directory: userCacheDirectory("next"), sizeLimit: 2 ** 30 });
  * ```
  *
  * @example A page round-trips with its tags
@@ -101,7 +102,7 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  * import { join } from "node:path";
  * import { Buffer } from "node:buffer";
  * import assert from "node:assert/strict";
- * import { createIncrementalCacheHandler } from "../../next.ts";
+ * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const Handler = createIncrementalCacheHandler({ directory });
  * const handler = new Handler({});

@@ -16,8 +16,9 @@ import type { EvictionPolicy } from "../eviction.ts";
  *
  * @example A 2 GiB budget
  * ```ts
- * import type { NextCacheOptions } from "../../next.ts";
- * const options: NextCacheOptions = { directory: "/var/cache/next", sizeLimit: 2 ** 31 };
+ * import type { NextCacheOptions } from "@diskcache/diskcache/next";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * const options: NextCacheOptions = { directory: userCacheDirectory("next"), sizeLimit: 2 ** 31 };
  * console.log(options.directory);
  * ```
  */

@@ -14,7 +14,7 @@
  *
  * @example A page revalidated every minute
  * ```ts
- * import type { NextCacheControl } from "../../next.ts";
+ * import type { NextCacheControl } from "@diskcache/diskcache/next";
  * const control: NextCacheControl = { revalidate: 60, expire: 3600 };
  * console.log(control.revalidate);
  * ```
@@ -34,7 +34,7 @@ export interface NextCacheControl {
  *
  * @example A fetch result
  * ```ts
- * import type { NextIncrementalCacheValue } from "../../next.ts";
+ * import type { NextIncrementalCacheValue } from "@diskcache/diskcache/next";
  * const value: NextIncrementalCacheValue = { kind: "FETCH", data: { headers: {}, body: "{}", url: "https://example.com/" }, revalidate: 60 };
  * console.log(value.kind);
  * ```
@@ -52,7 +52,7 @@ export interface NextIncrementalCacheValue {
  *
  * @example A fetch lookup
  * ```ts
- * import type { NextGetContext } from "../../next.ts";
+ * import type { NextGetContext } from "@diskcache/diskcache/next";
  * const ctx: NextGetContext = { kind: "FETCH", tags: ["posts"], softTags: ["_N_T_/blog"] };
  * console.log(ctx.kind);
  * ```
@@ -75,7 +75,7 @@ export interface NextGetContext {
  *
  * @example A page's lifetime
  * ```ts
- * import type { NextSetContext } from "../../next.ts";
+ * import type { NextSetContext } from "@diskcache/diskcache/next";
  * const ctx: NextSetContext = { cacheControl: { revalidate: 60, expire: 3600 } };
  * console.log(ctx.cacheControl?.revalidate);
  * ```
@@ -97,7 +97,7 @@ export interface NextSetContext {
  *
  * @example A hit
  * ```ts
- * import type { NextCacheHandlerValue } from "../../next.ts";
+ * import type { NextCacheHandlerValue } from "@diskcache/diskcache/next";
  * const hit: NextCacheHandlerValue = { lastModified: Date.now(), value: null };
  * console.log(hit.value);
  * ```
@@ -117,7 +117,7 @@ export interface NextCacheHandlerValue {
  *
  * @example Stale now, gone in an hour
  * ```ts
- * import type { NextTagDurations } from "../../next.ts";
+ * import type { NextTagDurations } from "@diskcache/diskcache/next";
  * const durations: NextTagDurations = { expire: 3600 };
  * console.log(durations.expire);
  * ```
@@ -136,7 +136,7 @@ export interface NextTagDurations {
  * import { mkdtempSync, rmSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { createIncrementalCacheHandler, type NextIncrementalCacheHandlerClass } from "../../next.ts";
+ * import { createIncrementalCacheHandler, type NextIncrementalCacheHandlerClass } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const Handler: NextIncrementalCacheHandlerClass = createIncrementalCacheHandler({ directory });
  * const handler = new Handler({});
@@ -162,7 +162,7 @@ export interface NextIncrementalCacheHandlerClass {
  * import { join } from "node:path";
  * import { Buffer } from "node:buffer";
  * import assert from "node:assert/strict";
- * import { createIncrementalCacheHandler } from "../../next.ts";
+ * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const Handler = createIncrementalCacheHandler({ directory });
  * const handler = new Handler({});
@@ -189,7 +189,7 @@ export interface NextIncrementalCacheHandler {
  *
  * @example An entry with a one-chunk body
  * ```ts
- * import type { NextUseCacheEntry } from "../../next.ts";
+ * import type { NextUseCacheEntry } from "@diskcache/diskcache/next";
  * const entry: NextUseCacheEntry = {
  *   value: new Blob(["x"]).stream(), tags: ["posts"], stale: 300, timestamp: Date.now(), expire: 3600, revalidate: 900,
  * };
@@ -221,7 +221,7 @@ export interface NextUseCacheEntry {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import assert from "node:assert/strict";
- * import { createUseCacheHandler } from "../../next.ts";
+ * import { createUseCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const handler = createUseCacheHandler({ directory });
  * const entry = { value: new Blob(["hi"]).stream(), tags: [], stale: 0, timestamp: Date.now(), expire: 60, revalidate: 30 };

@@ -67,7 +67,8 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * @example The whole handler module (use-cache-handler.mjs)
  * ```ts ignore
  * import { createUseCacheHandler } from "@diskcache/diskcache/next";
- * export default createUseCacheHandler({ directory: "/var/cache/next", sizeLimit: 2 ** 30 });
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * export default createUseCacheHandler({ directory: userCacheDirectory("next"), sizeLimit: 2 ** 30 });
  * ```
  *
  * @example A tag revalidation makes a miss
@@ -76,7 +77,7 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import assert from "node:assert/strict";
- * import { createUseCacheHandler } from "../../next.ts";
+ * import { createUseCacheHandler } from "@diskcache/diskcache/next";
  * const directory = mkdtempSync(join(tmpdir(), "next-"));
  * const handler = createUseCacheHandler({ directory });
  * const entry = { value: new Blob(["posts"]).stream(), tags: ["posts"], stale: 0, timestamp: Date.now() - 1, expire: 60, revalidate: 30 };

@@ -28,7 +28,7 @@ const mean = (pair: [number, number] | undefined) => pair === undefined || pair[
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { Averager, DiskCache } from "../../mod.ts";
+ * import { Averager, DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const avg = new Averager(cache, "latency");
  * avg.add(10);

@@ -14,7 +14,7 @@ import { keyName } from "../function_name.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { BoundedSemaphore, DiskCache, Lock, type LockLike } from "../../mod.ts";
+ * import { BoundedSemaphore, DiskCache, Lock, type LockLike } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const locks: LockLike[] = [new Lock(cache, "a"), new BoundedSemaphore(cache, "b", { value: 2 })];
  * for (const lock of locks) {
@@ -52,7 +52,7 @@ export interface LockLike {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { barrier, DiskCache, Lock } from "../../mod.ts";
+ * import { barrier, DiskCache, Lock } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const report = barrier(cache, (c, k, o) => new Lock(c, k, o), async function report() {
  *   return "done";

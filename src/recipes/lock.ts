@@ -19,7 +19,7 @@ import { checkRecipeOptions, countOf, inTransaction, readShared, retry, token } 
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, Lock } from "../../mod.ts";
+ * import { DiskCache, Lock } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const lock = new Lock(cache, "report", { ttl: 60_000 });
  * {
@@ -106,7 +106,7 @@ export class Lock {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, RLock } from "../../mod.ts";
+ * import { DiskCache, RLock } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const lock = new RLock(cache, "rlock");
  * await lock.acquire();

@@ -15,7 +15,7 @@ import { checkRecipeOptions, countOf, inTransaction, readShared, retry, token } 
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { BoundedSemaphore, DiskCache, type SemaphoreOptions } from "../../mod.ts";
+ * import { BoundedSemaphore, DiskCache, type SemaphoreOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const options: SemaphoreOptions = { value: 3, ttl: 60_000 };
  * const downloads = new BoundedSemaphore(cache, "downloads", options);
@@ -59,7 +59,7 @@ type Holders = [string, number | null][];
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { BoundedSemaphore, DiskCache } from "../../mod.ts";
+ * import { BoundedSemaphore, DiskCache } from "@diskcache/diskcache";
  * using cache = new DiskCache(undefined, { evictionPolicy: "none" });
  * const sem = new BoundedSemaphore(cache, "slots", { value: 2 });
  * assert.equal(sem.tryAcquire(), true);

@@ -20,7 +20,7 @@ import { inTransaction, sleep, token } from "./_shared.ts";
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoizeStampede, type StampedeOptions } from "../../mod.ts";
+ * import { DiskCache, memoizeStampede, type StampedeOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * const options: StampedeOptions<[string]> = { ttl: 60_000, beta: 2, name: "page", onError: (e) => console.error(e) };
  * const render = memoizeStampede(cache, (path: string) => `<h1>${path}</h1>`, options);
@@ -72,7 +72,7 @@ export interface StampedeOptions<A extends unknown[]> {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoizeStampede, type StampedeMemoized } from "../../mod.ts";
+ * import { DiskCache, memoizeStampede, type StampedeMemoized } from "@diskcache/diskcache";
  * const cache = new DiskCache();
  * const load: StampedeMemoized<[number], { id: number }> = memoizeStampede(cache, async function load(id: number) {
  *   return { id };
@@ -111,7 +111,7 @@ export type StampedeMemoized<A extends unknown[], R> = ((...args: A) => Promise<
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, memoizeStampede } from "../../mod.ts";
+ * import { DiskCache, memoizeStampede } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let calls = 0;
  * const load = memoizeStampede(cache, async function load(id: number) {

@@ -33,7 +33,7 @@ const SHORTEST_PERIOD = 10;
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, throttle, type ThrottleOptions } from "../../mod.ts";
+ * import { DiskCache, throttle, type ThrottleOptions } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let now = 0;
  * const waits: number[] = [];
@@ -91,7 +91,7 @@ export interface ThrottleOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCache, throttle } from "../../mod.ts";
+ * import { DiskCache, throttle } from "@diskcache/diskcache";
  * using cache = new DiskCache();
  * let calls = 0;
  * const ping = throttle(cache, 100, 1000, function ping() { calls++; }); // 100 calls a second

@@ -18,7 +18,7 @@ import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQuery
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStorage, type DiskCacheStorageOptions } from "../../web-cache.ts";
+ * import { DiskCacheStorage, type DiskCacheStorageOptions } from "@diskcache/diskcache/web-cache";
  * const options: DiskCacheStorageOptions = { minFileSize: 65536, sizeLimit: 2 ** 30 };
  * using storage = new DiskCacheStorage(undefined, options);
  * assert.equal(storage.cache.minFileSize, 65536);
@@ -42,7 +42,7 @@ export interface DiskCacheStorageOptions extends DiskCacheOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStorage, type WebCacheMultiQueryOptions } from "../../web-cache.ts";
+ * import { DiskCacheStorage, type WebCacheMultiQueryOptions } from "@diskcache/diskcache/web-cache";
  * using storage = new DiskCacheStorage();
  * await (await storage.open("a")).put("https://example.com/", new Response("a"));
  * const options: WebCacheMultiQueryOptions = { cacheName: "b" };
@@ -70,7 +70,7 @@ export interface WebCacheMultiQueryOptions extends WebCacheQueryOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStorage } from "../../web-cache.ts";
+ * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
  * using storage = new DiskCacheStorage(); // a temporary directory; pass one to keep it
  * const cache = await storage.open("assets");
  * await cache.put("https://example.com/app.js", new Response("console.log(1)"));
@@ -132,7 +132,7 @@ export class DiskCacheStorage {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * await (await storage.open("v1")).put("https://example.com/", new Response("x"));
    * assert.equal(await (await (await storage.open("v1")).match("https://example.com/"))?.text(), "x");
@@ -162,7 +162,7 @@ export class DiskCacheStorage {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * assert.equal(await storage.has("v1"), false);
    * await storage.open("v1");
@@ -188,7 +188,7 @@ export class DiskCacheStorage {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * await storage.open("v1");
    * assert.equal(await storage.delete("v1"), true);
@@ -218,7 +218,7 @@ export class DiskCacheStorage {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * await storage.open("b");
    * await storage.open("a");
@@ -243,7 +243,7 @@ export class DiskCacheStorage {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * await (await storage.open("v1")).put("https://example.com/", new Response("one"));
    * await (await storage.open("v2")).put("https://example.com/", new Response("two"));
@@ -285,8 +285,9 @@ export class DiskCacheStorage {
  * @example Replace Deno's built-in caches
  * ```ts ignore
  * import { installGlobalCaches, type InstallGlobalCachesOptions } from "@diskcache/diskcache/web-cache";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * const options: InstallGlobalCachesOptions = { replace: true, sizeLimit: 2 ** 30 };
- * installGlobalCaches("/var/cache/web", options);
+ * installGlobalCaches(userCacheDirectory("web"), options);
  * ```
  */
 export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
@@ -312,7 +313,8 @@ export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
  * @example Give Node and Bun a `caches`
  * ```ts ignore
  * import { installGlobalCaches } from "@diskcache/diskcache/web-cache";
- * installGlobalCaches("/var/cache/web");
+ * import { userCacheDirectory } from "@diskcache/diskcache";
+ * installGlobalCaches(userCacheDirectory("web"));
  * const cache = await caches.open("pages");
  * ```
  *
@@ -320,7 +322,7 @@ export interface InstallGlobalCachesOptions extends DiskCacheStorageOptions {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { installGlobalCaches } from "../../web-cache.ts";
+ * import { installGlobalCaches } from "@diskcache/diskcache/web-cache";
  * const storage = installGlobalCaches(undefined, { replace: true })!; // a temporary directory
  * assert.equal((globalThis as { caches?: unknown }).caches, storage);
  * await (await storage.open("pages")).put("https://example.com/", new Response("x"));

@@ -33,7 +33,7 @@ import {
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStorage, type WebCacheQueryOptions } from "../../web-cache.ts";
+ * import { DiskCacheStorage, type WebCacheQueryOptions } from "@diskcache/diskcache/web-cache";
  * using storage = new DiskCacheStorage();
  * const cache = await storage.open("pages");
  * await cache.put("https://example.com/a?x=1", new Response("a"));
@@ -121,7 +121,7 @@ export function createWebCache(context: WebCacheContext, name: string): WebCache
  * ```ts
  * import { rmSync } from "node:fs";
  * import assert from "node:assert/strict";
- * import { DiskCacheStorage } from "../../web-cache.ts";
+ * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
  * using storage = new DiskCacheStorage();
  * const cache = await storage.open("v1");
  * await cache.put("https://example.com/", new Response("hello", { headers: { "content-type": "text/plain" } }));
@@ -162,7 +162,7 @@ export class WebCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * const cache = await storage.open("v1");
    * assert.equal(await cache.match("https://example.com/"), undefined);
@@ -190,7 +190,7 @@ export class WebCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * const cache = await storage.open("v1");
    * await cache.put("https://example.com/?page=1", new Response("1"));
@@ -281,7 +281,7 @@ export class WebCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * const cache = await storage.open("v1");
    * await cache.put(new Request("https://example.com/a"), new Response("a"));
@@ -310,7 +310,7 @@ export class WebCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * const cache = await storage.open("v1");
    * await cache.put("https://example.com/", new Response("x"));
@@ -351,7 +351,7 @@ export class WebCache {
    * ```ts
    * import { rmSync } from "node:fs";
    * import assert from "node:assert/strict";
-   * import { DiskCacheStorage } from "../../web-cache.ts";
+   * import { DiskCacheStorage } from "@diskcache/diskcache/web-cache";
    * using storage = new DiskCacheStorage();
    * const cache = await storage.open("v1");
    * await cache.put("https://example.com/b", new Response("b"));
