@@ -4,11 +4,13 @@
 //
 //   node scripts/coverage.mjs [--min 98] [--rows node24,node20,deno,bun] [--uncovered] [--no-run]
 //
-// Each row runs the whole test suite once with its own coverage tool and
-// writes an lcov file to .coverage/:
+// Each row runs the per-module tests (test/*_test.ts) once with its own
+// coverage tool and writes an lcov file to .coverage/; Node 24 runs the
+// system tests (test/system/) too, as npm test does (their test process
+// drives the library as well as the processes they start):
 //   node24  node --test --experimental-test-coverage on the .ts sources
 //   node20  c8 around node --test on a build with source maps
-//           (.coverage/dist), mapped back to the .ts sources
+//           (build/dist, removed after), mapped back to the .ts sources
 //   deno    deno test --coverage, then deno coverage --lcov (V8)
 //   bun     bun test --coverage (JavaScriptCore; lines only, no branches)
 // Lines are merged: a line is covered when any row executed it, so code that
@@ -72,14 +74,19 @@ const ROWS = {
       "--test-reporter=dot",
       "--test-reporter-destination=stdout",
       ...testFiles("node24"),
+      ...testFiles("node24", undefined, "system"),
     ], { DISKCACHE_TEST_ROW: "node24" });
     return { ...r, lcov };
   },
   node20: () => {
     const node20 = runtime("node20")?.binary;
     if (!node20) return { status: 1, out: `${missing("node20")}\n` };
-    // A build with source maps of its own: the published dist/ has none.
-    const dist = join(out, "dist");
+    // A build with source maps of its own: the published dist/ has none. It
+    // lives at build/dist/, not under .coverage/: memoize() names a module by
+    // its path in the package without leading src/, dist/, build/... folders,
+    // and the tests expect "test/memoize_test" as from dist/test/.
+    const dist = join(root, "build", "dist");
+    rmSync(join(root, "build"), { recursive: true, force: true });
     must("tsc --sourceMap", sh(bin("tsc"), ["-p", ".", "--sourceMap", "--outDir", dist]));
     // Node 20's own --experimental-test-coverage fails on source-mapped files
     // ("Cannot read properties of undefined (reading 'line')"), so c8 reads
@@ -101,6 +108,7 @@ const ROWS = {
       "--test-reporter=dot",
       ...testFiles("node20", dist),
     ], { DISKCACHE_TEST_ROW: "node20" });
+    rmSync(join(root, "build"), { recursive: true, force: true });
     return { ...r, lcov: LCOV.node20 };
   },
   deno: () => {

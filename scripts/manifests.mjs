@@ -7,7 +7,7 @@
 //   - deno.json `publish.include` (what `deno publish` uploads).
 // To add an entry point: add `"./name": "./name.ts"` to deno.json's `exports`,
 // then run `node scripts/manifests.mjs` (writes) and commit the result;
-// `node scripts/manifests.mjs --check` (CI, test/package_test.ts) fails while
+// `node scripts/manifests.mjs --check` (CI, test/system/package_test.ts) fails while
 // the manifests disagree. A `bin` in package.json is kept as it is.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -128,14 +128,24 @@ export function command(row, file, args = []) {
 }
 
 /**
- * The test files a row runs: test/*_test.ts, or on a built row their .js
- * under `builtDir` (dist/ by default). Relative to the root; Bun's test
- * runner reads a bare name as a filter, so its paths start with "./".
+ * The row that runs the system tests (test/system/): they start processes of
+ * every runtime, Python and servers themselves, so they run once per matrix,
+ * from this row, not on each row.
+ */
+export const SYSTEM_ROW = "node24";
+
+/**
+ * The test files a row runs: the per-module tests test/*_test.ts, or with
+ * `scope` "system" the system tests test/system/*_test.ts; on a built row
+ * their .js under `builtDir` (dist/ by default). Relative to the root; Bun's
+ * test runner reads a bare name as a filter, so its paths start with "./".
  * @param {string} row
  * @param {string} [builtDir]
+ * @param {"module" | "system"} [scope]
  */
-export function testFiles(row, builtDir = join(ROOT, "dist")) {
-  const dir = TABLE[row]?.built ? join(builtDir, "test") : join(ROOT, "test");
+export function testFiles(row, builtDir = join(ROOT, "dist"), scope = "module") {
+  const base = TABLE[row]?.built ? join(builtDir, "test") : join(ROOT, "test");
+  const dir = scope === "system" ? join(base, "system") : base;
   const ext = TABLE[row]?.built ? "_test.js" : "_test.ts";
   const rel = relative(ROOT, dir);
   return readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => (row === "bun" ? `./${join(rel, f)}` : join(rel, f)));

@@ -10,7 +10,7 @@
 import { DiskCacheError } from "./errors.ts";
 
 // Deno's key is spelled in two parts so that the check that src/ never
-// touches the Deno global (test/package_test.ts) does not take it for one.
+// touches the Deno global (test/system/package_test.ts) does not take it for one.
 const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for(["Deno", "customInspect"].join("."))];
 /** The prototype members that stay usable after close: they read nothing from the database. */
 const KEPT = new Set<string | symbol>(["constructor", "close", Symbol.dispose, ...INSPECT]);

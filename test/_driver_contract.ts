@@ -1,11 +1,18 @@
-// The driver contract (src/driver.ts) as one shared suite. Each binding's
-// test file runs it against its driver (as unstorage runs one suite per
-// driver): runtimes_node_test.ts (node:sqlite, better-sqlite3),
-// runtimes_bun_test.ts (bun:sqlite), runtimes_deno_test.ts (Deno's driver).
-// A driver this runtime cannot load skips the suite, saying why.
+// The driver contract (src/driver.ts) as one shared suite: the complete proof
+// a new driver needs. Each binding's test file runs it against its driver (as
+// unstorage runs one suite per driver): runtimes_node_test.ts (node:sqlite,
+// better-sqlite3), runtimes_bun_test.ts (bun:sqlite), runtimes_deno_test.ts
+// (Deno's driver). A driver this runtime cannot load skips the suite, saying
+// why. It checks: values bind and read back by type, rows as objects, arrays
+// and "preferred"; the file released on close; the SQLite codes the core
+// reacts to (SQLITE_BUSY under another connection's lock, READONLY, NOTADB,
+// CANTOPEN, ERROR); integers past 2^53 bound exactly and read back rounded or
+// refused in a way unsafeIntegerError() recognises; that each declared
+// capability (cutsTextAtNul, supportsImmutable) matches what the binding
+// does, immutable opens included; and a DiskCache on the driver.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SqliteDriver } from "../src/driver.ts";
 import { openDescriptors, tempCache, tempDir } from "./_helpers.ts";
@@ -81,6 +88,169 @@ export function driverContract(binding: string, load: () => SqliteDriver | Promi
     assert.ok(open() > 0);
     db.close();
     assert.equal(open(), 0, "no descriptor of the database is left open");
+  });
+
+  test(`SqliteDriver ${binding} reports SQLITE_BUSY (5) when another connection holds the lock, and the codes of the other errors the core reacts to`, async (t) => {
+    const d = await driver();
+    if (typeof d === "string") return t.skip(d);
+    using dir = tempDir();
+    const path = join(dir.path, "t.db");
+    const holder = d.open(path);
+    const other = d.open(path);
+    try {
+      // A rollback journal, so that an exclusive lock keeps readers out too;
+      // no busy timeout, so that the other connection fails at once.
+      holder.exec("PRAGMA journal_mode = DELETE; CREATE TABLE t (a); INSERT INTO t VALUES (1)");
+      other.exec("PRAGMA busy_timeout = 0");
+      holder.exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES (2)");
+      const code = (fn: () => unknown) => {
+        try {
+          fn();
+        } catch (e) {
+          return d.errorCode(e);
+        }
+        return "no error";
+      };
+      assert.equal(code(() => other.prepare("SELECT count(*) AS n FROM t").get()), 5, "a read under another connection's exclusive lock");
+      assert.equal(code(() => other.exec("INSERT INTO t VALUES (3)")), 5, "a write under another connection's exclusive lock");
+      assert.equal(code(() => other.exec("BEGIN IMMEDIATE")), 5, "BEGIN IMMEDIATE under another connection's exclusive lock");
+      holder.exec("COMMIT");
+      assert.deepEqual({ ...(other.prepare("SELECT count(*) AS n FROM t").get() as object) }, { n: 2 }, "the lock released, the other connection reads");
+      const ro = d.open(path, { readonly: true });
+      try {
+        assert.equal(code(() => ro.exec("INSERT INTO t VALUES (4)")), 8, "SQLITE_READONLY: a write on a read-only connection");
+      } finally {
+        ro.close();
+      }
+      writeFileSync(join(dir.path, "junk.db"), "this is not a database, only some text that fills more than one header's worth of bytes".repeat(20));
+      assert.equal(
+        code(() => {
+          const junk = d.open(join(dir.path, "junk.db"));
+          try {
+            junk.prepare("SELECT count(*) FROM sqlite_master").get();
+          } finally {
+            junk.close();
+          }
+        }),
+        26,
+        "SQLITE_NOTADB: a file that is not a database",
+      );
+      // A directory where the file should be: SQLite cannot open it (the code a read-only open on read-only media meets).
+      mkdirSync(join(dir.path, "a-directory.db"));
+      assert.equal(
+        code(() => {
+          const db = d.open(join(dir.path, "a-directory.db"));
+          try {
+            db.prepare("SELECT count(*) FROM sqlite_master").get();
+          } finally {
+            db.close();
+          }
+        }),
+        14,
+        "SQLITE_CANTOPEN: a path SQLite cannot open",
+      );
+      assert.equal(code(() => other.exec("SELECT * FROM no_such_table")), 1, "SQLITE_ERROR");
+      assert.equal(d.errorCode(new RangeError("not from SQLite")), undefined);
+    } finally {
+      other.close();
+      holder.close();
+    }
+  });
+
+  test(`SqliteDriver ${binding} binds integers past 2^53 exactly, and reads them back rounded or with an error unsafeIntegerError() recognises`, async (t) => {
+    const d = await driver();
+    if (typeof d === "string") return t.skip(d);
+    const db = d.open(":memory:");
+    try {
+      db.exec("CREATE TABLE t (k TEXT PRIMARY KEY, v)");
+      const ins = db.prepare("INSERT INTO t VALUES (?, ?)");
+      const big = {
+        "2^53-1": 2n ** 53n - 1n,
+        "-(2^53-1)": -(2n ** 53n - 1n),
+        "2^53+1": 2n ** 53n + 1n,
+        "2^60+1": 2n ** 60n + 1n,
+        "2^63-1": 2n ** 63n - 1n,
+        "-2^63": -(2n ** 63n),
+      };
+      for (const [k, v] of Object.entries(big)) ins.run(k, v);
+      const text = db.prepare("SELECT typeof(v) AS t, CAST(v AS TEXT) AS s FROM t WHERE k = ?");
+      for (const [k, v] of Object.entries(big)) {
+        assert.deepEqual({ ...(text.get(k) as object) }, { t: "integer", s: String(v) }, `${k} binds as an exact INTEGER`);
+      }
+      const read = db.prepare("SELECT v FROM t WHERE k = ?");
+      assert.deepEqual({ ...(read.get("2^53-1") as object) }, { v: 2 ** 53 - 1 }, "the largest safe integer reads exactly, as a number");
+      assert.deepEqual({ ...(read.get("-(2^53-1)") as object) }, { v: -(2 ** 53 - 1) });
+      for (const k of ["2^53+1", "2^60+1", "2^63-1", "-2^63"]) {
+        let got: unknown;
+        try {
+          got = (read.get(k) as { v: unknown }).v;
+        } catch (e) {
+          assert.ok(d.unsafeIntegerError?.(e) === true, `${k}: the binding threw, and its driver must recognise it in unsafeIntegerError(): ${e}`);
+          continue;
+        }
+        // A binding that does not throw rounds to the nearest double (the core then reads CAST(v AS TEXT)).
+        assert.equal(got, Number(big[k as keyof typeof big]), `${k} reads back as the nearest number`);
+      }
+      assert.equal(d.unsafeIntegerError?.(new RangeError("some other range error")) ?? false, false, "another error is not a big-integer refusal");
+      assert.equal(d.unsafeIntegerError?.(new Error("plain")) ?? false, false);
+    } finally {
+      db.close();
+    }
+  });
+
+  test(`SqliteDriver ${binding}: cutsTextAtNul is declared exactly when the binding cuts TEXT at U+0000`, async (t) => {
+    const d = await driver();
+    if (typeof d === "string") return t.skip(d);
+    const db = d.open(":memory:");
+    try {
+      db.exec("CREATE TABLE t (v)");
+      db.prepare("INSERT INTO t VALUES (?)").run("a\0b");
+      const row = db.prepare("SELECT v, length(CAST(v AS BLOB)) AS n FROM t").get() as { v: string; n: number };
+      assert.equal(row.n, 3, "SQLite stores the whole text");
+      assert.equal(row.v, d.cutsTextAtNul === true ? "a" : "a\0b", `cutsTextAtNul is ${d.cutsTextAtNul}`);
+    } finally {
+      db.close();
+    }
+  });
+
+  test(`SqliteDriver ${binding}: supportsImmutable is declared exactly when a read-only immutable open takes no lock and leaves no -shm`, async (t) => {
+    const d = await driver();
+    if (typeof d === "string") return t.skip(d);
+    using dir = tempDir();
+    const path = join(dir.path, "t.db");
+    const setup = d.open(path);
+    setup.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (a); INSERT INTO t VALUES (1)");
+    setup.close(); // the last connection checkpoints and removes -wal and -shm
+    assert.equal(existsSync(`${path}-shm`), false);
+    if (d.supportsImmutable !== true) {
+      assert.throws(
+        () => d.open(path, { readonly: true, immutable: true }).close(),
+        "a driver that does not declare supportsImmutable refuses an immutable open instead of opening without it",
+      );
+      return;
+    }
+    const im = d.open(path, { readonly: true, immutable: true });
+    try {
+      assert.deepEqual({ ...(im.prepare("SELECT a FROM t").get() as object) }, { a: 1 });
+      assert.equal(existsSync(`${path}-shm`), false, "an immutable open of a WAL database makes no -shm");
+      assert.equal(existsSync(`${path}-wal`), false);
+    } finally {
+      im.close();
+    }
+    // immutable=1 takes no lock: it reads under another connection's exclusive lock.
+    const holder = d.open(path);
+    try {
+      holder.exec("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE; INSERT INTO t VALUES (2)");
+      const im2 = d.open(path, { readonly: true, immutable: true });
+      try {
+        assert.deepEqual({ ...(im2.prepare("SELECT count(*) AS n FROM t").get() as object) }, { n: 1 }, "read without a lock: the committed row");
+      } finally {
+        im2.close();
+      }
+      holder.exec("COMMIT");
+    } finally {
+      holder.close();
+    }
   });
 
   test(`DiskCache works on the ${binding} driver passed explicitly`, async (t) => {

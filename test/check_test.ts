@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -17,8 +18,7 @@ import {
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
 import { type CliIO, main } from "../src/cli/main.ts";
-import { spawnSync } from "node:child_process";
-import { python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
   using cache = tempCache({ minFileSize: 10 });
@@ -129,37 +129,6 @@ test("DiskCache reads on a damaged page throw DiskCacheError saying the database
   assert.ok(cache.check().some((w) => w.kind === "integrity"));
 });
 
-test("DiskCache.check() lists what SQLite's integrity check finds, and fix rebuilds the database", (t) => {
-  const py = python();
-  if (py === undefined) return t.skip("python3 is not installed");
-  using dir = tempDir();
-  {
-    using cache = new DiskCache(dir.path);
-    for (let i = 0; i < 20; i++) cache.set(`k${i}`, i, { ttl: 60_000 });
-  }
-  // An index whose definition no longer matches its entries: SQLite refuses to
-  // edit its schema from node:sqlite and bun:sqlite, Python's module does not.
-  const edit = spawnSync(py, [
-    "-c",
-    `
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute("PRAGMA writable_schema = ON")
-c.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX Cache_expire_time ON Cache (store_time)' WHERE name = 'Cache_expire_time'")
-c.commit()
-`,
-    join(dir.path, "cache.db"),
-  ], { encoding: "utf8" });
-  assert.equal(edit.status, 0, edit.stderr);
-  using cache = new DiskCache(dir.path);
-  const warnings = cache.check();
-  assert.equal(warnings.length, 20);
-  assert.ok(warnings.every((w) => w.kind === "integrity" && /SQLite integrity check: row \d+ missing from index Cache_expire_time/.test(w.message)));
-  assert.equal(cache.check({ fix: true }).length, 20, "fix reports what it found");
-  assert.deepEqual(cache.check(), [], "and VACUUM rebuilt the index");
-  assert.equal(cache.get("k7"), 7);
-});
-
 test("DiskCache.length names the fix when the Settings count row is missing; check({ fix: true }) restores it", () => {
   using cache = tempCache();
   cache.set("a", 1);
@@ -244,7 +213,9 @@ test("check({ fix: true }) removes only what has the value-file layout: other fi
   mkdirSync(join(dir.path, "ab", "cd", `${"b".repeat(28)}.val`)); // a directory with a value file's name
   mkdirSync(join(outside.path, "01"));
   writeFileSync(join(outside.path, "01", `${"c".repeat(28)}.val`), "not the cache's");
-  symlinkSync(outside.path, join(dir.path, "ef")); // a value directory's name, pointing outside
+  // A value directory's name, pointing outside: one the cache's own value file did not take (its name is random).
+  const link = ["ef", "fe"].find((n) => !existsSync(join(dir.path, n)))!;
+  symlinkSync(outside.path, join(dir.path, link));
   symlinkSync(join(outside.path, "01", `${"c".repeat(28)}.val`), join(dir.path, "ab", "cd", `${"d".repeat(28)}.val`));
   const old = new Date(0);
   for (const f of ["README.md", "src/index.js", "ab/notes.txt", "ab/cd/notes.val", `ab/cd/${"A".repeat(28)}.val`]) utimesSync(join(dir.path, f), old, old);
@@ -259,7 +230,7 @@ test("check({ fix: true }) removes only what has the value-file layout: other fi
     `ab/cd/${"d".repeat(28)}.val`,
     "ab/cd/notes.val",
     "ab/notes.txt",
-    "ef",
+    link,
     "src",
   ];
   for (const fix of [false, true]) {

@@ -18,7 +18,7 @@ import { bytes, duration } from "../src/cli/format.ts";
 import { fromHex, showKey } from "../src/cli/keys.ts";
 import { toTagged } from "../src/cli/tagged_json.ts";
 import { detectDriver } from "../runtimes/auto.ts";
-import { python, repoRoot, run, tempDir, unmount } from "./_helpers.ts";
+import { repoRoot, run, tempDir, unmount } from "./_helpers.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -595,37 +595,6 @@ test("the diskcache binary: exit codes, standard input, JSON output", async () =
   assert.equal(JSON.parse(ls.stdout).items[0].size, 10);
   const stats = JSON.parse((await diskcache(["stats", d, "--json"])).stdout);
   assert.equal(stats.count, 1);
-});
-
-test("the diskcache binary reads a directory python-diskcache wrote, and names its pickled keys", async (t) => {
-  const py = python();
-  if (py === undefined) return t.skip("python3 with diskcache is not installed (apt-get install python3-diskcache)");
-  using dir = tempDir();
-  const script = `
-import sys, diskcache
-c = diskcache.Cache(sys.argv[1])
-c.set("text", "from python", tag="py")
-c.set(7, 49)
-c.set(b"\\x00\\x01", b"raw bytes")
-c.set(("tuple", 1), "pickled key")
-c.set("long", "p" * 100000)
-c.close()
-`;
-  const made = await run(py, ["-c", script, dir.path]);
-  assert.equal(made.code, 0, made.stderr);
-  const ls =
-    (JSON.parse((await diskcache(["ls", dir.path, "--json"])).stdout) as { items: { key: string; type: string; storage: string; tag: unknown }[] }).items;
-  assert.deepEqual(ls.map((i) => [i.type, i.storage]), [["str", "inline"], ["int", "inline"], ["bytes", "inline"], ["foreign", "inline"], ["str", "file"]]);
-  assert.equal(ls[0]!.tag, "py");
-  assert.equal((await diskcache(["get", dir.path, "text"])).stdout, "from python");
-  assert.equal((await diskcache(["get", dir.path, "7", "--int"])).stdout, "49\n");
-  assert.equal((await diskcache(["get", dir.path, "0001", "--hex"])).stdout, "raw bytes");
-  assert.equal((await diskcache(["get", dir.path, ls[3]!.key, "--foreign"])).stdout, "pickled key");
-  assert.equal((await diskcache(["get", dir.path, "long"])).stdout.length, 100_000);
-  assert.equal((await diskcache(["check", dir.path])).code, 0);
-  assert.equal((await diskcache(["delete", dir.path, ls[3]!.key, "--foreign"])).code, 0);
-  const back = await run(py, ["-c", "import sys, diskcache; c = diskcache.Cache(sys.argv[1]); print(len(c), ('tuple', 1) in c)", dir.path]);
-  assert.equal(back.stdout.trim(), "4 False");
 });
 
 test("the diskcache binary's read commands work on a read-only mount; writes exit 3", async (t) => {

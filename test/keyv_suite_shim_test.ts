@@ -3,7 +3,7 @@
 // beforeEach, afterEach, expect with eight matchers, expect.assertions).
 // This file provides those over node:assert, collects the suite's tests and
 // runs them, under Keyv 5 and Keyv 6. On Node the suite also runs under
-// vitest itself (test/keyv_suite_test.ts).
+// vitest itself (test/system/keyv_suite_test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { repoRoot } from "./_helpers.ts";
 
-// The sources, also on the built rows (which run this file from dist/test or .coverage/dist/test).
+// The sources, also on the built rows (which run this file from dist/test or, under npm run coverage, build/dist/test).
 const src = join(repoRoot, "src");
 
 const BASE = new Set(["driver.ts", "errors.ts", "types.ts", "settings.ts", "eviction.ts"]);

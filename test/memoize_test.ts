@@ -4,7 +4,8 @@ import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../m
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { repoRoot, run, runJson, runners, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+import { repoRoot, run, sleep, tempCache, tempDir, withConsole } from "./_helpers.ts";
+import { twoModules } from "./_memoize_modules.ts";
 
 /** What memoize() names this module in keys: its path in the package, without extension or dist/. */
 const HERE = "@diskcache/diskcache/test/memoize_test";
@@ -193,28 +194,6 @@ test("memoize() on a FanoutCache and a DiskCache keys methods apart once named",
   }
 });
 
-/**
- * Writes a package "app" with `function load` in two modules, src/users.mjs
- * and src/orders.mjs, and the same users module built into dist/users.mjs.
- * Each memoizes its own `load` at its top level, as an application would,
- * with the `memoize` and cache found in `globalThis.memoizeTest`, and exports
- * the memoized function and how many times `load` ran.
- */
-function twoModules(root: string): { users: string; orders: string; builtUsers: string } {
-  mkdirSync(join(root, "src"), { recursive: true });
-  mkdirSync(join(root, "dist"), { recursive: true });
-  writeFileSync(join(root, "package.json"), JSON.stringify({ name: "app", type: "module" }));
-  const module = (what: string) =>
-    `const { memoize, memoizeStampede, cache } = globalThis.memoizeTest;\nlet calls = 0;\n` +
-    `function load(id) {\n  calls++;\n  return { ${what}: id };\n}\n` +
-    `export const loader = memoize(cache, load);\nexport const stampeded = memoizeStampede(cache, load, { ttl: 60000 });\n` +
-    `export const count = () => calls;\n`;
-  writeFileSync(join(root, "src", "users.mjs"), module("user"));
-  writeFileSync(join(root, "src", "orders.mjs"), module("order"));
-  writeFileSync(join(root, "dist", "users.mjs"), module("user"));
-  return { users: join(root, "src", "users.mjs"), orders: join(root, "src", "orders.mjs"), builtUsers: join(root, "dist", "users.mjs") };
-}
-
 type Module = {
   loader: ((id: number) => unknown) & { cacheKey(id: number): unknown[] };
   stampeded: (id: number) => Promise<unknown>;
@@ -270,23 +249,6 @@ test("memoize(): two functions that claim one name for one cache are refused; ot
   const third = make();
   assert.throws(() => other.memoize(third, { name: "fresh", ttl: -1 }), RangeError);
   other.memoize(third, { name: "fresh" });
-});
-
-test("memoize(): processes of every runtime share a module's results (source and built copy) and never another module's", async () => {
-  using dir = tempDir();
-  const files = twoModules(join(dir.path, "app"));
-  const cacheDir = join(dir.path, "cache");
-  const procs = runners("memoize_module_worker");
-  assert.ok(procs.length >= 3, procs.map((p) => p.name).join());
-  type Out = { value: unknown; key: unknown[]; calls: number };
-  const first = await runJson<Out>(procs.at(-1)!, [cacheDir, files.users, "1"]);
-  assert.deepEqual(first, { value: { user: 1 }, key: ["app/users:load", 1], calls: 1 });
-  for (const p of procs) {
-    const orders = await runJson<Out>(p, [cacheDir, files.orders, "1"]);
-    assert.deepEqual(orders.value, { order: 1 }, `${p.name}: the orders module's own result`);
-    const users = await runJson<Out>(p, [cacheDir, files.builtUsers, "1"]);
-    assert.deepEqual(users, { value: { user: 1 }, key: ["app/users:load", 1], calls: 0 }, `${p.name}: the built copy hits the source's result`);
-  }
 });
 
 test("memoize() finds its caller whatever Error.stackTraceLimit says, and asks for a name when the stack cannot be read", () => {

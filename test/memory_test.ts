@@ -1,14 +1,13 @@
 // The in-process memory tier (issue 16): exactness against this process's
 // own writes, rollbacks, expiry, the byte bound, statistics, and coherence
-// with another connection. Processes of other runtimes: memory_processes_test.ts.
+// with another connection. Processes of other runtimes: system/memory_processes_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
 import { commitCounter } from "../src/ops/memory_tier.ts";
-import { objectRowsDriver, python, rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { objectRowsDriver, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 const MEMORY = { maxBytes: 2 ** 20 };
 
@@ -463,46 +462,6 @@ test("DiskCache with memory: an LRU reader's access flush does not hide a siblin
   writer.set("k", "v3");
   reader.stats();
   assert.equal(reader.get("k"), "v3", "after the flush of stats()");
-});
-
-/** Runs a Python statement block on `cache = diskcache.Cache(dir)`. */
-function pythonOn(dir: string, code: string): void {
-  const py = python();
-  assert.ok(py !== undefined, "python3 with diskcache is required");
-  const r = spawnSync(py, ["-c", `import diskcache\ncache = diskcache.Cache(${JSON.stringify(dir)})\n${code}\ncache.close()`], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-}
-
-test("DiskCache with memory: this process's set and delete reach a key Python stored as a REAL integral number (issue 22 #18)", (t) => {
-  if (python() === undefined) return t.skip("python3 with diskcache is not installed");
-  using dir = tempDir();
-  pythonOn(
-    dir.path,
-    `cache[1.0] = "old 1"\ncache[-0.0] = "old 0"\ncache[2.0 ** 60] = "old big"\ncache[-(2.0 ** 62)] = "old neg"\ncache[2.0 ** 63] = "old past int64"`,
-  );
-  using cache = new DiskCache(dir.path, { memory: MEMORY });
-  const keys: [unknown, unknown, string][] = [[1, 1n, "old 1"], [0, -0, "old 0"], [2 ** 60, 2n ** 60n, "old big"], [-(2 ** 62), -(2n ** 62n), "old neg"], [
-    2 ** 63,
-    2 ** 63,
-    "old past int64",
-  ]];
-  for (const [key, same, old] of keys) {
-    assert.equal(cache.get(key as never), old, `Python's ${String(key)}`);
-    assert.equal(cache.get(same as never), old, `Python's ${String(key)}, read again (from memory)`);
-  }
-  assert.equal(cache.stats().memory?.entries, keys.length);
-  for (const [key, same] of keys) {
-    cache.set(key as never, "new");
-    assert.equal(cache.get(key as never), "new", `set(${String(key)})`);
-    assert.equal(cache.get(same as never), "new", `set(${String(key)}), read again`);
-    assert.equal(cache.delete(same as never), true);
-    assert.equal(cache.get(key as never), undefined, `delete(${String(key)})`);
-  }
-  // Python replaces its own REAL rows (an UPDATE that keeps the key): seen once the tier reads data_version.
-  pythonOn(dir.path, `cache[1.0] = "py"`);
-  assert.equal(cache.get(1), "py");
-  cache.set(1, "js");
-  assert.equal(cache.get(1), "js");
 });
 
 test("DiskCache with memory: a data_version check that met a lock is made again, so a sibling's write is not hidden after it (issue 22 #17)", () => {

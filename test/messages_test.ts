@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, FanoutCache } from "../mod.ts";
-import { repoRoot, run, runners, tempDir, withConsole } from "./_helpers.ts";
+import { tempDir, withConsole } from "./_helpers.ts";
 
 test("a closed DiskCache or FanoutCache says which call met it closed, never a driver's 'Cannot prepare a statement'", async () => {
   using dir = tempDir();
@@ -43,48 +43,6 @@ test("a closed DiskCache or FanoutCache says which call met it closed, never a d
   await assert.rejects(fanout.setStream("s", new Blob(["x"]).stream()), closed("call setStream()", "FanoutCache"));
   assert.equal(cache.directory, join(dir.path, "single"), "what needs no connection still answers");
   assert.equal(cache.sizeLimit, 2 ** 30);
-});
-
-test("console.log of a DiskCache or FanoutCache shows its directory, count and volume (Node, Bun, Deno consoles)", async () => {
-  const runs = runners("inspect_worker");
-  assert.ok(runs.length >= 3, "Deno, Bun and Node at least");
-  for (const r of runs) {
-    using dir = tempDir();
-    const res = await run(r.cmd, [...r.args, dir.path]);
-    assert.equal(res.code, 0, `${r.name}: ${res.stderr}`);
-    const lines = res.stdout.trim().split("\n");
-    const single = JSON.stringify(join(dir.path, "single")), fanout = JSON.stringify(join(dir.path, "fanout"));
-    assert.match(lines[0]!, new RegExp(`^DiskCache \\{ directory: ${escape(single)}, count: 2, volume: \\d+ \\}$`), `${r.name}: ${lines[0]}`);
-    assert.match(lines[1]!, new RegExp(`^FanoutCache \\{ directory: ${escape(fanout)}, shards: 2, count: 1, volume: \\d+ \\}$`), `${r.name}: ${lines[1]}`);
-    assert.equal(lines[2], `DiskCache { directory: ${single}, closed: true }`, r.name);
-    assert.equal(lines[3], `FanoutCache { directory: ${fanout}, closed: true }`, r.name);
-    assert.ok(Number(/volume: (\d+)/.exec(lines[0]!)![1]) >= 50_000, "the value file counts in the volume");
-  }
-});
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
-test("importing the /bun entry on Node or Deno fails with our message saying to import the default entry", async () => {
-  const program = (path: string) => `import(${JSON.stringify(path)}).then(() => console.log("loaded"), (e) => { console.log(e.message); })`;
-  const source = join(repoRoot, "runtimes", "bun.ts");
-  const tries: [string, string, string[]][] = [];
-  for (const r of runners("exit_flush_worker")) {
-    if (r.name === "bun") continue;
-    if (r.name === "node20") tries.push([r.name, r.cmd, ["--input-type=module", "-e", program(join(repoRoot, "dist", "runtimes", "bun.js"))]]);
-    else if (r.name === "deno") tries.push([r.name, r.cmd, ["eval", program(source)]]);
-    else tries.push([r.name, r.cmd, ["--no-warnings", "--input-type=module", "-e", program(source)]]);
-  }
-  assert.ok(tries.some(([name]) => name === "deno") && tries.some(([name]) => name.startsWith("node")), tries.map(([n]) => n).join());
-  for (const [name, cmd, args] of tries) {
-    const res = await run(cmd, args);
-    assert.match(
-      res.stdout,
-      /^Cannot load "@diskcache\/diskcache\/bun" on (Node|Deno) [\d.]+: it is the driver for Bun's built-in bun:sqlite\. Import "@diskcache\/diskcache" instead/,
-      `${name}: ${res.stdout}${res.stderr}`,
-    );
-  }
 });
 
 test("an unstorable memoized result is reported in one line, without a stack trace", async () => {

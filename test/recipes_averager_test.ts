@@ -2,9 +2,8 @@
 // processes of every runtime and on both cache types.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { Averager, DiskCache } from "../mod.ts";
-import { recipeCaches, recipeWorkers, tempCache, tempDir } from "./_helpers.ts";
+import { Averager } from "../mod.ts";
+import { recipeCaches, tempCache, tempDir } from "./_helpers.ts";
 
 test("Averager adds values and gives their mean; refuses NaN", () => {
   using cache = tempCache({ evictionPolicy: "none" });
@@ -23,14 +22,6 @@ test("Averager.pop() returns the mean and forgets it", () => {
   assert.equal(avg.pop(), 3);
   assert.equal(avg.get(), undefined);
   assert.equal(avg.pop(), undefined);
-});
-
-test("Averager across processes of every runtime", async () => {
-  using dir = tempDir();
-  const path = join(dir.path, "cache");
-  await recipeWorkers((_, i) => ["averager", path, String(i)]);
-  using cache = new DiskCache(path);
-  assert.equal(new Averager(cache, "avg").get(), 5.5);
 });
 
 for (const [kind, open] of recipeCaches) {

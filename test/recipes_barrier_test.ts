@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { barrier, type DiskCache, type FanoutCache, type Key, Lock, type RecipeCache, type RecipeOptions } from "../mod.ts";
-import { assertWorkersExclude, recipeCaches, tempCache, tempDir, until } from "./_helpers.ts";
+import { recipeCaches, tempCache, tempDir, until } from "./_helpers.ts";
 
 /**
  * Calls a barrier-guarded function three times at once. The first call in
@@ -36,10 +36,6 @@ async function threeAtOnce(cache: DiskCache | FanoutCache): Promise<number> {
 test("barrier runs one call at a time", async () => {
   using cache = tempCache({ evictionPolicy: "none" });
   assert.equal(await threeAtOnce(cache), 1, "barrier runs one call at a time");
-});
-
-test("barrier excludes processes of every runtime: appends never interleave", async () => {
-  await assertWorkersExclude("barrier");
 });
 
 for (const [kind, open] of recipeCaches) {

@@ -3,10 +3,9 @@
 // `using` block; the README's FanoutCache example.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BoundedSemaphore, DiskCache, DiskCacheError, FanoutCache, Lock, memoizeStampede, RLock } from "../mod.ts";
-import { assertNoInterleaving, assertWorkersExclude, countCalls, recipeCaches, runJson, runners, tempCache, tempDir, until } from "./_helpers.ts";
+import { BoundedSemaphore, DiskCacheError, FanoutCache, Lock, memoizeStampede, RLock } from "../mod.ts";
+import { countCalls, recipeCaches, tempCache, tempDir, until } from "./_helpers.ts";
 
 test("Lock: one holder at a time in one process; release checks ownership; ttl frees a dead holder", async () => {
   let now = 0;
@@ -54,21 +53,6 @@ test("RLock re-enters for its holder and excludes others", async () => {
   assert.throws(() => a.release(), DiskCacheError);
 });
 
-test("Lock excludes processes of Deno, Bun and Node: appends inside it never interleave", async () => {
-  using dir = tempDir();
-  const log = join(dir.path, "log.txt");
-  writeFileSync(log, "");
-  new DiskCache(join(dir.path, "cache"), { evictionPolicy: "none" }).close();
-  const procs = runners("lock_worker");
-  const results = await Promise.all(procs.map((r, i) => runJson<{ id: string }>(r, [join(dir.path, "cache"), log, `${r.name}${i}`, "15"])));
-  assert.equal(results.length, procs.length);
-  assertNoInterleaving(log, procs.length * 15 * 2);
-});
-
-test("RLock excludes processes of every runtime: appends never interleave", async () => {
-  await assertWorkersExclude("rlock");
-});
-
 test("Lock, RLock and BoundedSemaphore release at the end of an await using block; locked() tells whether anyone holds it", async () => {
   using cache = tempCache({ evictionPolicy: "none" });
   const lock = new Lock(cache, "l");
@@ -109,10 +93,6 @@ for (const [kind, open] of recipeCaches) {
     rlock.release();
     rlock.release();
     assert.equal(rlock.locked(), false);
-  });
-
-  test(`Lock on a ${kind} excludes processes of every runtime: appends never interleave`, async () => {
-    await assertWorkersExclude("lock", (cacheDir) => kind === "FanoutCache" ? `fanout:${cacheDir}` : cacheDir, (cacheDir) => open(cacheDir).close());
   });
 }
 

@@ -4,20 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, memoizeStampede } from "../mod.ts";
-import { countCalls, recipeCaches, runJson, runners, tempCache, tempDir, until, withConsole } from "./_helpers.ts";
+import { countCalls, recipeCaches, tempCache, tempDir, until, withConsole } from "./_helpers.ts";
 
 /** What memoizeStampede names this module in keys (see memoize's `name`). */
 const HERE = "@diskcache/diskcache/test/recipes_stampede_test";
-
-test("memoizeStampede computes a missing value once across processes of every runtime", async () => {
-  using dir = tempDir();
-  new DiskCache(dir.path).close();
-  const procs = runners("stampede_worker");
-  const results = await Promise.all(procs.map((r) => runJson<{ ids: number[] }>(r, [dir.path])));
-  for (const r of results) assert.deepEqual(r.ids, [1, 1, 1]);
-  using cache = new DiskCache(dir.path);
-  assert.equal(cache.get("calls"), 1, `${procs.length} processes, one call of the function`);
-});
 
 test("memoizeStampede recomputes early, once, while serving the cached value", async () => {
   using cache = tempCache();

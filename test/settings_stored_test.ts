@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError } from "../mod.ts";
-import { rawOpen, runJson, runners, tempDir } from "./_helpers.ts";
+import { rawOpen, tempDir } from "./_helpers.ts";
 
 function store(dir: string, column: string, sql: string): void {
   const db = rawOpen(join(dir, "cache.db"));
@@ -97,26 +97,4 @@ test("reloadSettings() keeps the setting in force when its Settings row is NULL"
   const reloaded = cache.reloadSettings();
   assert.equal(reloaded.cullLimit, 7);
   assert.equal(reloaded.sizeLimit, 3, "the other rows are read");
-});
-
-test("an open DiskCache applies the settings another process stored (a second open with another sizeLimit) within its next write", async () => {
-  for (const r of runners("open_worker")) {
-    using dir = tempDir();
-    using cache = new DiskCache(dir.path, { sizeLimit: 2 ** 30, cullLimit: 10 });
-    using other = new DiskCache(dir.path); // a second connection in this process
-    cache.set("before", 1);
-    await runJson(r, [dir.path, JSON.stringify({ sizeLimit: 100_000, cullLimit: 1000, statistics: true })]);
-    cache.set("after", "x".repeat(2000));
-    assert.deepEqual([cache.sizeLimit, cache.cullLimit, cache.statistics], [100_000, 1000, true], `${r.name}: the next write applied the stored settings`);
-    for (let i = 0; i < 200; i++) cache.set(i, "x".repeat(2000));
-    assert.ok(cache.length < 100, `${r.name}: ${cache.length} items: writes cull by the new limit`);
-    assert.ok(cache.volume() < 2 * 100_000, `${r.name}: volume ${cache.volume()} held near the new limit`);
-    other.get(1);
-    assert.equal(other.sizeLimit, 2 ** 30, "a connection that has not written since keeps the old value...");
-    other.set("x", 1);
-    assert.deepEqual([other.sizeLimit, other.cullLimit, other.statistics], [100_000, 1000, true], "...until its next write");
-    cache.updateSettings({ sizeLimit: 200_000 });
-    other.delete("x");
-    assert.equal(other.sizeLimit, 200_000, "updateSettings() of another connection too");
-  }
 });

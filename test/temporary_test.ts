@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Deque, DiskCache, FanoutCache, Index, userCacheDirectory } from "../mod.ts";
-import { runJson, runners } from "./_helpers.ts";
 
 test("a cache opened without a directory removes its temporary directory at close (DiskCache, FanoutCache, Deque, Index)", () => {
   const opened = [
@@ -35,18 +34,6 @@ test("a cache opened with a directory keeps it at close", () => {
   assert.ok(existsSync(made.directory), "a named open never removes the directory");
   made.close();
   assert.equal(existsSync(made.directory), false);
-});
-
-test("temporary caches of a process that exits without close() are removed at the exit (every runtime)", async () => {
-  const runs = runners("temp_cache_worker");
-  assert.ok(runs.length >= 3, "Deno, Bun and Node at least");
-  for (const r of runs) {
-    for (const how of ["natural end", "process.exit"]) {
-      const { directories } = await runJson<{ directories: string[] }>(r, [how]);
-      assert.equal(directories.length, 3);
-      for (const d of directories) assert.equal(existsSync(d), false, `${r.name}, ${how}: ${d} removed`);
-    }
-  }
 });
 
 test("userCacheDirectory(name) is the platform's per-user cache directory", () => {

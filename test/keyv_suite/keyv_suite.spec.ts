@@ -1,6 +1,6 @@
 // Keyv's own compliance suite (@keyv/test-suite: API, values, namespaces,
 // iterator) run against KeyvDiskCache under Keyv 5, the Keyv the suite is
-// written for, and under Keyv 6. Run by vitest from test/keyv_suite_test.ts
+// written for, and under Keyv 6. Run by vitest from test/system/keyv_suite_test.ts
 // (node24 row), not by the node:test rows directly.
 import * as vitest from "vitest";
 import Keyv5 from "keyv";

@@ -18,8 +18,8 @@ import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import fc from "fast-check";
-import { Deque, DiskCacheError, Index } from "../mod.ts";
-import { python, tempDir } from "./_helpers.ts";
+import { Deque, DiskCacheError, Index } from "../../mod.ts";
+import { python, tempDir } from "../_helpers.ts";
 
 const SERVER = `
 import base64, json, sqlite3, sys

@@ -2,9 +2,9 @@
 // own library (Debian python3-diskcache) on the same directory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache, DiskCacheError, ForeignKey } from "../mod.ts";
+import { DiskCache, DiskCacheError, ForeignKey } from "../../mod.ts";
 import { join } from "node:path";
-import { python, rawOpen, run, tempDir } from "./_helpers.ts";
+import { python, rawOpen, run, tempDir } from "../_helpers.ts";
 
 const PY_HELPERS = `
 import sys, json, warnings, diskcache

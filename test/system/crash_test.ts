@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Deque, DiskCache } from "../mod.ts";
-import { row, runners, sleep, tempDir, until } from "./_helpers.ts";
-import { valueFor } from "./fixtures/crash_values.ts";
+import { Deque, DiskCache } from "../../mod.ts";
+import { row, runners, sleep, tempDir, until } from "../_helpers.ts";
+import { valueFor } from "../fixtures/crash_values.ts";
 
 const KILLS = Number(process.env.DISKCACHE_CRASH_KILLS ?? 100);
 

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { row, runners, tempDir } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { row, runners, tempDir } from "../_helpers.ts";
 
 const KILLS = Number(process.env.DISKCACHE_CRASH_KILLS ?? 24);
 

@@ -4,8 +4,8 @@
 // new one once N ms have passed since.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache } from "../mod.ts";
-import { type Runner, runners, sleep, startAccessWorker, tempDir } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { type Runner, runners, sleep, startAccessWorker, tempDir } from "../_helpers.ts";
 
 const ROUNDS = 150;
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, runJson, runners, tempDir } from "./_helpers.ts";
+import { repoRoot, runJson, runners, tempDir } from "../_helpers.ts";
 
 const json = (f: string) => JSON.parse(readFileSync(join(repoRoot, f), "utf8"));
 

@@ -2,8 +2,8 @@
 // atomic across all of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache } from "../mod.ts";
-import { runJson, runners, tempDir } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { runJson, runners, tempDir } from "../_helpers.ts";
 
 test("DiskCache.incr() and add() are atomic across processes of Deno, Bun and Node", async () => {
   using dir = tempDir();

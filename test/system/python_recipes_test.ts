@@ -6,9 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join } from "node:path";
-import { Averager, barrier, BoundedSemaphore, DiskCache, FanoutCache, Lock, RLock, throttle } from "../mod.ts";
-import { pickle, unpickle } from "../src/format/pickle.ts";
-import { python, run, sleep, tempDir } from "./_helpers.ts";
+import { Averager, barrier, BoundedSemaphore, DiskCache, FanoutCache, Lock, RLock, throttle } from "../../mod.ts";
+import { pickle, unpickle } from "../../src/format/pickle.ts";
+import { python, run, sleep, tempDir } from "../_helpers.ts";
 
 /**
  * A Python process holding one of python-diskcache's recipes on `directory`:

@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { rawOpen, runJson, runners, tempDir } from "./_helpers.ts";
-import { sampleValues } from "./fixtures/samples.ts";
+import { DiskCache } from "../../mod.ts";
+import { rawOpen, runJson, runners, tempDir } from "../_helpers.ts";
+import { sampleValues } from "../fixtures/samples.ts";
 
 function rows(directory: string): string[] {
   const db = rawOpen(join(directory, "cache.db"));

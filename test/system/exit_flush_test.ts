@@ -3,8 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { rawOpen, runJson, runners, tempDir } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { rawOpen, runJson, runners, tempDir } from "../_helpers.ts";
 
 test("a process that exits without close() still writes its buffered hits, misses and access times (every runtime, natural end and process.exit)", async () => {
   const runs = runners("exit_flush_worker");

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, row, run, tempDir } from "./_helpers.ts";
+import { repoRoot, row, run, tempDir } from "../_helpers.ts";
 
 test("Keyv's compliance suite (@keyv/test-suite) passes under Keyv 5 and Keyv 6", async (t) => {
   if (row !== "node24" && row !== "unknown") return t.skip("runs in the node24 row only: vitest runs the suite on Node");

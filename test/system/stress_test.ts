@@ -1,8 +1,8 @@
 // The short stress run of CI (npm run stress runs long ones).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { row } from "./_helpers.ts";
-import { runStress } from "./stress/stress.ts";
+import { row } from "../_helpers.ts";
+import { runStress } from "../stress/stress.ts";
 
 test("stress: processes of every runtime with worker threads leave a cache that checks clean, with exact counters", async (t) => {
   if (row !== "node24" && row !== "unknown") return t.skip("runs in the node24 row only: its processes are of every runtime");

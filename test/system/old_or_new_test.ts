@@ -5,8 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { run, runJson, runners, tempDir, until } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { run, runJson, runners, tempDir, until } from "../_helpers.ts";
 
 test("DiskCache reads return the old or the new value while another runtime's process replaces a value file", async () => {
   using dir = tempDir();

@@ -2,7 +2,7 @@
 // next build, then `next start` processes on 127.0.0.1 sharing one cache
 // directory. Skips, saying why, when examples/next has no node_modules (CI
 // installs them with `npm ci --prefix examples/next`). Next runs on Node 24
-// whichever row runs this file, so it runs on the node24 row only.
+// whichever row runs this file: a system test, run once (the "system" row).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -10,8 +10,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DiskCache } from "../mod.ts";
-import { repoRoot, row, tempDir } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { repoRoot, row, tempDir } from "../_helpers.ts";
 
 const app = join(repoRoot, "examples", "next");
 const nextBin = join(app, "node_modules", "next", "dist", "bin", "next");

@@ -5,8 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DiskCache } from "../mod.ts";
-import { run, runners, tempDir, until } from "./_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { run, runners, tempDir, until } from "../_helpers.ts";
 
 test("DiskCache.check() runs beside a writer of another runtime without failing or reporting false damage (writable, read-only, fix)", async () => {
   using dir = tempDir();

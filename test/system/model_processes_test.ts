@@ -7,7 +7,7 @@
 // reader does a fixed number of reads, and any bad one fails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { row, runJson, runners, tempDir } from "./_helpers.ts";
+import { row, runJson, runners, tempDir } from "../_helpers.ts";
 
 const PAIRS: Record<string, [writer: string, reader: string]> = {
   deno: ["bun", "node24"],

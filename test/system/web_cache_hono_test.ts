@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { repoRoot, runJson, runners, tempDir } from "./_helpers.ts";
+import { repoRoot, runJson, runners, tempDir } from "../_helpers.ts";
 
 /** hono's entry and its cache middleware as file URLs (so every runtime's fixture finds them), or why not. */
 function honoUrls(): { HONO_URL: string; HONO_CACHE_URL: string } | { skip: string } {

@@ -1,0 +1,84 @@
+// System test split from test/cold_start_test.ts: it builds the npm package
+// (scripts/build_package.mjs) and checks what each entry point loads. It runs
+// once per `npm test` (the "system" row, on Node 24).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import { repoRoot, run, tempDir } from "../_helpers.ts";
+
+/** The value imports (not `import type`) of a source or built file: [specifier, ...]. */
+function valueImports(file: string): string[] {
+  const code = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const out: string[] = [];
+  for (const m of code.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[\w*{},\s$]+?\s+from\s+)?["']([^"']+)["']/gm)) {
+    if (m[2] === undefined) out.push(m[3]!);
+  }
+  return out;
+}
+
+/** Every file the static graph from `entry` loads (relative imports followed), and the bare specifiers it names. */
+function staticGraph(entry: string): { files: Set<string>; bare: Set<string> } {
+  const files = new Set<string>(), bare = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const spec of valueImports(file)) {
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
+      else bare.add(spec);
+    }
+  };
+  visit(entry);
+  return { files, bare };
+}
+
+test("cold start: the npm build is one bundle per entry point, and it runs", async () => {
+  using dir = tempDir();
+  const out = join(dir.path, "dist");
+  const node = join(repoRoot, "node_modules", ".bin", "node");
+  const built = await run(node, [join(repoRoot, "scripts", "build_package.mjs"), "--out", out]);
+  assert.equal(built.code, 0, built.stderr);
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  for (const [sub, target] of Object.entries(pkg.exports as Record<string, { types: string; default: string }>)) {
+    const entry = join(out, target.default.replace(/^\.\/dist\//, ""));
+    assert.ok(existsSync(entry), `${sub}: ${entry} was built`);
+    assert.ok(existsSync(join(out, target.types.replace(/^\.\/dist\//, ""))), `${sub}: its .d.ts is there`);
+    const { files, bare } = staticGraph(entry);
+    // tsc's output was about 60 files for "."; the bundle is the entry, its chunk and a few shared chunks.
+    assert.ok(files.size <= 7, `${sub} loads ${files.size} files: ${[...files].join(", ")}`);
+    for (const spec of bare) {
+      assert.match(spec, /^(node:|bun:|better-sqlite3$)/, `${sub} imports ${spec}: dependencies are bundled in`);
+    }
+  }
+  // ASCII only: V8 holds a source with one other character as two-byte text.
+  for (const file of readdirSync(out, { recursive: true }) as string[]) {
+    if (file.endsWith(".js")) assert.doesNotMatch(readFileSync(join(out, file), "utf8"), /[^\t\n\r -~]/, `${file} is not ASCII`);
+  }
+  // No .js file of tsc's is left beside the bundles (the .d.ts files stay).
+  assert.ok(!existsSync(join(out, "src", "disk_cache.js")) && existsSync(join(out, "src", "disk_cache.d.ts")));
+  // The bundle runs: the cold start script of the benchmark, on Node 24.
+  const ran = await run(node, ["--no-warnings", join(repoRoot, "bench", "cold_start", "ours.mjs"), join(out, "mod.js")]);
+  assert.equal(ran.code, 0, ran.stderr);
+  // memoize and memoizeStampede name a function by the module that calls them, found as the
+  // first stack frame outside the library's folder: every frame of the bundle must be inside it.
+  const caller = join(dir.path, "caller.mjs");
+  writeFileSync(
+    caller,
+    `const { DiskCache, memoize, memoizeStampede } = await import(${JSON.stringify(pathToFileURL(join(out, "mod.js")).href)});
+const cache = new DiskCache(${JSON.stringify(join(dir.path, "cache"))});
+await memoizeStampede(cache, async function viaStampede(x) { return x; }, { ttl: 60_000 })(1);
+memoize(cache, function viaMemoize(x) { return x; })(1);
+console.log(JSON.stringify([...cache.keys()]));
+cache.close();
+`,
+  );
+  const named = await run(node, ["--no-warnings", caller]);
+  assert.equal(named.code, 0, named.stderr);
+  const callerName = caller.replaceAll("\\", "/").replace(/\.mjs$/, "");
+  for (const fn of ["viaMemoize", "viaStampede"]) assert.ok(named.stdout.includes(`"${callerName}:${fn}"`), named.stdout);
+  assert.ok(!named.stdout.includes("diskcache/"), `a key names the library: ${named.stdout}`);
+  const cli = await run(node, ["--no-warnings", join(out, "cli.js"), "--help"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(readFileSync(join(out, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin keeps its shebang");
+});

@@ -1,0 +1,40 @@
+// System tests split from test/next_handlers_test.ts: the Next.js cache
+// handlers in processes of every runtime (test/fixtures/next_worker.ts) share
+// entries and tag revalidations. They run once per `npm test` (the "system"
+// row, on Node 24).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { runJson, runners, tempDir } from "../_helpers.ts";
+
+describe("createIncrementalCacheHandler", () => {
+  it("sees a tag revalidated by another process of another runtime on its next get", async () => {
+    const rs = runners("next_worker");
+    assert.ok(rs.length >= 2, "at least two runtimes");
+    using dir = tempDir();
+    for (let i = 0; i < rs.length; i++) {
+      const writer = rs[i]!, other = rs[(i + 1) % rs.length]!;
+      const key = `/p${i}`;
+      await runJson(writer, [dir.path, "page-set", key, `tag${i},_N_T_${key}`]);
+      const hit = await runJson<{ result: { html: string; rsc: string } }>(other, [dir.path, "page-get", key]);
+      assert.deepEqual([hit.result.html, hit.result.rsc], [`<p>${key}</p>`, `rsc ${key}`], `${writer.name} -> ${other.name}`);
+      await new Promise((r) => setTimeout(r, 2)); // the revalidation must be later than the entry (ms clock)
+      await runJson(other, [dir.path, "revalidate", `tag${i}`]);
+      assert.deepEqual(await runJson(writer, [dir.path, "page-get", key]), { result: null }, `${other.name} revalidated, ${writer.name} reads`);
+    }
+  });
+});
+
+describe("createUseCacheHandler", () => {
+  it("shares entries and tag revalidations with processes of other runtimes", async () => {
+    const rs = runners("next_worker");
+    using dir = tempDir();
+    for (let i = 0; i < rs.length; i++) {
+      const writer = rs[i]!, other = rs[(i + 1) % rs.length]!;
+      await runJson(writer, [dir.path, "use-set", `k${i}`, `t${i}`, `text ${i}`]);
+      assert.deepEqual(await runJson(other, [dir.path, "use-get", `k${i}`]), { result: { text: `text ${i}`, revalidate: 900 } });
+      await new Promise((r) => setTimeout(r, 2));
+      await runJson(other, [dir.path, "use-update", `t${i}`]);
+      assert.deepEqual(await runJson(writer, [dir.path, "use-get", `k${i}`]), { result: null }, `${other.name} -> ${writer.name}`);
+    }
+  });
+});
