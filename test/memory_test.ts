@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Deque, DiskCache, FanoutCache, Index } from "../mod.ts";
-import { commitCounter } from "../src/ops/memory_tier.ts";
 import { objectRowsDriver, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 const MEMORY = { maxBytes: 2 ** 20 };
@@ -482,18 +481,4 @@ test("DiskCache with memory: a data_version check that met a lock is made again,
   } finally {
     db.close();
   }
-});
-
-test("DiskCache with memory: two copies of the library in one realm count each other's commits", async () => {
-  using dir = tempDir();
-  using cache = new DiskCache(dir.path);
-  // A second instance of the module, as a second installed copy of the library would load it.
-  const ext = import.meta.url.endsWith(".js") ? ".js" : ".ts";
-  const copy = await import(`../src/ops/memory_tier${ext}?second-copy`) as typeof import("../src/ops/memory_tier.ts");
-  assert.notEqual(copy.commitCounter, commitCounter, "a module instance of its own");
-  const path = join(cache.directory, "cache.db");
-  assert.equal(copy.commitCounter(path), commitCounter(path));
-  const before = copy.commitCounter(path).n;
-  cache.set("k", 1);
-  assert.equal(copy.commitCounter(path).n, before + 1);
 });
