@@ -283,7 +283,9 @@ function main() {
   console.log(`\nper row (before merging):\n  ${perRow.join("\n  ")}`);
   const lines = pct(total.lh, total.lf), branches = pct(total.bh, total.bf);
   if (lines < MIN || branches < MIN_BRANCHES) {
-    console.error(`\ncoverage: FAIL: ${lines.toFixed(2)}% lines, ${branches.toFixed(2)}% branches; the minimum is ${MIN}% of lines, ${MIN_BRANCHES}% of branches`);
+    console.error(
+      `\ncoverage: FAIL: ${lines.toFixed(2)}% lines, ${branches.toFixed(2)}% branches; the minimum is ${MIN}% of lines, ${MIN_BRANCHES}% of branches`,
+    );
     process.exit(1);
   }
   console.log(`\ncoverage: ok: ${lines.toFixed(2)}% lines, ${branches.toFixed(2)}% branches (minimum ${MIN}% of lines, ${MIN_BRANCHES}% of branches)`);
