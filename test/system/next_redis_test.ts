@@ -46,13 +46,13 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
       const key = `/p${i}`, label = `${a.name} -> ${b.name}`;
       await runJson(a, [dirA.path, redis.url, "page-set", key, `tag${i},_N_T_${key}`]);
       assert.deepEqual(await runJson(b, [dirB.path, "-", "page-get", key]), { result: null }, `${label}: not on B's disk yet`);
-      const fromRedis = await runJson<{ result: Page }>(b, [dirB.path, redis.url, "page-get", key]);
+      const fromRedis: { result: Page } = await runJson<{ result: Page }>(b, [dirB.path, redis.url, "page-get", key]);
       assert.deepEqual(
         [fromRedis.result?.html, fromRedis.result?.rsc, fromRedis.result?.tree],
         [`<p>${key}</p>`, `rsc ${key}`, "tree"],
         `${label}: B's hit from Redis`,
       );
-      const local = await runJson<{ result: Page }>(b, [dirB.path, "-", "page-get", key]);
+      const local: { result: Page } = await runJson<{ result: Page }>(b, [dirB.path, "-", "page-get", key]);
       assert.deepEqual(local.result, fromRedis.result, `${label}: and now from B's disk alone, with A's stored time`);
       await nextMs();
       await runJson(a, [dirA.path, redis.url, "revalidate", `tag${i}`]);
