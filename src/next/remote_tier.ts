@@ -309,7 +309,11 @@ export function withRemoteTier(
       if (hit !== null) {
         // The remote holds the revalidations made on every host: one read of the entry's tags.
         const records = await tier.tags(getTags(tagsOf(hit.value, undefined), ctx));
-        return records !== undefined && this.#merge(records) ? this.#local.get(key, ctx) : hit;
+        if (records === undefined) return hit; // the remote did not answer: this host's record alone
+        const merged = this.#merge(records);
+        // Not recorded locally (the disk locked past its timeout): a miss, never an entry revalidated elsewhere.
+        if (merged === "failed") return null;
+        return merged === "changed" ? this.#local.get(key, ctx) : hit;
       }
       const entry = await tier.entry(key);
       if (entry === undefined) return null;
@@ -330,12 +334,12 @@ export function withRemoteTier(
       return this.#local.get(key, ctx);
     }
 
-    #merge(records: Map<string, TagRecord>): boolean {
+    #merge(records: Map<string, TagRecord>): "changed" | "unchanged" | "failed" {
       try {
-        return mergeTags(open(), records);
+        return mergeTags(open(), records) ? "changed" : "unchanged";
       } catch (error) {
-        console.warn(`DiskCache Next.js handler: Cannot record other hosts' tag revalidations locally: ${error}`);
-        return false;
+        console.warn(`DiskCache Next.js handler: Cannot record other hosts' tag revalidations locally, answering a miss: ${error}`);
+        return "failed";
       }
     }
 

@@ -13,6 +13,7 @@ import KeyvRedis from "@keyv/redis";
 import { createCache } from "cache-manager";
 import { createIncrementalCacheHandler, type NextIncrementalCacheHandlerClass, type NextRemoteStore } from "../../next.ts";
 import { runJson, runners, startRedis, tempDir, withConsole } from "../_helpers.ts";
+import { holdLock } from "../_lock_holder.ts";
 
 type Page = { html: string; rsc: string; tree: string; lastModified: number } | null;
 
@@ -77,10 +78,11 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
 
   describe("two hosts in this process", () => {
     /** Two handler classes on two directories, each with its own connection to `url`. */
-    function hosts(url: string, remoteOf: (url: string) => NextRemoteStore = (u) => new Keyv({ store: new KeyvRedis(u) })) {
+    function hosts(url: string, remoteOf: (url: string) => NextRemoteStore = (u) => new Keyv({ store: new KeyvRedis(u) }), options = {}) {
       const dirs = [tempDir(), tempDir()];
-      const classes = dirs.map((d) => createIncrementalCacheHandler({ directory: d.path, remote: remoteOf(url), remoteTimeout: 1000 }));
+      const classes = dirs.map((d) => createIncrementalCacheHandler({ directory: d.path, remote: remoteOf(url), remoteTimeout: 1000, ...options }));
       return {
+        dirs,
         a: new classes[0]!({}),
         b: new classes[1]!({}),
         localB: () => new (createIncrementalCacheHandler({ directory: dirs[1]!.path }))({}),
@@ -134,6 +136,8 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
       await h.a.revalidateTag(["posts"], { expire: 3600 }); // Next 16's revalidateTag(tag, profile)
       const stale = await h.b.get("/blog", { kind: "APP_PAGE" });
       assert.ok(stale !== null && stale.lastModified < first.lastModified, "served once more, stale");
+      const again = await h.b.get("/blog", { kind: "APP_PAGE" });
+      assert.ok(again !== null && again.lastModified < first.lastModified, "B's record already has it: stale still");
       assert.deepEqual(await h.b.get("/about", { kind: "APP_PAGE" }), await h.a.get("/about", { kind: "APP_PAGE" }), "other tags untouched");
       await nextMs();
       await h.a.revalidateTag("_N_T_/blog"); // revalidatePath
@@ -148,6 +152,9 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
       await nextMs();
       await h.b.revalidateTag("_N_T_/page");
       assert.equal(await h.a.get("f1", { kind: "FETCH", tags: ["api"], softTags: ["_N_T_/page"] }), null, "A's copy, revalidated by B's soft tag");
+      await h.b.set("f2", { kind: "FETCH", data: { headers: {}, body: "2", url: "u", status: 200 }, revalidate: 30, tags: ["api2"] });
+      assert.equal((await h.a.get("f2", { kind: "FETCH" }))?.value?.kind, "FETCH", "a fetch set and read without a context");
+      await h.a.revalidateTag([]);
       // An entry revalidated before B first reads it is not copied to B's disk.
       await h.a.set("/gone", page("/gone", "gone"), { cacheControl: { revalidate: 60 } });
       await nextMs();
@@ -175,6 +182,27 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
       assert.match(String(warnings[0]), /remote store could not .*local cache alone/);
     });
 
+    it("B's disk locked by another process: a miss and a warning, never an entry revalidated on A", async (t) => {
+      await using redis = await startRedis();
+      if (redis === undefined) return t.skip("redis-server is not installed");
+      using h = hosts(redis.url, undefined, { timeout: 50 });
+      await h.a.set("/copied", page("/copied", "c"), { cacheControl: { revalidate: 60 } });
+      await h.a.set("/remote-only", page("/remote-only", "r"), { cacheControl: { revalidate: 60 } });
+      assert.ok((await h.b.get("/copied", { kind: "APP_PAGE" })) !== null);
+      await nextMs();
+      await h.a.revalidateTag("c");
+      const warnings = await withConsole("warn", async () => {
+        await using _lock = await holdLock(h.dirs[1]!.path);
+        assert.equal(await h.b.get("/copied", { kind: "APP_PAGE" }), null, "revalidated on A, not recordable on B: a miss");
+        assert.equal(await h.b.get("/remote-only", { kind: "APP_PAGE" }), null, "no local copy possible: a miss");
+      });
+      assert.ok(warnings.some((w) => /Cannot record other hosts' tag revalidations locally/.test(String(w))), JSON.stringify(warnings));
+      assert.ok(warnings.some((w) => /Cannot keep a local copy of "\/remote-only"/.test(String(w))), JSON.stringify(warnings));
+      assert.equal((await h.b.get("/remote-only", { kind: "APP_PAGE" }))?.value?.html, "<p>/remote-only</p>", "the lock gone, copied");
+      assert.equal(await h.b.get("/copied", { kind: "APP_PAGE" }), null);
+      h.b.resetRequestCache();
+    });
+
     it("a cache-manager cache as the remote (no getMany: one get per tag)", async (t) => {
       await using redis = await startRedis();
       if (redis === undefined) return t.skip("redis-server is not installed");
@@ -195,6 +223,8 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
         await raw.set("next:/foreign", "some other app's value");
         await raw.set("next:/damaged", "diskcache-next-1:!!!not base64 cbor");
         await raw.set("next-tag:odd", "not a record");
+        await raw.set("next:/not-an-entry", "diskcache-next-1:" + Buffer.from([0x01]).toString("base64"));
+        assert.equal(await h.b.get("/not-an-entry", { kind: "APP_PAGE" }), null);
         assert.equal(await h.b.get("/foreign", { kind: "APP_PAGE" }), null);
         assert.equal(await h.b.get("/damaged", { kind: "APP_PAGE" }), null);
         await h.a.set("/odd", page("/odd", "odd"), { cacheControl: { revalidate: 60 } });
