@@ -70,9 +70,10 @@ export interface NextRemoteStore {
  * ```ts ignore
  * import Keyv from "keyv";
  * import KeyvRedis from "@keyv/redis";
+ * import { userCacheDirectory } from "@diskcache/diskcache";
  * import { createIncrementalCacheHandler } from "@diskcache/diskcache/next";
  * export default createIncrementalCacheHandler({
- *   directory: "/var/cache/my-app-next",
+ *   directory: userCacheDirectory("my-app-next"),
  *   sizeLimit: 2 ** 30,
  *   remote: new Keyv(new KeyvRedis(process.env.REDIS_URL)),
  * });
