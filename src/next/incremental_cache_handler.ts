@@ -176,7 +176,8 @@ export function createIncrementalCacheHandler(options: NextIncrementalCacheOptio
         const control = ctx?.fetchCache ? null : (ctx?.cacheControl ?? null);
         const stored: Stored = { m: storedAt(ctx) ?? Math.floor(cache.now), t: tagsOf(data, ctx), c: control, s: encodeValue(data) };
         const expire = control?.expire;
-        const ttl = typeof expire === "number" && expire > 0 && expire < NEVER ? expire * 1000 : undefined;
+        // From when it was first stored: a copy from the remote tier expires with the entry, not `expire` after the copy.
+        const ttl = typeof expire === "number" && expire > 0 && expire < NEVER ? Math.max(0, expire * 1000 - (cache.now - stored.m)) : undefined;
         cache.set(entryKey(key), stored, { ttl });
       });
     }

@@ -203,6 +203,27 @@ describe("createIncrementalCacheHandler with a remote (Redis)", () => {
       h.b.resetRequestCache();
     });
 
+    it("B's copy expires when the entry does (its expire counts from A's set, not from the copy)", async (t) => {
+      await using redis = await startRedis();
+      if (redis === undefined) return t.skip("redis-server is not installed");
+      using dirA = tempDir();
+      using dirB = tempDir();
+      const remote = () => new Keyv({ store: new KeyvRedis(redis.url) });
+      const A = createIncrementalCacheHandler({ directory: dirA.path, remote: remote() });
+      // Host B's clock two hours ahead: the entry, stored by A with expire 3600 s, is past it there.
+      const B = createIncrementalCacheHandler({ directory: dirB.path, remote: remote(), clock: () => Date.now() + 7_200_000 });
+      try {
+        await new A({}).set("/short", page("/short", "s"), { cacheControl: { revalidate: 60, expire: 3600 } });
+        const warnings = await withConsole("warn", async () => {
+          assert.equal(await new B({}).get("/short", { kind: "APP_PAGE" }), null);
+        });
+        assert.deepEqual(warnings, []);
+      } finally {
+        A.close();
+        B.close();
+      }
+    });
+
     it("a cache-manager cache as the remote (no getMany: one get per tag)", async (t) => {
       await using redis = await startRedis();
       if (redis === undefined) return t.skip("redis-server is not installed");
