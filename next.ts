@@ -32,6 +32,7 @@ import "./runtimes/auto.ts";
 export { createIncrementalCacheHandler } from "./src/next/incremental_cache_handler.ts";
 export { createUseCacheHandler } from "./src/next/use_cache_handler.ts";
 export type { NextCacheOptions } from "./src/next/next_cache_options.ts";
+export type { NextIncrementalCacheOptions, NextRemoteStore } from "./src/next/remote_tier.ts";
 export type {
   NextCacheControl,
   NextCacheHandlerValue,

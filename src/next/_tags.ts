@@ -23,7 +23,8 @@ export interface TagRecord {
 /** What the tags say about an entry stored at a given time. */
 export type TagState = "fresh" | "stale" | "expired";
 
-function tagKey(tag: string): [string, string] {
+/** The key of a tag's record in the cache. */
+export function tagKey(tag: string): [string, string] {
   return ["next-tag", tag];
 }
 
@@ -33,16 +34,21 @@ export function revalidateTags(cache: DiskCache, tags: readonly string[], durati
   cache.transact(() => {
     const now = Math.floor(cache.now);
     for (const tag of new Set(tags)) {
-      const record: TagRecord = { ...cache.get<TagRecord>(tagKey(tag)) };
-      if (durations) {
-        record.stale = now;
-        if (typeof durations.expire === "number") record.expired = now + durations.expire * 1000;
-      } else {
-        record.expired = now;
-      }
-      cache.set(tagKey(tag), record);
+      cache.set(tagKey(tag), revalidated(cache.get<TagRecord>(tagKey(tag)), now, durations));
     }
   });
+}
+
+/** `record` after a revalidation at `now` (epoch ms): stale with `durations`, else expired. */
+export function revalidated(record: TagRecord | undefined, now: number, durations?: NextTagDurations): TagRecord {
+  const out: TagRecord = { ...record };
+  if (durations) {
+    out.stale = now;
+    if (typeof durations.expire === "number") out.expired = now + durations.expire * 1000;
+  } else {
+    out.expired = now;
+  }
+  return out;
 }
 
 /** The records of `tags` (absent ones omitted), in one read. */

@@ -8,7 +8,8 @@
 import { describe } from "../errors.ts";
 import { revalidateTags, tagState } from "./_tags.ts";
 import { decodeValue, encodeValue, type StoredValue } from "./_values.ts";
-import { lazyNextCache, type NextCacheOptions } from "./next_cache_options.ts";
+import { lazyNextCache } from "./next_cache_options.ts";
+import { type NextIncrementalCacheOptions, splitRemoteOptions, storedAt, withRemoteTier } from "./remote_tier.ts";
 import type {
   NextCacheControl,
   NextCacheHandlerValue,
@@ -84,9 +85,13 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  *
  * @experimental **UNSTABLE**: Next's cache handler contract changes between
  * minor versions.
- * @param options The directory and the cache's options (`sizeLimit`, ...).
+ * With `remote` (a Keyv or cache-manager store every host shares, Redis
+ * for one), the cache is the local tier in front of it: see
+ * {@linkcode NextIncrementalCacheOptions} and docs/next.md.
+ *
+ * @param options The directory and the cache's options (`sizeLimit`, ...), and `remote`.
  * @returns The handler class (with a static `close()`).
- * @throws {TypeError} When `directory` is missing.
+ * @throws {TypeError} When `directory` is missing or `remote` is not a store.
  *
  * @example The whole handler module (cache-handler.mjs)
  * ```ts ignore
@@ -118,9 +123,10 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  * rmSync(directory, { recursive: true, force: true });
  * ```
  */
-export function createIncrementalCacheHandler(options: NextCacheOptions): NextIncrementalCacheHandlerClass {
-  const lazy = lazyNextCache(options, "the Next.js incremental cache handler");
-  return class DiskCacheIncrementalHandler implements NextIncrementalCacheHandler {
+export function createIncrementalCacheHandler(options: NextIncrementalCacheOptions): NextIncrementalCacheHandlerClass {
+  const [local, remote] = splitRemoteOptions(options);
+  const lazy = lazyNextCache(local, "the Next.js incremental cache handler");
+  const Local = class DiskCacheIncrementalHandler implements NextIncrementalCacheHandler {
     readonly #revalidated: readonly string[];
 
     /** Closes the cache the class opened. */
@@ -168,9 +174,10 @@ export function createIncrementalCacheHandler(options: NextCacheOptions): NextIn
         }
         const cache = lazy.open();
         const control = ctx?.fetchCache ? null : (ctx?.cacheControl ?? null);
-        const stored: Stored = { m: Math.floor(cache.now), t: tagsOf(data, ctx), c: control, s: encodeValue(data) };
+        const stored: Stored = { m: storedAt(ctx) ?? Math.floor(cache.now), t: tagsOf(data, ctx), c: control, s: encodeValue(data) };
         const expire = control?.expire;
-        const ttl = typeof expire === "number" && expire > 0 && expire < NEVER ? expire * 1000 : undefined;
+        // From when it was first stored: a copy from the remote tier expires with the entry, not `expire` after the copy.
+        const ttl = typeof expire === "number" && expire > 0 && expire < NEVER ? Math.max(0, expire * 1000 - (cache.now - stored.m)) : undefined;
         cache.set(entryKey(key), stored, { ttl });
       });
     }
@@ -187,6 +194,7 @@ export function createIncrementalCacheHandler(options: NextCacheOptions): NextIn
 
     resetRequestCache(): void {}
   };
+  return remote === undefined ? Local : withRemoteTier(Local, () => lazy.open(), remote, tagsOf);
 }
 
 function keyError(key: unknown, action: string): TypeError {

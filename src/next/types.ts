@@ -233,8 +233,8 @@ export interface NextUseCacheEntry {
  * ```
  */
 export interface NextUseCacheHandler {
-  /** The entry, waiting for a pending `set` of the same key; `undefined` on a miss. */
-  get(cacheKey: string, softTags: string[]): Promise<NextUseCacheEntry | undefined>;
+  /** The entry, waiting for a pending `set` of the same key; `undefined` on a miss (Next 15.3 passes no soft tags). */
+  get(cacheKey: string, softTags?: string[]): Promise<NextUseCacheEntry | undefined>;
   /** Stores the entry once it resolves, its body as it streams. */
   set(cacheKey: string, pendingEntry: Promise<NextUseCacheEntry>): Promise<void>;
   /** Nothing to refresh: every read consults the record on disk. */
@@ -246,6 +246,8 @@ export interface NextUseCacheHandler {
   getExpiration(...tags: string[] | [string[]]): Promise<number>;
   /** Next 15's name for `updateTags(tags)` without durations, the tags spread. */
   expireTags(...tags: string[]): Promise<void>;
+  /** Next 15's call with tags revalidated elsewhere (a request header): recorded as `expireTags` does. */
+  receiveExpiredTags(...tags: string[]): Promise<void>;
   /** Records a revalidation of `tags`, seen by every process sharing the directory. */
   updateTags(tags: string[], durations?: NextTagDurations): Promise<void>;
   /** Closes the cache (for tests and orderly shutdown). */

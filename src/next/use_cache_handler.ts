@@ -166,6 +166,11 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "expireTags")));
     },
 
+    receiveExpiredTags(...tags: string[]): Promise<void> {
+      // Next 15.0-15.5 pass on tags revalidated elsewhere; recording them is what expireTags does.
+      return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "receiveExpiredTags")));
+    },
+
     updateTags(tags: string[], durations?: NextTagDurations): Promise<void> {
       return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "updateTags"), durations));
     },
