@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { type CliIO, main } from "../src/cli/main.ts";
+import { cli } from "./_cli.ts";
 import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
@@ -251,22 +251,6 @@ test("check({ fix: true }) removes only what has the value-file layout: other fi
   assert.equal(shard.get("k"), "a value in the shard's own file");
   assert.deepEqual(shard.check(), []);
 });
-
-/** Runs the `diskcache` command in-process; its exit code and standard output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = "";
-  const io: CliIO = {
-    stdout: (c) => void (stdout += typeof c === "string" ? c : new TextDecoder().decode(c)),
-    stderr: () => {},
-    readStdin: () => Promise.resolve(new Uint8Array()),
-    stdoutTTY: false,
-    stderrTTY: false,
-    interruptible: () => new AbortController().signal,
-    now: () => Date.now(),
-    pause: () => Promise.resolve(),
-  };
-  return { code: await main(args, io), stdout };
-}
 
 test("check on a database damaged beyond repair: fix claims no repair, and plain check does not advise --fix (diskcache check too)", async () => {
   using dir = tempDir();
