@@ -5,6 +5,7 @@
 // counting calls, the recipe cache types, console capture, descriptors.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
@@ -31,6 +32,19 @@ export { python, startRedis } from "./_services.ts";
  */
 export function rawOpen(path: string): SqliteDatabase {
   return detectDriver().open(path);
+}
+
+/** 2,000 small items in a fresh cache, all in cache.db itself (WAL checkpointed and emptied). */
+export function fillAndCheckpoint(path: string): void {
+  {
+    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
+    cache.transact(() => {
+      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
+    });
+  }
+  const raw = rawOpen(join(path, "cache.db"));
+  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
+  raw.close();
 }
 
 /** The hit, miss and eviction counts of a stats record (the fields every test compares). */

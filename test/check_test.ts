@@ -18,7 +18,7 @@ import {
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
 import { cli } from "./_cli.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { fillAndCheckpoint, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
   using cache = tempCache({ minFileSize: 10 });
@@ -77,19 +77,6 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   assert.equal(cache.has("short"), false);
   assert.equal(cache.length, 1);
 });
-
-/** 2,000 small items in a fresh cache, all in cache.db itself (WAL checkpointed and emptied). */
-function fillAndCheckpoint(path: string): void {
-  {
-    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
-    cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
-    });
-  }
-  const raw = rawOpen(join(path, "cache.db"));
-  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
-  raw.close();
-}
 
 test("DiskCache.check() reports a damaged database instead of throwing", () => {
   using dir = tempDir();

@@ -10,7 +10,7 @@ import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, r
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { rawOpen, repoRoot, run, tempDir } from "./_helpers.ts";
+import { fillAndCheckpoint, repoRoot, run, tempDir } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 const NOBODY = 65534;
@@ -209,15 +209,7 @@ test("DiskCache with readonly refuses, saying why, a cache not closed cleanly in
 
 /** 2,000 items in cache.db itself (WAL checkpointed), then garbage over a run of pages in the middle. */
 function damagedCache(path: string): void {
-  {
-    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
-    cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
-    });
-  }
-  const raw = rawOpen(join(path, "cache.db"));
-  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
-  raw.close();
+  fillAndCheckpoint(path);
   const fd = openSync(join(path, "cache.db"), "r+");
   writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
   closeSync(fd);
