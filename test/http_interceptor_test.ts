@@ -5,17 +5,11 @@ import assert from "node:assert/strict";
 import { DiskCacheStore } from "../http.ts";
 import { repoRoot, run, sleep, staleness, tempDir } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
+import { notNode, type Undici, undici } from "./_undici.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-const runtime = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : undefined;
-const skip = runtime ? `undici's cache interceptor is Node's fetch machinery; on ${runtime} use cachedFetch (test/http_fetch_test.ts)` : false;
-type Undici = typeof import("undici");
-const undici: Undici | undefined = runtime
-  ? undefined
-  : process.versions.node.startsWith("20.")
-  ? await import("undici7") as unknown as Undici
-  : await import("undici");
+const skip = notNode ? `undici's cache interceptor is Node's fetch machinery; on ${notNode} use cachedFetch (test/http_fetch_test.ts)` : false;
 
 describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   const server = new TestServer();
@@ -212,7 +206,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
 });
 
 // Each undici this Node runs: 8 and 7 on Node 24, 7 on Node 20 (undici 8 needs Node 22.19).
-const undicis: [string, Undici][] = runtime
+const undicis: [string, Undici][] = notNode
   ? []
   : process.versions.node.startsWith("20.")
   ? [["undici 7", undici!]]
