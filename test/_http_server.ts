@@ -45,6 +45,26 @@ export class TestServer {
   }
 }
 
+/**
+ * A handler answering `size` bytes of `chunk` repeated (`size` a multiple of
+ * its length), fresh for ten minutes, written as the client takes them
+ * (waiting for "drain"), so that a large body is never whole in memory.
+ */
+export function streamedBody(size: number, chunk: Uint8Array): Handler {
+  return (_q, res) => {
+    res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+      res.end();
+    };
+    pump();
+  };
+}
+
 /** A {@linkcode TestServer} and a cachedFetch over a DiskCache of its own, as {@linkcode cachedFetchSite} sets them up. */
 export interface CachedFetchSite {
   server: TestServer;

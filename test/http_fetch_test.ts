@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { cachedFetch, type FetchLike } from "../http.ts";
 import { staleness, tempDir, valueFiles } from "./_helpers.ts";
-import { cachedFetchSite } from "./_http_server.ts";
+import { cachedFetchSite, streamedBody } from "./_http_server.ts";
 
 describe("cachedFetch", () => {
   const site = cachedFetchSite({ minFileSize: 1024 });
@@ -176,18 +176,7 @@ describe("cachedFetch", () => {
   it("cachedFetch() streams a large body into a value file as the caller reads it, and out again", async () => {
     const size = 8 * 2 ** 20;
     const chunk = new Uint8Array(2 ** 16).fill(0x62);
-    server.routes.set("/big", (_q, res) => {
-      res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    server.routes.set("/big", streamedBody(size, chunk));
     const before = valueFiles(site.cache.directory).length;
     const first = await site.fetch(site.origin + "/big");
     assert.equal((await first.arrayBuffer()).byteLength, size);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCacheStore } from "../http.ts";
 import { repoRoot, run, sleep, staleness, tempDir } from "./_helpers.ts";
-import { TestServer } from "./_http_server.ts";
+import { streamedBody, TestServer } from "./_http_server.ts";
 import { notNode, type Undici, undici } from "./_undici.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -157,18 +157,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   it("streams a 100 MB body into the store and back out with bounded memory (in a subprocess)", async () => {
     const size = 100 * 2 ** 20;
     const chunk = Buffer.alloc(2 ** 20, 0x61);
-    server.routes.set("/big", (_q, res) => {
-      res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    server.routes.set("/big", streamedBody(size, chunk));
     const worker = fixture();
     const r = await run(worker.cmd, [...worker.args, "big", join(dir.path, "big"), origin + "/big"]);
     assert.equal(r.code, 0, r.stderr);
