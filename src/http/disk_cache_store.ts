@@ -9,6 +9,7 @@ import { Readable, Writable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { FanoutCache } from "../fanout.ts";
+import { adoptOrOpen } from "../adopt_or_open.ts";
 import {
   BodySink,
   type CacheBackend,
@@ -170,20 +171,11 @@ export class DiskCacheStore {
     }
     this.#maxEntrySize = maxEntrySize;
     this.#onError = onError;
-    if (dirOrCache instanceof DiskCache || dirOrCache instanceof FanoutCache) {
-      if (Object.keys(cacheOptions).length) {
-        throw new TypeError(
-          `Cannot create DiskCacheStore: cache options (${
-            Object.keys(cacheOptions).join(", ")
-          }) apply only when the store opens the cache, not with an open cache`,
-        );
-      }
-      this.#cache = dirOrCache;
-      this.#owned = false;
-    } else {
-      this.#cache = new DiskCache(dirOrCache, cacheOptions);
-      this.#owned = true;
-    }
+    ({ cache: this.#cache, owned: this.#owned } = adoptOrOpen(dirOrCache, cacheOptions, {
+      name: "DiskCacheStore",
+      role: "store",
+      adopts: [DiskCache, FanoutCache],
+    }));
   }
 
   /** The cache underneath. */
