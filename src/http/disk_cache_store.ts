@@ -313,19 +313,16 @@ export class DiskCacheStore {
         };
         const fail = (error: unknown) => {
           report(error);
-          const file = sink.fileKey;
-          if (file !== undefined) {
-            try {
-              shard.delete(file);
-            } catch (e) {
-              report(e);
-            }
-          }
-          settled();
-          // No error event, as in write(): undici would delete the URL's
-          // stored responses, and throw if the cache was closed meanwhile.
-          this.destroy();
-          callback();
+          // A body stored before its commit failed is removed as an abort
+          // removes it: waiting for the write lock on timers, never blocking
+          // the thread (a body that never got stored needs no delete).
+          sink.abort(error).catch(report).then(() => {
+            settled();
+            // No error event, as in write(): undici would delete the URL's
+            // stored responses, and throw if the cache was closed meanwhile.
+            this.destroy();
+            callback();
+          });
         };
         // A body in memory commits now, as undici's own stores do, so the
         // response is stored before the client's next request can look.
