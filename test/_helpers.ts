@@ -4,7 +4,7 @@
 // Defined here: raw database access, assertions, waiting for an event,
 // counting calls, the recipe cache types, console capture, descriptors.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
@@ -45,6 +45,13 @@ export function fillAndCheckpoint(path: string): void {
   const raw = rawOpen(join(path, "cache.db"));
   raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
   raw.close();
+}
+
+/** Overwrites `count` 4 KiB pages of `path`/cache.db, from page `first` on, with garbage. */
+export function damagePages(path: string, first: number, count: number): void {
+  const fd = openSync(join(path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096 * count).fill(0x41), 0, 4096 * count, 4096 * first);
+  closeSync(fd);
 }
 
 /** The hit, miss and eviction counts of a stats record (the fields every test compares). */
