@@ -7,9 +7,8 @@
 import { Buffer } from "node:buffer";
 import { Readable, Writable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+import { adoptOrOpen, DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { FanoutCache } from "../fanout.ts";
-import { adoptOrOpen } from "../adopt_or_open.ts";
 import {
   BodySink,
   type CacheBackend,

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+import { adoptOrOpen, DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
-import { adoptOrOpen } from "../adopt_or_open.ts";
 import { cacheId, cacheTag, NAMES } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
 
