@@ -106,6 +106,11 @@ export function nodeSqliteDriver(): SqliteDriver {
   };
 }
 
+// How to install the binding, in a project and for the command through npx
+// (which does not install an optional peer).
+const INSTALL_BETTER_SQLITE3 =
+  "`npm install better-sqlite3@12` (for the diskcache command through npx: `npx -p @diskcache/diskcache -p better-sqlite3@12 diskcache ...`)";
+
 /**
  * A driver over the `better-sqlite3` package (major 12 on Node 20).
  *
@@ -127,7 +132,7 @@ export function betterSqlite3Driver(): SqliteDriver {
     Database = mod.createRequire(import.meta.url)("better-sqlite3") as BetterSqlite3;
   } catch (cause) {
     throw new Error(
-      "Cannot load better-sqlite3: it is not installed or failed to build; run `npm install better-sqlite3@12`",
+      `Cannot load better-sqlite3: it is not installed or failed to build; run ${INSTALL_BETTER_SQLITE3}`,
       { cause },
     );
   }
@@ -164,7 +169,7 @@ export function nodeDriver(): SqliteDriver {
     throw new Error(
       `Cannot open cache: Node ${
         proc?.version ?? "(unknown version)"
-      } has no built-in node:sqlite and better-sqlite3 is not installed; either upgrade to Node >= 22.13 or run \`npm install better-sqlite3@12\``,
+      } has no built-in node:sqlite and better-sqlite3 is not installed; either upgrade to Node >= 22.13 or run ${INSTALL_BETTER_SQLITE3}`,
       { cause },
     );
   }

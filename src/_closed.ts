@@ -3,7 +3,8 @@
  * each method that needs the connection throws a `DiskCacheError` naming the
  * call that met the closed cache (never a driver's "Cannot prepare a
  * statement"); `console.log(cache)` prints the directory, the item count and
- * the volume on Node's, Bun's and Deno's inspectors.
+ * the volume on Node's, Bun's and Deno's inspectors (of a Deque or an Index:
+ * the directory and the length or size).
  *
  * @module
  */
@@ -91,4 +92,16 @@ export function fields(values: Record<string, () => unknown>): string {
     parts.push(`${name}: ${shown}`);
   }
   return `{ ${parts.join(", ")} }`;
+}
+
+/**
+ * The inspector view of a Deque or an Index: `{ directory, <count> }` (its
+ * `length` or `size`), or `{ directory, closed: true }` once closed.
+ */
+export function collectionFields(
+  collection: { readonly directory: string; readonly cache: { readonly closed: boolean } },
+  count: Record<string, () => number>,
+): string {
+  const directory = () => collection.directory;
+  return fields(collection.cache.closed ? { directory, closed: () => true } : { directory, ...count });
 }

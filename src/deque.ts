@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { collectionFields, inspectable } from "./_closed.ts";
 import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { describe } from "./errors.ts";
 import type { Key } from "./types.ts";
@@ -443,3 +444,5 @@ export class Deque<T = unknown> implements Iterable<T> {
     this.close();
   }
 }
+
+inspectable(Deque.prototype, (collection) => `Deque ${collectionFields(collection, { length: () => collection.length })}`);

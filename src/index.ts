@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { collectionFields, inspectable } from "./_closed.ts";
 import { collectionRows, DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import type { Key, PullOptions, PushOptions } from "./types.ts";
 
@@ -295,3 +296,5 @@ export class Index<K extends Key = Key, V = unknown> implements Iterable<[K, V]>
     this.close();
   }
 }
+
+inspectable(Index.prototype, (collection) => `Index ${collectionFields(collection, { size: () => collection.size })}`);

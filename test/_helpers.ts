@@ -4,7 +4,8 @@
 // Defined here: raw database access, assertions, waiting for an event,
 // counting calls, the recipe cache types, console capture, descriptors.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
@@ -31,6 +32,26 @@ export { python, startRedis } from "./_services.ts";
  */
 export function rawOpen(path: string): SqliteDatabase {
   return detectDriver().open(path);
+}
+
+/** 2,000 small items in a fresh cache, all in cache.db itself (WAL checkpointed and emptied). */
+export function fillAndCheckpoint(path: string): void {
+  {
+    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
+    cache.transact(() => {
+      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
+    });
+  }
+  const raw = rawOpen(join(path, "cache.db"));
+  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
+  raw.close();
+}
+
+/** Overwrites `count` 4 KiB pages of `path`/cache.db, from page `first` on, with garbage. */
+export function damagePages(path: string, first: number, count: number): void {
+  const fd = openSync(join(path, "cache.db"), "r+");
+  writeSync(fd, new Uint8Array(4096 * count).fill(0x41), 0, 4096 * count, 4096 * first);
+  closeSync(fd);
 }
 
 /** The hit, miss and eviction counts of a stats record (the fields every test compares). */

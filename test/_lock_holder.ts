@@ -5,11 +5,19 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { row, runners } from "./_helpers.ts";
 
-/** Another process of this test's runtime holding the write lock of the cache in `dir` until `commit()`. */
-export async function holdLock(dir: string): Promise<{ commit(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
+/**
+ * Another process of this test's runtime holding the write lock of the cache
+ * in `dir` until `commit()`, or on its own after `releaseAfterMs`;
+ * `exclusive`: an EXCLUSIVE transaction, which shuts out readers too.
+ */
+export async function holdLock(
+  dir: string,
+  options: { releaseAfterMs?: number; exclusive?: boolean } = {},
+): Promise<{ commit(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
   const all = runners("lock_holder");
   const r = all.find((x) => x.name === row) ?? all[0]!;
-  const child = spawn(r.cmd, [...r.args, dir, "", "immediate"], { stdio: ["pipe", "pipe", "inherit"] });
+  const args = [...r.args, dir, options.releaseAfterMs === undefined ? "" : String(options.releaseAfterMs), options.exclusive ? "exclusive" : "immediate"];
+  const child = spawn(r.cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const next = (want: string) =>
     new Promise<void>((resolve, reject) => {
@@ -22,12 +30,13 @@ export async function holdLock(dir: string): Promise<{ commit(): Promise<void>; 
       child.once("close", (code) => reject(new Error(`lock holder (${r.name}) exited ${code} before "${want}"`)));
     });
   const exited = new Promise((resolve) => child.once("close", resolve));
-  const committed = next("committed");
+  let released = false;
+  const committed = next("committed").then(() => void (released = true));
   committed.catch(() => {});
   child.stdin!.on("error", () => {}); // it exited on its own
   await next("held");
   const commit = async () => {
-    if (child.exitCode === null) child.stdin!.write("commit\n");
+    if (!released && child.exitCode === null) child.stdin!.write("commit\n");
     await committed.catch(() => {});
     child.stdin!.end();
     await exited;

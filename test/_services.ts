@@ -3,6 +3,7 @@
 // undefined where it is not installed, and is an error under CI=true, so a
 // missing install step cannot pass silently.
 import { spawn, spawnSync } from "node:child_process";
+import { run } from "./_processes.ts";
 
 let pythonPath: string | null | undefined;
 /**
@@ -24,6 +25,23 @@ export function python(): string | undefined {
     }
   }
   return pythonPath ?? undefined;
+}
+
+/**
+ * Runs a Python script (with python-diskcache) on `args` and answers the JSON
+ * document it printed last; a non-zero exit is an error carrying its stderr.
+ */
+export async function pythonJson<T>(script: string, ...args: string[]): Promise<T> {
+  const res = await run(python()!, ["-c", script, ...args]);
+  if (res.code !== 0) throw new Error(`python exited ${res.code}: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split("\n").at(-1)!) as T;
+}
+
+/** Skips test `t` where Python with python-diskcache is not installed; answers whether it did. */
+export function skipWithoutPython(t: { skip(msg: string): void }): boolean {
+  if (python() !== undefined) return false;
+  t.skip("python3 with diskcache is not installed (apt-get install python3-diskcache)");
+  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Temporary directories and caches for tests, and what a test reads back
 // from them: each removes what it made on dispose.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "../mod.ts";
@@ -20,6 +20,14 @@ export function unmount(path: string): void {
   if (spawnSync("umount", [path]).status === 0) return;
   const lazy = spawnSync("umount", ["-l", path]);
   if (lazy.status !== 0) throw new Error(`could not unmount ${path}: ${lazy.stderr}`);
+}
+
+/** A 3 MiB tmpfs mounted under `parent` (unmount it when done), or why there is none. */
+export function smallDisk(parent: string): string | { skip: string } {
+  const mnt = join(parent, "small");
+  mkdirSync(mnt);
+  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
+  return mount.status === 0 ? mnt : { skip: `cannot mount a small tmpfs here (needs root): ${mount.stderr}` };
 }
 
 /** A DiskCache in its own temporary directory, removed (with the directory) on dispose. */

@@ -1,24 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  truncateSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { type CliIO, main } from "../src/cli/main.ts";
-import { rawOpen, tempCache, tempDir } from "./_helpers.ts";
+import { cli } from "./_cli.ts";
+import { damagePages, fillAndCheckpoint, rawOpen, tempCache, tempDir } from "./_helpers.ts";
 
 test("DiskCache.check() finds nothing wrong in a healthy cache", () => {
   using cache = tempCache({ minFileSize: 10 });
@@ -78,27 +64,12 @@ test("DiskCache.check() finds each kind of damage, and fix repairs it", () => {
   assert.equal(cache.length, 1);
 });
 
-/** 2,000 small items in a fresh cache, all in cache.db itself (WAL checkpointed and emptied). */
-function fillAndCheckpoint(path: string): void {
-  {
-    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
-    cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
-    });
-  }
-  const raw = rawOpen(join(path, "cache.db"));
-  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
-  raw.close();
-}
-
 test("DiskCache.check() reports a damaged database instead of throwing", () => {
   using dir = tempDir();
   fillAndCheckpoint(dir.path);
   assert.ok(statSync(join(dir.path, "cache.db")).size > 4096 * 61);
   // Overwrite one whole page in the middle of the file with garbage.
-  const fd = openSync(join(dir.path, "cache.db"), "r+");
-  writeSync(fd, new Uint8Array(4096).fill(0x41), 0, 4096, 4096 * 60);
-  closeSync(fd);
+  damagePages(dir.path, 60, 1);
   using cache = new DiskCache(dir.path);
   const warnings = cache.check();
   assert.ok(warnings.some((w) => w.kind === "integrity"), JSON.stringify(warnings));
@@ -109,9 +80,7 @@ test("DiskCache reads on a damaged page throw DiskCacheError saying the database
   using dir = tempDir();
   fillAndCheckpoint(dir.path);
   // Garbage over a run of pages in the middle: some keys' index or table pages.
-  const fd = openSync(join(dir.path, "cache.db"), "r+");
-  writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
-  closeSync(fd);
+  damagePages(dir.path, 40, 8);
   using cache = new DiskCache(dir.path);
   const corrupt = (e: unknown) => e instanceof DiskCacheError && /is corrupt/.test(e.message) && e.cause !== undefined;
   let damagedKey: string | undefined;
@@ -252,28 +221,10 @@ test("check({ fix: true }) removes only what has the value-file layout: other fi
   assert.deepEqual(shard.check(), []);
 });
 
-/** Runs the `diskcache` command in-process; its exit code and standard output. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = "";
-  const io: CliIO = {
-    stdout: (c) => void (stdout += typeof c === "string" ? c : new TextDecoder().decode(c)),
-    stderr: () => {},
-    readStdin: () => Promise.resolve(new Uint8Array()),
-    stdoutTTY: false,
-    stderrTTY: false,
-    interruptible: () => new AbortController().signal,
-    now: () => Date.now(),
-    pause: () => Promise.resolve(),
-  };
-  return { code: await main(args, io), stdout };
-}
-
 test("check on a database damaged beyond repair: fix claims no repair, and plain check does not advise --fix (diskcache check too)", async () => {
   using dir = tempDir();
   fillAndCheckpoint(dir.path);
-  const fd = openSync(join(dir.path, "cache.db"), "r+");
-  writeSync(fd, new Uint8Array(4096).fill(0x41), 0, 4096, 4096 * 60);
-  closeSync(fd);
+  damagePages(dir.path, 60, 1);
   {
     using cache = new DiskCache(dir.path);
     for (const fix of [false, true]) {

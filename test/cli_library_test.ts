@@ -6,11 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiskCache, DiskCacheError, Timeout } from "../mod.ts";
-import { rawOpen, repoRoot, run, tempDir } from "./_helpers.ts";
+import { damagePages, fillAndCheckpoint, repoRoot, run, tempDir } from "./_helpers.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
 const NOBODY = 65534;
@@ -207,25 +207,10 @@ test("DiskCache with readonly refuses, saying why, a cache not closed cleanly in
   if (detectDriver().name !== "better-sqlite3") assert.match(got.out, /was not closed cleanly .*cache\.db-wal/);
 });
 
-/** 2,000 items in cache.db itself (WAL checkpointed), then garbage over a run of pages in the middle. */
-function damagedCache(path: string): void {
-  {
-    using cache = new DiskCache(path, { sqliteAutoVacuum: 0 });
-    cache.transact(() => {
-      for (let i = 0; i < 2000; i++) cache.set(`key-${i}`, "v".repeat(100));
-    });
-  }
-  const raw = rawOpen(join(path, "cache.db"));
-  raw.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all();
-  raw.close();
-  const fd = openSync(join(path, "cache.db"), "r+");
-  writeSync(fd, new Uint8Array(4096 * 8).fill(0x41), 0, 4096 * 8, 4096 * 40);
-  closeSync(fd);
-}
-
 test("DiskCache keys(), entries(), inspectAll(), inspect() and volume() on a damaged database throw our error naming the file", () => {
   using dir = tempDir();
-  damagedCache(dir.path);
+  fillAndCheckpoint(dir.path);
+  damagePages(dir.path, 40, 8);
   using cache = new DiskCache(dir.path);
   const file = join(dir.path, "cache.db");
   const ours = (e: unknown) => e instanceof DiskCacheError && e.message.includes(file) && /is corrupt/.test(e.message) && e.cause !== undefined;

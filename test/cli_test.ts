@@ -9,54 +9,18 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DiskCache, FanoutCache, ForeignKey } from "../mod.ts";
-import { type CliIO, EXIT, main } from "../src/cli/main.ts";
+import { EXIT } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/args.ts";
 import { Progress } from "../src/cli/progress.ts";
 import { bytes, duration } from "../src/cli/format.ts";
 import { fromHex, showKey } from "../src/cli/keys.ts";
 import { toTagged } from "../src/cli/tagged_json.ts";
 import { detectDriver } from "../runtimes/auto.ts";
-import { repoRoot, run, tempDir, unmount } from "./_helpers.ts";
+import { tempDir, unmount } from "./_helpers.ts";
+import { binary, cli, diskcache, type Ran } from "./_cli.ts";
 
-const enc = new TextEncoder(), dec = new TextDecoder();
-
-interface Ran {
-  code: number;
-  stdout: string;
-  bytes: Uint8Array;
-  stderr: string;
-}
-
-/** Runs main() in-process; `abortAfter`: Ctrl-C after that many pauses; the clock moves 50 ms a read. */
-async function cli(args: string[], opts: { stdin?: Uint8Array; tty?: boolean; abortAfter?: number; onStdout?: () => void } = {}): Promise<Ran> {
-  const out: Uint8Array[] = [];
-  let stderr = "";
-  const interrupt = new AbortController();
-  let clock = Date.now(), pauses = 0;
-  const io: CliIO = {
-    stdout: (c) => {
-      out.push(typeof c === "string" ? enc.encode(c) : c);
-      opts.onStdout?.();
-    },
-    stderr: (t) => void (stderr += t),
-    readStdin: () => Promise.resolve(opts.stdin ?? new Uint8Array()),
-    stdoutTTY: opts.tty === true,
-    stderrTTY: opts.tty === true,
-    interruptible: () => interrupt.signal,
-    now: () => (clock += 50),
-    pause: () => {
-      if (++pauses === opts.abortAfter) interrupt.abort();
-      return Promise.resolve();
-    },
-  };
-  const code = await main(args, io);
-  const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of out) all.set(c, (at += c.length) - c.length);
-  return { code, stdout: dec.decode(all), bytes: all, stderr };
-}
+const enc = new TextEncoder();
 
 const json = <T = Record<string, unknown>>(r: Ran): T => JSON.parse(r.stdout) as T;
 
@@ -560,23 +524,6 @@ test("diskcache ls --json that fails after its first rows still prints one JSON 
 });
 
 // ---- The real binary, in subprocesses on this row's runtime ----
-
-/** The command that runs the tool on this row: the runtime under test, from source (Node 20: the build in dist/). */
-function binary(): { cmd: string; args: string[] } {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.Deno !== undefined) {
-    return { cmd: g.Deno.execPath(), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), join(repoRoot, "cli.ts")] };
-  }
-  if (g.Bun !== undefined) return { cmd: process.execPath, args: [join(repoRoot, "cli.ts")] };
-  if (fileURLToPath(import.meta.url).endsWith(".js")) return { cmd: process.execPath, args: [join(repoRoot, "dist", "cli.js")] };
-  return { cmd: process.execPath, args: ["--no-warnings", join(repoRoot, "cli.ts")] };
-}
-
-function diskcache(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const b = binary();
-  return run(b.cmd, [...b.args, ...args], input);
-}
 
 test("the diskcache binary: exit codes, standard input, JSON output", async () => {
   using dir = tempDir();

@@ -5,71 +5,12 @@
 // API throws it. Real processes hold the lock; nothing here measures time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { DiskCache, Timeout } from "../mod.ts";
 import { KeyvDiskCache } from "../keyv.ts";
 import { diskcacheDriver } from "../unstorage.ts";
 import { cachedFetch, DiskCacheStore } from "../http.ts";
-import { row, runners, tempDir } from "./_helpers.ts";
-
-/** Another process of this test's runtime holding the cache's write lock (see test/fixtures/lock_holder.ts). */
-async function holdLock(dir: string, releaseAfterMs?: number, exclusive = false): Promise<{ commit(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
-  const all = runners("lock_holder");
-  const r = all.find((x) => x.name === row) ?? all[0]!;
-  const args = [...r.args, dir, releaseAfterMs === undefined ? "" : String(releaseAfterMs), exclusive ? "exclusive" : "immediate"];
-  const child = spawn(r.cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const next = (want: string) =>
-    new Promise<void>((resolve, reject) => {
-      const on = (line: string) => {
-        if (line.trim() !== want) return;
-        lines.off("line", on);
-        resolve();
-      };
-      lines.on("line", on);
-      child.once("close", (code) => reject(new Error(`lock holder (${r.name}) exited ${code} before "${want}"`)));
-    });
-  const exited = new Promise((resolve) => child.once("close", resolve));
-  let released = false;
-  const committed = next("committed").then(() => void (released = true));
-  committed.catch(() => {});
-  child.stdin!.on("error", () => {}); // it exited on its own
-  await next("held");
-  const commit = async () => {
-    if (!released && child.exitCode === null) child.stdin!.write("commit\n");
-    await committed.catch(() => {});
-    child.stdin!.end();
-    await exited;
-  };
-  return { commit, [Symbol.asyncDispose]: commit };
-}
-
-/** Counts timer callbacks while it runs: the event loop's turns. */
-function tickCounter(): { readonly ticks: number; stop(): void } {
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 1);
-  return {
-    get ticks() {
-      return ticks;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
-
-/** Resolves once `counter` counted `n` more ticks. */
-async function ticksPass(counter: { readonly ticks: number }, n: number): Promise<void> {
-  const until = counter.ticks + n;
-  while (counter.ticks < until) await new Promise((r) => setTimeout(r, 1));
-}
-
-/** Whether `promise` settled yet (looked at after the microtasks queued so far). */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void promise.then(() => (done = true), () => (done = true));
-  await new Promise((r) => setImmediate(r));
-  return done;
-}
+import { tempDir } from "./_helpers.ts";
+import { holdLock, settled, tickCounter, ticksPass } from "./_lock_holder.ts";
 
 test("setAsync() waits for another process's write lock on timers: the event loop keeps turning, and the value lands after the holder commits", async () => {
   using dir = tempDir();
@@ -145,7 +86,7 @@ test("the synchronous API still waits in SQLite's busy handler after an asynchro
   await first.commit();
   assert.equal(await pending, true);
   // This holder lets go by itself in a while: the synchronous set must wait for it, not fail at once.
-  await using second = await holdLock(dir.path, 300);
+  await using second = await holdLock(dir.path, { releaseAfterMs: 300 });
   assert.equal(cache.set("sync", 2), true);
   await second.commit();
   assert.equal(cache.get("sync"), 2);
@@ -165,7 +106,7 @@ test("in a rollback-journal mode, where readers wait for writers, a synchronous 
   }
   {
     // This holder keeps readers out, and lets go by itself in a while: the read must wait for it.
-    await using holder = await holdLock(dir.path, 300, true);
+    await using holder = await holdLock(dir.path, { releaseAfterMs: 300, exclusive: true });
     assert.equal(cache.get("k"), 2);
     await holder.commit();
   }
@@ -175,7 +116,7 @@ test("in a rollback-journal mode, where readers wait for writers, a synchronous 
     assert.equal(cache.get("k"), 2); // a hit long after the last write: its access time is flushed, and the flush meets the lock
     await holder.commit();
   }
-  await using holder = await holdLock(dir.path, 300, true);
+  await using holder = await holdLock(dir.path, { releaseAfterMs: 300, exclusive: true });
   assert.equal(cache.get("k"), 2);
   await holder.commit();
 });

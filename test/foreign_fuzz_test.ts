@@ -6,30 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
-import { DiskCache, DiskCacheError } from "../mod.ts";
+import { DiskCache } from "../mod.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
+import { typed, walk } from "./_fuzz.ts";
 
 const RUNS = Number(globalThis.process?.env?.DISKCACHE_MODEL_RUNS ?? 25);
-
-/** Runs `fn`; a throw must be a DiskCacheError. Returns whether it threw. */
-function typed(what: string, fn: () => void): boolean {
-  try {
-    fn();
-    return false;
-  } catch (error) {
-    assert.ok(error instanceof DiskCacheError, `${what} threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
-    return true;
-  }
-}
-
-/** Walks an iterator to its end; a throw must be typed, and must not end the walk early (the caller checks coverage). */
-function walk<T>(what: string, it: () => Iterable<T>): T[] {
-  const out: T[] = [];
-  typed(what, () => {
-    for (const x of it()) out.push(x);
-  });
-  return out;
-}
 
 test("rows with random stored values (every mode, raw keys): reads return or throw a DiskCacheError", () => {
   using dir = tempDir();

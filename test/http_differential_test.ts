@@ -23,15 +23,9 @@ import fc from "fast-check";
 import { DiskCache } from "../mod.ts";
 import { type CachedFetch, cachedFetch, DiskCacheStore } from "../http.ts";
 import { tempDir } from "./_helpers.ts";
+import { notNode, undici } from "./_undici.ts";
 
-const runtime = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : undefined;
-const skip = runtime ? `undici's cache interceptor is Node's fetch machinery, not ${runtime}'s` : false;
-type Undici = typeof import("undici");
-const undici: Undici | undefined = runtime
-  ? undefined
-  : process.versions.node.startsWith("20.")
-  ? await import("undici7") as unknown as Undici
-  : await import("undici");
+const skip = notNode ? `undici's cache interceptor is Node's fetch machinery, not ${notNode}'s` : false;
 
 const SEED = Number(process.env.DIFF_SEED ?? 22_6);
 const RUNS = Number(process.env.DIFF_RUNS ?? 150);

@@ -1,16 +1,16 @@
 // cachedFetch against RFC 9111 / RFC 9110 and the fetch standard, one test per
 // defect of issue 22 section 1: a real local server (a raw TCP one for status
 // lines Node's server refuses to write), a real cache, on every row.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
+import { cachedFetch } from "../http.ts";
 import { sleep, staleness, tempDir, until, valueFiles } from "./_helpers.ts";
 import { holdLock, tickCounter, ticksPass } from "./_lock_holder.ts";
-import { TestServer } from "./_http_server.ts";
+import { cachedFetchSite } from "./_http_server.ts";
 
 /** A server answering every request with the same raw bytes: a status line Node's own server will not write. */
 async function rawServer(head: Uint8Array, body: string): Promise<{ url: string; close(): Promise<void>; server: Server }> {
@@ -28,26 +28,8 @@ async function rawServer(head: Uint8Array, body: string): Promise<{ url: string;
 }
 
 describe("cachedFetch and the RFCs", () => {
-  const server = new TestServer();
-  let origin = "";
-  const dir = tempDir();
-  let cache: DiskCache;
-  let fetch: CachedFetch;
-  before(async () => {
-    origin = await server.listen();
-    cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 1024 });
-    fetch = cachedFetch(cache);
-  });
-  after(async () => {
-    cache?.close();
-    await server.close();
-    dir[Symbol.dispose]();
-  });
-
-  async function get(path: string, init?: RequestInit, via: FetchLike = fetch) {
-    const res = await via(origin + path, init);
-    return { status: res.status, cacheStatus: res.headers.get("cache-status") ?? "", body: await res.text(), res };
-  }
+  const site = cachedFetchSite({ minFileSize: 1024 });
+  const { server, get } = site;
   const sent = (path: string) => server.requests.filter((r) => r.path === path);
 
   it("a fresh must-revalidate response is answered from the cache; once stale it is revalidated, even for max-stale (RFC 9111 5.2.2.2)", async () => {
@@ -129,7 +111,7 @@ describe("cachedFetch and the RFCs", () => {
     assert.equal(followed.status, 200);
     assert.equal(followed.body, "target 1");
     assert.equal(followed.res.redirected, true);
-    assert.equal(followed.res.url, origin + "/moved-to");
+    assert.equal(followed.res.url, site.origin + "/moved-to");
     assert.equal((await get("/moved")).body, "target 1");
     await assert.rejects(get("/moved", { redirect: "error" }), TypeError);
     assert.equal(sent("/moved").length, 1);
@@ -210,7 +192,7 @@ describe("cachedFetch and the RFCs", () => {
     const f = cachedFetch(small, { maxInlineBody: 0 });
     const body = "b".repeat(64 * 1024);
     server.routes.set("/cancel-commit", (_q, res) => res.writeHead(200, { "cache-control": "max-age=60" }).end(body));
-    const res = await f(origin + "/cancel-commit");
+    const res = await f(site.origin + "/cancel-commit");
     const reader = res.body!.getReader();
     let read = 0;
     while (read < body.length) read += (await reader.read()).value!.byteLength;
@@ -241,8 +223,8 @@ describe("cachedFetch and the RFCs", () => {
       const path = `/zero-${size}`;
       const body = "z".repeat(size);
       server.routes.set(path, (_q, res) => res.writeHead(200, { "cache-control": "max-age=60" }).end(body));
-      const f = cachedFetch(cache, { maxInlineBody: 0 });
-      const res = await f(origin + path);
+      const f = cachedFetch(site.cache, { maxInlineBody: 0 });
+      const res = await f(site.origin + path);
       const reader = res.body!.getReader();
       for (let c = await reader.read(); !c.done; c = await reader.read()) c.value.fill(0);
       const hit = await get(path, undefined, f);
@@ -253,10 +235,10 @@ describe("cachedFetch and the RFCs", () => {
 
   it("two Set-Cookie fields are replayed as two", async () => {
     server.routes.set("/cookies", (_q, res) => res.writeHead(200, { "cache-control": "max-age=60", "set-cookie": ["a=1", "b=2"] }).end("c"));
-    const first = await fetch(origin + "/cookies");
+    const first = await site.fetch(site.origin + "/cookies");
     assert.deepEqual(first.headers.getSetCookie(), ["a=1", "b=2"]);
     await first.text();
-    const hit = await fetch(origin + "/cookies");
+    const hit = await site.fetch(site.origin + "/cookies");
     assert.match(hit.headers.get("cache-status")!, /hit/);
     assert.deepEqual(hit.headers.getSetCookie(), ["a=1", "b=2"]);
   });
@@ -284,8 +266,8 @@ describe("cachedFetch and the RFCs", () => {
     await get("/aborted");
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(fetch(origin + "/aborted", { signal: controller.signal }), { name: "AbortError" });
-    await assert.rejects(fetch(origin + "/never-stored", { signal: controller.signal }), { name: "AbortError" });
+    await assert.rejects(site.fetch(site.origin + "/aborted", { signal: controller.signal }), { name: "AbortError" });
+    await assert.rejects(site.fetch(site.origin + "/never-stored", { signal: controller.signal }), { name: "AbortError" });
   });
 
   it("a stored 404 is not answered 304 to If-Modified-Since (RFC 9110 13.2.1)", async () => {
@@ -306,7 +288,7 @@ describe("cachedFetch and the RFCs", () => {
         return this.close();
       },
     };
-    const res = await fetch(raw.url);
+    const res = await site.fetch(raw.url);
     assert.equal(res.status, 999);
     assert.equal(await res.text(), "odd");
   });
@@ -325,10 +307,10 @@ describe("cachedFetch and the RFCs", () => {
     };
     const plain = await globalThis.fetch(raw.url);
     await plain.text();
-    const res = await fetch(raw.url);
+    const res = await site.fetch(raw.url);
     assert.equal(res.statusText, plain.statusText);
     assert.equal(await res.text(), "utf");
-    const hit = await fetch(raw.url);
+    const hit = await site.fetch(raw.url);
     assert.match(hit.headers.get("cache-status")!, /hit/);
     assert.equal(hit.statusText, plain.statusText);
     assert.equal(await hit.text(), "utf");
@@ -346,7 +328,7 @@ describe("cachedFetch and the RFCs", () => {
     const stale = await get("/swr-abort", { signal: controller.signal });
     assert.equal(stale.body, "swr 1");
     controller.abort();
-    await fetch.settled();
+    await site.fetch.settled();
     assert.equal((await get("/swr-abort")).body, "swr 2");
   });
 
@@ -358,7 +340,7 @@ describe("cachedFetch and the RFCs", () => {
     await staleness();
     const head = await get("/swr-head", { method: "HEAD" });
     assert.match(head.cacheStatus, /^diskcache; hit; ttl=-/);
-    await fetch.settled();
+    await site.fetch.settled();
     assert.deepEqual(sent("/swr-head").map((r) => r.method), ["GET", "GET"]);
     const after = await get("/swr-head");
     assert.equal(after.body, "swr 2");
@@ -367,7 +349,7 @@ describe("cachedFetch and the RFCs", () => {
 
   it("Cache-Status says stored only for a response that was stored", async () => {
     server.routes.set("/unread", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`unread ${n}`));
-    const unread = await fetch(origin + "/unread");
+    const unread = await site.fetch(site.origin + "/unread");
     assert.doesNotMatch(unread.headers.get("cache-status")!, /stored/);
     await unread.body!.cancel();
     const next = await get("/unread");

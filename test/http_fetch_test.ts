@@ -1,33 +1,15 @@
 // cachedFetch against a real local HTTP server, on every row.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, FanoutCache } from "../mod.ts";
-import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
+import { cachedFetch, type FetchLike } from "../http.ts";
 import { staleness, tempDir, valueFiles } from "./_helpers.ts";
-import { TestServer } from "./_http_server.ts";
+import { cachedFetchSite, streamedBody } from "./_http_server.ts";
 
 describe("cachedFetch", () => {
-  const server = new TestServer();
-  let origin = "";
-  const dir = tempDir();
-  let cache: DiskCache;
-  let fetch: CachedFetch;
-  before(async () => {
-    origin = await server.listen();
-    cache = new DiskCache(join(dir.path, "cache"), { minFileSize: 1024 });
-    fetch = cachedFetch(cache);
-  });
-  after(async () => {
-    cache?.close();
-    await server.close();
-    dir[Symbol.dispose]();
-  });
-
-  async function get(path: string, init?: RequestInit, via: FetchLike = fetch) {
-    const res = await via(origin + path, init);
-    return { status: res.status, cacheStatus: res.headers.get("cache-status") ?? "", body: await res.text(), res };
-  }
+  const site = cachedFetchSite({ minFileSize: 1024 });
+  const { server, get } = site;
 
   it("cachedFetch() answers a fresh response from the cache, saying so in Cache-Status", async () => {
     server.routes.set(
@@ -37,12 +19,12 @@ describe("cachedFetch", () => {
     const first = await get("/fresh");
     assert.equal(first.body, "fresh 1");
     assert.equal(first.cacheStatus, "diskcache; fwd=uri-miss");
-    assert.equal(first.res.url, origin + "/fresh");
+    assert.equal(first.res.url, site.origin + "/fresh");
     const second = await get("/fresh");
     assert.equal(second.body, "fresh 1");
     assert.match(second.cacheStatus, /^diskcache; hit; ttl=\d+$/);
     assert.equal(second.res.headers.get("x-n"), "1");
-    assert.equal(second.res.url, origin + "/fresh");
+    assert.equal(second.res.url, site.origin + "/fresh");
     assert.equal(server.hits.get("/fresh"), 1);
     const head = await get("/fresh", { method: "HEAD" });
     assert.equal(head.body, "");
@@ -127,7 +109,7 @@ describe("cachedFetch", () => {
       "/private",
       (_q, res, n) => res.writeHead(200, { "cache-control": "private, max-age=60" }).end(`p ${n}`),
     );
-    const sharedFetch = cachedFetch(cache, { shared: true });
+    const sharedFetch = cachedFetch(site.cache, { shared: true });
     await get("/private", undefined, sharedFetch);
     assert.equal((await get("/private", undefined, sharedFetch)).body, "p 2", "a shared cache does not store it");
     await get("/private");
@@ -146,7 +128,7 @@ describe("cachedFetch", () => {
     const stale = await get("/swr");
     assert.equal(stale.body, "swr 1");
     assert.match(stale.cacheStatus, /^diskcache; hit; ttl=-\d+$/);
-    await fetch.settled();
+    await site.fetch.settled();
     assert.equal((await get("/swr")).body, "swr 2");
     assert.equal(server.hits.get("/swr"), 2);
   });
@@ -154,7 +136,7 @@ describe("cachedFetch", () => {
   it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
     let down = false;
     const flaky: FetchLike = (input, init) => down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
-    const f = cachedFetch(cache, { fetch: flaky });
+    const f = cachedFetch(site.cache, { fetch: flaky });
     server.routes.set("/sie", (_q, res, n) => {
       if (n > 1) return void res.writeHead(500).end("down");
       res.writeHead(200, { "cache-control": "max-age=1, stale-if-error=60" }).end("sie 1");
@@ -194,23 +176,12 @@ describe("cachedFetch", () => {
   it("cachedFetch() streams a large body into a value file as the caller reads it, and out again", async () => {
     const size = 8 * 2 ** 20;
     const chunk = new Uint8Array(2 ** 16).fill(0x62);
-    server.routes.set("/big", (_q, res) => {
-      res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
-    const before = valueFiles(dir.path).length;
-    const first = await fetch(origin + "/big");
+    server.routes.set("/big", streamedBody(size, chunk));
+    const before = valueFiles(site.cache.directory).length;
+    const first = await site.fetch(site.origin + "/big");
     assert.equal((await first.arrayBuffer()).byteLength, size);
-    assert.equal(valueFiles(dir.path).length, before + 1);
-    const second = await fetch(origin + "/big");
+    assert.equal(valueFiles(site.cache.directory).length, before + 1);
+    const second = await site.fetch(site.origin + "/big");
     assert.match(second.headers.get("cache-status")!, /hit/);
     const bytes = new Uint8Array(await second.arrayBuffer());
     assert.equal(bytes.length, size);
@@ -322,14 +293,14 @@ describe("cachedFetch", () => {
     const size = 5 * 2 ** 20; // past the 4 MiB read whole and the 4 MiB chunk of a value file stream
     const body = new Uint8Array(size).map((_, i) => i % 251);
     server.routes.set("/big-range", (_q, res) => res.writeHead(200, { "cache-control": "max-age=600" }).end(body));
-    assert.equal((await (await fetch(origin + "/big-range")).arrayBuffer()).byteLength, size);
+    assert.equal((await (await site.fetch(site.origin + "/big-range")).arrayBuffer()).byteLength, size);
     for (const [start, end] of [[0, 1], [4194300, 4194310], [4194400, 4194409], [size - 5, size - 1]] as const) {
-      const res = await fetch(origin + "/big-range", { headers: { range: `bytes=${start}-${end}` } });
+      const res = await site.fetch(site.origin + "/big-range", { headers: { range: `bytes=${start}-${end}` } });
       assert.equal(res.status, 206);
       assert.equal(res.headers.get("content-range"), `bytes ${start}-${end}/${size}`);
       assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body.subarray(start, end + 1), `${start}-${end}`);
     }
-    const dropped = await fetch(origin + "/big-range", { headers: { range: "bytes=10-20" } });
+    const dropped = await site.fetch(site.origin + "/big-range", { headers: { range: "bytes=10-20" } });
     await dropped.body!.cancel();
     assert.equal(server.hits.get("/big-range"), 1);
   });
@@ -339,14 +310,14 @@ describe("cachedFetch", () => {
       "/cancel",
       (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=600" }).end(new Uint8Array(200_000).fill(n)),
     );
-    const before = valueFiles(dir.path).length;
-    const res = await fetch(origin + "/cancel");
+    const before = valueFiles(site.cache.directory).length;
+    const res = await site.fetch(site.origin + "/cancel");
     const reader = res.body!.getReader();
     await reader.read();
     await reader.cancel();
-    assert.equal(valueFiles(dir.path).length, before);
+    assert.equal(valueFiles(site.cache.directory).length, before);
     assert.equal((await get("/cancel")).cacheStatus, "diskcache; fwd=uri-miss");
-    const small = cachedFetch(cache, { maxEntrySize: 1000 });
+    const small = cachedFetch(site.cache, { maxEntrySize: 1000 });
     server.routes.set(
       "/toolarge",
       (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=600" }).end("x".repeat(5000) + n),
@@ -438,10 +409,10 @@ describe("cachedFetch", () => {
       res.write(new Uint8Array(50_000));
       setTimeout(() => res.destroy(), 20);
     });
-    const before = valueFiles(dir.path).length;
+    const before = valueFiles(site.cache.directory).length;
     await assert.rejects(get("/cut"));
-    assert.equal(valueFiles(dir.path).length, before);
-    assert.equal(cache.has("fetch:" + origin + "/cut"), false);
+    assert.equal(valueFiles(site.cache.directory).length, before);
+    assert.equal(site.cache.has("fetch:" + site.origin + "/cut"), false);
     server.routes.set("/badloc", (req, res) => {
       if (req.method === "POST") return void res.writeHead(201, { location: "http://[bad" }).end();
       res.writeHead(200, { "cache-control": "max-age=60" }).end("b");
@@ -454,42 +425,28 @@ describe("cachedFetch", () => {
   it("cachedFetch() rejects a bad cache or options with a TypeError", () => {
     assert.throws(() => cachedFetch({} as DiskCache), /must be a DiskCache, a FanoutCache or a directory/);
     assert.throws(() => cachedFetch(null as unknown as DiskCache), TypeError);
-    assert.throws(() => cachedFetch(cache, null as never), TypeError);
-    assert.throws(() => cachedFetch(cache, { fetch: 1 as never }), /"fetch" must be a function/);
-    assert.throws(() => cachedFetch(cache, { maxEntrySize: -1 }), /"maxEntrySize" must be a non-negative number/);
-    assert.throws(() => cachedFetch(cache, { maxInlineBody: -1 }), /"maxInlineBody" must be a non-negative number/);
+    assert.throws(() => cachedFetch(site.cache, null as never), TypeError);
+    assert.throws(() => cachedFetch(site.cache, { fetch: 1 as never }), /"fetch" must be a function/);
+    assert.throws(() => cachedFetch(site.cache, { maxEntrySize: -1 }), /"maxEntrySize" must be a non-negative number/);
+    assert.throws(() => cachedFetch(site.cache, { maxInlineBody: -1 }), /"maxInlineBody" must be a non-negative number/);
   });
 });
 
-// Each describe sets up its own server and cache (node:test hooks belong to one describe): the same lines on purpose.
 describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
-  const server = new TestServer();
-  let origin = "";
-  const dir = tempDir();
-  let cache: DiskCache;
-  let fetch: CachedFetch;
-  before(async () => {
-    origin = await server.listen();
-    cache = new DiskCache(join(dir.path, "cache"));
-    fetch = cachedFetch(cache);
-  });
-  after(async () => {
-    cache?.close();
-    await server.close();
-    dir[Symbol.dispose]();
-  });
+  const site = cachedFetchSite();
+  const { server } = site;
 
   it("keeps an upstream cache's Cache-Status entry before its own (RFC 9211 lists caches from the origin out)", async () => {
     server.routes.set("/upstream", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60", "cache-status": "origin-proxy; hit" }).end(`up ${n}`));
-    const first = await fetch(origin + "/upstream");
+    const first = await site.fetch(site.origin + "/upstream");
     assert.equal(await first.text(), "up 1");
     assert.equal(first.headers.get("cache-status"), "origin-proxy; hit, diskcache; fwd=uri-miss");
   });
 
   it("stores a URL without its fragment: two fragments of one URL are one entry", async () => {
     server.routes.set("/frag", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`frag ${n}`));
-    assert.equal(await (await fetch(origin + "/frag#one")).text(), "frag 1");
-    const second = await fetch(origin + "/frag#two");
+    assert.equal(await (await site.fetch(site.origin + "/frag#one")).text(), "frag 1");
+    const second = await site.fetch(site.origin + "/frag#two");
     assert.equal(await second.text(), "frag 1");
     assert.match(second.headers.get("cache-status") ?? "", /hit/);
     assert.equal(server.hits.get("/frag"), 1);
@@ -498,20 +455,20 @@ describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
   it("a followed redirect answers with the final URL and says it was redirected", async () => {
     server.routes.set("/from", (_q, res) => res.writeHead(302, { location: "/to" }).end());
     server.routes.set("/to", (_q, res, n) => res.writeHead(200, { "cache-control": "max-age=60" }).end(`to ${n}`));
-    const res = await fetch(origin + "/from");
+    const res = await site.fetch(site.origin + "/from");
     assert.equal(await res.text(), "to 1");
     assert.equal(res.redirected, true);
-    assert.equal(res.url, origin + "/to");
+    assert.equal(res.url, site.origin + "/to");
   });
   it("stores a cacheable 204 (no body) and answers it, and a HEAD of it, from the cache", async () => {
     server.routes.set("/empty", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());
-    const first = await fetch(origin + "/empty");
+    const first = await site.fetch(site.origin + "/empty");
     assert.equal(first.status, 204);
     assert.equal(first.body, null);
-    const second = await fetch(origin + "/empty");
+    const second = await site.fetch(site.origin + "/empty");
     assert.equal(second.status, 204);
     assert.match(second.headers.get("cache-status") ?? "", /hit/);
-    const head = await fetch(origin + "/empty", { method: "HEAD" });
+    const head = await site.fetch(site.origin + "/empty", { method: "HEAD" });
     assert.equal(head.status, 204);
     assert.match(head.headers.get("cache-status") ?? "", /hit/);
     assert.equal(server.hits.get("/empty"), 1);

@@ -4,18 +4,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCacheStore } from "../http.ts";
 import { repoRoot, run, sleep, staleness, tempDir } from "./_helpers.ts";
-import { TestServer } from "./_http_server.ts";
+import { streamedBody, TestServer } from "./_http_server.ts";
+import { notNode, type Undici, undici } from "./_undici.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-const runtime = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : undefined;
-const skip = runtime ? `undici's cache interceptor is Node's fetch machinery; on ${runtime} use cachedFetch (test/http_fetch_test.ts)` : false;
-type Undici = typeof import("undici");
-const undici: Undici | undefined = runtime
-  ? undefined
-  : process.versions.node.startsWith("20.")
-  ? await import("undici7") as unknown as Undici
-  : await import("undici");
+const skip = notNode ? `undici's cache interceptor is Node's fetch machinery; on ${notNode} use cachedFetch (test/http_fetch_test.ts)` : false;
 
 describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   const server = new TestServer();
@@ -163,18 +157,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
   it("streams a 100 MB body into the store and back out with bounded memory (in a subprocess)", async () => {
     const size = 100 * 2 ** 20;
     const chunk = Buffer.alloc(2 ** 20, 0x61);
-    server.routes.set("/big", (_q, res) => {
-      res.writeHead(200, { "cache-control": "max-age=600", "content-length": String(size) });
-      let sent = 0;
-      const pump = () => {
-        while (sent < size) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    server.routes.set("/big", streamedBody(size, chunk));
     const worker = fixture();
     const r = await run(worker.cmd, [...worker.args, "big", join(dir.path, "big"), origin + "/big"]);
     assert.equal(r.code, 0, r.stderr);
@@ -212,7 +195,7 @@ describe("DiskCacheStore under undici's cache interceptor", { skip }, () => {
 });
 
 // Each undici this Node runs: 8 and 7 on Node 24, 7 on Node 20 (undici 8 needs Node 22.19).
-const undicis: [string, Undici][] = runtime
+const undicis: [string, Undici][] = notNode
   ? []
   : process.versions.node.startsWith("20.")
   ? [["undici 7", undici!]]

@@ -500,6 +500,30 @@ describe("DiskCacheStore", () => {
     assert.equal(valueFiles(dir.path).length, 0);
   });
 
+  it("DiskCacheStore: a body that could not be stored while another process holds the lock fails on timers, never blocking the event loop, and stores nothing", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path, { minFileSize: 1024, timeout: 1000 });
+    const errors: unknown[] = [];
+    using store = new DiskCacheStore(cache, { maxInlineBody: 0, onError: (error) => errors.push(error) });
+    {
+      await using holder = await holdLock(dir.path);
+      const w = store.createWriteStream(key("/contended"), value());
+      let errored = false;
+      w.on("error", () => errored = true);
+      const closed = new Promise((r) => w.once("close", r));
+      w.write(Buffer.alloc(64 * 1024, 7)); // to a value file, whose row waits for the lock
+      w.end();
+      await closed;
+      assert.equal(errored, false, "no error event: undici would delete the URL's stored responses");
+      // A synchronous delete of the body here waited in SQLite's busy handler, the thread blocked, and failed too.
+      assert.deepEqual(errors.map((e) => (e as Error).name), ["Timeout"], "one failure reported, not a second from a delete blocking the thread");
+      await holder.commit();
+      assert.equal(await store.get(key("/contended")), undefined);
+      assert.equal(cache.length, 0, "nothing stored: no response, no body");
+      assert.deepEqual(valueFiles(dir.path), []);
+    }
+  });
+
   it("DiskCacheStore rejects malformed keys, values and options with a TypeError", () => {
     using dir = tempDir();
     using store = new DiskCacheStore(dir.path);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { DiskCache, DiskCacheError } from "../mod.ts";
 import { rawOpen, tempDir, unmount, valueFiles } from "./_helpers.ts";
+import { smallDisk } from "./_temp.ts";
 
 const umask = () => (process as { umask?: () => number }).umask?.() ?? 0o022;
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -64,14 +65,6 @@ test("DiskCache never follows a symlink planted in place of a value file or its 
     assert.ok(existsSync(join(moved, fb!.slice(3))), "the file behind the symlinked directory is not removed");
   }
 });
-
-/** A 3 MiB tmpfs mounted under `parent` (unmount it when done), or why there is none. */
-function smallDisk(parent: string): string | { skip: string } {
-  const mnt = join(parent, "small");
-  mkdirSync(mnt);
-  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
-  return mount.status === 0 ? mnt : { skip: `cannot mount a small tmpfs here (needs root): ${mount.stderr}` };
-}
 
 test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, and writes work again once space is freed", async (t) => {
   using dir = tempDir();

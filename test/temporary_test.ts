@@ -2,9 +2,11 @@
 // userCacheDirectory() gives each platform's per-user place for named ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { Deque, DiskCache, FanoutCache, Index, userCacheDirectory } from "../mod.ts";
+import { join } from "node:path";
+import { Deque, DiskCache, DiskCacheError, FanoutCache, Index, userCacheDirectory } from "../mod.ts";
+import { smallDisk, tempDir, unmount } from "./_temp.ts";
 
 test("a cache opened without a directory removes its temporary directory at close (DiskCache, FanoutCache, Deque, Index)", () => {
   const opened = [
@@ -23,6 +25,27 @@ test("a cache opened without a directory removes its temporary directory at clos
     cache.close();
     assert.equal(existsSync(directory), false, `${cache.constructor.name}: ${directory} removed at close`);
     cache.close(); // twice is fine
+  }
+});
+
+test("a cache opened without a directory that fails to open removes its temporary directory (DiskCache, Deque, Index, FanoutCache)", (t) => {
+  using dir = tempDir();
+  const mnt = smallDisk(dir.path);
+  if (typeof mnt !== "string") return t.skip(mnt.skip);
+  const before = process.env.TMPDIR;
+  try {
+    try {
+      writeFileSync(join(mnt, "fill"), new Uint8Array(4 * 2 ** 20)); // more than the disk holds: it is full
+    } catch { /* ENOSPC, as meant */ }
+    process.env.TMPDIR = mnt; // where tmpdir(), and so each temporary cache, goes
+    for (const open of [() => new DiskCache(), () => new Deque(), () => new Index(), () => new FanoutCache(undefined, { shards: 2 })]) {
+      assert.throws(open, DiskCacheError);
+      assert.deepEqual(readdirSync(mnt), ["fill"], `${open}: nothing left of its temporary directory`);
+    }
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    unmount(mnt);
   }
 });
 

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { TYPED_ARRAYS as STORED_TYPED_ARRAYS } from "../format/codec.ts";
 import { UsageError } from "./args.ts";
 
 /** Bytes from hex digits (whitespace and a leading `0x` allowed); `what` names them in the error. */
@@ -39,18 +40,10 @@ export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const TYPED_ARRAYS: Readonly<Record<string, new (values: ArrayLike<number | bigint>) => ArrayBufferView>> = {
-  Uint8ClampedArray,
-  Int8Array,
-  Uint16Array,
-  Int16Array,
-  Uint32Array,
-  Int32Array,
-  Float32Array,
-  Float64Array,
-  BigUint64Array: BigUint64Array as unknown as new (values: ArrayLike<number | bigint>) => ArrayBufferView,
-  BigInt64Array: BigInt64Array as unknown as new (values: ArrayLike<number | bigint>) => ArrayBufferView,
-};
+/** The typed arrays the codec stores (format/codec.ts), by name. */
+const TYPED_ARRAYS: Readonly<Record<string, new (values: ArrayLike<number | bigint>) => ArrayBufferView>> = Object.fromEntries(
+  STORED_TYPED_ARRAYS.map((type) => [type.name, type as unknown as new (values: ArrayLike<number | bigint>) => ArrayBufferView]),
+);
 
 /** An object with `name: value` as its one own property (a `__proto__` name stays a property). */
 function one(name: string, value: unknown): Record<string, unknown> {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, SQLITE_READONLY, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "../driver.ts";
@@ -60,6 +60,16 @@ export function fileIdentity(path: string): FileIdentity | undefined {
 /** Opens (creating if needed) the cache `options` describe. */
 export function openCache(options: EngineOptions): Opened {
   const directory = options.readonly ? existingDirectory(options.directory) : openDirectory(options.directory, options.modes.dirMode);
+  try {
+    return openIn(directory, options);
+  } catch (error) {
+    // The temporary directory made for this cache (no directory given) goes with it.
+    if (options.directory === undefined) rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function openIn(directory: string, options: EngineOptions): Opened {
   const dbPath = join(directory, "cache.db");
   const place: ErrorPlace = { driver: options.driver, directory, dbPath, timeout: options.timeout };
   if (!options.readonly && !existsSync(dbPath)) {

@@ -36,7 +36,11 @@ export const MAX_NESTING = 256;
 /** CBOR tag of a JavaScript `Map`: a flat array of keys and values. */
 export const TAG_JS_MAP = 40001;
 
-const TYPED_ARRAYS: readonly unknown[] = [
+/**
+ * The typed arrays stored as themselves, beside Uint8Array (stored as
+ * bytes): the CLI's tagged JSON shows and takes the same ones.
+ */
+export const TYPED_ARRAYS: readonly (new (...args: never[]) => ArrayBufferView)[] = [
   Uint8ClampedArray,
   Int8Array,
   Uint16Array,
@@ -138,7 +142,7 @@ function prepare(value: unknown, path: string, what: string, canonical: boolean,
   }
   if (value instanceof Date) return kept ? new Date(value.getTime()) : value;
   if (value instanceof RegExp) return kept ? new RegExp(value) : value;
-  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor)) {
+  if (ArrayBuffer.isView(value) && TYPED_ARRAYS.includes(value.constructor as never)) {
     return kept ? new (value.constructor as new (from: ArrayBufferView) => ArrayBufferView)(value) : value;
   }
   if (depth >= MAX_NESTING) {

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { Readable, Writable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+import { adoptOrOpen, DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { FanoutCache } from "../fanout.ts";
 import {
   BodySink,
@@ -170,20 +170,11 @@ export class DiskCacheStore {
     }
     this.#maxEntrySize = maxEntrySize;
     this.#onError = onError;
-    if (dirOrCache instanceof DiskCache || dirOrCache instanceof FanoutCache) {
-      if (Object.keys(cacheOptions).length) {
-        throw new TypeError(
-          `Cannot create DiskCacheStore: cache options (${
-            Object.keys(cacheOptions).join(", ")
-          }) apply only when the store opens the cache, not with an open cache`,
-        );
-      }
-      this.#cache = dirOrCache;
-      this.#owned = false;
-    } else {
-      this.#cache = new DiskCache(dirOrCache, cacheOptions);
-      this.#owned = true;
-    }
+    ({ cache: this.#cache, owned: this.#owned } = adoptOrOpen(dirOrCache, cacheOptions, {
+      name: "DiskCacheStore",
+      role: "store",
+      adopts: [DiskCache, FanoutCache],
+    }));
   }
 
   /** The cache underneath. */
@@ -321,19 +312,16 @@ export class DiskCacheStore {
         };
         const fail = (error: unknown) => {
           report(error);
-          const file = sink.fileKey;
-          if (file !== undefined) {
-            try {
-              shard.delete(file);
-            } catch (e) {
-              report(e);
-            }
-          }
-          settled();
-          // No error event, as in write(): undici would delete the URL's
-          // stored responses, and throw if the cache was closed meanwhile.
-          this.destroy();
-          callback();
+          // A body stored before its commit failed is removed as an abort
+          // removes it: waiting for the write lock on timers, never blocking
+          // the thread (a body that never got stored needs no delete).
+          sink.abort(error).catch(report).then(() => {
+            settled();
+            // No error event, as in write(): undici would delete the URL's
+            // stored responses, and throw if the cache was closed meanwhile.
+            this.destroy();
+            callback();
+          });
         };
         // A body in memory commits now, as undici's own stores do, so the
         // response is stored before the client's next request can look.

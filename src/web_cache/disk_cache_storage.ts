@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
+import { adoptOrOpen, DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
 import { cacheId, cacheTag, NAMES } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
@@ -100,20 +100,7 @@ export class DiskCacheStorage {
     if (fetch !== undefined && typeof fetch !== "function") {
       throw new TypeError(`Cannot create DiskCacheStorage: "fetch" must be a function: received ${describe(fetch)}`);
     }
-    if (directory instanceof DiskCache) {
-      if (Object.keys(cacheOptions).length) {
-        throw new TypeError(
-          `Cannot create DiskCacheStorage: cache options (${
-            Object.keys(cacheOptions).join(", ")
-          }) apply only when the storage opens the cache, not with an open cache`,
-        );
-      }
-      this.#cache = directory;
-      this.#owned = false;
-    } else {
-      this.#cache = new DiskCache(directory, cacheOptions);
-      this.#owned = true;
-    }
+    ({ cache: this.#cache, owned: this.#owned } = adoptOrOpen(directory, cacheOptions, { name: "DiskCacheStorage", role: "storage", adopts: [DiskCache] }));
     this.#context = { cache: this.#cache, fetch: fetch ?? ((r) => globalThis.fetch(r)) };
   }
 

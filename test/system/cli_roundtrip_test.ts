@@ -2,35 +2,15 @@
 // and run once per `npm test` (the "system" row, on Node 24).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type CliIO, EXIT, main } from "../../src/cli/main.ts";
+import { EXIT } from "../../src/cli/main.ts";
 import { KEY_FLAGS, type KeyType } from "../../src/cli/keys.ts";
 import { python, run, tempDir } from "../_helpers.ts";
+import { cli as runCli } from "../_cli.ts";
 
-const enc = new TextEncoder(), dec = new TextDecoder();
+const enc = new TextEncoder();
 
 /** Runs main() in-process; `hook` runs at each standard-output write and each pause (a step of a removal). */
-async function cli(args: string[], hook?: () => void): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: Uint8Array[] = [];
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (c) => {
-      out.push(typeof c === "string" ? enc.encode(c) : c);
-      hook?.();
-    },
-    stderr: (t) => void (stderr += t),
-    readStdin: () => Promise.resolve(enc.encode("from stdin")),
-    stdoutTTY: false,
-    stderrTTY: false,
-    interruptible: () => new AbortController().signal,
-    now: () => Date.now(),
-    pause: () => Promise.resolve(hook?.()),
-  };
-  const code = await main(args, io);
-  const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of out) all.set(c, (at += c.length) - c.length);
-  return { code, stdout: dec.decode(all), stderr };
-}
+const cli = (args: string[], hook?: () => void) => runCli(args, { stdin: enc.encode("from stdin"), onStdout: hook, onPause: hook });
 
 const flagOf = (type: KeyType) => (type === "str" ? [] : [`--${KEY_FLAGS[type]}`]);
 

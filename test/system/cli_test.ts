@@ -2,26 +2,8 @@
 // and run once per `npm test` (the "system" row, on Node 24).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { python, repoRoot, run, tempDir } from "../_helpers.ts";
-
-/** The command that runs the tool on this row: the runtime under test, from source (Node 20: the build in dist/). */
-function binary(): { cmd: string; args: string[] } {
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.Deno !== undefined) {
-    return { cmd: g.Deno.execPath(), args: ["run", "-A", "--no-check", "--config", join(repoRoot, "deno.json"), join(repoRoot, "cli.ts")] };
-  }
-  if (g.Bun !== undefined) return { cmd: process.execPath, args: [join(repoRoot, "cli.ts")] };
-  if (fileURLToPath(import.meta.url).endsWith(".js")) return { cmd: process.execPath, args: [join(repoRoot, "dist", "cli.js")] };
-  return { cmd: process.execPath, args: ["--no-warnings", join(repoRoot, "cli.ts")] };
-}
-
-function diskcache(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const b = binary();
-  return run(b.cmd, [...b.args, ...args], input);
-}
+import { python, run, tempDir } from "../_helpers.ts";
+import { diskcache } from "../_cli.ts";
 
 test("the diskcache binary reads a directory python-diskcache wrote, and names its pickled keys", async (t) => {
   const py = python();

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Deque, DiskCache, DiskCacheError, Index } from "../../mod.ts";
-import { python, refuses, run, runJson, runners, tempDir, valueFiles } from "../_helpers.ts";
+import { refuses, runJson, runners, tempDir, valueFiles } from "../_helpers.ts";
+import { pythonJson, skipWithoutPython } from "../_services.ts";
 
 const FIRST = 500000000000000;
 
@@ -25,18 +26,6 @@ test("Deque is shared by processes of every runtime: each pushed item is shifted
   }
 });
 
-async function py<T>(script: string, ...args: string[]): Promise<T> {
-  const res = await run(python()!, ["-c", script, ...args]);
-  if (res.code !== 0) throw new Error(`python exited ${res.code}: ${res.stderr}`);
-  return JSON.parse(res.stdout.trim().split("\n").at(-1)!) as T;
-}
-
-function skipWithoutPython(t: { skip(msg: string): void }): boolean {
-  if (python() !== undefined) return false;
-  t.skip("python3 with diskcache is not installed (apt-get install python3-diskcache)");
-  return true;
-}
-
 // Python's view of a Deque directory: each item's repr, front to back.
 const PY_DEQUE_VIEW_CHECKED = `
 import json, sys, warnings
@@ -51,7 +40,10 @@ print(json.dumps({"len": len(d), "items": [repr(x) for x in d], "check": [str(w.
 test("Deque.at() answers the item at that position; a value it cannot read (a Python pickle) is an error naming its key, never a neighbour", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(`import sys, json\nfrom diskcache import Deque\nDeque(['a', ('t', 1), 'b', None, 'c'], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
+  await pythonJson(
+    `import sys, json\nfrom diskcache import Deque\nDeque(['a', ('t', 1), 'b', None, 'c'], directory=sys.argv[1])\nprint(json.dumps(0))`,
+    dir.path,
+  );
   using deque = new Deque<string>(dir.path);
   assert.equal(deque.length, 5);
   const unreadable = (i: number) => new RegExp(`key ${FIRST + i}\\b.*pickle`);
@@ -75,7 +67,7 @@ test("Deque.at() answers the item at that position; a value it cannot read (a Py
 test("Deque.reverse() keeps every item, those it cannot read (Python pickles) included, and reads no value", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(
+  await pythonJson(
     `import sys, json\nfrom diskcache import Deque\nDeque(['a', ('t', 1), 'b' * 40000, None, 'c'], directory=sys.argv[1])\nprint(json.dumps(0))`,
     dir.path,
   );
@@ -91,7 +83,7 @@ test("Deque.reverse() keeps every item, those it cannot read (Python pickles) in
     assert.equal(deque.at(4), "a");
   }
   assert.deepEqual(valueFiles(dir.path), files, "the value file was neither rewritten nor moved");
-  const view = await py<{ len: number; items: string[]; check: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path);
+  const view = await pythonJson<{ len: number; items: string[]; check: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path);
   assert.deepEqual(view.items, ["'c'", "None", `'${"b".repeat(40000)}'`, "('t', 1)", "'a'"]);
   assert.equal(view.len, 5);
   assert.deepEqual(view.check, [], "python-diskcache's check() finds nothing wrong");
@@ -99,7 +91,7 @@ test("Deque.reverse() keeps every item, those it cannot read (Python pickles) in
   using deque = new Deque<string>(dir.path);
   deque.reverse();
   deque.reverse();
-  assert.deepEqual((await py<{ items: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path)).items, view.items);
+  assert.deepEqual((await pythonJson<{ items: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path)).items, view.items);
   deque.clear();
   deque.reverse();
   deque.push("x");
@@ -110,18 +102,18 @@ test("Deque.reverse() keeps every item, those it cannot read (Python pickles) in
 test("Deque with maxLength drops a front item it cannot read (a Python pickle) without reading it", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(`import sys, json\nfrom diskcache import Deque\nDeque([None, 'x'], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
+  await pythonJson(`import sys, json\nfrom diskcache import Deque\nDeque([None, 'x'], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
   {
     using deque = new Deque<string>(dir.path, { maxLength: 2 });
     assert.equal(deque.push("y"), 2);
   }
-  assert.deepEqual((await py<{ items: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path)).items, ["'x'", "'y'"]);
+  assert.deepEqual((await pythonJson<{ items: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path)).items, ["'x'", "'y'"]);
 });
 
 test("Index: keys(), values() and entries() line up; a value it cannot read (a Python pickle) is an error naming its key, not an entry passed over", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(`import sys, json\nfrom diskcache import Index\nIndex(sys.argv[1], [('a', 1), ('b', None), ('c', 'x')])\nprint(json.dumps(0))`, dir.path);
+  await pythonJson(`import sys, json\nfrom diskcache import Index\nIndex(sys.argv[1], [('a', 1), ('b', None), ('c', 'x')])\nprint(json.dumps(0))`, dir.path);
   using index = new Index<string, unknown>(dir.path);
   assert.equal(index.size, 3);
   assert.deepEqual([...index.keys()], ["a", "b", "c"]);
@@ -139,7 +131,7 @@ test("Index: keys(), values() and entries() line up; a value it cannot read (a P
 test("Deque.rotate() moves items it cannot read (Python pickles) without reading any value, and counts steps as Python does", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(`import sys, json\nfrom diskcache import Deque\nDeque(['a', 'b' * 40000, None], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
+  await pythonJson(`import sys, json\nfrom diskcache import Deque\nDeque(['a', 'b' * 40000, None], directory=sys.argv[1])\nprint(json.dumps(0))`, dir.path);
   const files = valueFiles(dir.path);
   {
     using deque = new Deque<string>(dir.path);
@@ -148,7 +140,7 @@ test("Deque.rotate() moves items it cannot read (Python pickles) without reading
     deque.rotate(2);
   }
   assert.deepEqual(valueFiles(dir.path), files, "the value file was neither rewritten nor moved");
-  const view = await py<{ items: string[]; check: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path);
+  const view = await pythonJson<{ items: string[]; check: string[] }>(PY_DEQUE_VIEW_CHECKED, dir.path);
   assert.deepEqual(view.items, ["None", "'a'", `'${"b".repeat(40000)}'`]);
   assert.deepEqual(view.check, []);
   // Keys that are not queue items count in the length (the steps are taken

@@ -46,6 +46,7 @@ test("opening a cache on a Node with neither node:sqlite nor better-sqlite3 name
   assert.match(res.stdout, /node:sqlite/);
   assert.match(res.stdout, /22\.13/);
   assert.match(res.stdout, /npm install better-sqlite3@12/);
+  assert.match(res.stdout, /npx -p @diskcache\/diskcache -p better-sqlite3@12 diskcache/, "the form for npx, which does not install the optional peer");
 });
 
 test("the npm build imports on Node 24 and picks node:sqlite", async (t) => {

@@ -8,8 +8,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
-import { DiskCache, DiskCacheError } from "../../mod.ts";
+import { DiskCache } from "../../mod.ts";
 import { python, run, tempDir } from "../_helpers.ts";
+import { typed, walk } from "../_fuzz.ts";
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const RUNS = Number(globalThis.process?.env?.DISKCACHE_MODEL_RUNS ?? 25);
@@ -120,26 +121,6 @@ const id = (k: unknown): string =>
     : typeof k === "bigint"
     ? `i${k}`
     : `${typeof k}:${String(k)}`;
-
-/** Runs `fn`; a throw must be a DiskCacheError. Returns whether it threw. */
-function typed(what: string, fn: () => void): boolean {
-  try {
-    fn();
-    return false;
-  } catch (error) {
-    assert.ok(error instanceof DiskCacheError, `${what} threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
-    return true;
-  }
-}
-
-/** Walks an iterator to its end; a throw must be typed, and must not end the walk early (the caller checks coverage). */
-function walk<T>(what: string, it: () => Iterable<T>): T[] {
-  const out: T[] = [];
-  typed(what, () => {
-    for (const x of it()) out.push(x);
-  });
-  return out;
-}
 
 async function pyDirectory(seed: number, n: number, dir: string, onlyNative: boolean, nul: boolean): Promise<PyItem[]> {
   const res = await run(python()!, ["-c", PY_FUZZ, String(seed), String(n), dir, onlyNative ? "1" : "0", nul ? "1" : "0"]);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoRoot, run, runners, tempDir } from "../_helpers.ts";
 
-test("console.log of a DiskCache or FanoutCache shows its directory, count and volume (Node, Bun, Deno consoles)", async () => {
+test("console.log of a DiskCache or FanoutCache shows its directory, count and volume, of a Deque or Index its directory and length or size (Node, Bun, Deno consoles)", async () => {
   const runs = runners("inspect_worker");
   assert.ok(runs.length >= 3, "Deno, Bun and Node at least");
   for (const r of runs) {
@@ -19,6 +19,13 @@ test("console.log of a DiskCache or FanoutCache shows its directory, count and v
     assert.equal(lines[2], `DiskCache { directory: ${single}, closed: true }`, r.name);
     assert.equal(lines[3], `FanoutCache { directory: ${fanout}, closed: true }`, r.name);
     assert.ok(Number(/volume: (\d+)/.exec(lines[0]!)![1]) >= 50_000, "the value file counts in the volume");
+    const deque = JSON.stringify(join(dir.path, "deque")), index = JSON.stringify(join(dir.path, "index"));
+    assert.deepEqual(lines.slice(4, 8), [
+      `Deque { directory: ${deque}, length: 3 }`,
+      `Index { directory: ${index}, size: 1 }`,
+      `Deque { directory: ${deque}, closed: true }`,
+      `Index { directory: ${index}, closed: true }`,
+    ], r.name);
   }
 });
 

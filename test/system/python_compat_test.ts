@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiskCache, DiskCacheError, ForeignKey } from "../../mod.ts";
 import { join } from "node:path";
-import { python, rawOpen, run, tempDir } from "../_helpers.ts";
+import { rawOpen, tempDir } from "../_helpers.ts";
+import { pythonJson, skipWithoutPython } from "../_services.ts";
 
 const PY_HELPERS = `
 import sys, json, warnings, diskcache
@@ -52,18 +53,6 @@ c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"check": check(c), "count": len(c), "keys": [enc(k) for k in c]}))
 `;
 
-async function py<T>(script: string, dir: string): Promise<T> {
-  const res = await run(python()!, ["-c", script, dir]);
-  if (res.code !== 0) throw new Error(`python exited ${res.code}: ${res.stderr}`);
-  return JSON.parse(res.stdout.trim().split("\n").at(-1)!) as T;
-}
-
-function skipWithoutPython(t: { skip(msg: string): void }): boolean {
-  if (python() !== undefined) return false;
-  t.skip("python3 with diskcache is not installed (apt-get install python3-diskcache)");
-  return true;
-}
-
 test("python-diskcache reads a directory written by DiskCache, and check() finds nothing wrong", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
@@ -86,7 +75,7 @@ test("python-diskcache reads a directory written by DiskCache, and check() finds
     cache.delete("deleted");
     cache.incr("counter", 5);
   }
-  const out = await py<{ items: [unknown, unknown, number | null, unknown][]; count: number; check: string[]; size_limit: number }>(PY_READ, dir.path);
+  const out = await pythonJson<{ items: [unknown, unknown, number | null, unknown][]; count: number; check: string[]; size_limit: number }>(PY_READ, dir.path);
   assert.deepEqual(out.check, [], "Python's check() reports no warnings");
   assert.equal(out.count, 12);
   assert.equal(out.size_limit, 10 * 2 ** 20);
@@ -112,7 +101,7 @@ test("python-diskcache reads a directory written by DiskCache, and check() finds
 test("DiskCache reads a directory written by python-diskcache, and Python still checks it clean after", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  const written = await py<{ count: number }>(PY_WRITE, dir.path);
+  const written = await pythonJson<{ count: number }>(PY_WRITE, dir.path);
   assert.equal(written.count, 10);
   {
     using cache = new DiskCache(dir.path);
@@ -135,7 +124,7 @@ test("DiskCache reads a directory written by python-diskcache, and Python still 
     cache.delete("long-bytes");
     cache.set("long-text", "replaced");
   }
-  const after = await py<{ check: string[]; count: number; keys: unknown[] }>(PY_CHECK, dir.path);
+  const after = await pythonJson<{ check: string[]; count: number; keys: unknown[] }>(PY_CHECK, dir.path);
   assert.deepEqual(after.check, []);
   assert.equal(after.count, 10);
   assert.ok(after.keys.some((k) => JSON.stringify(k) === JSON.stringify({ str: "from-js" })));
@@ -192,7 +181,7 @@ test("after a random mix of every operation, Python's check() is clean and Pytho
       ? (Number.isInteger(k) ? `int:${k}` : `float:${k}`)
       : `str:${k}`;
   for (const [k, v] of cache.entries()) live.set(describeKey(k), v);
-  const out = await py<{ items: [Record<string, string>, Record<string, string> | null][]; check: string[] }>(
+  const out = await pythonJson<{ items: [Record<string, string>, Record<string, string> | null][]; check: string[] }>(
     PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(c)}))
@@ -219,7 +208,7 @@ print(json.dumps({"items": [[enc(k), enc(c.get(k))] for k in c], "check": check(
 test("keys Python pickled (tuples, as its memoize writes) do not stop iteration: they come back as ForeignKey, which reaches the row", async (t) => {
   if (skipWithoutPython(t)) return;
   using dir = tempDir();
-  await py(
+  await pythonJson(
     PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 c["before"] = 1
@@ -250,7 +239,7 @@ print(json.dumps({"count": len(c)}))
     assert.equal(cache.length, 5);
     cache.set("inf-value", -Infinity);
   }
-  const after = await py<{ inf: string; tuple: string | null; count: number }>(
+  const after = await pythonJson<{ inf: string; tuple: string | null; count: number }>(
     PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"inf": c[float("inf")], "tuple": c.get(("tuple", 2)), "count": len(c), "v": repr(c["inf-value"])}))
@@ -291,7 +280,7 @@ test("integral number keys past 2^53 are SQLite INTEGER, as Python's int: Python
     assert.deepEqual(cache.check(), []);
   }
   if (skipWithoutPython(t)) return;
-  const out = await py<{ keys: unknown[]; got: unknown[] }>(
+  const out = await pythonJson<{ keys: unknown[]; got: unknown[] }>(
     PY_HELPERS + `
 c = diskcache.Cache(sys.argv[1])
 print(json.dumps({"keys": sorted([enc(k) for k in c if isinstance(k, int)], key=lambda e: int(e["int"])), "got": [c.get(n) for n in (2**60, -2**60, 2**62 + 2**40, -2**63, 2**53)]}))
