@@ -337,7 +337,8 @@ export class DiskCacheStore {
         // The commit went first: it stands, with its body (or, failing, removed what it wrote).
         if (decided === "commit") return void committing.then(() => callback(error), () => callback(error));
         decided = "abort";
-        sink.abort(error ?? undefined).then(() => {
+        // A removal that fails (the cache closed meanwhile) is reported, never left unhandled.
+        sink.abort(error ?? undefined).catch(report).then(() => {
           settled();
           callback(error);
         });
