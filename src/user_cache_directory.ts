@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { describe } from "./errors.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { homedir } = globalThis.process.getBuiltinModule("node:os");
 
 /**
  * Options of {@linkcode userCacheDirectory}: the facts it reads from the
