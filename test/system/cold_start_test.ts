@@ -3,7 +3,8 @@
 // once per `npm test` (the "system" row, on Node 24).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { repoRoot, run, tempDir } from "../_helpers.ts";
@@ -60,6 +61,19 @@ test("cold start: the npm build is one bundle per entry point, and it runs", asy
   // The bundle runs: the cold start script of the benchmark, on Node 24.
   const ran = await run(node, ["--no-warnings", join(repoRoot, "bench", "cold_start", "ours.mjs"), join(out, "mod.js")]);
   assert.equal(ran.code, 0, ran.stderr);
+  // Importing formats no stack trace (memoize's library folder is found on first use, issue 25).
+  const traced = join(dir.path, "traced.mjs");
+  writeFileSync(
+    traced,
+    `let formatted = 0;
+Error.prepareStackTrace = (error, frames) => { formatted++; return \`\${error}\\n\${frames.map((f) => "    at " + f).join("\\n")}\`; };
+await import(${JSON.stringify(pathToFileURL(join(out, "mod.js")).href)});
+console.log(formatted);
+`,
+  );
+  const tracedRun = await run(node, ["--no-warnings", traced]);
+  assert.equal(tracedRun.code, 0, tracedRun.stderr);
+  assert.equal(tracedRun.stdout.trim(), "0", "importing the package formatted a stack trace");
   // memoize and memoizeStampede name a function by the module that calls them, found as the
   // first stack frame outside the library's folder: every frame of the bundle must be inside it.
   const caller = join(dir.path, "caller.mjs");
@@ -78,7 +92,15 @@ cache.close();
   const callerName = caller.replaceAll("\\", "/").replace(/\.mjs$/, "");
   for (const fn of ["viaMemoize", "viaStampede"]) assert.ok(named.stdout.includes(`"${callerName}:${fn}"`), named.stdout);
   assert.ok(!named.stdout.includes("diskcache/"), `a key names the library: ${named.stdout}`);
-  const cli = await run(node, ["--no-warnings", join(out, "cli.js"), "--help"]);
-  assert.equal(cli.code, 0, cli.stderr);
+  // The command turns on Node's compile cache (in os.tmpdir()/node-compile-cache, as tsc does):
+  // a later run loads the compiled chunks instead of compiling them again (issue 25).
+  const tmp = join(dir.path, "tmp");
+  mkdirSync(tmp);
+  const env = { ...process.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp };
+  delete env.NODE_COMPILE_CACHE;
+  delete env.NODE_DISABLE_COMPILE_CACHE;
+  const cli = spawnSync(node, ["--no-warnings", join(out, "cli.js"), "--help"], { env, encoding: "utf8" });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(existsSync(join(tmp, "node-compile-cache")), "the command left no compile cache");
   assert.match(readFileSync(join(out, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin keeps its shebang");
 });
