@@ -96,7 +96,7 @@ cache.close();
   // a later run loads the compiled chunks instead of compiling them again (issue 25).
   const tmp = join(dir.path, "tmp");
   mkdirSync(tmp);
-  const env = { ...process.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp };
+  const env: Record<string, string | undefined> = { ...process.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp };
   delete env.NODE_COMPILE_CACHE;
   delete env.NODE_DISABLE_COMPILE_CACHE;
   const cli = spawnSync(node, ["--no-warnings", join(out, "cli.js"), "--help"], { env, encoding: "utf8" });
