@@ -52,6 +52,12 @@ test("cold start: the npm build is one bundle per entry point, and it runs", asy
       assert.match(spec, /^(node:|bun:|better-sqlite3$)/, `${sub} imports ${spec}: dependencies are bundled in`);
     }
   }
+  // The main entry's code is one file over 50 KB beside files of a few lines: Bun keeps the
+  // transpiled code of a file over 50 KB in its cache, and transpiles a smaller one at every start.
+  const sizes = [...staticGraph(join(out, "mod.js")).files].map((f) => [f, readFileSync(f).length] as const);
+  const big = sizes.filter(([, n]) => n > 2048);
+  assert.equal(big.length, 1, `the main entry's code is in one file: ${JSON.stringify(sizes)}`);
+  assert.ok(big[0]![1] > 50 * 1024, `the main entry's chunk is over 50 KB: ${JSON.stringify(sizes)}`);
   // ASCII only: V8 holds a source with one other character as two-byte text.
   for (const file of readdirSync(out, { recursive: true }) as string[]) {
     if (file.endsWith(".js")) assert.doesNotMatch(readFileSync(join(out, file), "utf8"), /[^\t\n\r -~]/, `${file} is not ASCII`);
