@@ -25,7 +25,8 @@ import type { EvictionPolicy } from "./eviction.ts";
 import { checkRemove } from "./_arguments.ts";
 // Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
 const { existsSync, mkdtempSync, readdirSync } = globalThis.process.getBuiltinModule("node:fs");
-const { tmpdir } = globalThis.process.getBuiltinModule("node:os");
+/** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
+const tmpdir = (): string => globalThis.process.getBuiltinModule("node:os").tmpdir();
 
 /**
  * Options of {@linkcode FanoutCache}.

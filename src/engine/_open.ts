@@ -18,7 +18,8 @@ import { loadSettings, storedSettings } from "./settings_store.ts";
 import { SQL } from "../format/sql.ts";
 // Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
 const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync } = globalThis.process.getBuiltinModule("node:fs");
-const { tmpdir } = globalThis.process.getBuiltinModule("node:os");
+/** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
+const tmpdir = (): string => globalThis.process.getBuiltinModule("node:os").tmpdir();
 
 /** What opening needs. */
 export interface EngineOptions {
