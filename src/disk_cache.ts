@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getDefaultDriver, type SqliteDriver } from "./driver.ts";
 import { describe, DiskCacheError } from "./errors.ts";
@@ -40,6 +39,8 @@ import type {
   SetOptions,
   Tag,
 } from "./types.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { existsSync } = globalThis.process.getBuiltinModule("node:fs");
 
 /**
  * Options of {@linkcode DiskCache}. Settings persist in the directory; the rest are per instance.

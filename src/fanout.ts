@@ -6,8 +6,6 @@
  *
  * @module
  */
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "./disk_cache.ts";
 import { type AtExit, removeAtExit, removeTemporary, runAtExit } from "./engine/engine.ts";
@@ -25,6 +23,10 @@ import { shardHashes } from "./format/hash.ts";
 import type { CacheStats, CheckWarning, Entry, IterateOptions, Key, RemoveOptions, SetOptions, Tag } from "./types.ts";
 import type { EvictionPolicy } from "./eviction.ts";
 import { checkRemove } from "./_arguments.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { existsSync, mkdtempSync, readdirSync } = globalThis.process.getBuiltinModule("node:fs");
+/** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
+const tmpdir = (): string => globalThis.process.getBuiltinModule("node:os").tmpdir();
 
 /**
  * Options of {@linkcode FanoutCache}.

@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe } from "./errors.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { existsSync, readFileSync } = globalThis.process.getBuiltinModule("node:fs");
+const { fileURLToPath } = globalThis.process.getBuiltinModule("node:url");
 
 /** `function name(`, `async function name(`, `function* name(`: a name written in the source. */
 const DECLARED = /^(?:async\s+)?function\s*\*?\s*([^\s(]+)\s*\(/;
@@ -149,11 +150,15 @@ function stackFiles(stack: unknown): string[] {
 }
 
 /**
+ * The library's folder ({@linkcode libraryFolder}), null until the first call
+ * that needs it: a stack trace formatted at import cost every start (issue 25).
+ */
+let library: string | undefined | null = null;
+
+/**
  * This module's folder as stack traces show it (source-mapped, when source
  * maps are on): frames in it, and below it, are the library's own.
  */
-const LIBRARY = libraryFolder();
-
 function libraryFolder(): string | undefined {
   const own = stackFiles(new Error().stack)[0];
   if (own !== undefined) return dirname(own);
@@ -174,11 +179,13 @@ function callerModule(): string | undefined {
   let stack: unknown;
   try {
     Error.stackTraceLimit = 64;
+    if (library === null) library = libraryFolder();
     stack = new Error().stack;
   } finally {
     Error.stackTraceLimit = limit;
   }
   const files = stackFiles(stack);
+  const LIBRARY = library;
   const inside = (file: string) => LIBRARY !== undefined && (file === LIBRARY || file.startsWith(LIBRARY + sep) || file.startsWith(LIBRARY + "/"));
   const file = files.find((f) => !inside(f)) ?? files.at(-1);
   return file === undefined ? undefined : moduleName(file);

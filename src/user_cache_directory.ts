@@ -5,9 +5,11 @@
  *
  * @module
  */
-import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { describe } from "./errors.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+/** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
+const homedir = (): string => globalThis.process.getBuiltinModule("node:os").homedir();
 
 /**
  * Options of {@linkcode userCacheDirectory}: the facts it reads from the

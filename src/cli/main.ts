@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../disk_cache.ts";
 import { DiskCacheError, type Timeout } from "../errors.ts";
@@ -19,6 +18,8 @@ import { fromHex, taggedText } from "./tagged_json.ts";
 import { Progress } from "./progress.ts";
 import { ls } from "./ls.ts";
 import { type CliIO, EXIT, milliseconds, positiveInteger, result, type Run } from "./run.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { existsSync } = globalThis.process.getBuiltinModule("node:fs");
 
 export { type CliIO, EXIT };
 

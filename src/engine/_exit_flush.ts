@@ -9,13 +9,14 @@
  *
  * @module
  */
-import { rmSync } from "node:fs";
 
 // The global process (Node, Bun and Deno 2 all have it), not `import ... from
 // "node:process"`: that import makes Node build a module facade of the whole
 // process object, which loads its lazy parts (stdio streams, the report API):
 // about 7 ms of every cold start on Node (issue 25).
 const nodeProcess = globalThis.process;
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { rmSync } = nodeProcess.getBuiltinModule("node:fs");
 
 /** Something with work to do at exit (an engine). */
 export interface AtExit {

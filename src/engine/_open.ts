@@ -6,8 +6,6 @@
  *
  * @module
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_LOCKED, SQLITE_READONLY, type SqliteDatabase, type SqliteDriver, type SqliteValue } from "../driver.ts";
 import { describe, DiskCacheError } from "../errors.ts";
@@ -18,6 +16,10 @@ import type { FileModes } from "../format/value_files.ts";
 import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate_error.ts";
 import { loadSettings, storedSettings } from "./settings_store.ts";
 import { SQL } from "../format/sql.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } = globalThis.process.getBuiltinModule("node:fs");
+/** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
+const tmpdir = (): string => globalThis.process.getBuiltinModule("node:os").tmpdir();
 
 /** What opening needs. */
 export interface EngineOptions {
@@ -39,6 +41,14 @@ export interface Opened {
   pageSize: number;
   /** The database file's identity once opened, which writes check (see `Engine.assertSameDatabase`). */
   identity: FileIdentity;
+  /** When (`Date.now()`) `identity` was read. */
+  identityAt: number;
+  /**
+   * `PRAGMA data_version` as read before the settings were (undefined on a
+   * read-only open): the first write re-reads the settings only when another
+   * connection committed since.
+   */
+  dataVersion: unknown;
 }
 
 /** What tells one file from another: its device and inode numbers. */
@@ -86,11 +96,12 @@ function openIn(directory: string, options: EngineOptions): Opened {
   const connected = connect(place, options, false);
   // Read after the connection opened the file: a file replaced before that is the one opened.
   const identity = fileIdentity(dbPath);
+  const identityAt = Date.now();
   if (identity === undefined) {
     connected.db.close();
     throw new DiskCacheError(`Cannot open cache: "${dbPath}" vanished while it was being opened; retry`);
   }
-  return { directory, dbPath, identity, ...connected };
+  return { directory, dbPath, identity, identityAt, ...connected };
 }
 
 /**
@@ -105,7 +116,7 @@ function connect(
   place: ErrorPlace,
   options: EngineOptions,
   immutable: boolean,
-): { db: SqliteDatabase; settings: DiskCacheSettings; pageSize: number } {
+): { db: SqliteDatabase; settings: DiskCacheSettings; pageSize: number; dataVersion: unknown } {
   const { driver, dbPath } = place;
   let db: SqliteDatabase | undefined;
   try {
@@ -155,13 +166,15 @@ function initialize(
   db: SqliteDatabase,
   options: EngineOptions,
   dbPath: string,
-): { settings: DiskCacheSettings; pageSize: number } {
+): { settings: DiskCacheSettings; pageSize: number; dataVersion: unknown } {
   db.exec(`PRAGMA busy_timeout = ${busyTimeout(options.timeout)}`);
   const deadline = Date.now() + options.timeout;
   for (;;) {
     try {
-      const settings = options.readonly ? initReadonly(db, options.settings, dbPath) : initOnce(db, options.settings);
-      return { settings, pageSize: (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size };
+      const { settings, dataVersion } = options.readonly
+        ? { settings: initReadonly(db, options.settings, dbPath), dataVersion: undefined }
+        : initOnce(db, options.settings);
+      return { settings, pageSize: (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size, dataVersion };
     } catch (error) {
       const code = options.driver.errorCode(error);
       if ((code === SQLITE_BUSY || code === SQLITE_LOCKED) && Date.now() < deadline) {
@@ -196,7 +209,20 @@ function initReadonly(db: SqliteDatabase, options: Partial<DiskCacheSettings>, d
   return settings;
 }
 
-function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): DiskCacheSettings {
+/** `PRAGMA data_version` on `db`: it changes when another connection commits. */
+function dataVersion(db: SqliteDatabase): unknown {
+  return (db.prepare("PRAGMA data_version").get() as { data_version: unknown }).data_version;
+}
+
+/**
+ * Pragmas, schema and settings of a writable open: the settings in force, and
+ * a `PRAGMA data_version` as of which they are the stored ones (the first write
+ * reads them again only once it changed; see `Engine`'s settings following).
+ */
+function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): { settings: DiskCacheSettings; dataVersion: unknown } {
+  // Read before the settings: a commit of another connection after this read changes it. (A
+  // switch to WAL below changes it too, which costs a needless second read of the settings.)
+  const before = dataVersion(db);
   const tables = tableCount(db);
   const stored = tables === 2 ? storedSettings(db) : new Map<string, SqliteValue>();
   const { settings, changed } = loadSettings(stored, options, DEFAULT_SETTINGS);
@@ -224,10 +250,14 @@ function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): Disk
     tables === 2 && changed.length === 0 && !metadataMissing && dqsTriggers.length === 0 &&
     !needsSchemaWork(db, settings)
   ) {
-    return settings;
+    return { settings, dataVersion: before };
   }
   db.exec("BEGIN IMMEDIATE");
+  let version = before;
   try {
+    // This transaction writes every setting (a new cache): they are the stored ones as of now,
+    // while it holds the write lock, after the switch to WAL.
+    if (changed.length === Object.keys(SETTING_COLUMNS).length) version = dataVersion(db);
     for (const name of dqsTriggers) db.exec(`DROP TRIGGER IF EXISTS ${name}`);
     for (const sql of SCHEMA_SQL) db.exec(sql);
     if (policy.init !== null) db.exec(policy.init);
@@ -243,7 +273,7 @@ function initOnce(db: SqliteDatabase, options: Partial<DiskCacheSettings>): Disk
     } catch { /* nothing to roll back */ }
     throw error;
   }
-  return settings;
+  return { settings, dataVersion: version };
 }
 
 /** True when an index the settings want is missing or one they do not want exists. */

@@ -7,10 +7,11 @@
  *
  * @module
  */
-import { clearTimeout, setTimeout } from "node:timers";
 import type { SqliteDatabase, SqliteStatement } from "../driver.ts";
 import { SQL } from "../format/sql.ts";
 import { type EvictionPolicySql, pendingReadsSql, recordedRead } from "../eviction.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { clearTimeout, setTimeout } = globalThis.process.getBuiltinModule("node:timers");
 
 /**
  * How often (ms of the cache's clock) pending LRU/LFU accesses are written

@@ -26,8 +26,6 @@ import { RestartRead, type TransactionHooks, Transactions, WouldBlock } from "./
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 import { removeAtExit, runAtExit } from "./_exit_flush.ts";
-import { rmSync } from "node:fs";
-import { setTimeout } from "node:timers";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
@@ -36,6 +34,9 @@ export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
 export const IDENTITY_CHECK_MS = 10;
 export { RestartRead };
 export { type AtExit, removeAtExit, runAtExit } from "./_exit_flush.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { rmSync } = globalThis.process.getBuiltinModule("node:fs");
+const { setTimeout } = globalThis.process.getBuiltinModule("node:timers");
 
 /** The connection and everything tied to it. */
 export class Engine {
@@ -62,8 +63,12 @@ export class Engine {
   readonly hooks: TransactionHooks;
   #settings: DiskCacheSettings;
   readonly #identity: FileIdentity;
-  /** When (`performance.now()`) a write last found the database file to be the one opened. */
-  #identityCheckedAt = -Infinity;
+  /**
+   * When (`Date.now()`) the database file was last found to be the one opened: at open, then by
+   * writes. `Date.now`, not `performance.now`: Node loads its `performance` global on first use, a
+   * millisecond or more of a short process's first write (issue 25).
+   */
+  #identityCheckedAt: number;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
   #db: SqliteDatabase | undefined;
@@ -93,6 +98,9 @@ export class Engine {
     this.#db = opened.db;
     this.pageSize = opened.pageSize;
     this.#identity = opened.identity;
+    this.#identityCheckedAt = opened.identityAt;
+    // The data_version read before the settings were: a first write after no other commit need not read them again.
+    this.#seenVersion = opened.dataVersion;
     this.#settings = opened.settings;
     this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
     this.#pending = new PendingReads(this.clock, this);
@@ -225,8 +233,9 @@ export class Engine {
    * Once it failed, every write checks, and fails.
    */
   assertSameDatabase(op: string): void {
-    const at = performance.now();
-    if (at - this.#identityCheckedAt < IDENTITY_CHECK_MS) return;
+    const at = Date.now();
+    const since = at - this.#identityCheckedAt;
+    if (since >= 0 && since < IDENTITY_CHECK_MS) return; // a clock set back checks at once
     const now = fileIdentity(this.dbPath);
     if (now !== undefined && now.ino === this.#identity.ino && now.dev === this.#identity.dev) {
       this.#identityCheckedAt = at;

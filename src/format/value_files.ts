@@ -9,10 +9,13 @@
  *
  * @module
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { Buffer } from "node:buffer";
 import { DiskCacheError } from "../errors.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } = globalThis.process.getBuiltinModule(
+  "node:fs",
+);
+const { Buffer } = globalThis.process.getBuiltinModule("node:buffer");
 
 /** Python-diskcache's value file names; nothing else is ever read or removed. */
 const NAME = /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.val$/;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Dirent, lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import type { Dirent } from "node:fs";
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "../driver.ts";
@@ -18,6 +18,8 @@ import type { CheckWarning } from "../types.ts";
 import { readSetting } from "../engine/settings_store.ts";
 import { SQL } from "../format/sql.ts";
 import { isSafeValuePath } from "../format/value_files.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } = globalThis.process.getBuiltinModule("node:fs");
 
 const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */

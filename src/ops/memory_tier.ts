@@ -27,7 +27,6 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
 import type { SqliteStatement, SqliteValue } from "../driver.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { StoredKey } from "../format/stored_key.ts";
@@ -39,6 +38,8 @@ import { bigFlag, MODE_BINARY, MODE_CBOR, MODE_RAW, MODE_TEXT, safeInt } from ".
 import { SQL } from "../format/sql.ts";
 import { getValue } from "./items.ts";
 import { describe } from "../errors.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const { realpathSync } = globalThis.process.getBuiltinModule("node:fs");
 
 /**
  * What the tier counts for what it holds, in bytes: set from the heap growth

@@ -7,9 +7,6 @@
  *
  * @module
  */
-import { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } from "node:fs";
-import { chmod, copyFile, stat, writeFile } from "node:fs/promises";
-import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import type { SqliteValue } from "../driver.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -21,6 +18,10 @@ import { put, type WriteOptions } from "./items.ts";
 import type { StoredKey } from "../format/stored_key.ts";
 import { readFresh } from "./_fresh_read.ts";
 import { MISSING } from "../format/row_values.ts";
+// Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
+const fs = globalThis.process.getBuiltinModule("node:fs");
+const { closeSync, fchmodSync, fstatSync, lstatSync, read, statSync, write } = fs;
+const { Buffer } = globalThis.process.getBuiltinModule("node:buffer");
 
 const CHUNK = 4 << 20;
 
@@ -274,7 +275,7 @@ export async function setFile(engine: Engine, k: StoredKey, source: string, opti
   engine.assertWritable("setFile");
   let size: number;
   try {
-    const info = await stat(source);
+    const info = await fs.promises.stat(source);
     if (!info.isFile()) throw new TypeError(`Cannot setFile: "${source}" is not a regular file`);
     size = info.size;
   } catch (error) {
@@ -289,7 +290,7 @@ export async function setFile(engine: Engine, k: StoredKey, source: string, opti
     // Copy into the file just created (its directory can no longer be
     // pruned), then make sure the name still is that file: the copy opens
     // the destination by name.
-    await copyFile(source, full);
+    await fs.promises.copyFile(source, full);
     const opened = fstatSync(fd), named = lstatSync(full);
     if (!named.isFile() || named.ino !== opened.ino || named.dev !== opened.dev) {
       throw new DiskCacheError(`Cannot setFile: the value file ${full} was replaced while being written; retry`);
@@ -309,7 +310,7 @@ export async function getFile(engine: Engine, k: StoredKey, destination: string)
   if (found === undefined) return false;
   const [row, fd] = found;
   if (row.filename === null) {
-    await writeFile(destination, row.inline);
+    await fs.promises.writeFile(destination, row.inline);
     return true;
   }
   // The copy gives the destination the value file's mode (0600): an
@@ -319,18 +320,18 @@ export async function getFile(engine: Engine, k: StoredKey, destination: string)
   // Opened without following symlinks; copy what was opened: on Linux
   // through /proc/self/fd, so the copy reads exactly the checked file.
   try {
-    await copyFile(openedPath(fd!, fstatSync(fd!)) ?? join(engine.directory, row.filename), destination);
+    await fs.promises.copyFile(openedPath(fd!, fstatSync(fd!)) ?? join(engine.directory, row.filename), destination);
   } finally {
     closeSync(fd!);
   }
-  if (kept !== undefined) await chmod(destination, kept);
+  if (kept !== undefined) await fs.promises.chmod(destination, kept);
   return true;
 }
 
 /** The permission bits of the regular file at `path`, or `undefined` when there is none. */
 async function existingMode(path: string): Promise<number | undefined> {
   try {
-    const info = await stat(path);
+    const info = await fs.promises.stat(path);
     return info.isFile() ? info.mode & 0o777 : undefined;
   } catch {
     return undefined;
