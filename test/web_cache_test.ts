@@ -292,7 +292,7 @@ test("DiskCacheStorage open/has/delete/keys/match follow the spec; names in crea
     assert.deepEqual(await b2.keys(), [], "a cache made again after delete() starts empty");
     assert.deepEqual(await s.keys(), ["a", "b"]);
     assert.equal(bodyRows(s.cache).length, 1, "delete() removed the deleted cache's bodies");
-    assert.throws(() => new WebCache({} as never, "x"), /storage.open/);
+    assert.throws(() => new WebCache({} as never, "x", "x"), /storage.open/);
     // Names of any characters are caches of their own.
     for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) await (await s.open(name)).put(`${U}/n`, new Response(`name ${name}`));
     for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) {
@@ -528,6 +528,58 @@ test("WebCache keeps one row per URL: a hit reads the entries of its own query s
       ["a", "b", "c"],
       "the list made again holds every URL",
     );
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage.delete(name): a WebCache held from before keeps working on its own entries, apart from the storage (the spec's detached Cache)", async () => {
+  const s = storage();
+  try {
+    const old = await s.open("a");
+    await old.put(`${U}/x`, new Response("old x"));
+    assert.equal(await s.delete("a"), true);
+    // The storage no longer has it; the held object still answers (its entries were removed with the name).
+    assert.equal(await s.has("a"), false);
+    assert.equal(await old.match(`${U}/x`), undefined);
+    await old.put(`${U}/y`, new Response("old y"));
+    assert.equal(await text(await old.match(`${U}/y`)), "old y", "the held object keeps working");
+    assert.equal(await s.has("a"), false, "a write through the held object does not make the name again");
+    assert.deepEqual(await s.keys(), []);
+    assert.equal(await s.match(`${U}/y`), undefined, "caches.match does not search a deleted cache");
+    // A cache opened again under the name is a new, empty one, apart from the held object.
+    const fresh = await s.open("a");
+    assert.deepEqual(await fresh.keys(), []);
+    await fresh.put(`${U}/z`, new Response("new z"));
+    assert.deepEqual((await old.keys()).map((r) => r.url), [`${U}/y`]);
+    assert.deepEqual((await fresh.keys()).map((r) => r.url), [`${U}/z`]);
+    assert.equal(await text(await s.match(`${U}/z`)), "new z");
+    assert.equal(await s.match(`${U}/y`), undefined);
+    assert.equal(await old.delete(`${U}/y`), true);
+    assert.deepEqual(await s.keys(), ["a"]);
+    // Deleted again, the second generation detaches as the first did; a third opens empty.
+    assert.equal(await s.delete("a"), true);
+    await fresh.put(`${U}/w`, new Response("w"));
+    assert.deepEqual((await (await s.open("a")).keys()).map((r) => r.url), []);
+    assert.deepEqual((await fresh.keys()).map((r) => r.url), [`${U}/w`]);
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage: names are DOMStrings, kept apart even when a lone surrogate would become U+FFFD in UTF-8", async () => {
+  const s = storage();
+  try {
+    const names = ["unpaired\uD800", "unpaired\uFFFD", "unpaired%uD800", "x\uDC00y"];
+    for (const name of names) await (await s.open(name)).put(`${U}/n`, new Response(JSON.stringify(name)));
+    assert.deepEqual(await s.keys(), names);
+    for (const name of names) {
+      assert.equal(await s.has(name), true);
+      assert.deepEqual(await Promise.all((await (await s.open(name)).matchAll()).map((r) => r.text())), [JSON.stringify(name)]);
+    }
+    assert.equal(await s.delete("unpaired\uD800"), true);
+    assert.equal(await s.has("unpaired\uFFFD"), true);
+    assert.equal(await text(await (await s.open("unpaired\uFFFD")).match(`${U}/n`)), JSON.stringify("unpaired\uFFFD"));
   } finally {
     done(s);
   }

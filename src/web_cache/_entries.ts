@@ -3,8 +3,12 @@
  * "Request Matches Cached Item" over it.
  *
  * Layout in the DiskCache (string keys, so python-diskcache can list them),
- * where `<id>` is the cache's name, URI-encoded (so it holds no `:`):
+ * where `<id>` is the cache's id (see {@linkcode defaultCacheId}: it holds no `:`):
  * - `webcache:names`: JSON `string[]`, the storage's cache names in creation order;
+ * - `webcache:ids`: JSON `{ [name]: id }`, the id of each name deleted once,
+ *   for the next cache opened under it (absent, the name's default id): a
+ *   `WebCache` held from before the delete keeps its own id, so it keeps
+ *   working apart from the storage, as the spec's deleted `Cache` does;
  * - `webcache:seq`: the counter that orders entries;
  * - `webcache:<id>:u:<url without fragment>`: JSON `Entry[]`, the entries
  *   (variants) of one URL, what a hit reads;
@@ -16,8 +20,11 @@
  * Every row of a cache carries the tag `webcache:<id>`.
  *
  * The size limit may cull any row, these bookkeeping rows too, so none of
- * them is needed for correctness: ids come from names (never from a counter
- * that could restart and hand a new cache an old one's id); the order counter
+ * them is needed for correctness: ids come from names, or are random (never
+ * from a counter that could restart and hand a new cache an old one's id);
+ * were `webcache:ids` culled, a name deleted before opens its default id again
+ * (whose rows the delete removed; only a `WebCache` held across the delete
+ * could have written there since); the order counter
  * restarts above every value it gave (from the clock, in microseconds); the
  * list of names is written again by every write to a cache missing from it.
  *
@@ -53,11 +60,37 @@ export interface Entry {
 }
 
 export const NAMES = "webcache:names";
+export const IDS = "webcache:ids";
 export const SEQ = "webcache:seq";
 
-/** The id of the cache named `name` in row keys and tags. */
-export function cacheId(name: string): string {
-  return encodeURIComponent(name);
+/**
+ * The id of the cache named `name` in row keys and tags, until the name is
+ * deleted: the name URI-encoded, a lone surrogate (which UTF-8 would turn
+ * into U+FFFD, merging two names) as `%u` and its hex code, which
+ * `encodeURIComponent` never writes (it writes `%` as `%25`).
+ */
+export function defaultCacheId(name: string): string {
+  // A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one.
+  return name.split(/([\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF])/).map((part, i) =>
+    i % 2 === 0 ? encodeURIComponent(part) : `%u${part.charCodeAt(0).toString(16)}`
+  ).join("");
+}
+
+/** A new id for the next cache opened under `name` after a delete: `%g` (never written by `encodeURIComponent`) and random digits. */
+export function newCacheId(name: string): string {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return `${defaultCacheId(name)}%g${words[0]!.toString(36)}${words[1]!.toString(36)}`;
+}
+
+/** The id of the cache the storage holds under `name` now (`ids`: the parsed `webcache:ids` row, or `undefined`). */
+export function currentCacheId(ids: Record<string, string> | undefined, name: string): string {
+  return (ids !== undefined && Object.hasOwn(ids, name) ? ids[name] : undefined) ?? defaultCacheId(name);
+}
+
+/** The parsed `webcache:ids` row of `cache`, or `undefined` when absent. */
+export function readIds(cache: { get(key: string): unknown }): Record<string, string> | undefined {
+  const text = cache.get(IDS);
+  return typeof text === "string" ? JSON.parse(text) as Record<string, string> : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
-import { cacheId, cacheTag, NAMES } from "./_entries.ts";
+import { cacheTag, currentCacheId, IDS, NAMES, newCacheId, readIds } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
 
 /**
@@ -149,7 +149,7 @@ export class DiskCacheStorage {
         if (!names.includes(n)) this.#cache.set(NAMES, JSON.stringify([...names, n]));
       });
     }
-    return createWebCache(this.#context, n);
+    return createWebCache(this.#context, n, currentCacheId(readIds(this.#cache), n));
   }
 
   /**
@@ -178,8 +178,9 @@ export class DiskCacheStorage {
 
   /**
    * Removes the cache named `name` and its entries. A `WebCache` opened
-   * before keeps working, on the cache of that name: its next write makes
-   * it again (the spec detaches it instead).
+   * before keeps working on a cache of its own, apart from the storage (as
+   * the spec's `Cache` does): its writes are matched by it alone, and
+   * `open(name)` opens a new, empty cache.
    *
    * @param name The cache's name.
    * @returns `true` when it existed.
@@ -199,14 +200,18 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async delete(name: string): Promise<boolean> {
     const n = String(name);
-    const existed = this.#cache.transact(() => {
+    const deleted = this.#cache.transact(() => {
       const names = this.#names();
-      if (!names.includes(n)) return false;
+      if (!names.includes(n)) return undefined;
       this.#cache.set(NAMES, JSON.stringify(names.filter((k) => k !== n)));
-      return true;
+      // The next open(name) gets a new id, so a WebCache held from before keeps this one's rows to itself.
+      const ids = readIds(this.#cache) ?? {};
+      const id = currentCacheId(ids, n);
+      this.#cache.set(IDS, JSON.stringify({ ...ids, [n]: newCacheId(n) }));
+      return id;
     });
-    if (existed) this.#cache.evict(cacheTag(cacheId(n)));
-    return existed;
+    if (deleted !== undefined) this.#cache.evict(cacheTag(deleted));
+    return deleted !== undefined;
   }
 
   /**
@@ -255,9 +260,10 @@ export class DiskCacheStorage {
   async match(request: WebCacheRequest, options?: WebCacheMultiQueryOptions): Promise<Response | undefined> {
     const names = this.#names();
     const wanted = options?.cacheName;
+    const ids = readIds(this.#cache);
     for (const name of names) {
       if (wanted !== undefined && name !== String(wanted)) continue;
-      const found = await createWebCache(this.#context, name).match(request, options);
+      const found = await createWebCache(this.#context, name, currentCacheId(ids, name)).match(request, options);
       if (found !== undefined) return found;
     }
     return undefined;

@@ -9,15 +9,16 @@ import type { DiskCache } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
 import {
   bodyKey,
-  cacheId,
   cacheTag,
   comparableUrl,
+  currentCacheId,
   type Entry,
   NAMES,
   nextSeq,
   pathKey,
   type Query,
   type QueryOptions,
+  readIds,
   recordKey,
   recordPrefix,
   requestMatches,
@@ -96,11 +97,11 @@ const BUFFER_BELOW = 1 << 20;
 
 let creating = false;
 
-/** Answers a new {@linkcode WebCache} over the cache named `name` (for `DiskCacheStorage`). */
-export function createWebCache(context: WebCacheContext, name: string): WebCache {
+/** Answers a new {@linkcode WebCache} over the cache named `name`, of id `id` (for `DiskCacheStorage`). */
+export function createWebCache(context: WebCacheContext, name: string, id: string): WebCache {
   creating = true;
   try {
-    return new WebCache(context, name);
+    return new WebCache(context, name, id);
   } finally {
     creating = false;
   }
@@ -142,12 +143,13 @@ export class WebCache {
    *
    * @param context The storage's cache and fetch.
    * @param name The cache's name in the storage.
+   * @param id The cache's id in row keys (see `_entries.ts`).
    */
-  constructor(context: WebCacheContext, name: string) {
+  constructor(context: WebCacheContext, name: string, id: string) {
     if (!creating) throw new TypeError("Cannot construct WebCache directly: use `await storage.open(name)` of a DiskCacheStorage");
     this.#context = context;
     this.#name = name;
-    this.#id = cacheId(name);
+    this.#id = id;
   }
 
   /**
@@ -593,9 +595,14 @@ export class WebCache {
     return { request, entry };
   }
 
-  /** Inside a put's transaction: lists the cache's name again if the size limit culled the list, or it lost the name. */
+  /**
+   * Inside a put's transaction: lists the cache's name again if the size
+   * limit culled the list, unless the storage deleted this cache (its name
+   * then has another id).
+   */
   #listName(): void {
     const { cache } = this.#context;
+    if (currentCacheId(readIds(cache), this.#name) !== this.#id) return;
     const text = cache.get(NAMES);
     const names = typeof text === "string" ? JSON.parse(text) as string[] : [];
     if (!names.includes(this.#name)) cache.set(NAMES, JSON.stringify([...names, this.#name]));
