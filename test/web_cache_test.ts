@@ -584,3 +584,94 @@ test("DiskCacheStorage: names are DOMStrings, kept apart even when a lone surrog
     done(s);
   }
 });
+
+test("WebCache: a URL with credentials is refused with a TypeError that says so, by every method, as new Request(url) refuses it", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const url = "https://user:secret@example.com/c";
+    assert.throws(() => new Request(url), TypeError, "the runtime's own Request refuses it");
+    for (
+      const [op, call] of [
+        ["put", () => cache.put(url, new Response("c"))],
+        ["match", () => cache.match(url)],
+        ["matchAll", () => cache.matchAll(new URL(url))],
+        ["delete", () => cache.delete(url)],
+        ["keys", () => cache.keys(url)],
+        ["add", () => cache.add(url)],
+        ["caches.match", () => s.match(url)],
+      ] as const
+    ) {
+      await assert.rejects((call as () => Promise<unknown>)(), (e: unknown) => e instanceof TypeError && /includes credentials/.test(e.message), op);
+    }
+    await assert.rejects(cache.match("/relative"), /is not an absolute URL/);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.put() of a fetched body the caller aborts midway stores nothing, leaves no value file, keeps the old entry", async () => {
+  const server = new TestServer();
+  server.routes.set("/hang", (_q, r) => void r.writeHead(200).write(Buffer.alloc(2 << 20, 7))); // never ends
+  const base = await server.listen();
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/keep`, new Response(new Uint8Array(100_000).fill(1))); // a value file of its own
+    const files = valueFiles(s.cache.directory);
+    for (const abortAfter of [10_000, 1_500_000]) { // in the buffered part, then while streaming into a value file
+      const controller = new AbortController();
+      const reader = (await fetch(`${base}/hang`, { signal: controller.signal })).body!.getReader();
+      let passed = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          const { done, value } = await reader.read();
+          if (done) return c.close();
+          c.enqueue(value);
+          passed += value.length;
+          if (passed >= abortAfter) controller.abort(new Error("the caller aborted"));
+        },
+      });
+      await assert.rejects(cache.put(`${U}/keep`, new Response(body)), /the caller aborted/, `abort after ${abortAfter}`);
+      assert.deepEqual(valueFiles(s.cache.directory), files, `abort after ${abortAfter}: no value file left`);
+      assert.equal(bodyRows(s.cache).length, 1, `abort after ${abortAfter}: no body row left`);
+      assert.equal((await (await cache.match(`${U}/keep`))!.arrayBuffer()).byteLength, 100_000, `abort after ${abortAfter}: the old entry stays`);
+    }
+  } finally {
+    done(s);
+    await server.close();
+  }
+});
+
+test("WebCache: concurrent puts of one URL leave one entry and one body; responses from matchAll read whole after their entries are replaced", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const sizes = [10, 2 << 20, 100, 1_500_000, 50_000, 3 << 20];
+    await Promise.all(sizes.map((n, i) => cache.put(`${U}/same`, new Response(new Uint8Array(n).fill(i + 1)))));
+    const [only, ...more] = await cache.matchAll(`${U}/same`);
+    assert.equal(more.length, 0);
+    const bytes = new Uint8Array(await only!.arrayBuffer());
+    assert.equal(bytes.length, sizes[bytes[0]! - 1], "the body is the one put with it");
+    assert.equal(bodyRows(s.cache).length, 1, "the losers' bodies are gone");
+    assert.equal(valueFiles(s.cache.directory).length, bytes.length >= s.cache.minFileSize ? 1 : 0);
+    // Responses answered before a put replaces (or a delete removes) their entries still read whole.
+    await cache.put(`${U}/m1`, new Response(new Uint8Array(3 << 20).fill(1)));
+    await cache.put(`${U}/m2`, new Response(new Uint8Array(200_000).fill(2)));
+    const answered = await cache.matchAll();
+    const first = await cache.match(`${U}/m1`);
+    await cache.put(`${U}/m1`, new Response("replaced"));
+    await cache.delete(`${U}/m2`);
+    const lengths = await Promise.all([first!, ...answered].map(async (res) => (await res.arrayBuffer()).byteLength));
+    assert.deepEqual(lengths, [3 << 20, bytes.length, 3 << 20, 200_000]);
+    // A response whose body was partly read is refused, as a used body.
+    const partly = new Response(new Uint8Array(100_000));
+    const r = partly.body!.getReader();
+    await r.read();
+    r.releaseLock();
+    await assert.rejects(cache.put(`${U}/partly`, partly), TypeError);
+    assert.equal(await cache.match(`${U}/partly`), undefined);
+  } finally {
+    done(s);
+  }
+});

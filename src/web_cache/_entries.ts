@@ -160,9 +160,11 @@ export interface Query {
   header(name: string): string | null;
 }
 
-/** The query of a `Request`, or of an absolute URL (a `TypeError` for a relative one, as `new Request` gives). */
+/** The query of a `Request`, or of an absolute URL (a `TypeError` for a relative one or one with credentials, as `new Request` gives). */
 export function toQuery(request: Request | string): Query {
   const u = new URL(typeof request === "string" ? request : request.url);
+  // As `new Request(url)` refuses it (the Fetch spec), so that a query by URL answers as one by Request would.
+  if (typeof request === "string" && (u.username !== "" || u.password !== "")) throw new TypeError(`${request} includes credentials`);
   u.hash = "";
   const url = u.href;
   u.search = "";

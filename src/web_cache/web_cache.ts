@@ -644,7 +644,7 @@ function queryRequest(request: unknown, op: string): Query | undefined {
     try {
       return toQuery(String(request));
     } catch (error) {
-      throw new TypeError(`Cannot ${op}: ${describe(String(request))} is not an absolute URL`, { cause: error });
+      throw urlError(String(request), op, error);
     }
   }
   return toQuery(toRequest(request, op));
@@ -675,13 +675,23 @@ function isResponse(x: unknown): x is Response {
     typeof r.bodyUsed === "boolean";
 }
 
+/** The TypeError for a URL that `new Request(url)` refuses: a relative one, or one with credentials (as the Fetch spec refuses them). */
+function urlError(url: string, op: string, cause: unknown): TypeError {
+  return new TypeError(
+    URL.canParse(url)
+      ? `Cannot ${op}: ${describe(url)} includes credentials (user:password@), which a Request's URL cannot hold; remove them`
+      : `Cannot ${op}: ${describe(url)} is not an absolute URL`,
+    { cause },
+  );
+}
+
 function toRequest(request: unknown, op: string): Request {
   if (isRequest(request)) return request;
   if (typeof request === "string" || request instanceof URL) {
     try {
       return new Request(String(request));
     } catch (error) {
-      throw new TypeError(`Cannot ${op}: ${describe(String(request))} is not an absolute URL`, { cause: error });
+      throw urlError(String(request), op, error);
     }
   }
   throw new TypeError(`Cannot ${op}: "request" must be a Request or a URL: received ${describe(request)}`);
