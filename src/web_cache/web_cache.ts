@@ -12,6 +12,8 @@ import {
   cacheTag,
   comparableUrl,
   currentCacheId,
+  decodeRecord,
+  encodeRecord,
   type Entry,
   NAMES,
   nextSeq,
@@ -94,6 +96,23 @@ const STAGED_TTL = 24 * 3600 * 1000;
  * stream both ways and are never held whole.
  */
 const BUFFER_BELOW = 1 << 20;
+
+/**
+ * Bodies up to this size are kept in their URL's row, as long as the row's
+ * bodies stay {@linkcode ROW_HEADROOM} below the cache's `minFileSize` (so
+ * the row stays in SQLite, and a hit on one variant reads little of the
+ * others'): a hit then reads one row instead of two.
+ */
+const ROW_BODY_MAX = 16 * 1024;
+/** Room left in a URL's row for the entries' JSON (URL, headers) beside its bodies. */
+const ROW_HEADROOM = 8 * 1024;
+
+/** The bytes of the bodies kept in a URL's row. */
+function inlineBytes(entries: Entry[]): number {
+  let n = 0;
+  for (const e of entries) if (e.inline) n += e.size;
+  return n;
+}
 
 let creating = false;
 
@@ -370,10 +389,9 @@ export class WebCache {
     return this.#query(r, opts, true).map((e) => new Request(e.url, { headers: e.reqHeaders }));
   }
 
-  /** The stored entries of one URL (JSON in its row), or none. */
+  /** The stored entries of one URL (its row), or none. */
   #read(url: string): Entry[] {
-    const text = this.#context.cache.get(recordKey(this.#id, url));
-    return typeof text === "string" ? JSON.parse(text) as Entry[] : [];
+    return decodeRecord(this.#context.cache.get(recordKey(this.#id, url)));
   }
 
   /** Writes the entries of one URL (`before`: how many it had), keeping the list of its path's URLs. */
@@ -382,7 +400,7 @@ export class WebCache {
     const key = recordKey(this.#id, url);
     const tag = cacheTag(this.#id);
     if (entries.length === 0) cache.delete(key);
-    else cache.set(key, JSON.stringify(entries), { tag });
+    else cache.set(key, encodeRecord(entries), { tag });
     if ((before === 0) === (entries.length === 0)) return;
     const paths = pathKey(this.#id, toQuery(url).path);
     const text = cache.get(paths);
@@ -421,7 +439,8 @@ export class WebCache {
   #query(r: Query | undefined, opts: QueryOptions, present = false): Entry[] {
     let entries: Entry[];
     if (r !== undefined) {
-      entries = this.#urls(r, opts).flatMap((url) => this.#read(url)).filter((e) => requestMatches(r, e, opts));
+      const urls = this.#urls(r, opts);
+      entries = (urls.length === 1 ? this.#read(urls[0]!) : urls.flatMap((url) => this.#read(url))).filter((e) => requestMatches(r, e, opts));
     } else {
       const prefix = recordPrefix(this.#id);
       entries = [];
@@ -477,13 +496,17 @@ export class WebCache {
   #response(e: Entry): Response | undefined {
     const { cache } = this.#context;
     let body: ConstructorParameters<typeof Response>[0] = null;
-    if (e.body !== null) {
+    if (e.inline) body = e.data!;
+    else if (e.body !== null) {
       const key = bodyKey(this.#id, e.body);
       const found = e.size < Math.max(BUFFER_BELOW, cache.minFileSize) ? cache.get<Uint8Array>(key) : cache.getStream(key);
       if (found === undefined) return undefined;
       body = found as ConstructorParameters<typeof Response>[0];
     }
-    const res = new Response(body, { status: e.status, statusText: e.statusText, headers: e.resHeaders });
+    const res = new Response(
+      body,
+      e.statusText === "" ? { status: e.status, headers: e.resHeaders } : { status: e.status, statusText: e.statusText, headers: e.resHeaders },
+    );
     if (e.type !== "default") Object.defineProperty(res, "type", { value: e.type, enumerable: true });
     if (e.resUrl !== "") Object.defineProperty(res, "url", { value: e.resUrl, enumerable: true });
     if (e.redirected) Object.defineProperty(res, "redirected", { value: true, enumerable: true });
@@ -615,14 +638,18 @@ export class WebCache {
     const entries = this.#read(query.url);
     const kept = entries.filter((e) => !requestMatches(query, e, {}));
     for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
-    if (s.entry.body !== null) {
-      const k = bodyKey(this.#id, s.entry.body);
+    const entry: Entry = { ...s.entry, seq: nextSeq(cache) };
+    if (s.inline !== undefined && s.inline.byteLength <= ROW_BODY_MAX && inlineBytes(kept) + s.inline.byteLength <= cache.minFileSize - ROW_HEADROOM) {
+      // Kept in the URL's row (which stays below minFileSize, so in SQLite): a hit reads one row.
+      Object.assign(entry, { body: null, inline: true, data: s.inline });
+    } else if (entry.body !== null) {
+      const k = bodyKey(this.#id, entry.body);
       if (s.inline !== undefined) cache.set(k, s.inline, { tag: cacheTag(this.#id) });
       else if (!cache.touch(k)) {
         throw new Error(`Cannot put: the body of ${s.request.url} was removed before its entry was stored (culled by the size limit?); try again`);
       }
     }
-    kept.push({ ...s.entry, seq: nextSeq(cache) });
+    kept.push(entry);
     this.#write(query.url, kept, entries.length);
   }
 }
@@ -630,7 +657,9 @@ export class WebCache {
 /** The request of a put or addAll: a Request as it is, a URL made into one; http(s) only. */
 function putRequest(request: unknown, op: string): Request {
   const r = toRequest(request, op);
-  const scheme = new URL(r.url).protocol;
+  const u = new URL(r.url);
+  if (u.username !== "" || u.password !== "") throw urlError(r.url, op, undefined);
+  const scheme = u.protocol;
   if (scheme !== "http:" && scheme !== "https:") {
     throw new TypeError(`Cannot ${op}: the Cache API stores http and https URLs only: received ${describe(r.url)}`);
   }
@@ -647,7 +676,12 @@ function queryRequest(request: unknown, op: string): Query | undefined {
       throw urlError(String(request), op, error);
     }
   }
-  return toQuery(toRequest(request, op));
+  const r = toRequest(request, op);
+  try {
+    return toQuery(r);
+  } catch (error) {
+    throw urlError(r.url, op, error);
+  }
 }
 
 /** A body's id: random (53 bits), so that staging a body takes no transaction. */
