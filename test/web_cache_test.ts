@@ -13,7 +13,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, valueFiles } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
-import { decodeRecord } from "../src/web_cache/_entries.ts";
+import { decodeRecord, encodeRecord, type Entry } from "../src/web_cache/_entries.ts";
 
 const U = "https://example.com";
 
@@ -781,4 +781,80 @@ test("DiskCacheStorage opens its DiskCache with a memory tier unless told otherw
   assert.equal(c.cache.stats().memory?.maxBytes, 2 ** 20);
   assert.throws(() => new DiskCacheStorage(dir.path, { memory: 1 as never }), /"memory" must be memory tier options or false/);
   assert.throws(() => new DiskCacheStorage(a.cache, { memory: false }), /only when the storage opens the cache/);
+});
+
+test("WebCache and DiskCacheStorage refuse bad arguments with errors that name them; rare answers keep their shape", async () => {
+  using dir = tempDir();
+  assert.throws(() => new DiskCacheStorage(dir.path, null as never), /"options" must be an object/);
+  assert.throws(() => installGlobalCaches(dir.path, 5 as never), /"options" must be an object/);
+  const server = new TestServer();
+  server.routes.set("/moved", (_q, r) => r.writeHead(302, { location: "/target" }).end());
+  server.routes.set("/target", (_q, r) => r.writeHead(200).end("target"));
+  const base = await server.listen();
+  const s = storage({ fetch: (r) => r.url.endsWith("/odd") ? Promise.resolve("not a response" as never) : fetch(r) });
+  try {
+    const cache = await s.open("v1");
+    await assert.rejects(cache.match(42 as never), /"request" must be a Request or a URL: received 42/);
+    await assert.rejects(cache.match(`${U}/x`, 5 as never), /"options" must be an object/);
+    await assert.rejects(cache.add(`${U}/odd`), /fetch answered .* not a Response/);
+    // Request look-alikes (a framework's own class) with a URL the Fetch spec refuses.
+    const like = (url: string) => ({ url, method: "GET", headers: new Headers() }) as unknown as Request;
+    await assert.rejects(cache.put(like("https://u:p@example.com/"), new Response("x")), /includes credentials/);
+    await assert.rejects(cache.match(like("https://u:p@example.com/")), /includes credentials/);
+    await assert.rejects(cache.keys(like("relative")), /is not an absolute URL/);
+    await cache.put(new URL(`${U}/by-url`), new Response("by URL"));
+    assert.equal(await text(await cache.match(new URL(`${U}/by-url#f`))), "by URL");
+    // A redirected response keeps its url and redirected.
+    await cache.add(`${base}/moved`);
+    const hit = (await cache.match(`${base}/moved`))!;
+    assert.equal(hit.redirected, true);
+    assert.equal(hit.url, `${base}/target`);
+    assert.equal(await hit.text(), "target");
+    // matchAll drops an entry whose body row is gone, after the responses before it.
+    await cache.put(`${U}/p?1`, new Response(new Uint8Array(50_000).fill(1)));
+    await cache.put(`${U}/p?2`, new Response(new Uint8Array(50_000).fill(2)));
+    const [, second] = bodyRows(s.cache).slice(-2);
+    s.cache.delete(second!);
+    const all = await cache.matchAll(`${U}/p`, { ignoreSearch: true });
+    assert.deepEqual(await Promise.all(all.map(async (r) => new Uint8Array(await r.arrayBuffer())[0])), [1]);
+    assert.deepEqual((await cache.keys(`${U}/p`, { ignoreSearch: true })).map((r) => r.url), [`${U}/p?1`]);
+  } finally {
+    done(s);
+    await server.close();
+  }
+});
+
+const stored: Entry = {
+  seq: 0,
+  url: "",
+  reqHeaders: [],
+  status: 200,
+  statusText: "",
+  resHeaders: [["content-type", "text/plain"]],
+  type: "default",
+  resUrl: "",
+  redirected: false,
+  body: null,
+  size: 0,
+  inline: true,
+};
+
+test("WebCache: more rows and URLs than the decoding memos hold still answer right", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const n = 1100;
+    // Rows written as put() writes them, in one transaction (1100 puts take 1100 commits).
+    s.cache.transact(() => {
+      for (let i = 0; i < n; i++) {
+        const data = new TextEncoder().encode(`m${i}`);
+        s.cache.set(`webcache:v1:u:${U}/m/${i}`, encodeRecord([{ ...stored, seq: i, url: `${U}/m/${i}`, size: data.length, data }]), { tag: "webcache:v1" });
+      }
+    });
+    for (const round of [0, 1]) {
+      for (let i = 0; i < n; i += round ? 7 : 1) assert.equal(await text(await cache.match(`${U}/m/${i}`)), `m${i}`);
+    }
+  } finally {
+    done(s);
+  }
 });

@@ -460,25 +460,24 @@ export class WebCache {
    * entry whose body row is gone (culled by the size limit, or replaced by
    * another process between the two reads) is read again, then dropped.
    */
-  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean): Promise<Response[]> {
-    for (let attempt = 0;; attempt++) {
-      const entries = this.#query(r, opts);
-      const out: Response[] = [];
-      let lost: Entry | undefined;
-      for (const e of first ? entries.slice(0, 1) : entries) {
-        const res = this.#response(e);
-        if (res === undefined) {
-          lost = e;
-          break;
-        }
-        out.push(res);
+  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean, attempt = 0): Promise<Response[]> {
+    const entries = this.#query(r, opts);
+    const out: Response[] = [];
+    let lost: Entry | undefined;
+    for (const e of first ? entries.slice(0, 1) : entries) {
+      const res = this.#response(e);
+      if (res === undefined) {
+        lost = e;
+        break;
       }
-      if (lost === undefined) return out;
-      for (const res of out) await res.body?.cancel();
-      // Read twice without its body: the entry is gone (a body never changes
-      // once committed), so it is removed, and the query runs again.
-      if (attempt >= 1) this.#dropLost(lost);
+      out.push(res);
     }
+    if (lost === undefined) return out;
+    for (const res of out) await res.body?.cancel();
+    // Read twice without its body: the entry is gone (a body never changes
+    // once committed), so it is removed, and the query runs again.
+    if (attempt >= 1) this.#dropLost(lost);
+    return await this.#answer(r, opts, first, attempt + 1);
   }
 
   /** Removes an entry whose body is gone (the size limit culled it). */
