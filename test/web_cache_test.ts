@@ -617,7 +617,11 @@ test("WebCache: a URL with credentials is refused with a TypeError that says so,
         ] as const),
       ] as const
     ) {
-      await assert.rejects((call as () => Promise<unknown>)(), (e: unknown) => e instanceof TypeError && /includes credentials/.test(e.message), op);
+      await assert.rejects(
+        (call as () => Promise<unknown>)(),
+        (e: unknown) => e instanceof TypeError && /given with credentials/.test(e.message) && !/secret/.test(e.message),
+        op,
+      );
     }
     await assert.rejects(cache.match("/relative"), /is not an absolute URL/);
   } finally {
@@ -799,8 +803,8 @@ test("WebCache and DiskCacheStorage refuse bad arguments with errors that name t
     await assert.rejects(cache.add(`${U}/odd`), /fetch answered .* not a Response/);
     // Request look-alikes (a framework's own class) with a URL the Fetch spec refuses.
     const like = (url: string) => ({ url, method: "GET", headers: new Headers() }) as unknown as Request;
-    await assert.rejects(cache.put(like("https://u:p@example.com/"), new Response("x")), /includes credentials/);
-    await assert.rejects(cache.match(like("https://u:p@example.com/")), /includes credentials/);
+    await assert.rejects(cache.put(like("https://u:p@example.com/"), new Response("x")), /given with credentials/);
+    await assert.rejects(cache.match(like("https://u:p@example.com/")), /given with credentials/);
     await assert.rejects(cache.keys(like("relative")), /is not an absolute URL/);
     await cache.put(new URL(`${U}/by-url`), new Response("by URL"));
     assert.equal(await text(await cache.match(new URL(`${U}/by-url#f`))), "by URL");
@@ -854,6 +858,10 @@ test("WebCache: more rows and URLs than the decoding memos hold still answer rig
     for (const round of [0, 1]) {
       for (let i = 0; i < n; i += round ? 7 : 1) assert.equal(await text(await cache.match(`${U}/m/${i}`)), `m${i}`);
     }
+    // A long URL (as a client may send to a server that matches what it is asked) is not kept by the memo, and works.
+    const long = `${U}/long?${"q".repeat(5000)}`;
+    await cache.put(long, new Response("long"));
+    assert.equal(await text(await cache.match(long)), "long");
   } finally {
     done(s);
   }

@@ -244,11 +244,14 @@ export interface Query {
 /**
  * The queries of the URL strings asked last (parsing a URL and dropping its
  * fragment and query costs 1-2 µs on Deno, a tenth of a hit), at most
- * {@linkcode STRING_QUERIES}, emptied when full. A query of a string is a
+ * {@linkcode STRING_QUERIES} of at most {@linkcode STRING_QUERY_CHARS}
+ * characters, emptied when full. A query of a string is a
  * function of the string alone.
  */
 const stringQueries = new Map<string, Query>();
 const STRING_QUERIES = 1024;
+/** Longer URLs (which a client may send to a server that matches what it is asked) are parsed every time: the memo stays under 4 MiB. */
+const STRING_QUERY_CHARS = 2048;
 function noHeader(): null {
   return null;
 }
@@ -261,14 +264,16 @@ export function toQuery(request: Request | string): Query {
   }
   const u = new URL(typeof request === "string" ? request : request.url);
   // The Fetch spec's `new Request(url)` refuses it (Node's does; Deno's and Bun's let it through).
-  if (u.username !== "" || u.password !== "") throw new TypeError(`${u.href} includes credentials`);
+  if (u.username !== "" || u.password !== "") throw new TypeError("the URL includes credentials");
   u.hash = "";
   const url = u.href;
   u.search = "";
   if (typeof request === "string") {
     const query: Query = Object.freeze({ url, path: u.href, method: "GET", header: noHeader });
-    if (stringQueries.size >= STRING_QUERIES) stringQueries.clear();
-    stringQueries.set(request, query);
+    if (request.length <= STRING_QUERY_CHARS) {
+      if (stringQueries.size >= STRING_QUERIES) stringQueries.clear();
+      stringQueries.set(request, query);
+    }
     return query;
   }
   const headers = request.headers;

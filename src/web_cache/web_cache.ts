@@ -708,12 +708,16 @@ function isResponse(x: unknown): x is Response {
     typeof r.bodyUsed === "boolean";
 }
 
-/** The TypeError for a URL that `new Request(url)` refuses: a relative one, or one with credentials (as the Fetch spec refuses them). */
+/**
+ * The TypeError for a URL that `new Request(url)` refuses: a relative one, or
+ * one with credentials (as the Fetch spec refuses them), named without them.
+ */
 function urlError(url: string, op: string, cause: unknown): TypeError {
+  if (!URL.canParse(url)) return new TypeError(`Cannot ${op}: ${describe(url)} is not an absolute URL`, { cause });
+  const u = new URL(url);
+  u.username = u.password = "";
   return new TypeError(
-    URL.canParse(url)
-      ? `Cannot ${op}: ${describe(url)} includes credentials (user:password@), which a Request's URL cannot hold; remove them`
-      : `Cannot ${op}: ${describe(url)} is not an absolute URL`,
+    `Cannot ${op}: the URL ${describe(u.href)} was given with credentials (user:password@), which a Request's URL cannot hold; remove them`,
     { cause },
   );
 }
