@@ -495,7 +495,7 @@ export class WebCache {
   #response(e: Entry): Response | undefined {
     const { cache } = this.#context;
     let body: ConstructorParameters<typeof Response>[0] = null;
-    if (e.inline) body = e.data!;
+    if (e.inline) body = e.data as ConstructorParameters<typeof Response>[0];
     else if (e.body !== null) {
       const key = bodyKey(this.#id, e.body);
       const found = e.size < Math.max(BUFFER_BELOW, cache.minFileSize) ? cache.get<Uint8Array>(key) : cache.getStream(key);
