@@ -866,3 +866,39 @@ test("WebCache: more rows and URLs than the decoding memos hold still answer rig
     done(s);
   }
 });
+
+test("WebCache.put() of a URL of a new path lists it without going through the directory's rows; ignoreSearch still finds every URL after its path's list was culled", async () => {
+  using dir = tempDir();
+  let listed = 0;
+  class Counting extends DiskCache {
+    override keys(...args: Parameters<DiskCache["keys"]>): ReturnType<DiskCache["keys"]> {
+      listed++;
+      return super.keys(...args);
+    }
+  }
+  using cache = new Counting(dir.path);
+  using s = new DiskCacheStorage(cache);
+  const c = await s.open("v1");
+  for (let i = 0; i < 20; i++) await c.put(`${U}/page/${i}?v=1`, new Response(`p${i}`));
+  await c.put(`${U}/page/3?v=2`, new Response("p3 v2"));
+  await c.delete(`${U}/page/4?v=1`);
+  assert.equal(listed, 0, "no put or delete went through every row of the directory");
+  assert.deepEqual(await Promise.all((await c.matchAll(`${U}/page/3`, { ignoreSearch: true })).map((r) => r.text())), ["p3", "p3 v2"]);
+  // The first ignoreSearch query of a path completes its list once; the next ones read it.
+  const before = listed;
+  await c.matchAll(`${U}/page/3`, { ignoreSearch: true });
+  await c.keys(`${U}/page/3?x`, { ignoreSearch: true });
+  assert.equal(listed, before, "a completed list is read, not made again");
+  // The size limit culls a path's list while its URLs' rows stay: a put of another URL of the path, then
+  // ignoreSearch, still finds all three.
+  for (const k of [...cache.keys()]) if (typeof k === "string" && k.includes(":p:")) cache.delete(k);
+  await c.put(`${U}/page/3?v=3`, new Response("p3 v3"));
+  assert.deepEqual(await Promise.all((await c.matchAll(`${U}/page/3`, { ignoreSearch: true })).map((r) => r.text())), ["p3", "p3 v2", "p3 v3"]);
+  assert.equal(await c.delete(`${U}/page/3`, { ignoreSearch: true }), true);
+  assert.deepEqual(await c.keys(`${U}/page/3`, { ignoreSearch: true }), []);
+  assert.equal((await c.keys()).length, 18);
+  // A read-only storage answers ignoreSearch from the rows, writing nothing.
+  await c.put(`${U}/ro?a`, new Response("a"));
+  using readonly = new DiskCacheStorage(dir.path, { readonly: true });
+  assert.equal(await text(await (await readonly.open("v1")).match(`${U}/ro`, { ignoreSearch: true })), "a");
+});

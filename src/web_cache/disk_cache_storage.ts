@@ -133,7 +133,8 @@ export class DiskCacheStorage {
       this.#cache = new DiskCache(directory, tier === false ? cacheOptions : { ...cacheOptions, memory: tier });
       this.#owned = true;
     }
-    this.#context = { cache: this.#cache, fetch: fetch ?? ((r) => globalThis.fetch(r)) };
+    // A DiskCache passed in says nothing of how it was opened: its first write would tell.
+    this.#context = { cache: this.#cache, readonly: cacheOptions.readonly === true, fetch: fetch ?? ((r) => globalThis.fetch(r)) };
   }
 
   /** The DiskCache underneath. */

@@ -73,6 +73,8 @@ export type WebCacheRequest = Request | string | URL;
 /** What a `WebCache` needs from its storage. */
 export interface WebCacheContext {
   cache: DiskCache;
+  /** The cache was opened with `readonly: true`: queries write nothing. */
+  readonly: boolean;
   fetch: (request: Request) => Promise<Response>;
 }
 
@@ -106,6 +108,26 @@ const BUFFER_BELOW = 1 << 20;
 const ROW_BODY_MAX = 16 * 1024;
 /** Room left in a URL's row for the entries' JSON (URL, headers) beside its bodies. */
 const ROW_HEADROOM = 8 * 1024;
+
+/**
+ * The `Headers` of a stored entry's response headers, kept while the pairs
+ * are (the memoized entries of `decodeRecord` share them): a `Response` made
+ * with a `Headers` copies its list, which costs half as much as checking the
+ * pairs again (Deno, Bun). Never handed out: each `Response` has its own copy.
+ */
+const responseHeaders = new WeakMap<[string, string][], Headers>();
+function headersOf(pairs: [string, string][]): Headers {
+  let h = responseHeaders.get(pairs);
+  if (h === undefined) responseHeaders.set(pairs, h = new Headers(pairs));
+  return h;
+}
+
+/**
+ * The first item of a path's list of URLs made when the path had no list
+ * (see `WebCache.#write`): other URLs of the path may have rows. Not a URL,
+ * so a 0.2.0 process reading the list finds no row for it.
+ */
+const PARTIAL = "\u0000partial";
 
 /** The bytes of the bodies kept in a URL's row. */
 function inlineBytes(entries: Entry[]): number {
@@ -394,7 +416,14 @@ export class WebCache {
     return decodeRecord(this.#context.cache.get(recordKey(this.#id, url)));
   }
 
-  /** Writes the entries of one URL (`before`: how many it had), keeping the list of its path's URLs. */
+  /**
+   * Writes the entries of one URL (`before`: how many it had), keeping the
+   * list of its path's URLs. A path without a list is a new one, or one whose
+   * list the size limit culled while some of its URLs' rows stayed: the list
+   * made then says it may be partial ({@linkcode PARTIAL}), and the first
+   * `ignoreSearch` query completes it (so that a put never goes through every
+   * row of the directory).
+   */
   #write(url: string, entries: Entry[], before: number): void {
     const { cache } = this.#context;
     const key = recordKey(this.#id, url);
@@ -404,20 +433,39 @@ export class WebCache {
     if ((before === 0) === (entries.length === 0)) return;
     const paths = pathKey(this.#id, toQuery(url).path);
     const text = cache.get(paths);
-    // A list culled by the size limit is made again from the rows, not from this URL alone.
-    const urls = new Set(typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(toQuery(url).path));
+    if (typeof text !== "string") {
+      // Removing a URL from a list that is gone leaves it gone: queries go through the rows until a put makes one.
+      if (entries.length > 0) cache.set(paths, JSON.stringify([PARTIAL, url]), { tag });
+      return;
+    }
+    const urls = new Set(JSON.parse(text) as string[]);
     if (entries.length === 0) urls.delete(url);
     else urls.add(url);
-    if (urls.size === 0) cache.delete(paths);
+    if (urls.size === 0 || (urls.size === 1 && urls.has(PARTIAL))) cache.delete(paths);
     else cache.set(paths, JSON.stringify([...urls]), { tag });
   }
 
   /** The URLs whose rows a query reads: its own, or with `ignoreSearch` every URL of its path. */
   #urls(r: Query, opts: QueryOptions): string[] {
     if (!opts.ignoreSearch) return [r.url];
+    const text = this.#context.cache.get(pathKey(this.#id, r.path));
+    const urls = typeof text === "string" ? JSON.parse(text) as string[] : undefined;
+    return urls !== undefined && urls[0] !== PARTIAL ? urls : this.#complete(r.path);
+  }
+
+  /** The URLs of `path`, from the rows; a list that said it may be partial is written complete (unless the cache is read-only). */
+  #complete(path: string): string[] {
     const { cache } = this.#context;
-    const text = cache.get(pathKey(this.#id, r.path));
-    return typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(r.path);
+    const paths = pathKey(this.#id, path);
+    if (this.#context.readonly) return this.#scan(path);
+    return cache.transact(() => {
+      const urls = this.#scan(path);
+      if (typeof cache.get(paths) === "string") {
+        if (urls.length === 0) cache.delete(paths);
+        else cache.set(paths, JSON.stringify(urls), { tag: cacheTag(this.#id) });
+      }
+      return urls;
+    });
   }
 
   /** The URLs of `path` that have a row, from a scan of the cache's rows (when the size limit culled the path's list). */
@@ -502,10 +550,8 @@ export class WebCache {
       if (found === undefined) return undefined;
       body = found as ConstructorParameters<typeof Response>[0];
     }
-    const res = new Response(
-      body,
-      e.statusText === "" ? { status: e.status, headers: e.resHeaders } : { status: e.status, statusText: e.statusText, headers: e.resHeaders },
-    );
+    const headers = headersOf(e.resHeaders);
+    const res = new Response(body, e.statusText === "" ? { status: e.status, headers } : { status: e.status, statusText: e.statusText, headers });
     if (e.type !== "default") Object.defineProperty(res, "type", { value: e.type, enumerable: true });
     if (e.resUrl !== "") Object.defineProperty(res, "url", { value: e.resUrl, enumerable: true });
     if (e.redirected) Object.defineProperty(res, "redirected", { value: true, enumerable: true });
