@@ -897,6 +897,11 @@ test("WebCache.put() of a URL of a new path lists it without going through the d
   assert.equal(await c.delete(`${U}/page/3`, { ignoreSearch: true }), true);
   assert.deepEqual(await c.keys(`${U}/page/3`, { ignoreSearch: true }), []);
   assert.equal((await c.keys()).length, 18);
+  // A list whose URLs' rows were all culled is removed by the query that finds none.
+  await c.put(`${U}/gone?a`, new Response("a"));
+  cache.delete(`webcache:v1:u:${U}/gone?a`);
+  assert.deepEqual(await c.matchAll(`${U}/gone`, { ignoreSearch: true }), []);
+  assert.equal(cache.get(`webcache:v1:p:${U}/gone`), undefined);
   // A read-only storage answers ignoreSearch from the rows, writing nothing.
   await c.put(`${U}/ro?a`, new Response("a"));
   using readonly = new DiskCacheStorage(dir.path, { readonly: true });
