@@ -1,6 +1,5 @@
 // The Web Cache API's match() hit and put(), by body size, in one process:
-// DiskCacheStorage (ours: default settings; stale: a memory tier of
-// staleness 1000 ms), an in-memory Map of Responses (put reads the body
+// DiskCacheStorage (ours), an in-memory Map of Responses (put reads the body
 // into memory, a hit answers a clone: the floor), and on Deno its built-in
 // `caches`. Paired timing: each round times a batch of every store on the
 // same URLs, in an order rotated every round; a store's figure is the median
@@ -28,13 +27,9 @@ const runtime = (globalThis as { Deno?: { version: { deno: string } } }).Deno
 
 const storage = new DiskCacheStorage(dir, { sizeLimit: 2 ** 33 });
 const ours = await storage.open("bench");
-// The same with a memory tier that asks SQLite whether another process wrote at most every second (staleness: 1000).
-const staleStorage = new DiskCacheStorage(`${dir}/stale`, { sizeLimit: 2 ** 33, memory: { maxBytes: 2 ** 26, staleness: 1000 } });
-const stale = await staleStorage.open("bench");
 const map = new Map<string, Response>();
 const stores: Store[] = [
   { name: "ours", put: (u, r) => ours.put(u, r), match: (u) => ours.match(u) },
-  { name: "stale", put: (u, r) => stale.put(u, r), match: (u) => stale.match(u) },
   {
     name: "memory",
     put: async (u, r) => void map.set(u, new Response(await r.arrayBuffer(), { status: r.status, statusText: r.statusText, headers: r.headers })),
@@ -95,6 +90,5 @@ for (const size of sizes) {
   }
 }
 storage.close();
-staleStorage.close();
 await native?.delete(nativeName);
 console.log(JSON.stringify({ runtime, rounds, results }));

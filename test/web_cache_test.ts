@@ -766,12 +766,10 @@ test("WebCache keeps small bodies in their URL's row (one row read per hit), wit
   }
 });
 
-test("DiskCacheStorage opens its DiskCache with a memory tier unless told otherwise; a hit from it still sees another connection's put", async () => {
+test("DiskCacheStorage with a memory tier: a hit from memory still sees another connection's put", async () => {
   using dir = tempDir();
-  using a = new DiskCacheStorage(dir.path);
-  using b = new DiskCacheStorage(dir.path, { memory: false });
-  assert.equal(a.cache.stats().memory?.maxBytes, 2 ** 24);
-  assert.equal(b.cache.stats().memory, undefined, "memory: false opens none");
+  using a = new DiskCacheStorage(dir.path, { memory: { maxBytes: 2 ** 24 } });
+  using b = new DiskCacheStorage(dir.path);
   const ca = await a.open("t"), cb = await b.open("t");
   for (let i = 0; i < 3; i++) {
     await cb.put(`${U}/x`, new Response(`v${i}`));
@@ -781,10 +779,6 @@ test("DiskCacheStorage opens its DiskCache with a memory tier unless told otherw
   assert.ok(a.cache.stats().memory!.hits >= 1, "hits came from memory");
   await cb.delete(`${U}/x`);
   assert.equal(await ca.match(`${U}/x`), undefined);
-  using c = new DiskCacheStorage(dir.path, { memory: { maxBytes: 2 ** 20, staleness: 0 } });
-  assert.equal(c.cache.stats().memory?.maxBytes, 2 ** 20);
-  assert.throws(() => new DiskCacheStorage(dir.path, { memory: 1 as never }), /"memory" must be memory tier options or false/);
-  assert.throws(() => new DiskCacheStorage(a.cache, { memory: false }), /only when the storage opens the cache/);
 });
 
 test("WebCache and DiskCacheStorage refuse bad arguments with errors that name them; rare answers keep their shape", async () => {

@@ -6,18 +6,13 @@
  * @module
  */
 import { DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
-import type { MemoryOptions } from "../types.ts";
 import { describe } from "../errors.ts";
 import { cacheTag, currentCacheId, IDS, NAMES, newCacheId, readIds } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
 
-/** The memory tier of a storage's DiskCache unless the options say otherwise (see `DiskCacheStorageOptions.memory`). */
-const DEFAULT_MEMORY = { maxBytes: 16 * 2 ** 20, staleness: 0 };
-
 /**
- * Options of {@linkcode DiskCacheStorage}: those of the DiskCache it opens
- * (with a memory tier unless `memory: false`), and the `fetch` that `add`
- * and `addAll` use.
+ * Options of {@linkcode DiskCacheStorage}: those of the DiskCache it opens,
+ * and the `fetch` that `add` and `addAll` use.
  *
  * @example A storage whose bodies go to files from 64 KiB
  * ```ts
@@ -30,16 +25,7 @@ const DEFAULT_MEMORY = { maxBytes: 16 * 2 ** 20, staleness: 0 };
  * rmSync(storage.cache.directory, { recursive: true, force: true }); // the example's temporary directory
  * ```
  */
-export interface DiskCacheStorageOptions extends Omit<DiskCacheOptions, "memory"> {
-  /**
-   * The memory tier of the DiskCache the storage opens (see
-   * `DiskCacheOptions.memory`), or `false` for none. A hit then reads its
-   * row from memory after one `data_version` call, still coherent with every
-   * process.
-   *
-   * @default {{ maxBytes: 2 ** 24, staleness: 0 }}
-   */
-  memory?: MemoryOptions | false;
+export interface DiskCacheStorageOptions extends DiskCacheOptions {
   /**
    * The `fetch` of `add` and `addAll`.
    *
@@ -110,27 +96,22 @@ export class DiskCacheStorage {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot create DiskCacheStorage: "options" must be an object: received ${describe(options)}`);
     }
-    const { fetch, memory, ...cacheOptions } = options;
+    const { fetch, ...cacheOptions } = options;
     if (fetch !== undefined && typeof fetch !== "function") {
       throw new TypeError(`Cannot create DiskCacheStorage: "fetch" must be a function: received ${describe(fetch)}`);
     }
-    if (memory !== undefined && memory !== false && (memory === null || typeof memory !== "object")) {
-      throw new TypeError(`Cannot create DiskCacheStorage: "memory" must be memory tier options or false: received ${describe(memory)}`);
-    }
     if (directory instanceof DiskCache) {
-      const given = [...Object.keys(cacheOptions), ...memory === undefined ? [] : ["memory"]];
-      if (given.length) {
+      if (Object.keys(cacheOptions).length) {
         throw new TypeError(
-          `Cannot create DiskCacheStorage: cache options (${given.join(", ")}) apply only when the storage opens the cache, not with an open cache`,
+          `Cannot create DiskCacheStorage: cache options (${
+            Object.keys(cacheOptions).join(", ")
+          }) apply only when the storage opens the cache, not with an open cache`,
         );
       }
       this.#cache = directory;
       this.#owned = false;
     } else {
-      // A memory tier by default: a hit then reads its row from memory after one `data_version` call, still
-      // coherent with every process (a fifth to a third less per hit on Deno and Bun; puts barely notice).
-      const tier = memory ?? DEFAULT_MEMORY;
-      this.#cache = new DiskCache(directory, tier === false ? cacheOptions : { ...cacheOptions, memory: tier });
+      this.#cache = new DiskCache(directory, cacheOptions);
       this.#owned = true;
     }
     // A DiskCache passed in says nothing of how it was opened: its first write would tell.
