@@ -901,3 +901,22 @@ test("WebCache.put() of a URL of a new path lists it without going through the d
   using readonly = new DiskCacheStorage(dir.path, { readonly: true });
   assert.equal(await text(await (await readonly.open("v1")).match(`${U}/ro`, { ignoreSearch: true })), "a");
 });
+
+test("WebCache: changing the headers or body of a response from the cache changes nothing stored", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/h`, new Response("body", { headers: { "x-a": "1" } }));
+    const first = (await cache.match(`${U}/h`))!;
+    first.headers.set("x-a", "changed");
+    first.headers.set("x-b", "added");
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    bytes.fill(0);
+    const again = (await cache.match(`${U}/h`))!;
+    assert.equal(again.headers.get("x-a"), "1");
+    assert.equal(again.headers.get("x-b"), null);
+    assert.equal(await again.text(), "body");
+  } finally {
+    done(s);
+  }
+});
