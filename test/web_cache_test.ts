@@ -13,6 +13,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, valueFiles } from "./_helpers.ts";
 import { TestServer } from "./_http_server.ts";
+import { decodeRecord, encodeRecord, type Entry } from "../src/web_cache/_entries.ts";
 
 const U = "https://example.com";
 
@@ -211,11 +212,12 @@ test("WebCache.add() and addAll() fetch then store all or nothing", async () => 
     await cache.add(`${base}/ok`);
     assert.equal(await text(await cache.match(`${base}/ok`)), "ok");
     assert.equal((await cache.match(`${base}/ok`))?.headers.get("content-type"), "text/plain");
+    const rowsBefore = bodyRows(s.cache).length;
     for (const bad of ["/gone", "/partial", "/star", "/missing"]) {
       await assert.rejects(cache.addAll([`${base}/two`, `${base}/big`, `${base}${bad}`]), TypeError, bad);
     }
     assert.deepEqual((await cache.keys()).map((r) => r.url), [`${base}/ok`], "a failed batch stores none of it");
-    assert.deepEqual(bodyRows(s.cache).length, 1, "nor leaves a body row");
+    assert.deepEqual(bodyRows(s.cache).length, rowsBefore, "nor leaves a body row");
     await assert.rejects(cache.add(new Request(`${base}/ok`, { method: "POST", body: "x" })), TypeError);
     await assert.rejects(cache.add("ftp://example.com/"), TypeError);
     await assert.rejects(cache.addAll(42 as unknown as string[]), TypeError);
@@ -250,6 +252,7 @@ test("WebCache.put() of a body that errors stores nothing, small or streamed to 
   try {
     const cache = await s.open("v1");
     await cache.put(`${U}/keep`, new Response("old"));
+    const rowsBefore = bodyRows(s.cache).length;
     for (const size of [10, 1 << 20]) {
       let n = 0;
       const body = new ReadableStream<Uint8Array>({
@@ -260,7 +263,7 @@ test("WebCache.put() of a body that errors stores nothing, small or streamed to 
       });
       await assert.rejects(cache.put(`${U}/keep`, new Response(body)), /upstream broke/);
       assert.equal(await text(await cache.match(`${U}/keep`)), "old", `size ${size}: the old entry stays`);
-      assert.equal(bodyRows(s.cache).length, 1, `size ${size}: no body row left`);
+      assert.equal(bodyRows(s.cache).length, rowsBefore, `size ${size}: no body row left`);
     }
   } finally {
     done(s);
@@ -291,8 +294,8 @@ test("DiskCacheStorage open/has/delete/keys/match follow the spec; names in crea
     const b2 = await s.open("b");
     assert.deepEqual(await b2.keys(), [], "a cache made again after delete() starts empty");
     assert.deepEqual(await s.keys(), ["a", "b"]);
-    assert.equal(bodyRows(s.cache).length, 1, "delete() removed the deleted cache's bodies");
-    assert.throws(() => new WebCache({} as never, "x"), /storage.open/);
+    assert.deepEqual([...s.cache.keys()].filter((k) => typeof k === "string" && k.startsWith("webcache:b:")), [], "delete() removed the deleted cache's rows");
+    assert.throws(() => new WebCache({} as never, "x", "x"), /storage.open/);
     // Names of any characters are caches of their own.
     for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) await (await s.open(name)).put(`${U}/n`, new Response(`name ${name}`));
     for (const name of ["", "a:u:", "a%3Au%3A", "ü 🙂", "names"]) {
@@ -507,7 +510,7 @@ test("WebCache keeps one row per URL: a hit reads the entries of its own query s
     // The row a hit on one page reads holds that page's entry only.
     const rows = [...s.cache.keys()].filter((k): k is string => typeof k === "string" && k.includes(":u:"));
     assert.equal(rows.length, 200);
-    for (const k of rows) assert.equal((JSON.parse(s.cache.get<string>(k)!) as unknown[]).length, 1, k);
+    for (const k of rows) assert.equal(decodeRecord(s.cache.get(k)).length, 1, k);
     assert.equal(await text(await cache.match(`${U}/items?page=7`)), "page 7");
     // ignoreSearch still finds every query of the path, in insertion order, and delete() removes them all.
     assert.equal((await cache.matchAll(`${U}/items`, { ignoreSearch: true })).length, 200);
@@ -528,6 +531,391 @@ test("WebCache keeps one row per URL: a hit reads the entries of its own query s
       ["a", "b", "c"],
       "the list made again holds every URL",
     );
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage.delete(name): a WebCache held from before keeps working on its own entries, apart from the storage (the spec's detached Cache)", async () => {
+  const s = storage();
+  try {
+    const old = await s.open("a");
+    await old.put(`${U}/x`, new Response("old x"));
+    assert.equal(await s.delete("a"), true);
+    // The storage no longer has it; the held object still answers (its entries were removed with the name).
+    assert.equal(await s.has("a"), false);
+    assert.equal(await old.match(`${U}/x`), undefined);
+    await old.put(`${U}/y`, new Response("old y"));
+    assert.equal(await text(await old.match(`${U}/y`)), "old y", "the held object keeps working");
+    assert.equal(await s.has("a"), false, "a write through the held object does not make the name again");
+    assert.deepEqual(await s.keys(), []);
+    assert.equal(await s.match(`${U}/y`), undefined, "caches.match does not search a deleted cache");
+    // A cache opened again under the name is a new, empty one, apart from the held object.
+    const fresh = await s.open("a");
+    assert.deepEqual(await fresh.keys(), []);
+    await fresh.put(`${U}/z`, new Response("new z"));
+    assert.deepEqual((await old.keys()).map((r) => r.url), [`${U}/y`]);
+    assert.deepEqual((await fresh.keys()).map((r) => r.url), [`${U}/z`]);
+    assert.equal(await text(await s.match(`${U}/z`)), "new z");
+    assert.equal(await s.match(`${U}/y`), undefined);
+    assert.equal(await old.delete(`${U}/y`), true);
+    assert.deepEqual(await s.keys(), ["a"]);
+    // Deleted again, the second generation detaches as the first did; a third opens empty.
+    assert.equal(await s.delete("a"), true);
+    await fresh.put(`${U}/w`, new Response("w"));
+    assert.deepEqual((await (await s.open("a")).keys()).map((r) => r.url), []);
+    assert.deepEqual((await fresh.keys()).map((r) => r.url), [`${U}/w`]);
+  } finally {
+    done(s);
+  }
+});
+
+test("DiskCacheStorage: names are DOMStrings, kept apart even when a lone surrogate would become U+FFFD in UTF-8", async () => {
+  const s = storage();
+  try {
+    const names = ["unpaired\uD800", "unpaired\uFFFD", "unpaired%uD800", "x\uDC00y"];
+    for (const name of names) await (await s.open(name)).put(`${U}/n`, new Response(JSON.stringify(name)));
+    assert.deepEqual(await s.keys(), names);
+    for (const name of names) {
+      assert.equal(await s.has(name), true);
+      assert.deepEqual(await Promise.all((await (await s.open(name)).matchAll()).map((r) => r.text())), [JSON.stringify(name)]);
+    }
+    assert.equal(await s.delete("unpaired\uD800"), true);
+    assert.equal(await s.has("unpaired\uFFFD"), true);
+    assert.equal(await text(await (await s.open("unpaired\uFFFD")).match(`${U}/n`)), JSON.stringify("unpaired\uFFFD"));
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache: a URL with credentials is refused with a TypeError that says so, by every method, as new Request(url) refuses it", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const url = "https://user:secret@example.com/c";
+    // The Fetch spec's new Request(url) refuses it: Node's does, Deno's and Bun's do not, so a Request may carry one.
+    let request: Request | undefined;
+    try {
+      request = new Request(url);
+    } catch (error) {
+      assert.ok(error instanceof TypeError);
+    }
+    for (
+      const [op, call] of [
+        ["put", () => cache.put(url, new Response("c"))],
+        ["match", () => cache.match(url)],
+        ["matchAll", () => cache.matchAll(new URL(url))],
+        ["delete", () => cache.delete(url)],
+        ["keys", () => cache.keys(url)],
+        ["add", () => cache.add(url)],
+        ["caches.match", () => s.match(url)],
+        ...(request === undefined ? [] : [
+          ["put(Request)", () => cache.put(request, new Response("c"))],
+          ["match(Request)", () => cache.match(request)],
+          ["delete(Request)", () => cache.delete(request)],
+          ["addAll(Request)", () => cache.addAll([request])],
+        ] as const),
+      ] as const
+    ) {
+      await assert.rejects(
+        (call as () => Promise<unknown>)(),
+        (e: unknown) => e instanceof TypeError && /given with credentials/.test(e.message) && !/secret/.test(e.message),
+        op,
+      );
+    }
+    await assert.rejects(cache.match("/relative"), /is not an absolute URL/);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.put() of a fetched body the caller aborts midway stores nothing, leaves no value file, keeps the old entry", async () => {
+  const server = new TestServer();
+  server.routes.set("/hang", (_q, r) => void r.writeHead(200).write(Buffer.alloc(2 << 20, 7))); // never ends
+  const base = await server.listen();
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/keep`, new Response(new Uint8Array(100_000).fill(1))); // a value file of its own
+    const files = valueFiles(s.cache.directory);
+    for (const abortAfter of [10_000, 1_500_000]) { // in the buffered part, then while streaming into a value file
+      const controller = new AbortController();
+      const reader = (await fetch(`${base}/hang`, { signal: controller.signal })).body!.getReader();
+      let passed = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          const { done, value } = await reader.read();
+          if (done) return c.close();
+          c.enqueue(value);
+          passed += value.length;
+          if (passed >= abortAfter) controller.abort(new Error("the caller aborted"));
+        },
+      });
+      await assert.rejects(cache.put(`${U}/keep`, new Response(body)), /the caller aborted/, `abort after ${abortAfter}`);
+      assert.deepEqual(valueFiles(s.cache.directory), files, `abort after ${abortAfter}: no value file left`);
+      assert.equal(bodyRows(s.cache).length, 1, `abort after ${abortAfter}: no body row left`);
+      assert.equal((await (await cache.match(`${U}/keep`))!.arrayBuffer()).byteLength, 100_000, `abort after ${abortAfter}: the old entry stays`);
+    }
+  } finally {
+    done(s);
+    await server.close();
+  }
+});
+
+test("WebCache: concurrent puts of one URL leave one entry and one body; responses from matchAll read whole after their entries are replaced", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const sizes = [10, 2 << 20, 100, 1_500_000, 50_000, 3 << 20];
+    await Promise.all(sizes.map((n, i) => cache.put(`${U}/same`, new Response(new Uint8Array(n).fill(i + 1)))));
+    const [only, ...more] = await cache.matchAll(`${U}/same`);
+    assert.equal(more.length, 0);
+    const bytes = new Uint8Array(await only!.arrayBuffer());
+    assert.equal(bytes.length, sizes[bytes[0]! - 1], "the body is the one put with it");
+    assert.ok(bodyRows(s.cache).length <= 1, "the losers' bodies are gone");
+    assert.equal(valueFiles(s.cache.directory).length, bytes.length >= s.cache.minFileSize ? 1 : 0);
+    // Responses answered before a put replaces (or a delete removes) their entries still read whole.
+    await cache.put(`${U}/m1`, new Response(new Uint8Array(3 << 20).fill(1)));
+    await cache.put(`${U}/m2`, new Response(new Uint8Array(200_000).fill(2)));
+    const answered = await cache.matchAll();
+    const first = await cache.match(`${U}/m1`);
+    await cache.put(`${U}/m1`, new Response("replaced"));
+    await cache.delete(`${U}/m2`);
+    const lengths = await Promise.all([first!, ...answered].map(async (res) => (await res.arrayBuffer()).byteLength));
+    assert.deepEqual(lengths, [3 << 20, bytes.length, 3 << 20, 200_000]);
+    // A response whose body was partly read is refused, as a used body.
+    const partly = new Response(new Uint8Array(100_000));
+    const r = partly.body!.getReader();
+    await r.read();
+    r.releaseLock();
+    await assert.rejects(cache.put(`${U}/partly`, partly), TypeError);
+    assert.equal(await cache.match(`${U}/partly`), undefined);
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache keeps small bodies in their URL's row (one row read per hit), within the row's room; reads the rows 0.2.0 wrote", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    // Small bodies of several variants share the URL's row until it would reach minFileSize; the rest get rows of their own.
+    const req = (n: number) => new Request(`${U}/v`, { headers: { "x-n": String(n) } });
+    for (let n = 0; n < 6; n++) await cache.put(req(n), new Response(new Uint8Array(10_000).fill(n), { headers: { vary: "x-n" } }));
+    const row = s.cache.get(`webcache:v1:u:${U}/v`);
+    assert.ok(row instanceof Uint8Array && row.byteLength < s.cache.minFileSize, "the row stays in SQLite");
+    const inline = decodeRecord(row).filter((e) => e.inline).length;
+    assert.ok(inline >= 2 && inline < 6, `some bodies in the row: ${inline}`);
+    assert.equal(bodyRows(s.cache).length, 6 - inline);
+    for (let n = 0; n < 6; n++) assert.deepEqual(new Uint8Array(await (await cache.match(req(n)))!.arrayBuffer()), new Uint8Array(10_000).fill(n));
+    // A body above 16 KiB has a row of its own; a null body stays null; an empty one stays empty.
+    await cache.put(`${U}/big`, new Response(new Uint8Array(20_000)));
+    await cache.put(`${U}/null`, new Response(null, { status: 204 }));
+    await cache.put(`${U}/empty`, new Response(new Uint8Array(0)));
+    assert.equal(bodyRows(s.cache).length, 6 - inline + 1);
+    assert.equal((await cache.match(`${U}/null`))!.body, null);
+    assert.equal(await text(await cache.match(`${U}/empty`)), "");
+    // A row as 0.2.0 wrote it (a JSON string, bodies in rows of their own) is read, and rewritten as bytes by the next put.
+    s.cache.set("webcache:v1:b:42", new Uint8Array([104, 105]), { tag: "webcache:v1" });
+    const old = [{
+      seq: 1,
+      url: `${U}/old`,
+      reqHeaders: [],
+      status: 200,
+      statusText: "OK",
+      resHeaders: [["x-old", "1"]],
+      type: "default",
+      resUrl: "",
+      redirected: false,
+      body: 42,
+      size: 2,
+    }];
+    s.cache.set(`webcache:v1:u:${U}/old`, JSON.stringify(old), { tag: "webcache:v1" });
+    const hit = (await cache.match(`${U}/old`))!;
+    assert.equal(hit.headers.get("x-old"), "1");
+    assert.equal(await hit.text(), "hi");
+    await cache.put(`${U}/old`, new Response("new"));
+    assert.ok(s.cache.get(`webcache:v1:u:${U}/old`) instanceof Uint8Array);
+    assert.equal(s.cache.get("webcache:v1:b:42"), undefined, "the replaced entry's body row went with it");
+    // A row this version cannot read (damaged, or a later version's) is a miss, replaced by the next put.
+    for (
+      const bad of [
+        new Uint8Array([1, 0, 0, 0, 9, 123]),
+        new Uint8Array([2, 0]),
+        new Uint8Array([1, 0, 0, 0, 2, 91, 93, 7]),
+        new Uint8Array([1, 0, 0, 0, 1, 91]),
+      ]
+    ) {
+      s.cache.set(`webcache:v1:u:${U}/bad`, bad, { tag: "webcache:v1" });
+      assert.equal(await cache.match(`${U}/bad`), undefined, String(bad));
+    }
+    await cache.put(`${U}/bad`, new Response("good"));
+    assert.equal(await text(await cache.match(`${U}/bad`)), "good");
+  } finally {
+    done(s);
+  }
+  // With a minFileSize too small for the room, every body has a row of its own.
+  const small = storage({ minFileSize: 4096 });
+  try {
+    const cache = await small.open("v1");
+    await cache.put(`${U}/a`, new Response("a"));
+    assert.equal(bodyRows(small.cache).length, 1);
+    assert.equal(await text(await cache.match(`${U}/a`)), "a");
+  } finally {
+    done(small);
+  }
+});
+
+test("DiskCacheStorage with a memory tier: a hit from memory still sees another connection's put", async () => {
+  using dir = tempDir();
+  using a = new DiskCacheStorage(dir.path, { memory: { maxBytes: 2 ** 24 } });
+  using b = new DiskCacheStorage(dir.path);
+  const ca = await a.open("t"), cb = await b.open("t");
+  for (let i = 0; i < 3; i++) {
+    await cb.put(`${U}/x`, new Response(`v${i}`));
+    assert.equal(await text(await ca.match(`${U}/x`)), `v${i}`, "the tier never hides another connection's write");
+    assert.equal(await text(await ca.match(`${U}/x`)), `v${i}`);
+  }
+  assert.ok(a.cache.stats().memory!.hits >= 1, "hits came from memory");
+  await cb.delete(`${U}/x`);
+  assert.equal(await ca.match(`${U}/x`), undefined);
+});
+
+test("WebCache and DiskCacheStorage refuse bad arguments with errors that name them; rare answers keep their shape", async () => {
+  using dir = tempDir();
+  assert.throws(() => new DiskCacheStorage(dir.path, null as never), /"options" must be an object/);
+  assert.throws(() => installGlobalCaches(dir.path, 5 as never), /"options" must be an object/);
+  const server = new TestServer();
+  server.routes.set("/moved", (_q, r) => r.writeHead(302, { location: "/target" }).end());
+  server.routes.set("/target", (_q, r) => r.writeHead(200).end("target"));
+  const base = await server.listen();
+  const s = storage({ fetch: (r) => r.url.endsWith("/odd") ? Promise.resolve("not a response" as never) : fetch(r) });
+  try {
+    const cache = await s.open("v1");
+    await assert.rejects(cache.match(42 as never), /"request" must be a Request or a URL: received 42/);
+    await assert.rejects(cache.match(`${U}/x`, 5 as never), /"options" must be an object/);
+    await assert.rejects(cache.add(`${U}/odd`), /fetch answered .* not a Response/);
+    // Request look-alikes (a framework's own class) with a URL the Fetch spec refuses.
+    const like = (url: string) => ({ url, method: "GET", headers: new Headers() }) as unknown as Request;
+    await assert.rejects(cache.put(like("https://u:p@example.com/"), new Response("x")), /given with credentials/);
+    await assert.rejects(cache.match(like("https://u:p@example.com/")), /given with credentials/);
+    await assert.rejects(cache.keys(like("relative")), /is not an absolute URL/);
+    await cache.put(new URL(`${U}/by-url`), new Response("by URL"));
+    assert.equal(await text(await cache.match(new URL(`${U}/by-url#f`))), "by URL");
+    // A redirected response keeps its url and redirected.
+    await cache.add(`${base}/moved`);
+    const hit = (await cache.match(`${base}/moved`))!;
+    assert.equal(hit.redirected, true);
+    assert.equal(hit.url, `${base}/target`);
+    assert.equal(await hit.text(), "target");
+    // matchAll drops an entry whose body row is gone, after the responses before it.
+    await cache.put(`${U}/p?1`, new Response(new Uint8Array(50_000).fill(1)));
+    await cache.put(`${U}/p?2`, new Response(new Uint8Array(50_000).fill(2)));
+    const [, second] = bodyRows(s.cache).slice(-2);
+    s.cache.delete(second!);
+    const all = await cache.matchAll(`${U}/p`, { ignoreSearch: true });
+    assert.deepEqual(await Promise.all(all.map(async (r) => new Uint8Array(await r.arrayBuffer())[0])), [1]);
+    assert.deepEqual((await cache.keys(`${U}/p`, { ignoreSearch: true })).map((r) => r.url), [`${U}/p?1`]);
+  } finally {
+    done(s);
+    await server.close();
+  }
+});
+
+const stored: Entry = {
+  seq: 0,
+  url: "",
+  reqHeaders: [],
+  status: 200,
+  statusText: "",
+  resHeaders: [["content-type", "text/plain"]],
+  type: "default",
+  resUrl: "",
+  redirected: false,
+  body: null,
+  size: 0,
+  inline: true,
+};
+
+test("WebCache: more rows and URLs than the decoding memos hold still answer right", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    const n = 1100;
+    // Rows written as put() writes them, in one transaction (1100 puts take 1100 commits).
+    s.cache.transact(() => {
+      for (let i = 0; i < n; i++) {
+        const data = new TextEncoder().encode(`m${i}`);
+        s.cache.set(`webcache:v1:u:${U}/m/${i}`, encodeRecord([{ ...stored, seq: i, url: `${U}/m/${i}`, size: data.length, data }]), { tag: "webcache:v1" });
+      }
+    });
+    for (const round of [0, 1]) {
+      for (let i = 0; i < n; i += round ? 7 : 1) assert.equal(await text(await cache.match(`${U}/m/${i}`)), `m${i}`);
+    }
+    // A long URL (as a client may send to a server that matches what it is asked) is not kept by the memo, and works.
+    const long = `${U}/long?${"q".repeat(5000)}`;
+    await cache.put(long, new Response("long"));
+    assert.equal(await text(await cache.match(long)), "long");
+  } finally {
+    done(s);
+  }
+});
+
+test("WebCache.put() of a URL of a new path lists it without going through the directory's rows; ignoreSearch still finds every URL after its path's list was culled", async () => {
+  using dir = tempDir();
+  let listed = 0;
+  class Counting extends DiskCache {
+    override keys(...args: Parameters<DiskCache["keys"]>): ReturnType<DiskCache["keys"]> {
+      listed++;
+      return super.keys(...args);
+    }
+  }
+  using cache = new Counting(dir.path);
+  using s = new DiskCacheStorage(cache);
+  const c = await s.open("v1");
+  for (let i = 0; i < 20; i++) await c.put(`${U}/page/${i}?v=1`, new Response(`p${i}`));
+  await c.put(`${U}/page/3?v=2`, new Response("p3 v2"));
+  await c.delete(`${U}/page/4?v=1`);
+  assert.equal(listed, 0, "no put or delete went through every row of the directory");
+  assert.deepEqual(await Promise.all((await c.matchAll(`${U}/page/3`, { ignoreSearch: true })).map((r) => r.text())), ["p3", "p3 v2"]);
+  // The first ignoreSearch query of a path completes its list once; the next ones read it.
+  const before = listed;
+  await c.matchAll(`${U}/page/3`, { ignoreSearch: true });
+  await c.keys(`${U}/page/3?x`, { ignoreSearch: true });
+  assert.equal(listed, before, "a completed list is read, not made again");
+  // The size limit culls a path's list while its URLs' rows stay: a put of another URL of the path, then
+  // ignoreSearch, still finds all three.
+  for (const k of [...cache.keys()]) if (typeof k === "string" && k.includes(":p:")) cache.delete(k);
+  await c.put(`${U}/page/3?v=3`, new Response("p3 v3"));
+  assert.deepEqual(await Promise.all((await c.matchAll(`${U}/page/3`, { ignoreSearch: true })).map((r) => r.text())), ["p3", "p3 v2", "p3 v3"]);
+  assert.equal(await c.delete(`${U}/page/3`, { ignoreSearch: true }), true);
+  assert.deepEqual(await c.keys(`${U}/page/3`, { ignoreSearch: true }), []);
+  assert.equal((await c.keys()).length, 18);
+  // A list whose URLs' rows were all culled is removed by the query that finds none.
+  await c.put(`${U}/gone?a`, new Response("a"));
+  cache.delete(`webcache:v1:u:${U}/gone?a`);
+  assert.deepEqual(await c.matchAll(`${U}/gone`, { ignoreSearch: true }), []);
+  assert.equal(cache.get(`webcache:v1:p:${U}/gone`), undefined);
+  // A read-only storage answers ignoreSearch from the rows, writing nothing.
+  await c.put(`${U}/ro?a`, new Response("a"));
+  using readonly = new DiskCacheStorage(dir.path, { readonly: true });
+  assert.equal(await text(await (await readonly.open("v1")).match(`${U}/ro`, { ignoreSearch: true })), "a");
+});
+
+test("WebCache: changing the headers or body of a response from the cache changes nothing stored", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    await cache.put(`${U}/h`, new Response("body", { headers: { "x-a": "1" } }));
+    const first = (await cache.match(`${U}/h`))!;
+    first.headers.set("x-a", "changed");
+    first.headers.set("x-b", "added");
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    bytes.fill(0);
+    const again = (await cache.match(`${U}/h`))!;
+    assert.equal(again.headers.get("x-a"), "1");
+    assert.equal(again.headers.get("x-b"), null);
+    assert.equal(await again.text(), "body");
   } finally {
     done(s);
   }

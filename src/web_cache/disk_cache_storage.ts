@@ -7,7 +7,7 @@
  */
 import { adoptOrOpen, DiskCache, type DiskCacheOptions } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
-import { cacheId, cacheTag, NAMES } from "./_entries.ts";
+import { cacheTag, currentCacheId, IDS, NAMES, newCacheId, readIds } from "./_entries.ts";
 import { createWebCache, type WebCache, type WebCacheContext, type WebCacheQueryOptions, type WebCacheRequest } from "./web_cache.ts";
 
 /**
@@ -101,7 +101,8 @@ export class DiskCacheStorage {
       throw new TypeError(`Cannot create DiskCacheStorage: "fetch" must be a function: received ${describe(fetch)}`);
     }
     ({ cache: this.#cache, owned: this.#owned } = adoptOrOpen(directory, cacheOptions, { name: "DiskCacheStorage", role: "storage", adopts: [DiskCache] }));
-    this.#context = { cache: this.#cache, fetch: fetch ?? ((r) => globalThis.fetch(r)) };
+    // A DiskCache passed in says nothing of how it was opened: its first write would tell.
+    this.#context = { cache: this.#cache, readonly: cacheOptions.readonly === true, fetch: fetch ?? ((r) => globalThis.fetch(r)) };
   }
 
   /** The DiskCache underneath. */
@@ -136,7 +137,7 @@ export class DiskCacheStorage {
         if (!names.includes(n)) this.#cache.set(NAMES, JSON.stringify([...names, n]));
       });
     }
-    return createWebCache(this.#context, n);
+    return createWebCache(this.#context, n, currentCacheId(readIds(this.#cache), n));
   }
 
   /**
@@ -165,8 +166,9 @@ export class DiskCacheStorage {
 
   /**
    * Removes the cache named `name` and its entries. A `WebCache` opened
-   * before keeps working, on the cache of that name: its next write makes
-   * it again (the spec detaches it instead).
+   * before keeps working on a cache of its own, apart from the storage (as
+   * the spec's `Cache` does): its writes are matched by it alone, and
+   * `open(name)` opens a new, empty cache.
    *
    * @param name The cache's name.
    * @returns `true` when it existed.
@@ -186,14 +188,18 @@ export class DiskCacheStorage {
   // deno-lint-ignore require-await -- async so that a bad argument rejects, as the spec's promises do
   async delete(name: string): Promise<boolean> {
     const n = String(name);
-    const existed = this.#cache.transact(() => {
+    const deleted = this.#cache.transact(() => {
       const names = this.#names();
-      if (!names.includes(n)) return false;
+      if (!names.includes(n)) return undefined;
       this.#cache.set(NAMES, JSON.stringify(names.filter((k) => k !== n)));
-      return true;
+      // The next open(name) gets a new id, so a WebCache held from before keeps this one's rows to itself.
+      const ids = readIds(this.#cache) ?? {};
+      const id = currentCacheId(ids, n);
+      this.#cache.set(IDS, JSON.stringify({ ...ids, [n]: newCacheId(n) }));
+      return id;
     });
-    if (existed) this.#cache.evict(cacheTag(cacheId(n)));
-    return existed;
+    if (deleted !== undefined) this.#cache.evict(cacheTag(deleted));
+    return deleted !== undefined;
   }
 
   /**
@@ -242,9 +248,10 @@ export class DiskCacheStorage {
   async match(request: WebCacheRequest, options?: WebCacheMultiQueryOptions): Promise<Response | undefined> {
     const names = this.#names();
     const wanted = options?.cacheName;
+    const ids = readIds(this.#cache);
     for (const name of names) {
       if (wanted !== undefined && name !== String(wanted)) continue;
-      const found = await createWebCache(this.#context, name).match(request, options);
+      const found = await createWebCache(this.#context, name, currentCacheId(ids, name)).match(request, options);
       if (found !== undefined) return found;
     }
     return undefined;

@@ -9,15 +9,18 @@ import type { DiskCache } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
 import {
   bodyKey,
-  cacheId,
   cacheTag,
   comparableUrl,
+  currentCacheId,
+  decodeRecord,
+  encodeRecord,
   type Entry,
   NAMES,
   nextSeq,
   pathKey,
   type Query,
   type QueryOptions,
+  readIds,
   recordKey,
   recordPrefix,
   requestMatches,
@@ -70,6 +73,8 @@ export type WebCacheRequest = Request | string | URL;
 /** What a `WebCache` needs from its storage. */
 export interface WebCacheContext {
   cache: DiskCache;
+  /** The cache was opened with `readonly: true`: queries write nothing. */
+  readonly: boolean;
   fetch: (request: Request) => Promise<Response>;
 }
 
@@ -94,13 +99,50 @@ const STAGED_TTL = 24 * 3600 * 1000;
  */
 const BUFFER_BELOW = 1 << 20;
 
+/**
+ * Bodies up to this size are kept in their URL's row, as long as the row's
+ * bodies stay {@linkcode ROW_HEADROOM} below the cache's `minFileSize` (so
+ * the row stays in SQLite, and a hit on one variant reads little of the
+ * others'): a hit then reads one row instead of two.
+ */
+const ROW_BODY_MAX = 16 * 1024;
+/** Room left in a URL's row for the entries' JSON (URL, headers) beside its bodies. */
+const ROW_HEADROOM = 8 * 1024;
+
+/**
+ * The `Headers` of a stored entry's response headers, kept while the pairs
+ * are (the memoized entries of `decodeRecord` share them): a `Response` made
+ * with a `Headers` copies its list, which costs half as much as checking the
+ * pairs again (Deno, Bun). Never handed out: each `Response` has its own copy.
+ */
+const responseHeaders = new WeakMap<[string, string][], Headers>();
+function headersOf(pairs: [string, string][]): Headers {
+  let h = responseHeaders.get(pairs);
+  if (h === undefined) responseHeaders.set(pairs, h = new Headers(pairs));
+  return h;
+}
+
+/**
+ * The first item of a path's list of URLs made when the path had no list
+ * (see `WebCache.#write`): other URLs of the path may have rows. Not a URL,
+ * so a 0.2.0 process reading the list finds no row for it.
+ */
+const PARTIAL = "\u0000partial";
+
+/** The bytes of the bodies kept in a URL's row. */
+function inlineBytes(entries: Entry[]): number {
+  let n = 0;
+  for (const e of entries) if (e.inline) n += e.size;
+  return n;
+}
+
 let creating = false;
 
-/** Answers a new {@linkcode WebCache} over the cache named `name` (for `DiskCacheStorage`). */
-export function createWebCache(context: WebCacheContext, name: string): WebCache {
+/** Answers a new {@linkcode WebCache} over the cache named `name`, of id `id` (for `DiskCacheStorage`). */
+export function createWebCache(context: WebCacheContext, name: string, id: string): WebCache {
   creating = true;
   try {
-    return new WebCache(context, name);
+    return new WebCache(context, name, id);
   } finally {
     creating = false;
   }
@@ -142,12 +184,13 @@ export class WebCache {
    *
    * @param context The storage's cache and fetch.
    * @param name The cache's name in the storage.
+   * @param id The cache's id in row keys (see `_entries.ts`).
    */
-  constructor(context: WebCacheContext, name: string) {
+  constructor(context: WebCacheContext, name: string, id: string) {
     if (!creating) throw new TypeError("Cannot construct WebCache directly: use `await storage.open(name)` of a DiskCacheStorage");
     this.#context = context;
     this.#name = name;
-    this.#id = cacheId(name);
+    this.#id = id;
   }
 
   /**
@@ -368,36 +411,61 @@ export class WebCache {
     return this.#query(r, opts, true).map((e) => new Request(e.url, { headers: e.reqHeaders }));
   }
 
-  /** The stored entries of one URL (JSON in its row), or none. */
+  /** The stored entries of one URL (its row), or none. */
   #read(url: string): Entry[] {
-    const text = this.#context.cache.get(recordKey(this.#id, url));
-    return typeof text === "string" ? JSON.parse(text) as Entry[] : [];
+    return decodeRecord(this.#context.cache.get(recordKey(this.#id, url)));
   }
 
-  /** Writes the entries of one URL (`before`: how many it had), keeping the list of its path's URLs. */
+  /**
+   * Writes the entries of one URL (`before`: how many it had), keeping the
+   * list of its path's URLs. A path without a list is a new one, or one whose
+   * list the size limit culled while some of its URLs' rows stayed: the list
+   * made then says it may be partial ({@linkcode PARTIAL}), and the first
+   * `ignoreSearch` query completes it (so that a put never goes through every
+   * row of the directory).
+   */
   #write(url: string, entries: Entry[], before: number): void {
     const { cache } = this.#context;
     const key = recordKey(this.#id, url);
     const tag = cacheTag(this.#id);
     if (entries.length === 0) cache.delete(key);
-    else cache.set(key, JSON.stringify(entries), { tag });
+    else cache.set(key, encodeRecord(entries), { tag });
     if ((before === 0) === (entries.length === 0)) return;
     const paths = pathKey(this.#id, toQuery(url).path);
     const text = cache.get(paths);
-    // A list culled by the size limit is made again from the rows, not from this URL alone.
-    const urls = new Set(typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(toQuery(url).path));
+    if (typeof text !== "string") {
+      // Removing a URL from a list that is gone leaves it gone: queries go through the rows until a put makes one.
+      if (entries.length > 0) cache.set(paths, JSON.stringify([PARTIAL, url]), { tag });
+      return;
+    }
+    const urls = new Set(JSON.parse(text) as string[]);
     if (entries.length === 0) urls.delete(url);
     else urls.add(url);
-    if (urls.size === 0) cache.delete(paths);
+    if (urls.size === 0 || (urls.size === 1 && urls.has(PARTIAL))) cache.delete(paths);
     else cache.set(paths, JSON.stringify([...urls]), { tag });
   }
 
   /** The URLs whose rows a query reads: its own, or with `ignoreSearch` every URL of its path. */
   #urls(r: Query, opts: QueryOptions): string[] {
     if (!opts.ignoreSearch) return [r.url];
+    const text = this.#context.cache.get(pathKey(this.#id, r.path));
+    const urls = typeof text === "string" ? JSON.parse(text) as string[] : undefined;
+    return urls !== undefined && urls[0] !== PARTIAL ? urls : this.#complete(r.path);
+  }
+
+  /** The URLs of `path`, from the rows; a list that said it may be partial is written complete (unless the cache is read-only). */
+  #complete(path: string): string[] {
     const { cache } = this.#context;
-    const text = cache.get(pathKey(this.#id, r.path));
-    return typeof text === "string" ? JSON.parse(text) as string[] : this.#scan(r.path);
+    const paths = pathKey(this.#id, path);
+    if (this.#context.readonly) return this.#scan(path);
+    return cache.transact(() => {
+      const urls = this.#scan(path);
+      if (typeof cache.get(paths) === "string") {
+        if (urls.length === 0) cache.delete(paths);
+        else cache.set(paths, JSON.stringify(urls), { tag: cacheTag(this.#id) });
+      }
+      return urls;
+    });
   }
 
   /** The URLs of `path` that have a row, from a scan of the cache's rows (when the size limit culled the path's list). */
@@ -419,7 +487,8 @@ export class WebCache {
   #query(r: Query | undefined, opts: QueryOptions, present = false): Entry[] {
     let entries: Entry[];
     if (r !== undefined) {
-      entries = this.#urls(r, opts).flatMap((url) => this.#read(url)).filter((e) => requestMatches(r, e, opts));
+      const urls = this.#urls(r, opts);
+      entries = (urls.length === 1 ? this.#read(urls[0]!) : urls.flatMap((url) => this.#read(url))).filter((e) => requestMatches(r, e, opts));
     } else {
       const prefix = recordPrefix(this.#id);
       entries = [];
@@ -439,25 +508,24 @@ export class WebCache {
    * entry whose body row is gone (culled by the size limit, or replaced by
    * another process between the two reads) is read again, then dropped.
    */
-  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean): Promise<Response[]> {
-    for (let attempt = 0;; attempt++) {
-      const entries = this.#query(r, opts);
-      const out: Response[] = [];
-      let lost: Entry | undefined;
-      for (const e of first ? entries.slice(0, 1) : entries) {
-        const res = this.#response(e);
-        if (res === undefined) {
-          lost = e;
-          break;
-        }
-        out.push(res);
+  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean, attempt = 0): Promise<Response[]> {
+    const entries = this.#query(r, opts);
+    const out: Response[] = [];
+    let lost: Entry | undefined;
+    for (const e of first ? entries.slice(0, 1) : entries) {
+      const res = this.#response(e);
+      if (res === undefined) {
+        lost = e;
+        break;
       }
-      if (lost === undefined) return out;
-      for (const res of out) await res.body?.cancel();
-      // Read twice without its body: the entry is gone (a body never changes
-      // once committed), so it is removed, and the query runs again.
-      if (attempt >= 1) this.#dropLost(lost);
+      out.push(res);
     }
+    if (lost === undefined) return out;
+    for (const res of out) await res.body?.cancel();
+    // Read twice without its body: the entry is gone (a body never changes
+    // once committed), so it is removed, and the query runs again.
+    if (attempt >= 1) this.#dropLost(lost);
+    return await this.#answer(r, opts, first, attempt + 1);
   }
 
   /** Removes an entry whose body is gone (the size limit culled it). */
@@ -475,13 +543,15 @@ export class WebCache {
   #response(e: Entry): Response | undefined {
     const { cache } = this.#context;
     let body: ConstructorParameters<typeof Response>[0] = null;
-    if (e.body !== null) {
+    if (e.inline) body = e.data as ConstructorParameters<typeof Response>[0];
+    else if (e.body !== null) {
       const key = bodyKey(this.#id, e.body);
       const found = e.size < Math.max(BUFFER_BELOW, cache.minFileSize) ? cache.get<Uint8Array>(key) : cache.getStream(key);
       if (found === undefined) return undefined;
       body = found as ConstructorParameters<typeof Response>[0];
     }
-    const res = new Response(body, { status: e.status, statusText: e.statusText, headers: e.resHeaders });
+    const headers = headersOf(e.resHeaders);
+    const res = new Response(body, e.statusText === "" ? { status: e.status, headers } : { status: e.status, statusText: e.statusText, headers });
     if (e.type !== "default") Object.defineProperty(res, "type", { value: e.type, enumerable: true });
     if (e.resUrl !== "") Object.defineProperty(res, "url", { value: e.resUrl, enumerable: true });
     if (e.redirected) Object.defineProperty(res, "redirected", { value: true, enumerable: true });
@@ -593,9 +663,14 @@ export class WebCache {
     return { request, entry };
   }
 
-  /** Inside a put's transaction: lists the cache's name again if the size limit culled the list, or it lost the name. */
+  /**
+   * Inside a put's transaction: lists the cache's name again if the size
+   * limit culled the list, unless the storage deleted this cache (its name
+   * then has another id).
+   */
   #listName(): void {
     const { cache } = this.#context;
+    if (currentCacheId(readIds(cache), this.#name) !== this.#id) return;
     const text = cache.get(NAMES);
     const names = typeof text === "string" ? JSON.parse(text) as string[] : [];
     if (!names.includes(this.#name)) cache.set(NAMES, JSON.stringify([...names, this.#name]));
@@ -608,14 +683,18 @@ export class WebCache {
     const entries = this.#read(query.url);
     const kept = entries.filter((e) => !requestMatches(query, e, {}));
     for (const e of entries) if (!kept.includes(e) && e.body !== null) cache.delete(bodyKey(this.#id, e.body));
-    if (s.entry.body !== null) {
-      const k = bodyKey(this.#id, s.entry.body);
+    const entry: Entry = { ...s.entry, seq: nextSeq(cache) };
+    if (s.inline !== undefined && s.inline.byteLength <= ROW_BODY_MAX && inlineBytes(kept) + s.inline.byteLength <= cache.minFileSize - ROW_HEADROOM) {
+      // Kept in the URL's row (which stays below minFileSize, so in SQLite): a hit reads one row.
+      Object.assign(entry, { body: null, inline: true, data: s.inline });
+    } else if (entry.body !== null) {
+      const k = bodyKey(this.#id, entry.body);
       if (s.inline !== undefined) cache.set(k, s.inline, { tag: cacheTag(this.#id) });
       else if (!cache.touch(k)) {
         throw new Error(`Cannot put: the body of ${s.request.url} was removed before its entry was stored (culled by the size limit?); try again`);
       }
     }
-    kept.push({ ...s.entry, seq: nextSeq(cache) });
+    kept.push(entry);
     this.#write(query.url, kept, entries.length);
   }
 }
@@ -623,7 +702,9 @@ export class WebCache {
 /** The request of a put or addAll: a Request as it is, a URL made into one; http(s) only. */
 function putRequest(request: unknown, op: string): Request {
   const r = toRequest(request, op);
-  const scheme = new URL(r.url).protocol;
+  const u = new URL(r.url);
+  if (u.username !== "" || u.password !== "") throw urlError(r.url, op, undefined);
+  const scheme = u.protocol;
   if (scheme !== "http:" && scheme !== "https:") {
     throw new TypeError(`Cannot ${op}: the Cache API stores http and https URLs only: received ${describe(r.url)}`);
   }
@@ -637,10 +718,15 @@ function queryRequest(request: unknown, op: string): Query | undefined {
     try {
       return toQuery(String(request));
     } catch (error) {
-      throw new TypeError(`Cannot ${op}: ${describe(String(request))} is not an absolute URL`, { cause: error });
+      throw urlError(String(request), op, error);
     }
   }
-  return toQuery(toRequest(request, op));
+  const r = toRequest(request, op);
+  try {
+    return toQuery(r);
+  } catch (error) {
+    throw urlError(r.url, op, error);
+  }
 }
 
 /** A body's id: random (53 bits), so that staging a body takes no transaction. */
@@ -668,13 +754,27 @@ function isResponse(x: unknown): x is Response {
     typeof r.bodyUsed === "boolean";
 }
 
+/**
+ * The TypeError for a URL that `new Request(url)` refuses: a relative one, or
+ * one with credentials (as the Fetch spec refuses them), named without them.
+ */
+function urlError(url: string, op: string, cause: unknown): TypeError {
+  if (!URL.canParse(url)) return new TypeError(`Cannot ${op}: ${describe(url)} is not an absolute URL`, { cause });
+  const u = new URL(url);
+  u.username = u.password = "";
+  return new TypeError(
+    `Cannot ${op}: the URL ${describe(u.href)} was given with credentials (user:password@), which a Request's URL cannot hold; remove them`,
+    { cause },
+  );
+}
+
 function toRequest(request: unknown, op: string): Request {
   if (isRequest(request)) return request;
   if (typeof request === "string" || request instanceof URL) {
     try {
       return new Request(String(request));
     } catch (error) {
-      throw new TypeError(`Cannot ${op}: ${describe(String(request))} is not an absolute URL`, { cause: error });
+      throw urlError(String(request), op, error);
     }
   }
   throw new TypeError(`Cannot ${op}: "request" must be a Request or a URL: received ${describe(request)}`);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { DiskCache } from "../../mod.ts";
 import { DiskCacheStorage } from "../../web-cache.ts";
-import { runJson, runners, tempDir } from "../_helpers.ts";
+import { runJson, runners, tempDir, valueFiles } from "../_helpers.ts";
 
 const U = "https://example.com";
 
@@ -56,4 +56,20 @@ test("WebCache: a process killed mid-put leaves nothing stored, and the storage 
   assert.deepEqual(bodyRows(s.cache), []);
   await cache.put(`${U}/large`, new Response(new Uint8Array(1 << 20)));
   assert.equal((await (await cache.match(`${U}/large`))!.arrayBuffer()).byteLength, 1 << 20);
+});
+
+test("WebCache: processes of every runtime putting one URL at once leave one entry, its own body, no orphan", async () => {
+  const all = runners("web_cache_worker");
+  using dir = tempDir();
+  const url = `${U}/contended`;
+  await Promise.all(all.map((r) => runJson(r, ["puts", dir.path, "c", url, "8"])));
+  using s = new DiskCacheStorage(dir.path);
+  const cache = await s.open("c");
+  const answers = await cache.matchAll(url);
+  assert.equal(answers.length, 1);
+  const bytes = new Uint8Array(await answers[0]!.arrayBuffer());
+  assert.ok(bytes.length === 100 || bytes.length === 2 << 20, `a whole body: ${bytes.length} bytes`);
+  assert.ok(bytes.every((b) => b === bytes.length % 251), "the body put with this entry");
+  assert.ok(bodyRows(s.cache).length <= 1, "the replaced bodies are gone");
+  assert.equal(valueFiles(dir.path).length, bytes.length >= s.cache.minFileSize ? 1 : 0, "no orphan value file");
 });
