@@ -11,7 +11,7 @@
  */
 import { type Dirent, lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { Engine } from "../engine/engine.ts";
+import { type Engine, WAITING_FILE } from "../engine/engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "../driver.ts";
 import { DiskCacheError } from "../errors.ts";
 import type { CheckWarning } from "../types.ts";
@@ -19,7 +19,7 @@ import { readSetting } from "../engine/settings_store.ts";
 import { SQL } from "../format/sql.ts";
 import { isSafeValuePath } from "../format/value_files.ts";
 
-const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
+const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal", WAITING_FILE]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */
 const RECENT_MS = 10 * 60_000;
 /** The two directory levels and the file name of a value file (`xx/yy/<28 hex>.val`). */

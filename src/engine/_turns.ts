@@ -1,0 +1,184 @@
+/**
+ * Fair turns at the write lock between connections (WAL mode). SQLite's
+ * busy handler sleeps longer and longer between tries (1, 2, 5 ... up to
+ * 100 ms), and a connection writing in a loop takes the lock again
+ * microseconds after releasing it, so another connection's write could wait
+ * until its `timeout` ran out. Only a write that may have to wait pays for
+ * the turns:
+ *
+ * - A write is *contended* for {@linkcode CONTENDED_MS} ms after a sign of
+ *   another writer: another connection committed since this one's last
+ *   write (`PRAGMA data_version`, which every write reads anyway), or a
+ *   waiting connection announced itself at the last look; and when the last
+ *   look is {@linkcode LOOK_EVERY_MS} old (a write after a pause). A
+ *   contended write takes the lock with `busy_timeout` 0 and waits in its own
+ *   loop (the engine's `Transactions`), announcing that it waits: it touches
+ *   {@linkcode WAITING_FILE} beside the database, at most every
+ *   {@linkcode TOUCH_EVERY_MS} ms. Any other write keeps SQLite's busy
+ *   handler, so an uncontended write runs exactly as without turns.
+ * - Turns change hands at the edges of wall-clock slots of
+ *   {@linkcode SLOT_MS} ms, the same for every process: a writer that has had
+ *   the lock to itself since before the current slot began, while another
+ *   connection announced itself within {@linkcode FRESH_MS} ms, steps aside
+ *   once in the slot (until another connection commits, at most
+ *   {@linkcode STEP_ASIDE_MS} ms). A waiting write tries the lock in the
+ *   first {@linkcode STEP_ASIDE_MS} ms of each slot, the longest waits first,
+ *   and sleeps through the rest: the lock changes hands about once a slot
+ *   (each change costs the new holder its page cache), and waiting costs
+ *   little CPU.
+ * - Every writer looks at the file's modification time at most every
+ *   {@linkcode LOOK_EVERY_MS} ms (as often as it checks the database file's
+ *   identity).
+ *
+ * The file only ever hints: a process that cannot touch it (another user's
+ * file) still waits, in its own loop, and a stale touch is ignored.
+ *
+ * @module
+ */
+import { closeSync, openSync, statSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+
+/** The file waiting connections touch, beside `cache.db` (python-diskcache's `check` passes over names holding "cache.db"). */
+export const WAITING_FILE = "cache.db-waiting";
+
+/** Least time (ms) between two looks at the waiting file by one connection: the engine's identity-check interval. */
+export const LOOK_EVERY_MS = 10;
+
+/** How recent (ms) another connection's touch must be for a writer to step aside. */
+export const FRESH_MS = 30;
+
+/** Least time (ms) between two touches of the waiting file by one connection. */
+export const TOUCH_EVERY_MS = 5;
+
+/** How long (ms) after the last sign of another writer (its commit, its announcement) this connection's writes stay contended. */
+export const CONTENDED_MS = 1000;
+
+/** The length (ms) of a turn: the lock changes hands at most about once a slot while writers queue. */
+export const SLOT_MS = 10;
+
+/** How long (ms) into a slot waiting writes try the lock, and a writer in a loop steps aside for them. */
+export const STEP_ASIDE_MS = 3;
+
+/** A wait this long (ms) or longer tries first at a slot's edge; shorter ones up to a millisecond later. */
+export const LONG_WAIT_MS = 8 * SLOT_MS;
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms` milliseconds (fractions too). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(pause, 0, 0, ms);
+}
+
+/** The slot (see {@linkcode SLOT_MS}) holding the epoch time `ms`. */
+function slotAt(ms: number): number {
+  return Math.floor(ms / SLOT_MS);
+}
+
+/** The epoch time in fractions of a millisecond (every process on a machine reads the same clock). */
+function wallClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * How long (ms) a write that has waited `waited` ms and just found the lock
+ * held sleeps before it tries again: it tries twice a slot, a little after
+ * the slot's edge (when a writer in a loop steps aside) and a millisecond
+ * and a half later, the longer the wait, the sooner (so the longest wait
+ * mostly takes the turn); between those tries a writer in a loop keeps its
+ * turn. Never more than `left`.
+ */
+export function nextTry(waited: number, left: number): number {
+  const first = 0.05 + Math.max(0, 1 - waited / LONG_WAIT_MS) + 0.05 * Math.random();
+  const second = first + 1.5;
+  const now = wallClock();
+  const into = now - slotAt(now) * SLOT_MS;
+  return Math.min(left, into < first ? first - into : into < second ? second - into : SLOT_MS - into + first);
+}
+
+/** One connection's side of the turns (see the module documentation). */
+export class WriteTurns {
+  readonly #file: string;
+  readonly #fileMode: number;
+  /** `performance.now()` of the last look at the file. */
+  #lookedAt = -Infinity;
+  /** Whether another connection announced itself within {@linkcode FRESH_MS} ms at the last look. */
+  #waiterSeen = false;
+  /** The modification time (epoch ms) this connection last gave the file: its own touches never make it step aside. */
+  #touched = 0;
+  /** Until when (`performance.now()`) this connection's writes are contended: {@linkcode CONTENDED_MS} after the last sign of another writer. */
+  #contendedUntil = -Infinity;
+  /** The slot in which this connection's current run of writes (no other commit between) began, or it last stepped aside. */
+  #runSlot = -Infinity;
+
+  constructor(directory: string, fileMode: number) {
+    this.#file = join(directory, WAITING_FILE);
+    this.#fileMode = fileMode;
+  }
+
+  /**
+   * Before the outermost `BEGIN IMMEDIATE` of a write starting at `now`
+   * (`performance.now()`): whether it is contended, and so takes the lock
+   * in the fair loop. Looks at the file when the last look is
+   * {@linkcode LOOK_EVERY_MS} old (and then answers true: a write after a
+   * pause cannot know who else writes).
+   */
+  contended(now: number): boolean {
+    if (now - this.#lookedAt >= LOOK_EVERY_MS) {
+      this.#look(now);
+      return true;
+    }
+    return now < this.#contendedUntil;
+  }
+
+  /** At the start of a write that began at `now` (`performance.now()`): another connection committed since this one's last write. */
+  othersCommitted(now: number): void {
+    this.#contendedUntil = now + CONTENDED_MS;
+    this.#runSlot = slotAt(wallClock());
+  }
+
+  /**
+   * Before a contended write: how long (ms) it steps aside first, at most
+   * (0: not at all). It does when another connection waits and this one has
+   * had the lock to itself since before the current slot: until the end of
+   * the window in which waiting writes try the lock, this slot's or, when
+   * that is (nearly) over, the next one's. The next step aside comes in a
+   * later slot.
+   */
+  stepAside(): number {
+    if (!this.#waiterSeen) return 0;
+    const now = wallClock();
+    const slot = slotAt(now);
+    if (slot <= this.#runSlot) return 0;
+    const into = now - slot * SLOT_MS;
+    const until = into < STEP_ASIDE_MS - 1 ? STEP_ASIDE_MS - into : SLOT_MS - into + STEP_ASIDE_MS;
+    this.#runSlot = slotAt(now + until);
+    return until;
+  }
+
+  /** While waiting for the lock: says so, by touching the file (best effort), at most every {@linkcode TOUCH_EVERY_MS} ms. */
+  waiting(): void {
+    const now = Date.now();
+    if (now - this.#touched < TOUCH_EVERY_MS) return;
+    const at = new Date(now);
+    try {
+      utimesSync(this.#file, at, at);
+    } catch {
+      try {
+        closeSync(openSync(this.#file, "a", this.#fileMode));
+        utimesSync(this.#file, at, at);
+      } catch { /* not ours to touch: the lock is still waited for, only without the hint */ }
+    }
+    this.#touched = now;
+  }
+
+  #look(now: number): void {
+    this.#lookedAt = now;
+    let mtime: number | undefined;
+    try {
+      mtime = statSync(this.#file, { throwIfNoEntry: false })?.mtimeMs;
+    } catch { /* unreadable: no hint */ }
+    // Its own touch (set in whole ms, read back in ns) is not another connection's.
+    this.#waiterSeen = mtime !== undefined && Math.abs(mtime - this.#touched) >= 1 && Math.abs(Date.now() - mtime) < FRESH_MS;
+    if (this.#waiterSeen) this.#contendedUntil = now + CONTENDED_MS;
+  }
+}
