@@ -18,6 +18,7 @@ import type { FileModes } from "../format/value_files.ts";
 import { type ErrorPlace, translateFileError, translateSqliteError } from "./_translate_error.ts";
 import { loadSettings, storedSettings } from "./settings_store.ts";
 import { SQL } from "../format/sql.ts";
+import { sleepSync } from "./_turns.ts";
 
 /** What opening needs. */
 export interface EngineOptions {
@@ -244,11 +245,6 @@ function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boole
   const policy = EVICTION_POLICIES[settings.evictionPolicy];
   if (policy.index !== null && !names.has(policy.index)) return true;
   return settings.tagIndex !== names.has("Cache_tag_rowid");
-}
-
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuffer, 0, 0, ms);
 }
 
 function existingDirectory(directory: string | undefined): string {

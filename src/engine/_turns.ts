@@ -7,28 +7,29 @@
  * the turns:
  *
  * - A write is *contended* for {@linkcode CONTENDED_MS} ms after a sign of
- *   another writer: another connection committed since this one's last
- *   write (`PRAGMA data_version`, which every write reads anyway), or a
- *   waiting connection announced itself at the last look; and when the last
- *   look is {@linkcode LOOK_EVERY_MS} old (a write after a pause). A
- *   contended write takes the lock with `busy_timeout` 0 and waits in its own
- *   loop (the engine's `Transactions`), announcing that it waits: it touches
- *   {@linkcode WAITING_FILE} beside the database, at most every
+ *   another writer (another connection committed since this one's last
+ *   write: `PRAGMA data_version`, which every write reads anyway; or another
+ *   connection marked or touched {@linkcode WAITING_FILE} at the last look),
+ *   and when the last look is {@linkcode LOOK_EVERY_MS} ms old (a write
+ *   after a pause). A contended write takes the lock with `busy_timeout` 0
+ *   and waits in its own loop (the engine's `Transactions`), announcing that
+ *   it waits: it touches the file (its modification time) at most every
  *   {@linkcode TOUCH_EVERY_MS} ms. Any other write keeps SQLite's busy
  *   handler, so an uncontended write runs exactly as without turns.
+ * - Every writer looks at the file at most every {@linkcode LOOK_EVERY_MS}
+ *   ms (as often as it checks the database file's identity) and marks it
+ *   then (its access time), so a connection that wrote alone learns within
+ *   that time that another one writes too. Only a write in those few
+ *   milliseconds can still wait unseen in SQLite's busy handler.
  * - Turns change hands at the edges of wall-clock slots of
  *   {@linkcode SLOT_MS} ms, the same for every process: a writer that has had
  *   the lock to itself since before the current slot began, while another
- *   connection announced itself within {@linkcode FRESH_MS} ms, steps aside
- *   once in the slot (until another connection commits, at most
- *   {@linkcode STEP_ASIDE_MS} ms). A waiting write tries the lock in the
- *   first {@linkcode STEP_ASIDE_MS} ms of each slot, the longest waits first,
- *   and sleeps through the rest: the lock changes hands about once a slot
- *   (each change costs the new holder its page cache), and waiting costs
- *   little CPU.
- * - Every writer looks at the file's modification time at most every
- *   {@linkcode LOOK_EVERY_MS} ms (as often as it checks the database file's
- *   identity).
+ *   connection announced within {@linkcode FRESH_MS} ms that it waits, steps
+ *   aside once in the slot, until another connection commits or the first
+ *   {@linkcode STEP_ASIDE_MS} ms of the slot are over. A waiting write tries
+ *   the lock twice in those milliseconds, the longest waits first, and sleeps
+ *   through the rest: the lock changes hands about once a slot (each change
+ *   costs the new holder its page cache), and waiting costs little CPU.
  *
  * The file only ever hints: a process that cannot touch it (another user's
  * file) still waits, in its own loop, and a stale touch is ignored.
@@ -38,7 +39,7 @@
 import { closeSync, openSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 
-/** The file waiting connections touch, beside `cache.db` (python-diskcache's `check` passes over names holding "cache.db"). */
+/** The file writers mark and waiting connections touch, beside `cache.db` (python-diskcache's `check` passes over names holding "cache.db"). */
 export const WAITING_FILE = "cache.db-waiting";
 
 /** Least time (ms) between two looks at the waiting file by one connection: the engine's identity-check interval. */
@@ -69,14 +70,14 @@ export function sleepSync(ms: number): void {
   Atomics.wait(pause, 0, 0, ms);
 }
 
-/** The slot (see {@linkcode SLOT_MS}) holding the epoch time `ms`. */
+/**
+ * The slot (see {@linkcode SLOT_MS}) holding the epoch time `ms`. Slots are
+ * read from `Date.now()`, the clock every process on a machine shares:
+ * `performance.timeOrigin + performance.now()` drifts away from it, and from
+ * other processes', as the system clock is slewed.
+ */
 function slotAt(ms: number): number {
   return Math.floor(ms / SLOT_MS);
-}
-
-/** The epoch time in fractions of a millisecond (every process on a machine reads the same clock). */
-function wallClock(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /**
@@ -90,7 +91,7 @@ function wallClock(): number {
 export function nextTry(waited: number, left: number): number {
   const first = 0.05 + Math.max(0, 1 - waited / LONG_WAIT_MS) + 0.05 * Math.random();
   const second = first + 1.5;
-  const now = wallClock();
+  const now = Date.now();
   const into = now - slotAt(now) * SLOT_MS;
   return Math.min(left, into < first ? first - into : into < second ? second - into : SLOT_MS - into + first);
 }
@@ -105,6 +106,8 @@ export class WriteTurns {
   #waiterSeen = false;
   /** The modification time (epoch ms) this connection last gave the file: its own touches never make it step aside. */
   #touched = 0;
+  /** The access time (epoch ms) this connection last gave the file: its own marks never make it contended. */
+  #marked = 0;
   /** Until when (`performance.now()`) this connection's writes are contended: {@linkcode CONTENDED_MS} after the last sign of another writer. */
   #contendedUntil = -Infinity;
   /** The slot in which this connection's current run of writes (no other commit between) began, or it last stepped aside. */
@@ -133,7 +136,7 @@ export class WriteTurns {
   /** At the start of a write that began at `now` (`performance.now()`): another connection committed since this one's last write. */
   othersCommitted(now: number): void {
     this.#contendedUntil = now + CONTENDED_MS;
-    this.#runSlot = slotAt(wallClock());
+    this.#runSlot = slotAt(Date.now());
   }
 
   /**
@@ -146,7 +149,7 @@ export class WriteTurns {
    */
   stepAside(): number {
     if (!this.#waiterSeen) return 0;
-    const now = wallClock();
+    const now = Date.now();
     const slot = slotAt(now);
     if (slot <= this.#runSlot) return 0;
     const into = now - slot * SLOT_MS;
@@ -159,26 +162,44 @@ export class WriteTurns {
   waiting(): void {
     const now = Date.now();
     if (now - this.#touched < TOUCH_EVERY_MS) return;
-    const at = new Date(now);
+    this.#touch(now, now);
+    this.#touched = this.#marked = now;
+  }
+
+  /**
+   * Looks at the file: another connection's recent touch (modification
+   * time) says it waits, its recent mark (access time) that it writes. Then
+   * marks the file itself, keeping the modification time, so that another
+   * connection that writes alone learns within {@linkcode LOOK_EVERY_MS} ms
+   * that its writes are contended now (they would otherwise wait in SQLite's
+   * busy handler, unseen).
+   */
+  #look(now: number): void {
+    this.#lookedAt = now;
+    let mtime: number | undefined, atime: number | undefined;
     try {
-      utimesSync(this.#file, at, at);
+      const stat = statSync(this.#file, { throwIfNoEntry: false });
+      mtime = stat?.mtimeMs;
+      atime = stat?.atimeMs;
+    } catch { /* unreadable: no hint */ }
+    const wall = Date.now();
+    // Its own touches and marks (set in whole ms, read back in ns) are not another connection's.
+    this.#waiterSeen = mtime !== undefined && Math.abs(mtime - this.#touched) >= 1 && Math.abs(wall - mtime) < FRESH_MS;
+    const writerSeen = atime !== undefined && Math.abs(atime - this.#marked) >= 1 && Math.abs(wall - atime) < FRESH_MS;
+    if (this.#waiterSeen || writerSeen) this.#contendedUntil = now + CONTENDED_MS;
+    this.#touch(wall, mtime ?? 0);
+    this.#marked = wall;
+  }
+
+  /** Sets the file's access time to `atime` and its modification time to `mtime` (epoch ms), creating it if needed; best effort. */
+  #touch(atime: number, mtime: number): void {
+    try {
+      utimesSync(this.#file, new Date(atime), new Date(mtime));
     } catch {
       try {
         closeSync(openSync(this.#file, "a", this.#fileMode));
-        utimesSync(this.#file, at, at);
+        utimesSync(this.#file, new Date(atime), new Date(mtime));
       } catch { /* not ours to touch: the lock is still waited for, only without the hint */ }
     }
-    this.#touched = now;
-  }
-
-  #look(now: number): void {
-    this.#lookedAt = now;
-    let mtime: number | undefined;
-    try {
-      mtime = statSync(this.#file, { throwIfNoEntry: false })?.mtimeMs;
-    } catch { /* unreadable: no hint */ }
-    // Its own touch (set in whole ms, read back in ns) is not another connection's.
-    this.#waiterSeen = mtime !== undefined && Math.abs(mtime - this.#touched) >= 1 && Math.abs(Date.now() - mtime) < FRESH_MS;
-    if (this.#waiterSeen) this.#contendedUntil = now + CONTENDED_MS;
   }
 }

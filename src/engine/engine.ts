@@ -495,7 +495,8 @@ export class Engine {
   #followStoredSettings(): void {
     const version = firstColumn((this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred")).get());
     if (version === this.#seenVersion) return;
-    this.#turns.othersCommitted(this.#writeAt);
+    // (The first write of a connection has seen no version before: not a sign of another writer.)
+    if (this.#seenVersion !== undefined) this.#turns.othersCommitted(this.#writeAt);
     this.#seenVersion = version;
     const print = firstColumn(this.prepare(SETTINGS_PRINT_SQL, "preferred").get());
     if (print === this.#seenSettings) return;
