@@ -61,7 +61,7 @@ export const SLOT_MS = 10;
 export const STEP_ASIDE_MS = 3;
 
 /** A wait this long (ms) or longer tries first at a slot's edge; shorter ones up to a millisecond later. */
-export const LONG_WAIT_MS = 8 * SLOT_MS;
+export const LONG_WAIT_MS = 40 * SLOT_MS;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -70,14 +70,29 @@ export function sleepSync(ms: number): void {
   Atomics.wait(pause, 0, 0, ms);
 }
 
-/**
- * The slot (see {@linkcode SLOT_MS}) holding the epoch time `ms`. Slots are
- * read from `Date.now()`, the clock every process on a machine shares:
- * `performance.timeOrigin + performance.now()` drifts away from it, and from
- * other processes', as the system clock is slewed.
- */
+/** The slot (see {@linkcode SLOT_MS}) holding the epoch time `ms`. */
 function slotAt(ms: number): number {
   return Math.floor(ms / SLOT_MS);
+}
+
+/** The largest `Date.now() - performance.now()` seen (see {@linkcode wallClock}). */
+let clockOffset = -Infinity;
+
+/**
+ * The epoch time in fractions of a millisecond, on the clock every process
+ * of the machine shares. `Date.now()` alone counts whole milliseconds, too
+ * coarse to order the tries of waiting writes, and
+ * `performance.timeOrigin + performance.now()` drifts away from it (and from
+ * other processes') as the system clock is slewed. Each sample of
+ * `Date.now() - performance.now()` is at most a millisecond under the true
+ * offset: the largest one seen is kept, and dropped when a sample falls more
+ * than a millisecond under it (the system clock stepped back).
+ */
+function wallClock(): number {
+  const now = performance.now();
+  const offset = Date.now() - now;
+  if (offset > clockOffset || offset < clockOffset - 1) clockOffset = offset;
+  return now + clockOffset;
 }
 
 /**
@@ -91,7 +106,7 @@ function slotAt(ms: number): number {
 export function nextTry(waited: number, left: number): number {
   const first = 0.05 + Math.max(0, 1 - waited / LONG_WAIT_MS) + 0.05 * Math.random();
   const second = first + 1.5;
-  const now = Date.now();
+  const now = wallClock();
   const into = now - slotAt(now) * SLOT_MS;
   return Math.min(left, into < first ? first - into : into < second ? second - into : SLOT_MS - into + first);
 }
@@ -136,7 +151,7 @@ export class WriteTurns {
   /** At the start of a write that began at `now` (`performance.now()`): another connection committed since this one's last write. */
   othersCommitted(now: number): void {
     this.#contendedUntil = now + CONTENDED_MS;
-    this.#runSlot = slotAt(Date.now());
+    this.#runSlot = slotAt(wallClock());
   }
 
   /**
@@ -149,7 +164,7 @@ export class WriteTurns {
    */
   stepAside(): number {
     if (!this.#waiterSeen) return 0;
-    const now = Date.now();
+    const now = wallClock();
     const slot = slotAt(now);
     if (slot <= this.#runSlot) return 0;
     const into = now - slot * SLOT_MS;
