@@ -63,6 +63,14 @@ export const STEP_ASIDE_MS = 3;
 /** A wait this long (ms) or longer tries first at a slot's edge; shorter ones up to a millisecond later. */
 export const LONG_WAIT_MS = 40 * SLOT_MS;
 
+/**
+ * Whether connections of this process take turns: a switch for the
+ * benchmark that measures SQLite's busy handler alone beside the turns
+ * (bench/sections/fairness.mjs), never for users. Read only where a write
+ * looks for other writers, so it costs an uncontended write nothing.
+ */
+export const FAIR_TURNS: { on: boolean } = { on: true };
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Blocks the thread for `ms` milliseconds (fractions too). */
@@ -142,6 +150,8 @@ export class WriteTurns {
    */
   contended(now: number): boolean {
     if (now - this.#lookedAt >= LOOK_EVERY_MS) {
+      this.#lookedAt = now;
+      if (!FAIR_TURNS.on) return false;
       this.#look(now);
       return true;
     }
@@ -150,6 +160,7 @@ export class WriteTurns {
 
   /** At the start of a write that began at `now` (`performance.now()`): another connection committed since this one's last write. */
   othersCommitted(now: number): void {
+    if (!FAIR_TURNS.on) return;
     this.#contendedUntil = now + CONTENDED_MS;
     this.#runSlot = slotAt(wallClock());
   }
@@ -190,7 +201,6 @@ export class WriteTurns {
    * busy handler, unseen).
    */
   #look(now: number): void {
-    this.#lookedAt = now;
     let mtime: number | undefined, atime: number | undefined;
     try {
       const stat = statSync(this.#file, { throwIfNoEntry: false });

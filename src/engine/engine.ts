@@ -32,7 +32,7 @@ import { setTimeout } from "node:timers";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
-export { WAITING_FILE } from "./_turns.ts";
+export { FAIR_TURNS, WAITING_FILE } from "./_turns.ts";
 
 /** How long (ms) after a write found the database file to be the one opened the next write trusts it without a stat. */
 export const IDENTITY_CHECK_MS = LOOK_EVERY_MS;
