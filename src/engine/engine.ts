@@ -306,7 +306,8 @@ export class Engine {
     this.#writeAt = at;
     const turns = this.#turns;
     if (!turns.contended(at) || this.#settings.sqliteJournalMode !== "wal") return false;
-    const aside = trying ? 0 : turns.stepAside();
+    // A quarter of `timeout` at most: the step aside delays a write that may not wait long.
+    const aside = trying ? 0 : Math.min(turns.stepAside(), this.timeout / 4);
     if (aside > 0) {
       const seen = this.#seenVersion;
       const version = this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred");
@@ -353,7 +354,7 @@ export class Engine {
     if (this.inTransaction) return fn();
     const start = performance.now();
     const turns = this.#turns;
-    const aside = this.#settings.sqliteJournalMode === "wal" && turns.contended(start) ? turns.stepAside() : 0;
+    const aside = this.#settings.sqliteJournalMode === "wal" && turns.contended(start) ? Math.min(turns.stepAside(), this.timeout / 4) : 0;
     if (aside > 0) {
       // Fair turns (engine/_turns.ts): another connection waits, and this one had the lock to itself.
       const seen = this.#seenVersion;
