@@ -60,8 +60,8 @@ export const SLOT_MS = 10;
 /** How long (ms) into a slot waiting writes try the lock, and a writer in a loop steps aside for them. */
 export const STEP_ASIDE_MS = 3;
 
-/** A wait this long (ms) or longer tries first at a slot's edge; shorter ones up to a millisecond later. */
-export const LONG_WAIT_MS = 40 * SLOT_MS;
+/** A wait this long (ms) or longer tries first at a slot's edge; shorter ones up to half a millisecond later. */
+export const LONG_WAIT_MS = 16 * SLOT_MS;
 
 /**
  * Whether connections of this process take turns: a switch for the
@@ -112,7 +112,7 @@ function wallClock(): number {
  * turn. Never more than `left`.
  */
 export function nextTry(waited: number, left: number): number {
-  const first = 0.05 + Math.max(0, 1 - waited / LONG_WAIT_MS) + 0.05 * Math.random();
+  const first = 0.05 + 0.5 * Math.max(0, 1 - waited / LONG_WAIT_MS) + 0.05 * Math.random();
   const second = first + 1.5;
   const now = wallClock();
   const into = now - slotAt(now) * SLOT_MS;
