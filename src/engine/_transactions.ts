@@ -350,11 +350,12 @@ export class Transactions implements TransactionHooks {
 
   /**
    * `BEGIN IMMEDIATE` of a contended write (`busy_timeout` 0): while another
-   * connection holds the lock, says so (`waiting`) and tries again about
-   * every millisecond, for up to `timeout` ms, then throws SQLite's busy
-   * error (a `Timeout` once translated), as SQLite's busy handler would.
-   * SQLite's handler sleeps up to 100 ms between tries, which a writer in a
-   * loop never leaves room for.
+   * connection holds the lock, says so (`waiting`) and tries again when
+   * turns change hands (`nextTry`: in the first milliseconds of each 10 ms
+   * slot, the longest waits first), for up to `timeout` ms, then throws
+   * SQLite's busy error (a `Timeout` once translated), as SQLite's busy
+   * handler would. SQLite's handler sleeps up to 100 ms between tries, which
+   * a writer in a loop never leaves room for.
    */
   #beginInTurn(): void {
     const host = this.#host;
