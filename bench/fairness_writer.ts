@@ -1,13 +1,16 @@
 // One writer of bench/sections/fairness.mjs: from `startAt` (epoch ms) for
 // `seconds`, sets 200-byte values in a tight loop through `set()` ("sync":
-// SQLite's busy handler) or `setAsync()` ("async": timer retries), and prints
-// one JSON line: writes per one-second window, and the longest single write.
+// fair turns; "plain": the turns switched off, SQLite's busy handler alone)
+// or `setAsync()` ("async": timer retries in turns), and prints one JSON
+// line: writes per one-second window, and the longest single write.
 //
-//   fairness_writer.ts <dir> <sync|async> <seconds> <startAt> <id>
+//   fairness_writer.ts <dir> <sync|plain|async> <seconds> <startAt> <id>
 import process from "node:process";
 import { DiskCache } from "../mod.ts";
+import { FAIR_TURNS } from "../src/engine/engine.ts";
 
 const [dir, mode, seconds, startAt, id] = process.argv.slice(2) as [string, string, string, string, string];
+if (mode === "plain") FAIR_TURNS.on = false;
 const cache = new DiskCache(dir, { timeout: 60_000 });
 const start = Number(startAt), end = start + Number(seconds) * 1000;
 const counts = new Array<number>(Number(seconds)).fill(0);

@@ -20,6 +20,7 @@ import { SQL } from "../format/sql.ts";
 const { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } = globalThis.process.getBuiltinModule("node:fs");
 /** node:os, loaded on the first call: Node loads the module for `getBuiltinModule` (issue 25). */
 const tmpdir = (): string => globalThis.process.getBuiltinModule("node:os").tmpdir();
+import { sleepSync } from "./_turns.ts";
 
 /** What opening needs. */
 export interface EngineOptions {
@@ -284,11 +285,6 @@ function needsSchemaWork(db: SqliteDatabase, settings: DiskCacheSettings): boole
   const policy = EVICTION_POLICIES[settings.evictionPolicy];
   if (policy.index !== null && !names.has(policy.index)) return true;
   return settings.tagIndex !== names.has("Cache_tag_rowid");
-}
-
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuffer, 0, 0, ms);
 }
 
 function existingDirectory(directory: string | undefined): string {

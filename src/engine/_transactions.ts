@@ -9,6 +9,7 @@
  */
 import { SQLITE_BUSY, SQLITE_FULL, SQLITE_LOCKED, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "../driver.ts";
 import { removeValueFile } from "../format/value_files.ts";
+import { nextTry, sleepSync } from "./_turns.ts";
 
 /** How many times one read restarts after a value file vanished under it. */
 const READ_RESTARTS = 20;
@@ -34,6 +35,23 @@ export interface TransactionHost {
    * to one mode pays nothing per write.
    */
   lockWaits(wait: boolean): void;
+  /**
+   * Right before the outermost `BEGIN IMMEDIATE` (`trying`: of a write that
+   * never waits): whether this write is contended, and so takes the lock in
+   * fair turns ({@linkcode Transactions.write}); a synchronous one may first
+   * step aside for a waiting connection (see `engine/_turns.ts`).
+   */
+  beginTurn(trying: boolean): boolean;
+  /** While a write waits for the lock in fair turns: says so to the other connections. */
+  waiting(): void;
+  /**
+   * After a write taken in fair turns, which left `busy_timeout` 0: the next
+   * read outside a transaction sets it back first (see `Engine.guardReads`),
+   * and the next contended write keeps it.
+   */
+  leaveReadsUnguarded(): void;
+  /** How long (ms) a write waits for the lock. */
+  readonly timeout: number;
 }
 
 /** What runs at the edges of the outermost write transaction. */
@@ -163,11 +181,18 @@ export class Transactions implements TransactionHooks {
     if (this.#depth > 0) return fn();
     host.db(op);
     const trying = this.#trying;
-    host.lockWaits(!trying);
+    // A contended synchronous write waits in fair turns, with busy_timeout 0
+    // (reads get SQLite's busy handler back before they run); any other keeps
+    // the connection's mode, so an uncontended write runs no extra statement.
+    let turns = false;
     try {
-      this.#begin.run();
+      turns = host.beginTurn(trying) && !trying;
+      host.lockWaits(!trying && !turns);
+      if (turns) this.#beginInTurn();
+      else this.#begin.run();
     } catch (error) {
       this.#discard();
+      if (turns) host.leaveReadsUnguarded();
       if (trying) {
         const code = host.driver.errorCode(error);
         if (code === SQLITE_BUSY || code === SQLITE_LOCKED) throw new WouldBlock(error);
@@ -193,10 +218,12 @@ export class Transactions implements TransactionHooks {
       } catch { /* already rolled back by SQLite */ }
       this.#unlinkedWhenFull = host.driver.errorCode(error) === SQLITE_FULL ? this.#removeOnCommit.slice() : [];
       this.#discard();
+      if (turns) host.leaveReadsUnguarded();
       for (const hook of this.afterRollback) hook();
       throw host.translate(error, op);
     }
     this.#depth = 0;
+    if (turns) host.leaveReadsUnguarded();
     this.#removeOnRollback.length = 0;
     const done = this.#removeOnCommit;
     if (done.length > 0) {
@@ -317,6 +344,35 @@ export class Transactions implements TransactionHooks {
         this.#reading = false;
         this.snapshot = undefined;
         if (!this.#host.closed) db.exec("COMMIT");
+      }
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE` of a contended write (`busy_timeout` 0): while another
+   * connection holds the lock, says so (`waiting`) and tries again when
+   * turns change hands (`nextTry`: in the first milliseconds of each 10 ms
+   * slot, the longest waits first), for up to `timeout` ms, then throws
+   * SQLite's busy error (a `Timeout` once translated), as SQLite's busy
+   * handler would. SQLite's handler sleeps up to 100 ms between tries, which
+   * a writer in a loop never leaves room for.
+   */
+  #beginInTurn(): void {
+    const host = this.#host;
+    // The clock is read from the first refusal on: a write that gets the lock at once reads no
+    // `performance` (Node loads it on first use, a cost at a short process's first write: issue 25).
+    let start: number | undefined;
+    for (;;) {
+      try {
+        this.#begin.run();
+        return;
+      } catch (error) {
+        start ??= performance.now();
+        const waited = performance.now() - start;
+        const left = host.timeout - waited;
+        if (host.driver.errorCode(error) !== SQLITE_BUSY || left <= 0) throw error;
+        host.waiting();
+        sleepSync(nextTry(waited, left));
       }
     }
   }

@@ -26,12 +26,14 @@ import { RestartRead, type TransactionHooks, Transactions, WouldBlock } from "./
 import { PageCount } from "./_page_count.ts";
 import { Statements } from "./_statements.ts";
 import { removeAtExit, runAtExit } from "./_exit_flush.ts";
+import { LOOK_EVERY_MS, nextTry, sleepSync, WriteTurns } from "./_turns.ts";
 
 export type { EngineOptions };
 export { ACCESS_FLUSH_MS } from "./_pending_reads.ts";
+export { FAIR_TURNS, WAITING_FILE } from "./_turns.ts";
 
 /** How long (ms) after a write found the database file to be the one opened the next write trusts it without a stat. */
-export const IDENTITY_CHECK_MS = 10;
+export const IDENTITY_CHECK_MS = LOOK_EVERY_MS;
 export { RestartRead };
 export { type AtExit, removeAtExit, runAtExit } from "./_exit_flush.ts";
 // Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
@@ -69,6 +71,10 @@ export class Engine {
    * millisecond or more of a short process's first write (issue 25).
    */
   #identityCheckedAt: number;
+  /** When (`Date.now()`, for the same reason) the current outermost write began (see {@linkcode Engine.beginTurn}). */
+  #writeAt = 0;
+  /** This connection's side of the fair turns at the write lock (`engine/_turns.ts`). */
+  readonly #turns: WriteTurns;
   #policy: EvictionPolicySql;
   #pending: PendingReads;
   #db: SqliteDatabase | undefined;
@@ -82,6 +88,8 @@ export class Engine {
   #seenSettings: unknown;
   /** Whether the connection's `busy_timeout` is the cache's `timeout` (true) or 0 (see {@linkcode Engine.lockWaits}). */
   #lockWaits = true;
+  /** A write taken in fair turns left `busy_timeout` 0: the next read outside a transaction sets it back (see {@linkcode Engine.guardReads}). */
+  #readsUnguarded = false;
   /** Stops {@linkcode Engine.atExit} from running at the process's exit (on close). */
   #exitDone: () => void;
 
@@ -101,6 +109,7 @@ export class Engine {
     this.#identityCheckedAt = opened.identityAt;
     // The data_version read before the settings were: a first write after no other commit need not read them again.
     this.#seenVersion = opened.dataVersion;
+    this.#turns = new WriteTurns(this.directory, this.modes.fileMode);
     this.#settings = opened.settings;
     this.#policy = EVICTION_POLICIES[this.#settings.evictionPolicy];
     this.#pending = new PendingReads(this.clock, this);
@@ -172,14 +181,35 @@ export class Engine {
     return this.#db;
   }
 
-  /** A prepared statement, compiled once per connection (see `Statements.prepare`). */
+  /** A prepared statement, compiled once per connection (see `Statements.prepare`); reads get their busy handler back first (see {@linkcode Engine.guardReads}). */
   prepare(sql: string, arrays?: "preferred"): SqliteStatement {
+    if (this.#readsUnguarded) this.guardReads();
     return this.#statements.prepare(sql, arrays);
   }
 
   /** The statement of the hottest read: `sql(engine)` is asked again after settings change (see `Statements.hot`). */
   hotStatement(sql: (engine: Engine) => string): SqliteStatement {
+    if (this.#readsUnguarded) this.guardReads();
     return this.#statements.hot(sql, this);
+  }
+
+  /**
+   * Before a read outside a transaction: when a write taken in fair turns
+   * left `busy_timeout` 0, sets it back to the cache's `timeout`, so that a
+   * read meeting a busy database (another connection recovering the WAL)
+   * waits as it always did. Called by {@linkcode Engine.prepare} and
+   * {@linkcode Engine.hotStatement}, through which every read finds its
+   * statement, and by holders of their own statements before they run
+   * them (the memory tier). Costs a flag test unless a contended write
+   * came just before.
+   */
+  guardReads(): void {
+    if (this.#readsUnguarded && this.#tx.depth === 0 && !this.closed) this.lockWaits(true);
+  }
+
+  /** See `TransactionHost.leaveReadsUnguarded`. */
+  leaveReadsUnguarded(): void {
+    this.#readsUnguarded = true;
   }
 
   /** Current time in seconds, as stored in the database. */
@@ -233,7 +263,7 @@ export class Engine {
    * Once it failed, every write checks, and fails.
    */
   assertSameDatabase(op: string): void {
-    const at = Date.now();
+    const at = this.#writeAt;
     const since = at - this.#identityCheckedAt;
     if (since >= 0 && since < IDENTITY_CHECK_MS) return; // a clock set back checks at once
     const now = fileIdentity(this.dbPath);
@@ -265,9 +295,42 @@ export class Engine {
    * them never switches; one that mixes them pays one pragma per switch.
    */
   lockWaits(wait: boolean): void {
+    if (wait) this.#readsUnguarded = false;
     if (this.#lockWaits === wait) return;
     this.db("lock").exec(`PRAGMA busy_timeout = ${wait ? busyTimeout(this.timeout) : 0}`);
     this.#lockWaits = wait;
+  }
+
+  /**
+   * Right before the outermost `BEGIN IMMEDIATE` of a write: whether it is
+   * contended, and so waits for the lock in fair turns (WAL mode only: in
+   * the other journal modes readers hold writers up too, and every write
+   * keeps SQLite's busy handler). A synchronous write (not `trying`) that
+   * has had the lock to itself while another connection waits first steps
+   * aside: until another connection commits, at most until the end of the
+   * window in which waiting writes try the lock. See `engine/_turns.ts`.
+   */
+  beginTurn(trying: boolean): boolean {
+    // Date.now(), not performance.now(), on the uncontended path: see #identityCheckedAt (issue 25).
+    const at = Date.now();
+    this.#writeAt = at;
+    const turns = this.#turns;
+    if (!turns.contended(at) || this.#settings.sqliteJournalMode !== "wal") return false;
+    // A quarter of `timeout` at most: the step aside delays a write that may not wait long.
+    const aside = trying ? 0 : Math.min(turns.stepAside(), this.timeout / 4);
+    if (aside > 0) {
+      const seen = this.#seenVersion;
+      const version = this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred");
+      try {
+        do sleepSync(0.25); while (Date.now() - at < aside && firstColumn(version.get()) === seen);
+      } catch { /* the lock is taken as usual */ }
+    }
+    return true;
+  }
+
+  /** While a write waits for the lock in fair turns: says so to the other connections (see `engine/_turns.ts`). */
+  waiting(): void {
+    this.#turns.waiting();
   }
 
   /**
@@ -300,15 +363,27 @@ export class Engine {
   async whenUnlocked<T>(op: string, fn: () => T): Promise<T> {
     if (this.inTransaction) return fn();
     const start = performance.now();
-    for (let attempt = 0;; attempt++) {
+    const turns = this.#turns;
+    const aside = this.#settings.sqliteJournalMode === "wal" && turns.contended(Date.now()) ? Math.min(turns.stepAside(), this.timeout / 4) : 0;
+    if (aside > 0) {
+      // Fair turns (engine/_turns.ts): another connection waits, and this one had the lock to itself.
+      const seen = this.#seenVersion;
+      const version = this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred");
+      try {
+        do await new Promise((resolve) => setTimeout(resolve, 1)); while (
+          performance.now() - start < aside && !this.closed && firstColumn(version.get()) === seen
+        );
+      } catch { /* the lock is tried as usual */ }
+    }
+    for (;;) {
       try {
         return this.trying(fn);
       } catch (error) {
         if (!(error instanceof WouldBlock)) throw error;
         const left = this.timeout - (performance.now() - start);
         if (left <= 0) throw this.translate(error.cause, op);
-        // 1, 2, 4, then 5-8 ms (jittered): short enough to catch a lock freed between another process's writes.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, attempt < 3 ? 2 ** attempt : 5 + Math.random() * 3)));
+        turns.waiting();
+        await new Promise((resolve) => setTimeout(resolve, nextTry(performance.now() - start, left)));
       }
     }
   }
@@ -333,6 +408,7 @@ export class Engine {
    * hits and misses of a restarted snapshot are counted once.
    */
   read<T>(op: string, fn: () => T): T {
+    if (this.#readsUnguarded) this.guardReads();
     const pending = this.#pending;
     const hits = pending.hits, misses = pending.misses;
     return this.#tx.read(op, fn, () => {
@@ -381,6 +457,7 @@ export class Engine {
   #switchJournalMode(op: string, mode: DiskCacheSettings["sqliteJournalMode"]): true {
     this.assertWritable(op);
     const db = this.db(op);
+    this.guardReads();
     if (this.inTransaction) {
       throw new DiskCacheError(
         `Cannot ${op}: "sqliteJournalMode" cannot change inside a transaction (SQLite refuses to switch there); change it outside transact() (nothing was saved)`,
@@ -429,6 +506,8 @@ export class Engine {
   #followStoredSettings(): void {
     const version = firstColumn((this.#dataVersion ??= this.prepare("PRAGMA data_version", "preferred")).get());
     if (version === this.#seenVersion) return;
+    // (The first write of a connection has seen no version before: not a sign of another writer.)
+    if (this.#seenVersion !== undefined) this.#turns.othersCommitted(this.#writeAt);
     this.#seenVersion = version;
     const print = firstColumn(this.prepare(SETTINGS_PRINT_SQL, "preferred").get());
     if (print === this.#seenSettings) return;

@@ -11,7 +11,7 @@
  */
 import type { Dirent } from "node:fs";
 import { join } from "node:path";
-import type { Engine } from "../engine/engine.ts";
+import { type Engine, WAITING_FILE } from "../engine/engine.ts";
 import { SQLITE_CORRUPT, SQLITE_NOTADB } from "../driver.ts";
 import { DiskCacheError } from "../errors.ts";
 import type { CheckWarning } from "../types.ts";
@@ -21,7 +21,7 @@ import { isSafeValuePath } from "../format/value_files.ts";
 // Node's built-ins through process.getBuiltinModule, not `import`: see test/cold_start_test.ts (issue 25).
 const { lstatSync, readdirSync, rmdirSync, statSync, unlinkSync } = globalThis.process.getBuiltinModule("node:fs");
 
-const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal"]);
+const DB_FILES = new Set(["cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal", WAITING_FILE]);
 /** Unknown files younger than this may belong to a write in progress: reported, never removed. */
 const RECENT_MS = 10 * 60_000;
 /** The two directory levels and the file name of a value file (`xx/yy/<28 hex>.val`). */

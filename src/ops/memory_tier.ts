@@ -332,6 +332,7 @@ export class MemoryTier {
   }
 
   #readVersion(): unknown {
+    this.#engine.guardReads();
     const row = this.#dataVersion.get() as [unknown] | { data_version: unknown };
     return Array.isArray(row) ? row[0] : row.data_version;
   }
