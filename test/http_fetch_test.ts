@@ -1,6 +1,7 @@
 // cachedFetch against a real local HTTP server, on every row.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
@@ -502,6 +503,23 @@ describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
     assert.equal(await res.text(), "to 1");
     assert.equal(res.redirected, true);
     assert.equal(res.url, origin + "/to");
+  });
+  it("a stored redirect whose Location is no URL, or not HTTP(S), rejects with a TypeError saying which, as fetch would", async () => {
+    const moved = (location: string) => (_q: unknown, res: ServerResponse) =>
+      void res.writeHead(301, { location, "cache-control": "max-age=60" }).end();
+    server.routes.set("/badredirect", moved("http://[bad"));
+    server.routes.set("/ftpredirect", moved("ftp://example.com/x"));
+    for (const path of ["/badredirect", "/ftpredirect"]) {
+      const manual = await fetch(origin + path, { redirect: "manual" });
+      assert.equal(manual.status, 301);
+      await manual.arrayBuffer(); // stored once its body is read
+    }
+    await assert.rejects(
+      fetch(origin + "/badredirect"),
+      (e: Error) => e instanceof TypeError && e.message === `Cannot follow the redirect of ${origin}/badredirect: its Location is no URL: "http://[bad"`,
+    );
+    await assert.rejects(fetch(origin + "/ftpredirect"), /its Location is not HTTP\(S\): "ftp:\/\/example.com\/x"/);
+    assert.equal(server.hits.get("/badredirect"), 1, "answered from the cache");
   });
   it("stores a cacheable 204 (no body) and answers it, and a HEAD of it, from the cache", async () => {
     server.routes.set("/empty", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());
