@@ -265,11 +265,11 @@ export class Transactions implements TransactionHooks {
     const rollbackMark = this.#removeOnRollback.length;
     db.exec(`SAVEPOINT ${name}`);
     this.#depth++;
+    let result: T;
     try {
-      const result = checked();
+      result = checked();
       this.#host.db("transact"); // closed inside: see write()
       db.exec(`RELEASE ${name}`);
-      return result;
     } catch (error) {
       // Closing rolled back the whole transaction already.
       if (!this.#host.closed) {
@@ -282,6 +282,7 @@ export class Transactions implements TransactionHooks {
     } finally {
       this.#depth--;
     }
+    return result;
   }
 
   /**
