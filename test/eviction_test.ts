@@ -92,3 +92,18 @@ test("eviction: a write culls the least-frequently-used item, which a read kept 
   cache.set("c", new Uint8Array(4000)); // over the limit: one victim, the least read
   assert.deepEqual([cache.has("a"), cache.has("b"), cache.has("c")], [true, false, true]);
 });
+
+test("eviction: under a sizeLimit no item fits, a write evicts every other item and counts each, never itself; cull() then removes the last", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { sizeLimit: 1 });
+  cache.set("a", 1);
+  assert.equal(cache.stats().evictions, 0);
+  assert.equal(cache.length, 1, "a write never evicts itself");
+  cache.set("b", 2);
+  assert.equal(cache.stats().evictions, 1);
+  assert.deepEqual([...cache.keys()], ["b"]);
+  assert.equal(cache.cull(), 1, "cull() spares no item: the last one goes too");
+  assert.equal(cache.stats().evictions, 2);
+  assert.equal(cache.cull(), 0, "nothing left to remove: the count stays");
+  assert.equal(cache.stats().evictions, 2);
+});
