@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, EVICTION_POLICIES, type EvictionPolicy } from "../mod.ts";
-import { cullVictimsSql, writeVictimsSql } from "../src/eviction.ts";
+import { cullVictimsSql, pendingReadsSql, recordedRead, victimsFreeing, writeVictimsSql } from "../src/eviction.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
 const POLICIES = Object.keys(EVICTION_POLICIES) as EvictionPolicy[];
@@ -106,4 +106,14 @@ test("eviction: under a sizeLimit no item fits, a write evicts every other item 
   assert.equal(cache.stats().evictions, 2);
   assert.equal(cache.cull(), 0, "nothing left to remove: the count stays");
   assert.equal(cache.stats().evictions, 2);
+});
+
+test("eviction: a policy that records no reads leaves nothing pending and has no statement for them; a victim without a byte count frees none", () => {
+  for (const name of ["least-recently-stored", "none"] as const) {
+    assert.equal(recordedRead(EVICTION_POLICIES[name], 3, 5000), null, name);
+    assert.equal(pendingReadsSql(EVICTION_POLICIES[name]), null, name);
+  }
+  assert.equal(recordedRead(EVICTION_POLICIES["least-frequently-used"], undefined, 0), 1, "a first hit");
+  const rows = [{ rowid: 1, filename: null }, { rowid: 2, filename: null, bytes: 100 }];
+  assert.equal(victimsFreeing(rows, 50, 10), 2, "the first frees nothing counted, the second enough");
 });
