@@ -138,6 +138,21 @@ test("getOrSet: a caller sharing this process's computation with a signal gets i
   assert.equal(cache.get("k"), "computed");
 });
 
+test("getOrSet: a value stored while its lease add waited for the write lock is returned once the lease is taken, without computing", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  let calls = 0;
+  const pending = cache.getOrSet("k", () => ++calls); // missed, and its lease add now waits on timers
+  db.exec("COMMIT");
+  db.close();
+  cache.set("k", "stored meanwhile");
+  assert.equal(await pending, "stored meanwhile");
+  assert.equal(calls, 0);
+  assert.equal(leaseHeld(cache, "k"), false, "the lease taken to look again was released");
+});
+
 test("getOrSet: a bigint key and the equal number key are one key, computed once", async () => {
   using dir = tempDir();
   using cache = new DiskCache(dir.path);
