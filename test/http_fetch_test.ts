@@ -152,6 +152,21 @@ describe("cachedFetch", () => {
     assert.equal(server.hits.get("/swr"), 2);
   });
 
+  it("cachedFetch() revalidates a stale 204 (no body) in the background too, and stores the new one", async () => {
+    server.routes.set("/swr-empty", (_q, res, n) =>
+      void res.writeHead(204, { "cache-control": "max-age=1, stale-while-revalidate=60", "x-n": String(n) }).end());
+    assert.equal((await fetch(origin + "/swr-empty")).status, 204);
+    await staleness();
+    const stale = await fetch(origin + "/swr-empty");
+    assert.equal(stale.headers.get("x-n"), "1");
+    assert.match(stale.headers.get("cache-status") ?? "", /^diskcache; hit; ttl=-\d+$/);
+    await fetch.settled();
+    assert.equal(server.hits.get("/swr-empty"), 2);
+    const fresh = await fetch(origin + "/swr-empty");
+    assert.equal(fresh.headers.get("x-n"), "2", "the background revalidation stored the new 204");
+    assert.equal(fresh.body, null);
+  });
+
   it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
     let down = false;
     const flaky: FetchLike = (input, init) => down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
