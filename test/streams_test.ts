@@ -228,16 +228,16 @@ test("DiskCache.setStream() refuses a stream larger than the whole sizeLimit und
 test("DiskCache.setStream(): a sizeLimit lowered while the stream was read refuses the whole value at its end, and removes its file", async () => {
   using cache = tempCache({ sizeLimit: 100_000 });
   cache.set("k", "before");
+  let pulls = 0;
+  // Pulled only when read (highWaterMark 0): the second pull comes after the chunk passed the check and was written.
   const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(new Uint8Array(5000));
-    },
     pull(controller) {
-      // After the last chunk passed the check: another writer of the Settings lowers the limit.
+      if (pulls++ === 0) return controller.enqueue(new Uint8Array(5000));
+      // Another writer of the Settings lowers the limit before the stream ends.
       cache.updateSettings({ sizeLimit: 1000 });
       controller.close();
     },
-  });
+  }, { highWaterMark: 0 });
   await assert.rejects(
     cache.setStream("k", stream),
     (e: Error) => e instanceof RangeError && /the stream held 5000 bytes, more than the whole sizeLimit of 1000 bytes/.test(e.message),
