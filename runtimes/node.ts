@@ -160,9 +160,9 @@ export function betterSqlite3Driver(): SqliteDriver {
  * ```
  */
 export function nodeDriver(): SqliteDriver {
-  if (builtin("node:sqlite") !== undefined) return nodeSqliteDriver();
-  // Node < 22.13 only: Node 24 measures branch coverage (scripts/coverage.mjs).
+  // What follows the return is Node < 22.13's only: Node 24 measures branch coverage (scripts/coverage.mjs).
   /* node:coverage disable */
+  if (builtin("node:sqlite") !== undefined) return nodeSqliteDriver();
   try {
     return betterSqlite3Driver();
   } catch (cause) {
