@@ -167,6 +167,20 @@ describe("cachedFetch", () => {
     assert.equal(fresh.body, null);
   });
 
+  it("cachedFetch() follows a redirect from a fetch that answers it as it is, with no url (a proxy's Response), against the request's URL", async () => {
+    const rewrapping: FetchLike = async (input, init) => {
+      const res = await globalThis.fetch(input, { ...init, redirect: "manual" });
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    };
+    const f = cachedFetch(cache, { fetch: rewrapping });
+    server.routes.set("/proxied-from", (_q, res) => void res.writeHead(302, { location: "/proxied-to" }).end());
+    server.routes.set("/proxied-to", (_q, res) => void res.writeHead(200).end("arrived"));
+    const res = await f(origin + "/proxied-from");
+    assert.equal(await res.text(), "arrived");
+    assert.equal(res.redirected, true);
+    assert.equal(server.hits.get("/proxied-to"), 1);
+  });
+
   it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
     let down = false;
     const flaky: FetchLike = (input, init) => down ? Promise.reject(new TypeError("fetch failed")) : globalThis.fetch(input, init);
