@@ -125,7 +125,8 @@ export function betterSqlite3Driver(): SqliteDriver {
   const mod = builtin<{ createRequire(url: string): (id: string) => unknown }>("node:module");
   let Database: BetterSqlite3;
   try {
-    /* node:coverage ignore next */ // Node < 20.16 (no process.getBuiltinModule) only
+    // Node < 20.16 (no process.getBuiltinModule) only:
+    /* node:coverage ignore next */
     if (mod === undefined) throw new Error("node:module is not available");
     Database = mod.createRequire(import.meta.url)("better-sqlite3") as BetterSqlite3;
   } catch (cause) {

@@ -169,8 +169,14 @@ test("tagged JSON gives back every value the codec stores, and refuses what it c
 test("tagged JSON: a Buffer is bytes, anything the cache cannot store is its string, and a tag that needs an array or a string says so", () => {
   assert.deepEqual(toTagged(Buffer.from([1, 0xab])), { $bytes: "01ab" });
   assert.equal(toTagged(Symbol("s")), "Symbol(s)");
-  assert.throws(() => fromTagged({ $map: "x" }, "VALUE"), (e: Error) => e instanceof UsageError && e.message === 'Cannot read VALUE: "$map" expects an array: received "x"');
-  assert.throws(() => fromTagged({ $bigint: 5 }, "the key"), (e: Error) => e instanceof UsageError && e.message === 'Cannot read the key: "$bigint" expects a string: received 5');
+  assert.throws(
+    () => fromTagged({ $map: "x" }, "VALUE"),
+    (e: Error) => e instanceof UsageError && e.message === 'Cannot read VALUE: "$map" expects an array: received "x"',
+  );
+  assert.throws(
+    () => fromTagged({ $bigint: 5 }, "the key"),
+    (e: Error) => e instanceof UsageError && e.message === 'Cannot read the key: "$bigint" expects a string: received 5',
+  );
 });
 
 test("diskcache ls writes a tag that would not show as itself (spaces at its ends, a line break) JSON-quoted, and a plain one as it is", async () => {

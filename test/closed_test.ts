@@ -16,7 +16,14 @@ test("inspecting a cache another connection holds exclusively shows why count an
   db.exec("BEGIN EXCLUSIVE");
   try {
     const shown = inspect(cache);
-    assert.match(shown, new RegExp(`^DiskCache \\{ directory: ${JSON.stringify(dir.path).replaceAll("/", "\\/")}, count: <Cannot count items: [^>\\n]+ stayed locked [^>\\n]+>, volume: <Cannot measure volume: [^>\\n]+> \\}$`));
+    assert.match(
+      shown,
+      new RegExp(
+        `^DiskCache \\{ directory: ${
+          JSON.stringify(dir.path).replaceAll("/", "\\/")
+        }, count: <Cannot count items: [^>\\n]+ stayed locked [^>\\n]+>, volume: <Cannot measure volume: [^>\\n]+> \\}$`,
+      ),
+    );
   } finally {
     db.exec("ROLLBACK");
     db.close();

@@ -153,8 +153,10 @@ describe("cachedFetch", () => {
   });
 
   it("cachedFetch() revalidates a stale 204 (no body) in the background too, and stores the new one", async () => {
-    server.routes.set("/swr-empty", (_q, res, n) =>
-      void res.writeHead(204, { "cache-control": "max-age=1, stale-while-revalidate=60", "x-n": String(n) }).end());
+    server.routes.set(
+      "/swr-empty",
+      (_q, res, n) => void res.writeHead(204, { "cache-control": "max-age=1, stale-while-revalidate=60", "x-n": String(n) }).end(),
+    );
     assert.equal((await fetch(origin + "/swr-empty")).status, 204);
     await staleness();
     const stale = await fetch(origin + "/swr-empty");
@@ -534,8 +536,7 @@ describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
     assert.equal(res.url, origin + "/to");
   });
   it("a stored redirect whose Location is no URL, or not HTTP(S), rejects with a TypeError saying which, as fetch would", async () => {
-    const moved = (location: string) => (_q: unknown, res: ServerResponse) =>
-      void res.writeHead(301, { location, "cache-control": "max-age=60" }).end();
+    const moved = (location: string) => (_q: unknown, res: ServerResponse) => void res.writeHead(301, { location, "cache-control": "max-age=60" }).end();
     server.routes.set("/badredirect", moved("http://[bad"));
     server.routes.set("/ftpredirect", moved("ftp://example.com/x"));
     for (const path of ["/badredirect", "/ftpredirect"]) {

@@ -173,5 +173,8 @@ test("setAsync() and deleteAsync() inside transact() write in that transaction a
 
 test("transactAsync() refuses what is not a function, saying what it got", async () => {
   using cache = tempCache();
-  await assert.rejects(cache.transactAsync("k" as never), (e: Error) => e instanceof TypeError && e.message === 'Cannot transactAsync: expected a function: received "k"');
+  await assert.rejects(
+    cache.transactAsync("k" as never),
+    (e: Error) => e instanceof TypeError && e.message === 'Cannot transactAsync: expected a function: received "k"',
+  );
 });
