@@ -200,6 +200,37 @@ test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) ins
   assert.equal(leaseHeld(cache, "f"), false, "its lease was released");
 });
 
+test("getOrSet on a FanoutCache: a store and a release that meet a busy shard do not fail the call; the release is tried again until the lease goes", async () => {
+  using dir = tempDir();
+  // Without WAL, an exclusive lock keeps readers out too.
+  using cache = new FanoutCache(join(dir.path, "c"), { shards: 2, timeout: 20, sqliteJournalMode: "delete" });
+  const db = rawOpen(join(cache.shardOf("k").directory, "cache.db"));
+  // The lease's add, then each try of its release, is one transactAsync of the shard.
+  const tries = countCalls(cache.shardOf("k"), "transactAsync");
+  const pending = cache.getOrSet("k", () => {
+    db.exec("BEGIN EXCLUSIVE"); // another connection takes the shard while this caller computes
+    return "v";
+  });
+  assert.ok(await until(() => tries.count >= 3), "the release met the lock and was tried again");
+  db.exec("ROLLBACK");
+  db.close();
+  assert.equal(await pending, "v", "the value is returned, though it could not be stored");
+  assert.equal(cache.get("k"), undefined);
+  assert.equal(leaseHeld(cache, "k"), false, "a later try of the release went through");
+});
+
+test("getOrSet on a FanoutCache closed while computing rejects with the closed error, as on a DiskCache", async () => {
+  using dir = tempDir();
+  const cache = new FanoutCache(join(dir.path, "c"), { shards: 2 });
+  await assert.rejects(
+    cache.getOrSet("k", () => {
+      cache.close();
+      return "v";
+    }),
+    /Cannot call setAsync\(\): the cache at .* is closed/,
+  );
+});
+
 test("getOrSet: a lease past the longest timer delay is renewed at that delay, not at once (Node fires an overlong timer after 1 ms)", async () => {
   using dir = tempDir();
   using cache = new DiskCache(dir.path);
