@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
 import { EXIT } from "../src/cli/main.ts";
@@ -143,6 +144,32 @@ test("tagged JSON gives back every value the codec stores, and refuses what it c
   ) {
     assert.throws(() => fromTagged(bad, "VALUE"), UsageError, JSON.stringify(bad));
   }
+});
+
+test("tagged JSON: a Buffer is bytes, anything the cache cannot store is its string, and a tag that needs an array or a string says so", () => {
+  assert.deepEqual(toTagged(Buffer.from([1, 0xab])), { $bytes: "01ab" });
+  assert.equal(toTagged(Symbol("s")), "Symbol(s)");
+  assert.throws(
+    () => fromTagged({ $map: "x" }, "VALUE"),
+    (e: Error) => e instanceof UsageError && e.message === 'Cannot read VALUE: "$map" expects an array: received "x"',
+  );
+  assert.throws(
+    () => fromTagged({ $bigint: 5 }, "the key"),
+    (e: Error) => e instanceof UsageError && e.message === 'Cannot read the key: "$bigint" expects a string: received 5',
+  );
+});
+
+test("diskcache ls writes a tag that would not show as itself (spaces at its ends, a line break) JSON-quoted, and a plain one as it is", async () => {
+  using dir = tempDir();
+  {
+    using cache = new DiskCache(dir.path);
+    cache.set("a", 1, { tag: " padded\nline " });
+    cache.set("b", 2, { tag: "plain" });
+  }
+  const table = (await cli(["ls", dir.path])).stdout;
+  assert.ok(table.includes('" padded\\nline "'), table);
+  assert.match(table, / plain\b/);
+  assert.ok(!table.includes('"plain"'), table);
 });
 
 // ---- One JSON document per command ----

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskCache, EVICTION_POLICIES, type EvictionPolicy } from "../mod.ts";
-import { cullVictimsSql, writeVictimsSql } from "../src/eviction.ts";
+import { cullVictimsSql, pendingReadsSql, recordedRead, victimsFreeing, writeVictimsSql } from "../src/eviction.ts";
 import { rawOpen, tempDir } from "./_helpers.ts";
 
 const POLICIES = Object.keys(EVICTION_POLICIES) as EvictionPolicy[];
@@ -91,4 +91,29 @@ test("eviction: a write culls the least-frequently-used item, which a read kept 
   cache.updateSettings({ sizeLimit: cache.volume() + 2000 });
   cache.set("c", new Uint8Array(4000)); // over the limit: one victim, the least read
   assert.deepEqual([cache.has("a"), cache.has("b"), cache.has("c")], [true, false, true]);
+});
+
+test("eviction: under a sizeLimit no item fits, a write evicts every other item and counts each, never itself; cull() then removes the last", () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path, { sizeLimit: 1 });
+  cache.set("a", 1);
+  assert.equal(cache.stats().evictions, 0);
+  assert.equal(cache.length, 1, "a write never evicts itself");
+  cache.set("b", 2);
+  assert.equal(cache.stats().evictions, 1);
+  assert.deepEqual([...cache.keys()], ["b"]);
+  assert.equal(cache.cull(), 1, "cull() spares no item: the last one goes too");
+  assert.equal(cache.stats().evictions, 2);
+  assert.equal(cache.cull(), 0, "nothing left to remove: the count stays");
+  assert.equal(cache.stats().evictions, 2);
+});
+
+test("eviction: a policy that records no reads leaves nothing pending and has no statement for them; a victim without a byte count frees none", () => {
+  for (const name of ["least-recently-stored", "none"] as const) {
+    assert.equal(recordedRead(EVICTION_POLICIES[name], 3, 5000), null, name);
+    assert.equal(pendingReadsSql(EVICTION_POLICIES[name]), null, name);
+  }
+  assert.equal(recordedRead(EVICTION_POLICIES["least-frequently-used"], undefined, 0), 1, "a first hit");
+  const rows = [{ rowid: 1, filename: null }, { rowid: 2, filename: null, bytes: 100 }];
+  assert.equal(victimsFreeing(rows, 50, 10), 2, "the first frees nothing counted, the second enough");
 });

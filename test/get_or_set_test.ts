@@ -98,6 +98,90 @@ test("getOrSet refuses bad arguments (as rejections) before computing, and a sig
   assert.equal(calls, 0);
 });
 
+test("getOrSet refuses options that are not an object and a signal that is not an AbortSignal", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  let calls = 0;
+  const compute = () => ++calls;
+  await assert.rejects(cache.getOrSet("k", compute, 5 as never), /Cannot getOrSet: options must be an object: received 5/);
+  await assert.rejects(cache.getOrSet("k", compute, null as never), /Cannot getOrSet: options must be an object: received null/);
+  await assert.rejects(cache.getOrSet("k", compute, { signal: {} as never }), /Cannot getOrSet: "signal" must be an AbortSignal/);
+  assert.equal(calls, 0, "nothing computed");
+});
+
+test("getOrSet with a signal that never aborts waits out another holder's lease and returns the value that holder stores", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  assert.ok(cache.add(leaseKey("k"), "someone else", { ttl: 60_000 }));
+  const tries = countCalls(cache, "transactAsync");
+  let calls = 0;
+  const waiting = cache.getOrSet("k", () => ++calls, { signal: new AbortController().signal });
+  assert.ok(await until(() => tries.count >= 2), "it tried the lease again after a pause");
+  cache.set("k", "theirs");
+  assert.equal(await waiting, "theirs");
+  assert.equal(calls, 0, "it never computed");
+});
+
+test("getOrSet: a caller sharing this process's computation with a signal gets its value, or its signal's reason once it aborts", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  let finish!: (v: string) => void;
+  const gate = new Promise<string>((r) => (finish = r));
+  const computing = cache.getOrSet("k", () => gate);
+  const sharing = cache.getOrSet("k", () => "unused", { signal: new AbortController().signal });
+  const controller = new AbortController();
+  const leaving = cache.getOrSet("k", () => "unused", { signal: controller.signal });
+  controller.abort(new Error("gave up"));
+  await assert.rejects(leaving, /gave up/);
+  finish("computed");
+  assert.deepEqual(await Promise.all([computing, sharing]), ["computed", "computed"]);
+  assert.equal(cache.get("k"), "computed");
+});
+
+test("getOrSet: a value stored while its lease add waited for the write lock is returned once the lease is taken, without computing", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  const db = rawOpen(join(dir.path, "cache.db"));
+  db.exec("BEGIN IMMEDIATE");
+  let calls = 0;
+  const pending = cache.getOrSet("k", () => ++calls); // missed, and its lease add now waits on timers
+  db.exec("COMMIT");
+  db.close();
+  cache.set("k", "stored meanwhile");
+  assert.equal(await pending, "stored meanwhile");
+  assert.equal(calls, 0);
+  assert.equal(leaseHeld(cache, "k"), false, "the lease taken to look again was released");
+});
+
+test("getOrSet: a bigint key and the equal number key are one key, computed once", async () => {
+  using dir = tempDir();
+  using cache = new DiskCache(dir.path);
+  let calls = 0;
+  const compute = async () => {
+    calls++;
+    await new Promise((r) => setTimeout(r, 1));
+    return "v";
+  };
+  assert.deepEqual(await Promise.all([cache.getOrSet(5n, compute), cache.getOrSet(5, compute)]), ["v", "v"]);
+  assert.equal(calls, 1);
+  assert.equal(cache.get(5), "v");
+});
+
+test("getOrSet: a cache closed while computing rejects with the closed error (not the release's), and stores nothing", async () => {
+  using dir = tempDir();
+  const cache = new DiskCache(dir.path);
+  await assert.rejects(
+    cache.getOrSet("k", () => {
+      cache.close();
+      return "v";
+    }),
+    /Cannot call setAsync\(\): the cache at .* is closed/,
+  );
+  using again = new DiskCache(dir.path);
+  assert.equal(again.get("k"), undefined, "nothing stored");
+  assert.equal(leaseHeld(again, "k"), true, "the lease could not be released: it runs out with its ttl");
+});
+
 test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) instead of failing; a value it cannot store rejects", async () => {
   using dir = tempDir();
   // Without WAL, an exclusive lock keeps readers out too.
@@ -114,6 +198,37 @@ test("getOrSet on a FanoutCache waits out a busy shard (counted as timeouts) ins
   assert.equal(cache.get("k"), 1);
   await assert.rejects(cache.getOrSet("f", () => () => 1), TypeError, "a function cannot be stored");
   assert.equal(leaseHeld(cache, "f"), false, "its lease was released");
+});
+
+test("getOrSet on a FanoutCache: a store and a release that meet a busy shard do not fail the call; the release is tried again until the lease goes", async () => {
+  using dir = tempDir();
+  // Without WAL, an exclusive lock keeps readers out too.
+  using cache = new FanoutCache(join(dir.path, "c"), { shards: 2, timeout: 20, sqliteJournalMode: "delete" });
+  const db = rawOpen(join(cache.shardOf("k").directory, "cache.db"));
+  // The lease's add, then each try of its release, is one transactAsync of the shard.
+  const tries = countCalls(cache.shardOf("k"), "transactAsync");
+  const pending = cache.getOrSet("k", () => {
+    db.exec("BEGIN EXCLUSIVE"); // another connection takes the shard while this caller computes
+    return "v";
+  });
+  assert.ok(await until(() => tries.count >= 3), "the release met the lock and was tried again");
+  db.exec("ROLLBACK");
+  db.close();
+  assert.equal(await pending, "v", "the value is returned, though it could not be stored");
+  assert.equal(cache.get("k"), undefined);
+  assert.equal(leaseHeld(cache, "k"), false, "a later try of the release went through");
+});
+
+test("getOrSet on a FanoutCache closed while computing rejects with the closed error, as on a DiskCache", async () => {
+  using dir = tempDir();
+  const cache = new FanoutCache(join(dir.path, "c"), { shards: 2 });
+  await assert.rejects(
+    cache.getOrSet("k", () => {
+      cache.close();
+      return "v";
+    }),
+    /Cannot call setAsync\(\): the cache at .* is closed/,
+  );
 });
 
 test("getOrSet: a lease past the longest timer delay is renewed at that delay, not at once (Node fires an overlong timer after 1 ms)", async () => {

@@ -7,8 +7,8 @@ import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { cachedFetch } from "../http.ts";
-import { sleep, staleness, tempDir, until, valueFiles } from "./_helpers.ts";
+import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
+import { openDescriptors, sleep, staleness, tempDir, until, valueFiles } from "./_helpers.ts";
 import { holdLock, tickCounter, ticksPass } from "./_lock_holder.ts";
 import { cachedFetchSite } from "./_http_server.ts";
 
@@ -120,6 +120,26 @@ describe("cachedFetch and the RFCs", () => {
     await get("/loop-a", { redirect: "manual" });
     await get("/loop-b", { redirect: "manual" });
     await assert.rejects(get("/loop-a"), /more than 20 redirects/);
+  });
+
+  it("a stored body streamed from its value file (past 4 MiB) is let go when a 304 answers instead, or a reload goes to the network", async () => {
+    using fdir = tempDir();
+    using small = new DiskCache(join(fdir.path, "c"), { minFileSize: 1024 });
+    const f = cachedFetch(small, { maxInlineBody: 0 });
+    const size = 5 * 2 ** 20;
+    server.routes.set("/etag-file", (_q, res) => res.writeHead(200, { "cache-control": "max-age=60", etag: '"F"' }).end("f".repeat(size)));
+    assert.equal((await get("/etag-file", undefined, f)).body.length, size);
+    const open = () => openDescriptors((target) => target.startsWith(fdir.path) && target.endsWith(".val"));
+    const same = await get("/etag-file", { headers: { "if-none-match": '"F"' } }, f);
+    assert.equal(same.status, 304, "the client's own validator matches the stored response");
+    assert.equal(same.body, "");
+    assert.match(same.cacheStatus, /hit/);
+    assert.ok(await until(() => open() === 0), "the stored body's file is closed");
+    assert.equal(sent("/etag-file").length, 1);
+    const reloaded = await get("/etag-file", { cache: "reload" }, f);
+    assert.equal(reloaded.body.length, size);
+    assert.equal(sent("/etag-file").length, 2, "reload goes to the network");
+    assert.ok(await until(() => open() === 0), "the stored body it did not answer with is closed");
   });
 
   it("a stored response whose body file is gone costs one origin request, is stored again, and says so", async () => {

@@ -1,6 +1,7 @@
 // cachedFetch against a real local HTTP server, on every row.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { DiskCache, FanoutCache } from "../mod.ts";
 import { cachedFetch, type FetchLike } from "../http.ts";
@@ -131,6 +132,37 @@ describe("cachedFetch", () => {
     await site.fetch.settled();
     assert.equal((await get("/swr")).body, "swr 2");
     assert.equal(server.hits.get("/swr"), 2);
+  });
+
+  it("cachedFetch() revalidates a stale 204 (no body) in the background too, and stores the new one", async () => {
+    server.routes.set(
+      "/swr-empty",
+      (_q, res, n) => void res.writeHead(204, { "cache-control": "max-age=1, stale-while-revalidate=60", "x-n": String(n) }).end(),
+    );
+    assert.equal((await site.fetch(site.origin + "/swr-empty")).status, 204);
+    await staleness();
+    const stale = await site.fetch(site.origin + "/swr-empty");
+    assert.equal(stale.headers.get("x-n"), "1");
+    assert.match(stale.headers.get("cache-status") ?? "", /^diskcache; hit; ttl=-\d+$/);
+    await site.fetch.settled();
+    assert.equal(server.hits.get("/swr-empty"), 2);
+    const fresh = await site.fetch(site.origin + "/swr-empty");
+    assert.equal(fresh.headers.get("x-n"), "2", "the background revalidation stored the new 204");
+    assert.equal(fresh.body, null);
+  });
+
+  it("cachedFetch() follows a redirect from a fetch that answers it as it is, with no url (a proxy's Response), against the request's URL", async () => {
+    const rewrapping: FetchLike = async (input, init) => {
+      const res = await globalThis.fetch(input, { ...init, redirect: "manual" });
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    };
+    const f = cachedFetch(site.cache, { fetch: rewrapping });
+    server.routes.set("/proxied-from", (_q, res) => void res.writeHead(302, { location: "/proxied-to" }).end());
+    server.routes.set("/proxied-to", (_q, res) => void res.writeHead(200).end("arrived"));
+    const res = await f(site.origin + "/proxied-from");
+    assert.equal(await res.text(), "arrived");
+    assert.equal(res.redirected, true);
+    assert.equal(server.hits.get("/proxied-to"), 1);
   });
 
   it("cachedFetch() serves a stale response within stale-if-error, on a 500 or a network error", async () => {
@@ -459,6 +491,22 @@ describe("cachedFetch: upstream Cache-Status, fragments, redirects", () => {
     assert.equal(await res.text(), "to 1");
     assert.equal(res.redirected, true);
     assert.equal(res.url, site.origin + "/to");
+  });
+  it("a stored redirect whose Location is no URL, or not HTTP(S), rejects with a TypeError saying which, as fetch would", async () => {
+    const moved = (location: string) => (_q: unknown, res: ServerResponse) => void res.writeHead(301, { location, "cache-control": "max-age=60" }).end();
+    server.routes.set("/badredirect", moved("http://[bad"));
+    server.routes.set("/ftpredirect", moved("ftp://example.com/x"));
+    for (const path of ["/badredirect", "/ftpredirect"]) {
+      const manual = await site.fetch(site.origin + path, { redirect: "manual" });
+      assert.equal(manual.status, 301);
+      await manual.arrayBuffer(); // stored once its body is read
+    }
+    await assert.rejects(
+      site.fetch(site.origin + "/badredirect"),
+      (e: Error) => e instanceof TypeError && e.message === `Cannot follow the redirect of ${site.origin}/badredirect: its Location is no URL: "http://[bad"`,
+    );
+    await assert.rejects(site.fetch(site.origin + "/ftpredirect"), /its Location is not HTTP\(S\): "ftp:\/\/example.com\/x"/);
+    assert.equal(server.hits.get("/badredirect"), 1, "answered from the cache");
   });
   it("stores a cacheable 204 (no body) and answers it, and a HEAD of it, from the cache", async () => {
     server.routes.set("/empty", (_q, res) => res.writeHead(204, { "cache-control": "max-age=60" }).end());

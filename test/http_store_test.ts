@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { DiskCache, FanoutCache } from "../mod.ts";
@@ -306,6 +307,27 @@ describe("DiskCacheStore", () => {
     open.destroy();
     // Nor one that ended and was dropped (past maxEntrySize): no wait, no answer.
     assert.equal(store.get(key("/end", {}, "HEAD")), undefined);
+  });
+
+  it("DiskCacheStore that cannot create a body's value file reports the error to onError, with no error event, and stores nothing", async () => {
+    using dir = tempDir();
+    const errors: unknown[] = [];
+    using store = new DiskCacheStore(dir.path, { minFileSize: 1024, maxInlineBody: 0, onError: (e) => errors.push(e) });
+    // Every possible first-level value directory name is taken by a plain file.
+    for (let i = 0; i < 256; i++) writeFileSync(join(dir.path, i.toString(16).padStart(2, "0")), "");
+    const w = store.createWriteStream(key("/blocked"), value());
+    let errored = false;
+    w.on("error", () => errored = true);
+    const closed = new Promise((r) => w.once("close", r));
+    w.write(Buffer.alloc(64 * 1024));
+    await sleep(20); // the value file's creation fails meanwhile
+    w.write(Buffer.alloc(64 * 1024));
+    w.end();
+    await closed;
+    assert.equal(errored, false, "undici deletes the URL's entries on an error event");
+    assert.ok(errors.some((e) => ["ENOTDIR", "EEXIST"].includes((e as NodeJS.ErrnoException).code ?? "")), String(errors));
+    assert.equal(store.get(key("/blocked")), undefined);
+    assert.equal(valueFiles(dir.path).length, 0);
   });
 
   it("DiskCacheStore closed while a body commits: reported to onError, no error event, nothing stored", async () => {

@@ -179,6 +179,18 @@ test("KeyvDiskCache: set() of undefined stores nothing; listeners can be removed
   await assert.rejects(promise!, /closed/);
 });
 
+test("KeyvDiskCache: setting no namespace on an adapter that serves one is refused, naming both", () => {
+  using dir = tempDir();
+  const store = new KeyvDiskCache(dir.path);
+  store.namespace = "users";
+  assert.throws(
+    () => void (store.namespace = undefined),
+    (e: Error) => e instanceof TypeError && /^Cannot use no namespace: this KeyvDiskCache already serves namespace "users"/.test(e.message),
+  );
+  assert.equal(store.namespace, "users");
+  store.cache.close();
+});
+
 test("KeyvDiskCache without an error listener throws the cache's error to its caller", async () => {
   using dir = tempDir();
   const store = new KeyvDiskCache(dir.path);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiskCache, FanoutCache, memoize, memoizeStampede, throttle } from "../mod.ts";
+import { DiskCache, FanoutCache, memoize, type MemoizeCache, memoizeStampede, throttle } from "../mod.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -181,6 +181,24 @@ test("memoize() returns a result the cache cannot store, uncached, and warns onc
   assert.equal(warnings.length, 2, "one warning per memoized function");
   assert.match(String(warnings[0]![0]), new RegExp(`^memoize\\(${HERE}:make\\): a result could not be cached`));
   assert.match(String(warnings[1]![0]), new RegExp(`^memoize\\(${HERE}:later\\)`));
+});
+
+test("memoize() warns with what a cache's set() threw when it is not an Error, and still returns the result", async () => {
+  const failing: MemoizeCache = {
+    get: () => undefined,
+    set: () => {
+      throw "disk on fire"; // a thrown string: no message property
+    },
+  };
+  let result: number | undefined;
+  const warnings = await withConsole("warn", () => {
+    result = memoize(failing, function hot() {
+      return 1;
+    })();
+  });
+  assert.equal(result, 1);
+  assert.equal(warnings.length, 1);
+  assert.match(String(warnings[0]![0]), /a result could not be cached and was returned uncached \(reported once per memoized function\): disk on fire$/);
 });
 
 test("memoize() on a FanoutCache and a DiskCache keys methods apart once named", () => {

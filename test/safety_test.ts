@@ -104,6 +104,13 @@ test("DiskCache on a full disk: a clear error, nothing corrupted, reads work, an
     await assert.rejects(cache.setFile("copied", source), (e: Error) => e instanceof DiskCacheError && /full/.test(e.message));
     assert.equal(valueFiles(join(mnt, "cache")).length, before);
     assert.equal(cache.get("copied"), undefined);
+    // A stream: the same clear error from the write that finds no room, and no partial value file left.
+    await assert.rejects(
+      cache.setStream("streamed", new Blob([new Uint8Array(500_000).fill(7)]).stream()),
+      (e: Error) => e instanceof DiskCacheError && /full/.test(e.message),
+    );
+    assert.equal(valueFiles(join(mnt, "cache")).length, before);
+    assert.equal(cache.get("streamed"), undefined);
     assert.equal(cache.get("keep"), "kept value", "reads work on a full disk");
     assert.deepEqual(cache.get("file-0"), new Uint8Array(100_000).fill(0));
     assert.throws(() => cache!.delete("keep"), /full/, "even a delete needs room in the WAL");

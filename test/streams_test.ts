@@ -225,6 +225,27 @@ test("DiskCache.setStream() refuses a stream larger than the whole sizeLimit und
   assert.deepEqual(none.get("k"), new Uint8Array(150_000).fill(3));
 });
 
+test("DiskCache.setStream(): a sizeLimit lowered while the stream was read refuses the whole value at its end, and removes its file", async () => {
+  using cache = tempCache({ sizeLimit: 100_000 });
+  cache.set("k", "before");
+  let pulls = 0;
+  // Pulled only when read (highWaterMark 0): the second pull comes after the chunk passed the check and was written.
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulls++ === 0) return controller.enqueue(new Uint8Array(5000));
+      // Another writer of the Settings lowers the limit before the stream ends.
+      cache.updateSettings({ sizeLimit: 1000 });
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  await assert.rejects(
+    cache.setStream("k", stream),
+    (e: Error) => e instanceof RangeError && /the stream held 5000 bytes, more than the whole sizeLimit of 1000 bytes/.test(e.message),
+  );
+  assert.equal(cache.get("k"), "before");
+  assert.equal(valueFiles(cache.directory).length, 0, "the streamed file is removed");
+});
+
 test("DiskCache.setStream() passes on a file-system error creating the value file, storing nothing", async () => {
   using cache = tempCache();
   cache.set("k", "before");
@@ -337,6 +358,20 @@ test("DiskCache.getFile() onto an existing file keeps its permissions, for a val
   unlinkSync(out);
   assert.equal(await cache.getFile("big", out), true);
   assert.equal(statSync(out).mode & 0o077, 0);
+});
+
+test("DiskCache.getFile() onto a directory refuses it, naming the destination, for a value in a file as for one inline", async () => {
+  using dir = tempDir();
+  using cache = tempCache({ minFileSize: 1000 });
+  cache.set("big", "x".repeat(5000));
+  cache.set("small", "y");
+  for (const key of ["big", "small"]) {
+    await assert.rejects(
+      cache.getFile(key, dir.path),
+      (e: Error) => e instanceof TypeError && e.message === `Cannot getFile: "${dir.path}" is a directory; pass the path of a file to write`,
+    );
+  }
+  assert.equal(await cache.getFile("missing", dir.path), false, "a miss writes nothing, and checks nothing");
 });
 
 test("DiskCache.setStream() and setFile() wait for another process's write lock on timers; past timeout they reject with Timeout and leave no value file", async () => {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Deque, DiskCache, DiskCacheError, FanoutCache, Index, userCacheDirectory } from "../mod.ts";
 import { smallDisk, tempDir, unmount } from "./_temp.ts";
@@ -80,4 +80,9 @@ test("userCacheDirectory(name) is the platform's per-user cache directory", () =
     assert.throws(() => userCacheDirectory(bad as string), (e: Error) => e instanceof TypeError && /"name" must be one path segment/.test(e.message));
   }
   assert.throws(() => userCacheDirectory("my-app", { platform: "linux", env: {}, home: "" }), /no home directory \(HOME is unset\); pass a directory/);
+  assert.throws(() => userCacheDirectory("my-app", { platform: "win32", env: {}, home: "" }), /no home directory \(USERPROFILE is unset\); pass a directory/);
+  assert.equal(userCacheDirectory("my-app", { platform: "linux", env: {} }), join(homedir(), ".cache", "my-app"), "no HOME: the account's home");
+  if (process.platform !== "win32") {
+    assert.match(userCacheDirectory("my-app", { platform: "win32", env: { USERPROFILE: "/c/Users/bob" } }), /\/c\/Users\/bob\/AppData\/Local\/my-app$/);
+  }
 });

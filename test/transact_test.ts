@@ -152,3 +152,29 @@ test("DiskCache reads inside a transaction see its writes; getMany joins it", ()
   });
   assert.deepEqual(cache.getMany(["a"]), [1]);
 });
+
+test("setAsync() and deleteAsync() inside transact() write in that transaction at once, and roll back with it", async () => {
+  using cache = tempCache();
+  cache.set("gone", "before");
+  let writes: Promise<boolean>[] = [];
+  assert.throws(() =>
+    cache.transact(() => {
+      writes = [cache.setAsync("k", 1), cache.deleteAsync("gone")];
+      assert.equal(cache.get("k"), 1, "written already, inside the transaction");
+      assert.equal(cache.has("gone"), false);
+      throw new Error("undo");
+    }), /undo/);
+  assert.deepEqual(await Promise.all(writes), [true, true]);
+  assert.equal(cache.get("k"), undefined, "rolled back with the transaction");
+  assert.equal(cache.get("gone"), "before");
+  cache.transact(() => void cache.setAsync("k", 2));
+  assert.equal(cache.get("k"), 2, "committed with it");
+});
+
+test("transactAsync() refuses what is not a function, saying what it got", async () => {
+  using cache = tempCache();
+  await assert.rejects(
+    cache.transactAsync("k" as never),
+    (e: Error) => e instanceof TypeError && e.message === 'Cannot transactAsync: expected a function: received "k"',
+  );
+});

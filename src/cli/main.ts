@@ -269,6 +269,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   let cache: DiskCache | undefined;
   let run: Run | undefined;
   let command = "";
+  let status: number;
   try {
     if (argv.every((a) => a === "--json")) {
       // No command: the usage, as a mistake (exit 2), not as asked-for help.
@@ -290,7 +291,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     cache = open(p);
     run = { io, p, json, cache };
-    return await RUN[p.command]!(run);
+    status = await RUN[p.command]!(run);
   } catch (error) {
     const usageError = error instanceof UsageError || error instanceof TypeError || error instanceof RangeError;
     const code = usageError ? EXIT.usage : EXIT.error;
@@ -301,8 +302,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       const members = `"error":${JSON.stringify(message)},"exitCode":${code}}\n`;
       await io.stdout(unclosed === undefined ? `{${members}` : `${unclosed},${members}`);
     } else io.stderr(`diskcache: ${message}\n${usageError ? `Run \`${["diskcache", command, "--help"].filter(Boolean).join(" ")}\` for the usage.\n` : ""}`);
-    return code;
+    status = code;
   } finally {
     cache?.close();
   }
+  return status;
 }

@@ -292,11 +292,11 @@ export class Transactions implements TransactionHooks {
     const rollbackMark = this.#removeOnRollback.length;
     db.exec(`SAVEPOINT ${name}`);
     this.#depth++;
+    let result: T;
     try {
-      const result = checked();
+      result = checked();
       this.#host.db("transact"); // closed inside: see write()
       db.exec(`RELEASE ${name}`);
-      return result;
     } catch (error) {
       // Closing rolled back the whole transaction already.
       if (!this.#host.closed) {
@@ -309,6 +309,7 @@ export class Transactions implements TransactionHooks {
     } finally {
       this.#depth--;
     }
+    return result;
   }
 
   /**

@@ -586,10 +586,13 @@ export class Engine {
   }
 }
 
-/** The first column of a row given as an array or as an object. */
+/**
+ * The first column of a row given as an array or as an object. Its two
+ * statements (`PRAGMA data_version`, an aggregate over Settings) always
+ * answer exactly one row.
+ */
 function firstColumn(row: unknown): unknown {
-  if (Array.isArray(row)) return row[0];
-  return row === null || row === undefined ? undefined : Object.values(row as Record<string, unknown>)[0];
+  return Array.isArray(row) ? row[0] : Object.values(row as Record<string, unknown>)[0];
 }
 
 /**

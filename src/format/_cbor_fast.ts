@@ -74,7 +74,7 @@ function head(major: number, n: number): void {
   pos = headAt(pos, major, n);
 }
 
-/** The IEEE half-precision bits of `x` when it is exactly representable, else -1. */
+/** The IEEE half-precision bits of `x` (a number other than NaN) when it is exactly representable, else -1. */
 function halfBits(x: number): number {
   f32[0] = x;
   const bits = u32[0]!;
@@ -82,7 +82,7 @@ function halfBits(x: number): number {
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
   if (exp === 0 && mant === 0) return sign;
-  if (exp === 0xff) return mant === 0 ? sign | 0x7c00 : -1;
+  if (exp === 0xff) return sign | 0x7c00; // ±Infinity (writeNumber writes NaN before asking)
   if (exp >= 113 && exp <= 142) return (mant & 0x1fff) === 0 ? sign | ((exp - 112) << 10) | (mant >>> 13) : -1;
   if (exp >= 103 && exp < 113) {
     // A half subnormal: m × 2^-24 with m < 1024.
@@ -399,13 +399,14 @@ export function fastDecode<F>(bytes: Uint8Array, fallback: F): unknown | F {
   src = bytes;
   srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   at = 0;
+  let decoded: unknown | F = fallback;
   try {
     const value = readValue(0);
-    return at === bytes.length ? value : fallback;
+    if (at === bytes.length) decoded = value;
   } catch {
     // UNSUPPORTED, or anything unforeseen: cbor2 decides (and gives the error).
-    return fallback;
   } finally {
     [src, srcView, at] = saved;
   }
+  return decoded;
 }

@@ -387,11 +387,9 @@ export class BodySink {
     this.#ended = true;
     this.#chunks = [];
     if (this.#controller === undefined) return;
-    try {
-      this.#controller.error(this.#failure);
-    } catch {
-      // already closed: the file is complete, and removed below
-    }
+    // After finish() closed the stream this does nothing (error() never
+    // throws): the file is complete, and removed below.
+    this.#controller.error(this.#failure);
     const stored = await this.#stored!.then(() => true, () => false);
     if (stored) await this.#shard.deleteAsync(this.#key); // waits for the write lock on timers
   }

@@ -46,9 +46,10 @@ export function readFresh<R extends { filename: string | null }, T>(
       return undefined;
     }
     const next = reread();
-    if (next == null || next.filename === filename || attempt === REREADS) return undefined;
+    if (next == null || next.filename === filename || attempt === REREADS) break;
     row = next;
   }
+  return undefined;
 }
 
 /**

@@ -309,33 +309,40 @@ export async function getFile(engine: Engine, k: StoredKey, destination: string)
   const found = openStored(engine, "getFile", k);
   if (found === undefined) return false;
   const [row, fd] = found;
-  if (row.filename === null) {
-    await fs.promises.writeFile(destination, row.inline);
-    return true;
-  }
-  // The copy gives the destination the value file's mode (0600): an
-  // existing destination keeps its own, as with cp and an inline value (a
-  // restored 0755 tool stays executable).
-  const kept = await existingMode(destination);
-  // Opened without following symlinks; copy what was opened: on Linux
-  // through /proc/self/fd, so the copy reads exactly the checked file.
+  let kept: number | undefined;
   try {
+    // The copy gives the destination the value file's mode (0600): an
+    // existing destination keeps its own, as with cp and an inline value (a
+    // restored 0755 tool stays executable).
+    kept = await existingMode(destination);
+    if (row.filename === null) {
+      await fs.promises.writeFile(destination, row.inline);
+      return true;
+    }
+    // Opened without following symlinks; copy what was opened: on Linux
+    // through /proc/self/fd, so the copy reads exactly the checked file.
     await fs.promises.copyFile(openedPath(fd!, fstatSync(fd!)) ?? join(engine.directory, row.filename), destination);
   } finally {
-    closeSync(fd!);
+    if (fd !== null) closeSync(fd);
   }
   if (kept !== undefined) await fs.promises.chmod(destination, kept);
   return true;
 }
 
-/** The permission bits of the regular file at `path`, or `undefined` when there is none. */
+/**
+ * The permission bits of the regular file at `path`, or `undefined` when
+ * there is none; a directory there is refused (the copy would fail on it
+ * with an error naming /proc/self/fd).
+ */
 async function existingMode(path: string): Promise<number | undefined> {
+  let info;
   try {
-    const info = await fs.promises.stat(path);
-    return info.isFile() ? info.mode & 0o777 : undefined;
+    info = await fs.promises.stat(path);
   } catch {
     return undefined;
   }
+  if (info.isDirectory()) throw new TypeError(`Cannot getFile: "${path}" is a directory; pass the path of a file to write`);
+  return info.isFile() ? info.mode & 0o777 : undefined;
 }
 
 /** `/proc/self/fd/<fd>` when it names the very file `fd` has open (Linux), else `undefined`. */

@@ -90,7 +90,7 @@ export function readShared(store: { get(key: Key): unknown }, key: Key): { value
     return decoded === undefined ? { unreadable: true } : { value: decoded };
   }
   if (value === undefined) return undefined;
-  if (value instanceof Pickled) { // a memory tier hands back what set() was given
+  if (value instanceof Pickled) { // a RecipeStore of one's own (over a Map) hands back what set() was given
     const decoded = unpickle(value.bytes);
     return decoded === undefined ? { unreadable: true } : { value: decoded };
   }
