@@ -259,16 +259,18 @@ for (const [kind, open] of recipeCaches) {
         return gate;
       };
       // 1. The lock is held before the first caller: its lease add waits on timers.
+      // A lease long enough that a loaded machine's late renewal never lets it lapse
+      // (the lease is checked below); short ones failed here at load average 14.
       let holder = await holdLock(shardDir);
-      const first = cache.getOrSet(key, compute, { lease: 30 });
-      const second = cache.getOrSet(key, compute, { lease: 30 });
+      const first = cache.getOrSet(key, compute, { lease: 600 });
+      const second = cache.getOrSet(key, compute, { lease: 600 });
       await ticksPass(counter, 20);
       assert.equal(await settled(first), false, "the lease add waits while the lock is held");
       assert.equal(calls, 0, "nothing computed before the lease is taken");
       await holder.commit();
       assert.ok(await until(() => calls > 0), "the lease was taken once the holder let go");
       assert.ok(leaseHeld(cache, key));
-      // 2. Held again while computing: the lease's renewals (every 10 ms) and then the store wait on timers.
+      // 2. Held again while computing: the lease's renewals (every third of it) and then the store wait on timers.
       holder = await holdLock(shardDir);
       await ticksPass(counter, 40);
       finish("done");
