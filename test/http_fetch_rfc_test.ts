@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { type CachedFetch, cachedFetch, type FetchLike } from "../http.ts";
+import { cachedFetch } from "../http.ts";
 import { openDescriptors, sleep, staleness, tempDir, until, valueFiles } from "./_helpers.ts";
 import { holdLock, tickCounter, ticksPass } from "./_lock_holder.ts";
 import { cachedFetchSite } from "./_http_server.ts";
