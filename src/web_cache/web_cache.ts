@@ -110,15 +110,29 @@ const ROW_BODY_MAX = 16 * 1024;
 const ROW_HEADROOM = 8 * 1024;
 
 /**
- * The `Headers` of a stored entry's response headers, kept while the pairs
- * are (the memoized entries of `decodeRecord` share them): a `Response` made
- * with a `Headers` copies its list, which costs half as much as checking the
- * pairs again (Deno, Bun). Never handed out: each `Response` has its own copy.
+ * The `Headers` of the stored response headers seen last, by their content
+ * (`name:value` lines; a name holds no `:` and a value no line break, so the
+ * key is unambiguous): a `Response` made with a `Headers` copies its list,
+ * which costs half as much as checking the pairs again (Deno, Bun), and
+ * responses stored again (a put replacing an entry) mostly keep their
+ * headers. At most {@linkcode HEADERS_MEMO} lists of at most
+ * {@linkcode HEADERS_MEMO_CHARS} characters, emptied when full. Never
+ * handed out: each `Response` has its own copy.
  */
-const responseHeaders = new WeakMap<[string, string][], Headers>();
+const responseHeaders = new Map<string, Headers>();
+const HEADERS_MEMO = 1024;
+const HEADERS_MEMO_CHARS = 4096;
 function headersOf(pairs: [string, string][]): Headers {
-  let h = responseHeaders.get(pairs);
-  if (h === undefined) responseHeaders.set(pairs, h = new Headers(pairs));
+  let key = "";
+  for (const [n, v] of pairs) key += `${n}:${v}\n`;
+  let h = responseHeaders.get(key);
+  if (h === undefined) {
+    h = new Headers(pairs);
+    if (key.length <= HEADERS_MEMO_CHARS) {
+      if (responseHeaders.size >= HEADERS_MEMO) responseHeaders.clear();
+      responseHeaders.set(key, h);
+    }
+  }
   return h;
 }
 
