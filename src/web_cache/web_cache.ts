@@ -111,8 +111,8 @@ const ROW_HEADROOM = 8 * 1024;
 
 /**
  * The `Headers` of the stored response headers seen last, by their content
- * (`name:value` lines; a name holds no `:` and a value no line break, so the
- * key is unambiguous): a `Response` made with a `Headers` copies its list,
+ * (each name and value after its length, so that no two lists share a key,
+ * whatever a row holds): a `Response` made with a `Headers` copies its list,
  * which costs half as much as checking the pairs again (Deno, Bun), and
  * responses stored again (a put replacing an entry) mostly keep their
  * headers. At most {@linkcode HEADERS_MEMO} lists of at most
@@ -124,7 +124,7 @@ const HEADERS_MEMO = 1024;
 const HEADERS_MEMO_CHARS = 4096;
 function headersOf(pairs: [string, string][]): Headers {
   let key = "";
-  for (const [n, v] of pairs) key += `${n}:${v}\n`;
+  for (const [n, v] of pairs) key += `${n.length}:${n}${v.length}:${v}`;
   let h = responseHeaders.get(key);
   if (h === undefined) {
     h = new Headers(pairs);
