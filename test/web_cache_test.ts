@@ -920,3 +920,41 @@ test("WebCache: changing the headers or body of a response from the cache change
     done(s);
   }
 });
+
+test("WebCache: each hit answers its own entry's headers, however many header lists were seen, and a row read right after its put decodes as parsed", async () => {
+  const s = storage();
+  try {
+    const cache = await s.open("v1");
+    // Header lists that a key made by joining names and values carelessly would confuse.
+    const lists: [string, string][][] = [
+      [["x-a", "1, x-b:2"]],
+      [["x-a", "1"], ["x-b", "2"]],
+      [["x-b", "2"], ["x-a", "1"]],
+      [["set-cookie", "a=1"], ["set-cookie", "b=2"]],
+      [["set-cookie", "a=1, b=2"]],
+      [],
+    ];
+    // More lists than the memo holds (1024), so it is emptied on the way.
+    for (let i = 0; i < 1100; i++) lists.push([["x-n", String(i)]]);
+    for (const [i, list] of lists.entries()) await cache.put(`${U}/hd/${i}`, new Response(`b${i}`, { headers: list }));
+    for (const round of [0, 1]) {
+      for (const [i, list] of lists.entries()) {
+        if (round === 1 && i % 5 !== 0) continue;
+        const res = (await cache.match(`${U}/hd/${i}`))!;
+        assert.deepEqual([...res.headers], [...new Response(`b${i}`, { headers: list }).headers], `entry ${i}`);
+        assert.equal(await res.text(), `b${i}`);
+      }
+    }
+    // The entries a put remembers for its row are those JSON.parse gives back.
+    await cache.put(`${U}/hd/fresh`, new Response("fresh", { headers: { "x-a": "1" } }));
+    const row = s.cache.get(`webcache:v1:u:${U}/hd/fresh`) as Uint8Array;
+    const length = new DataView(row.buffer, row.byteOffset).getUint32(1);
+    const parsed = JSON.parse(new TextDecoder().decode(row.subarray(5, 5 + length))) as Entry[];
+    assert.deepEqual(
+      decodeRecord(row).map((e) => ({ ...e, data: e.data && [...e.data] })),
+      parsed.map((e) => ({ ...e, data: [...new TextEncoder().encode("fresh")] })),
+    );
+  } finally {
+    done(s);
+  }
+});

@@ -46,8 +46,8 @@ One process per runtime; the same URLs (100 per size for 1 KiB, 20 for 100 KiB, 
 matched, through each store in turn, ${rounds} rounds in an order rotated every round (one more round untimed
 first). A hit is \`match(url)\` and its body read to the end; a put is \`put(url, new Response(bytes))\` of a URL
 already stored (a replacement). DiskCacheStorage: default settings (bodies up to 16 KiB in their URL's row,
-bodies of 32 KiB and more in value files, a memory tier that asks SQLite on every read whether another process
-wrote; each URL is read once after its put, so every hit reads SQLite). The floor keeps each body in memory and
+bodies of 32 KiB and more in value files, no memory tier; each URL is read once after its put, so every hit reads
+SQLite). The floor keeps each body in memory and
 answers \`clone()\`. Figures: the median over rounds of the mean time
 per operation; "vs floor": the median of the per-round ratios. Target: a 1 KiB hit within 2x of the floor and
 faster than Deno's built-in \`caches\`.

@@ -91,9 +91,13 @@ export function encodeRecord(entries: Entry[]): Uint8Array {
   const bodies: Uint8Array[] = [];
   const head = entries.map(({ data, ...rest }) => {
     if (rest.inline) bodies.push(data!);
-    return rest;
+    return Object.freeze(rest);
   });
-  const json = utf8.encode(JSON.stringify(head));
+  const text = JSON.stringify(head);
+  // The entries as decodeRecord would parse them back: a read of this row
+  // in this process (the common read after a put) skips `JSON.parse`.
+  remember(text, head);
+  const json = utf8.encode(text);
   const out = new Uint8Array(5 + json.byteLength + bodies.reduce((n, b) => n + b.byteLength, 0));
   out[0] = RECORD_V1;
   new DataView(out.buffer).setUint32(1, json.byteLength);
@@ -104,6 +108,13 @@ export function encodeRecord(entries: Entry[]): Uint8Array {
     at += b.byteLength;
   }
   return out;
+}
+
+/** Keeps the entries of a row's JSON header in {@linkcode parsedRecords}, when short enough. */
+function remember(json: string, entries: readonly Readonly<Entry>[]): void {
+  if (json.length > PARSED_RECORD_CHARS) return;
+  if (parsedRecords.size >= PARSED_RECORDS) parsedRecords.clear();
+  parsedRecords.set(json, entries);
 }
 
 /**
@@ -124,10 +135,7 @@ export function decodeRecord(row: unknown): Entry[] {
     } catch {
       return [];
     }
-    if (json.length <= PARSED_RECORD_CHARS) {
-      if (parsedRecords.size >= PARSED_RECORDS) parsedRecords.clear();
-      parsedRecords.set(json, parsed);
-    }
+    remember(json, parsed);
   }
   const entries = parsed.slice();
   let at = 5 + length;
@@ -225,8 +233,9 @@ export function varyFields(vary: string | null): string[] {
 
 /** The combined value of header `name` in `[name, value]` pairs, or `null`, as `Headers.get` answers. */
 function headerValue(pairs: [string, string][], name: string): string | null {
-  const values = pairs.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
-  return values.length === 0 ? null : values.join(", ");
+  let value: string | null = null;
+  for (const [n, v] of pairs) if (n.length === name.length && n.toLowerCase() === name) value = value === null ? v : `${value}, ${v}`;
+  return value;
 }
 
 /**
@@ -291,7 +300,9 @@ export function toQuery(request: Request | string): Query {
 export function requestMatches(query: Query, entry: Entry, options: QueryOptions): boolean {
   if (options.ignoreSearch ? query.path !== comparableUrl(entry.url, true) : query.url !== entry.url) return false;
   if (options.ignoreVary) return true;
-  for (const field of varyFields(headerValue(entry.resHeaders, "vary"))) {
+  const vary = headerValue(entry.resHeaders, "vary");
+  if (vary === null) return true;
+  for (const field of varyFields(vary)) {
     if (field === "*") return false;
     if (query.header(field) !== headerValue(entry.reqHeaders, field)) return false;
   }

@@ -110,15 +110,29 @@ const ROW_BODY_MAX = 16 * 1024;
 const ROW_HEADROOM = 8 * 1024;
 
 /**
- * The `Headers` of a stored entry's response headers, kept while the pairs
- * are (the memoized entries of `decodeRecord` share them): a `Response` made
- * with a `Headers` copies its list, which costs half as much as checking the
- * pairs again (Deno, Bun). Never handed out: each `Response` has its own copy.
+ * The `Headers` of the stored response headers seen last, by their content
+ * (each name and value after its length, so that no two lists share a key,
+ * whatever a row holds): a `Response` made with a `Headers` copies its list,
+ * which costs half as much as checking the pairs again (Deno, Bun), and
+ * responses stored again (a put replacing an entry) mostly keep their
+ * headers. At most {@linkcode HEADERS_MEMO} lists of at most
+ * {@linkcode HEADERS_MEMO_CHARS} characters, emptied when full. Never
+ * handed out: each `Response` has its own copy.
  */
-const responseHeaders = new WeakMap<[string, string][], Headers>();
+const responseHeaders = new Map<string, Headers>();
+const HEADERS_MEMO = 1024;
+const HEADERS_MEMO_CHARS = 4096;
 function headersOf(pairs: [string, string][]): Headers {
-  let h = responseHeaders.get(pairs);
-  if (h === undefined) responseHeaders.set(pairs, h = new Headers(pairs));
+  let key = "";
+  for (const [n, v] of pairs) key += `${n.length}:${n}${v.length}:${v}`;
+  let h = responseHeaders.get(key);
+  if (h === undefined) {
+    h = new Headers(pairs);
+    if (key.length <= HEADERS_MEMO_CHARS) {
+      if (responseHeaders.size >= HEADERS_MEMO) responseHeaders.clear();
+      responseHeaders.set(key, h);
+    }
+  }
   return h;
 }
 
@@ -218,7 +232,8 @@ export class WebCache {
     const r = queryRequest(request, "match");
     const opts = queryOptions(options, "match");
     if (r === undefined || (r.method !== "GET" && !opts.ignoreMethod)) return undefined;
-    return (await this.#answer(r, opts, true))[0];
+    const out = this.#answer(r, opts, true);
+    return (Array.isArray(out) ? out : await out)[0];
   }
 
   /**
@@ -508,11 +523,12 @@ export class WebCache {
    * entry whose body row is gone (culled by the size limit, or replaced by
    * another process between the two reads) is read again, then dropped.
    */
-  async #answer(r: Query | undefined, opts: QueryOptions, first: boolean, attempt = 0): Promise<Response[]> {
+  #answer(r: Query | undefined, opts: QueryOptions, first: boolean, attempt = 0): Response[] | Promise<Response[]> {
     const entries = this.#query(r, opts);
     const out: Response[] = [];
     let lost: Entry | undefined;
-    for (const e of first ? entries.slice(0, 1) : entries) {
+    for (let i = 0, n = first ? Math.min(1, entries.length) : entries.length; i < n; i++) {
+      const e = entries[i]!;
       const res = this.#response(e);
       if (res === undefined) {
         lost = e;
@@ -520,7 +536,12 @@ export class WebCache {
       }
       out.push(res);
     }
-    if (lost === undefined) return out;
+    // Synchronous unless a body is lost: a hit takes no promise of its own.
+    return lost === undefined ? out : this.#answerAgain(r, opts, first, attempt, out, lost);
+  }
+
+  /** {@linkcode #answer} after `lost`'s body was found gone: cancels the responses made, then queries again. */
+  async #answerAgain(r: Query | undefined, opts: QueryOptions, first: boolean, attempt: number, out: Response[], lost: Entry): Promise<Response[]> {
     for (const res of out) await res.body?.cancel();
     // Read twice without its body: the entry is gone (a body never changes
     // once committed), so it is removed, and the query runs again.
@@ -780,8 +801,10 @@ function toRequest(request: unknown, op: string): Request {
   throw new TypeError(`Cannot ${op}: "request" must be a Request or a URL: received ${describe(request)}`);
 }
 
+const NO_OPTIONS: QueryOptions = Object.freeze({});
+
 function queryOptions(options: unknown, op: string): QueryOptions {
-  if (options === undefined || options === null) return {};
+  if (options === undefined || options === null) return NO_OPTIONS;
   if (typeof options !== "object") throw new TypeError(`Cannot ${op}: "options" must be an object: received ${describe(options)}`);
   const o = options as Record<string, unknown>;
   return { ignoreSearch: Boolean(o.ignoreSearch), ignoreMethod: Boolean(o.ignoreMethod), ignoreVary: Boolean(o.ignoreVary) };
