@@ -394,3 +394,122 @@ describe("createUseCacheHandler", () => {
     }
   });
 });
+
+describe("the handlers' memory of decoded entries", () => {
+  it("hands out values a caller may change without changing what the next get returns", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    const useCache = createUseCacheHandler({ directory: dir.path, clock: () => 1_000_500 });
+    try {
+      const handler = new Handler({});
+      const [key, page, ctx] = values()[0]!;
+      await handler.set(key, page, ctx);
+      for (let round = 0; round < 2; round++) { // from disk, then from memory
+        const hit = await handler.get(key, { kind: "APP_PAGE" });
+        assert.deepEqual(hit?.value, page);
+        const value = hit!.value as Record<string, unknown> & { headers: Record<string, unknown>; segmentData: Map<string, Buffer> };
+        value.html = "changed";
+        value.headers["x-next-cache-tags"] = "changed";
+        value.segmentData.delete("/_tree");
+        hit!.cacheControl!.revalidate = 1;
+      }
+      const again = await handler.get(key, { kind: "APP_PAGE" });
+      assert.deepEqual(again?.value, page);
+      assert.deepEqual(again?.cacheControl, { revalidate: 60, expire: 3600 });
+      await useCache.set("k", Promise.resolve(entry("body", { tags: ["a"] })));
+      for (let round = 0; round < 2; round++) {
+        const hit = await useCache.get("k", []);
+        assert.equal(await text(hit), "body");
+        hit!.tags.push("changed");
+        hit!.revalidate = -1;
+      }
+      const entryAgain = await useCache.get("k", []);
+      assert.deepEqual([entryAgain?.tags, entryAgain?.revalidate, await text(entryAgain)], [["a"], 900, "body"]);
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("sees another connection's set and revalidation at once, with staleness too (this realm's commits are always seen)", async () => {
+    using dir = tempDir();
+    for (const memory of [undefined, { maxBytes: 2 ** 20, staleness: 60_000 }, false as const]) {
+      const Reader = createIncrementalCacheHandler({ directory: dir.path, memory });
+      const Writer = createIncrementalCacheHandler({ directory: dir.path, memory: false });
+      const reader = createUseCacheHandler({ directory: dir.path, memory });
+      const writer = createUseCacheHandler({ directory: dir.path });
+      try {
+        const key = `/seen-${JSON.stringify(memory)}`;
+        const [, page, ctx] = values()[0]!;
+        await new Writer({}).set(key, page, ctx);
+        await writer.set(key, Promise.resolve(entry("one", { timestamp: Date.now() - 10, tags: ["t"] })));
+        for (let round = 0; round < 2; round++) {
+          assert.equal((await new Reader({}).get(key, { kind: "APP_PAGE" }))?.value?.html, page!.html);
+          assert.equal(await text(await reader.get(key, [])), "one");
+        }
+        await new Writer({}).set(key, { ...page!, html: "two" } as NextIncrementalCacheValue, ctx);
+        await writer.set(key, Promise.resolve(entry("two", { timestamp: Date.now() - 5, tags: ["t"] })));
+        assert.equal((await new Reader({}).get(key, { kind: "APP_PAGE" }))?.value?.html, "two", `${JSON.stringify(memory)}: the new page`);
+        assert.equal(await text(await reader.get(key, [])), "two", `${JSON.stringify(memory)}: the new entry`);
+        await new Promise((r) => setTimeout(r, 2));
+        await new Writer({}).revalidateTag("posts");
+        await writer.updateTags(["t"]);
+        assert.equal(await new Reader({}).get(key, { kind: "APP_PAGE" }), null);
+        assert.equal(await reader.get(key, []), undefined);
+        assert.notEqual(await reader.getExpiration(["t"]), 0);
+      } finally {
+        Reader.close();
+        Writer.close();
+        reader.close();
+        writer.close();
+      }
+    }
+  });
+
+  it("counts a hit from memory as an access: under least-recently-used eviction the entry read from memory stays", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now, sizeLimit: 2_500_000, cullLimit: 1 });
+    try {
+      const handler = new Handler({});
+      const route = (n: number) => ({ kind: "APP_ROUTE" as const, body: Buffer.alloc(1_000_000, n), status: 200, headers: {} });
+      await handler.set("/a", route(1), {});
+      now += 1000;
+      assert.ok(await handler.get("/a", { kind: "APP_ROUTE" }), "read from disk, now held");
+      now += 1000;
+      await handler.set("/b", route(2), {});
+      now += 1000;
+      assert.ok(await handler.get("/a", { kind: "APP_ROUTE" }), "read from memory");
+      now += 1000;
+      await handler.set("/c", route(3), {}); // past sizeLimit: the least recently used one goes
+      using cache = new DiskCache(dir.path);
+      assert.deepEqual([...cache.keys()].map((k) => (k as string[])[1]).sort(), ["/a", "/c"]);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("drops an entry held in memory once its ttl passes, keeps within maxBytes, and refuses a memory option it cannot use", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now, memory: { maxBytes: 150_000 } });
+    try {
+      const handler = new Handler({});
+      const route = (n: number, size = 50_000) => ({ kind: "APP_ROUTE" as const, body: Buffer.alloc(size, n), status: 200, headers: {} });
+      await handler.set("/short", route(1), { cacheControl: { revalidate: 1, expire: 10 } });
+      assert.ok(await handler.get("/short", { kind: "APP_ROUTE" }));
+      assert.ok(await handler.get("/short", { kind: "APP_ROUTE" }));
+      now += 10_001;
+      assert.equal(await handler.get("/short", { kind: "APP_ROUTE" }), null, "expired, though held");
+      // Three of 50 kB fill 150 kB with their bookkeeping: the oldest leaves; one of 200 kB is never held.
+      for (let n = 0; n < 4; n++) await handler.set(`/r${n}`, route(n, n === 3 ? 200_000 : 50_000), {});
+      for (let round = 0; round < 2; round++) {
+        for (let n = 0; n < 4; n++) assert.deepEqual((await handler.get(`/r${n}`, { kind: "APP_ROUTE" }))?.value, route(n, n === 3 ? 200_000 : 50_000));
+      }
+    } finally {
+      Handler.close();
+    }
+    assert.throws(() => createIncrementalCacheHandler({ directory: dir.path, memory: { maxBytes: 0 } }), /"memory.maxBytes" must be a positive integer/);
+    assert.throws(() => createUseCacheHandler({ directory: dir.path, memory: null as never }), /"memory" must be an object/);
+  });
+});

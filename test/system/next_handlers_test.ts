@@ -4,7 +4,7 @@
 // row, on Node 24).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runJson, runners, tempDir } from "../_helpers.ts";
+import { runJson, runners, startAccessWorker, tempDir } from "../_helpers.ts";
 
 describe("createIncrementalCacheHandler", () => {
   it("sees a tag revalidated by another process of another runtime on its next get", async () => {
@@ -20,6 +20,41 @@ describe("createIncrementalCacheHandler", () => {
       await new Promise((r) => setTimeout(r, 2)); // the revalidation must be later than the entry (ms clock)
       await runJson(other, [dir.path, "revalidate", `tag${i}`]);
       assert.deepEqual(await runJson(writer, [dir.path, "page-get", key]), { result: null }, `${other.name} revalidated, ${writer.name} reads`);
+    }
+  });
+});
+
+describe("the handlers' memory of decoded entries", () => {
+  it("never hides another process's set or revalidation: a process that keeps its handlers sees each at its next get", async () => {
+    const rs = runners("next_worker");
+    using dir = tempDir();
+    for (let i = 0; i < rs.length; i++) {
+      const reader = startAccessWorker(rs[i]!, [dir.path, "serve"]), writer = rs[(i + 1) % rs.length]!;
+      const who = `${writer.name} writes, ${reader.name} reads`;
+      try {
+        const page = `/m${i}`, tag = `mt${i}`, use = `u${i}`;
+        const html = async () => ((await reader.send({ op: "page-get", args: [page] })) as { html: string } | null)?.html;
+        const text = async () => ((await reader.send({ op: "use-get", args: [use] })) as { text: string } | null)?.text;
+        assert.equal(await html(), undefined, who);
+        assert.equal(await text(), undefined, who);
+        await runJson(writer, [dir.path, "page-set", page, `${tag},_N_T_${page}`, "<p>one</p>"]);
+        await runJson(writer, [dir.path, "use-set", use, tag, "one"]);
+        for (let n = 0; n < 3; n++) { // read from disk once, then from memory
+          assert.equal(await html(), "<p>one</p>", who);
+          assert.equal(await text(), "one", who);
+        }
+        await runJson(writer, [dir.path, "page-set", page, `${tag},_N_T_${page}`, "<p>two</p>"]);
+        assert.equal(await html(), "<p>two</p>", `${who}: a new page`);
+        assert.equal(await text(), "one", who);
+        await runJson(writer, [dir.path, "use-set", use, tag, "two"]);
+        assert.equal(await text(), "two", `${who}: a new 'use cache' entry`);
+        await new Promise((r) => setTimeout(r, 2)); // the revalidation must be later than the entries (ms clock)
+        await runJson(writer, [dir.path, "revalidate", tag]);
+        assert.equal(await html(), undefined, `${who}: the page's tag revalidated`);
+        assert.equal(await text(), undefined, `${who}: the entry's tag revalidated`);
+      } finally {
+        await reader.close();
+      }
     }
   });
 });
