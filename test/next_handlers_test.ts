@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiskCache } from "../mod.ts";
 import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
-import { tempDir, withConsole } from "./_helpers.ts";
+import { sleep, tempDir, until, withConsole } from "./_helpers.ts";
 
 const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
 
@@ -407,7 +407,7 @@ describe("the handlers' memory of decoded entries", () => {
       for (let round = 0; round < 2; round++) { // from disk, then from memory
         const hit = await handler.get(key, { kind: "APP_PAGE" });
         assert.deepEqual(hit?.value, page);
-        const value = hit!.value as Record<string, unknown> & { headers: Record<string, unknown>; segmentData: Map<string, Buffer> };
+        const value = hit!.value as unknown as Record<string, unknown> & { headers: Record<string, unknown>; segmentData: Map<string, Buffer> };
         value.html = "changed";
         value.headers["x-next-cache-tags"] = "changed";
         value.segmentData.delete("/_tree");
@@ -511,5 +511,75 @@ describe("the handlers' memory of decoded entries", () => {
     }
     assert.throws(() => createIncrementalCacheHandler({ directory: dir.path, memory: { maxBytes: 0 } }), /"memory.maxBytes" must be a positive integer/);
     assert.throws(() => createUseCacheHandler({ directory: dir.path, memory: null as never }), /"memory" must be an object/);
+  });
+});
+
+describe("createUseCacheHandler: sets pending in another handler (as in another process)", () => {
+  it("makes a get wait for another handler's pending set of its key, renewing its marker while it lasts, and no longer than the cache's timeout", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const marker = (key: string) => cache.get<{ owner: string }>(["next-use-cache-pending", key])?.owner;
+    const writer = createUseCacheHandler({ directory: dir.path });
+    const other = createUseCacheHandler({ directory: dir.path });
+    const impatient = createUseCacheHandler({ directory: dir.path, timeout: 100 });
+    try {
+      let resolve!: (e: NextUseCacheEntry) => void;
+      const setting = writer.set("k", new Promise((r) => (resolve = r)));
+      assert.ok(await until(() => marker("k") !== undefined));
+      const first = marker("k");
+      const expiry = () => cache.getEntry(["next-use-cache-pending", "k"])?.expireTime;
+      const leased = expiry()!;
+      assert.equal(await impatient.get("k", []), undefined, "gave up after its timeout");
+      let answered = false;
+      const getting = other.get("k", []).finally(() => (answered = true));
+      await sleep(2_000); // past a third of the 5 s lease: the marker is renewed
+      assert.equal(answered, false, "still waiting");
+      assert.equal(marker("k"), first, "still the writer's");
+      assert.ok(expiry()! > leased, "renewed");
+      resolve(entry("waited", { timestamp: Date.now() }));
+      await setting;
+      assert.equal(await text(await getting), "waited");
+      assert.equal(marker("k"), undefined, "removed once stored");
+      // A second set of the key takes the marker over: the first's renewals and removal leave it alone.
+      let resolveA!: (e: NextUseCacheEntry) => void, resolveB!: (e: NextUseCacheEntry) => void;
+      const a = writer.set("k2", new Promise((r) => (resolveA = r)));
+      assert.ok(await until(() => marker("k2") !== undefined));
+      const ownerA = marker("k2");
+      const b = other.set("k2", new Promise((r) => (resolveB = r)));
+      assert.ok(await until(() => marker("k2") !== ownerA));
+      await sleep(2_000);
+      resolveA(entry("a", { timestamp: Date.now() }));
+      await a;
+      assert.notEqual(marker("k2"), undefined, "the second set's marker stays");
+      resolveB(entry("b", { timestamp: Date.now() }));
+      await b;
+      assert.equal(marker("k2"), undefined);
+      assert.equal(await text(await impatient.get("k2", [])), "b");
+    } finally {
+      writer.close();
+      other.close();
+      impatient.close();
+    }
+  });
+
+  it("goes on with a set whose marker cannot be written (read-only: nothing stored, no error), and ends a closed handler's pending set", async () => {
+    using dir = tempDir();
+    createUseCacheHandler({ directory: dir.path }).close(); // the directory exists
+    const readonly = createUseCacheHandler({ directory: dir.path, readonly: true });
+    const handler = createUseCacheHandler({ directory: dir.path });
+    try {
+      await readonly.set("r", Promise.resolve(entry("x", { timestamp: Date.now() }))); // neither marker nor entry: nothing stored
+      assert.equal(await handler.get("r", []), undefined);
+      let resolve!: (e: NextUseCacheEntry) => void;
+      const setting = handler.set("c", new Promise((r) => (resolve = r)));
+      await sleep(50);
+      handler.close();
+      await sleep(2_000); // a renewal on the closed cache fails quietly
+      resolve(entry("late", { timestamp: Date.now() }));
+      await setting;
+    } finally {
+      readonly.close();
+      handler.close();
+    }
   });
 });

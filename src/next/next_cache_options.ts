@@ -45,7 +45,7 @@ export interface NextCacheOptions extends Omit<DiskCacheOptions, "memory"> {
    *
    * @default {{ maxBytes: 2 ** 26, staleness: 0 }}
    */
-  memory?: MemoryOptions | false;
+  memory?: MemoryOptions | false | undefined;
 }
 
 /** What a handler reads and writes through: the cache and its memory (absent when turned off). */

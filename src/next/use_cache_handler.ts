@@ -9,6 +9,7 @@ import { engineOf } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
 import { storedKey } from "../format/stored_key.ts";
 import { find } from "../ops/items.ts";
+import { PendingMarkers } from "./_pending.ts";
 import { latestExpiry, revalidateTags, tagState } from "./_tags.ts";
 import { lazyNextCache, type NextCacheOptions } from "./next_cache_options.ts";
 import type { NextTagDurations, NextUseCacheEntry, NextUseCacheHandler } from "./types.ts";
@@ -102,6 +103,8 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
   const lazy = lazyNextCache<Held>(options, "the Next.js 'use cache' handler");
   // Sets still streaming in this process, by key: a get of the key waits for its set.
   const pending = new Map<string, Promise<void>>();
+  // The same, as other processes see them.
+  const markers = new PendingMarkers();
   const revalidate = (tags: string[], durations?: NextTagDurations): void => {
     const { cache, memo } = lazy.open();
     try {
@@ -123,6 +126,7 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
         memo?.sync();
         held = memo?.get(cacheKey);
         if (held === undefined) {
+          await markers.wait(cache, cacheKey);
           const found = find(engineOf(cache), storedKey(entryKey(cacheKey)));
           if (found === undefined || typeof found.tag !== "string" || !(found.value instanceof Uint8Array)) return undefined;
           held = { meta: JSON.parse(found.tag) as Meta, body: found.value };
@@ -147,10 +151,12 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       let done = (): void => {};
       const promise = new Promise<void>((resolve) => (done = resolve));
       pending.set(cacheKey, promise);
+      let unmark = (): Promise<void> => Promise.resolve();
       try {
+        const { cache } = lazy.open();
+        unmark = await markers.mark(cache, cacheKey);
         const entry = await pendingEntry;
         const { value, ...meta } = entry;
-        const { cache } = lazy.open();
         const left = meta.expire >= NEVER ? undefined : meta.timestamp + meta.expire * 1000 - cache.now;
         // expire 0 is a dynamic entry, regenerated on every read: storing it would be a wasted write.
         if (!(meta.expire > 0) || (left !== undefined && left <= 0)) {
@@ -175,6 +181,7 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
         // A pending entry that rejects or a stream that errors stores nothing (setStream
         // commits only once the stream has ended), as Next's own handler does.
       } finally {
+        await unmark();
         if (pending.get(cacheKey) === promise) pending.delete(cacheKey);
         done();
       }

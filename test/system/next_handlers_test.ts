@@ -4,7 +4,8 @@
 // row, on Node 24).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runJson, runners, startAccessWorker, tempDir } from "../_helpers.ts";
+import { DiskCache } from "../../mod.ts";
+import { run, runJson, runners, sleep, startAccessWorker, tempDir, until } from "../_helpers.ts";
 
 describe("createIncrementalCacheHandler", () => {
   it("sees a tag revalidated by another process of another runtime on its next get", async () => {
@@ -60,6 +61,37 @@ describe("the handlers' memory of decoded entries", () => {
 });
 
 describe("createUseCacheHandler", () => {
+  it("makes a get in another process wait for a set of its key still pending there, and not past the death of its writer", async () => {
+    const rs = runners("next_worker");
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const marked = (key: string) => until(() => cache.has(["next-use-cache-pending", key]));
+    for (let i = 0; i < rs.length; i++) {
+      const writer = startAccessWorker(rs[i]!, [dir.path, "serve"]), reader = startAccessWorker(rs[(i + 1) % rs.length]!, [dir.path, "serve"]);
+      const who = `${writer.name} sets, ${reader.name} gets`;
+      try {
+        const key = `pending${i}`;
+        await writer.send({ op: "use-set-begin", args: [key, "t", `value ${i}`] });
+        assert.ok(await marked(key), who);
+        let answered = false;
+        const got = reader.send({ op: "use-get", args: [key] }).finally(() => (answered = true));
+        await sleep(300); // time for a reader that did not wait to answer its miss
+        assert.equal(answered, false, `${who}: the get waits`);
+        await writer.send({ op: "use-set-end", args: [key] });
+        assert.deepEqual(await got, { text: `value ${i}`, revalidate: 900 }, who);
+        assert.equal(cache.has(["next-use-cache-pending", key]), false, `${who}: the marker is gone once stored`);
+      } finally {
+        await writer.close();
+        await reader.close();
+      }
+    }
+    // A writer SIGKILLed mid-set: its marker is no longer renewed, and the get answers (a miss) once it lapses.
+    const [first, second = first] = rs;
+    const died = await run(first!.cmd, [...first!.args, dir.path, "use-set-die", "orphan"]);
+    assert.notEqual(died.code, 0);
+    assert.deepEqual(await runJson(second!, [dir.path, "use-get", "orphan"]), { result: null });
+  });
+
   it("shares entries and tag revalidations with processes of other runtimes", async () => {
     const rs = runners("next_worker");
     using dir = tempDir();
