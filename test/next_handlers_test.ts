@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiskCache } from "../mod.ts";
 import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
-import { sleep, tempDir, until, withConsole } from "./_helpers.ts";
+import { objectRowsDriver, sleep, tempDir, until, withConsole } from "./_helpers.ts";
 
 const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
 
@@ -511,6 +511,55 @@ describe("the handlers' memory of decoded entries", () => {
     }
     assert.throws(() => createIncrementalCacheHandler({ directory: dir.path, memory: { maxBytes: 0 } }), /"memory.maxBytes" must be a positive integer/);
     assert.throws(() => createUseCacheHandler({ directory: dir.path, memory: null as never }), /"memory" must be an object/);
+  });
+});
+
+describe("the handlers' edges", () => {
+  it("reads through a driver of object rows, holds values nested past 64 levels, and keeps an entry of Next's INFINITE expire", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, driver: objectRowsDriver() });
+    const useCache = createUseCacheHandler({ directory: dir.path, driver: objectRowsDriver() });
+    try {
+      let deep: Record<string, unknown> = { leaf: "leaf" };
+      for (let i = 0; i < 70; i++) deep = { next: deep };
+      const page = { kind: "PAGES", html: "<p>deep</p>", pageData: deep, status: 200, headers: {} } as NextIncrementalCacheValue;
+      const handler = new Handler({});
+      await handler.set("/deep", page, { cacheControl: { revalidate: 60 } });
+      for (let round = 0; round < 2; round++) assert.deepEqual((await handler.get("/deep", { kind: "PAGES" }))?.value, page);
+      await useCache.set("forever", Promise.resolve(entry("kept", { timestamp: 0, expire: 0xfffffffe })));
+      for (let round = 0; round < 2; round++) assert.equal(await text(await useCache.get("forever", undefined as never)), "kept");
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("refuses a key that is not a string in every method that takes one", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    const useCache = createUseCacheHandler({ directory: dir.path });
+    try {
+      await assert.rejects(new Handler({}).set(5 as never, null, {}), /Cannot set a Next.js cache entry: the key must be a string/);
+      await assert.rejects(useCache.get(5 as never, []), /Cannot get a 'use cache' entry: the key must be a string/);
+      await assert.rejects(useCache.set(5 as never, Promise.resolve(entry("x"))), /Cannot set a 'use cache' entry: the key must be a string/);
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("restores only what was a Buffer: other typed arrays stay as they are, a path to no bytes is passed over", async () => {
+    const { encodeValue, decodeValue } = await import("../src/next/_values.ts");
+    const value = { plain: new Uint16Array([1, 2]), map: new Map([["a", { body: Buffer.from("in a Map's object") }]]) };
+    const stored = encodeValue(value);
+    assert.deepEqual(stored.b, [["map", 0, "body"]]);
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    cache.set("v", stored);
+    const back = decodeValue(cache.get("v")!) as typeof value;
+    assert.ok(Buffer.isBuffer(back.map.get("a")!.body));
+    assert.ok(back.plain instanceof Uint16Array && !Buffer.isBuffer(back.plain));
+    assert.deepEqual(decodeValue({ v: { a: "text" }, b: [["a"]] }), { a: "text" });
   });
 });
 

@@ -126,11 +126,6 @@ export class Memo<V> {
     this.tags.clear();
     this.#bytes = 0;
   }
-
-  /** What it holds, for tests. */
-  get size(): { entries: number; bytes: number } {
-    return { entries: this.#entries.size, bytes: this.#bytes };
-  }
 }
 
 /**

@@ -138,9 +138,8 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
         console.warn(`DiskCache Next.js 'use cache' handler: Cannot get ${JSON.stringify(cacheKey)}, answering a miss: ${error}`);
         return undefined;
       }
+      // Past timestamp + expire the row itself has expired (its ttl): a miss above.
       const { meta } = held;
-      if (meta.expire < 0) return undefined;
-      if (meta.expire < NEVER && cache.now > meta.timestamp + meta.expire * 1000) return undefined;
       const state = tagState(cache, soft.length === 0 ? meta.tags : [...meta.tags, ...soft], meta.timestamp, memo?.tags);
       if (state === "expired") return undefined;
       return { ...meta, tags: [...meta.tags], revalidate: state === "stale" ? -1 : meta.revalidate, value: bytesStream(held.body) };
