@@ -8,7 +8,14 @@ import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiskCache } from "../mod.ts";
-import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
+import {
+  createCacheHandlers,
+  createIncrementalCacheHandler,
+  createUseCacheHandler,
+  type NextIncrementalCacheHandlerClass,
+  type NextIncrementalCacheValue,
+  type NextUseCacheEntry,
+} from "../next.ts";
 import { objectRowsDriver, sleep, tempDir, until, withConsole } from "./_helpers.ts";
 
 const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
@@ -511,6 +518,38 @@ describe("the handlers' memory of decoded entries", () => {
     }
     assert.throws(() => createIncrementalCacheHandler({ directory: dir.path, memory: { maxBytes: 0 } }), /"memory.maxBytes" must be a positive integer/);
     assert.throws(() => createUseCacheHandler({ directory: dir.path, memory: null as never }), /"memory" must be an object/);
+  });
+});
+
+describe("createCacheHandlers", () => {
+  it("installs the incremental handler as Next's FetchCache beside what an adapter installed, on the same directory as the 'use cache' handler it returns", async () => {
+    const key = Symbol.for("@next/cache-handlers");
+    const global = globalThis as Record<symbol, unknown>;
+    const before = global[key];
+    using dir = tempDir();
+    try {
+      delete global[key];
+      const first = createCacheHandlers({ directory: dir.path });
+      first.close();
+      const adapter = { DefaultCache: { adapter: true } };
+      global[key] = adapter;
+      const useCache = createCacheHandlers({ directory: dir.path });
+      const installed = global[key] as { FetchCache: NextIncrementalCacheHandlerClass; DefaultCache: unknown };
+      assert.equal(installed.DefaultCache, adapter.DefaultCache, "the adapter's handlers stay");
+      const [pageKey, page, ctx] = values()[0]!;
+      await new installed.FetchCache({}).set(pageKey, page, ctx);
+      await useCache.set("k", Promise.resolve(entry("both", { timestamp: Date.now() })));
+      using cache = new DiskCache(dir.path);
+      assert.equal(cache.length, 2, "one directory for both caches");
+      assert.deepEqual((await new installed.FetchCache({}).get(pageKey, { kind: "APP_PAGE" }))?.value, page);
+      assert.equal(await text(await useCache.get("k", [])), "both");
+      useCache.close(); // both caches: the next read opens them again
+      assert.deepEqual((await new installed.FetchCache({}).get(pageKey, { kind: "APP_PAGE" }))?.value, page);
+      useCache.close();
+    } finally {
+      if (before === undefined) delete global[key];
+      else global[key] = before;
+    }
   });
 });
 
