@@ -152,7 +152,7 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       pending.set(cacheKey, promise);
       let unmark = (): Promise<void> => Promise.resolve();
       try {
-        const { cache } = lazy.open();
+        const { cache, memo } = lazy.open();
         unmark = await markers.mark(cache, cacheKey);
         const entry = await pendingEntry;
         const { value, ...meta } = entry;
@@ -174,7 +174,7 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
         try {
           await cache.setStream(entryKey(cacheKey), value, { ttl: left, tag });
         } finally {
-          lazy.open().memo?.delete(cacheKey);
+          memo?.delete(cacheKey);
         }
       } catch {
         // A pending entry that rejects or a stream that errors stores nothing (setStream
