@@ -24,7 +24,8 @@ const handlers = {
     cacheMaxMemorySize: 0,
   },
   next: {},
-  forte: { cacheHandler: here("../../bench/next/forte-cache-handler.mjs"), cacheMaxMemorySize: 0 },
+  // Next's memory handler serves 'use cache' here: cacheMaxMemorySize 0 would make it a no-op (a render per request).
+  forte: { cacheHandler: here("../../bench/next/forte-cache-handler.mjs") },
 }[mode];
 if (!handlers) throw new Error(`NEXT_CACHE_MODE must be diskcache, diskcache-two-modules, next or forte: received ${JSON.stringify(mode)}`);
 
