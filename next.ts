@@ -6,6 +6,9 @@
  *   (ISR pages, route handlers, `fetch` results).
  * - {@linkcode createUseCacheHandler}: the object for `cacheHandlers`
  *   (`'use cache'`).
+ * - {@linkcode createCacheHandlers}: both from one `cacheHandlers` module,
+ *   the incremental one installed as Next's `FetchCache` (faster: Next
+ *   re-imports a `cacheHandler` module on every request).
  *
  * @example next.config.mjs and the two handler modules
  * ```ts ignore
@@ -31,6 +34,7 @@ import "./runtimes/auto.ts";
 
 export { createIncrementalCacheHandler } from "./src/next/incremental_cache_handler.ts";
 export { createUseCacheHandler } from "./src/next/use_cache_handler.ts";
+export { createCacheHandlers } from "./src/next/cache_handlers.ts";
 export type { NextCacheOptions } from "./src/next/next_cache_options.ts";
 export type { NextIncrementalCacheOptions, NextRemoteStore } from "./src/next/remote_tier.ts";
 export type {

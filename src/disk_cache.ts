@@ -127,6 +127,13 @@ export let setInline: (cache: DiskCache, key: string, value: Uint8Array, options
  * `DiskCache.entries` that ends with the error naming an item it cannot read
  * instead of passing over it.
  */
+/**
+ * The engine of a cache, for a front end that keeps decoded values of its own
+ * in front of it (the Next.js handlers: `next/_memo.ts`). Internal; not
+ * exported by the package.
+ */
+export let engineOf: (cache: DiskCache) => Engine;
+
 export let collectionRows: {
   trim(cache: DiskCache, side: "front" | "back", max: number): number;
   reverse(cache: DiskCache): void;
@@ -166,6 +173,7 @@ export class DiskCache {
   #memory: MemoryTier | undefined;
 
   static {
+    engineOf = (cache) => cache.#engine;
     setInline = (cache, key, value, { ttl, inlineBelow }) =>
       ops.set(cache.#engine, storedKey(key), value, { ttl: checkTtl(ttl, "set"), tag: tagValue(undefined), inlineBelow });
     collectionRows = {

@@ -8,8 +8,15 @@ import { Buffer } from "node:buffer";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DiskCache } from "../mod.ts";
-import { createIncrementalCacheHandler, createUseCacheHandler, type NextIncrementalCacheValue, type NextUseCacheEntry } from "../next.ts";
-import { tempDir, withConsole } from "./_helpers.ts";
+import {
+  createCacheHandlers,
+  createIncrementalCacheHandler,
+  createUseCacheHandler,
+  type NextIncrementalCacheHandlerClass,
+  type NextIncrementalCacheValue,
+  type NextUseCacheEntry,
+} from "../next.ts";
+import { objectRowsDriver, sleep, tempDir, until, withConsole } from "./_helpers.ts";
 
 const big = Buffer.alloc(100_000, 7); // past disk_min_file_size: a value file
 
@@ -390,6 +397,276 @@ describe("createUseCacheHandler", () => {
       assert.equal(await handler.getExpiration("t15", "_N_T_/x"), now);
       assert.equal(await handler.get("k15", []), undefined);
     } finally {
+      handler.close();
+    }
+  });
+});
+
+describe("the handlers' memory of decoded entries", () => {
+  it("hands out values a caller may change without changing what the next get returns", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    const useCache = createUseCacheHandler({ directory: dir.path, clock: () => 1_000_500 });
+    try {
+      const handler = new Handler({});
+      const [key, page, ctx] = values()[0]!;
+      await handler.set(key, page, ctx);
+      for (let round = 0; round < 2; round++) { // from disk, then from memory
+        const hit = await handler.get(key, { kind: "APP_PAGE" });
+        assert.deepEqual(hit?.value, page);
+        const value = hit!.value as unknown as Record<string, unknown> & { headers: Record<string, unknown>; segmentData: Map<string, Buffer> };
+        value.html = "changed";
+        value.headers["x-next-cache-tags"] = "changed";
+        value.segmentData.delete("/_tree");
+        hit!.cacheControl!.revalidate = 1;
+      }
+      const again = await handler.get(key, { kind: "APP_PAGE" });
+      assert.deepEqual(again?.value, page);
+      assert.deepEqual(again?.cacheControl, { revalidate: 60, expire: 3600 });
+      await useCache.set("k", Promise.resolve(entry("body", { tags: ["a"] })));
+      for (let round = 0; round < 2; round++) {
+        const hit = await useCache.get("k", []);
+        assert.equal(await text(hit), "body");
+        hit!.tags.push("changed");
+        hit!.revalidate = -1;
+      }
+      const entryAgain = await useCache.get("k", []);
+      assert.deepEqual([entryAgain?.tags, entryAgain?.revalidate, await text(entryAgain)], [["a"], 900, "body"]);
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("sees another connection's set and revalidation at once, with staleness too (this realm's commits are always seen)", async () => {
+    using dir = tempDir();
+    for (const memory of [undefined, { maxBytes: 2 ** 20, staleness: 60_000 }, false as const]) {
+      const Reader = createIncrementalCacheHandler({ directory: dir.path, memory });
+      const Writer = createIncrementalCacheHandler({ directory: dir.path, memory: false });
+      const reader = createUseCacheHandler({ directory: dir.path, memory });
+      const writer = createUseCacheHandler({ directory: dir.path });
+      try {
+        const key = `/seen-${JSON.stringify(memory)}`, tag = `t-${key}`; // a tag of its own: the last round's revalidation is recent
+        const [, page, ctx] = values()[0]!;
+        await new Writer({}).set(key, page, ctx);
+        await writer.set(key, Promise.resolve(entry("one", { timestamp: Date.now() - 10, tags: [tag] })));
+        for (let round = 0; round < 2; round++) {
+          assert.equal((await new Reader({}).get(key, { kind: "APP_PAGE" }))?.value?.html, page!.html);
+          assert.equal(await text(await reader.get(key, [])), "one");
+        }
+        await new Writer({}).set(key, { ...page!, html: "two" } as NextIncrementalCacheValue, ctx);
+        await writer.set(key, Promise.resolve(entry("two", { timestamp: Date.now() - 5, tags: [tag] })));
+        assert.equal((await new Reader({}).get(key, { kind: "APP_PAGE" }))?.value?.html, "two", `${JSON.stringify(memory)}: the new page`);
+        assert.equal(await text(await reader.get(key, [])), "two", `${JSON.stringify(memory)}: the new entry`);
+        await new Promise((r) => setTimeout(r, 2));
+        await new Writer({}).revalidateTag("posts");
+        await writer.updateTags([tag]);
+        assert.equal(await new Reader({}).get(key, { kind: "APP_PAGE" }), null);
+        assert.equal(await reader.get(key, []), undefined);
+        assert.notEqual(await reader.getExpiration([tag]), 0);
+      } finally {
+        Reader.close();
+        Writer.close();
+        reader.close();
+        writer.close();
+      }
+    }
+  });
+
+  it("counts a hit from memory as an access: under least-recently-used eviction the entry read from memory stays", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now, sizeLimit: 2_500_000, cullLimit: 1 });
+    try {
+      const handler = new Handler({});
+      const route = (n: number) => ({ kind: "APP_ROUTE" as const, body: Buffer.alloc(1_000_000, n), status: 200, headers: {} });
+      await handler.set("/a", route(1), {});
+      now += 1000;
+      assert.ok(await handler.get("/a", { kind: "APP_ROUTE" }), "read from disk, now held");
+      now += 1000;
+      await handler.set("/b", route(2), {});
+      now += 1000;
+      assert.ok(await handler.get("/a", { kind: "APP_ROUTE" }), "read from memory");
+      now += 1000;
+      await handler.set("/c", route(3), {}); // past sizeLimit: the least recently used one goes
+      using cache = new DiskCache(dir.path);
+      assert.deepEqual([...cache.keys()].map((k) => (k as string[])[1]).sort(), ["/a", "/c"]);
+    } finally {
+      Handler.close();
+    }
+  });
+
+  it("drops an entry held in memory once its ttl passes, keeps within maxBytes, and refuses a memory option it cannot use", async () => {
+    using dir = tempDir();
+    let now = 1_000_000;
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, clock: () => now, memory: { maxBytes: 150_000 } });
+    try {
+      const handler = new Handler({});
+      const route = (n: number, size = 50_000) => ({ kind: "APP_ROUTE" as const, body: Buffer.alloc(size, n), status: 200, headers: {} });
+      await handler.set("/short", route(1), { cacheControl: { revalidate: 1, expire: 10 } });
+      assert.ok(await handler.get("/short", { kind: "APP_ROUTE" }));
+      assert.ok(await handler.get("/short", { kind: "APP_ROUTE" }));
+      now += 10_001;
+      assert.equal(await handler.get("/short", { kind: "APP_ROUTE" }), null, "expired, though held");
+      // Three of 50 kB fill 150 kB with their bookkeeping: the oldest leaves; one of 200 kB is never held.
+      for (let n = 0; n < 4; n++) await handler.set(`/r${n}`, route(n, n === 3 ? 200_000 : 50_000), {});
+      for (let round = 0; round < 2; round++) {
+        for (let n = 0; n < 4; n++) assert.deepEqual((await handler.get(`/r${n}`, { kind: "APP_ROUTE" }))?.value, route(n, n === 3 ? 200_000 : 50_000));
+      }
+    } finally {
+      Handler.close();
+    }
+    assert.throws(() => createIncrementalCacheHandler({ directory: dir.path, memory: { maxBytes: 0 } }), /"memory.maxBytes" must be a positive integer/);
+    assert.throws(() => createUseCacheHandler({ directory: dir.path, memory: null as never }), /"memory" must be an object/);
+  });
+});
+
+describe("createCacheHandlers", () => {
+  it("installs the incremental handler as Next's FetchCache beside what an adapter installed, on the same directory as the 'use cache' handler it returns", async () => {
+    const key = Symbol.for("@next/cache-handlers");
+    const global = globalThis as Record<symbol, unknown>;
+    const before = global[key];
+    using dir = tempDir();
+    try {
+      delete global[key];
+      const first = createCacheHandlers({ directory: dir.path });
+      first.close();
+      const adapter = { DefaultCache: { adapter: true } };
+      global[key] = adapter;
+      const useCache = createCacheHandlers({ directory: dir.path });
+      const installed = global[key] as { FetchCache: NextIncrementalCacheHandlerClass; DefaultCache: unknown };
+      assert.equal(installed.DefaultCache, adapter.DefaultCache, "the adapter's handlers stay");
+      const [pageKey, page, ctx] = values()[0]!;
+      await new installed.FetchCache({}).set(pageKey, page, ctx);
+      await useCache.set("k", Promise.resolve(entry("both", { timestamp: Date.now() })));
+      using cache = new DiskCache(dir.path);
+      assert.equal(cache.length, 2, "one directory for both caches");
+      assert.deepEqual((await new installed.FetchCache({}).get(pageKey, { kind: "APP_PAGE" }))?.value, page);
+      assert.equal(await text(await useCache.get("k", [])), "both");
+      useCache.close(); // both caches: the next read opens them again
+      assert.deepEqual((await new installed.FetchCache({}).get(pageKey, { kind: "APP_PAGE" }))?.value, page);
+      useCache.close();
+    } finally {
+      if (before === undefined) delete global[key];
+      else global[key] = before;
+    }
+  });
+});
+
+describe("the handlers' edges", () => {
+  it("reads through a driver of object rows, holds values nested past 64 levels, and keeps an entry of Next's INFINITE expire", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path, driver: objectRowsDriver() });
+    const useCache = createUseCacheHandler({ directory: dir.path, driver: objectRowsDriver() });
+    try {
+      let deep: Record<string, unknown> = { leaf: "leaf" };
+      for (let i = 0; i < 70; i++) deep = { next: deep };
+      const page = { kind: "PAGES", html: "<p>deep</p>", pageData: deep, status: 200, headers: {} } as NextIncrementalCacheValue;
+      const handler = new Handler({});
+      await handler.set("/deep", page, { cacheControl: { revalidate: 60 } });
+      for (let round = 0; round < 2; round++) assert.deepEqual((await handler.get("/deep", { kind: "PAGES" }))?.value, page);
+      await useCache.set("forever", Promise.resolve(entry("kept", { timestamp: 0, expire: 0xfffffffe })));
+      for (let round = 0; round < 2; round++) assert.equal(await text(await useCache.get("forever", undefined as never)), "kept");
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("refuses a key that is not a string in every method that takes one", async () => {
+    using dir = tempDir();
+    const Handler = createIncrementalCacheHandler({ directory: dir.path });
+    const useCache = createUseCacheHandler({ directory: dir.path });
+    try {
+      await assert.rejects(new Handler({}).set(5 as never, null, {}), /Cannot set a Next.js cache entry: the key must be a string/);
+      await assert.rejects(useCache.get(5 as never, []), /Cannot get a 'use cache' entry: the key must be a string/);
+      await assert.rejects(useCache.set(5 as never, Promise.resolve(entry("x"))), /Cannot set a 'use cache' entry: the key must be a string/);
+    } finally {
+      Handler.close();
+      useCache.close();
+    }
+  });
+
+  it("restores only what was a Buffer: other typed arrays stay as they are, a path to no bytes is passed over", async () => {
+    const { encodeValue, decodeValue } = await import("../src/next/_values.ts");
+    const value = { plain: new Uint16Array([1, 2]), map: new Map([["a", { body: Buffer.from("in a Map's object") }]]) };
+    const stored = encodeValue(value);
+    assert.deepEqual(stored.b, [["map", 0, "body"]]);
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    cache.set("v", stored);
+    const back = decodeValue(cache.get("v")!) as typeof value;
+    assert.ok(Buffer.isBuffer(back.map.get("a")!.body));
+    assert.ok(back.plain instanceof Uint16Array && !Buffer.isBuffer(back.plain));
+    assert.deepEqual(decodeValue({ v: { a: "text" }, b: [["a"]] }), { a: "text" });
+  });
+});
+
+describe("createUseCacheHandler: sets pending in another handler (as in another process)", () => {
+  it("makes a get wait for another handler's pending set of its key, renewing its marker while it lasts, and no longer than the cache's timeout", async () => {
+    using dir = tempDir();
+    using cache = new DiskCache(dir.path);
+    const marker = (key: string) => cache.get<{ owner: string }>(["next-use-cache-pending", key])?.owner;
+    const writer = createUseCacheHandler({ directory: dir.path });
+    const other = createUseCacheHandler({ directory: dir.path });
+    const impatient = createUseCacheHandler({ directory: dir.path, timeout: 100 });
+    try {
+      let resolve!: (e: NextUseCacheEntry) => void;
+      const setting = writer.set("k", new Promise((r) => (resolve = r)));
+      assert.ok(await until(() => marker("k") !== undefined));
+      const first = marker("k");
+      const expiry = () => cache.getEntry(["next-use-cache-pending", "k"])?.expireTime;
+      const leased = expiry()!;
+      assert.equal(await impatient.get("k", []), undefined, "gave up after its timeout");
+      let answered = false;
+      const getting = other.get("k", []).finally(() => (answered = true));
+      await sleep(2_000); // past a third of the 5 s lease: the marker is renewed
+      assert.equal(answered, false, "still waiting");
+      assert.equal(marker("k"), first, "still the writer's");
+      assert.ok(expiry()! > leased, "renewed");
+      resolve(entry("waited", { timestamp: Date.now() }));
+      await setting;
+      assert.equal(await text(await getting), "waited");
+      assert.equal(marker("k"), undefined, "removed once stored");
+      // A second set of the key takes the marker over: the first's renewals and removal leave it alone.
+      let resolveA!: (e: NextUseCacheEntry) => void, resolveB!: (e: NextUseCacheEntry) => void;
+      const a = writer.set("k2", new Promise((r) => (resolveA = r)));
+      assert.ok(await until(() => marker("k2") !== undefined));
+      const ownerA = marker("k2");
+      const b = other.set("k2", new Promise((r) => (resolveB = r)));
+      assert.ok(await until(() => marker("k2") !== ownerA));
+      await sleep(2_000);
+      resolveA(entry("a", { timestamp: Date.now() }));
+      await a;
+      assert.notEqual(marker("k2"), undefined, "the second set's marker stays");
+      resolveB(entry("b", { timestamp: Date.now() }));
+      await b;
+      assert.equal(marker("k2"), undefined);
+      assert.equal(await text(await impatient.get("k2", [])), "b");
+    } finally {
+      writer.close();
+      other.close();
+      impatient.close();
+    }
+  });
+
+  it("goes on with a set whose marker cannot be written (read-only: nothing stored, no error), and ends a closed handler's pending set", async () => {
+    using dir = tempDir();
+    createUseCacheHandler({ directory: dir.path }).close(); // the directory exists
+    const readonly = createUseCacheHandler({ directory: dir.path, readonly: true });
+    const handler = createUseCacheHandler({ directory: dir.path });
+    try {
+      await readonly.set("r", Promise.resolve(entry("x", { timestamp: Date.now() }))); // neither marker nor entry: nothing stored
+      assert.equal(await handler.get("r", []), undefined);
+      let resolve!: (e: NextUseCacheEntry) => void;
+      const setting = handler.set("c", new Promise((r) => (resolve = r)));
+      await sleep(50);
+      handler.close();
+      await sleep(2_000); // a renewal on the closed cache fails quietly
+      resolve(entry("late", { timestamp: Date.now() }));
+      await setting;
+    } finally {
+      readonly.close();
       handler.close();
     }
   });

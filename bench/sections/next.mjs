@@ -1,10 +1,11 @@
 // Next.js through `next start` (issue 26, part 4): requests per second and p99
 // of an ISR page hit and of a 'use cache' hit (inside a dynamic page), with
-// our handlers, with Next's defaults (the file system for ISR, memory for
+// our handlers (from one module, and from two: the incremental one as
+// next.config's cacheHandler, which Next re-imports on every request), with Next's defaults (the file system for ISR, memory for
 // 'use cache') and with @fortedigital/nextjs-cache-handler's in-memory LRU
 // handler (it has no 'use cache' handler: Next's memory one serves that);
 // then the disk used after rendering ten times a 1 MB sizeLimit of pages.
-// Three `next start` on Node 24 side by side, measured in turn in paired rounds.
+// Four `next start` on Node 24 side by side, measured in turn in paired rounds.
 // Needs examples/next/node_modules (npm ci --prefix examples/next) and
 // bench/next/node_modules (npm ci --prefix bench/next: autocannon and the
 // peer handler). Section contract: bench/_harness.mjs.
@@ -22,7 +23,8 @@ export const title = "Next.js: ISR and 'use cache' hits through next start, ours
 
 const HEADING = "## Next.js handlers through next start (bench/sections/next.mjs, issue 26)";
 const MODES = [
-  ["diskcache", "ours (`@diskcache/diskcache/next`, both caches)"],
+  ["diskcache", "ours (`@diskcache/diskcache/next`, both caches: `createCacheHandlers`, one `cacheHandlers` module)"],
+  ["diskcache-two-modules", "ours from two modules (`createIncrementalCacheHandler` as `cacheHandler`, `createUseCacheHandler`)"],
   ["next", "Next's defaults (file system + memory LRU for ISR, memory for 'use cache')"],
   ["forte", "@fortedigital/nextjs-cache-handler local-lru (ISR); Next's memory for 'use cache'"],
 ];
@@ -88,7 +90,7 @@ export async function run({ root, quick, log }) {
   if (!existsSync(join(benchDir, "node_modules", "next"))) symlinkSync(join(app, "node_modules", "next"), join(benchDir, "node_modules", "next"), "dir");
   const autocannon = createRequire(join(benchDir, "package.json"))("autocannon");
   const node = join(root, "node_modules", ".bin", "node");
-  // Paired rounds: the three servers run side by side and each round measures each of them in turn,
+  // Paired rounds: the servers run side by side and each round measures each of them in turn,
   // so that load from elsewhere on the machine falls on all three alike; medians over the rounds.
   const plan = quick ? { rounds: 2, duration: 1, connections: 8 } : { rounds: 7, duration: 3, connections: 16 };
   const work = mkdtempSync(join(tmpdir(), "diskcache-next-bench-"));
@@ -169,7 +171,7 @@ export async function run({ root, quick, log }) {
     }`;
   const markdown = `${HEADING}
 
-\`next start\` of examples/next on Node 24, the three servers side by side; ${plan.rounds} rounds, each measuring every server
+\`next start\` of examples/next on Node 24, the four servers side by side; ${plan.rounds} rounds, each measuring every server
 for ${plan.duration} s with ${plan.connections} connections (autocannon, same machine), medians of the rounds, after three warming requests. ISR hit: \`/isr/1\` (\`revalidate = 3600\`). 'use cache' hit: \`/cached/1\`, a dynamic
 page whose one \`'use cache'\` function (cacheTag, cacheLife) is a hit. Ratios against Next's defaults (higher is better).
 Targets: ISR hits at least as fast as Next's own file-system cache; 'use cache' hits within 1.2x of Next's memory default.

@@ -51,11 +51,27 @@ export function revalidated(record: TagRecord | undefined, now: number, duration
   return out;
 }
 
-/** The records of `tags` (absent ones omitted), in one read. */
-export function readTags(cache: DiskCache, tags: readonly string[]): TagRecord[] {
-  if (tags.length === 0) return [];
-  const unique = [...new Set(tags)];
-  return cache.getMany<TagRecord>(unique.map(tagKey)).filter((r): r is TagRecord => r !== undefined);
+/**
+ * The records of `tags` (absent ones omitted), in one read of those not in
+ * `known` (a handler's memory of records, see `_memo.ts`), which learns them.
+ */
+export function readTags(cache: DiskCache, tags: readonly string[], known?: Map<string, TagRecord | null>): TagRecord[] {
+  const records: TagRecord[] = [];
+  let missing: Set<string> | undefined;
+  for (const tag of tags) {
+    const record = known?.get(tag);
+    if (record === undefined) (missing ??= new Set()).add(tag);
+    else if (record !== null) records.push(record);
+  }
+  if (missing === undefined) return records;
+  const unique = [...missing];
+  const read = cache.getMany<TagRecord>(unique.map(tagKey));
+  for (let i = 0; i < unique.length; i++) {
+    const record = read[i];
+    known?.set(unique[i]!, record ?? null);
+    if (record !== undefined) records.push(record);
+  }
+  return records;
 }
 
 /**
@@ -63,10 +79,10 @@ export function readTags(cache: DiskCache, tags: readonly string[]): TagRecord[]
  * `expired` when a tag's expiry has come and is later than the entry,
  * `stale` when a tag was made stale after it.
  */
-export function tagState(cache: DiskCache, tags: readonly string[], timestamp: number): TagState {
+export function tagState(cache: DiskCache, tags: readonly string[], timestamp: number, known?: Map<string, TagRecord | null>): TagState {
   const now = cache.now;
   let state: TagState = "fresh";
-  for (const record of readTags(cache, tags)) {
+  for (const record of readTags(cache, tags, known)) {
     if (typeof record.expired === "number" && record.expired <= now && record.expired > timestamp) return "expired";
     if (typeof record.stale === "number" && record.stale > timestamp) state = "stale";
   }
@@ -74,10 +90,10 @@ export function tagState(cache: DiskCache, tags: readonly string[], timestamp: n
 }
 
 /** The latest expiry already reached among `tags`, or 0. */
-export function latestExpiry(cache: DiskCache, tags: readonly string[]): number {
+export function latestExpiry(cache: DiskCache, tags: readonly string[], known?: Map<string, TagRecord | null>): number {
   const now = cache.now;
   let latest = 0;
-  for (const record of readTags(cache, tags)) {
+  for (const record of readTags(cache, tags, known)) {
     if (typeof record.expired === "number" && record.expired <= now && record.expired > latest) latest = record.expired;
   }
   return latest;

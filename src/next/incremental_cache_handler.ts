@@ -5,7 +5,11 @@
  *
  * @module
  */
+import { engineOf } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
+import { storedKey } from "../format/stored_key.ts";
+import { find } from "../ops/items.ts";
+import { estimateBytes } from "./_memo.ts";
 import { revalidateTags, tagState } from "./_tags.ts";
 import { decodeValue, encodeValue, type StoredValue } from "./_values.ts";
 import { lazyNextCache } from "./next_cache_options.ts";
@@ -31,6 +35,30 @@ interface Stored {
   c: NextCacheControl | null;
   /** The value, `Buffer`s marked. */
   s: StoredValue;
+}
+
+/** An entry as `get` holds it in memory: the stored fields, the value decoded (its `Buffer`s restored). */
+interface Decoded {
+  m: number;
+  t: string[];
+  c: NextCacheControl | null;
+  value: NextIncrementalCacheValue | null;
+}
+
+/**
+ * What a hit hands out: a copy of the held value two levels deep (the value,
+ * and its objects and `Map`s such as `headers` and `segmentData`), so that a
+ * caller reassigning a field changes nothing held; strings and `Buffer`s are
+ * shared (see `_memo.ts`).
+ */
+function handOut(value: NextIncrementalCacheValue | null): NextIncrementalCacheValue | null {
+  if (value === null) return null;
+  const out: Record<string, unknown> = { ...value };
+  for (const [field, v] of Object.entries(out)) {
+    if (v instanceof Map) out[field] = new Map(v);
+    else if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v)) out[field] = Array.isArray(v) ? [...v] : { ...v };
+  }
+  return out as NextIncrementalCacheValue;
 }
 
 /** The header in which Next lists a page's tags, implicit path tags included. */
@@ -60,8 +88,8 @@ function tagsOf(value: NextIncrementalCacheValue | null, ctx: NextSetContext | u
  * background, or `-1` (a blocking re-render) when the entry has no
  * revalidate period to be past.
  */
-function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | undefined): number {
-  const value = stored.s.v as NextIncrementalCacheValue | null;
+function staleLastModified(stored: Decoded, now: number, ctx: NextGetContext | undefined): number {
+  const value = stored.value;
   const revalidate = value?.kind === "FETCH" ? (ctx?.revalidate ?? value.revalidate) : stored.c?.revalidate;
   if (typeof revalidate !== "number" || !(revalidate >= 0)) return -1;
   const expire = stored.c?.expire;
@@ -125,7 +153,7 @@ function staleLastModified(stored: Stored, now: number, ctx: NextGetContext | un
  */
 export function createIncrementalCacheHandler(options: NextIncrementalCacheOptions): NextIncrementalCacheHandlerClass {
   const [local, remote] = splitRemoteOptions(options);
-  const lazy = lazyNextCache(local, "the Next.js incremental cache handler");
+  const lazy = lazyNextCache<Decoded>(local, "the Next.js incremental cache handler");
   const Local = class DiskCacheIncrementalHandler implements NextIncrementalCacheHandler {
     readonly #revalidated: readonly string[];
 
@@ -149,20 +177,28 @@ export function createIncrementalCacheHandler(options: NextIncrementalCacheOptio
     }
 
     #read(key: string, ctx: NextGetContext | undefined): NextCacheHandlerValue | null {
-      const cache = lazy.open();
-      const stored = cache.get<Stored>(entryKey(key));
-      if (stored === undefined) return null;
+      const { cache, memo } = lazy.open();
+      memo?.sync();
+      let stored = memo?.get(key);
+      if (stored === undefined) {
+        const found = find(engineOf(cache), storedKey(entryKey(key)));
+        if (found === undefined) return null;
+        const { m, t, c, s } = found.value as Stored;
+        stored = { m, t, c, value: decodeValue(s) as NextIncrementalCacheValue | null };
+        const { rowid, storeTime, expireTime: expire } = found;
+        memo?.put(key, { value: stored, rowid, storeTime, expire, bytes: estimateBytes(stored) });
+      }
       const isFetch = ctx?.kind === "FETCH";
       const tags = isFetch ? [...stored.t, ...(ctx?.tags ?? []), ...(ctx?.softTags ?? [])] : stored.t;
       // Tags revalidated earlier in this request (Next passes them in): a fetch reads fresh at once.
       if (isFetch && tags.some((t) => this.#revalidated.includes(t))) return null;
-      const state = tagState(cache, tags, stored.m);
+      const state = tagState(cache, tags, stored.m, memo?.tags);
       if (state === "expired") return null;
       const out: NextCacheHandlerValue = {
         lastModified: state === "stale" ? staleLastModified(stored, cache.now, ctx) : stored.m,
-        value: decodeValue(stored.s) as NextIncrementalCacheValue | null,
+        value: handOut(stored.value),
       };
-      if (stored.c !== null) out.cacheControl = stored.c;
+      if (stored.c !== null) out.cacheControl = { ...stored.c };
       return out;
     }
 
@@ -172,13 +208,17 @@ export function createIncrementalCacheHandler(options: NextIncrementalCacheOptio
         if (data !== null && (typeof data !== "object" || typeof data.kind !== "string")) {
           throw new TypeError(`Cannot set ${JSON.stringify(key)}: expected a Next.js cache value with a "kind", or null: received ${describe(data)}`);
         }
-        const cache = lazy.open();
+        const { cache, memo } = lazy.open();
         const control = ctx?.fetchCache ? null : (ctx?.cacheControl ?? null);
         const stored: Stored = { m: storedAt(ctx) ?? Math.floor(cache.now), t: tagsOf(data, ctx), c: control, s: encodeValue(data) };
         const expire = control?.expire;
         // From when it was first stored: a copy from the remote tier expires with the entry, not `expire` after the copy.
         const ttl = typeof expire === "number" && expire > 0 && expire < NEVER ? Math.max(0, expire * 1000 - (cache.now - stored.m)) : undefined;
-        cache.set(entryKey(key), stored, { ttl });
+        try {
+          cache.set(entryKey(key), stored, { ttl });
+        } finally {
+          memo?.delete(key);
+        }
       });
     }
 
@@ -188,13 +228,19 @@ export function createIncrementalCacheHandler(options: NextIncrementalCacheOptio
         if (!Array.isArray(list) || list.some((t) => typeof t !== "string")) {
           throw new TypeError(`Cannot revalidateTag: expected a tag or an array of tags: received ${describe(tags)}`);
         }
-        revalidateTags(lazy.open(), list, durations);
+        const { cache, memo } = lazy.open();
+        try {
+          revalidateTags(cache, list, durations);
+        } finally {
+          memo?.tags.clear();
+        }
       });
     }
 
     resetRequestCache(): void {}
   };
-  return remote === undefined ? Local : withRemoteTier(Local, () => lazy.open(), remote, tagsOf);
+  // Tag records the remote tier copies in are written by this connection, which the memory of records does not see.
+  return remote === undefined ? Local : withRemoteTier(Local, () => lazy.open().cache, remote, tagsOf, () => lazy.open().memo?.tags.clear());
 }
 
 function keyError(key: unknown, action: string): TypeError {

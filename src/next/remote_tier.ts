@@ -284,13 +284,17 @@ const NEVER = 0xfffffffe;
 
 /**
  * The handler class of the local tier `Local` in front of `tier`.
- * `tagsOf` gives the tags the local handler stores with a value.
+ * `tagsOf` gives the tags the local handler stores with a value;
+ * `tagsWritten` is called after this tier wrote tag records into the local
+ * cache (the local handler's memory of records does not see its own
+ * connection's writes, so it must forget them).
  */
 export function withRemoteTier(
   Local: NextIncrementalCacheHandlerClass,
   open: () => DiskCache,
   tier: RemoteTier,
   tagsOf: (value: NextIncrementalCacheValue | null, ctx: NextSetContext | undefined) => string[],
+  tagsWritten: () => void = () => {},
 ): NextIncrementalCacheHandlerClass {
   return class DiskCacheTieredIncrementalHandler implements NextIncrementalCacheHandler {
     readonly #local: NextIncrementalCacheHandler;
@@ -337,7 +341,9 @@ export function withRemoteTier(
 
     #merge(records: Map<string, TagRecord>): "changed" | "unchanged" | "failed" {
       try {
-        return mergeTags(open(), records) ? "changed" : "unchanged";
+        if (!mergeTags(open(), records)) return "unchanged";
+        tagsWritten();
+        return "changed";
       } catch (error) {
         console.warn(`DiskCache Next.js handler: Cannot record other hosts' tag revalidations locally, answering a miss: ${error}`);
         return "failed";

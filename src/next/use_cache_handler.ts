@@ -5,13 +5,23 @@
  *
  * @module
  */
+import { engineOf } from "../disk_cache.ts";
 import { describe } from "../errors.ts";
+import { storedKey } from "../format/stored_key.ts";
+import { find } from "../ops/items.ts";
+import { PendingMarkers } from "./_pending.ts";
 import { latestExpiry, revalidateTags, tagState } from "./_tags.ts";
 import { lazyNextCache, type NextCacheOptions } from "./next_cache_options.ts";
 import type { NextTagDurations, NextUseCacheEntry, NextUseCacheHandler } from "./types.ts";
 
 /** An entry's fields but its body, stored as the item's tag (JSON) so both commit in one transaction. */
 type Meta = Omit<NextUseCacheEntry, "value">;
+
+/** An entry as `get` holds it in memory: its fields and its body's bytes (shared by every hit, as Next's own memory handler does). */
+interface Held {
+  meta: Meta;
+  body: Uint8Array;
+}
 
 /** Next's "never expires" in seconds (`INFINITE_CACHE`); past it no ttl is set. */
 const NEVER = 0xfffffffe;
@@ -90,9 +100,19 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
  * ```
  */
 export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHandler {
-  const lazy = lazyNextCache(options, "the Next.js 'use cache' handler");
+  const lazy = lazyNextCache<Held>(options, "the Next.js 'use cache' handler");
   // Sets still streaming in this process, by key: a get of the key waits for its set.
   const pending = new Map<string, Promise<void>>();
+  // The same, as other processes see them.
+  const markers = new PendingMarkers();
+  const revalidate = (tags: string[], durations?: NextTagDurations): void => {
+    const { cache, memo } = lazy.open();
+    try {
+      revalidateTags(cache, tags, durations);
+    } finally {
+      memo?.tags.clear();
+    }
+  };
 
   return {
     async get(cacheKey: string, softTags: string[]): Promise<NextUseCacheEntry | undefined> {
@@ -100,22 +120,29 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       const soft = softTags === undefined ? [] : checkTags(softTags, "get a 'use cache' entry");
       const wait = pending.get(cacheKey);
       if (wait !== undefined) await wait;
-      let cache, item, meta: Meta;
+      let cache, memo, held: Held | undefined;
       try {
-        cache = lazy.open();
-        item = cache.getEntry<Uint8Array>(entryKey(cacheKey));
-        if (item === undefined || typeof item.tag !== "string" || !(item.value instanceof Uint8Array)) return undefined;
-        meta = JSON.parse(item.tag) as Meta;
+        ({ cache, memo } = lazy.open());
+        memo?.sync();
+        held = memo?.get(cacheKey);
+        if (held === undefined) {
+          await markers.wait(cache, cacheKey);
+          const found = find(engineOf(cache), storedKey(entryKey(cacheKey)));
+          if (found === undefined || typeof found.tag !== "string" || !(found.value instanceof Uint8Array)) return undefined;
+          held = { meta: JSON.parse(found.tag) as Meta, body: found.value };
+          const { rowid, storeTime, expireTime: expire } = found;
+          memo?.put(cacheKey, { value: held, rowid, storeTime, expire, bytes: held.body.byteLength + 2 * found.tag.length });
+        }
       } catch (error) {
         // A cache that cannot answer costs a render, not a failed request; it says so.
         console.warn(`DiskCache Next.js 'use cache' handler: Cannot get ${JSON.stringify(cacheKey)}, answering a miss: ${error}`);
         return undefined;
       }
-      if (meta.expire < 0) return undefined;
-      if (meta.expire < NEVER && cache.now > meta.timestamp + meta.expire * 1000) return undefined;
-      const state = tagState(cache, [...meta.tags, ...soft], meta.timestamp);
+      // Past timestamp + expire the row itself has expired (its ttl): a miss above.
+      const { meta } = held;
+      const state = tagState(cache, soft.length === 0 ? meta.tags : [...meta.tags, ...soft], meta.timestamp, memo?.tags);
       if (state === "expired") return undefined;
-      return { ...meta, revalidate: state === "stale" ? -1 : meta.revalidate, value: bytesStream(item.value) };
+      return { ...meta, tags: [...meta.tags], revalidate: state === "stale" ? -1 : meta.revalidate, value: bytesStream(held.body) };
     },
 
     async set(cacheKey: string, pendingEntry: Promise<NextUseCacheEntry>): Promise<void> {
@@ -123,10 +150,12 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
       let done = (): void => {};
       const promise = new Promise<void>((resolve) => (done = resolve));
       pending.set(cacheKey, promise);
+      let unmark = (): Promise<void> => Promise.resolve();
       try {
+        const { cache, memo } = lazy.open();
+        unmark = await markers.mark(cache, cacheKey);
         const entry = await pendingEntry;
         const { value, ...meta } = entry;
-        const cache = lazy.open();
         const left = meta.expire >= NEVER ? undefined : meta.timestamp + meta.expire * 1000 - cache.now;
         // expire 0 is a dynamic entry, regenerated on every read: storing it would be a wasted write.
         if (!(meta.expire > 0) || (left !== undefined && left <= 0)) {
@@ -142,11 +171,16 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
             revalidate: meta.revalidate,
           } satisfies Meta,
         );
-        await cache.setStream(entryKey(cacheKey), value, { ttl: left, tag });
+        try {
+          await cache.setStream(entryKey(cacheKey), value, { ttl: left, tag });
+        } finally {
+          memo?.delete(cacheKey);
+        }
       } catch {
         // A pending entry that rejects or a stream that errors stores nothing (setStream
         // commits only once the stream has ended), as Next's own handler does.
       } finally {
+        await unmark();
         if (pending.get(cacheKey) === promise) pending.delete(cacheKey);
         done();
       }
@@ -159,20 +193,24 @@ export function createUseCacheHandler(options: NextCacheOptions): NextUseCacheHa
     getExpiration(...args: string[] | [string[]]): Promise<number> {
       // Next 16 passes one array; Next 15 spread the tags.
       const tags = Array.isArray(args[0]) ? args[0] : args;
-      return Promise.resolve().then(() => latestExpiry(lazy.open(), checkTags(tags, "getExpiration")));
+      return Promise.resolve().then(() => {
+        const { cache, memo } = lazy.open();
+        memo?.sync();
+        return latestExpiry(cache, checkTags(tags, "getExpiration"), memo?.tags);
+      });
     },
 
     expireTags(...tags: string[]): Promise<void> {
-      return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "expireTags")));
+      return Promise.resolve().then(() => revalidate(checkTags(tags, "expireTags")));
     },
 
     receiveExpiredTags(...tags: string[]): Promise<void> {
       // Next 15.0-15.5 pass on tags revalidated elsewhere; recording them is what expireTags does.
-      return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "receiveExpiredTags")));
+      return Promise.resolve().then(() => revalidate(checkTags(tags, "receiveExpiredTags")));
     },
 
     updateTags(tags: string[], durations?: NextTagDurations): Promise<void> {
-      return Promise.resolve().then(() => revalidateTags(lazy.open(), checkTags(tags, "updateTags"), durations));
+      return Promise.resolve().then(() => revalidate(checkTags(tags, "updateTags"), durations));
     },
 
     close(): void {

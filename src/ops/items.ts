@@ -57,6 +57,8 @@ export interface WriteOptions {
 /** The item a read found: its value, expiry (seconds) and tag. */
 export interface Found {
   value: unknown;
+  /** The row's id (with `storeTime`, what `Engine.hit` records). */
+  rowid: number;
   storeTime: number;
   expireTime: number | null;
   tag: SqliteValue;
@@ -90,6 +92,7 @@ export function find(engine: Engine, k: StoredKey): Found | undefined {
   engine.hit(row.rowid, row.store_time);
   return {
     value,
+    rowid: row.rowid,
     storeTime: row.store_time,
     expireTime: row.expire_time,
     tag: row.tag === null ? null : readColumn(row.tag, row.tag_big),
@@ -365,7 +368,7 @@ export function pop(engine: Engine, k: StoredKey): Found | undefined {
     if (row.filename !== null) engine.removeLater(row.filename);
     // A value file removed behind the cache's back: its row is dropped, a miss.
     if (value === MISSING) return undefined;
-    return { value, storeTime: row.store_time, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
+    return { value, rowid: row.rowid, storeTime: row.store_time, expireTime: row.expire_time, tag: row.tag === null ? null : readColumn(row.tag, row.tag_big) };
   });
 }
 

@@ -217,6 +217,8 @@ else {
         const bytes = directoryBytes(small.NEXT_DISKCACHE_DIR);
         using cache = new DiskCache(small.NEXT_DISKCACHE_DIR);
         const volume = cache.volume();
+        // The pages are in our cache, not in Next's own (createCacheHandlers installs the handler through Next's hook).
+        assert.ok([...cache.keys()].some((k) => Array.isArray(k) && k[0] === "next-incremental"), "ISR pages stored by our handler");
         console.log(`size test: ${ids.length} pages, directory ${bytes} bytes, volume ${volume}, limit ${sizeLimit}`);
         assert.ok(volume <= sizeLimit, `the cache's volume ${volume} is within sizeLimit ${sizeLimit}`);
         // Plus SQLite's write-ahead log, which its auto-checkpoint keeps near 4 MiB (1,000 pages).
