@@ -3,19 +3,10 @@
 // slack (docs/api.md, "What the directory holds"), the write-ahead log included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { DiskCache } from "../mod.ts";
-import { rawOpen, tempDir } from "./_helpers.ts";
-
-/** Bytes of every file under `directory` (value files in their subfolders included). */
-function directoryBytes(directory: string): number {
-  let total = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return total;
-}
+import { directoryBytes, rawOpen, tempDir } from "./_helpers.ts";
 
 /** Bytes of the -wal file (0 when there is none). */
 function walBytes(directory: string): number {
