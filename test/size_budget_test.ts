@@ -19,21 +19,21 @@ function walBytes(directory: string): number {
 
 /**
  * The documented bound: `sizeLimit`, plus the log's share (a sixteenth of
- * the limit, at least 16 pages, in frames of a page and 24 bytes), the
+ * the limit, at least 32 pages, in frames of a page and 24 bytes), the
  * 32 KiB -shm, and the value being written (culled only once stored).
  */
 function bound(sizeLimit: number, largestValue: number, pageSize = 4096): number {
-  const walPages = Math.max(16, Math.min(1000, Math.floor(sizeLimit / 16 / pageSize)));
+  const walPages = Math.max(32, Math.min(1000, Math.floor(sizeLimit / 16 / pageSize)));
   return sizeLimit + 32 + walPages * (pageSize + 24) + 32 * 1024 + largestValue;
 }
 
 /**
- * The most the -wal file of a 1 MB cache holds: its 16 pages, plus the pages
+ * The most the -wal file of a 1 MB cache holds: its 32 pages, plus the pages
  * of the write that reaches them (checkpointed at its commit, truncated at the
  * next): an inline value of up to 31 kB (8 pages) and the index and Settings
  * pages it changes (up to 16 here).
  */
-const WAL_MOST = 32 + (16 + 8 + 16) * (4096 + 24);
+const WAL_MOST = 32 + (32 + 8 + 16) * (4096 + 24);
 
 /** 10 MB of values of 1 to 90 kB, a third of them over minFileSize (value files), the rest inline. */
 function* mixedValues(total: number): Generator<[string, Uint8Array]> {
@@ -98,7 +98,7 @@ test("a reader holding a snapshot lets the WAL grow (SQLite cannot checkpoint pa
     reader.prepare("SELECT COUNT(*) FROM Cache").get();
     for (const [key, value] of mixedValues(3_000_000)) cache.set(key, value);
     const held = walBytes(dir.path);
-    assert.ok(held > 32 + 16 * (4096 + 24), `the WAL stays ${held} bytes while the reader holds its snapshot`);
+    assert.ok(held > WAL_MOST, `the WAL stays ${held} bytes while the reader holds its snapshot`);
     reader.exec("COMMIT");
   } finally {
     reader.close();
