@@ -10,7 +10,7 @@ import type { SqliteDatabase, SqliteDriver } from "../src/driver.ts";
 import { DiskCache, type DiskCacheOptions, FanoutCache } from "../mod.ts";
 import { detectDriver } from "../runtimes/auto.ts";
 
-export { TempCache, tempCache, tempDir, unmount, valueFiles } from "./_temp.ts";
+export { directoryBytes, TempCache, tempCache, tempDir, unmount, valueFiles } from "./_temp.ts";
 export {
   assertNoInterleaving,
   assertWorkersExclude,

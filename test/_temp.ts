@@ -1,7 +1,7 @@
 // Temporary directories and caches for tests, and what a test reads back
 // from them: each removes what it made on dispose.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskCache, type DiskCacheOptions } from "../mod.ts";
@@ -52,4 +52,13 @@ export function tempCache(options: DiskCacheOptions = {}): TempCache {
  */
 export function valueFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".val")).map((f) => f.split("\\").join("/")).sort();
+}
+
+/** Bytes of every file under `dir` (cache.db, its -wal and -shm, value files in their subfolders): what `du` counts, give or take blocks. */
+export function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  }
+  return total;
 }

@@ -162,6 +162,42 @@ export function busyTimeout(timeout: number): number {
   return Math.min(Math.round(timeout), 2 ** 31 - 1);
 }
 
+/** SQLite's default `wal_autocheckpoint`, in pages: the most the WAL budget allows. */
+const WAL_DEFAULT_PAGES = 1000;
+/**
+ * The fewest pages between checkpoints, whatever the `sizeLimit` (128 KiB of
+ * 4 KiB pages): a checkpoint syncs the database file, and one every few
+ * writes doubled a small set's median time (measured with a 1 MB limit: 16
+ * pages 2.4x the raw upsert, 32 pages 1.55x, 64 pages 1.36x, SQLite's
+ * default 1.28x).
+ */
+const WAL_MIN_PAGES = 32;
+
+/**
+ * The write-ahead log's share of `sizeLimit` on a connection, in pages: a
+ * sixteenth of the limit, at least {@linkcode WAL_MIN_PAGES} and at most
+ * SQLite's default (1000 pages, about 4 MB of 4 KiB pages). A `sizeLimit` of
+ * 64 MB (62.5 MiB) or more keeps SQLite's default.
+ */
+export function walPages(sizeLimit: number, pageSize: number): number {
+  return Math.max(WAL_MIN_PAGES, Math.min(WAL_DEFAULT_PAGES, Math.floor(sizeLimit / 16 / pageSize)));
+}
+
+/**
+ * Keeps the `-wal` file within a share of `sizeLimit` (see {@linkcode walPages}):
+ * `wal_autocheckpoint` checkpoints once the log holds that many pages, and
+ * `journal_size_limit` truncates a log that grew past that (a long read or
+ * a large transaction held a checkpoint back) when it next restarts. Both are
+ * this connection's, not stored settings: python-diskcache's Settings table
+ * is unchanged, and each connection derives them from the `sizeLimit` in force.
+ */
+export function applyWalBudget(db: SqliteDatabase, sizeLimit: number, pageSize: number): void {
+  const pages = walPages(sizeLimit, pageSize);
+  db.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
+  // The size of a log of `pages` frames: its 32-byte header, and each frame's 24-byte header and page.
+  db.exec(`PRAGMA journal_size_limit = ${32 + pages * (24 + pageSize)}`);
+}
+
 /** Pragmas, schema and settings; retried while another process initializes. */
 function initialize(
   db: SqliteDatabase,
@@ -175,7 +211,9 @@ function initialize(
       const { settings, dataVersion } = options.readonly
         ? { settings: initReadonly(db, options.settings, dbPath), dataVersion: undefined }
         : initOnce(db, options.settings);
-      return { settings, pageSize: (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size, dataVersion };
+      const pageSize = (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
+      if (!options.readonly) applyWalBudget(db, settings.sizeLimit, pageSize);
+      return { settings, pageSize, dataVersion };
     } catch (error) {
       const code = options.driver.errorCode(error);
       if ((code === SQLITE_BUSY || code === SQLITE_LOCKED) && Date.now() < deadline) {

@@ -18,7 +18,7 @@ import { DiskCacheError, Timeout } from "../errors.ts";
 import { EVICTION_POLICIES, type EvictionPolicySql } from "../eviction.ts";
 import type { DiskCacheSettings } from "../settings.ts";
 import type { FileModes } from "../format/value_files.ts";
-import { busyTimeout, type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
+import { applyWalBudget, busyTimeout, type EngineOptions, type FileIdentity, fileIdentity, openCache } from "./_open.ts";
 import { applyPragmas, reloadedSettings, SETTINGS_PRINT_SQL, settingsDiffer, writeSettings } from "./settings_store.ts";
 import { PendingReads } from "./_pending_reads.ts";
 import { translateFileError, translateSqliteError } from "./_translate_error.ts";
@@ -525,6 +525,7 @@ export class Engine {
     this.#policy = EVICTION_POLICIES[next.evictionPolicy];
     this.#statements.forgetHot();
     applyPragmas(db, next, before, this.inTransaction);
+    if (next.sizeLimit !== before.sizeLimit && !this.readonly) applyWalBudget(db, next.sizeLimit, this.pageSize);
   }
 
   /** Turns a binding error into one of ours (Timeout, DiskCacheError) or passes it on. */

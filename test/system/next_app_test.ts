@@ -5,13 +5,13 @@
 // whichever row runs this file: a system test, run once (the "system" row).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DiskCache } from "../../mod.ts";
-import { repoRoot, row, tempDir } from "../_helpers.ts";
+import { directoryBytes, repoRoot, row, tempDir } from "../_helpers.ts";
 
 const app = join(repoRoot, "examples", "next");
 const nextBin = join(app, "node_modules", "next", "dist", "bin", "next");
@@ -98,14 +98,6 @@ function marker(html: string, id: string): string {
 function counter(dir: string, name: string): number {
   const file = join(dir, name);
   return existsSync(file) ? statSync(file).size : 0;
-}
-
-function directoryBytes(dir: string): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
-  }
-  return total;
 }
 
 // it.skip with the reason in its name: Bun's describe ignores a { skip } option.
@@ -221,8 +213,10 @@ else {
         assert.ok([...cache.keys()].some((k) => Array.isArray(k) && k[0] === "next-incremental"), "ISR pages stored by our handler");
         console.log(`size test: ${ids.length} pages, directory ${bytes} bytes, volume ${volume}, limit ${sizeLimit}`);
         assert.ok(volume <= sizeLimit, `the cache's volume ${volume} is within sizeLimit ${sizeLimit}`);
-        // Plus SQLite's write-ahead log, which its auto-checkpoint keeps near 4 MiB (1,000 pages).
-        assert.ok(bytes <= sizeLimit + 4.5 * 2 ** 20, `the directory's ${bytes} bytes: sizeLimit and the write-ahead log`);
+        // Plus the documented slack (docs/api.md, "What the directory holds"): the write-ahead log's share of a
+        // 1 MB limit (16 pages of 4 KiB) and the pages of the write that reached it, the 32 KiB -shm, and the
+        // last page written (~80 kB, culled once stored): 256 KiB covers them all.
+        assert.ok(bytes <= sizeLimit + 2 ** 18, `the directory's ${bytes} bytes: sizeLimit and the documented slack`);
         for (const id of ids.toReversed()) assert.match(marker(await text(c, `/isr/${id}`), "check"), new RegExp(`^check:${id}:\\d{5}$`));
       } finally {
         await stop(c);
