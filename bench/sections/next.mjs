@@ -5,7 +5,7 @@
 // 'use cache') and with @fortedigital/nextjs-cache-handler's in-memory LRU
 // handler (it has no 'use cache' handler: Next's memory one serves that);
 // then the disk used after rendering ten times a 1 MB sizeLimit of pages.
-// Four `next start` on Node 24 side by side, measured in turn in paired rounds.
+// Four `next start` on Node 24 side by side, measured in turn in paired rounds, each round starting with another.
 // Needs examples/next/node_modules (npm ci --prefix examples/next) and
 // bench/next/node_modules (npm ci --prefix bench/next: autocannon and the
 // peer handler). Section contract: bench/_harness.mjs.
@@ -50,7 +50,9 @@ function freePort() {
 
 async function startNext(node, app, env) {
   const port = await freePort();
-  const child = spawn(node, [join(app, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // NEXT_BENCH_CPU_PROF=dir: each server writes a V8 CPU profile there when it stops (compare them by self time per function).
+  const profile = process.env.NEXT_BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(process.env.NEXT_BENCH_CPU_PROF, env.NEXT_CACHE_MODE ?? "")}`] : [];
+  const child = spawn(node, [...profile, join(app, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: app,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -126,8 +128,11 @@ export async function run({ root, quick, log }) {
     }
     for (let round = 0; round < plan.rounds; round++) {
       log(`round ${round + 1} of ${plan.rounds}: ${plan.connections} connections, ${plan.duration} s per server and page`);
+      // Each round starts with the next server: a server measured right after another one's load shares the CPU
+      // with that one's after-work (garbage collection, compilation), so no server always follows the same other.
+      const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
       for (const [what, path] of [["isr", "/isr/1"], ["useCache", "/cached/1"]]) {
-        for (const { mode, server } of servers) {
+        for (const { mode, server } of order) {
           const r = await autocannon({ url: server.url + path, connections: plan.connections, duration: plan.duration });
           samples[mode][what].push({ rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors });
         }
