@@ -54,9 +54,12 @@ test("a process writing in a tight loop does not starve another process's writes
     for (const [mode, w] of results) {
       const pair = `hog ${hogName}, waiter ${waiterName} (${mode})`;
       assert.deepEqual([w.ok, w.timeouts], [n, 0], `${pair}: every write of the waiting process got its turn`);
-      assert.ok(w.hogAfter > w.hogBefore, `${pair}: the hog kept writing meanwhile (${w.hogBefore} -> ${w.hogAfter})`);
       assert.ok(total >= w.hogAfter, `${pair}: the hog ran until the waiter was done`);
     }
+    // The hog kept writing while the waiters ran (it contended): over the three runs, not within each, since
+    // ten turns of a waiter can all fall while a loaded machine leaves the hog unscheduled (51 -> 51 seen in CI).
+    const first = results[0]![1], last = results.at(-1)![1];
+    assert.ok(last.hogAfter > first.hogBefore, `hog ${hogName}, waiter ${waiterName}: the hog kept writing meanwhile (${first.hogBefore} -> ${last.hogAfter})`);
     using cache = new DiskCache(shard);
     assert.equal(cache.get("waiter-0"), 0);
     assert.equal(cache.get(`waiter-${n - 1}`), n - 1, "what the waiters stored is there");
